@@ -1,0 +1,39 @@
+# The two commands a new user runs: `make demo` and `make test`. Both work on a fresh machine
+# with Python 3.11+, make, git and Node.js 20+.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+TOOLCHAIN := toolchain
+
+.PHONY: install toolchain test demo lint format bench clean
+
+$(VENV)/.installed: pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[test]'
+	@touch $@
+
+# Real tsc, jest, cdk and the durable SDKs for the tests, pinned by the lockfile.
+$(TOOLCHAIN)/node_modules/.installed: $(TOOLCHAIN)/package.json $(TOOLCHAIN)/package-lock.json
+	cd $(TOOLCHAIN) && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+install: $(VENV)/.installed
+
+toolchain: $(TOOLCHAIN)/node_modules/.installed
+
+lint: install
+	$(VENV)/bin/ruff check src tests bench
+
+test: install toolchain lint
+	$(PY) -m pytest
+
+demo: install
+	$(PY) demo/demo.py
+
+bench: install toolchain
+	$(PY) bench/startup.py
+
+clean:
+	rm -rf $(VENV) $(TOOLCHAIN)/node_modules .pytest_cache

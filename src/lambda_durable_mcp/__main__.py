@@ -1,0 +1,3 @@
+from lambda_durable_mcp.cli import main
+
+raise SystemExit(main())

@@ -1,0 +1,54 @@
+"""The contract between the analysis engine and each language frontend.
+
+The engine walks files, asks each frontend for a ``ModuleSummary`` (pass 1), computes which
+project functions are impure across files, then asks each frontend to ``check`` its files
+(pass 2) with a lookup for that closure, which is how DUR005 reports cross-file chains.
+Suppression comments, rule selection, ordering and de-duplication are the engine's job.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from lambda_durable_mcp.analyzer.model import Diagnostic
+
+
+@dataclass
+class FunctionSummary:
+    name: str
+    line: int
+    # Why calling this function from orchestration code breaks replay, if it does so directly:
+    # e.g. ("DUR001", "Date.now()"). Only DUR001-DUR004 and DUR021 make a function impure.
+    impurity: tuple[str, str] | None = None
+    # Project functions it calls outside any step: (resolved file path, function name).
+    calls: list[tuple[str, str]] = field(default_factory=list)
+
+
+@dataclass
+class DurationFact:
+    """A literal wait duration or callback timeout in code, for the template rule DUR055."""
+
+    line: int
+    seconds: float
+    kind: str  # "wait" | "callback-timeout" | "condition-timeout"
+
+
+@dataclass
+class ModuleSummary:
+    path: str
+    functions: dict[str, FunctionSummary] = field(default_factory=dict)
+    durations: list[DurationFact] = field(default_factory=list)
+    parse_error: str | None = None  # "line: message" when the file could not be parsed at all
+
+
+# impure(path, function_name) -> the chain text, e.g. "helpers.ts:makeId -> crypto.randomUUID()",
+# or None when that function is pure (or unknown).
+ImpurityLookup = Callable[[str, str], str | None]
+
+
+class Frontend(Protocol):
+    extensions: tuple[str, ...]
+
+    def summarize(self, path: str, source: bytes) -> ModuleSummary: ...
+
+    def check(self, path: str, source: bytes, impure: ImpurityLookup) -> list[Diagnostic]: ...

@@ -1,0 +1,106 @@
+"""The analyzer's output contract, shared by every language frontend, the CLI and the MCP tool.
+
+Imports nothing from MCP. Lines and columns are 1-based; ``line`` is where the offending
+expression starts.
+"""
+
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+Language = Literal["typescript", "javascript", "python", "template"]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: Severity  # the default; a diagnostic may carry another where the catalogue says so
+    summary: str        # one line for docs, --help and SARIF
+    guide: str          # "topic#section" of the guide to read
+
+
+# Ids never change; a rule may get smarter, never renumbered (../shared/VALIDATOR_RULES.md).
+RULES: dict[str, Rule] = {r.id: r for r in (
+    Rule("DUR001", "error", "Clock read outside a step", "replay-model-rules#determinism"),
+    Rule("DUR002", "error", "Randomness or id generation outside a step", "replay-model-rules#determinism"),
+    Rule("DUR003", "error", "External read outside a step", "replay-model-rules#determinism"),
+    Rule("DUR004", "warning", "Invocation-specific state steering orchestration logic",
+         "replay-model-rules#determinism"),
+    Rule("DUR005", "error", "Call to a project function that is non-deterministic or has side effects",
+         "replay-model-rules#determinism"),
+    Rule("DUR006", "error", "Durable operation that depends on a non-deterministic value",
+         "replay-model-rules#determinism"),
+    Rule("DUR007", "warning", "Durable operations issued while iterating a set", "replay-model-rules#determinism"),
+    Rule("DUR008", "error", "Racing or threading durable operations outside the SDK's combinators",
+         "concurrent-operations#combinators"),
+    Rule("DUR009", "warning", "In-process sleep in orchestration code", "wait-operations#waits"),
+    Rule("DUR010", "error", "Durable operation inside step-wrapped code", "step-operations#nesting"),
+    Rule("DUR011", "error", "Parent context used inside a child, map or parallel body",
+         "concurrent-operations#child-contexts"),
+    Rule("DUR012", "error", "Write to outer state inside a step or child body", "replay-model-rules#state"),
+    Rule("DUR013", "warning", "Mutable module-level state written from orchestration code",
+         "replay-model-rules#state"),
+    Rule("DUR014", "error", "Durable operation neither awaited, returned nor combined",
+         "replay-model-rules#awaiting"),
+    Rule("DUR015", "error", "Step given a call's result instead of a function", "step-operations#defining-steps"),
+    Rule("DUR016", "error", "Bare except around durable operations swallows suspension",
+         "error-handling#catching"),
+    Rule("DUR020", "warning", "Logging outside a step repeats on every replay", "replay-model-rules#side-effects"),
+    Rule("DUR021", "error", "External write outside a step", "replay-model-rules#side-effects"),
+    Rule("DUR030", "info", "Unnamed, non-deterministically named or duplicate-named operation",
+         "replay-model-rules#naming"),
+    Rule("DUR031", "error", "Wait duration out of range", "wait-operations#durations"),
+    Rule("DUR032", "warning", "Invoke of an unqualified function", "advanced-patterns#invoke"),
+    Rule("DUR033", "warning", "Callback without a timeout", "wait-operations#callbacks"),
+    Rule("DUR034", "warning", "Step or child result that does not survive a JSON round trip",
+         "step-operations#results"),
+    Rule("DUR035", "info", "Non-idempotent write in a step that retries", "error-handling#retries"),
+    Rule("DUR036", "info", "Promise.all over plain async work in orchestration code",
+         "concurrent-operations#map"),
+    Rule("DUR050", "error", "DurableConfig missing ExecutionTimeout or out of range",
+         "deployment-iac#durableconfig"),
+    Rule("DUR051", "error", "Durable function role lacks the durable execution permissions",
+         "deployment-iac#permissions"),
+    Rule("DUR052", "warning", "Durable function without a published version or alias",
+         "deployment-iac#versions"),
+    Rule("DUR053", "warning", "Fixed FunctionName on a durable function", "deployment-iac#replacement"),
+    Rule("DUR054", "error", "Runtime the durable SDK does not support", "deployment-iac#runtimes"),
+    Rule("DUR055", "warning", "Wait or callback timeout longer than the ExecutionTimeout",
+         "deployment-iac#durableconfig"),
+)}
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    path: str
+    line: int
+    column: int
+    end_line: int
+    end_column: int
+    rule: str
+    severity: Severity
+    message: str
+    fix: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass
+class AnalysisResult:
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    files: int = 0
+    parse_errors: list[str] = field(default_factory=list)  # "path:line: message"
+    stopped_early: str | None = None                       # why the walk stopped, if it did
+
+    def summary(self) -> dict[str, object]:
+        by_sev = {s: sum(1 for d in self.diagnostics if d.severity == s) for s in ("error", "warning", "info")}
+        out: dict[str, object] = {"files": self.files, **by_sev}
+        if self.parse_errors:
+            out["parse_errors"] = self.parse_errors
+        if self.stopped_early:
+            out["stopped_early"] = self.stopped_early
+        return out
+
+    def to_dict(self) -> dict[str, object]:
+        return {"diagnostics": [d.to_dict() for d in self.diagnostics], "summary": self.summary()}

@@ -1,0 +1,1 @@
+"""MCP tool groups, one module per domain; each exposes ``register(server, settings)``."""
