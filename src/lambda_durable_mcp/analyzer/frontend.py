@@ -1,8 +1,10 @@
 """The contract between the analysis engine and each language frontend.
 
-The engine walks files, asks each frontend for a ``ModuleSummary`` (pass 1), computes which
-project functions are impure across files, then asks each frontend to ``check`` its files
-(pass 2) with a lookup for that closure, which is how DUR005 reports cross-file chains.
+The engine walks files, asks each frontend that accepts a file for a ``ModuleSummary`` (pass 1),
+computes which project functions are impure across files, then asks each frontend to ``check``
+its files (pass 2) with a ``ProjectView``: the impurity closure (how DUR005 reports cross-file
+chains) and every summary (how the template rule DUR055 sees code wait durations). A ``.ts`` file
+may be accepted by two frontends: the TypeScript one and the template one (CDK apps).
 Suppression comments, rule selection, ordering and de-duplication are the engine's job.
 """
 
@@ -41,14 +43,24 @@ class ModuleSummary:
     parse_error: str | None = None  # "line: message" when the file could not be parsed at all
 
 
-# impure(path, function_name) -> the chain text, e.g. "helpers.ts:makeId -> crypto.randomUUID()",
-# or None when that function is pure (or unknown).
-ImpurityLookup = Callable[[str, str], str | None]
+@dataclass
+class ProjectView:
+    """What pass 2 sees of the whole analysis: every module summary and the impurity closure."""
+
+    root: str                                   # the directory paths are relative to
+    summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # by path as given to summarize
+    # impure(path, function_name) -> the chain text, e.g. "helpers.ts:makeId -> crypto.randomUUID()",
+    # or None when that function is pure (or unknown). Computed by the engine across files.
+    impure: Callable[[str, str], str | None] = lambda path, name: None
 
 
 class Frontend(Protocol):
-    extensions: tuple[str, ...]
+    name: str  # "python" | "typescript" (TS and JS) | "template"
+
+    def accepts(self, path: str, source: bytes) -> bool:
+        """Whether this frontend analyzes the file (by extension, or content for templates)."""
+        ...
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary: ...
 
-    def check(self, path: str, source: bytes, impure: ImpurityLookup) -> list[Diagnostic]: ...
+    def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]: ...
