@@ -1,0 +1,56 @@
+"""One place that builds boto3 clients: region, profile, endpoint, retries and timeouts.
+
+``endpoint_url`` (from --endpoint-url, or the embedded emulator under --local) applies to the
+Lambda client only: the durable execution APIs are Lambda APIs, while IAM or CloudFormation
+calls must never go to a Lambda emulator.
+"""
+
+from dataclasses import dataclass
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    import boto3
+
+# Bounded: an agent waits on every call. Standard retry mode backs off on throttling and 5xx.
+CONNECT_TIMEOUT_S = 5
+READ_TIMEOUT_S = 30
+MAX_ATTEMPTS = 4
+
+
+@dataclass(frozen=True)
+class AwsTarget:
+    region: str | None = None
+    profile: str | None = None
+    lambda_endpoint_url: str | None = None
+    endpoint_urls: tuple[tuple[str, str], ...] = ()  # (service, url) overrides, e.g. for moto in tests
+
+
+class AwsClients:
+    """Lazily created, cached clients for one target. Thread-safe for client creation use."""
+
+    def __init__(self, target: AwsTarget) -> None:
+        self.target = target
+        self._clients: dict[str, Any] = {}
+
+    @cached_property
+    def session(self) -> "boto3.Session":
+        import boto3
+
+        return boto3.Session(region_name=self.target.region, profile_name=self.target.profile)
+
+    def client(self, service: str) -> Any:
+        if service not in self._clients:
+            from botocore.config import Config
+
+            config = Config(
+                connect_timeout=CONNECT_TIMEOUT_S,
+                read_timeout=READ_TIMEOUT_S,
+                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                user_agent_extra="lambda-durable-mcp",
+            )
+            endpoint = dict(self.target.endpoint_urls).get(service)
+            if service == "lambda" and self.target.lambda_endpoint_url:
+                endpoint = self.target.lambda_endpoint_url
+            self._clients[service] = self.session.client(service, config=config, endpoint_url=endpoint)
+        return self._clients[service]
