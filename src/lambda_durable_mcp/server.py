@@ -1,6 +1,7 @@
 """Wires the tool groups into one MCP server. No tool logic lives here."""
 
 import logging
+import signal
 from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import MCPServer
@@ -52,10 +53,17 @@ def transport_security(settings: Settings) -> "TransportSecuritySettings":
     )
 
 
+def _exit_cleanly(signum: int, frame: object) -> None:
+    raise SystemExit(0)
+
+
 def run_server(server: MCPServer, settings: Settings) -> None:
     if settings.transport == "stdio":
         server.run("stdio")
         return
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that was
+    # there before it; make that one a clean exit so a stopped container reports status 0.
+    signal.signal(signal.SIGTERM, _exit_cleanly)
     server.run(
         "streamable-http",
         host=settings.host,
