@@ -24,7 +24,7 @@ install: $(VENV)/.installed
 toolchain: $(TOOLCHAIN)/node_modules/.installed
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff check src tests bench demo
 
 test: install toolchain lint
 	$(PY) -m pytest

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING
 
 from mcp.server.mcpserver import MCPServer
 
-from lambda_durable_mcp import __version__
+from lambda_durable_mcp import __version__, prompts
 from lambda_durable_mcp.settings import Settings
 from lambda_durable_mcp.tools import deploy, executions, guides, scaffold, validate
 from lambda_durable_mcp.tools._common import trim_schemas
@@ -36,6 +36,7 @@ def build_server(settings: Settings) -> MCPServer:
     )
     for group in TOOL_GROUPS:
         group.register(server, settings)
+    prompts.register(server, settings)
     trim_schemas(server)
     log.debug("server built: %s", settings)
     return server
