@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLCHAIN := toolchain
 
-.PHONY: install toolchain test demo lint format bench clean
+.PHONY: install toolchain test demo lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
@@ -19,6 +19,11 @@ $(TOOLCHAIN)/node_modules/.installed: $(TOOLCHAIN)/package.json $(TOOLCHAIN)/pac
 	cd $(TOOLCHAIN) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# External MCP clients (Inspector CLI, conformance suite) on Node.js 22 from the npm registry.
+conformance/node_modules/.installed: conformance/package.json conformance/package-lock.json
+	cd conformance && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
 install: $(VENV)/.installed
 
 toolchain: $(TOOLCHAIN)/node_modules/.installed
@@ -26,7 +31,7 @@ toolchain: $(TOOLCHAIN)/node_modules/.installed
 lint: install
 	$(VENV)/bin/ruff check src tests bench demo
 
-test: install toolchain lint
+test: install toolchain conformance/node_modules/.installed lint
 	$(PY) -m pytest
 
 demo: install
@@ -36,4 +41,4 @@ bench: install toolchain
 	$(PY) bench/startup.py
 
 clean:
-	rm -rf $(VENV) $(TOOLCHAIN)/node_modules .pytest_cache
+	rm -rf $(VENV) $(TOOLCHAIN)/node_modules conformance/node_modules .pytest_cache
