@@ -1,0 +1,187 @@
+"""The template frontend (DUR050-DUR055) over its fixtures: SAM, CloudFormation YAML/JSON, CDK TypeScript.
+
+Expectations live in the fixtures: ``# expect: DUR050`` (YAML) or ``// expect: DUR052`` (TS) on the
+line a diagnostic points to, ``<file>.expect`` sidecars (``LINE RULE``) for JSON. ``project-*``
+folders hold a template plus code; their ``durations.json`` stands in for the code frontends'
+wait facts (the lines match real waits in the code).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from lambda_durable_mcp.analyzer.frontend import DurationFact, ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import RULES
+from lambda_durable_mcp.analyzer.templates import FRONTEND
+
+FIXTURES = Path(__file__).parent / "fixtures" / "analyzer" / "templates"
+EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")
+TEMPLATE_FILES = sorted(
+    p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
+)
+VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
+             "sam-dur052.yaml", "sam-dur053.yaml"]
+
+
+def expectations(path: Path) -> set[tuple[int, str]]:
+    sidecar = path.with_name(path.name + ".expect")
+    if sidecar.exists():
+        out = set()
+        for raw in sidecar.read_text().splitlines():
+            if raw.strip():
+                line, rule = raw.split()
+                out.add((int(line), rule))
+        return out
+    out = set()
+    for i, text in enumerate(path.read_text().splitlines(), start=1):
+        if m := EXPECT.search(text):
+            out |= {(i, r.strip()) for r in m.group(1).split(",") if r.strip()}
+    return out
+
+
+def run(path: Path, root: Path, summaries: dict[str, ModuleSummary] | None = None) -> list:
+    rel = path.relative_to(root).as_posix()
+    source = path.read_bytes()
+    assert FRONTEND.accepts(rel, source), f"{rel} not accepted"
+    summary = FRONTEND.summarize(rel, source)
+    assert summary.parse_error is None, summary.parse_error
+    view = ProjectView(root=str(root), summaries={rel: summary, **(summaries or {})})
+    diags = FRONTEND._check(rel, source, view)  # the public check() would hide a bug as "no findings"
+    assert diags == FRONTEND.check(rel, source, view)
+    return diags
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)
+def test_fixture_expectations(path: Path) -> None:
+    diags = run(path, FIXTURES)
+    got = {(d.line, d.rule) for d in diags}
+    assert got == expectations(path), "\n".join(f"{d.line}: {d.rule} {d.message}" for d in diags)
+    assert len(got) == len(diags), "one diagnostic per problem"
+    for d in diags:
+        assert d.rule in {"DUR050", "DUR051", "DUR052", "DUR053", "DUR054", "DUR055"}
+        assert d.path == path.name and d.column >= 1 and d.end_line >= d.line
+        assert RULES[d.rule].guide in d.message and d.fix
+
+
+def test_every_rule_has_a_positive_fixture_per_syntax() -> None:
+    seen: dict[str, set[str]] = {}
+    for path in TEMPLATE_FILES:
+        kind = "cdk" if path.suffix == ".ts" else ("json" if path.suffix == ".json" else
+                                                    "sam" if path.name.startswith("sam") else "cfn")
+        for _, rule in expectations(path):
+            seen.setdefault(kind, set()).add(rule)
+    for kind in ("sam", "cfn", "json", "cdk"):
+        assert {"DUR050", "DUR051", "DUR052", "DUR053", "DUR054"} <= seen[kind], kind
+
+
+def test_severities() -> None:
+    by_rule = {}
+    for d in run(FIXTURES / "sam-dur054.yaml", FIXTURES):
+        by_rule.setdefault(d.severity, []).append(d.line)
+    text = (FIXTURES / "sam-dur054.yaml").read_text().splitlines()
+    # Python 3.12 without a bundled SDK is a warning, older runtimes are errors.
+    assert [text[i - 1].strip() for i in by_rule["warning"]] == ["Runtime: python3.12  # expect: DUR054"]
+    assert len(by_rule["error"]) == 4
+    diags = run(FIXTURES / "cfn-invalid.yaml", FIXTURES)
+    assert {d.rule: d.severity for d in diags} == {
+        "DUR050": "error", "DUR051": "error", "DUR052": "warning", "DUR053": "warning", "DUR054": "error"}
+
+
+def test_messages_name_the_problem() -> None:
+    diags = {d.rule: d for d in run(FIXTURES / "cfn-invalid.yaml", FIXTURES)}
+    assert "RetentionPeriodInDays 0" in diags["DUR050"].message
+    assert "LogsOnlyRole" in diags["DUR051"].message and "AWSLambdaBasicDurableExecutionRolePolicy" in diags["DUR051"].fix
+    assert "nodejs18.x" in diags["DUR054"].message
+    cdk = {(d.rule, d.line): d for d in run(FIXTURES / "cdk-invalid.ts", FIXTURES)}
+    assert any("400 days" in d.message for (r, _), d in cdk.items() if r == "DUR050")
+    assert any("1.5 days" in d.message for (r, _), d in cdk.items() if r == "DUR050")
+
+
+# --- DUR055: code waits against the ExecutionTimeout --------------------------------------------------
+
+PROJECTS = sorted(p for p in FIXTURES.glob("project-*") if p.is_dir())
+
+
+def fake_code_summaries(project: Path) -> dict[str, ModuleSummary]:
+    facts = json.loads((project / "durations.json").read_text())
+    return {
+        path: ModuleSummary(path=path, durations=[DurationFact(line, seconds, kind) for line, seconds, kind in items])
+        for path, items in facts.items()
+    }
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_project_expectations(project: Path) -> None:
+    summaries = fake_code_summaries(project)
+    for code_path, summary in summaries.items():  # the facts point at real waits in the code
+        lines = (project / code_path).read_text().splitlines()
+        for fact in summary.durations:
+            assert "wait" in lines[fact.line - 1].lower() or "timeout" in lines[fact.line - 1].lower()
+    templates = [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
+                 and FRONTEND.accepts(p.relative_to(project).as_posix(), p.read_bytes())]
+    assert templates
+    for path in templates:
+        diags = run(path, project, summaries)
+        got = {(d.line, d.rule) for d in diags}
+        assert got == expectations(path), "\n".join(f"{d.line}: {d.rule} {d.message}" for d in diags)
+        for d in diags:
+            if d.rule == "DUR055":
+                code_file = next(iter(summaries))
+                assert code_file in d.message
+
+
+# --- what is not a template, and what must never crash ------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "not-templates").iterdir()), ids=lambda p: p.name)
+def test_not_templates_are_not_accepted(path: Path) -> None:
+    assert not FRONTEND.accepts(path.name, path.read_bytes())
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "broken").iterdir()), ids=lambda p: p.name)
+def test_broken_files_never_crash(path: Path) -> None:
+    source = path.read_bytes()
+    assert FRONTEND.accepts(path.name, source)
+    summary = FRONTEND.summarize(path.name, source)
+    diags = FRONTEND._check(path.name, source, ProjectView(root=str(path.parent)))
+    if path.suffix in (".yaml", ".json") and path.name != "tags.yaml":
+        assert summary.parse_error and re.match(r"\d+: \S", summary.parse_error)
+        assert diags == []
+    assert all(d.rule.startswith("DUR05") for d in diags)
+
+
+@pytest.mark.parametrize("source", [
+    b"", b"\xff\xfe\x00garbage", b"AWSTemplateFormatVersion: x\nResources: 5\n",
+    b"Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties: 7\n",
+    b"Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      DurableConfig: [1]\n",
+    b"Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      DurableConfig:\n"
+    b"        ExecutionTimeout: [a]\n      Role: !GetAtt\n      Runtime: !Ref\n",
+    b'{"Resources": {"A": {"Type": "AWS::Lambda::Function", "Properties": {"DurableConfig": '
+    + b"[" * 5000 + b"]" * 5000 + b"}}}}",
+    b"Resources:\n" + b"  - [" * 3000,
+    b"Resources:\n  A: &a\n    Type: AWS::Lambda::Function\n    Properties: {DurableConfig: *a}\n",
+])
+@pytest.mark.parametrize("name", ["t.yaml", "t.json"])
+def test_hostile_input_never_crashes(source: bytes, name: str) -> None:
+    if FRONTEND.accepts(name, source):
+        FRONTEND.summarize(name, source)
+        FRONTEND._check(name, source, ProjectView(root="."))
+
+
+def test_cdk_garbage_never_crashes() -> None:
+    src = b"import 'aws-cdk-lib';\nnew lambda.Function(this, 'F', { durableConfig: { executionTimeout: Duration.days(((("
+    assert FRONTEND.accepts("x.ts", src)
+    FRONTEND._check("x.ts", src, ProjectView(root="."))
+
+
+def test_valid_fixtures_pass_cfn_lint() -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    paths = [str(FIXTURES / n) for n in VALID_CFN]
+    proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--", *paths],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
