@@ -134,6 +134,11 @@ def test_project_expectations(project: Path) -> None:
             if d.rule == "DUR055":
                 code_file = next(iter(summaries))
                 assert code_file in d.message
+        # The same answer when the engine's root is the folder above and paths carry the project name.
+        prefixed = {f"{project.name}/{k}": ModuleSummary(path=f"{project.name}/{k}", durations=v.durations)
+                    for k, v in summaries.items()}
+        again = run(path, project.parent, prefixed)
+        assert {(d.line, d.rule) for d in again} == got
 
 
 # --- what is not a template, and what must never crash ------------------------------------------------
