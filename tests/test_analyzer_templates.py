@@ -132,8 +132,7 @@ def test_project_expectations(project: Path) -> None:
         assert got == expectations(path), "\n".join(f"{d.line}: {d.rule} {d.message}" for d in diags)
         for d in diags:
             if d.rule == "DUR055":
-                code_file = next(iter(summaries))
-                assert code_file in d.message
+                assert any(code_file in d.message for code_file in summaries)
         # The same answer when the engine's root is the folder above and paths carry the project name.
         prefixed = {f"{project.name}/{k}": ModuleSummary(path=f"{project.name}/{k}", durations=v.durations)
                     for k, v in summaries.items()}
@@ -170,6 +169,9 @@ def test_broken_files_never_crash(path: Path) -> None:
     + b"[" * 5000 + b"]" * 5000 + b"}}}}",
     b"Resources:\n" + b"  - [" * 3000,
     b"Resources:\n  A: &a\n    Type: AWS::Lambda::Function\n    Properties: {DurableConfig: *a}\n",
+    b"Resources:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + b"".join(b"  %c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((c, c) + (c - 1,) * 9)
+               for c in range(ord("b"), ord("n"))) + b"  T:\n    Type: AWS::Lambda::Function\n",
 ])
 @pytest.mark.parametrize("name", ["t.yaml", "t.json"])
 def test_hostile_input_never_crashes(source: bytes, name: str) -> None:

@@ -64,11 +64,25 @@ class TemplateFrontend:
     def accepts(self, path: str, source: bytes) -> bool:
         return self._kind(path, source) is not None
 
+    def __init__(self) -> None:
+        # summarize() then check() parse the same bytes: keep the last result.
+        self._last: tuple[bytes, object, Exception | None] | None = None
+
     def _load(self, kind: str, source: bytes) -> object:
         from lambda_durable_mcp.analyzer.templates.loader import load_json, load_yaml
 
+        if self._last is not None and self._last[0] is source:
+            if self._last[2] is not None:
+                raise self._last[2]
+            return self._last[1]
         text = _decode(source)
-        return load_json(text) if kind == "json" else load_yaml(text)
+        try:
+            doc = load_json(text) if kind == "json" else load_yaml(text)
+        except Exception as e:
+            self._last = (source, None, e)
+            raise
+        self._last = (source, doc, None)
+        return doc
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         from lambda_durable_mcp.analyzer.templates.loader import TemplateParseError

@@ -156,7 +156,7 @@ def functions(source: str, path: Path) -> list[DurableFn]:
         if args is None or len(args.named_children) < 3:
             continue
         props = f.props(args.named_children[2])
-        if "durableConfig" not in props:
+        if "durableConfig" not in props or _text(props["durableConfig"][1]) in ("undefined", "null"):
             continue
         fn = _function(f, n, cls, args, props)
         if fn is not None:

@@ -55,6 +55,9 @@ _FN_TAGS = {
 }
 
 
+_MAX_NODES = 200_000
+
+
 def load_yaml(text: str) -> Any:
     import yaml
 
@@ -73,17 +76,18 @@ def load_yaml(text: str) -> Any:
         loader.dispose()
     if node is None:
         return None
-    return _convert(node, loader, 0)
+    budget = [_MAX_NODES]  # aliases can expand a small file exponentially
+    return _convert(node, loader, 0, budget)
 
 
-def _convert(node: Any, loader: Any, depth: int) -> Any:
-
-    if depth > 200:
-        raise TemplateParseError(node.start_mark.line + 1, "document nested too deeply")
+def _convert(node: Any, loader: Any, depth: int, budget: list[int]) -> Any:
+    budget[0] -= 1
+    if depth > 200 or budget[0] < 0:
+        raise TemplateParseError(node.start_mark.line + 1, "document nested too deeply or too large")
     tag: str = node.tag or ""
     if tag.startswith("!") and not tag.startswith("!!"):
         name = tag[1:]
-        inner = _convert_plain(node, loader, depth)
+        inner = _convert_plain(node, loader, depth, budget)
         if name == "GetAtt" and isinstance(inner, str):
             left, _, right = inner.partition(".")
             inner = [left, right]
@@ -93,10 +97,10 @@ def _convert(node: Any, loader: Any, depth: int) -> Any:
         d[key] = inner
         d.key_pos[key] = (d.line, d.col)
         return d
-    return _convert_plain(node, loader, depth)
+    return _convert_plain(node, loader, depth, budget)
 
 
-def _convert_plain(node: Any, loader: Any, depth: int) -> Any:
+def _convert_plain(node: Any, loader: Any, depth: int, budget: list[int]) -> Any:
     import yaml
 
     line, col = node.start_mark.line + 1, node.start_mark.column + 1
@@ -104,17 +108,17 @@ def _convert_plain(node: Any, loader: Any, depth: int) -> Any:
         d = LDict()
         d.line, d.col = line, col
         for knode, vnode in node.value:
-            key = _convert(knode, loader, depth + 1)
+            key = _convert(knode, loader, depth + 1, budget)
             if not isinstance(key, str):
                 key = str(key)
-            d[key] = _convert(vnode, loader, depth + 1)
+            d[key] = _convert(vnode, loader, depth + 1, budget)
             d.key_pos[key] = (knode.start_mark.line + 1, knode.start_mark.column + 1)
         return d
     if isinstance(node, yaml.SequenceNode):
         lst = LList()
         lst.line, lst.col = line, col
         for item in node.value:
-            lst.append(_convert(item, loader, depth + 1))
+            lst.append(_convert(item, loader, depth + 1, budget))
             lst.pos.append((item.start_mark.line + 1, item.start_mark.column + 1))
         return lst
     # Scalars: keep dates and odd tags as text (CloudFormation treats "2012-10-17" as a string).
