@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import TOOLCHAIN
 
 from lambda_durable_mcp.analyzer.frontend import DurationFact, ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES
@@ -192,3 +193,25 @@ def test_valid_fixtures_pass_cfn_lint() -> None:
     proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--", *paths],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cdk_fixtures_type_check(tmp_path: Path) -> None:
+    """The CDK fixtures are real CDK code: tsc accepts them against the pinned aws-cdk-lib."""
+    modules = TOOLCHAIN / "node_modules"
+    tsc = modules / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts"]
+    config = {
+        "compilerOptions": {
+            "target": "ES2022", "module": "commonjs", "strict": True, "noEmit": True, "skipLibCheck": True,
+            "types": ["node"], "typeRoots": [str(modules / "@types")], "baseUrl": str(modules),
+            "paths": {"*": [str(modules / "*")]},
+        },
+        "files": [str(f) for f in files],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    proc = subprocess.run([str(tsc), "-p", str(tmp_path / "tsconfig.json")], capture_output=True, text=True,
+                          timeout=180, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
