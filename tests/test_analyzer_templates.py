@@ -215,3 +215,32 @@ def test_cdk_fixtures_type_check(tmp_path: Path) -> None:
                           timeout=180, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
+
+
+@pytest.mark.parametrize(("runtime", "bundled", "expected"), [
+    ("nodejs22.x", None, None), ("nodejs24.x", None, None), ("nodejs20.x", None, "error"), ("nodejs", None, "error"),
+    ("python3.13", None, None), ("python3.14", None, None), ("python3.12", False, "warning"),
+    ("python3.11", True, None), ("python3.10", True, "error"), ("python2.7", None, "error"),
+    ("java21", None, None), ("java8.al2", None, "error"), ("dotnet8", None, None), ("dotnet6", None, "error"),
+    ("dotnetcore3.1", None, "error"), ("go1.x", None, "error"), ("ruby3.4", None, "error"),
+    ("provided.al2023", None, None), ("custom", None, None),
+])
+def test_runtime_table(runtime: str, bundled: bool | None, expected: str | None) -> None:
+    from lambda_durable_mcp.analyzer.templates.rules import runtime_problem
+
+    problem = runtime_problem(runtime, bundled)
+    assert (problem[0] if problem else None) == expected
+
+
+def test_yaml_short_forms_become_long_forms_with_lines() -> None:
+    from lambda_durable_mcp.analyzer.templates.loader import load_json, load_yaml
+
+    doc = load_yaml("A:\n  B: !GetAtt Role.Arn\n  C: !Sub 'x-${AWS::Region}'\n  D: !Ref P\n  E: 2012-10-17\n"
+                    "  F: !If [Cond, !Ref X, !Ref AWS::NoValue]\n  G: !Equals [a, b]\n")
+    a = doc["A"]
+    assert a["B"] == {"Fn::GetAtt": ["Role", "Arn"]} and a["C"] == {"Fn::Sub": "x-${AWS::Region}"}
+    assert a["D"] == {"Ref": "P"} and a["E"] == "2012-10-17" and a["G"] == {"Fn::Equals": ["a", "b"]}
+    assert a["F"] == {"Fn::If": ["Cond", {"Ref": "X"}, {"Ref": "AWS::NoValue"}]}
+    assert a.pos("D") == (4, 3) and doc.pos("A") == (1, 1)
+    j = load_json('{\r\n  "A": {\r\n    "B": [1, {"C": true}]\r\n  }\r\n}')
+    assert j.pos("A") == (2, 3) and j["A"].pos("B") == (3, 5) and j["A"]["B"][1].pos("C") == (3, 15)
