@@ -23,9 +23,10 @@ _TEMPLATE_EXTS = (".yaml", ".yml", ".json", ".template")
 _CDK_EXTS = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs")
 _NOT_TEMPLATES = {"package.json", "package-lock.json", "tsconfig.json", "cdk.json", "cdk.context.json",
                   "jsconfig.json", ".eslintrc.json", "samconfig.yaml", "samconfig.yml"}
-_YAML_MARK = re.compile(rb"^(AWSTemplateFormatVersion|Transform)\s*:|^Resources\s*:", re.M)
+_YAML_MARK = re.compile(rb"^(AWSTemplateFormatVersion|Transform|Resources)\s*:", re.M)
 _YAML_AWS_TYPE = re.compile(rb"^\s+Type\s*:\s*['\"]?AWS::", re.M)
-_JSON_MARK = re.compile(rb"\"(AWSTemplateFormatVersion|Resources|Transform)\"\s*:")
+# A schema that merely describes these keys has objects where a template has strings.
+_JSON_MARK = re.compile(rb"\"(AWSTemplateFormatVersion\"\s*:\s*\"|Transform\"\s*:\s*[\"\[]|Resources\"\s*:\s*\{)")
 _JSON_AWS_TYPE = re.compile(rb"\"Type\"\s*:\s*\"AWS::")
 _CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-lib|@aws-cdk/)""")
 _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
@@ -48,8 +49,7 @@ class TemplateFrontend:
         if suffix in _TEMPLATE_EXTS:
             head = source.lstrip()[:1]
             if head in (b"{", b"[") or suffix == ".json":
-                if _JSON_MARK.search(source) and (_JSON_AWS_TYPE.search(source) or b"AWSTemplateFormatVersion" in source
-                                                  or b"AWS::Serverless" in source):
+                if _JSON_MARK.search(source) and _JSON_AWS_TYPE.search(source):
                     return "json"
                 return None
             if _YAML_MARK.search(source) and (_YAML_AWS_TYPE.search(source) or b"AWSTemplateFormatVersion" in source
