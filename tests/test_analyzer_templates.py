@@ -244,3 +244,15 @@ def test_yaml_short_forms_become_long_forms_with_lines() -> None:
     assert a.pos("D") == (4, 3) and doc.pos("A") == (1, 1)
     j = load_json('{\r\n  "A": {\r\n    "B": [1, {"C": true}]\r\n  }\r\n}')
     assert j.pos("A") == (2, 3) and j["A"].pos("B") == (3, 5) and j["A"]["B"][1].pos("C") == (3, 15)
+
+
+def test_cdk_runtime_table_matches_aws_cdk_lib() -> None:
+    from lambda_durable_mcp.analyzer.templates.cdk import CDK_RUNTIMES
+
+    runtime_js = TOOLCHAIN / "node_modules/aws-cdk-lib/aws-lambda/lib/runtime.js"
+    if not runtime_js.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    defined = dict(re.findall(r'([A-Z0-9_]+)=new Runtime\("([^"]*)"', runtime_js.read_text()))
+    for name, runtime in CDK_RUNTIMES.items():
+        assert defined.get(name) == runtime, name
+    assert set(defined) - set(CDK_RUNTIMES) <= {"NODEJS_LATEST", "FROM_IMAGE"}

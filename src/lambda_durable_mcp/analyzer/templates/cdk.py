@@ -219,7 +219,25 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     return fn
 
 
-_RUNTIME_CONST = re.compile(r"(NODEJS|PYTHON|JAVA|DOTNET|RUBY|GO|PROVIDED)_?(.*)")
+# Runtime.<NAME> -> runtime id, as aws-cdk-lib 2.276 defines them (aws-lambda/lib/runtime.js).
+CDK_RUNTIMES = {
+    "NODEJS": "nodejs", "NODEJS_4_3": "nodejs4.3", "NODEJS_6_10": "nodejs6.10",
+    "NODEJS_8_10": "nodejs8.10", "NODEJS_10_X": "nodejs10.x", "NODEJS_12_X": "nodejs12.x",
+    "NODEJS_14_X": "nodejs14.x", "NODEJS_16_X": "nodejs16.x", "NODEJS_18_X": "nodejs18.x",
+    "NODEJS_20_X": "nodejs20.x", "NODEJS_22_X": "nodejs22.x", "NODEJS_24_X": "nodejs24.x",
+    "PYTHON_2_7": "python2.7", "PYTHON_3_6": "python3.6", "PYTHON_3_7": "python3.7",
+    "PYTHON_3_8": "python3.8", "PYTHON_3_9": "python3.9", "PYTHON_3_10": "python3.10",
+    "PYTHON_3_11": "python3.11", "PYTHON_3_12": "python3.12", "PYTHON_3_13": "python3.13",
+    "PYTHON_3_14": "python3.14", "PYTHON_3_15": "python3.15", "JAVA_8": "java8",
+    "JAVA_8_CORRETTO": "java8.al2", "JAVA_11": "java11", "JAVA_17": "java17", "JAVA_21": "java21",
+    "JAVA_25": "java25", "JAVA_8_AL2023": "java8.al2023", "JAVA_11_AL2023": "java11.al2023",
+    "JAVA_17_AL2023": "java17.al2023", "DOTNET_6": "dotnet6", "DOTNET_8": "dotnet8",
+    "DOTNET_9": "dotnet9", "DOTNET_10": "dotnet10", "DOTNET_CORE_1": "dotnetcore1.0",
+    "DOTNET_CORE_2": "dotnetcore2.0", "DOTNET_CORE_2_1": "dotnetcore2.1",
+    "DOTNET_CORE_3_1": "dotnetcore3.1", "GO_1_X": "go1.x", "RUBY_2_5": "ruby2.5", "RUBY_2_7": "ruby2.7",
+    "RUBY_3_2": "ruby3.2", "RUBY_3_3": "ruby3.3", "RUBY_3_4": "ruby3.4", "RUBY_4_0": "ruby4.0",
+    "PROVIDED": "provided", "PROVIDED_AL2": "provided.al2", "PROVIDED_AL2023": "provided.al2023",
+}
 
 
 def _runtime(f: _File, val: Any) -> Any:
@@ -234,25 +252,7 @@ def _runtime(f: _File, val: Any) -> Any:
         return (f.string(a.named_children[0]) if a is not None and a.named_children else None) or UNKNOWN
     if n.type != "member_expression":
         return UNKNOWN
-    const = _text(n.child_by_field_name("property"))
-    m = _RUNTIME_CONST.fullmatch(const)
-    if not m or "LATEST" in const:
-        return UNKNOWN
-    lang, rest = m.group(1).lower(), m.group(2)
-    parts = [p for p in rest.split("_") if p]
-    if lang == "nodejs" and parts and parts[-1] == "X":
-        return f"nodejs{parts[0]}.x"
-    if lang in ("python", "ruby") and len(parts) >= 2:
-        return f"{lang}{parts[0]}.{parts[1]}"
-    if lang == "java" and parts:
-        return "java" + parts[0] + (".al2" if "CORRETTO" in parts else "")
-    if lang == "dotnet" and parts:
-        return ("dotnetcore" + ".".join(parts[1:])) if parts[0] == "CORE" else "dotnet" + parts[0]
-    if lang == "go":
-        return "go1.x"
-    if lang == "provided":
-        return "provided" + ("." + parts[0].lower() if parts else "")
-    return UNKNOWN
+    return CDK_RUNTIMES.get(_text(n.child_by_field_name("property")), UNKNOWN)
 
 
 def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
