@@ -279,6 +279,9 @@ def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
     return False
 
 
+_GRANT_METHODS = r"(addManagedPolicy|addToPolicy|addToPrincipalPolicy|attachInlinePolicy)"
+
+
 def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
     role_node = f.deref(val)
     if role_node is None or role_node.type != "new_expression":
@@ -286,34 +289,54 @@ def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
     if _text(role_node.child_by_field_name("constructor")).rsplit(".", 1)[-1] != "Role":
         return None
     role_var = _var_name(role_node) or ""
-    texts = [_text(role_node)]
+    nodes = [role_node]
     rv = re.escape(role_var) if role_var else None
     fv = re.escape(fn_var) if fn_var else None
     for m in _walk(f.tree.root_node):
         if m.type == "call_expression":
             callee = _text(m.child_by_field_name("function"))
-            if rv and re.fullmatch(rf"{rv}\s*\??\.\s*(addManagedPolicy|addToPolicy|addToPrincipalPolicy|"
-                                   rf"attachInlinePolicy)", callee):
-                texts.append(_text(m))
-            elif fv and re.fullmatch(rf"{fv}\s*\??\.\s*(addToRolePolicy|role\s*!?\s*\??\.\s*"
-                                     rf"(addManagedPolicy|addToPrincipalPolicy))", callee):
-                texts.append(_text(m))
+            if (rv and re.fullmatch(rf"{rv}\s*\??\.\s*{_GRANT_METHODS}", callee)) or (
+                    fv and re.fullmatch(rf"{fv}\s*!?\??\.\s*(addToRolePolicy|role\s*!?\s*\??\.\s*{_GRANT_METHODS})",
+                                        callee)):
+                nodes.append(m)
         elif m.type == "new_expression" and rv:
             cls = _text(m.child_by_field_name("constructor")).rsplit(".", 1)[-1]
-            body = _text(m)
-            if cls in ("Policy", "ManagedPolicy") and re.search(rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])",
-                                                                body):
-                texts.append(body)
+            if cls in ("Policy", "ManagedPolicy") and re.search(
+                    rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])", _text(m)):
+                nodes.append(m)
+    # Follow consts (a policy statement or document built above), and notice what cannot be followed.
+    texts: list[str] = []
+    unknown = False
+    seen: set[int] = set()
+    todo = list(nodes)
+    while todo and len(seen) < 200:
+        node = todo.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        texts.append(_text(node))
+        for ident in _walk(node):
+            if ident.type not in ("identifier", "shorthand_property_identifier"):
+                continue
+            name = _text(ident)
+            if name in (role_var, fn_var, "this", "iam", "cdk", "lambda", "undefined"):
+                continue
+            if name in f.consts:
+                todo.append(f.consts[name])
+            elif ident.parent is not None and (ident.parent.type == "array" or (
+                    ident.parent.type == "arguments" and ident.parent.parent is not None
+                    and ident.parent.parent.type == "call_expression")):
+                unknown = True  # a policy handed over from elsewhere may grant anything
     joined = "\n".join(texts)
     name = role_var or "role"
     pos = _pos(role_node)
     if DURABLE_POLICY in joined:
         return RoleCheck("ok", pos, name)
-    actions = re.findall(r"""['"`]((?:lambda:)?[A-Za-z*?]+|\*)['"`]""", joined)
-    if allows_actions([a for a in actions if a.startswith("lambda:") or a == "*"]):
+    actions = [a for block in re.findall(r"\bactions\s*:\s*\[([^\]]*)\]", joined)
+               for a in re.findall(r"""['"`]([\w:*?]+)['"`]""", block)]
+    if allows_actions(actions):
         return RoleCheck("ok", pos, name)
-    # Policies built elsewhere (a helper, a variable) may grant it: only judge what is spelled out here.
-    if re.search(r"(managedPolicies|inlinePolicies)\s*:\s*(?![\s\[{])", joined):
+    if unknown or re.search(r"(managedPolicies|inlinePolicies)\s*:\s*(?![\s\[{])", joined):
         return RoleCheck("unknown", pos, name)
     return RoleCheck("missing", pos, name)
 
