@@ -256,3 +256,27 @@ def test_cdk_runtime_table_matches_aws_cdk_lib() -> None:
     for name, runtime in CDK_RUNTIMES.items():
         assert defined.get(name) == runtime, name
     assert set(defined) - set(CDK_RUNTIMES) <= {"NODEJS_LATEST", "FROM_IMAGE"}
+
+
+def test_random_template_mutations_never_crash() -> None:
+    """Every fixture, cut at random points and with random bytes inserted, still yields a result."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    sources = [p.read_bytes() for p in TEMPLATE_FILES]
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(st.sampled_from(range(len(sources))), st.integers(0, 10_000), st.integers(0, 10_000),
+           st.binary(max_size=8))
+    def mutate(index: int, cut: int, at: int, junk: bytes) -> None:
+        path = TEMPLATE_FILES[index]
+        src = sources[index]
+        src = src[: cut % (len(src) + 1)]
+        pos = at % (len(src) + 1)
+        src = src[:pos] + junk + src[pos:]
+        if FRONTEND.accepts(path.name, src):
+            summary = FRONTEND.summarize(path.name, src)
+            diags = FRONTEND._check(path.name, src, ProjectView(root=str(FIXTURES)))
+            assert summary.parse_error is None or diags == []
+
+    mutate()

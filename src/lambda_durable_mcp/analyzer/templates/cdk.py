@@ -262,10 +262,14 @@ def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
     if p is not None and p.type == "member_expression" and _text(p.child_by_field_name("property")) in (
             "currentVersion", "addAlias"):
         return True
+    if p is not None and p.type in ("return_statement", "arrow_function"):
+        return True  # handed to the caller, who may publish it: not judged
     if not var:
         return False
     v = re.escape(var)
     if re.search(rf"(?<![\w$.]){v}\s*\??\.\s*(currentVersion|addAlias)\b", f.source):
+        return True
+    if re.search(rf"\breturn\s+{v}\s*[;}}\n]", f.source):
         return True
     for m in _walk(f.tree.root_node):
         if m.type != "new_expression":

@@ -64,20 +64,25 @@ def load_yaml(text: str) -> Any:
     class _Loader(yaml.SafeLoader):
         pass
 
-    loader = _Loader(text)
+    try:
+        loader = _Loader(text)
+    except yaml.YAMLError as e:  # a control character the reader refuses
+        raise TemplateParseError(1, str(getattr(e, "reason", "") or e).splitlines()[0]) from None
     try:
         node = loader.get_single_node()
+        if node is None:
+            return None
+        budget = [_MAX_NODES]  # aliases can expand a small file exponentially
+        return _convert(node, loader, 0, budget)
     except yaml.MarkedYAMLError as e:  # scanner, parser and composer errors
         mark = e.problem_mark or e.context_mark
         raise TemplateParseError((mark.line + 1) if mark else 1, str(e.problem or e)) from None
     except yaml.YAMLError as e:
-        raise TemplateParseError(1, str(e)) from None
+        raise TemplateParseError(1, str(e).splitlines()[0] if str(e) else "invalid YAML") from None
+    except RecursionError:
+        raise TemplateParseError(1, "document nested too deeply") from None
     finally:
         loader.dispose()
-    if node is None:
-        return None
-    budget = [_MAX_NODES]  # aliases can expand a small file exponentially
-    return _convert(node, loader, 0, budget)
 
 
 def _convert(node: Any, loader: Any, depth: int, budget: list[int]) -> Any:
