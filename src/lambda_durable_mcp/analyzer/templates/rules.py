@@ -246,8 +246,8 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
         # DUR051
         if fn.role is not None and fn.role.state == "missing":
             out.append(_diag(path, "DUR051", fn.role.pos,
-                             f"Role {fn.role.name} of {where} grants neither {DURABLE_POLICY} nor "
-                             f"{' and '.join(DURABLE_ACTIONS)}: checkpoints fail with AccessDenied",
+                             f"Role {fn.role.name} of {where} lacks {DURABLE_POLICY} (or "
+                             f"{' + '.join(DURABLE_ACTIONS)}): checkpoints fail with AccessDenied",
                              f"Add the managed policy arn:${{AWS::Partition}}:iam::aws:policy/service-role/"
                              f"{DURABLE_POLICY} to the role (or an Allow statement for both actions)."))
         # DUR052
