@@ -9,6 +9,7 @@ wait facts (the lines match real waits in the code).
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -195,8 +196,27 @@ def test_valid_fixtures_pass_cfn_lint() -> None:
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
-def test_cdk_fixtures_type_check(tmp_path: Path) -> None:
-    """The CDK fixtures are real CDK code: tsc accepts them against the pinned aws-cdk-lib."""
+SYNTH_JS = """
+const cdk = require('aws-cdk-lib');
+const out = {};
+for (const [file, cls] of [['./cdk-valid.js', 'ValidStack'], ['./cdk-invalid.js', 'InvalidStack']]) {
+  const app = new cdk.App({ outdir: process.argv[2] + '/' + cls });
+  try {
+    new (require(file)[cls])(app, cls);
+    out[cls] = app.synth().getStackByName(cls).template;
+  } catch (e) {
+    out[cls] = { error: String(e.message || e) };
+  }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+@pytest.mark.slow
+def test_cdk_fixtures_compile_and_synth(tmp_path: Path) -> None:
+    """The CDK fixtures are real CDK code: tsc compiles them against the pinned aws-cdk-lib, CDK synthesizes
+    the valid stack into a template the CloudFormation checks also find clean, and refuses the invalid one
+    for the same out-of-range executionTimeout that DUR050 reports."""
     modules = TOOLCHAIN / "node_modules"
     tsc = modules / ".bin" / "tsc"
     if not tsc.exists():
@@ -204,7 +224,8 @@ def test_cdk_fixtures_type_check(tmp_path: Path) -> None:
     files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts"]
     config = {
         "compilerOptions": {
-            "target": "ES2022", "module": "commonjs", "strict": True, "noEmit": True, "skipLibCheck": True,
+            "target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
+            "outDir": str(tmp_path / "out"), "rootDir": str(FIXTURES),
             "types": ["node"], "typeRoots": [str(modules / "@types")], "baseUrl": str(modules),
             "paths": {"*": [str(modules / "*")]},
         },
@@ -214,7 +235,19 @@ def test_cdk_fixtures_type_check(tmp_path: Path) -> None:
     proc = subprocess.run([str(tsc), "-p", str(tmp_path / "tsconfig.json")], capture_output=True, text=True,
                           timeout=180, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-
+    (tmp_path / "out" / "synth.js").write_text(SYNTH_JS)
+    env = {**os.environ, "NODE_PATH": str(modules), "CDK_DISABLE_VERSION_CHECK": "1"}
+    proc = subprocess.run(["node", "synth.js", str(tmp_path / "cdk.out")], cwd=tmp_path / "out", env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert "executionTimeout must be between 1 and 31622400 seconds" in result["InvalidStack"]["error"]
+    synthesized = tmp_path / "valid.template.json"
+    synthesized.write_text(json.dumps(result["ValidStack"], indent=1))
+    durable = [r for r in result["ValidStack"]["Resources"].values()
+               if r["Type"] == "AWS::Lambda::Function" and "DurableConfig" in r["Properties"]]
+    assert len(durable) == 5
+    assert run(synthesized, tmp_path) == [] == run(FIXTURES / "cdk-valid.ts", FIXTURES)
 
 
 @pytest.mark.parametrize(("runtime", "bundled", "expected"), [
