@@ -313,3 +313,11 @@ def test_random_template_mutations_never_crash() -> None:
             assert summary.parse_error is None or diags == []
 
     mutate()
+
+
+def test_importing_the_frontend_is_cheap() -> None:
+    code = ("import sys\nfrom lambda_durable_mcp.analyzer.templates import FRONTEND\n"
+            "FRONTEND.accepts('template.yaml', b'Resources:\\n  A:\\n    Type: AWS::Lambda::Function\\n')\n"
+            "print(sorted(m for m in ('yaml', 'tree_sitter', 'cfnlint', 'boto3') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.strip() == "[]"
