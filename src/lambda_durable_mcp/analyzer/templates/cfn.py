@@ -224,7 +224,9 @@ def _role_check(t: _Template, role: Any) -> RoleCheck | None:
     if not isinstance(role, dict):
         return None  # an ARN string: not verifiable here
     targets = [r for r in t.refs(role) if t.rtype(r) == "AWS::IAM::Role"]
-    if len(targets) != 1 or not ("Ref" in role or "Fn::GetAtt" in role):
+    sub = role.get("Fn::Sub")
+    whole_sub = isinstance(sub, str) and re.fullmatch(r"\$\{[A-Za-z0-9]+\.Arn\}", sub.strip()) is not None
+    if len(targets) != 1 or not ("Ref" in role or "Fn::GetAtt" in role or whole_sub):
         return None  # a parameter, an import or a Sub over an external name
     role_id = targets[0]
     rprops = t.props(role_id)
