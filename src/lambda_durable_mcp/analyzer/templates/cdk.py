@@ -207,7 +207,8 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     if "runtime" in props:
         pair, val = props["runtime"]
         fn.runtime, fn.runtime_pos = _runtime(f, val), _pos(pair)
-    if "functionName" in props:
+    if "functionName" in props and not re.search(r"PhysicalName\s*\.\s*GENERATE_IF_NEEDED|^undefined$",
+                                                  _text(props["functionName"][1])):
         fn.function_name_pos = _pos(props["functionName"][0])
     if "role" in props and not cfn:
         fn.role = _role_check(f, props["role"][1], var)

@@ -186,7 +186,7 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
     if runtime is not None:
         fn.runtime = t.resolve(runtime)
         fn.runtime_pos = _pos(r_owner, "Runtime")
-    if "FunctionName" in props:
+    if "FunctionName" in props and props["FunctionName"] != {"Ref": "AWS::NoValue"}:
         fn.function_name_pos = _pos(props, "FunctionName")
 
     # DUR051: only an explicit role defined in this template can be judged.
