@@ -27,8 +27,11 @@ EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")
 TEMPLATE_FILES = sorted(
     p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
 )
+# Templates that are valid CloudFormation (their findings are durable-specific, not schema errors).
 VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
-             "sam-dur052.yaml", "sam-dur053.yaml"]
+             "sam-dur052.yaml", "sam-dur053.yaml", "project-sam-python/template.yaml",
+             "project-esbuild-json/template.json", "project-within-timeout/template.yaml",
+             "project-cfn-node/template.yaml"]
 
 
 def expectations(path: Path) -> set[tuple[int, str]]:
@@ -191,7 +194,8 @@ def test_cdk_garbage_never_crashes() -> None:
 def test_valid_fixtures_pass_cfn_lint() -> None:
     cfn_lint = Path(sys.executable).with_name("cfn-lint")
     paths = [str(FIXTURES / n) for n in VALID_CFN]
-    proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--", *paths],
+    # W3002: a local Code folder needs `aws cloudformation package`, which is how those projects deploy.
+    proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--ignore-checks", "W3002", "--", *paths],
                           capture_output=True, text=True, timeout=120, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
