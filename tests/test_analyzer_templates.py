@@ -31,7 +31,7 @@ TEMPLATE_FILES = sorted(
 VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
              "sam-dur052.yaml", "sam-dur053.yaml", "project-sam-python/template.yaml",
              "project-esbuild-json/template.json", "project-within-timeout/template.yaml",
-             "project-cfn-node/template.yaml"]
+             "project-cfn-node/template.yaml", "project-ts-dist/template.yaml"]
 
 
 def expectations(path: Path) -> set[tuple[int, str]]:

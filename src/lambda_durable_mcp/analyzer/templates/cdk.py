@@ -18,11 +18,11 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    handler_files,
 )
 
 FUNCTION_CLASSES = {"Function", "NodejsFunction", "PythonFunction", "CfnFunction"}
 _UNIT_SECONDS = {"millis": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
-_CODE_EXTS = (".ts", ".mts", ".js", ".mjs", ".cjs", ".py")
 
 
 def _parser() -> Any:
@@ -419,10 +419,7 @@ def _code(f: _File, fn: DurableFn, cls: str, ident: str, props: dict[str, tuple[
             if asset:
                 dirs = _resolve(f, asset)
                 fn.code_dir = next((d for d in dirs if d.is_dir()), dirs[0])
-                if handler and "." in handler:
-                    module = handler.rsplit(".", 1)[0]
+                if handler:
                     for d in dirs:
-                        files += [d / (module + ext) for ext in _CODE_EXTS]
-                        if "." in module:
-                            files.append(d / (module.replace(".", "/") + ".py"))
+                        files += handler_files(d, handler)
     fn.code_files = files

@@ -14,9 +14,9 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    handler_files,
 )
 
-CODE_EXTS = (".py", ".ts", ".mts", ".js", ".mjs", ".cjs")
 _SUB_VAR = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
 
 
@@ -321,9 +321,6 @@ def _code_location(t: _Template, fn: DurableFn, res: dict[str, Any], get: Any, s
         files += [code_dir / e for e in entries if isinstance(e, str)]
     handler, _ = get("Handler")
     handler = t.resolve(handler) if handler is not None else None
-    if isinstance(handler, str) and "." in handler:
-        module = handler.rsplit(".", 1)[0]
-        files += [code_dir / (module + ext) for ext in CODE_EXTS]
-        if "." in module:  # Python package path: pkg.mod.handler -> pkg/mod.py
-            files.append(code_dir / (module.replace(".", "/") + ".py"))
+    if isinstance(handler, str):
+        files += handler_files(code_dir, handler)
     fn.code_files = files

@@ -176,6 +176,30 @@ def python_sdk_bundled(code_dir: Path | None) -> bool | None:
 
 # --- DUR055 -----------------------------------------------------------------------------------------
 
+CODE_EXTS = (".py", ".ts", ".mts", ".js", ".mjs", ".cjs")
+_BUILD_DIRS = ("dist", "build", "out", ".build")
+
+
+def handler_files(code_dir: Path, handler: str) -> list[Path]:
+    """Files that may hold ``handler`` ("app.handler", "dist/app.handler", "pkg.mod.handler") in ``code_dir``.
+
+    A handler in a build folder (dist/app.handler) may be compiled from src/app.ts or app.ts.
+    """
+    if "." not in handler:
+        return []
+    module = handler.rsplit(".", 1)[0]
+    files = [code_dir / (module + ext) for ext in CODE_EXTS]
+    if "." in module:  # Python package path: pkg.mod.handler -> pkg/mod.py
+        files.append(code_dir / (module.replace(".", "/") + ".py"))
+    head, _, rest = module.partition("/")
+    if rest and head in _BUILD_DIRS:
+        for src in (code_dir / "src" / rest, code_dir / rest):
+            files += [src.with_name(src.name + ext) for ext in (".ts", ".mts", ".js", ".mjs")]
+    last = code_dir.name
+    if last in _BUILD_DIRS:  # Code.fromAsset('lambda/dist') + index.handler
+        files += [code_dir.parent / "src" / (module + ext) for ext in (".ts", ".mts")]
+    return files
+
 def _summary_index(project: ProjectView) -> dict[str, str]:
     root = Path(project.root or ".")
     out: dict[str, str] = {}
