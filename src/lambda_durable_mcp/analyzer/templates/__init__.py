@@ -102,7 +102,8 @@ class TemplateFrontend:
         try:
             return self._check(path, source, project)
         except Exception:  # noqa: BLE001 - a frontend bug must not stop the other files
-            log.warning("template analysis of %s failed", path, exc_info=True)
+            log.warning("template analysis of %s stopped: internal error (details at debug level)", path)
+            log.debug("template analysis of %s failed", path, exc_info=True)
             return []
 
     def _check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
