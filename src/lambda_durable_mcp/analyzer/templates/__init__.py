@@ -1,0 +1,135 @@
+"""Infrastructure-template frontend of the replay-safety analyzer: DUR050-DUR055.
+
+Reads SAM and CloudFormation templates (YAML with short-form intrinsics, or JSON) and CDK apps in
+TypeScript, finds the functions with a durable configuration and checks their timeout and
+retention, role permissions, published versions, fixed names, runtimes, and code waits that
+outlast the execution timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import Diagnostic
+
+__all__ = ["FRONTEND", "TemplateFrontend"]
+
+log = logging.getLogger(__name__)
+
+_TEMPLATE_EXTS = (".yaml", ".yml", ".json", ".template")
+_CDK_EXTS = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs")
+_NOT_TEMPLATES = {"package.json", "package-lock.json", "tsconfig.json", "cdk.json", "cdk.context.json",
+                  "jsconfig.json", ".eslintrc.json", "samconfig.yaml", "samconfig.yml"}
+_YAML_MARK = re.compile(rb"^(AWSTemplateFormatVersion|Transform|Resources)\s*:", re.M)
+_YAML_AWS_TYPE = re.compile(rb"^\s+Type\s*:\s*['\"]?AWS::", re.M)
+# A schema that merely describes these keys has objects where a template has strings.
+_JSON_MARK = re.compile(rb"\"(AWSTemplateFormatVersion\"\s*:\s*\"|Transform\"\s*:\s*[\"\[]|Resources\"\s*:\s*\{)")
+_JSON_AWS_TYPE = re.compile(rb"\"Type\"\s*:\s*\"AWS::")
+_CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-lib|@aws-cdk/)""")
+_CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
+_MAX_BYTES = 5_000_000
+
+
+def _decode(source: bytes) -> str:
+    return source.decode("utf-8-sig", errors="replace")
+
+
+class TemplateFrontend:
+    name = "template"
+
+    def _kind(self, path: str, source: bytes) -> str | None:
+        p = Path(path)
+        name = p.name.lower()
+        if len(source) > _MAX_BYTES or name in _NOT_TEMPLATES:
+            return None
+        suffix = p.suffix.lower()
+        if suffix in _TEMPLATE_EXTS:
+            head = source.lstrip()[:1]
+            if head in (b"{", b"[") or suffix == ".json":
+                if _JSON_MARK.search(source) and _JSON_AWS_TYPE.search(source):
+                    return "json"
+                return None
+            if _YAML_MARK.search(source) and (_YAML_AWS_TYPE.search(source) or b"AWSTemplateFormatVersion" in source
+                                              or b"AWS::Serverless" in source):
+                return "yaml"
+            return None
+        if suffix in _CDK_EXTS and not name.endswith(".d.ts"):
+            if _CDK_IMPORT.search(source) and _CDK_FUNCTION.search(source):
+                return "cdk"
+        return None
+
+    def accepts(self, path: str, source: bytes) -> bool:
+        return self._kind(path, source) is not None
+
+    def __init__(self) -> None:
+        # summarize() then check() parse the same bytes: keep the last result.
+        self._last: tuple[bytes, object, Exception | None] | None = None
+
+    def _load(self, kind: str, source: bytes) -> object:
+        from lambda_durable_mcp.analyzer.templates.loader import load_json, load_yaml
+
+        if self._last is not None and self._last[0] is source:
+            if self._last[2] is not None:
+                raise self._last[2]
+            return self._last[1]
+        text = _decode(source)
+        try:
+            doc = load_json(text) if kind == "json" else load_yaml(text)
+        except Exception as e:
+            self._last = (source, None, e)
+            raise
+        self._last = (source, doc, None)
+        return doc
+
+    def summarize(self, path: str, source: bytes) -> ModuleSummary:
+        from lambda_durable_mcp.analyzer.templates.loader import TemplateParseError
+
+        summary = ModuleSummary(path=path)
+        kind = self._kind(path, source)
+        if kind in ("yaml", "json"):
+            try:
+                self._load(kind, source)
+            except TemplateParseError as e:
+                summary.parse_error = f"{e.line}: {e.message}"
+            except Exception as e:  # noqa: BLE001 - never a traceback for a broken file
+                summary.parse_error = f"1: cannot read template: {type(e).__name__}"
+        return summary
+
+    def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
+        try:
+            return self._check(path, source, project)
+        except Exception:  # noqa: BLE001 - a frontend bug must not stop the other files
+            log.warning("template analysis of %s stopped: internal error (details at debug level)", path)
+            log.debug("template analysis of %s failed", path, exc_info=True)
+            return []
+
+    def _check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
+        from lambda_durable_mcp.analyzer.templates.loader import LDict, TemplateParseError
+        from lambda_durable_mcp.analyzer.templates.rules import check_functions
+
+        kind = self._kind(path, source)
+        if kind is None:
+            return []
+        full = Path(path)
+        if not full.is_absolute():
+            full = Path(project.root or ".") / full
+        base_dir = full.parent
+        if kind == "cdk":
+            from lambda_durable_mcp.analyzer.templates.cdk import functions as cdk_functions
+
+            return check_functions(path, cdk_functions(_decode(source), full), project)
+        from lambda_durable_mcp.analyzer.templates.cfn import functions, is_template
+
+        try:
+            doc = self._load(kind, source)
+        except TemplateParseError:
+            return []  # summarize() reported it
+        if not isinstance(doc, LDict) or not is_template(doc):
+            return []
+        return check_functions(path, functions(doc, base_dir), project)
+
+
+FRONTEND = TemplateFrontend()

@@ -1,0 +1,425 @@
+"""CDK apps in TypeScript -> ``DurableFn`` records (tree-sitter, imported lazily).
+
+Recognises ``new lambda.Function`` / ``NodejsFunction`` / ``PythonFunction`` / ``CfnFunction`` with a
+``durableConfig`` prop, following ``const`` identifiers in the same file. ``Duration.seconds``,
+``minutes``, ``hours``, ``days`` and ``millis`` are evaluated when their argument is a number.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from lambda_durable_mcp.analyzer.templates.rules import (
+    DURABLE_POLICY,
+    UNKNOWN,
+    DurableFn,
+    Pos,
+    RoleCheck,
+    allows_actions,
+    handler_files,
+)
+
+FUNCTION_CLASSES = {"Function", "NodejsFunction", "PythonFunction", "CfnFunction"}
+_UNIT_SECONDS = {"millis": 0.001, "seconds": 1, "minutes": 60, "hours": 3600, "days": 86400}
+
+
+def _parser() -> Any:
+    import tree_sitter
+    import tree_sitter_typescript
+
+    return tree_sitter.Parser(tree_sitter.Language(tree_sitter_typescript.language_typescript()))
+
+
+def _text(n: Any) -> str:
+    return n.text.decode("utf-8", "replace") if n is not None and n.text is not None else ""
+
+
+def _pos(n: Any) -> Pos:
+    row, col = n.start_point
+    erow, ecol = n.end_point
+    return Pos(row + 1, col + 1, (ecol + 1) if erow == row else col + 2)
+
+
+def _walk(n: Any, depth: int = 0) -> Any:
+    stack = [n]
+    while stack:
+        cur = stack.pop()
+        yield cur
+        stack.extend(reversed(cur.named_children))
+
+
+class _File:
+    def __init__(self, source: str, path: Path) -> None:
+        self.source = source
+        self.path = path
+        self.tree = _parser().parse(source.encode("utf-8"))
+        self.consts: dict[str, Any] = {}
+        for n in _walk(self.tree.root_node):
+            if n.type == "variable_declarator":
+                name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
+                if name is not None and value is not None and name.type == "identifier":
+                    self.consts.setdefault(_text(name), value)
+
+    def deref(self, n: Any, depth: int = 0) -> Any:
+        while n is not None and depth < 10:
+            if n.type in ("parenthesized_expression", "as_expression", "satisfies_expression",
+                          "non_null_expression", "type_assertion"):
+                n = n.named_children[0] if n.named_children else None
+            elif n.type in ("identifier", "shorthand_property_identifier") and _text(n) in self.consts:
+                n = self.consts[_text(n)]
+            else:
+                return n
+            depth += 1
+        return n
+
+    def props(self, obj: Any) -> dict[str, tuple[Any, Any]]:
+        """key -> (pair node, value node) of an object literal."""
+        obj = self.deref(obj)
+        out: dict[str, tuple[Any, Any]] = {}
+        if obj is None or obj.type != "object":
+            return out
+        for pair in obj.named_children:
+            if pair.type == "pair":
+                k = pair.child_by_field_name("key")
+                key = _text(k).strip("'\"`") if k is not None else ""
+                out[key] = (pair, pair.child_by_field_name("value"))
+            elif pair.type == "shorthand_property_identifier":
+                out[_text(pair)] = (pair, pair)
+        return out
+
+    def number(self, n: Any) -> Any:
+        n = self.deref(n)
+        if n is None:
+            return UNKNOWN
+        if n.type == "number":
+            try:
+                return float(_text(n).replace("_", ""))
+            except ValueError:
+                return UNKNOWN
+        if n.type == "unary_expression" and _text(n).startswith("-") and n.named_children:
+            v = self.number(n.named_children[-1])
+            return -v if v is not UNKNOWN else UNKNOWN
+        if n.type == "binary_expression":
+            a, b = self.number(n.child_by_field_name("left")), self.number(n.child_by_field_name("right"))
+            op = _text(n.child_by_field_name("operator"))
+            if a is UNKNOWN or b is UNKNOWN:
+                return UNKNOWN
+            if op == "*":
+                return a * b
+            if op == "+":
+                return a + b
+            if op == "-":
+                return a - b
+            if op == "/" and b:
+                return a / b
+        return UNKNOWN
+
+    def duration_seconds(self, n: Any) -> Any:
+        n = self.deref(n)
+        if n is None or n.type != "call_expression":
+            return UNKNOWN
+        callee = n.child_by_field_name("function")
+        args = n.child_by_field_name("arguments")
+        if callee is None or callee.type != "member_expression" or args is None:
+            return UNKNOWN
+        unit = _text(callee.child_by_field_name("property"))
+        if unit not in _UNIT_SECONDS or not _text(callee.child_by_field_name("object")).endswith("Duration"):
+            return UNKNOWN
+        if not args.named_children:
+            return UNKNOWN
+        v = self.number(args.named_children[0])
+        return UNKNOWN if v is UNKNOWN else v * _UNIT_SECONDS[unit]
+
+    def string(self, n: Any) -> str | None:
+        n = self.deref(n)
+        if n is not None and n.type == "string":
+            return _text(n)[1:-1]
+        if n is not None and n.type == "template_string" and not any(
+                c.type == "template_substitution" for c in n.named_children):
+            return _text(n)[1:-1]
+        return None
+
+
+def functions(source: str, path: Path) -> list[DurableFn]:
+    f = _File(source, path)
+    out: list[DurableFn] = []
+    for n in _walk(f.tree.root_node):
+        if n.type != "new_expression":
+            continue
+        ctor = n.child_by_field_name("constructor")
+        cls = _text(ctor).rsplit(".", 1)[-1]
+        if cls not in FUNCTION_CLASSES:
+            continue
+        args = n.child_by_field_name("arguments")
+        if args is None or len(args.named_children) < 3:
+            continue
+        props = f.props(args.named_children[2])
+        if "durableConfig" not in props or _text(props["durableConfig"][1]) in ("undefined", "null"):
+            continue
+        fn = _function(f, n, cls, args, props)
+        if fn is not None:
+            out.append(fn)
+    return out
+
+
+def _var_name(new_node: Any) -> str | None:
+    p = new_node.parent
+    while p is not None and p.type in ("parenthesized_expression", "as_expression", "non_null_expression"):
+        p = p.parent
+    if p is None:
+        return None
+    if p.type == "variable_declarator":
+        return _text(p.child_by_field_name("name")) or None
+    if p.type == "assignment_expression":
+        return _text(p.child_by_field_name("left")) or None
+    if p.type == "public_field_definition":
+        name = p.child_by_field_name("name")
+        return ("this." + _text(name)) if name is not None else None
+    return None
+
+
+def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any, Any]]) -> DurableFn | None:
+    cfn = cls == "CfnFunction"
+    ident = f.string(args.named_children[1]) or _text(args.named_children[1])
+    var = _var_name(n)
+    d_pair, d_val = props["durableConfig"]
+    fn = DurableFn(name=ident, pos=_pos(n), durable_pos=_pos(d_pair.child_by_field_name("key") or d_pair),
+                   timeout_text="executionTimeout",
+                   retention_text="retentionPeriodInDays" if cfn else "retentionPeriod",
+                   function_name_text="functionName")
+    dprops = f.props(d_val)
+    if f.deref(d_val) is None or f.deref(d_val).type != "object":
+        fn.timeout = UNKNOWN
+    if "executionTimeout" in dprops:
+        pair, val = dprops["executionTimeout"]
+        fn.timeout = f.number(val) if cfn else f.duration_seconds(val)
+        fn.timeout_pos = _pos(pair)
+    if cfn and "retentionPeriodInDays" in dprops:
+        pair, val = dprops["retentionPeriodInDays"]
+        fn.retention, fn.retention_pos = f.number(val), _pos(pair)
+    elif not cfn and "retentionPeriod" in dprops:
+        pair, val = dprops["retentionPeriod"]
+        secs = f.duration_seconds(val)
+        fn.retention, fn.retention_pos = (UNKNOWN if secs is UNKNOWN else secs / 86400), _pos(pair)
+
+    if "runtime" in props:
+        pair, val = props["runtime"]
+        fn.runtime, fn.runtime_pos = _runtime(f, val), _pos(pair)
+    if "functionName" in props and not re.search(r"PhysicalName\s*\.\s*GENERATE_IF_NEEDED|^undefined$",
+                                                  _text(props["functionName"][1])):
+        fn.function_name_pos = _pos(props["functionName"][0])
+    if "role" in props and not cfn:
+        fn.role = _role_check(f, props["role"][1], var)
+
+    fn.has_version = _has_version(f, n, var, cfn)
+    fn.version_hint = ("Publish a version and alias: new lambda.Alias(this, 'Live', { aliasName: 'live', "
+                       "version: fn.currentVersion }), and invoke the alias.")
+    _code(f, fn, cls, ident, props)
+    return fn
+
+
+# Runtime.<NAME> -> runtime id, as aws-cdk-lib 2.276 defines them (aws-lambda/lib/runtime.js).
+CDK_RUNTIMES = {
+    "NODEJS": "nodejs", "NODEJS_4_3": "nodejs4.3", "NODEJS_6_10": "nodejs6.10",
+    "NODEJS_8_10": "nodejs8.10", "NODEJS_10_X": "nodejs10.x", "NODEJS_12_X": "nodejs12.x",
+    "NODEJS_14_X": "nodejs14.x", "NODEJS_16_X": "nodejs16.x", "NODEJS_18_X": "nodejs18.x",
+    "NODEJS_20_X": "nodejs20.x", "NODEJS_22_X": "nodejs22.x", "NODEJS_24_X": "nodejs24.x",
+    "PYTHON_2_7": "python2.7", "PYTHON_3_6": "python3.6", "PYTHON_3_7": "python3.7",
+    "PYTHON_3_8": "python3.8", "PYTHON_3_9": "python3.9", "PYTHON_3_10": "python3.10",
+    "PYTHON_3_11": "python3.11", "PYTHON_3_12": "python3.12", "PYTHON_3_13": "python3.13",
+    "PYTHON_3_14": "python3.14", "PYTHON_3_15": "python3.15", "JAVA_8": "java8",
+    "JAVA_8_CORRETTO": "java8.al2", "JAVA_11": "java11", "JAVA_17": "java17", "JAVA_21": "java21",
+    "JAVA_25": "java25", "JAVA_8_AL2023": "java8.al2023", "JAVA_11_AL2023": "java11.al2023",
+    "JAVA_17_AL2023": "java17.al2023", "DOTNET_6": "dotnet6", "DOTNET_8": "dotnet8",
+    "DOTNET_9": "dotnet9", "DOTNET_10": "dotnet10", "DOTNET_CORE_1": "dotnetcore1.0",
+    "DOTNET_CORE_2": "dotnetcore2.0", "DOTNET_CORE_2_1": "dotnetcore2.1",
+    "DOTNET_CORE_3_1": "dotnetcore3.1", "GO_1_X": "go1.x", "RUBY_2_5": "ruby2.5", "RUBY_2_7": "ruby2.7",
+    "RUBY_3_2": "ruby3.2", "RUBY_3_3": "ruby3.3", "RUBY_3_4": "ruby3.4", "RUBY_4_0": "ruby4.0",
+    "PROVIDED": "provided", "PROVIDED_AL2": "provided.al2", "PROVIDED_AL2023": "provided.al2023",
+}
+
+
+def _runtime(f: _File, val: Any) -> Any:
+    s = f.string(val)
+    if s is not None:
+        return s
+    n = f.deref(val)
+    if n is None:
+        return UNKNOWN
+    if n.type == "new_expression":  # new lambda.Runtime('nodejs22.x', ...)
+        a = n.child_by_field_name("arguments")
+        return (f.string(a.named_children[0]) if a is not None and a.named_children else None) or UNKNOWN
+    if n.type != "member_expression":
+        return UNKNOWN
+    return CDK_RUNTIMES.get(_text(n.child_by_field_name("property")), UNKNOWN)
+
+
+def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
+    p = n.parent
+    while p is not None and p.type in ("parenthesized_expression", "as_expression", "non_null_expression"):
+        p = p.parent
+    if p is not None and p.type == "member_expression" and _text(p.child_by_field_name("property")) in (
+            "currentVersion", "addAlias"):
+        return True
+    if p is not None and p.type in ("return_statement", "arrow_function"):
+        return True  # handed to the caller, who may publish it: not judged
+    if not var:
+        return False
+    v = re.escape(var)
+    if re.search(rf"(?<![\w$.]){v}\s*\??\.\s*(currentVersion|addAlias)\b", f.source):
+        return True
+    if re.search(rf"\breturn\s+{v}\s*[;}}\n]", f.source):
+        return True
+    for m in _walk(f.tree.root_node):
+        if m.type != "new_expression":
+            continue
+        cls = _text(m.child_by_field_name("constructor")).rsplit(".", 1)[-1]
+        body = _text(m.child_by_field_name("arguments"))
+        if cls == "Version" and re.search(rf"\blambda\s*:\s*{v}(?![\w$])", body):
+            return True
+        if cls in ("CfnVersion", "CfnAlias") and re.search(rf"(?<![\w$.]){v}\s*\.\s*(ref|attrArn)\b", body):
+            return True
+    return False
+
+
+_GRANT_METHODS = r"(addManagedPolicy|addToPolicy|addToPrincipalPolicy|attachInlinePolicy)"
+
+
+def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
+    role_node = f.deref(val)
+    if role_node is None or role_node.type != "new_expression":
+        return None  # Role.fromRoleArn, a parameter, a role from another stack: not verifiable here
+    if _text(role_node.child_by_field_name("constructor")).rsplit(".", 1)[-1] != "Role":
+        return None
+    role_var = _var_name(role_node) or ""
+    nodes = [role_node]
+    rv = re.escape(role_var) if role_var else None
+    fv = re.escape(fn_var) if fn_var else None
+    for m in _walk(f.tree.root_node):
+        if m.type == "call_expression":
+            callee = _text(m.child_by_field_name("function"))
+            if (rv and re.fullmatch(rf"{rv}\s*\??\.\s*{_GRANT_METHODS}", callee)) or (
+                    fv and re.fullmatch(rf"{fv}\s*!?\??\.\s*(addToRolePolicy|role\s*!?\s*\??\.\s*{_GRANT_METHODS})",
+                                        callee)):
+                nodes.append(m)
+        elif m.type == "new_expression" and rv:
+            cls = _text(m.child_by_field_name("constructor")).rsplit(".", 1)[-1]
+            if cls in ("Policy", "ManagedPolicy") and re.search(
+                    rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])", _text(m)):
+                nodes.append(m)
+    # Follow consts (a policy statement or document built above), and notice what cannot be followed.
+    texts: list[str] = []
+    unknown = False
+    seen: set[int] = set()
+    todo = list(nodes)
+    while todo and len(seen) < 200:
+        node = todo.pop()
+        if node.id in seen:
+            continue
+        seen.add(node.id)
+        texts.append(_text(node))
+        for ident in _walk(node):
+            if ident.type not in ("identifier", "shorthand_property_identifier"):
+                continue
+            name = _text(ident)
+            if name in (role_var, fn_var, "this", "iam", "cdk", "lambda", "undefined"):
+                continue
+            if name in f.consts:
+                todo.append(f.consts[name])
+            elif ident.parent is not None and (ident.parent.type == "array" or (
+                    ident.parent.type == "arguments" and ident.parent.parent is not None
+                    and ident.parent.parent.type == "call_expression")):
+                unknown = True  # a policy handed over from elsewhere may grant anything
+    joined = "\n".join(texts)
+    name = role_var or "role"
+    pos = _pos(role_node)
+    if DURABLE_POLICY in joined:
+        return RoleCheck("ok", pos, name)
+    actions = [a for block in re.findall(r"\bactions\s*:\s*\[([^\]]*)\]", joined)
+               for a in re.findall(r"""['"`]([\w:*?]+)['"`]""", block)]
+    if allows_actions(actions):
+        return RoleCheck("ok", pos, name)
+    if unknown or re.search(r"(managedPolicies|inlinePolicies)\s*:\s*(?![\s\[{])", joined):
+        return RoleCheck("unknown", pos, name)
+    return RoleCheck("missing", pos, name)
+
+
+def _path_arg(f: _File, n: Any) -> tuple[str, bool] | None:
+    """(path, relative to this file) for 'dir', path.join(__dirname, 'a'), `${__dirname}/a`."""
+    n = f.deref(n)
+    if n is None:
+        return None
+    s = f.string(n)
+    if s is not None:
+        return s, False
+    if n.type == "call_expression":
+        callee = _text(n.child_by_field_name("function"))
+        args = n.child_by_field_name("arguments")
+        if callee in ("path.join", "path.resolve", "join", "resolve") and args is not None and args.named_children:
+            first, *rest = args.named_children
+            parts = [f.string(a) for a in rest]
+            if _text(first) == "__dirname" and all(p is not None for p in parts):
+                return "/".join(p for p in parts if p), True
+            if all(p is not None for p in [f.string(first), *parts]):
+                return "/".join([f.string(first) or "", *[p for p in parts if p]]), False
+    if n.type == "template_string":
+        t = _text(n)[1:-1]
+        if t.startswith("${__dirname}"):
+            rest = t[len("${__dirname}"):]
+            if "${" not in rest:
+                return rest.lstrip("/"), True
+    return None
+
+
+def _app_dirs(path: Path) -> list[Path]:
+    """Where a relative asset path may start: the CDK app folder (cdk.json), then the file's folder."""
+    dirs = []
+    for parent in path.parents:
+        if (parent / "cdk.json").is_file():
+            dirs.append(parent)
+            break
+    dirs.append(path.parent)
+    return dirs
+
+
+def _resolve(f: _File, arg: tuple[str, bool]) -> list[Path]:
+    rel, from_file = arg
+    if Path(rel).is_absolute():
+        return [Path(rel)]
+    return [f.path.parent / rel] if from_file else [d / rel for d in _app_dirs(f.path)]
+
+
+def _code(f: _File, fn: DurableFn, cls: str, ident: str, props: dict[str, tuple[Any, Any]]) -> None:
+    files: list[Path] = []
+    handler = f.string(props["handler"][1]) if "handler" in props else None
+    if cls == "NodejsFunction":
+        entry = _path_arg(f, props["entry"][1]) if "entry" in props else None
+        if entry:
+            files += _resolve(f, entry)
+        else:
+            stem = f.path.name.rsplit(".", 1)[0]
+            files += [f.path.parent / f"{stem}.{ident}{ext}" for ext in (".ts", ".js")]
+        if files:
+            fn.code_dir = files[0].parent
+    elif cls == "PythonFunction":
+        entry = _path_arg(f, props["entry"][1]) if "entry" in props else None
+        if entry:
+            index = f.string(props["index"][1]) if "index" in props else "index.py"
+            dirs = _resolve(f, entry)
+            files += [d / (index or "index.py") for d in dirs]
+            fn.code_dir = next((d for d in dirs if d.is_dir()), dirs[0])
+    elif "code" in props:
+        code = f.deref(props["code"][1])
+        if code is not None and code.type == "call_expression" and \
+                _text(code.child_by_field_name("function")).endswith("fromAsset"):
+            a = code.child_by_field_name("arguments")
+            asset = _path_arg(f, a.named_children[0]) if a is not None and a.named_children else None
+            if asset:
+                dirs = _resolve(f, asset)
+                fn.code_dir = next((d for d in dirs if d.is_dir()), dirs[0])
+                if handler:
+                    for d in dirs:
+                        files += handler_files(d, handler)
+    fn.code_files = files

@@ -1,0 +1,326 @@
+"""SAM and CloudFormation templates (YAML or JSON) -> ``DurableFn`` records."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from lambda_durable_mcp.analyzer.templates.loader import LDict
+from lambda_durable_mcp.analyzer.templates.rules import (
+    DURABLE_POLICY,
+    UNKNOWN,
+    DurableFn,
+    Pos,
+    RoleCheck,
+    allows_actions,
+    handler_files,
+)
+
+_SUB_VAR = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
+
+
+def is_template(doc: Any) -> bool:
+    if not isinstance(doc, dict):
+        return False
+    if "AWSTemplateFormatVersion" in doc:
+        return True
+    transform = doc.get("Transform")
+    names = transform if isinstance(transform, list) else [transform]
+    if any(isinstance(t, str) and t.startswith("AWS::Serverless") for t in names):
+        return True
+    res = doc.get("Resources")
+    return isinstance(res, dict) and any(
+        isinstance(r, dict) and isinstance(r.get("Type"), str) and r["Type"].startswith("AWS::") for r in res.values()
+    )
+
+
+def _pos(d: Any, key: str) -> Pos:
+    if isinstance(d, LDict):
+        line, col = d.pos(key)
+        return Pos(line, col, col + len(key))
+    return Pos(1)
+
+
+class _Template:
+    def __init__(self, doc: LDict, base_dir: Path) -> None:
+        self.doc = doc
+        self.base_dir = base_dir
+        res = doc.get("Resources")
+        self.resources: dict[str, Any] = res if isinstance(res, dict) else {}
+        params = doc.get("Parameters")
+        self.params: dict[str, Any] = params if isinstance(params, dict) else {}
+        glob = doc.get("Globals")
+        gfn = glob.get("Function") if isinstance(glob, dict) else None
+        self.globals: LDict | None = gfn if isinstance(gfn, LDict) else None
+
+    # -- values --
+    def resolve(self, v: Any) -> Any:
+        """A literal, a parameter's literal default, or UNKNOWN."""
+        if isinstance(v, dict):
+            if len(v) == 1 and "Ref" in v and isinstance(v["Ref"], str):
+                p = self.params.get(v["Ref"])
+                if isinstance(p, dict) and "Default" in p and not isinstance(p["Default"], dict | list):
+                    return p["Default"]
+            return UNKNOWN
+        if isinstance(v, list):
+            return UNKNOWN
+        return v
+
+    def rtype(self, logical_id: Any) -> str | None:
+        r = self.resources.get(logical_id) if isinstance(logical_id, str) else None
+        t = r.get("Type") if isinstance(r, dict) else None
+        return t if isinstance(t, str) else None
+
+    def props(self, logical_id: str) -> dict[str, Any]:
+        r = self.resources.get(logical_id)
+        p = r.get("Properties") if isinstance(r, dict) else None
+        return p if isinstance(p, dict) else {}
+
+    def refs(self, v: Any, depth: int = 0) -> set[str]:
+        """Logical ids a value points at through Ref, GetAtt or ${X} in Sub."""
+        out: set[str] = set()
+        if depth > 50:
+            return out
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k == "Ref" and isinstance(x, str):
+                    out.add(x)
+                elif k == "Fn::GetAtt":
+                    first = x[0] if isinstance(x, list) and x else (x.split(".")[0] if isinstance(x, str) else None)
+                    if isinstance(first, str):
+                        out.add(first)
+                elif k == "Fn::Sub":
+                    s = x[0] if isinstance(x, list) and x else x
+                    if isinstance(s, str):
+                        out.update(_SUB_VAR.findall(s))
+                    out |= self.refs(x, depth + 1)
+                else:
+                    out |= self.refs(x, depth + 1)
+        elif isinstance(v, list):
+            for x in v:
+                out |= self.refs(x, depth + 1)
+        return out
+
+    def text(self, v: Any) -> str | None:
+        """Flatten a string, Sub or Join into text (variables kept as ${X}); None when opaque."""
+        v = self.resolve(v) if isinstance(v, dict) and "Ref" in v else v
+        if isinstance(v, str):
+            return v
+        if isinstance(v, dict) and len(v) == 1:
+            (k, x), = v.items()
+            if k == "Fn::Sub":
+                s = x[0] if isinstance(x, list) and x else x
+                return s if isinstance(s, str) else None
+            if k == "Fn::Join" and isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) \
+                    and isinstance(x[1], list):
+                parts = []
+                for p in x[1]:
+                    if isinstance(p, dict) and "Ref" in p and isinstance(p["Ref"], str) and p["Ref"].startswith("AWS::"):
+                        parts.append("${" + p["Ref"] + "}")
+                        continue
+                    t = self.text(p)
+                    if t is None:
+                        return None
+                    parts.append(t)
+                return x[0].join(parts)
+        return None
+
+
+def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
+    t = _Template(doc, base_dir)
+    out: list[DurableFn] = []
+    for logical_id, res in t.resources.items():
+        if not isinstance(res, dict):
+            continue
+        rtype = res.get("Type")
+        if rtype == "AWS::Lambda::Function":
+            fn = _function(t, logical_id, res, sam=False)
+        elif rtype == "AWS::Serverless::Function":
+            fn = _function(t, logical_id, res, sam=True)
+        else:
+            continue
+        if fn is not None:
+            out.append(fn)
+    return out
+
+
+def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) -> DurableFn | None:
+    props = res.get("Properties")
+    props = props if isinstance(props, dict) else LDict()
+
+    def get(key: str) -> tuple[Any, Any]:
+        if key in props:
+            return props[key], props
+        if sam and t.globals is not None and key in t.globals:
+            return t.globals[key], t.globals
+        return None, None
+
+    durable, d_owner = get("DurableConfig")
+    if durable is None:
+        return None
+    from_globals = d_owner is t.globals
+    if sam and from_globals is False and t.globals is not None and isinstance(t.globals.get("DurableConfig"), dict) \
+            and isinstance(durable, dict):
+        merged = LDict()  # SAM merges Globals maps into the function's map
+        g = t.globals["DurableConfig"]
+        for k, v in list(g.items()) + list(durable.items()):
+            merged[k] = v
+            merged.key_pos[k] = (durable if k in durable else g).pos(k)
+        merged.line, merged.col = durable.line, durable.col
+        durable = merged
+
+    fn = DurableFn(name=logical_id, pos=_pos(t.resources, logical_id), durable_pos=_pos(d_owner, "DurableConfig"),
+                   config_from="Globals" if from_globals else "")
+    if isinstance(durable, dict) and not _is_intrinsic(durable):
+        if "ExecutionTimeout" in durable:
+            fn.timeout = t.resolve(durable["ExecutionTimeout"])
+            fn.timeout_pos = _pos(durable, "ExecutionTimeout")
+        if "RetentionPeriodInDays" in durable:
+            fn.retention = t.resolve(durable["RetentionPeriodInDays"])
+            fn.retention_pos = _pos(durable, "RetentionPeriodInDays")
+    else:
+        fn.timeout = UNKNOWN  # an intrinsic: not ours to judge
+
+    runtime, r_owner = get("Runtime")
+    if runtime is not None:
+        fn.runtime = t.resolve(runtime)
+        fn.runtime_pos = _pos(r_owner, "Runtime")
+    if "FunctionName" in props and props["FunctionName"] != {"Ref": "AWS::NoValue"}:
+        fn.function_name_pos = _pos(props, "FunctionName")
+
+    # DUR051: only an explicit role defined in this template can be judged.
+    role, role_owner = get("Role")
+    if role is not None:
+        fn.role = _role_check(t, role)
+    elif not sam:
+        fn.role = None  # CloudFormation requires Role; cfn-lint reports its absence
+
+    # DUR052
+    alias, _ = get("AutoPublishAlias")
+    fn.has_version = (sam and alias is not None) or _has_version_resource(t, logical_id)
+    fn.version_hint = ("Add AutoPublishAlias: live (SAM publishes a version and an alias on each deploy)." if sam
+                       else "Add an AWS::Lambda::Version and an AWS::Lambda::Alias for this function.")
+
+    # DUR054/DUR055: where the handler's code lives
+    _code_location(t, fn, res, get, sam)
+    return fn
+
+
+def _is_intrinsic(d: dict[str, Any]) -> bool:
+    return len(d) == 1 and next(iter(d)).startswith(("Fn::", "Ref", "!"))
+
+
+def _has_version_resource(t: _Template, logical_id: str) -> bool:
+    for other in t.resources:
+        rtype = t.rtype(other)
+        if rtype in ("AWS::Lambda::Version", "AWS::Lambda::Alias") \
+                and logical_id in t.refs(t.props(other).get("FunctionName")):
+            return True
+    return False
+
+
+def _role_check(t: _Template, role: Any) -> RoleCheck | None:
+    if not isinstance(role, dict):
+        return None  # an ARN string: not verifiable here
+    targets = [r for r in t.refs(role) if t.rtype(r) == "AWS::IAM::Role"]
+    sub = role.get("Fn::Sub")
+    whole_sub = isinstance(sub, str) and re.fullmatch(r"\$\{[A-Za-z0-9]+\.Arn\}", sub.strip()) is not None
+    if len(targets) != 1 or not ("Ref" in role or "Fn::GetAtt" in role or whole_sub):
+        return None  # a parameter, an import or a Sub over an external name
+    role_id = targets[0]
+    rprops = t.props(role_id)
+    arns = rprops.get("ManagedPolicyArns")
+    pos = _pos(rprops, "ManagedPolicyArns") if arns is not None else _pos(t.resources, role_id)
+    actions: list[str] = []
+    unknown = False
+    if arns is not None:
+        if not isinstance(arns, list):
+            return RoleCheck("unknown", pos, role_id)
+        for arn in arns:
+            in_template = [r for r in t.refs(arn) if t.rtype(r) == "AWS::IAM::ManagedPolicy"]
+            if in_template:
+                unknown |= _collect_actions(t, t.props(in_template[0]).get("PolicyDocument"), actions)
+                continue
+            text = t.text(arn)
+            if text is None:
+                unknown = True
+            elif text.endswith(":policy/service-role/" + DURABLE_POLICY):
+                return RoleCheck("ok", pos, role_id)
+    policies = rprops.get("Policies")
+    if isinstance(policies, list):
+        for p in policies:
+            if isinstance(p, dict):
+                unknown |= _collect_actions(t, p.get("PolicyDocument"), actions)
+    elif policies is not None:
+        unknown = True
+    for other in t.resources:
+        rtype = t.rtype(other)
+        oprops = t.props(other)
+        if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and role_id in t.refs(oprops.get("Roles")):
+            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions)
+        elif rtype == "AWS::IAM::RolePolicy" and role_id in t.refs(oprops.get("RoleName")):
+            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions)
+    if allows_actions(actions):
+        return RoleCheck("ok", pos, role_id)
+    return RoleCheck("unknown" if unknown else "missing", pos, role_id)
+
+
+def _collect_actions(t: _Template, doc: Any, actions: list[str]) -> bool:
+    """Append the Allow actions of a policy document; True when part of it is opaque."""
+    if not isinstance(doc, dict) or _is_intrinsic(doc):
+        return True
+    stmts = doc.get("Statement")
+    stmts = [stmts] if isinstance(stmts, dict) else stmts
+    if not isinstance(stmts, list):
+        return True
+    unknown = False
+    for s in stmts:
+        if not isinstance(s, dict) or _is_intrinsic(s):
+            unknown = True
+            continue
+        if s.get("Effect") != "Allow":
+            continue
+        if "NotAction" in s:
+            unknown = True
+            continue
+        acts = s.get("Action")
+        acts = [acts] if isinstance(acts, str) else acts
+        if not isinstance(acts, list):
+            unknown = True
+            continue
+        actions.extend(a for a in acts if isinstance(a, str))
+    return unknown
+
+
+def _code_location(t: _Template, fn: DurableFn, res: dict[str, Any], get: Any, sam: bool) -> None:
+    code_dir: Path | None = None
+    if sam:
+        inline, _ = get("InlineCode")
+        uri, _ = get("CodeUri")
+        if inline is not None:
+            return
+        if uri is None:
+            code_dir = t.base_dir
+        elif isinstance(uri, str) and not uri.startswith("s3://"):
+            code_dir = t.base_dir / uri
+    else:
+        code = res.get("Properties", {}).get("Code") if isinstance(res.get("Properties"), dict) else None
+        if isinstance(code, str) and not code.startswith("s3://"):
+            code_dir = t.base_dir / code
+    if code_dir is None:
+        return
+    if code_dir.suffix.lower() in (".zip", ".jar"):
+        return
+    fn.code_dir = code_dir
+    files: list[Path] = []
+    meta = res.get("Metadata")
+    build = meta.get("BuildProperties") if isinstance(meta, dict) else None
+    entries = build.get("EntryPoints") if isinstance(build, dict) else None
+    if isinstance(entries, list):
+        files += [code_dir / e for e in entries if isinstance(e, str)]
+    handler, _ = get("Handler")
+    handler = t.resolve(handler) if handler is not None else None
+    if isinstance(handler, str):
+        files += handler_files(code_dir, handler)
+    fn.code_files = files

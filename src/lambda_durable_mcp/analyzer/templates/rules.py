@@ -1,0 +1,329 @@
+"""DUR050-DUR055 over a language-neutral view of the durable functions a template declares.
+
+``cfn.py`` (SAM/CloudFormation YAML and JSON) and ``cdk.py`` (CDK TypeScript) each turn a file into
+``DurableFn`` records; this module decides the findings, so the two syntaxes say the same things.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Any
+
+from lambda_durable_mcp.analyzer.frontend import ProjectView
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, Severity
+
+
+class _Unknown:
+    """A value the analyzer cannot know statically (an intrinsic, an import, a parameter without default)."""
+
+    def __repr__(self) -> str:
+        return "UNKNOWN"
+
+
+UNKNOWN: Any = _Unknown()
+
+MAX_EXECUTION_TIMEOUT = 31_622_400
+DURABLE_POLICY = "AWSLambdaBasicDurableExecutionRolePolicy"
+# What the managed policy grants besides logs (AWS managed policy reference, v3).
+DURABLE_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
+PY_SDK_PACKAGE = re.compile(r"^\s*[\"']?aws[-_.]durable[-_.]execution[-_.]sdk[-_.]python\b", re.I | re.M)
+
+
+@dataclass(frozen=True)
+class Pos:
+    line: int
+    col: int = 1
+    end_col: int | None = None
+
+
+@dataclass
+class RoleCheck:
+    """The explicit role of a durable function, as far as the file shows it."""
+
+    state: str          # "ok" | "missing" | "unknown"
+    pos: Pos            # where to report a missing permission (the role's definition)
+    name: str           # the role's logical id or variable
+
+
+@dataclass
+class DurableFn:
+    name: str
+    pos: Pos                                  # logical id / constructor line
+    durable_pos: Pos                          # the DurableConfig key
+    timeout: Any = None                       # seconds, UNKNOWN, or None when missing
+    timeout_pos: Pos | None = None
+    timeout_text: str = "ExecutionTimeout"
+    retention: Any = None                     # days, UNKNOWN, or None when absent
+    retention_pos: Pos | None = None
+    retention_text: str = "RetentionPeriodInDays"
+    runtime: Any = None                       # "nodejs22.x", UNKNOWN, or None when absent
+    runtime_pos: Pos | None = None
+    function_name_pos: Pos | None = None
+    function_name_text: str = "FunctionName"
+    role: RoleCheck | None = None             # None: the tool generates a role with the policy
+    has_version: bool = False
+    version_hint: str = ""
+    code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
+    code_dir: Path | None = None
+    config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
+
+
+def _diag(path: str, rule: str, pos: Pos, what: str, fix: str, severity: Severity | None = None) -> Diagnostic:
+    r = RULES[rule]
+    end_col = pos.end_col if pos.end_col is not None else pos.col
+    return Diagnostic(
+        path=path, line=pos.line, column=pos.col, end_line=pos.line, end_column=end_col, rule=rule,
+        severity=severity or r.severity, message=f"{what} (guide: {r.guide})", fix=fix,
+    )
+
+
+def _as_number(v: Any) -> Any:
+    """int/float, UNKNOWN, or the original text when it is not a number at all."""
+    if v is None or v is UNKNOWN:
+        return v
+    if isinstance(v, bool):
+        return str(v)
+    if isinstance(v, int | float):
+        return v
+    if isinstance(v, str):
+        s = v.strip()
+        try:
+            return int(s)
+        except ValueError:
+            try:
+                return float(s)
+            except ValueError:
+                return v
+    return UNKNOWN
+
+
+def _num(v: float) -> str:
+    return f"{int(v):,}" if v == int(v) else f"{v:,.3f}".rstrip("0")
+
+
+def _fmt_seconds(s: float) -> str:
+    if s >= 86400 and s % 86400 == 0:
+        n, unit = s / 86400, "day"
+    elif s >= 3600 and s % 3600 == 0:
+        n, unit = s / 3600, "hour"
+    elif s >= 60 and s % 60 == 0:
+        n, unit = s / 60, "minute"
+    else:
+        n, unit = s, "second"
+    n_txt = f"{n:g}"
+    return f"{n_txt} {unit}{'' if n == 1 else 's'}"
+
+
+# --- DUR054 -----------------------------------------------------------------------------------------
+
+def runtime_problem(runtime: str, python_sdk_bundled: bool | None) -> tuple[Severity, str, str] | None:
+    """(severity, what, fix) when the durable SDK cannot run on ``runtime``; None when it can or we cannot tell.
+
+    Node.js 22+ and Python 3.13+ are managed durable runtimes. Python 3.11/3.12 work only with the
+    SDK bundled (``aws-durable-execution-sdk-python`` needs Python >= 3.11): a warning unless the
+    code folder's requirements list it. Java 17+ and .NET 8+ have their own durable SDKs; custom
+    runtimes (``provided*``) may bundle anything: no finding for either.
+    """
+    rt = runtime.strip().lower()
+    if m := re.fullmatch(r"nodejs(\d+)(?:\.\d+)?(?:\.x)?(?:-edge)?", rt) or re.fullmatch(r"nodejs()", rt):
+        major = int(m.group(1) or 0)
+        if major < 22:
+            return ("error", f"Runtime {runtime} is below Node.js 22, the oldest runtime the durable SDK supports",
+                    "Use nodejs22.x or nodejs24.x.")
+        return None
+    if m := re.fullmatch(r"python(\d+)\.(\d+)", rt):
+        ver = (int(m.group(1)), int(m.group(2)))
+        if ver < (3, 11):
+            return ("error", f"Runtime {runtime} is below Python 3.11, which the durable SDK requires",
+                    "Use python3.13 or python3.14.")
+        if ver < (3, 13) and not python_sdk_bundled:
+            return ("warning", f"Runtime {runtime} has no built-in durable SDK (python3.13+ has)",
+                    "Use python3.13+, or list aws-durable-execution-sdk-python in the function's "
+                    "requirements.txt so it is bundled.")
+        return None
+    if m := re.fullmatch(r"java(\d+)(?:\.al2(?:023)?)?", rt):
+        if int(m.group(1)) < 17:
+            return ("error", f"Runtime {runtime} is not a durable runtime (Java durable functions need java17+)",
+                    "Use java17, java21 or java25, or a Node.js 22+/Python 3.13+ runtime.")
+        return None
+    if m := re.fullmatch(r"dotnet(?:core)?(\d+)(?:\.\d+)?", rt):
+        if rt.startswith("dotnetcore") or int(m.group(1)) < 8:
+            return ("error", f"Runtime {runtime} is not a durable runtime (.NET durable functions need dotnet8+)",
+                    "Use dotnet8 or dotnet10, or a Node.js 22+/Python 3.13+ runtime.")
+        return None
+    if rt.startswith(("go1", "ruby")):
+        return ("error", f"Runtime {runtime} has no durable execution SDK",
+                "Use nodejs22.x+ or python3.13+ (or java17+/dotnet8+ with their SDKs).")
+    return None
+
+
+def python_sdk_bundled(code_dir: Path | None) -> bool | None:
+    if code_dir is None:
+        return None
+    for name in ("requirements.txt", "pyproject.toml", "Pipfile"):
+        f = code_dir / name
+        try:
+            if f.is_file() and f.stat().st_size < 1_000_000 and PY_SDK_PACKAGE.search(f.read_text("utf-8", "replace")):
+                return True
+        except OSError:
+            continue
+    return False
+
+
+# --- DUR055 -----------------------------------------------------------------------------------------
+
+CODE_EXTS = (".py", ".ts", ".mts", ".js", ".mjs", ".cjs")
+_BUILD_DIRS = ("dist", "build", "out", ".build")
+
+
+def handler_files(code_dir: Path, handler: str) -> list[Path]:
+    """Files that may hold ``handler`` ("app.handler", "dist/app.handler", "pkg.mod.handler") in ``code_dir``.
+
+    A handler in a build folder (dist/app.handler) may be compiled from src/app.ts or app.ts.
+    """
+    if "." not in handler:
+        return []
+    module = handler.rsplit(".", 1)[0]
+    files = [code_dir / (module + ext) for ext in CODE_EXTS]
+    if "." in module:  # Python package path: pkg.mod.handler -> pkg/mod.py
+        files.append(code_dir / (module.replace(".", "/") + ".py"))
+    head, _, rest = module.partition("/")
+    if rest and head in _BUILD_DIRS:
+        for src in (code_dir / "src" / rest, code_dir / rest):
+            files += [src.with_name(src.name + ext) for ext in (".ts", ".mts", ".js", ".mjs")]
+    last = code_dir.name
+    if last in _BUILD_DIRS:  # Code.fromAsset('lambda/dist') + index.handler
+        files += [code_dir.parent / "src" / (module + ext) for ext in (".ts", ".mts")]
+    return files
+
+def _summary_index(project: ProjectView) -> dict[str, str]:
+    root = Path(project.root or ".")
+    out: dict[str, str] = {}
+    for key in project.summaries:
+        p = Path(key)
+        full = p if p.is_absolute() else root / p
+        out[os.path.normpath(str(full.absolute()))] = key
+    return out
+
+
+def _display(key: str, root: str) -> str:
+    p = Path(key)
+    if p.is_absolute() and root:
+        try:
+            return p.relative_to(Path(root).absolute()).as_posix()
+        except ValueError:
+            return p.as_posix()
+    return p.as_posix()
+
+
+def _code_waits(fn: DurableFn, project: ProjectView, index: dict[str, str]) -> list[tuple[float, str, str]]:
+    found: list[tuple[float, str, str]] = []
+    seen: set[str] = set()
+    for f in fn.code_files:
+        key = index.get(os.path.normpath(str(f.absolute())))
+        if key is None or key in seen:
+            continue
+        seen.add(key)
+        summary = project.summaries[key]
+        for d in summary.durations:
+            found.append((d.seconds, f"{_display(key, project.root)}:{d.line}", d.kind))
+    return found
+
+
+# --- all rules --------------------------------------------------------------------------------------
+
+def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> list[Diagnostic]:
+    out: list[Diagnostic] = []
+    index = _summary_index(project) if project.summaries else {}
+    for fn in fns:
+        where = f"durable function {fn.name}" + (" (DurableConfig from Globals)" if fn.config_from else "")
+        # DUR050
+        timeout = _as_number(fn.timeout)
+        if fn.timeout is None:
+            out.append(_diag(path, "DUR050", fn.durable_pos,
+                             f"DurableConfig of {fn.name} has no {fn.timeout_text}: it is required",
+                             f"Add {fn.timeout_text} (1 to {MAX_EXECUTION_TIMEOUT:,} seconds)."))
+            timeout = UNKNOWN
+        elif timeout is not UNKNOWN:
+            bad = (not isinstance(timeout, int | float) or timeout != int(timeout)
+                   or not 1 <= timeout <= MAX_EXECUTION_TIMEOUT)
+            if bad:
+                shown = repr(timeout)
+                if isinstance(timeout, int | float):
+                    shown = f"{_num(timeout)} s" + (f" ({_fmt_seconds(timeout)})" if timeout >= 60 else "")
+                out.append(_diag(path, "DUR050", fn.timeout_pos or fn.durable_pos,
+                                 f"{fn.timeout_text} {shown} of {fn.name} is outside 1..{MAX_EXECUTION_TIMEOUT:,} "
+                                 "whole seconds (366 days)",
+                                 f"Set {fn.timeout_text} to whole seconds between 1 and {MAX_EXECUTION_TIMEOUT:,}."))
+                timeout = UNKNOWN
+        retention = _as_number(fn.retention)
+        if retention is not None and retention is not UNKNOWN:
+            if not isinstance(retention, int | float) or retention != int(retention) or not 1 <= retention <= 90:
+                shown = f"{_num(retention)} days" if isinstance(retention, int | float) else repr(retention)
+                out.append(_diag(path, "DUR050", fn.retention_pos or fn.durable_pos,
+                                 f"{fn.retention_text} {shown} of {fn.name} is outside 1..90 whole days",
+                                 f"Set {fn.retention_text} to whole days between 1 and 90 (default 14)."))
+        # DUR051
+        if fn.role is not None and fn.role.state == "missing":
+            out.append(_diag(path, "DUR051", fn.role.pos,
+                             f"Role {fn.role.name} of {where} lacks {DURABLE_POLICY} (or "
+                             f"{' + '.join(DURABLE_ACTIONS)}): checkpoints fail with AccessDenied",
+                             f"Add the managed policy arn:${{AWS::Partition}}:iam::aws:policy/service-role/"
+                             f"{DURABLE_POLICY} to the role (or an Allow statement for both actions)."))
+        # DUR052
+        if not fn.has_version:
+            out.append(_diag(path, "DUR052", fn.pos,
+                             f"{where[0].upper()}{where[1:]} has no published version or alias: durable invocations "
+                             "need a qualified ARN (version or alias), never $LATEST",
+                             fn.version_hint or "Publish a version and an alias and invoke that."))
+        # DUR053
+        if fn.function_name_pos is not None:
+            out.append(_diag(path, "DUR053", fn.function_name_pos,
+                             f"{fn.function_name_text} is fixed on {where}: adding DurableConfig to an existing "
+                             "function replaces it, and a fixed name makes that replacement fail",
+                             f"Remove {fn.function_name_text} and let the tool generate the name."))
+        # DUR054
+        if isinstance(fn.runtime, str) and fn.runtime_pos is not None:
+            bundled = python_sdk_bundled(fn.code_dir) if fn.runtime.lower().startswith("python") else None
+            problem = runtime_problem(fn.runtime, bundled)
+            if problem:
+                sev, what, fix = problem
+                out.append(_diag(path, "DUR054", fn.runtime_pos, f"{what} ({fn.name})", fix, severity=sev))
+        # DUR055
+        if isinstance(timeout, int | float) and index:
+            longer = [w for w in _code_waits(fn, project, index) if w[0] > timeout]
+            if longer:
+                longer.sort(key=lambda w: (-w[0], w[1]))
+                secs, loc, kind = longer[0]
+                more = f" (and {len(longer) - 1} more)" if len(longer) > 1 else ""
+                label = {"wait": "wait", "callback-timeout": "callback timeout",
+                         "condition-timeout": "condition timeout"}.get(kind, kind)
+                out.append(_diag(path, "DUR055", fn.timeout_pos or fn.durable_pos,
+                                 f"The {label} of {_fmt_seconds(secs)} at {loc}{more} is longer than "
+                                 f"{fn.timeout_text} {_fmt_seconds(timeout)} of {fn.name}: the execution "
+                                 "times out first",
+                                 f"Raise {fn.timeout_text} above {_num(secs)} s or shorten the {label}."))
+    return _dedupe(out)
+
+
+def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One diagnostic per problem: a shared role or a Globals DurableConfig is reported once."""
+    seen: set[tuple[int, int, str]] = set()
+    out = []
+    for d in diags:
+        key = (d.line, d.column, d.rule)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(d)
+    return out
+
+
+def allows_actions(actions: list[str]) -> bool:
+    """Whether Allow statements with these actions (wildcards allowed) grant both durable actions."""
+    pats = [a.lower() for a in actions if isinstance(a, str)]
+    return all(any(fnmatchcase(need.lower(), p) for p in pats) for need in DURABLE_ACTIONS)

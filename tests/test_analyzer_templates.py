@@ -1,0 +1,327 @@
+"""The template frontend (DUR050-DUR055) over its fixtures: SAM, CloudFormation YAML/JSON, CDK TypeScript.
+
+Expectations live in the fixtures: ``# expect: DUR050`` (YAML) or ``// expect: DUR052`` (TS) on the
+line a diagnostic points to, ``<file>.expect`` sidecars (``LINE RULE``) for JSON. ``project-*``
+folders hold a template plus code; their ``durations.json`` stands in for the code frontends'
+wait facts (the lines match real waits in the code).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import TOOLCHAIN
+
+from lambda_durable_mcp.analyzer.frontend import DurationFact, ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import RULES
+from lambda_durable_mcp.analyzer.templates import FRONTEND
+
+FIXTURES = Path(__file__).parent / "fixtures" / "analyzer" / "templates"
+EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")
+TEMPLATE_FILES = sorted(
+    p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
+)
+# Templates that are valid CloudFormation (their findings are durable-specific, not schema errors).
+VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
+             "sam-dur052.yaml", "sam-dur053.yaml", "project-sam-python/template.yaml",
+             "project-esbuild-json/template.json", "project-within-timeout/template.yaml",
+             "project-cfn-node/template.yaml", "project-ts-dist/template.yaml"]
+
+
+def expectations(path: Path) -> set[tuple[int, str]]:
+    sidecar = path.with_name(path.name + ".expect")
+    if sidecar.exists():
+        out = set()
+        for raw in sidecar.read_text().splitlines():
+            if raw.strip():
+                line, rule = raw.split()
+                out.add((int(line), rule))
+        return out
+    out = set()
+    for i, text in enumerate(path.read_text().splitlines(), start=1):
+        if m := EXPECT.search(text):
+            out |= {(i, r.strip()) for r in m.group(1).split(",") if r.strip()}
+    return out
+
+
+def run(path: Path, root: Path, summaries: dict[str, ModuleSummary] | None = None) -> list:
+    rel = path.relative_to(root).as_posix()
+    source = path.read_bytes()
+    assert FRONTEND.accepts(rel, source), f"{rel} not accepted"
+    summary = FRONTEND.summarize(rel, source)
+    assert summary.parse_error is None, summary.parse_error
+    view = ProjectView(root=str(root), summaries={rel: summary, **(summaries or {})})
+    diags = FRONTEND._check(rel, source, view)  # the public check() would hide a bug as "no findings"
+    assert diags == FRONTEND.check(rel, source, view)
+    return diags
+
+
+@pytest.mark.parametrize("path", TEMPLATE_FILES, ids=lambda p: p.name)
+def test_fixture_expectations(path: Path) -> None:
+    diags = run(path, FIXTURES)
+    got = {(d.line, d.rule) for d in diags}
+    assert got == expectations(path), "\n".join(f"{d.line}: {d.rule} {d.message}" for d in diags)
+    assert len(got) == len(diags), "one diagnostic per problem"
+    for d in diags:
+        assert d.rule in {"DUR050", "DUR051", "DUR052", "DUR053", "DUR054", "DUR055"}
+        assert d.path == path.name and d.column >= 1 and d.end_line >= d.line
+        assert RULES[d.rule].guide in d.message and d.fix
+
+
+def test_every_rule_has_a_positive_fixture_per_syntax() -> None:
+    seen: dict[str, set[str]] = {}
+    for path in TEMPLATE_FILES:
+        kind = "cdk" if path.suffix == ".ts" else ("json" if path.suffix == ".json" else
+                                                    "sam" if path.name.startswith("sam") else "cfn")
+        for _, rule in expectations(path):
+            seen.setdefault(kind, set()).add(rule)
+    for kind in ("sam", "cfn", "json", "cdk"):
+        assert {"DUR050", "DUR051", "DUR052", "DUR053", "DUR054"} <= seen[kind], kind
+
+
+def test_severities() -> None:
+    by_rule = {}
+    for d in run(FIXTURES / "sam-dur054.yaml", FIXTURES):
+        by_rule.setdefault(d.severity, []).append(d.line)
+    text = (FIXTURES / "sam-dur054.yaml").read_text().splitlines()
+    # Python 3.12 without a bundled SDK is a warning, older runtimes are errors.
+    assert [text[i - 1].strip() for i in by_rule["warning"]] == ["Runtime: python3.12  # expect: DUR054"]
+    assert len(by_rule["error"]) == 4
+    diags = run(FIXTURES / "cfn-invalid.yaml", FIXTURES)
+    assert {d.rule: d.severity for d in diags} == {
+        "DUR050": "error", "DUR051": "error", "DUR052": "warning", "DUR053": "warning", "DUR054": "error"}
+
+
+def test_messages_name_the_problem() -> None:
+    diags = {d.rule: d for d in run(FIXTURES / "cfn-invalid.yaml", FIXTURES)}
+    assert "RetentionPeriodInDays 0" in diags["DUR050"].message
+    assert "LogsOnlyRole" in diags["DUR051"].message and "AWSLambdaBasicDurableExecutionRolePolicy" in diags["DUR051"].fix
+    assert "nodejs18.x" in diags["DUR054"].message
+    cdk = {(d.rule, d.line): d for d in run(FIXTURES / "cdk-invalid.ts", FIXTURES)}
+    assert any("400 days" in d.message for (r, _), d in cdk.items() if r == "DUR050")
+    assert any("1.5 days" in d.message for (r, _), d in cdk.items() if r == "DUR050")
+
+
+# --- DUR055: code waits against the ExecutionTimeout --------------------------------------------------
+
+PROJECTS = sorted(p for p in FIXTURES.glob("project-*") if p.is_dir())
+
+
+def fake_code_summaries(project: Path) -> dict[str, ModuleSummary]:
+    facts = json.loads((project / "durations.json").read_text())
+    return {
+        path: ModuleSummary(path=path, durations=[DurationFact(line, seconds, kind) for line, seconds, kind in items])
+        for path, items in facts.items()
+    }
+
+
+@pytest.mark.parametrize("project", PROJECTS, ids=lambda p: p.name)
+def test_project_expectations(project: Path) -> None:
+    summaries = fake_code_summaries(project)
+    for code_path, summary in summaries.items():  # the facts point at real waits in the code
+        lines = (project / code_path).read_text().splitlines()
+        for fact in summary.durations:
+            assert "wait" in lines[fact.line - 1].lower() or "timeout" in lines[fact.line - 1].lower()
+    templates = [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
+                 and FRONTEND.accepts(p.relative_to(project).as_posix(), p.read_bytes())]
+    assert templates
+    for path in templates:
+        diags = run(path, project, summaries)
+        got = {(d.line, d.rule) for d in diags}
+        assert got == expectations(path), "\n".join(f"{d.line}: {d.rule} {d.message}" for d in diags)
+        for d in diags:
+            if d.rule == "DUR055":
+                assert any(code_file in d.message for code_file in summaries)
+        # The same answer when the engine's root is the folder above and paths carry the project name.
+        prefixed = {f"{project.name}/{k}": ModuleSummary(path=f"{project.name}/{k}", durations=v.durations)
+                    for k, v in summaries.items()}
+        again = run(path, project.parent, prefixed)
+        assert {(d.line, d.rule) for d in again} == got
+
+
+# --- what is not a template, and what must never crash ------------------------------------------------
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "not-templates").iterdir()), ids=lambda p: p.name)
+def test_not_templates_are_not_accepted(path: Path) -> None:
+    assert not FRONTEND.accepts(path.name, path.read_bytes())
+
+
+@pytest.mark.parametrize("path", sorted((FIXTURES / "broken").iterdir()), ids=lambda p: p.name)
+def test_broken_files_never_crash(path: Path) -> None:
+    source = path.read_bytes()
+    assert FRONTEND.accepts(path.name, source)
+    summary = FRONTEND.summarize(path.name, source)
+    diags = FRONTEND._check(path.name, source, ProjectView(root=str(path.parent)))
+    if path.suffix in (".yaml", ".json") and path.name != "tags.yaml":
+        assert summary.parse_error and re.match(r"\d+: \S", summary.parse_error)
+        assert diags == []
+    assert all(d.rule.startswith("DUR05") for d in diags)
+
+
+@pytest.mark.parametrize("source", [
+    b"", b"\xff\xfe\x00garbage", b"AWSTemplateFormatVersion: x\nResources: 5\n",
+    b"Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties: 7\n",
+    b"Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      DurableConfig: [1]\n",
+    b"Resources:\n  A:\n    Type: AWS::Serverless::Function\n    Properties:\n      DurableConfig:\n"
+    b"        ExecutionTimeout: [a]\n      Role: !GetAtt\n      Runtime: !Ref\n",
+    b'{"Resources": {"A": {"Type": "AWS::Lambda::Function", "Properties": {"DurableConfig": '
+    + b"[" * 5000 + b"]" * 5000 + b"}}}}",
+    b"Resources:\n" + b"  - [" * 3000,
+    b"Resources:\n  A: &a\n    Type: AWS::Lambda::Function\n    Properties: {DurableConfig: *a}\n",
+    b"Resources:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
+    + b"".join(b"  %c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((c, c) + (c - 1,) * 9)
+               for c in range(ord("b"), ord("n"))) + b"  T:\n    Type: AWS::Lambda::Function\n",
+])
+@pytest.mark.parametrize("name", ["t.yaml", "t.json"])
+def test_hostile_input_never_crashes(source: bytes, name: str) -> None:
+    if FRONTEND.accepts(name, source):
+        FRONTEND.summarize(name, source)
+        FRONTEND._check(name, source, ProjectView(root="."))
+
+
+def test_cdk_garbage_never_crashes() -> None:
+    src = b"import 'aws-cdk-lib';\nnew lambda.Function(this, 'F', { durableConfig: { executionTimeout: Duration.days(((("
+    assert FRONTEND.accepts("x.ts", src)
+    FRONTEND._check("x.ts", src, ProjectView(root="."))
+
+
+def test_valid_fixtures_pass_cfn_lint() -> None:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    paths = [str(FIXTURES / n) for n in VALID_CFN]
+    # W3002: a local Code folder needs `aws cloudformation package`, which is how those projects deploy.
+    proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--ignore-checks", "W3002", "--", *paths],
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+SYNTH_JS = """
+const cdk = require('aws-cdk-lib');
+const out = {};
+for (const [file, cls] of [['./cdk-valid.js', 'ValidStack'], ['./cdk-invalid.js', 'InvalidStack']]) {
+  const app = new cdk.App({ outdir: process.argv[2] + '/' + cls });
+  try {
+    new (require(file)[cls])(app, cls);
+    out[cls] = app.synth().getStackByName(cls).template;
+  } catch (e) {
+    out[cls] = { error: String(e.message || e) };
+  }
+}
+process.stdout.write(JSON.stringify(out));
+"""
+
+
+@pytest.mark.slow
+def test_cdk_fixtures_compile_and_synth(tmp_path: Path) -> None:
+    """The CDK fixtures are real CDK code: tsc compiles them against the pinned aws-cdk-lib, CDK synthesizes
+    the valid stack into a template the CloudFormation checks also find clean, and refuses the invalid one
+    for the same out-of-range executionTimeout that DUR050 reports."""
+    modules = TOOLCHAIN / "node_modules"
+    tsc = modules / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts"]
+    config = {
+        "compilerOptions": {
+            "target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
+            "outDir": str(tmp_path / "out"), "rootDir": str(FIXTURES),
+            "types": ["node"], "typeRoots": [str(modules / "@types")], "baseUrl": str(modules),
+            "paths": {"*": [str(modules / "*")]},
+        },
+        "files": [str(f) for f in files],
+    }
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    proc = subprocess.run([str(tsc), "-p", str(tmp_path / "tsconfig.json")], capture_output=True, text=True,
+                          timeout=180, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    (tmp_path / "out" / "synth.js").write_text(SYNTH_JS)
+    env = {**os.environ, "NODE_PATH": str(modules), "CDK_DISABLE_VERSION_CHECK": "1"}
+    proc = subprocess.run(["node", "synth.js", str(tmp_path / "cdk.out")], cwd=tmp_path / "out", env=env,
+                          capture_output=True, text=True, timeout=180, check=False)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert "executionTimeout must be between 1 and 31622400 seconds" in result["InvalidStack"]["error"]
+    synthesized = tmp_path / "valid.template.json"
+    synthesized.write_text(json.dumps(result["ValidStack"], indent=1))
+    durable = [r for r in result["ValidStack"]["Resources"].values()
+               if r["Type"] == "AWS::Lambda::Function" and "DurableConfig" in r["Properties"]]
+    assert len(durable) == 5
+    assert run(synthesized, tmp_path) == [] == run(FIXTURES / "cdk-valid.ts", FIXTURES)
+
+
+@pytest.mark.parametrize(("runtime", "bundled", "expected"), [
+    ("nodejs22.x", None, None), ("nodejs24.x", None, None), ("nodejs20.x", None, "error"), ("nodejs", None, "error"),
+    ("python3.13", None, None), ("python3.14", None, None), ("python3.12", False, "warning"),
+    ("python3.11", True, None), ("python3.10", True, "error"), ("python2.7", None, "error"),
+    ("java21", None, None), ("java8.al2", None, "error"), ("dotnet8", None, None), ("dotnet6", None, "error"),
+    ("dotnetcore3.1", None, "error"), ("go1.x", None, "error"), ("ruby3.4", None, "error"),
+    ("provided.al2023", None, None), ("custom", None, None),
+])
+def test_runtime_table(runtime: str, bundled: bool | None, expected: str | None) -> None:
+    from lambda_durable_mcp.analyzer.templates.rules import runtime_problem
+
+    problem = runtime_problem(runtime, bundled)
+    assert (problem[0] if problem else None) == expected
+
+
+def test_yaml_short_forms_become_long_forms_with_lines() -> None:
+    from lambda_durable_mcp.analyzer.templates.loader import load_json, load_yaml
+
+    doc = load_yaml("A:\n  B: !GetAtt Role.Arn\n  C: !Sub 'x-${AWS::Region}'\n  D: !Ref P\n  E: 2012-10-17\n"
+                    "  F: !If [Cond, !Ref X, !Ref AWS::NoValue]\n  G: !Equals [a, b]\n")
+    a = doc["A"]
+    assert a["B"] == {"Fn::GetAtt": ["Role", "Arn"]} and a["C"] == {"Fn::Sub": "x-${AWS::Region}"}
+    assert a["D"] == {"Ref": "P"} and a["E"] == "2012-10-17" and a["G"] == {"Fn::Equals": ["a", "b"]}
+    assert a["F"] == {"Fn::If": ["Cond", {"Ref": "X"}, {"Ref": "AWS::NoValue"}]}
+    assert a.pos("D") == (4, 3) and doc.pos("A") == (1, 1)
+    j = load_json('{\r\n  "A": {\r\n    "B": [1, {"C": true}]\r\n  }\r\n}')
+    assert j.pos("A") == (2, 3) and j["A"].pos("B") == (3, 5) and j["A"]["B"][1].pos("C") == (3, 15)
+
+
+def test_cdk_runtime_table_matches_aws_cdk_lib() -> None:
+    from lambda_durable_mcp.analyzer.templates.cdk import CDK_RUNTIMES
+
+    runtime_js = TOOLCHAIN / "node_modules/aws-cdk-lib/aws-lambda/lib/runtime.js"
+    if not runtime_js.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    defined = dict(re.findall(r'([A-Z0-9_]+)=new Runtime\("([^"]*)"', runtime_js.read_text()))
+    for name, runtime in CDK_RUNTIMES.items():
+        assert defined.get(name) == runtime, name
+    assert set(defined) - set(CDK_RUNTIMES) <= {"NODEJS_LATEST", "FROM_IMAGE"}
+
+
+def test_random_template_mutations_never_crash() -> None:
+    """Every fixture, cut at random points and with random bytes inserted, still yields a result."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    sources = [p.read_bytes() for p in TEMPLATE_FILES]
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(st.sampled_from(range(len(sources))), st.integers(0, 10_000), st.integers(0, 10_000),
+           st.binary(max_size=8))
+    def mutate(index: int, cut: int, at: int, junk: bytes) -> None:
+        path = TEMPLATE_FILES[index]
+        src = sources[index]
+        src = src[: cut % (len(src) + 1)]
+        pos = at % (len(src) + 1)
+        src = src[:pos] + junk + src[pos:]
+        if FRONTEND.accepts(path.name, src):
+            summary = FRONTEND.summarize(path.name, src)
+            diags = FRONTEND._check(path.name, src, ProjectView(root=str(FIXTURES)))
+            assert summary.parse_error is None or diags == []
+
+    mutate()
+
+
+def test_importing_the_frontend_is_cheap() -> None:
+    code = ("import sys\nfrom lambda_durable_mcp.analyzer.templates import FRONTEND\n"
+            "FRONTEND.accepts('template.yaml', b'Resources:\\n  A:\\n    Type: AWS::Lambda::Function\\n')\n"
+            "print(sorted(m for m in ('yaml', 'tree_sitter', 'cfnlint', 'boto3') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert proc.stdout.strip() == "[]"
