@@ -31,7 +31,6 @@ CDK_INSTALL = "npm install --save-dev aws-cdk@latest aws-cdk-lib@latest  (in the
 BUILD_TIMEOUT_S = 900
 DEPLOY_TIMEOUT_S = 1800
 VERSION_TIMEOUT_S = 60
-_REPO_TOOLCHAIN_BIN = Path(__file__).resolve().parents[3] / "toolchain" / "node_modules" / ".bin"
 _QUALIFIED = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+:([\w$-]+)$")
 _CLI_ENV = {"CDK_DISABLE_VERSION_CHECK": "1", "SAM_CLI_TELEMETRY": "0", "CI": "true"}
 
@@ -253,8 +252,7 @@ def deploy_cdk(
     project: Path, clients: Any, *, stack_name: str | None, region: str | None, profile: str | None,
     progress: Callable[[str], None],
 ) -> IacResult:
-    cdk = check_cli(which("cdk", project / "node_modules" / ".bin", _REPO_TOOLCHAIN_BIN), "cdk", CDK_MIN,
-                    CDK_INSTALL, project)
+    cdk = check_cli(which("cdk", project / "node_modules" / ".bin"), "cdk", CDK_MIN, CDK_INSTALL, project)
     lib = _cdk_lib_version(project)
     if lib is not None and lib < CDK_MIN:
         raise DeployError(
@@ -271,11 +269,13 @@ def deploy_cdk(
     stacks = _cdk_stacks(project / "cdk.out")
     if stack_name:
         safe_argument(stack_name, "stack_name")
-        if stacks and stack_name not in stacks:
+        by_name = {cfn_name: selector for selector, (cfn_name, _) in stacks.items()}
+        selector = stack_name if stack_name in stacks else by_name.get(stack_name)
+        if stacks and selector is None:
             raise DeployError(f"The CDK app has no stack {stack_name!r}; it has: {', '.join(stacks) or 'none'}.")
-        stacks = {stack_name: stacks.get(stack_name, {})}
-    for name, template in stacks.items():
-        refuse_replacements(clients, name, durable_logical_ids(template))
+        stacks = {selector or stack_name: stacks.get(selector or stack_name, (stack_name, {}))}
+    for cfn_name, template in stacks.values():
+        refuse_replacements(clients, cfn_name, durable_logical_ids(template))
     outputs_file = project / "cdk.out" / "durable-deploy-outputs.json"
     outputs_file.unlink(missing_ok=True)
     args = [cdk, "deploy", "--app", "cdk.out", "--require-approval", "never", "--no-notices", "--progress",
@@ -290,20 +290,20 @@ def deploy_cdk(
         for stack, values in json.loads(outputs_file.read_text()).items():
             for key, value in (values or {}).items():
                 outputs[f"{stack}.{key}" if len(stacks) > 1 else key] = str(value)
-    return _fill_function(IacResult("cdk", list(stacks), outputs))
+    return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs))
 
 
-def _cdk_stacks(cdk_out: Path) -> dict[str, dict[str, Any]]:
-    """Stack name -> synthesized template, from the cloud assembly manifest."""
+def _cdk_stacks(cdk_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:
+    """Stack selector for ``cdk deploy`` -> (CloudFormation stack name, synthesized template)."""
     manifest = cdk_out / "manifest.json"
     if not manifest.is_file():
         return {}
-    stacks: dict[str, dict[str, Any]] = {}
-    for artifact in json.loads(manifest.read_text()).get("artifacts", {}).values():
+    stacks: dict[str, tuple[str, dict[str, Any]]] = {}
+    for artifact_id, artifact in json.loads(manifest.read_text()).get("artifacts", {}).items():
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
         props = artifact.get("properties", {})
-        name = props.get("stackName") or artifact.get("displayName")
         template_file = cdk_out / props.get("templateFile", "")
-        stacks[str(name)] = json.loads(template_file.read_text()) if template_file.is_file() else {}
+        template = json.loads(template_file.read_text()) if template_file.is_file() else {}
+        stacks[str(artifact.get("displayName") or artifact_id)] = (str(props.get("stackName") or artifact_id), template)
     return stacks

@@ -66,7 +66,7 @@ def _pip_install(requirements: Path, target: Path, runtime: str, progress: Calla
 
 
 def _esbuild(project: Path) -> str:
-    found = which("esbuild", project / "node_modules" / ".bin", _REPO_TOOLCHAIN_BIN)
+    found = which("esbuild", project / "node_modules" / ".bin", fallback=(_REPO_TOOLCHAIN_BIN,))
     if not found:
         raise DeployError(
             "TypeScript needs esbuild to bundle: run `npm install --save-dev esbuild` in the project, "

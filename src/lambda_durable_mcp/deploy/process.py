@@ -30,13 +30,22 @@ class Completed:
     seconds: float
 
 
-def which(name: str, *extra_dirs: Path) -> str | None:
-    """``name`` in one of ``extra_dirs`` (first), else on PATH."""
-    for directory in extra_dirs:
+def which(name: str, *first: Path, fallback: tuple[Path, ...] = ()) -> str | None:
+    """``name`` in one of the ``first`` directories, else on PATH, else in a ``fallback`` directory."""
+
+    def executable(directory: Path) -> str | None:
         candidate = directory / name
-        if candidate.is_file() and os.access(candidate, os.X_OK):
-            return str(candidate)
-    return shutil.which(name)
+        return str(candidate) if candidate.is_file() and os.access(candidate, os.X_OK) else None
+
+    for directory in first:
+        if found := executable(directory):
+            return found
+    if found := shutil.which(name):
+        return found
+    for directory in fallback:
+        if found := executable(directory):
+            return found
+    return None
 
 
 def run(
