@@ -7,6 +7,7 @@ for cdk) that records its arguments; build/synth steps can be handed on to the r
 
 import json
 import os
+import shutil
 import stat
 import sys
 from pathlib import Path
@@ -72,8 +73,14 @@ class FakeCli:
         monkeypatch.setenv("FAKE_CLI_LOG", str(self.log))
         monkeypatch.setenv("FAKE_SAM_VERSION", "SAM CLI, version 1.170.0")
         monkeypatch.setenv("FAKE_CDK_VERSION", "2.1148.1 (build fcf5e34)")
-        # Only the fakes and the basics: a real sam or cdk elsewhere on PATH must not be found.
-        monkeypatch.setenv("PATH", f"{self.bin}{os.pathsep}/usr/bin{os.pathsep}/bin")
+        # The fakes first; a real sam or cdk elsewhere on PATH would come after them.
+        monkeypatch.setenv("PATH", f"{self.bin}{os.pathsep}{os.environ.get('PATH', '')}")
+
+    def hide_real_clis(self) -> None:
+        """PATH without any directory that holds a sam or cdk."""
+        kept = [d for d in os.environ["PATH"].split(os.pathsep)
+                if d and d != str(self.bin) and not any(shutil.which(n, path=d) for n in ("sam", "cdk"))]
+        self.monkeypatch.setenv("PATH", os.pathsep.join(kept))
 
     def install(self, name: str, directory: Path | None = None) -> Path:
         target = (directory or self.bin) / name
@@ -179,6 +186,7 @@ def test_sam_version_is_checked(fake: FakeCli, moto_url: str, tmp_path: Path, ve
 
 def test_missing_cli_says_how_to_install(fake: FakeCli, moto_url: str, tmp_path: Path) -> None:  # noqa: F811
     aws = Recorder(moto_url)
+    fake.hide_real_clis()
     with pytest.raises(DeployError, match="sam CLI is not installed.*pip install --upgrade aws-sam-cli"):
         deploy(copy_fixture("sam-python", tmp_path), aws)
     with pytest.raises(DeployError, match="cdk CLI is not installed.*npm install --save-dev aws-cdk"):
