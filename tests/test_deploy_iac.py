@@ -113,7 +113,9 @@ def _stack(aws: Recorder, name: str, resources: dict[str, Any] | None = None) ->
 
 
 def deploy(project: Path, aws: Recorder, steps: list[str] | None = None, **kwargs: Any) -> Any:
+    """The sam/cdk runners under test; the pre-flight has its own tests (test_deploy_preflight.py)."""
     kwargs.setdefault("region", "us-east-1")
+    kwargs.setdefault("force", True)
     return deploy_project(project, aws.clients, progress=(steps.append if steps is not None else print), **kwargs)
 
 
