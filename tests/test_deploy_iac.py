@@ -191,8 +191,12 @@ def test_missing_cli_says_how_to_install(fake: FakeCli, moto_url: str, tmp_path:
     fake.hide_real_clis()
     with pytest.raises(DeployError, match="sam CLI is not installed.*pip install --upgrade aws-sam-cli"):
         deploy(copy_fixture("sam-python", tmp_path), aws)
+    cdk_project = copy_fixture("cdk-ts", tmp_path)
+    with pytest.raises(DeployError, match="node_modules is missing: run `npm ci`"):
+        deploy(cdk_project, aws)
+    (cdk_project / "node_modules").mkdir()
     with pytest.raises(DeployError, match="cdk CLI is not installed.*npm install --save-dev aws-cdk"):
-        deploy(copy_fixture("cdk-ts", tmp_path), aws)
+        deploy(cdk_project, aws)
 
 
 def test_cdk_cli_versions_compare_as_numbers() -> None:
@@ -284,5 +288,5 @@ def test_progress_callback_errors_do_not_break_a_run(fake: FakeCli, moto_url: st
         if "CREATE_COMPLETE" in message:
             raise RuntimeError("client went away")
 
-    result = deploy_project(project, Recorder(moto_url).clients, region="us-east-1", progress=broken)
+    result = deploy_project(project, Recorder(moto_url).clients, region="us-east-1", force=True, progress=broken)
     assert result.qualified_arn == ALIAS_ARN

@@ -72,6 +72,10 @@ def deploy_project(
         result = deploy_direct(project, clients, function_name=function_name, alias=alias,
                                execution_timeout=execution_timeout, retention_days=retention_days,
                                progress=progress)
+        template = next((t for t in ("template.yaml", "template.yml", "template.json") if (project / t).is_file()), None)
+        if template and method == "auto":
+            notes.append(f"{template} is not a SAM template, so the direct API deployed the handler; deploy the "
+                         "template itself with `aws cloudformation deploy` if you prefer.")
         if not result.created:
             notes.append("Updated the existing function in place.")
         return DeployOutcome("direct", result.function_arn, result.qualified_arn, result.version, result.alias,

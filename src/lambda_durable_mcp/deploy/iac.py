@@ -21,6 +21,7 @@ from lambda_durable_mcp.deploy.errors import (
     explain_cli_output,
     explain_client_error,
 )
+from lambda_durable_mcp.deploy.package import require_node_modules
 from lambda_durable_mcp.deploy.process import run, which
 from lambda_durable_mcp.deploy.project import default_function_name, sam_template
 
@@ -252,6 +253,7 @@ def deploy_cdk(
     project: Path, clients: Any, *, stack_name: str | None, region: str | None, profile: str | None,
     progress: Callable[[str], None],
 ) -> IacResult:
+    require_node_modules(project)
     cdk = check_cli(which("cdk", project / "node_modules" / ".bin"), "cdk", CDK_MIN, CDK_INSTALL, project)
     lib = _cdk_lib_version(project)
     if lib is not None and lib < CDK_MIN:

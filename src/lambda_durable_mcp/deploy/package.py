@@ -75,12 +75,20 @@ def _esbuild(project: Path) -> str:
     return found
 
 
+def require_node_modules(project: Path) -> None:
+    """A Node.js project whose dependencies were never installed fails late and obscurely: say so now."""
+    if (project / "package.json").is_file() and not (project / "node_modules").is_dir():
+        raise DeployError(f"{project.name}/node_modules is missing: run `npm ci` (or `npm install`) in the project, "
+                          "then deploy again.")
+
+
 def build_zip(handler: Handler, runtime: str, project: Path, progress: Callable[[str], None]) -> bytes:
     """The deployment package for ``handler`` as zip bytes."""
     if handler.language == "python":
         with tempfile.TemporaryDirectory(prefix="durable-pkg-") as tmp:
             deps = Path(tmp)
-            requirements = project / "requirements.txt"
+            requirements = next((r for r in (handler.code_root / "requirements.txt", project / "requirements.txt")
+                                 if r.is_file()), project / "requirements.txt")
             if requirements.is_file() and re.search(r"(?m)^\s*[^#\s]", requirements.read_text()):
                 _pip_install(requirements, deps, runtime, progress)
             entries = [(p, p.relative_to(deps).as_posix()) for p in _files(deps, keep_node_modules=True)
@@ -90,6 +98,7 @@ def build_zip(handler: Handler, runtime: str, project: Path, progress: Callable[
                    and p.name != "requirements.txt"]
             return _zip(iter(entries + own))
     if handler.typescript:
+        require_node_modules(project)
         with tempfile.TemporaryDirectory(prefix="durable-pkg-") as tmp:
             out = Path(tmp) / "index.js"
             node_major = re.sub(r"\D", "", runtime) or "22"

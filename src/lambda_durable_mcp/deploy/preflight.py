@@ -29,7 +29,7 @@ def format_findings(errors: list[Diagnostic]) -> str:
     """One compact line per finding, with its fix."""
     lines = []
     for d in errors[:MAX_LISTED]:
-        fix = f" Fix: {d.fix}" if d.fix else ""
+        fix = f" Fix: {d.fix}" if d.fix and d.fix not in d.message else ""
         lines.append(f"- {d.path}:{d.line} {d.rule} {d.message}{fix}")
     if len(errors) > MAX_LISTED:
         lines.append(f"- ... and {len(errors) - MAX_LISTED} more (validate_durable_code lists them all)")

@@ -21,6 +21,7 @@ from lambda_durable_mcp.deploy.errors import DeployError
 log = logging.getLogger(__name__)
 
 TAIL_LINES = 40
+MAX_LINE = 400  # minified code in a stack trace would crowd out everything else
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ def run(
             line = line.rstrip()
             if not line:
                 continue
-            tail.append(line)
+            tail.append(line if len(line) <= MAX_LINE else line[:MAX_LINE] + " …")
             if on_line is not None:
                 try:
                     on_line(line)

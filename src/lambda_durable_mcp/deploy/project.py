@@ -4,8 +4,8 @@ Rules (also in docs/deploy.md):
 
 - method ``auto``: ``cdk.json`` -> ``cdk``; ``template.yaml``/``template.yml`` whose Transform is
   ``AWS::Serverless-2016-10-31`` -> ``sam``; otherwise ``direct``.
-- language: a ``package.json`` or a Node.js entry file -> Node.js; otherwise Python
-  (``requirements.txt``, ``pyproject.toml`` or a handler file).
+- language: both are looked for; the first entry that uses the durable SDK wins (Node.js first when
+  there is a ``package.json``), else the first entry found.
 - Python handler file, first match: a file among ``handler.py app.py lambda_function.py main.py
   index.py`` at the top or under ``src/`` that uses ``@durable_execution``, else the first of them
   that exists, else any ``*.py`` under the top or ``src/`` using ``@durable_execution``.
@@ -140,19 +140,25 @@ def _node_handler(project: Path) -> Handler | None:
     return Handler("node", entry, project, f"{module}.{export}")
 
 
+def _is_durable(handler: Handler) -> bool:
+    text = _read(handler.entry)
+    return bool(_PY_DECORATED.search(text)) if handler.language == "python" else "withDurableExecution" in text
+
+
 def find_handler(project: Path) -> Handler:
-    """The handler ``direct`` deploys; DeployError says what was looked for when nothing fits."""
-    is_node = (project / "package.json").is_file() or (
-        not (project / "requirements.txt").is_file() and not (project / "pyproject.toml").is_file()
-        and bool(_node_entry_candidates(project))
-    )
-    handler = _node_handler(project) if is_node else _python_handler(project)
+    """The handler ``direct`` deploys; DeployError says what was looked for when nothing fits.
+
+    Both languages are looked for (a Python function may sit next to a CDK app's package.json):
+    the first that uses the durable SDK wins, Node.js first when there is a package.json.
+    """
+    node_first = (project / "package.json").is_file()
+    found = [h for h in ((_node_handler(project), _python_handler(project)) if node_first
+                         else (_python_handler(project), _node_handler(project))) if h is not None]
+    handler = next((h for h in found if _is_durable(h)), found[0] if found else None)
     if handler is None:
         raise DeployError(
-            f"No handler found in {project}: looked for "
-            + ("package.json main, " + ", ".join(NODE_CANDIDATES) if is_node
-               else ", ".join(PY_CANDIDATES) + " (top level or src/)")
-            + ". Create one, or use method='sam'/'cdk' with a template."
+            f"No handler found in {project}: looked for package.json main, {', '.join(NODE_CANDIDATES)}, and "
+            f"{', '.join(PY_CANDIDATES)} (top level or src/). Create one, or use method='sam'/'cdk' with a template."
         )
     return handler
 
