@@ -295,3 +295,46 @@ async def test_check_tool_on_a_hand_made_function(
     out = result.structured_content
     assert out is not None and out["ok"] is False and out["durable_config"] is None
     assert out["role_permissions"] == "missing" and len(out["problems"]) == 4
+
+
+def test_an_existing_role_is_reused_and_given_the_durable_policy(moto_url: str, tmp_path: Path) -> None:
+    aws = Recorder(moto_url)
+    iam = aws.clients.client("iam")
+    iam.create_role(RoleName="reuse-fn-durable-role", AssumeRolePolicyDocument=TRUST_POLICY)
+    iam.create_role(RoleName="ec2-fn-durable-role", AssumeRolePolicyDocument=TRUST_POLICY.replace("lambda", "ec2"))
+    project = copy_fixture("python-direct", tmp_path)
+
+    deploy_project(project, aws.clients, method="direct", function_name="reuse-fn")
+    attached = iam.list_attached_role_policies(RoleName="reuse-fn-durable-role")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [DURABLE_POLICY_ARN]
+
+    with pytest.raises(DeployError, match="does not trust lambda.amazonaws.com"):
+        deploy_project(project, aws.clients, method="direct", function_name="ec2-fn")
+    assert not iam.list_attached_role_policies(RoleName="ec2-fn-durable-role")["AttachedPolicies"]
+
+
+def test_access_denied_names_the_action() -> None:
+    from botocore.exceptions import ClientError
+
+    from lambda_durable_mcp.deploy.errors import explain_client_error
+
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": (
+        "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:PassRole on resource: "
+        "arn:aws:iam::123456789012:role/x-durable-role")}}, "CreateFunction")
+    message = str(explain_client_error(denied, "creating function x"))
+    assert "may not perform iam:PassRole" in message and "creating function x" in message
+    qualified = ClientError({"Error": {"Code": "InvalidParameterValueException", "Message": (
+        "Invocation of a durable function requires qualified function identifier")}}, "Invoke")
+    assert "invoke NAME:ALIAS" in str(explain_client_error(qualified, "invoking x"))
+
+
+async def test_no_credentials_is_a_clear_message(
+    client_for: Any, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    async with client_for() as client:
+        result = await client.call_tool("check_durable_deployment", {"function_name": "any-fn"})
+    text = tool_text(result)
+    assert result.is_error and "No AWS credentials" in text and "aws sso login" in text, text

@@ -265,6 +265,8 @@ def test_cdk_unknown_stack_name(fake: FakeCli, moto_url: str, tmp_path: Path) ->
      "may not perform cloudformation:CreateChangeSet"),
     ("Resource handler returned message: \"Invocation of a durable function requires qualified function "
      "identifier\"", "invoke NAME:ALIAS"),
+    ("Error: Stack:arn:aws:cloudformation:us-east-1:123456789012:stack/orders/1 is in ROLLBACK_COMPLETE state and "
+     "can not be updated.", "this tool never deletes"),
     ("UPDATE_FAILED | AWS::Lambda::Function | OrdersFunction CloudFormation cannot update a stack when a "
      "custom-named resource requires replacing. Rename orders and update the stack again.",
      "Lambda enables durable execution only when a function is created"),
@@ -290,3 +292,22 @@ def test_progress_callback_errors_do_not_break_a_run(fake: FakeCli, moto_url: st
 
     result = deploy_project(project, Recorder(moto_url).clients, region="us-east-1", force=True, progress=broken)
     assert result.qualified_arn == ALIAS_ARN
+
+
+def test_a_template_without_durable_config_is_refused_unless_forced(
+    fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    _stack(aws, "plain-stack")
+    project = copy_fixture("sam-python", tmp_path)
+    template = project / "template.yaml"
+    text = template.read_text()
+    start = text.index("      DurableConfig:")
+    template.write_text(text[:start] + text[text.index("\n\nOutputs:"):])
+
+    with pytest.raises(DeployError, match="No function in template.yaml declares DurableConfig"):
+        deploy(project, aws, stack_name="plain-stack", force=False)
+    assert "sam deploy" not in fake.subcommands()
+    forced = deploy(project, aws, stack_name="plain-stack", force=True)
+    assert any("declares DurableConfig" in note for note in forced.notes)

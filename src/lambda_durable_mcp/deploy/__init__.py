@@ -86,6 +86,7 @@ def deploy_project(
     from lambda_durable_mcp.deploy import iac
 
     runner = iac.deploy_sam if chosen == "sam" else iac.deploy_cdk
-    out = runner(project, clients, stack_name=stack_name, region=region, profile=profile, progress=progress)
+    out = runner(project, clients, stack_name=stack_name, region=region, profile=profile, progress=progress,
+                 force=force)
     return DeployOutcome(chosen, out.function_arn, out.qualified_arn, out.version, out.alias, out.invoke_command,
                          stacks=out.stacks, outputs=out.outputs, notes=notes + out.notes)

@@ -110,6 +110,11 @@ def ensure_role(iam: Any, role_name: str, progress: Callable[[str], None]) -> tu
                 Tags=[{"Key": k, "Value": v} for k, v in TAGS.items()],
             )["Role"]
         created = True
+    elif "lambda.amazonaws.com" not in json.dumps(role.get("AssumeRolePolicyDocument", "")):
+        raise DeployError(
+            f"Role {role_name} exists but does not trust lambda.amazonaws.com, so Lambda cannot use it. Deploy with "
+            "another function_name (the role is named after it), or add Lambda to the role's trust policy."
+        )
     with _doing(f"listing the policies of role {role_name}"):
         attached = {p["PolicyArn"] for page in iam.get_paginator("list_attached_role_policies")
                     .paginate(RoleName=role_name) for p in page["AttachedPolicies"]}

@@ -96,6 +96,10 @@ _CLI_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
          "install it, or build in a container with `sam build --use-container` (needs Docker)."),
         (r"Cannot connect to the Docker daemon|Docker is not reachable|docker.*not running",
          "This build needs Docker, which is not running: start Docker, or build without a container."),
+        (r"ROLLBACK_COMPLETE state and can not be updated|is in ROLLBACK_COMPLETE state",
+         "The stack's first creation failed and CloudFormation left it in ROLLBACK_COMPLETE, where it cannot be "
+         "updated. Read the first failure in its events (aws cloudformation describe-stack-events), fix it, delete "
+         "the empty stack yourself (aws cloudformation delete-stack; this tool never deletes), then deploy again."),
         (r"No changes to deploy|No changes to be performed|\(no changes\)",
          "Nothing changed: the stack already matches the template."),
     )

@@ -124,6 +124,17 @@ def durable_logical_ids(template: dict[str, Any]) -> set[str]:
     return found
 
 
+def require_durable(durable_ids: set[str], where: str, force: bool, notes: list[str]) -> None:
+    """The most common mistake: a template whose function has no DurableConfig."""
+    if durable_ids:
+        return
+    message = (f"No function in {where} declares DurableConfig, so nothing would be durable. Add DurableConfig "
+               "with ExecutionTimeout (SAM/CloudFormation) or durableConfig: { executionTimeout } (CDK)")
+    if not force:
+        raise DeployError(message + ", or pass force=true to deploy as is.")
+    notes.append(message + ".")
+
+
 def refuse_replacements(clients: Any, stack: str, durable_ids: set[str]) -> None:
     """DeployError when a function the stack already has, without DurableConfig, is now declared durable."""
     from botocore.exceptions import BotoCoreError, ClientError
@@ -204,7 +215,7 @@ def _samconfig_stack(project: Path) -> str | None:
 
 def deploy_sam(
     project: Path, clients: Any, *, stack_name: str | None, region: str | None, profile: str | None,
-    progress: Callable[[str], None],
+    progress: Callable[[str], None], force: bool = False,
 ) -> IacResult:
     template = sam_template(project)
     if template is None:
@@ -219,7 +230,10 @@ def deploy_sam(
         raise _failed("sam", "build", built.output)
     built_template = project / ".aws-sam" / "build" / "template.yaml"
     source = built_template if built_template.is_file() else template
-    refuse_replacements(clients, stack, durable_logical_ids(_TolerantLoader.load(source.read_text()) or {}))
+    durable_ids = durable_logical_ids(_TolerantLoader.load(source.read_text()) or {})
+    notes: list[str] = []
+    require_durable(durable_ids, template.name, force, notes)
+    refuse_replacements(clients, stack, durable_ids)
     args = [sam, "deploy", "--stack-name", stack, "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND",
             "--no-confirm-changeset", "--no-fail-on-empty-changeset"]
     if built_template.is_file():
@@ -235,7 +249,7 @@ def deploy_sam(
     deployed = run(args, cwd=project, timeout=DEPLOY_TIMEOUT_S, env=env, on_line=progress)
     if deployed.returncode != 0:
         raise _failed("sam", "deploy", deployed.output)
-    return _fill_function(IacResult("sam", [stack], _stack_outputs(clients, stack)))
+    return _fill_function(IacResult("sam", [stack], _stack_outputs(clients, stack), notes=notes))
 
 
 def _cdk_lib_version(project: Path) -> tuple[int, ...] | None:
@@ -251,7 +265,7 @@ def _cdk_lib_version(project: Path) -> tuple[int, ...] | None:
 
 def deploy_cdk(
     project: Path, clients: Any, *, stack_name: str | None, region: str | None, profile: str | None,
-    progress: Callable[[str], None],
+    progress: Callable[[str], None], force: bool = False,
 ) -> IacResult:
     require_node_modules(project)
     cdk = check_cli(which("cdk", project / "node_modules" / ".bin"), "cdk", CDK_MIN, CDK_INSTALL, project)
@@ -276,6 +290,11 @@ def deploy_cdk(
         if stacks and selector is None:
             raise DeployError(f"The CDK app has no stack {stack_name!r}; it has: {', '.join(stacks) or 'none'}.")
         stacks = {selector or stack_name: stacks.get(selector or stack_name, (stack_name, {}))}
+    notes: list[str] = []
+    require_durable(set().union(*(durable_logical_ids(t) for _, t in stacks.values())),
+                    "the synthesized CDK app", force, notes)
+    for selector in stacks:
+        safe_argument(selector, "stack")
     for cfn_name, template in stacks.values():
         refuse_replacements(clients, cfn_name, durable_logical_ids(template))
     outputs_file = project / "cdk.out" / "durable-deploy-outputs.json"
@@ -292,7 +311,7 @@ def deploy_cdk(
         for stack, values in json.loads(outputs_file.read_text()).items():
             for key, value in (values or {}).items():
                 outputs[f"{stack}.{key}" if len(stacks) > 1 else key] = str(value)
-    return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs))
+    return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs, notes=notes))
 
 
 def _cdk_stacks(cdk_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:
