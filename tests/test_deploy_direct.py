@@ -338,3 +338,13 @@ async def test_no_credentials_is_a_clear_message(
         result = await client.call_tool("check_durable_deployment", {"function_name": "any-fn"})
     text = tool_text(result)
     assert result.is_error and "No AWS credentials" in text and "aws sso login" in text, text
+
+
+def test_invoke_command_is_asynchronous_beyond_fifteen_minutes() -> None:
+    from lambda_durable_mcp.deploy.direct import invoke_command
+
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders:live"
+    assert "--invocation-type Event" in invoke_command(arn, 3600)
+    assert "--invocation-type Event" in invoke_command(arn)  # unknown timeout: the safe choice
+    short = invoke_command(arn, 600)
+    assert "--invocation-type" not in short and "--region eu-west-1" in short and arn in short

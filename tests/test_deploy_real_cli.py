@@ -31,13 +31,15 @@ SAM_VENV = REPO_ROOT / ".venv" / "sam-cli"
 @pytest.fixture(scope="session")
 def real_sam() -> Iterator[str]:
     sam = SAM_VENV / "bin" / "sam"
-    if not sam.is_file():
+    installed_marker = SAM_VENV / f".installed-{SAM_CLI_VERSION}"  # written only after a complete install
+    if not installed_marker.is_file():
         started = time.monotonic()
         subprocess.run([sys.executable, "-m", "venv", str(SAM_VENV)], check=True, timeout=120)
         installed = subprocess.run(
             [str(SAM_VENV / "bin" / "python"), "-m", "pip", "install", "--quiet", "--disable-pip-version-check",
              f"aws-sam-cli=={SAM_CLI_VERSION}"], capture_output=True, text=True, timeout=600)
         assert installed.returncode == 0, f"could not install aws-sam-cli into {SAM_VENV}:\n{installed.stderr[-2000:]}"
+        installed_marker.touch()
         print(f"installed aws-sam-cli {SAM_CLI_VERSION} into {SAM_VENV} in {time.monotonic() - started:.0f} s")
     version = subprocess.run([str(sam), "--version"], capture_output=True, text=True, timeout=60)
     assert parse_version(version.stdout) and parse_version(version.stdout) >= SAM_MIN, version  # type: ignore[operator]

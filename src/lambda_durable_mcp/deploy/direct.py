@@ -85,10 +85,16 @@ def validate_durable_settings(execution_timeout: int | None, retention_days: int
         raise DeployError("retention_days must be 1..90.")
 
 
-def invoke_command(qualified_arn: str) -> str:
+SYNC_INVOKE_LIMIT_S = 900  # a synchronous invocation waits at most 15 minutes for the execution
+
+
+def invoke_command(qualified_arn: str, execution_timeout: int | None = None) -> str:
+    """An AWS CLI line that starts an execution; asynchronous unless the execution fits in 15 minutes."""
     region = qualified_arn.split(":")[3] if qualified_arn.count(":") >= 6 else ""
     region_flag = f" --region {region}" if region else ""
-    return (f"aws lambda invoke --function-name {qualified_arn}{region_flag} "
+    asynchronous = execution_timeout is None or execution_timeout > SYNC_INVOKE_LIMIT_S
+    kind = " --invocation-type Event" if asynchronous else ""
+    return (f"aws lambda invoke --function-name {qualified_arn}{region_flag}{kind} "
             "--cli-binary-format raw-in-base64-out --payload '{}' response.json")
 
 
@@ -214,6 +220,7 @@ def deploy_direct(
             "ExecutionTimeout": execution_timeout or current.get("ExecutionTimeout") or DEFAULT_EXECUTION_TIMEOUT_S,
             "RetentionPeriodInDays": retention_days or current.get("RetentionPeriodInDays") or DEFAULT_RETENTION_DAYS,
         }
+        durable_timeout = int(durable["ExecutionTimeout"])
         if current.get("KMSKeyArn"):
             durable["KMSKeyArn"] = current["KMSKeyArn"]
         role_arn = existing["Role"]
@@ -228,6 +235,7 @@ def deploy_direct(
         _wait(lam, "function_updated_v2", "updating configuration", FunctionName=name)
         created = False
     else:
+        durable_timeout = execution_timeout or DEFAULT_EXECUTION_TIMEOUT_S
         role_arn, _ = ensure_role(clients.client("iam"), role_name_for(name), progress)
         progress(f"creating function {name}")
         _create_function(lam, {
@@ -235,7 +243,7 @@ def deploy_direct(
             "Code": {"ZipFile": zip_bytes}, "Timeout": FUNCTION_TIMEOUT_S, "MemorySize": 512,
             "Description": "Lambda durable function (deployed by lambda-durable-mcp)",
             "DurableConfig": {
-                "ExecutionTimeout": execution_timeout or DEFAULT_EXECUTION_TIMEOUT_S,
+                "ExecutionTimeout": durable_timeout,
                 "RetentionPeriodInDays": retention_days or DEFAULT_RETENTION_DAYS,
             },
             "Tags": TAGS,
@@ -260,6 +268,6 @@ def deploy_direct(
     function_arn = alias_arn.rsplit(":", 1)[0]
     return DirectResult(
         function_arn=function_arn, qualified_arn=alias_arn, version=version, alias=alias,
-        invoke_command=invoke_command(alias_arn), created=created, runtime=runtime,
+        invoke_command=invoke_command(alias_arn, durable_timeout), created=created, runtime=runtime,
         handler=handler.handler, role_arn=role_arn,
     )
