@@ -311,3 +311,14 @@ def test_a_template_without_durable_config_is_refused_unless_forced(
     assert "sam deploy" not in fake.subcommands()
     forced = deploy(project, aws, stack_name="plain-stack", force=True)
     assert any("declares DurableConfig" in note for note in forced.notes)
+
+
+def test_the_alias_output_is_preferred_and_latest_is_never_returned() -> None:
+    from lambda_durable_mcp.deploy.iac import IacResult, _fill_function
+
+    base = "arn:aws:lambda:us-east-1:123456789012:function:orders"
+    picked = _fill_function(IacResult("sam", ["s"], {
+        "Latest": f"{base}:$LATEST", "Version": f"{base}:7", "Alias": f"{base}:live", "Name": "orders"}))
+    assert (picked.qualified_arn, picked.alias, picked.function_arn) == (f"{base}:live", "live", base)
+    only_latest = _fill_function(IacResult("sam", ["s"], {"Latest": f"{base}:$LATEST", "Plain": base}))
+    assert only_latest.qualified_arn == "" and "No stack output holds a qualified function ARN" in only_latest.notes[0]

@@ -139,7 +139,7 @@ def _create_function(lam: Any, spec: dict[str, Any], sleep: Callable[[float], No
             return lam.create_function(**spec)  # type: ignore[no-any-return]
         except ClientError as exc:
             message = str(exc)
-            if (_code(exc) == "InvalidParameterValueException" and "role" in message.lower()
+            if (_code(exc) == "InvalidParameterValueException" and "cannot be assumed" in message.lower()
                     and attempt + 1 < ROLE_PROPAGATION_ATTEMPTS):
                 sleep(min(2 + attempt, 5))  # the new role is not visible to Lambda yet
                 continue

@@ -184,7 +184,8 @@ def _stack_outputs(clients: Any, stack: str) -> dict[str, str]:
 
 def _fill_function(result: IacResult) -> IacResult:
     """Pick the alias (else version) ARN among the outputs as the ARN to invoke."""
-    qualified = [(m.group(1), v) for v in result.outputs.values() if (m := _QUALIFIED.match(v))]
+    qualified = [(m.group(1), v) for v in result.outputs.values()
+                 if (m := _QUALIFIED.match(v)) and m.group(1) != "$LATEST"]
     qualified.sort(key=lambda item: item[0].isdigit())  # aliases before versions
     if qualified:
         qualifier, arn = qualified[0]
