@@ -222,7 +222,8 @@ def deploy_sam(
     if template is None:
         raise DeployError(f"No SAM template (template.yaml with Transform: AWS::Serverless-2016-10-31) in {project}.")
     sam = check_cli(which("sam"), "sam", SAM_MIN, SAM_INSTALL, project)
-    stack = safe_argument(stack_name or _samconfig_stack(project) or default_function_name(project), "stack_name")
+    default = re.sub(r"[^A-Za-z0-9-]", "-", default_function_name(project)).lstrip("-0123456789") or "durable-app"
+    stack = safe_argument(stack_name or _samconfig_stack(project) or default, "stack_name")
     env = _env(region, profile)
     progress("sam build")
     built = run([sam, "build", "--template-file", template.name], cwd=project, timeout=BUILD_TIMEOUT_S,
@@ -276,6 +277,8 @@ def deploy_cdk(
             f"aws-cdk-lib {_dotted(lib)} has no durableConfig (needs {_dotted(CDK_MIN)} or later). "
             f"Upgrade: {CDK_INSTALL}"
         )
+    if stack_name:
+        safe_argument(stack_name, "stack_name")
     env = _env(region, profile)
     profile_args = ["--profile", safe_argument(profile, "profile")] if profile else []
     progress("cdk synth")
@@ -284,13 +287,15 @@ def deploy_cdk(
     if synth.returncode != 0:
         raise _failed("cdk", "synth", synth.output)
     stacks = _cdk_stacks(project / "cdk.out")
+    if not stacks:
+        raise DeployError("cdk synth produced no stack (cdk.out/manifest.json lists none): check the app command "
+                          "in cdk.json and that the app creates a Stack.")
     if stack_name:
-        safe_argument(stack_name, "stack_name")
         by_name = {cfn_name: selector for selector, (cfn_name, _) in stacks.items()}
         selector = stack_name if stack_name in stacks else by_name.get(stack_name)
-        if stacks and selector is None:
-            raise DeployError(f"The CDK app has no stack {stack_name!r}; it has: {', '.join(stacks) or 'none'}.")
-        stacks = {selector or stack_name: stacks.get(selector or stack_name, (stack_name, {}))}
+        if selector is None:
+            raise DeployError(f"The CDK app has no stack {stack_name!r}; it has: {', '.join(stacks)}.")
+        stacks = {selector: stacks[selector]}
     notes: list[str] = []
     require_durable(set().union(*(durable_logical_ids(t) for _, t in stacks.values())),
                     "the synthesized CDK app", force, notes)
@@ -302,7 +307,7 @@ def deploy_cdk(
     outputs_file.unlink(missing_ok=True)
     args = [cdk, "deploy", "--app", "cdk.out", "--require-approval", "never", "--no-notices", "--progress",
             "events", "--outputs-file", str(outputs_file.relative_to(project)), *profile_args,
-            *(list(stacks) if stack_name or stacks else ["--all"])]
+            *stacks]
     progress("cdk deploy " + " ".join(stacks))
     deployed = run(args, cwd=project, timeout=DEPLOY_TIMEOUT_S, env=env, on_line=progress)
     if deployed.returncode != 0:
