@@ -322,3 +322,26 @@ def test_the_alias_output_is_preferred_and_latest_is_never_returned() -> None:
     assert (picked.qualified_arn, picked.alias, picked.function_arn) == (f"{base}:live", "live", base)
     only_latest = _fill_function(IacResult("sam", ["s"], {"Latest": f"{base}:$LATEST", "Plain": base}))
     assert only_latest.qualified_arn == "" and "No stack output holds a qualified function ARN" in only_latest.notes[0]
+
+
+def test_durable_functions_are_found_in_templates_with_short_tags_and_globals() -> None:
+    from lambda_durable_mcp.deploy.iac import _TolerantLoader, durable_logical_ids
+
+    template = _TolerantLoader.load("""
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    DurableConfig: {ExecutionTimeout: 900}
+Resources:
+  A:
+    Type: AWS::Serverless::Function
+    Properties: {Role: !GetAtt R.Arn, CodeUri: !Sub "${AWS::StackName}"}
+  B:
+    Type: AWS::Lambda::Function
+    Properties: {Role: !Ref R}
+  C:
+    Type: AWS::Lambda::Function
+    Properties: {DurableConfig: {ExecutionTimeout: !Ref Timeout}}
+""")
+    assert durable_logical_ids(template) == {"A", "C"}
+    assert durable_logical_ids({"Resources": {"B": {"Type": "AWS::Serverless::Function"}}}) == set()
