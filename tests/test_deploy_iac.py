@@ -345,3 +345,20 @@ Resources:
 """)
     assert durable_logical_ids(template) == {"A", "C"}
     assert durable_logical_ids({"Resources": {"B": {"Type": "AWS::Serverless::Function"}}}) == set()
+
+
+def test_old_cdk_cli_or_library_is_refused_with_the_upgrade_command(
+    fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    project = _cdk_project(fake, tmp_path)
+    fake.set(FAKE_CDK_VERSION="2.236.0 (build 1a2b3c4)")
+    with pytest.raises(DeployError, match=r"cdk 2\.236\.0 is too old .*npm install --save-dev aws-cdk@latest"):
+        deploy(project, Recorder(moto_url))
+
+    fake.set(FAKE_CDK_VERSION="2.1148.1 (build fcf5e34)")
+    lib = project / "node_modules" / "aws-cdk-lib"
+    lib.mkdir(parents=True)
+    (lib / "package.json").write_text(json.dumps({"name": "aws-cdk-lib", "version": "2.200.0"}))
+    with pytest.raises(DeployError, match=r"aws-cdk-lib 2\.200\.0 has no durableConfig"):
+        deploy(project, Recorder(moto_url))
+    assert "cdk synth" not in fake.subcommands()
