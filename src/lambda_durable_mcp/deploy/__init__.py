@@ -1,0 +1,92 @@
+"""Deploying durable functions (direct API, SAM, CDK) and checking deployed ones. No MCP imports.
+
+``deploy_project`` is the whole ``deploy_durable_function`` flow; ``check_deployment`` the whole
+``check_durable_deployment`` one. Both raise ``DeployError`` with a message that says what to do.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from lambda_durable_mcp.deploy.check import CheckReport, check_deployment
+from lambda_durable_mcp.deploy.errors import DeployError
+from lambda_durable_mcp.deploy.project import detect_method
+
+__all__ = ["CheckReport", "DeployError", "DeployOutcome", "check_deployment", "deploy_project", "detect_method"]
+
+MethodChoice = Literal["auto", "sam", "cdk", "direct"]
+
+
+@dataclass
+class DeployOutcome:
+    method: str
+    function_arn: str = ""
+    qualified_arn: str = ""
+    version: str = ""
+    alias: str = ""
+    invoke_command: str = ""
+    stacks: list[str] = field(default_factory=list)
+    outputs: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def deploy_project(
+    project: Path,
+    clients: Any,
+    *,
+    method: MethodChoice = "auto",
+    function_name: str | None = None,
+    stack_name: str | None = None,
+    alias: str = "live",
+    execution_timeout: int | None = None,
+    retention_days: int | None = None,
+    force: bool = False,
+    region: str | None = None,
+    profile: str | None = None,
+    progress: Callable[[str], None] = lambda message: None,
+) -> DeployOutcome:
+    """Pre-flight, then deploy with the chosen method. Never deletes anything."""
+    from lambda_durable_mcp.deploy.preflight import refusal, run_preflight
+
+    if not project.is_dir():
+        raise DeployError(f"{project} is not a directory: give the project folder.")
+    chosen = detect_method(project) if method == "auto" else method
+    notes: list[str] = []
+    progress("pre-flight: replay-safety and template checks")
+    try:
+        checked = run_preflight(project)
+    except NotImplementedError:
+        checked = None
+        notes.append("Pre-flight analysis unavailable in this build; run validate_durable_code yourself.")
+    if checked is not None:
+        if checked.errors and not force:
+            raise DeployError(refusal(checked))
+        if checked.errors:
+            notes.append(f"Deployed with force despite {len(checked.errors)} error finding(s).")
+        if checked.note:
+            notes.append(checked.note)
+    if chosen == "direct":
+        from lambda_durable_mcp.deploy.direct import deploy_direct
+
+        result = deploy_direct(project, clients, function_name=function_name, alias=alias,
+                               execution_timeout=execution_timeout, retention_days=retention_days,
+                               progress=progress)
+        template = next((t for t in ("template.yaml", "template.yml", "template.json") if (project / t).is_file()), None)
+        if template and method == "auto":
+            notes.append(f"{template} is not a SAM template, so the direct API deployed the handler; deploy the "
+                         "template itself with `aws cloudformation deploy` if you prefer.")
+        if not result.created:
+            notes.append("Updated the existing function in place.")
+        return DeployOutcome("direct", result.function_arn, result.qualified_arn, result.version, result.alias,
+                             result.invoke_command, notes=notes)
+    if execution_timeout is not None or retention_days is not None or function_name:
+        notes.append(f"function_name, execution_timeout and retention_days apply to method='direct'; with "
+                     f"{chosen} they come from the template.")
+    from lambda_durable_mcp.deploy import iac
+
+    runner = iac.deploy_sam if chosen == "sam" else iac.deploy_cdk
+    out = runner(project, clients, stack_name=stack_name, region=region, profile=profile, progress=progress,
+                 force=force)
+    return DeployOutcome(chosen, out.function_arn, out.qualified_arn, out.version, out.alias, out.invoke_command,
+                         stacks=out.stacks, outputs=out.outputs, notes=notes + out.notes)

@@ -1,0 +1,151 @@
+"""``check_durable_deployment``: what a deployed function lacks to run durable executions. Read-only."""
+
+import fnmatch
+import json
+import urllib.parse
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_durable_mcp.deploy.direct import DURABLE_POLICY_ARN, _code
+from lambda_durable_mcp.deploy.errors import DeployError, access_denied, explain_client_error
+from lambda_durable_mcp.deploy.runtimes import support
+
+# Operation names in botocore's Lambda model; the durable SDK calls both from inside the function.
+REQUIRED_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
+
+
+@dataclass
+class CheckReport:
+    function_arn: str
+    durable: bool
+    durable_config: dict[str, Any]
+    runtime: str
+    runtime_supported: bool
+    role_arn: str
+    role_permissions: str             # "ok" | "missing" | "unknown"
+    missing_actions: list[str]
+    versions: list[str]
+    aliases: list[str]                # "NAME->VERSION"
+    problems: list[str] = field(default_factory=list)  # "what is wrong: the fix"
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+def _document(raw: Any) -> dict[str, Any]:
+    if isinstance(raw, dict):
+        return raw
+    return json.loads(urllib.parse.unquote(str(raw)))
+
+
+def _statements(document: dict[str, Any]) -> Iterable[dict[str, Any]]:
+    statements = document.get("Statement", [])
+    return [statements] if isinstance(statements, dict) else statements
+
+
+def _as_list(value: Any) -> list[str]:
+    return [value] if isinstance(value, str) else list(value or [])
+
+
+def allowed_actions(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) -> set[str]:
+    """Which of ``wanted`` the policy documents allow (Allow minus Deny; resources not evaluated)."""
+    allow: set[str] = set()
+    deny: set[str] = set()
+    wanted = list(wanted)
+    for document in documents:
+        for statement in _statements(document):
+            patterns = [p.lower() for p in _as_list(statement.get("Action"))]
+            hits = {a for a in wanted if any(fnmatch.fnmatchcase(a.lower(), p) for p in patterns)}
+            (allow if statement.get("Effect") == "Allow" else deny).update(hits)
+    return allow - deny
+
+
+def _role_documents(iam: Any, role_name: str) -> tuple[bool, list[dict[str, Any]]]:
+    """(durable managed policy attached, every policy document of the role)."""
+    attached = [p["PolicyArn"] for page in iam.get_paginator("list_attached_role_policies").paginate(
+        RoleName=role_name) for p in page["AttachedPolicies"]]
+    documents = []
+    for arn in attached:
+        policy = iam.get_policy(PolicyArn=arn)["Policy"]
+        version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
+        documents.append(_document(version["PolicyVersion"]["Document"]))
+    for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
+        for name in page["PolicyNames"]:
+            documents.append(_document(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
+    return DURABLE_POLICY_ARN in attached, documents
+
+
+def check_deployment(clients: Any, function_name: str, qualifier: str | None = None) -> CheckReport:
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    lam = clients.client("lambda")
+    what = f"reading function {function_name}" + (f":{qualifier}" if qualifier else "")
+    try:
+        kwargs = {"FunctionName": function_name, **({"Qualifier": qualifier} if qualifier else {})}
+        config = lam.get_function_configuration(**kwargs)
+        versions = [v["Version"] for page in lam.get_paginator("list_versions_by_function").paginate(
+            FunctionName=config["FunctionName"]) for v in page["Versions"] if v["Version"] != "$LATEST"]
+        aliases = [f"{a['Name']}->{a['FunctionVersion']}" for page in lam.get_paginator("list_aliases").paginate(
+            FunctionName=config["FunctionName"]) for a in page["Aliases"]]
+    except ClientError as exc:
+        if _code(exc) == "ResourceNotFoundException":
+            raise DeployError(
+                f"No function {function_name}" + (f" with qualifier {qualifier}" if qualifier else "")
+                + " in this account and region: check the name, --region and credentials "
+                "(deploy_durable_function creates one)."
+            ) from exc
+        raise explain_client_error(exc, what) from exc
+    except BotoCoreError as exc:
+        raise explain_client_error(exc, what) from exc
+
+    durable_config = dict(config.get("DurableConfig") or {})
+    runtime = str(config.get("Runtime") or "")
+    runtime_ok, runtime_fix = support(runtime or None)
+    role_arn = str(config.get("Role", ""))
+    problems: list[str] = []
+    name = config["FunctionName"]
+    if not durable_config:
+        problems.append(
+            "DurableConfig missing (not a durable function): Lambda enables durable execution only when a "
+            "function is created, so create a new function with DurableConfig (ExecutionTimeout, "
+            "RetentionPeriodInDays), e.g. deploy_durable_function with another function_name, and move "
+            "callers to it"
+        )
+    if not runtime_ok:
+        problems.append(f"runtime {runtime or 'unknown'} not supported: {runtime_fix}")
+
+    role_permissions, missing = "unknown", list(REQUIRED_ACTIONS)
+    try:
+        attached, documents = _role_documents(clients.client("iam"), role_arn.rsplit("/", 1)[-1])
+        granted = set(REQUIRED_ACTIONS) if attached else allowed_actions(documents, REQUIRED_ACTIONS)
+        missing = [a for a in REQUIRED_ACTIONS if a not in granted]
+        role_permissions = "missing" if missing else "ok"
+        if missing:
+            problems.append(
+                f"role {role_arn} lacks {', '.join(missing)}: attach {DURABLE_POLICY_ARN} "
+                f"(aws iam attach-role-policy --role-name {role_arn.rsplit('/', 1)[-1]} --policy-arn "
+                f"{DURABLE_POLICY_ARN})"
+            )
+    except ClientError as exc:
+        action = access_denied(str(exc)) or f"iam:{getattr(exc, 'operation_name', 'GetRole')}"
+        problems.append(
+            f"could not read the role's policies ({_code(exc)}): grant {action} to check them, or verify that "
+            f"{role_arn} has {DURABLE_POLICY_ARN}"
+        )
+    except BotoCoreError as exc:
+        problems.append(f"could not read the role's policies: {exc}")
+
+    if qualifier is None and not aliases:
+        problems.append(
+            ("no alias" if versions else "no alias or published version")
+            + ": durable functions are invoked with a qualified ARN; publish a "
+            f"version (aws lambda publish-version --function-name {name}) and create an alias"
+        )
+    return CheckReport(
+        function_arn=str(config["FunctionArn"]), durable=bool(durable_config), durable_config=durable_config,
+        runtime=runtime, runtime_supported=runtime_ok, role_arn=role_arn, role_permissions=role_permissions,
+        missing_actions=missing if role_permissions != "ok" else [], versions=versions, aliases=aliases,
+        problems=problems,
+    )

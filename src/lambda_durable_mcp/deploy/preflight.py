@@ -1,0 +1,44 @@
+"""Pre-flight: the replay-safety analyzer over the code and the template rules over the IaC."""
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from lambda_durable_mcp.analyzer import Diagnostic, analyze_paths
+
+DEADLINE_S = 30.0
+MAX_LISTED = 12
+
+
+@dataclass
+class Preflight:
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: int = 0
+    files: int = 0
+    note: str = ""
+
+
+def run_preflight(project: Path) -> Preflight:
+    result = analyze_paths([project], root=project, deadline_seconds=DEADLINE_S)
+    errors = [d for d in result.diagnostics if d.severity == "error"]
+    warnings = sum(1 for d in result.diagnostics if d.severity == "warning")
+    note = f"analysis stopped early: {result.stopped_early}" if result.stopped_early else ""
+    return Preflight(errors=errors, warnings=warnings, files=result.files, note=note)
+
+
+def format_findings(errors: list[Diagnostic]) -> str:
+    """One compact line per finding, with its fix."""
+    lines = []
+    for d in errors[:MAX_LISTED]:
+        fix = f" Fix: {d.fix}" if d.fix and d.fix not in d.message else ""
+        lines.append(f"- {d.path}:{d.line} {d.rule} {d.message}{fix}")
+    if len(errors) > MAX_LISTED:
+        lines.append(f"- ... and {len(errors) - MAX_LISTED} more (validate_durable_code lists them all)")
+    return "\n".join(lines)
+
+
+def refusal(preflight: Preflight) -> str:
+    return (
+        f"Deploy refused: {len(preflight.errors)} error finding(s) would break replay or the deployment:\n"
+        f"{format_findings(preflight.errors)}\n"
+        "Fix them and deploy again, or pass force=true to deploy anyway."
+    )

@@ -1,0 +1,350 @@
+"""deploy_durable_function(method="direct") and check_durable_deployment against moto's HTTP server.
+
+moto drops DurableConfig (see FACTS.md). Two things make the tests still mean something: every
+CreateFunction/UpdateFunctionConfiguration request is captured as serialized by botocore (the
+``before-send`` hook) and asserted to carry DurableConfig, and the in-process moto server is taught
+to keep the DurableConfig it was sent, as Lambda does, so that the update path and the check see it.
+"""
+
+import base64
+import io
+import json
+import os
+import shutil
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT, TOOLCHAIN, tool_text
+
+from lambda_durable_mcp.aws.session import AwsClients, AwsTarget
+from lambda_durable_mcp.deploy import DeployError, check_deployment, deploy_project
+from lambda_durable_mcp.deploy.direct import DURABLE_POLICY_ARN, TRUST_POLICY
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "deploy"
+SERVICES = ("lambda", "iam", "sts", "cloudformation")
+
+
+def _keep_durable_config() -> Any:
+    """Make moto's Lambda keep DurableConfig like the real service; returns an undo function."""
+    from moto.awslambda.models import LambdaFunction
+
+    original_init, original_get, original_update = (
+        LambdaFunction.__init__, LambdaFunction.get_configuration, LambdaFunction.update_configuration)
+
+    def init(self: Any, account_id: str, spec: dict[str, Any], *args: Any, **kwargs: Any) -> None:
+        original_init(self, account_id, spec, *args, **kwargs)
+        self.durable_config = spec.get("DurableConfig")
+
+    def get_configuration(self: Any, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        config = original_get(self, *args, **kwargs)
+        if getattr(self, "durable_config", None):
+            config["DurableConfig"] = self.durable_config
+        return config
+
+    def update_configuration(self: Any, updates: dict[str, Any]) -> dict[str, Any]:
+        if "DurableConfig" in updates:
+            self.durable_config = updates["DurableConfig"]
+        return original_update(self, updates)
+
+    LambdaFunction.__init__ = init
+    LambdaFunction.get_configuration = get_configuration
+    LambdaFunction.update_configuration = update_configuration
+
+    def undo() -> None:
+        LambdaFunction.__init__ = original_init
+        LambdaFunction.get_configuration = original_get
+        LambdaFunction.update_configuration = original_update
+
+    return undo
+
+
+@pytest.fixture(scope="module")
+def moto_url() -> Iterator[str]:
+    from moto.server import ThreadedMotoServer
+
+    previous = os.environ.get("MOTO_IAM_LOAD_MANAGED_POLICIES")
+    os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = "true"
+    undo = _keep_durable_config()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    host, port = server.get_host_and_port()
+    try:
+        yield f"http://{host}:{port}"
+    finally:
+        server.stop()
+        undo()
+        if previous is None:
+            os.environ.pop("MOTO_IAM_LOAD_MANAGED_POLICIES", None)
+        else:
+            os.environ["MOTO_IAM_LOAD_MANAGED_POLICIES"] = previous
+
+
+class Recorder:
+    """Clients pointed at moto that remember every serialized Lambda request."""
+
+    def __init__(self, url: str) -> None:
+        self.clients = AwsClients(AwsTarget(region="us-east-1", endpoint_urls=tuple((s, url) for s in SERVICES)))
+        self.requests: list[tuple[str, dict[str, Any]]] = []
+        self.clients.client("lambda").meta.events.register("before-send.lambda", self._record)
+
+    def _record(self, request: Any, **_: Any) -> None:
+        body = request.body
+        if isinstance(body, bytes | bytearray) and body[:1] == b"{":
+            payload = json.loads(body)
+        else:
+            payload = {}
+        self.requests.append((f"{request.method} {request.url.split('/2015-03-31', 1)[-1]}", payload))
+
+    def bodies(self, method: str, suffix: str) -> list[dict[str, Any]]:
+        return [body for line, body in self.requests
+                if line.startswith(method) and line.split("?")[0].endswith(suffix)]
+
+
+def copy_fixture(name: str, tmp_path: Path) -> Path:
+    target = tmp_path / name
+    shutil.copytree(FIXTURES / name, target)
+    return target
+
+
+def test_direct_creates_role_function_version_alias_then_updates(moto_url: str, tmp_path: Path) -> None:
+    project = copy_fixture("python-direct", tmp_path)
+    aws = Recorder(moto_url)
+    steps: list[str] = []
+
+    first = deploy_project(project, aws.clients, method="direct", function_name="orders-durable",
+                           execution_timeout=7200, retention_days=30, progress=steps.append)
+
+    assert first.method == "direct"
+    assert first.qualified_arn.endswith(":function:orders-durable:live")
+    assert first.function_arn == first.qualified_arn.rsplit(":", 1)[0]
+    assert (first.version, first.alias) == ("1", "live")
+    assert first.qualified_arn in first.invoke_command and first.invoke_command.startswith("aws lambda invoke")
+    assert any("pip install" in s for s in steps) and any("creating function" in s for s in steps)
+
+    # What AWS would have received: DurableConfig on CreateFunction, with the handler we found.
+    (create,) = aws.bodies("POST", "/functions")
+    assert create["DurableConfig"] == {"ExecutionTimeout": 7200, "RetentionPeriodInDays": 30}
+    assert create["Runtime"] == "python3.13" and create["Handler"] == "handler.process_order"
+    package = zipfile.ZipFile(io.BytesIO(base64.b64decode(create["Code"]["ZipFile"])))
+    names = set(package.namelist())
+    assert {"handler.py", "six.py"} <= names, names  # the requirement was installed into the zip
+    assert not any(n.startswith(("tests/", ".venv/")) or n.endswith(".pyc") for n in names)
+
+    iam = aws.clients.client("iam")
+    role = iam.get_role(RoleName="orders-durable-durable-role")["Role"]
+    assert json.loads(TRUST_POLICY)["Statement"][0]["Principal"] == {"Service": "lambda.amazonaws.com"}
+    attached = iam.list_attached_role_policies(RoleName=role["RoleName"])["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [DURABLE_POLICY_ARN]
+    lam = aws.clients.client("lambda")
+    assert lam.get_function_configuration(FunctionName="orders-durable")["Role"] == role["Arn"]
+    assert lam.get_alias(FunctionName="orders-durable", Name="live")["FunctionVersion"] == "1"
+
+    # Second run: same function updated in place, a new version, the alias moved.
+    (project / "handler.py").write_text((project / "handler.py").read_text().replace("charged-", "paid-"))
+    second = deploy_project(project, aws.clients, method="direct", function_name="orders-durable")
+    assert (second.version, second.qualified_arn) == ("2", first.qualified_arn)
+    assert "Updated the existing function in place." in second.notes
+    assert len(aws.bodies("POST", "/functions")) == 1, "the second run must not create another function"
+    (update,) = aws.bodies("PUT", "/configuration")
+    # Settings kept from the existing DurableConfig when not given again.
+    assert update["DurableConfig"] == {"ExecutionTimeout": 7200, "RetentionPeriodInDays": 30}
+    assert lam.get_alias(FunctionName="orders-durable", Name="live")["FunctionVersion"] == "2"
+    versions = [v["Version"] for v in lam.list_versions_by_function(FunctionName="orders-durable")["Versions"]]
+    assert versions == ["$LATEST", "1", "2"]
+
+
+def test_direct_bundles_typescript_with_esbuild(moto_url: str, tmp_path: Path) -> None:
+    project = copy_fixture("ts-direct", tmp_path)
+    (project / "node_modules").symlink_to(TOOLCHAIN / "node_modules", target_is_directory=True)
+    aws = Recorder(moto_url)
+
+    result = deploy_project(project, aws.clients, method="direct")
+
+    assert result.qualified_arn.endswith(":function:greeter-durable:live")
+    (create,) = aws.bodies("POST", "/functions")
+    assert create["Handler"] == "index.handler" and create["Runtime"] == "nodejs22.x"
+    assert create["DurableConfig"]["ExecutionTimeout"] == 3600
+    package = zipfile.ZipFile(io.BytesIO(base64.b64decode(create["Code"]["ZipFile"])))
+    assert package.namelist() == ["index.js"]
+    bundle = package.read("index.js").decode()
+    assert "withDurableExecution" in bundle and "hello " in bundle  # SDK and handler bundled together
+
+
+def _hand_made_function(aws: Recorder, name: str, *, inline: dict[str, Any] | None = None) -> str:
+    iam, lam = aws.clients.client("iam"), aws.clients.client("lambda")
+    role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]
+    if inline:
+        iam.put_role_policy(RoleName=f"{name}-role", PolicyName="inline", PolicyDocument=json.dumps(inline))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context):\n    return event\n")
+    lam.create_function(FunctionName=name, Runtime="python3.12", Role=role["Arn"], Handler="app.handler",
+                        Code={"ZipFile": buffer.getvalue()})
+    return str(role["Arn"])
+
+
+def test_direct_refuses_to_touch_an_existing_non_durable_function(moto_url: str, tmp_path: Path) -> None:
+    aws = Recorder(moto_url)
+    _hand_made_function(aws, "legacy-orders")
+    project = copy_fixture("python-direct", tmp_path)
+    aws.requests.clear()
+
+    with pytest.raises(DeployError) as refused:
+        deploy_project(project, aws.clients, method="direct", function_name="legacy-orders")
+
+    message = str(refused.value)
+    assert "without DurableConfig" in message and "only" in message and "when a function is created" in message
+    assert "Nothing was changed" in message and "legacy-orders-durable" in message
+    lam = aws.clients.client("lambda")
+    assert [v["Version"] for v in lam.list_versions_by_function(FunctionName="legacy-orders")["Versions"]] == [
+        "$LATEST"]
+    assert lam.get_function_configuration(FunctionName="legacy-orders")["Handler"] == "app.handler"
+    assert not [line for line, _ in aws.requests if line.startswith(("PUT", "POST", "DELETE"))]
+
+
+def test_check_says_exactly_what_a_hand_made_function_lacks(moto_url: str) -> None:
+    aws = Recorder(moto_url)
+    role_arn = _hand_made_function(aws, "plain-fn")
+
+    report = check_deployment(aws.clients, "plain-fn")
+
+    assert not report.ok and not report.durable and report.role_arn == role_arn
+    assert report.role_permissions == "missing"
+    assert report.missing_actions == ["lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState"]
+    text = "\n".join(report.problems)
+    assert "DurableConfig missing" in text and "only when a function is created" in text
+    assert "runtime python3.12 not supported" in text and "python3.13" in text
+    assert f"attach {DURABLE_POLICY_ARN}" in text and "--role-name plain-fn-role" in text
+    assert "no alias or published version" in text
+    assert len(report.problems) == 4
+
+
+def test_check_reads_inline_policies_and_passes_a_good_deployment(moto_url: str, tmp_path: Path) -> None:
+    aws = Recorder(moto_url)
+    _hand_made_function(aws, "half-fn", inline={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": ["lambda:CheckpointDurable*"], "Resource": "*"}]})
+    half = check_deployment(aws.clients, "half-fn")
+    assert half.missing_actions == ["lambda:GetDurableExecutionState"]
+
+    deploy_project(copy_fixture("python-direct", tmp_path), aws.clients, method="direct", function_name="good-fn")
+    good = check_deployment(aws.clients, "good-fn", "live")
+    assert good.ok, good.problems
+    assert good.durable_config == {"ExecutionTimeout": 3600, "RetentionPeriodInDays": 14}
+    assert (good.role_permissions, good.versions, good.aliases) == ("ok", ["1"], ["live->1"])
+
+    with pytest.raises(DeployError, match="No function missing-fn"):
+        check_deployment(aws.clients, "missing-fn")
+
+
+def test_required_actions_are_real_lambda_operations() -> None:
+    import botocore.session
+
+    from lambda_durable_mcp.deploy.check import REQUIRED_ACTIONS
+
+    operations = botocore.session.get_session().get_service_model("lambda").operation_names
+    assert all(action.split(":")[1] in operations for action in REQUIRED_ACTIONS)
+
+
+# --- through the MCP server ---------------------------------------------------------------------
+
+async def test_deploy_tool_refuses_without_allow_write(client_for: Any, workspace: Path) -> None:
+    shutil.copytree(FIXTURES / "python-direct", workspace / "app")
+    async with client_for() as client:
+        result = await client.call_tool("deploy_durable_function", {"project_dir": "app"})
+    assert result.is_error and "--allow-write" in tool_text(result)
+
+
+async def test_deploy_tool_reports_progress_and_returns_the_qualified_arn(
+    client_for: Any, workspace: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)  # every boto3 client of the server goes to moto
+    shutil.copytree(FIXTURES / "python-direct", workspace / "app")
+    progress: list[str] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(message or "")
+
+    async with client_for(allow_write=True) as client:
+        result = await client.call_tool("deploy_durable_function",
+                                        {"project_dir": "app", "function_name": "tool-fn"},
+                                        progress_callback=on_progress)
+        assert not result.is_error, tool_text(result)
+        out = result.structured_content
+        assert out is not None and out["qualified_arn"].endswith(":function:tool-fn:live")
+        assert out["version"] == "1" and "aws lambda invoke" in out["invoke_command"]
+        assert progress and progress[0].startswith("pre-flight")
+
+        checked = await client.call_tool("check_durable_deployment", {"function_name": "tool-fn"})
+        assert checked.structured_content is not None and checked.structured_content["ok"], tool_text(checked)
+
+        outside = await client.call_tool("deploy_durable_function", {"project_dir": "../elsewhere"})
+        assert outside.is_error and "outside the workspace root" in tool_text(outside)
+
+
+async def test_check_tool_on_a_hand_made_function(
+    client_for: Any, moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    _hand_made_function(Recorder(moto_url), "tool-plain-fn")
+    async with client_for() as client:  # read-only mode is enough
+        result = await client.call_tool("check_durable_deployment", {"function_name": "tool-plain-fn"})
+    assert not result.is_error, tool_text(result)
+    out = result.structured_content
+    assert out is not None and out["ok"] is False and out["durable_config"] is None
+    assert out["role_permissions"] == "missing" and len(out["problems"]) == 4
+
+
+def test_an_existing_role_is_reused_and_given_the_durable_policy(moto_url: str, tmp_path: Path) -> None:
+    aws = Recorder(moto_url)
+    iam = aws.clients.client("iam")
+    iam.create_role(RoleName="reuse-fn-durable-role", AssumeRolePolicyDocument=TRUST_POLICY)
+    iam.create_role(RoleName="ec2-fn-durable-role", AssumeRolePolicyDocument=TRUST_POLICY.replace("lambda", "ec2"))
+    project = copy_fixture("python-direct", tmp_path)
+
+    deploy_project(project, aws.clients, method="direct", function_name="reuse-fn")
+    attached = iam.list_attached_role_policies(RoleName="reuse-fn-durable-role")["AttachedPolicies"]
+    assert [p["PolicyArn"] for p in attached] == [DURABLE_POLICY_ARN]
+
+    with pytest.raises(DeployError, match="does not trust lambda.amazonaws.com"):
+        deploy_project(project, aws.clients, method="direct", function_name="ec2-fn")
+    assert not iam.list_attached_role_policies(RoleName="ec2-fn-durable-role")["AttachedPolicies"]
+
+
+def test_access_denied_names_the_action() -> None:
+    from botocore.exceptions import ClientError
+
+    from lambda_durable_mcp.deploy.errors import explain_client_error
+
+    denied = ClientError({"Error": {"Code": "AccessDeniedException", "Message": (
+        "User: arn:aws:iam::123456789012:user/dev is not authorized to perform: iam:PassRole on resource: "
+        "arn:aws:iam::123456789012:role/x-durable-role")}}, "CreateFunction")
+    message = str(explain_client_error(denied, "creating function x"))
+    assert "may not perform iam:PassRole" in message and "creating function x" in message
+    qualified = ClientError({"Error": {"Code": "InvalidParameterValueException", "Message": (
+        "Invocation of a durable function requires qualified function identifier")}}, "Invoke")
+    assert "invoke NAME:ALIAS" in str(explain_client_error(qualified, "invoking x"))
+
+
+async def test_no_credentials_is_a_clear_message(
+    client_for: Any, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    for name in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_EC2_METADATA_DISABLED", "true")
+    async with client_for() as client:
+        result = await client.call_tool("check_durable_deployment", {"function_name": "any-fn"})
+    text = tool_text(result)
+    assert result.is_error and "No AWS credentials" in text and "aws sso login" in text, text
+
+
+def test_invoke_command_is_asynchronous_beyond_fifteen_minutes() -> None:
+    from lambda_durable_mcp.deploy.direct import invoke_command
+
+    arn = "arn:aws:lambda:eu-west-1:123456789012:function:orders:live"
+    assert "--invocation-type Event" in invoke_command(arn, 3600)
+    assert "--invocation-type Event" in invoke_command(arn)  # unknown timeout: the safe choice
+    short = invoke_command(arn, 600)
+    assert "--invocation-type" not in short and "--region eu-west-1" in short and arn in short
