@@ -1,0 +1,190 @@
+"""The TypeScript/JavaScript frontend: tree-sitter parse, pass A (collect), pass B (rules)."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections import OrderedDict
+from typing import Any
+
+from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic
+from lambda_durable_mcp.analyzer.typescript import _tables as T
+
+log = logging.getLogger(__name__)
+
+_LANGS: dict[str, Any] = {}
+_CACHE_SIZE = 16
+
+
+def _language(dialect: str) -> Any:
+    lang = _LANGS.get(dialect)
+    if lang is None:
+        from tree_sitter import Language
+
+        if dialect == "javascript":
+            import tree_sitter_javascript as tsjs
+
+            lang = Language(tsjs.language())
+        else:
+            import tree_sitter_typescript as tsts
+
+            lang = Language(tsts.language_tsx() if dialect == "tsx" else tsts.language_typescript())
+        _LANGS[dialect] = lang
+    return lang
+
+
+def dialect_of(path: str) -> str | None:
+    low = path.lower()
+    if low.endswith(T.DECL_SUFFIXES):
+        return None
+    if low.endswith(T.TSX_EXTS):
+        return "tsx"
+    if low.endswith(T.TS_EXTS):
+        return "typescript"
+    if low.endswith(T.JS_EXTS):
+        return "javascript"
+    return None
+
+
+def _first_error(root: Any) -> tuple[int, str]:
+    """Line and a short description of the first ERROR or MISSING node (iterative)."""
+    node = root
+    for _ in range(10_000):
+        if node.is_error:
+            return node.start_point[0] + 1, "syntax error"
+        if node.is_missing:
+            return node.start_point[0] + 1, f"missing {node.type}"
+        nxt = None
+        for ch in node.children:
+            if ch.has_error or ch.is_missing or ch.is_error:
+                nxt = ch
+                break
+        if nxt is None:
+            return node.start_point[0] + 1, "syntax error"
+        node = nxt
+    return node.start_point[0] + 1, "syntax error"
+
+
+class _Result:
+    __slots__ = ("analysis", "parse_error")
+
+    def __init__(self, analysis: Any, parse_error: str | None) -> None:
+        self.analysis = analysis
+        self.parse_error = parse_error
+
+
+def _fs_resolver(path: str, spec: str) -> list[str]:
+    from lambda_durable_mcp.analyzer.typescript._analyze import resolve_candidates
+
+    cands = resolve_candidates(path, spec)
+    for c in cands:
+        if os.path.isfile(c):
+            return [c]
+    return cands
+
+
+class TypeScriptFrontend:
+    name = "typescript"
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple[str, int, int], _Result] = OrderedDict()
+
+    def accepts(self, path: str, source: bytes) -> bool:
+        return dialect_of(path) is not None
+
+    def _analyze(self, path: str, source: bytes) -> _Result:
+        key = (path, len(source), hash(source))
+        hit = self._cache.get(key)
+        if hit is not None:
+            self._cache.move_to_end(key)
+            return hit
+        res = self._analyze_uncached(path, source)
+        self._cache[key] = res
+        if len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return res
+
+    def _analyze_uncached(self, path: str, source: bytes) -> _Result:
+        dialect = dialect_of(path) or "typescript"
+        if b"\x00" in source[:65536]:
+            return _Result(None, "1: not a text file (binary content)")
+        try:
+            source.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = source[: e.start].count(b"\n") + 1
+            return _Result(None, f"{line}: not valid UTF-8 text")
+        try:
+            from tree_sitter import Parser
+
+            from lambda_durable_mcp.analyzer.typescript._analyze import FileAnalysis
+            from lambda_durable_mcp.analyzer.typescript._collect import collect
+
+            lang = _language(dialect)
+            tree = Parser(lang).parse(source)
+            parse_error = None
+            root = tree.root_node
+            if root.has_error:
+                line, what = _first_error(root)
+                parse_error = f"{line}: {what} (analysis continued on the recoverable parts)"
+            col = collect(tree, source, lang)
+            fa = FileAnalysis(path, col, _fs_resolver)
+            fa.run()
+            return _Result(fa, parse_error)
+        except RecursionError:
+            return _Result(None, "1: nesting too deep to analyze")
+        except Exception as e:  # never crash the engine on one odd file
+            log.warning("typescript analyzer failed on %s: %s", path, e, exc_info=True)
+            return _Result(None, f"1: analyzer could not process this file ({type(e).__name__})")
+
+    def summarize(self, path: str, source: bytes) -> ModuleSummary:
+        res = self._analyze(path, source)
+        ms = ModuleSummary(path=path, parse_error=res.parse_error)
+        fa = res.analysis
+        if fa is not None:
+            ms.functions = dict(fa.functions)
+            ms.durations = list(fa.durations)
+        return ms
+
+    def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
+        res = self._analyze(path, source)
+        fa = res.analysis
+        if fa is None:
+            return []
+        out = list(fa.diags)
+        known = project.summaries
+        for call, candidates, name in fa.project_calls:
+            target = next((c for c in candidates if c in known), None)
+            if target is None:
+                target = next((c for c in candidates if os.path.isfile(os.path.join(project.root, c))
+                               or os.path.isfile(c)), None)
+            if target is None:
+                continue
+            chain = project.impure(target, name)
+            if not chain:
+                continue
+            node = call.node
+            ctx = fa.ctx_name(call.fi)
+            label = ".".join(call.chain or [name])
+            sp, ep = node.start_point, node.end_point
+            out.append(Diagnostic(
+                path=path, line=sp[0] + 1, column=sp[1] + 1, end_line=ep[0] + 1, end_column=ep[1] + 1,
+                rule="DUR005", severity="error",
+                message=f"{label}() is not replay-safe outside a step: {chain} "
+                        f"(guide: {RULES['DUR005'].guide})",
+                fix=f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))",
+            ))
+        out.sort(key=lambda d: (d.line, d.column, d.rule))
+        return out
+
+
+def _kebab(name: str) -> str:
+    out = []
+    for ch in name:
+        if ch.isupper() and out:
+            out.append("-")
+        out.append(ch.lower())
+    return "".join(out) or "call"
+
+
+FRONTEND = TypeScriptFrontend()
