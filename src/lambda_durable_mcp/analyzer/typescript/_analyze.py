@@ -28,7 +28,9 @@ from lambda_durable_mcp.analyzer.typescript._collect import (
     Binding,
     Call,
     Collected,
+    _enclosing,
     chain_of,
+    load_params,
     module_of,
     text,
     unwrap,
@@ -81,12 +83,17 @@ class FileAnalysis:
         self._ops: list[Call] = []
         self._sleepers: set[int] = set()
         self._configure_serdes = False
+        self._cur_path_op: Any = None
+        self._cur_path: list[Any] = []
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
         funcs = self.funcs
         while fi >= 0:
-            b = funcs[fi].names.get(name)
+            f = funcs[fi]
+            if f.params is None:
+                load_params(funcs, fi)
+            b = f.names.get(name)
             if b is not None:
                 return b
             fi = funcs[fi].parent
@@ -168,6 +175,15 @@ class FileAnalysis:
 
     # ------------------------------------------------------------------ pass B
     def run(self) -> None:
+        self._foreach_fns: set[int] = set()
+        for c in self.col.calls:
+            if c.chain and c.chain[-1] == "forEach" and c.args:
+                a = c.args[0]
+                first = a.child(0) if a.type in _FUNCLIKE else None
+                if first is not None and first.type == "async":
+                    j = self.col.by_start.get(a.start_byte, -1)
+                    if j >= 0:
+                        self._foreach_fns.add(j)
         self._requires_and_instances()
         self._resolve_contexts()
         self._scopes()
@@ -178,7 +194,14 @@ class FileAnalysis:
         self._summaries()
 
     def _requires_and_instances(self) -> None:
+        src = self.src
+        newvars = self.col.newvars
         for fi, _nn, val, bs in self.col.decls:
+            if val is None:
+                continue
+            st = val.start_byte
+            if not (src.startswith(b"require", st) or (len(bs) == 1 and bs[0].name in newvars)):
+                continue
             v = unwrap(val)
             if v is None:
                 continue
@@ -222,6 +245,7 @@ class FileAnalysis:
     def _mark_ctx(self, fi: int, index: int, role: str | None) -> bool:
         """Mark parameter `index` of function fi as a durable context; True when something changed."""
         f = self.funcs[fi]
+        load_params(self.funcs, fi)
         changed = False
         if role is not None and (f.role is None or (role == "child" and f.role == "orch")):
             f.role = role
@@ -242,20 +266,35 @@ class FileAnalysis:
     def _resolve_contexts(self) -> None:
         funcs = self.funcs
         # typed parameters
-        for i, f in enumerate(funcs):
-            for pi, _pat, tt in f.params:
+        typed: set[int] = set()
+        ctx_names = {b"DurableContext"} | {name.encode() for name, b in self.col.imports.items()
+                                           if b.imported == "DurableContext"}
+        pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(ctx_names)) + rb")\b")
+        for m in pat.finditer(self.src):
+            typed.add(_enclosing(funcs, m.start()))
+        for i in sorted(typed):
+            if i == 0:
+                continue
+            load_params(funcs, i)
+            for pi, _pat, tt in funcs[i].params or ():
                 if tt and self._is_ctx_type(tt):
                     self._mark_ctx(i, pi, "orch")
         # handlers
         for c in self.col.calls:
-            if c.args and self.is_sdk(c.chain, c.fi, "withDurableExecution"):
+            if c.chain and c.chain[-1] == "withDurableExecution" and c.args \
+                    and self.is_sdk(c.chain, c.fi, "withDurableExecution"):
                 hf = self.func_of(c.args[0], c.fi)
                 if hf >= 0:
                     funcs[hf].role = "handler"
                     self._mark_ctx(hf, 1, "handler")
+        # only calls that can be durable operations or hand a context to a same-file function matter here
+        opnames = T.DURABLE_OPS.keys() | T.PROMISE_COMBINATORS
+        cands = [c for c in self.col.calls if c.chain and c.chain[0] and (
+            c.chain[-1] in opnames or (len(c.chain) == 1 and self.func_of_name(c.chain[0], c.fi) >= 0))]
+        aliases = [d for d in self.col.decls if d[2] is not None and d[2].type == "identifier"]
         for _round in range(6):
             changed = False
-            for fi, nn, val, bs in self.col.decls:
+            for fi, nn, val, bs in aliases:
                 v = unwrap(val)
                 if v is None or v.type != "identifier":
                     continue
@@ -271,7 +310,9 @@ class FileAnalysis:
                         if not b.method:
                             b.method = b.key
                             changed = True
-            for c in self.col.calls:
+            for c in cands:
+                if c.roles:
+                    continue  # roles of an operation never change once assigned
                 if self._classify_op(c):
                     changed |= self._assign_roles(c)
                 elif c.chain and len(c.chain) == 1 and c.args:
@@ -479,7 +520,7 @@ class FileAnalysis:
                     and self.lookup("process", fi) is None:
                 if prop == "pid":
                     facts.append(Fact("DUR004", node, fi, "process.pid", "request"))
-                elif prop == "env" and self._in_condition(node):
+                elif prop == "env" and self._in_condition(node, fi):
                     f = Fact("DUR004", node, fi, self._env_text(node), "env")
                     facts.append(f)
         facts.sort(key=lambda f: f.start)
@@ -491,23 +532,19 @@ class FileAnalysis:
                 self._sleepers.add(self.funcs[f.fi].top)
 
     def _env_text(self, node: Any) -> str:
-        par = node.parent
-        if par is not None and par.type in ("member_expression", "subscript_expression") and len(text(par)) < 80:
-            return text(par)
-        return "process.env"
+        m = re.compile(rb"\s*(?:\??\.\s*[\w$]+|\[\s*['\"][^'\"]{1,60}['\"]\s*\])").match(self.src, node.end_byte)
+        return "process.env" + (re.sub(r"\s+", "", m.group(0).decode()) if m else "")
 
-    def _in_condition(self, node: Any) -> bool:
+    def _in_condition(self, node: Any, fi: int) -> bool:
+        anc = self._path(fi, node)
         cur = node
-        for _ in range(40):
-            par = cur.parent
-            if par is None or par.type in _STATEMENT_STOP:
+        for par in reversed(anc):
+            if par.type in _STATEMENT_STOP:
                 return False
             field = _COND_FIELDS.get(par.type)
             if field is not None:
                 cn = par.child_by_field_name(field)
-                if cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte:
-                    return True
-                return False
+                return cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte
             if par.type == "binary_expression":
                 opn = par.child_by_field_name("operator")
                 if opn is not None and opn.type in ("&&", "||", "??"):
@@ -789,7 +826,9 @@ class FileAnalysis:
             hit = any(f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
                       for f in self._facts_in(val.start_byte, val.end_byte))
             if not hit and tainted:
-                hit = any(name in tainted for name in _idents(val))
+                vt = val.text or b""
+                if any(name.encode() in vt for name in tainted):
+                    hit = any(name in tainted for name in _idents(val))
             if hit:
                 for b in bs:
                     tainted.add(b.name)
@@ -800,70 +839,91 @@ class FileAnalysis:
             if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch":
                 return f.what
         if self._taint:
+            t = node.text or b""
+            if not any(name.encode() in t for name in self._taint):
+                return None
             for name in _idents(node):
                 if name in self._taint:
                     return name
         return None
 
+    def _path(self, fi: int, node: Any) -> list[Any]:
+        """Ancestors of node from function fi's node down to node's parent.
+
+        Top-down with a cursor: `Node.parent` in tree-sitter 0.26 walks from the root each time,
+        which is quadratic on large files.
+        """
+        top = self.funcs[fi].node
+        cur = top.walk()
+        out: list[Any] = []
+        s, e, ty = node.start_byte, node.end_byte, node.type
+        for _ in range(2000):
+            n = cur.node
+            if n.start_byte == s and n.end_byte == e and n.type == ty:
+                return out
+            out.append(n)
+            if cur.goto_first_child_for_byte(s) is None:
+                return out
+        return out
+
+    def _op_path(self, c: Call) -> list[Any]:
+        f = self.funcs[c.fi]
+        if self._cur_path_op is not c:
+            self._cur_path_op = c
+            self._cur_path = self._path(f.orch_root if f.orch_root >= 0 else c.fi, c.node)
+        return self._cur_path
+
     def _dur014(self, c: Call, ctx: str) -> None:
         node = c.node
-        fn = self.funcs[c.fi].node
-        if fn.type in _FUNCLIKE and c.fi:
-            par = fn.parent
-            gp = par.parent if par is not None and par.type == "arguments" else None
-            ch = chain_of(gp.child_by_field_name("function")) if gp is not None else None
-            if ch and ch[-1] == "forEach" and fn.child(0) is not None and fn.child(0).type == "async":
-                self.report("DUR014", node,
-                            f"{_short(c)} runs in an async forEach callback: forEach drops the callback's promise, "
-                            "so the operation is never awaited by the handler",
-                            f"use for...of with await, or {ctx}.map('name', items, async (child, item) => ...)")
-                return
-        cur = node
-        for _ in range(30):
-            par = cur.parent
-            if par is None:
-                return
+        if c.fi in self._foreach_fns:
+            self.report("DUR014", node,
+                        f"{_short(c)} runs in an async forEach callback: forEach drops the callback's promise, "
+                        "so the operation is never awaited by the handler",
+                        f"use for...of with await, or {ctx}.map('name', items, async (child, item) => ...)")
+            return
+        anc = self._op_path(c)
+        i = len(anc) - 1
+        while i >= 0:
+            par = anc[i]
             t = par.type
             if t in ("parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression",
                      "ternary_expression", "type_assertion"):
-                cur = par
+                i -= 1
                 continue
             if t == "binary_expression":
                 opn = par.child_by_field_name("operator")
                 if opn is not None and opn.type in ("&&", "||", "??"):
-                    cur = par
+                    i -= 1
                     continue
                 return
             if t == "member_expression":
                 prop = par.child_by_field_name("property")
-                gp = par.parent
-                if prop is not None and text(prop) in ("then", "catch", "finally") and gp is not None \
+                gp = anc[i - 1] if i > 0 else None
+                if prop is not None and prop.text in (b"then", b"catch", b"finally") and gp is not None \
                         and gp.type == "call_expression":
-                    cur = gp
+                    i -= 2
                     continue
                 return
-            if t == "expression_statement" or (t == "unary_expression" and text(par).startswith("void")):
-                fn = self.funcs[c.fi]
+            if t == "expression_statement" or (t == "unary_expression" and (par.text or b"").startswith(b"void")):
                 self.report("DUR014", node,
                             f"{_short(c)} is neither awaited, returned nor combined: the handler can finish or "
                             "suspend before it is checkpointed",
                             f"await it (await {_short(c)}), return it, or collect it into "
-                            f"{ctx}.promise.all([...])" if fn.scope == "orch" else "await it")
+                            f"{ctx}.promise.all([...])")
                 return
             if t == "variable_declarator":
                 nn = par.child_by_field_name("name")
                 if nn is not None and nn.type == "identifier":
                     f = self.funcs[c.fi]
                     end = f.end if c.fi else len(self.src)
-                    tail = self.src[par.end_byte:end]
-                    if not re.search(rb"\b" + re.escape(nn.text) + rb"\b", tail):
+                    if not re.compile(rb"\b" + re.escape(nn.text) + rb"\b").search(self.src, par.end_byte, end):
                         self.report("DUR014", node,
                                     f"{_short(c)} is stored in '{text(nn)}' but never awaited, returned or "
                                     "combined",
                                     f"await {text(nn)} (or return it / pass it to {ctx}.promise.all)")
                 return
             if t == "arguments":
-                gp = par.parent
+                gp = anc[i - 1] if i > 0 else None
                 callee = gp.child_by_field_name("function") if gp is not None else None
                 ch = chain_of(callee) if callee is not None else None
                 if ch and ch[-1] == "forEach":
@@ -872,7 +932,6 @@ class FileAnalysis:
                                 f"use for...of with await, or {ctx}.map(...)")
                 return
             return
-        return
 
     def _naming(self, c: Call, seen: dict[tuple[int, str], int]) -> None:
         op = c.op or ""
@@ -905,14 +964,9 @@ class FileAnalysis:
                 seen[key] = c.line
 
     def _dur006(self, c: Call) -> None:
-        f = self.funcs[c.fi]
-        root = self.funcs[f.orch_root].node if f.orch_root >= 0 else None
-        stop = root.start_byte if root is not None else -1
+        anc = self._op_path(c)
         cur = c.node
-        for _ in range(200):
-            par = cur.parent
-            if par is None or par.start_byte == stop and par.type == (root.type if root is not None else ""):
-                return
+        for par in reversed(anc):
             field = _COND_FIELDS.get(par.type)
             cond = None
             if field is not None:

@@ -12,6 +12,7 @@ import re
 from operator import attrgetter
 from typing import Any
 
+from lambda_durable_mcp.analyzer.typescript import _tables as T
 from lambda_durable_mcp.analyzer.typescript._tables import normalize_module
 
 FUNC_TYPES = frozenset({
@@ -34,7 +35,19 @@ _EXTRA_PATTERNS = """
 """
 
 _QUERIES: dict[int, Any] = {}
+_UNWRAP_TYPES = _TRANSPARENT | {"await_expression"}
+_FACTORY_RE = re.compile(rb"^[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
+_GLOBAL_ROOTS = frozenset({"console", "process", "Date", "Math", "crypto", "performance", "Promise", "Temporal",
+                           "Object", "this", ""})
+_INTERESTING = frozenset(
+    set(T.DURABLE_OPS) | T.PROMISE_COMBINATORS | T.MUTATING_METHODS | T.INVOCATION_METHODS
+    | {"send", "forEach", "configureSerdes", "createWaitStrategy", "withDurableExecution", "then", "assign",
+       "getRandomValues", "randomUUID", "now", "hrtime", "write"}
+)
+_CHAIN_RE = re.compile(rb"(?:[A-Za-z_$][\w$]*|this)(?:\s*\??\.\s*#?[A-Za-z_$][\w$]*)*\Z")
+_SPLIT_RE = re.compile(r"\s*\??\.\s*")
 _START = attrgetter("start_byte")
+_DEFAULT_RE = re.compile(rb"export\s+default\s+\Z")
 
 
 def query_for(language: Any) -> Any:
@@ -81,7 +94,7 @@ class Func:
         self.parent = parent
         self.name = name
         self.names: dict[str, Binding] = {}
-        self.params: list[tuple[int, Any, str]] = []  # (index, pattern node, type text)
+        self.params: list[tuple[int, Any, str]] | None = None  # (index, pattern, type text); lazy
         self.role: str | None = None
         self.scope = "plain"
         self.line = node.start_point[0] + 1 if node is not None else 1
@@ -94,15 +107,15 @@ class Func:
 
 
 class Call:
-    __slots__ = ("node", "fi", "chain", "callee", "args", "start", "end", "line", "op", "ctxb", "effect",
+    __slots__ = ("node", "fi", "chain", "callee", "_args", "start", "end", "line", "op", "ctxb", "effect",
                  "name_arg", "roles")
 
-    def __init__(self, node: Any, fi: int, chain: list[str] | None, callee: Any, args: list[Any]) -> None:
+    def __init__(self, node: Any, fi: int, chain: list[str] | None, callee: Any) -> None:
         self.node = node
         self.fi = fi
         self.chain = chain
         self.callee = callee
-        self.args = args
+        self._args: list[Any] | None = None
         self.start = node.start_byte
         self.end = node.end_byte
         self.line = node.start_point[0] + 1
@@ -112,9 +125,19 @@ class Call:
         self.name_arg: Any = None
         self.roles: dict[str, Any] = {}
 
+    @property
+    def args(self) -> list[Any]:
+        a = self._args
+        if a is None:
+            an = self.node.child_by_field_name("arguments")
+            a = [x for x in an.named_children if x.type != "comment"] if an is not None and an.type == "arguments" \
+                else []
+            self._args = a
+        return a
+
 
 class Collected:
-    __slots__ = ("funcs", "calls", "news", "writes", "members", "decls", "imports", "reexports", "by_start", "default_exports",
+    __slots__ = ("funcs", "calls", "news", "writes", "members", "decls", "imports", "reexports", "by_start", "default_exports", "newvars",
                  "source")
 
     def __init__(self, source: bytes) -> None:
@@ -129,6 +152,7 @@ class Collected:
         self.reexports: list[tuple[str, str, str]] = []      # (exported name, module, imported name)
         self.by_start: dict[int, int] = {}                   # function node start byte -> index
         self.default_exports: set[int] = set()
+        self.newvars: set[str] = set()  # variables initialized by `new X()` or a call (client instances)
 
 
 def text(node: Any) -> str:
@@ -256,6 +280,29 @@ def _params(fn: Any) -> list[tuple[int, Any, str]]:
     return out
 
 
+def load_params(funcs: list[Func], idx: int) -> None:
+    """Bind a function's parameters (lazily: most functions never need them)."""
+    f = funcs[idx]
+    if f.params is not None:
+        return
+    params = _params(f.node) if idx else []
+    f.params = params
+    for pi, pat, _ty in params:
+        if pat is None:
+            continue
+        if pat.type == "identifier":
+            b = Binding("param", idx, text(pat), pat.start_byte, decl="param")
+            b.param_index = pi
+            _bind(funcs, idx, b)
+        else:
+            target = pat.named_children[0] if pat.type == "rest_pattern" and pat.named_children else pat
+            for nm, key, nd in pattern_names(target):
+                b = Binding("param", idx, nm, nd.start_byte, decl="param")
+                b.param_index = pi
+                b.key = key
+                _bind(funcs, idx, b)
+
+
 def _bind(funcs: list[Func], fi: int, b: Binding) -> None:
     names = funcs[fi].names
     old = names.get(b.name)
@@ -285,6 +332,7 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
     stack_ends: list[int] = [len(source) + 1]
     stack_idx: list[int] = [0]
     pending_name: dict[int, str] = {}
+    module_names = module.names
 
     caps = QueryCursor(query_for(language)).captures(root)
     nodes = caps.get("n", [])
@@ -300,9 +348,22 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
         t = n.type
         if t == "call_expression":
             callee = n.child_by_field_name("function")
-            an = n.child_by_field_name("arguments")
-            args = [a for a in an.named_children if a.type != "comment"] if an is not None and an.type == "arguments" else []
-            calls.append(Call(n, fi, chain_of(callee), callee, args))
+            chain = None
+            if callee is not None:
+                if callee.end_byte - callee.start_byte < 160:
+                    ct = callee.text
+                    if _CHAIN_RE.match(ct):
+                        chain = _SPLIT_RE.split(ct.decode()) if b"." in ct else [ct.decode()]
+                    else:
+                        chain = chain_of(callee)
+                else:
+                    chain = chain_of(callee)
+            # only calls a rule can care about become records
+            if chain is not None and len(chain) > 1 and chain[-1] not in _INTERESTING \
+                    and chain[0] not in _GLOBAL_ROOTS and chain[0] not in module_names \
+                    and chain[0] not in col.newvars:
+                continue
+            calls.append(Call(n, fi, chain, callee))
         elif t in FUNC_TYPES:
             name = pending_name.pop(s, None)
             if name is None and t != "arrow_function":
@@ -310,13 +371,9 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                 if nn is not None:
                     name = text(nn)
             idx = len(funcs)
-            if fi == 0 and t in ("function_declaration", "function_expression", "arrow_function",
-                                 "generator_function_declaration"):
-                par = n.parent
-                if par is not None and par.type == "export_statement" and par.child(1) is not None \
-                        and par.child(1).type == "default":
-                    col.default_exports.add(idx)
-                    name = name or "default"
+            if fi == 0 and _DEFAULT_RE.search(source, max(0, s - 40), s):
+                col.default_exports.add(idx)
+                name = name or "default"
             f = Func(n, s, n.end_byte, fi, name)
             funcs.append(f)
             col.by_start[s] = idx
@@ -330,22 +387,6 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                     b = Binding("func", idx, text(nn), s)
                     b.func = idx
                     _bind(funcs, idx, b)
-            params = _params(n)
-            f.params = params
-            for pi, pat, _ty in params:
-                if pat is None:
-                    continue
-                if pat.type == "identifier":
-                    b = Binding("param", idx, text(pat), pat.start_byte, decl="param")
-                    b.param_index = pi
-                    _bind(funcs, idx, b)
-                else:
-                    target = pat.named_children[0] if pat.type == "rest_pattern" and pat.named_children else pat
-                    for nm, key, nd in pattern_names(target):
-                        b = Binding("param", idx, nm, nd.start_byte, decl="param")
-                        b.param_index = pi
-                        b.key = key
-                        _bind(funcs, idx, b)
             stack_ends.append(n.end_byte)
             stack_idx.append(idx)
         elif t == "new_expression":
@@ -370,9 +411,13 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                     b = Binding("var", fi, text(nn), nn.start_byte, value=val, decl=kind)
                     bs.append(b)
                     if val is not None:
-                        v = unwrap(val)
-                        if v is not None and v.type in FUNC_VALUE_TYPES:
+                        v = unwrap(val) if val.type in _UNWRAP_TYPES else val
+                        vt = v.type if v is not None else ""
+                        if vt in FUNC_VALUE_TYPES:
                             pending_name[v.start_byte] = b.name
+                        elif vt == "new_expression" or (vt == "call_expression" and _FACTORY_RE.search(
+                                v.text, 0, 200)):
+                            col.newvars.add(b.name)
                 else:
                     for nm, key, nd in pattern_names(nn):
                         b = Binding("var", fi, nm, nd.start_byte, value=val, decl=kind)
