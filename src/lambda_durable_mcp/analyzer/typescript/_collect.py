@@ -238,6 +238,9 @@ def pattern_names(node: Any) -> list[tuple[str, str | None, Any]]:
                         out.append((text(inner), text(key), inner))
                     else:
                         stack.append((val, False))
+                elif ch.type == "shorthand_property_identifier_pattern":
+                    name = text(ch)
+                    out.append((name, name if top else None, ch))
                 elif ch.type == "object_assignment_pattern" and top:
                     left = ch.child_by_field_name("left")
                     if left is not None and left.type == "shorthand_property_identifier_pattern":
