@@ -322,7 +322,30 @@ class FileAnalysis:
                             if self.ctx_binding(a, c.fi) is not None:
                                 changed |= self._mark_ctx(target, ai, "orch")
             if not changed:
+                if self._snippet_mode(cands):
+                    continue
                 break
+
+    def _snippet_mode(self, cands: list[Call]) -> bool:
+        """A pasted fragment: `await context.step(...)` at module level with `context` bound nowhere.
+
+        Only when nothing else in the file is orchestration code: the module body then counts as
+        orchestration code and the unbound `context`/`ctx` as its durable context.
+        """
+        funcs = self.funcs
+        if funcs[0].role is not None or any(f.role in _ORCH_ROLES for f in funcs[1:]):
+            return False
+        for c in cands:
+            ch = c.chain or []
+            if c.fi == 0 and len(ch) >= 2 and ch[0] in ("context", "ctx") and (
+                    ch[1] in T.DURABLE_OPS or ch[1] == "promise") and self.lookup(ch[0], 0) is None:
+                b = Binding("param", 0, ch[0], 0, decl="param")
+                b.ctx = True
+                funcs[0].names[ch[0]] = b
+                funcs[0].role = "orch"
+                funcs[0].ctx_name = ch[0]
+                return True
+        return False
 
     def func_of_name(self, name: str, fi: int) -> int:
         b = self.lookup(name, fi)
@@ -465,7 +488,8 @@ class FileAnalysis:
         funcs = self.funcs
         for i, f in enumerate(funcs):
             if i == 0:
-                f.scope = "plain"
+                f.scope = "orch" if f.role == "orch" else "plain"
+                f.orch_root = 0 if f.role == "orch" else -1
                 f.top = -1
                 continue
             p = funcs[f.parent]
@@ -547,7 +571,7 @@ class FileAnalysis:
                 return cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte
             if par.type == "binary_expression":
                 opn = par.child_by_field_name("operator")
-                if opn is not None and opn.type in ("&&", "||", "??"):
+                if opn is not None and opn.type == "&&":  # `env.X ?? "default"` is a default, not a branch
                     left = par.child_by_field_name("left")
                     if left is not None and left.start_byte == cur.start_byte:
                         return True
@@ -1420,7 +1444,7 @@ class FileAnalysis:
                                 f"{nm} = await {self.ctx_name(fi)}.{'step' if f.scope == 'step' else 'runInChildContext'}"
                                 "('name', async () => ...)")
                     break
-                if f.scope == "orch" and b.fi == 0 and self._mutable(b, member):
+                if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member):
                     self.report("DUR013", node,
                                 f"orchestration code writes module-level '{nm}': it survives across invocations "
                                 "of a warm Lambda and differs between replays",
