@@ -774,7 +774,8 @@ class FileAnalysis:
         funcs = self.funcs
         self._suppressed: set[int] = set()
         self._taint = self._tainted_names()
-        names_seen: dict[tuple[int, str], int] = {}
+        names_seen: dict[tuple[int, str], list[Call]] = {}
+        self._durable_vars = self._find_durable_vars()
         self._configure_serdes = any(c.chain and c.chain[-1] == "configureSerdes" for c in self.col.calls)
         for c in self._ops:
             f = funcs[c.fi]
@@ -980,12 +981,52 @@ class FileAnalysis:
             return
         if na.type == "string":
             key = (self.funcs[c.fi].orch_root, text(na))
-            if key in seen:
-                self.report("DUR030", na,
-                            f"operation name {text(na)} is already used on line {seen[key]} in this scope",
-                            "give each operation its own name", severity="warning")
-            else:
-                seen[key] = c.line
+            earlier = seen.setdefault(key, [])
+            for other in earlier:
+                if not self._exclusive(other, c):
+                    self.report("DUR030", na,
+                                f"operation name {text(na)} is already used on line {other.line} in this scope",
+                                "give each operation its own name", severity="warning")
+                    break
+            earlier.append(c)
+
+    def _exclusive(self, a: Call, b: Call) -> bool:
+        """Whether two operations sit in different branches of one if/else, switch or ternary."""
+        pa = self._path(self.funcs[a.fi].orch_root if self.funcs[a.fi].orch_root >= 0 else a.fi, a.node)
+        pb = self._path(self.funcs[b.fi].orch_root if self.funcs[b.fi].orch_root >= 0 else b.fi, b.node)
+        lca = None
+        for x, y in zip(pa, pb, strict=False):
+            if x.start_byte != y.start_byte or x.end_byte != y.end_byte or x.type != y.type:
+                break
+            lca = x
+        return lca is not None and lca.type in ("if_statement", "switch_body", "ternary_expression")
+
+    def _find_durable_vars(self) -> set[int]:
+        """Bindings (by id) that hold durable promises: initialized from, or pushed, durable operations."""
+        out: set[int] = set()
+        for _fi, _nn, val, bs in self.col.decls:
+            if val is not None and self._ops_in(val.start_byte, val.end_byte):
+                for b in bs:
+                    out.add(id(b))
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "mutate" or eff[1] not in ("push", "unshift", "splice") or not c.args:
+                continue
+            durable = any(self._ops_in(a.start_byte, a.end_byte) for a in c.args)
+            if not durable:
+                for a in c.args:
+                    u = unwrap(a)
+                    if u is not None and u.type == "identifier":
+                        b = self.lookup(text(u), c.fi)
+                        if b is not None and id(b) in out:
+                            durable = True
+            if durable:
+                recv = unwrap(c.callee.child_by_field_name("object")) if c.callee is not None else None
+                if recv is not None and recv.type == "identifier":
+                    b = self.lookup(text(recv), c.fi)
+                    if b is not None:
+                        out.add(id(b))
+        return out
 
     def _dur006(self, c: Call) -> None:
         anc = self._op_path(c)
@@ -1369,8 +1410,7 @@ class FileAnalysis:
                         e = unwrap(e.named_children[0]) if e.named_children else None
                     if e is not None and e.type == "identifier":
                         b = self.lookup(text(e), c.fi)
-                        if b is not None and b.value is not None and self._ops_in(b.value.start_byte,
-                                                                                  b.value.end_byte):
+                        if b is not None and id(b) in self._durable_vars:
                             durable = True
                             break
         if durable:
