@@ -49,6 +49,8 @@ _STATEMENT_STOP = frozenset({
     "method_definition", "class_body",
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
+_AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
+_NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
 
 
@@ -83,6 +85,7 @@ class FileAnalysis:
         self._ops: list[Call] = []
         self._sleepers: set[int] = set()
         self._configure_serdes = False
+        self._nondet_cache: dict[int, bool] = {}
         self._cur_path_op: Any = None
         self._cur_path: list[Any] = []
 
@@ -289,8 +292,10 @@ class FileAnalysis:
                     self._mark_ctx(hf, 1, "handler")
         # only calls that can be durable operations or hand a context to a same-file function matter here
         opnames = T.DURABLE_OPS.keys() | T.PROMISE_COMBINATORS
+        fn_names = self.col.fn_names
         cands = [c for c in self.col.calls if c.chain and c.chain[0] and (
-            c.chain[-1] in opnames or (len(c.chain) == 1 and self.func_of_name(c.chain[0], c.fi) >= 0))]
+            c.chain[-1] in opnames or (len(c.chain) == 1 and c.chain[0] in fn_names
+                                       and self.func_of_name(c.chain[0], c.fi) >= 0))]
         aliases = [d for d in self.col.decls if d[2] is not None and d[2].type == "identifier"]
         for _round in range(6):
             changed = False
@@ -805,7 +810,8 @@ class FileAnalysis:
                             f"use the body's own context parameter ({own}) instead of '{c.ctxb.name}'")
             self._dur014(c, ctx)
             self._naming(c, names_seen)
-            self._dur006(c)
+            if self._orch_nondet(f.orch_root):
+                self._dur006(c)
             self._dur015(c, ctx)
             self._dur031_033(c, ctx)
             if op == "invoke":
@@ -906,6 +912,8 @@ class FileAnalysis:
                         "so the operation is never awaited by the handler",
                         f"use for...of with await, or {ctx}.map('name', items, async (child, item) => ...)")
             return
+        if _AWAITED_BEFORE.search(self.src, max(0, c.start - 24), c.start):
+            return  # `await ctx.step(...)` / `return ctx.step(...)`: consumed
         anc = self._op_path(c)
         i = len(anc) - 1
         while i >= 0:
@@ -1027,6 +1035,16 @@ class FileAnalysis:
                     if b is not None:
                         out.add(id(b))
         return out
+
+    def _orch_nondet(self, root: int) -> bool:
+        """Whether the orchestration function has any clock/random/read value a condition could use."""
+        hit = self._nondet_cache.get(root)
+        if hit is None:
+            f = self.funcs[root if root >= 0 else 0]
+            hit = any(x.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[x.fi].scope == "orch"
+                      for x in self._facts_in(f.start, f.end))
+            self._nondet_cache[root] = hit
+        return hit
 
     def _dur006(self, c: Call) -> None:
         anc = self._op_path(c)
@@ -1300,6 +1318,9 @@ class FileAnalysis:
         fn = c.roles.get("fn") if c.op == "step" else c.roles.get("body")
         fi = self.func_of(fn, c.fi) if fn is not None else -1
         if fi < 0:
+            return
+        f = self.funcs[fi]
+        if not _NON_JSON_HINT.search(self.src, f.start, f.end):
             return
         for e in self._returned_exprs(fi):
             found = self._non_json(e, fi)

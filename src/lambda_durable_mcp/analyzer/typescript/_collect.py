@@ -137,7 +137,7 @@ class Call:
 
 
 class Collected:
-    __slots__ = ("funcs", "calls", "news", "writes", "members", "decls", "imports", "reexports", "by_start", "default_exports", "newvars",
+    __slots__ = ("funcs", "calls", "news", "writes", "members", "decls", "imports", "reexports", "by_start", "default_exports", "newvars", "fn_names",
                  "source")
 
     def __init__(self, source: bytes) -> None:
@@ -152,6 +152,7 @@ class Collected:
         self.reexports: list[tuple[str, str, str]] = []      # (exported name, module, imported name)
         self.by_start: dict[int, int] = {}                   # function node start byte -> index
         self.default_exports: set[int] = set()
+        self.fn_names: set[str] = set()  # names bound to functions anywhere in the file
         self.newvars: set[str] = set()  # variables initialized by `new X()` or a call (client instances)
 
 
@@ -379,6 +380,8 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                 name = name or "default"
             f = Func(n, s, n.end_byte, fi, name)
             funcs.append(f)
+            if name:
+                col.fn_names.add(name)
             col.by_start[s] = idx
             if t in ("function_declaration", "generator_function_declaration") and name:
                 b = Binding("func", fi, name, s)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import os
 from collections import OrderedDict
@@ -114,6 +115,8 @@ class TypeScriptFrontend:
         except UnicodeDecodeError as e:
             line = source[: e.start].count(b"\n") + 1
             return _Result(None, f"{line}: not valid UTF-8 text")
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the analysis allocates many small objects and no cycles worth collecting
         try:
             from tree_sitter import Parser
 
@@ -136,6 +139,9 @@ class TypeScriptFrontend:
         except Exception as e:  # never crash the engine on one odd file
             log.warning("typescript analyzer failed on %s: %s", path, e, exc_info=True)
             return _Result(None, f"1: analyzer could not process this file ({type(e).__name__})")
+        finally:
+            if gc_was_enabled:
+                gc.enable()
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         res = self._analyze(path, source)
