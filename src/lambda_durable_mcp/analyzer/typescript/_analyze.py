@@ -594,6 +594,11 @@ class FileAnalysis:
             return ("DUR004", last + "()", "request")
         if last == "send" and c.args:
             a0 = unwrap(c.args[0])
+            if a0 is not None and a0.type == "identifier":  # const cmd = new PutItemCommand(...); send(cmd)
+                b = self.lookup(text(a0), c.fi)
+                v = unwrap(b.value) if b is not None and b.kind == "var" and b.key is None else None
+                if v is not None and v.type == "new_expression":
+                    a0 = v
             if a0 is not None and a0.type == "new_expression":
                 cmd = chain_of(a0.child_by_field_name("constructor"))
                 if cmd and cmd[-1].endswith("Command"):

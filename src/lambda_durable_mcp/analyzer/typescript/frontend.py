@@ -5,6 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import os
+import threading
 from collections import OrderedDict
 from typing import Any
 
@@ -15,7 +16,7 @@ from lambda_durable_mcp.analyzer.typescript import _tables as T
 log = logging.getLogger(__name__)
 
 _LANGS: dict[str, Any] = {}
-_CACHE_SIZE = 16
+_CACHE_SIZE = 4096
 
 
 def _language(dialect: str) -> Any:
@@ -68,11 +69,23 @@ def _first_error(root: Any) -> tuple[int, str]:
 
 
 class _Result:
-    __slots__ = ("analysis", "parse_error")
+    """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
+
+    __slots__ = ("diags", "functions", "durations", "project_calls", "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
-        self.analysis = analysis
         self.parse_error = parse_error
+        self.ok = analysis is not None
+        self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
+        self.functions = dict(analysis.functions) if analysis is not None else {}
+        self.durations = list(analysis.durations) if analysis is not None else []
+        # (start point, end point, callee label, candidate paths, function name, context name)
+        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
+        if analysis is not None:
+            for call, candidates, name in analysis.project_calls:
+                self.project_calls.append((call.node.start_point, call.node.end_point,
+                                           ".".join(call.chain or [name]), candidates, name,
+                                           analysis.ctx_name(call.fi)))
 
 
 def _fs_resolver(path: str, spec: str) -> list[str]:
@@ -90,20 +103,24 @@ class TypeScriptFrontend:
 
     def __init__(self) -> None:
         self._cache: OrderedDict[tuple[str, int, int], _Result] = OrderedDict()
+        self._lock = threading.Lock()
 
     def accepts(self, path: str, source: bytes) -> bool:
         return dialect_of(path) is not None
 
     def _analyze(self, path: str, source: bytes) -> _Result:
+        """One analysis per file serves both summarize (pass 1) and check (pass 2)."""
         key = (path, len(source), hash(source))
-        hit = self._cache.get(key)
-        if hit is not None:
-            self._cache.move_to_end(key)
-            return hit
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
         res = self._analyze_uncached(path, source)
-        self._cache[key] = res
-        if len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
+        with self._lock:
+            self._cache[key] = res
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
         return res
 
     def _analyze_uncached(self, path: str, source: bytes) -> _Result:
@@ -145,21 +162,14 @@ class TypeScriptFrontend:
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         res = self._analyze(path, source)
-        ms = ModuleSummary(path=path, parse_error=res.parse_error)
-        fa = res.analysis
-        if fa is not None:
-            ms.functions = dict(fa.functions)
-            ms.durations = list(fa.durations)
-        return ms
+        return ModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
+                             durations=list(res.durations))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         res = self._analyze(path, source)
-        fa = res.analysis
-        if fa is None:
-            return []
-        out = list(fa.diags)
+        out = list(res.diags)
         known = project.summaries
-        for call, candidates, name in fa.project_calls:
+        for sp, ep, label, candidates, name, ctx in res.project_calls:
             target = next((c for c in candidates if c in known), None)
             if target is None:
                 target = next((c for c in candidates if os.path.isfile(os.path.join(project.root, c))
@@ -169,10 +179,6 @@ class TypeScriptFrontend:
             chain = project.impure(target, name)
             if not chain:
                 continue
-            node = call.node
-            ctx = fa.ctx_name(call.fi)
-            label = ".".join(call.chain or [name])
-            sp, ep = node.start_point, node.end_point
             out.append(Diagnostic(
                 path=path, line=sp[0] + 1, column=sp[1] + 1, end_line=ep[0] + 1, end_column=ep[1] + 1,
                 rule="DUR005", severity="error",
