@@ -48,6 +48,7 @@ _CHAIN_RE = re.compile(rb"(?:[A-Za-z_$][\w$]*|this)(?:\s*\??\.\s*#?[A-Za-z_$][\w
 _SPLIT_RE = re.compile(r"\s*\??\.\s*")
 _START = attrgetter("start_byte")
 _DEFAULT_RE = re.compile(rb"export\s+default\s+\Z")
+_EXPORTS_RE = re.compile(rb"(?:module\s*\.\s*)?exports\s*\.\s*([A-Za-z_$][\w$]*)\Z")
 
 
 def query_for(language: Any) -> Any:
@@ -433,7 +434,13 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                     _bind(funcs, fi, b)
                 col.decls.append((fi, nn, val, bs))
         elif t in ("assignment_expression", "augmented_assignment_expression"):
-            col.writes.append((n, fi, n.child_by_field_name("left"), t))
+            left = n.child_by_field_name("left")
+            col.writes.append((n, fi, left, t))
+            if fi == 0 and left is not None and left.type == "member_expression":
+                m = _EXPORTS_RE.match(left.text)
+                right = n.child_by_field_name("right")
+                if m and right is not None and right.type in FUNC_VALUE_TYPES:
+                    pending_name[right.start_byte] = m.group(1).decode()
         elif t == "update_expression":
             col.writes.append((n, fi, n.child_by_field_name("argument"), t))
         elif t == "unary_expression":
