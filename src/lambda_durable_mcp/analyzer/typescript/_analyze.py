@@ -1202,7 +1202,7 @@ class FileAnalysis:
                                          "(keys are days, hours, minutes, seconds)",
                             "wait at least { seconds: 1 }")
             elif secs is not None and secs > T.MAX_WAIT_SECONDS:
-                self.report("DUR031", d, f"wait of {secs:g} seconds exceeds the 31,622,400 second (366 day) "
+                self.report("DUR031", d, f"wait of {secs:,.0f} seconds exceeds the 31,622,400 second (366 day) "
                                          "maximum", "shorten the wait to at most { days: 366 }")
         elif op in ("createCallback", "waitForCallback"):
             cfg = c.roles.get("config")
@@ -1280,7 +1280,8 @@ class FileAnalysis:
         if t == "new_expression":
             ch = chain_of(n.child_by_field_name("constructor"))
             if ch and ch[-1] not in T.JSON_SAFE_CTORS:
-                return (n, f"a {ch[-1]}")
+                article = "an" if ch[-1][:1] in "AEIOU" else "a"
+                return (n, f"{article} {ch[-1]}")
             return None
         if t in _FUNCLIKE:
             return (n, "a function")
@@ -1372,13 +1373,18 @@ class FileAnalysis:
             ctx = self.ctx_name(fact.fi)
             w = fact.what
             r = fact.rule
+            expr = _snippet(fact.node, w)
             if r == "DUR001":
+                if fact.node.type == "new_expression":
+                    fix = (f"take the time in a step and rebuild the Date: const ms = await {ctx}.step('now', "
+                           "async () => Date.now()); new Date(ms)")
+                else:
+                    fix = f"move it into a step: await {ctx}.step('now', async () => {expr})"
                 self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
-                                          "time", f"move it into a step: await {ctx}.step('now', async () => "
-                                                  f"{_as_expr(w)})")
+                                          "time", fix)
             elif r == "DUR002":
                 self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
-                            f"move it into a step: await {ctx}.step('id', async () => {_as_expr(w)})")
+                            f"move it into a step: await {ctx}.step('id', async () => {expr})")
             elif r == "DUR003":
                 self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
                                           "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
@@ -1389,7 +1395,7 @@ class FileAnalysis:
                     msg = f"{w} is specific to one invocation and differs on replay"
                 self.report(r, fact.node, msg,
                             f"read it inside a step and branch on the step's result: await {ctx}.step("
-                            f"'config', async () => {_as_expr(w)})")
+                            f"'read-{'config' if fact.detail == 'env' else 'invocation'}', async () => {expr})")
             elif r == "DUR021":
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
                                           "replay", f"wrap it in {ctx}.step('write', async () => ...)")
@@ -1641,8 +1647,13 @@ def _suggest(op: str) -> str:
             "waitForCallback": "approval", "waitForCondition": "until-ready"}.get(op, "name")
 
 
-def _as_expr(what: str) -> str:
-    return what if what.endswith(")") else what.split(" ")[0]
+def _snippet(node: Any, fallback: str) -> str:
+    """The offending expression as written, when it is short enough to quote in a fix."""
+    if node.end_byte - node.start_byte <= 60:
+        t = text(node)
+        if "\n" not in t:
+            return t
+    return fallback
 
 
 def resolve_candidates(path: str, spec: str) -> list[str]:
