@@ -1421,7 +1421,7 @@ class FileAnalysis:
                     self.project_calls.append((c, self._candidates(eff[2]), eff[1]))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
-                    if target >= 0 and funcs[target].role is None and funcs[target].parent == 0:
+                    if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
                         self.project_calls.append((c, [self.path], funcs[target].name or eff[1]))
                         if target in self._sleepers:
                             self.report("DUR009", c.node,
@@ -1549,10 +1549,12 @@ class FileAnalysis:
                 self.functions.setdefault(f.name, s)
                 if i in self.col.default_exports:
                     self.functions.setdefault("default", s)
-        orchish = {i for i, f in enumerate(funcs) if i and f.parent == 0 and f.role is not None}
+        # functions that are orchestration code are reported where they are, not at their callers;
+        # a function used as a step by name is still impure when called directly
+        orchish = {i for i, f in enumerate(funcs) if i and f.parent == 0 and f.role in _ORCH_ROLES}
         for fact in self.facts:
             f = funcs[fact.fi]
-            if f.scope != "plain" or f.top < 0 or f.top in orchish:
+            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
                 continue
             if fact.rule in ("DUR001", "DUR002", "DUR003", "DUR004", "DUR021"):
                 s = tops.get(f.top)
@@ -1563,7 +1565,7 @@ class FileAnalysis:
             if eff is None or eff[0] != "project":
                 continue
             f = funcs[c.fi]
-            if f.scope != "plain" or f.top < 0 or f.top in orchish:
+            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
                 continue
             s = tops.get(f.top)
             if s is None:
