@@ -1544,7 +1544,7 @@ class FileAnalysis:
         tops: dict[int, FunctionSummary] = {}
         for i, f in enumerate(funcs):
             if i and f.parent == 0 and f.name:
-                s = FunctionSummary(name=f.name, line=f.line)
+                s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1)
                 tops[i] = s
                 self.functions.setdefault(f.name, s)
                 if i in self.col.default_exports:

@@ -46,6 +46,9 @@ _INTERESTING = frozenset(
 )
 _CHAIN_RE = re.compile(rb"(?:[A-Za-z_$][\w$]*|this)(?:\s*\??\.\s*#?[A-Za-z_$][\w$]*)*\Z")
 _SPLIT_RE = re.compile(r"\s*\??\.\s*")
+_CALL_HEAD_RE = re.compile(
+    rb"((?:[A-Za-z_$][\w$]*)(?:\s*\??\.\s*#?[A-Za-z_$][\w$]*)*)\s*(?:<[^<>()=;{}]*(?:<[^<>()=;{}]*>[^<>()=;{}]*)*>)?"
+    rb"\s*(?:\?\.)?\s*\(")
 _START = attrgetter("start_byte")
 _DEFAULT_RE = re.compile(rb"export\s+default\s+\Z")
 _EXPORTS_RE = re.compile(rb"(?:module\s*\.\s*)?exports\s*\.\s*([A-Za-z_$][\w$]*)\Z")
@@ -85,7 +88,7 @@ class Binding:
 
 
 class Func:
-    __slots__ = ("node", "start", "end", "parent", "name", "names", "params", "role", "scope", "line",
+    __slots__ = ("node", "start", "end", "parent", "name", "names", "params", "role", "scope",
                  "step_root", "child_root", "orch_root", "top", "ctx_name", "op")
 
     def __init__(self, node: Any, start: int, end: int, parent: int, name: str | None) -> None:
@@ -98,7 +101,6 @@ class Func:
         self.params: list[tuple[int, Any, str]] | None = None  # (index, pattern, type text); lazy
         self.role: str | None = None
         self.scope = "plain"
-        self.line = node.start_point[0] + 1 if node is not None else 1
         self.step_root = -1
         self.child_root = -1
         self.orch_root = -1
@@ -108,23 +110,31 @@ class Func:
 
 
 class Call:
-    __slots__ = ("node", "fi", "chain", "callee", "_args", "start", "end", "line", "op", "ctxb", "effect",
+    __slots__ = ("node", "fi", "chain", "_callee", "_args", "start", "op", "ctxb", "effect",
                  "name_arg", "roles")
 
-    def __init__(self, node: Any, fi: int, chain: list[str] | None, callee: Any) -> None:
+    def __init__(self, node: Any, fi: int, chain: list[str] | None, start: int) -> None:
         self.node = node
         self.fi = fi
         self.chain = chain
-        self.callee = callee
+        self._callee: Any = None
         self._args: list[Any] | None = None
-        self.start = node.start_byte
-        self.end = node.end_byte
-        self.line = node.start_point[0] + 1
+        self.start = start
         self.op: str | None = None
         self.ctxb: Binding | None = None
         self.effect: tuple[str, str, str] | None = None  # (rule, what, detail)
         self.name_arg: Any = None
         self.roles: dict[str, Any] = {}
+
+    @property
+    def callee(self) -> Any:
+        if self._callee is None:
+            self._callee = self.node.child_by_field_name("function")
+        return self._callee
+
+    @property
+    def line(self) -> int:
+        return int(self.node.start_point[0]) + 1
 
     @property
     def args(self) -> list[Any]:
@@ -285,6 +295,14 @@ def _params(fn: Any) -> list[tuple[int, Any, str]]:
     return out
 
 
+def _keep(chain: list[str] | None, module_names: dict[str, Binding], newvars: set[str]) -> bool:
+    """Whether a call can matter to any rule (cheap filter before a record is made)."""
+    if chain is None or len(chain) == 1:
+        return True
+    return (chain[-1] in _INTERESTING or chain[0] in _GLOBAL_ROOTS or chain[0] in module_names
+            or chain[0] in newvars)
+
+
 def load_params(funcs: list[Func], idx: int) -> None:
     """Bind a function's parameters (lazily: most functions never need them)."""
     f = funcs[idx]
@@ -330,7 +348,6 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
     col = Collected(source)
     root = tree.root_node
     module = Func(root, 0, len(source) + 1, -1, None)
-    module.line = 1
     funcs = col.funcs
     funcs.append(module)
     calls = col.calls
@@ -338,6 +355,8 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
     stack_idx: list[int] = [0]
     pending_name: dict[int, str] = {}
     module_names = module.names
+    last_call_start = -1
+    last_call: tuple[Any, int, Call | None] | None = None
 
     caps = QueryCursor(query_for(language)).captures(root)
     nodes = caps.get("n", [])
@@ -352,23 +371,38 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
         fi = stack_idx[-1]
         t = n.type
         if t == "call_expression":
-            callee = n.child_by_field_name("function")
-            chain = None
-            if callee is not None:
-                if callee.end_byte - callee.start_byte < 160:
-                    ct = callee.text
-                    if _CHAIN_RE.match(ct):
-                        chain = _SPLIT_RE.split(ct.decode()) if b"." in ct else [ct.decode()]
-                    else:
-                        chain = chain_of(callee)
+            outer = False
+            if s == last_call_start and last_call is not None:
+                # Several calls start here (`a.b(x).c(y)`, `f(x)(y)`): only the innermost one has the
+                # simple head the byte pattern sees; the outer ones take their callee from the tree.
+                prev_node, prev_fi, prev_rec = last_call
+                if n.end_byte < prev_node.end_byte:
+                    callee = prev_node.child_by_field_name("function")
+                    chain = chain_of(callee) if callee is not None else None
+                    if prev_rec is not None:
+                        prev_rec.chain = chain
+                    elif _keep(chain, module_names, col.newvars):
+                        calls.append(Call(prev_node, prev_fi, chain, s))
                 else:
-                    chain = chain_of(callee)
+                    outer = True
+            last_call_start = s
+            # the callee read straight from the source bytes: `a.b.c(` / `f<T>(`; else from the tree
+            m = None if outer else _CALL_HEAD_RE.match(source, s, s + 200)
+            if m is not None:
+                head = m.group(1).decode()
+                chain = _SPLIT_RE.split(head) if "." in head else [head]
+            else:
+                callee = n.child_by_field_name("function")
+                chain = chain_of(callee) if callee is not None else None
             # only calls a rule can care about become records
-            if chain is not None and len(chain) > 1 and chain[-1] not in _INTERESTING \
-                    and chain[0] not in _GLOBAL_ROOTS and chain[0] not in module_names \
-                    and chain[0] not in col.newvars:
+            if not _keep(chain, module_names, col.newvars):
+                if not outer:
+                    last_call = (n, fi, None)
                 continue
-            calls.append(Call(n, fi, chain, callee))
+            rec = Call(n, fi, chain, s)
+            calls.append(rec)
+            if not outer:
+                last_call = (n, fi, rec)
         elif t in FUNC_TYPES:
             name = pending_name.pop(s, None)
             if name is None and t != "arrow_function":
