@@ -27,7 +27,7 @@ _QUERY_KINDS = (
     "function_declaration", "function_expression", "arrow_function", "method_definition",
     "generator_function_declaration", "generator_function", "call_expression", "new_expression",
     "assignment_expression", "augmented_assignment_expression", "update_expression",
-    "lexical_declaration", "variable_declaration", "import_statement", "catch_clause", "for_in_statement",
+    "variable_declarator", "import_statement", "catch_clause", "for_in_statement",
 )
 _EXTRA_PATTERNS = """
 (unary_expression operator: "delete") @n
@@ -36,7 +36,8 @@ _EXTRA_PATTERNS = """
 
 _QUERIES: dict[int, Any] = {}
 _UNWRAP_TYPES = _TRANSPARENT | {"await_expression"}
-_FACTORY_RE = re.compile(rb"^[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
+_FACTORY_RE = re.compile(rb"[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
+_KIND_RE = re.compile(rb"\b(const|let|var|using)\s+\Z")
 _GLOBAL_ROOTS = frozenset({"console", "process", "Date", "Math", "crypto", "performance", "Promise", "Temporal",
                            "Object", "this", ""})
 _INTERESTING = frozenset(
@@ -435,38 +436,37 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
             an = n.child_by_field_name("arguments")
             args = [a for a in an.named_children if a.type != "comment"] if an is not None else None
             col.news.append((n, fi, chain_of(ctor), args))
-        elif t in ("lexical_declaration", "variable_declaration"):
-            first = n.child(0)
-            kind = first.type if first is not None else "var"
-            if kind not in ("const", "let", "var"):
-                kind = "let"
-            for d in n.named_children:
-                if d.type != "variable_declarator":
-                    continue
-                nn = d.child_by_field_name("name")
-                val = d.child_by_field_name("value")
-                if nn is None:
-                    continue
-                bs: list[Binding] = []
-                if nn.type == "identifier":
-                    b = Binding("var", fi, text(nn), nn.start_byte, value=val, decl=kind)
-                    bs.append(b)
-                    if val is not None:
-                        v = unwrap(val) if val.type in _UNWRAP_TYPES else val
+        elif t == "variable_declarator":
+            nn = n.child_by_field_name("name")
+            if nn is None:
+                continue
+            val = n.child_by_field_name("value")
+            # the keyword sits right before the first declarator; later ones in a list count as `let`
+            km = _KIND_RE.search(source, max(0, s - 16), s)
+            kind = km.group(1).decode() if km else "let"
+            bs: list[Binding] = []
+            if nn.type == "identifier":
+                b = Binding("var", fi, nn.text.decode(), nn.start_byte, value=val, decl=kind)
+                bs.append(b)
+                if val is not None:
+                    vt = val.type
+                    v = val
+                    if vt in _UNWRAP_TYPES:
+                        v = unwrap(val)
                         vt = v.type if v is not None else ""
-                        if vt in FUNC_VALUE_TYPES:
-                            pending_name[v.start_byte] = b.name
-                        elif vt == "new_expression" or (vt == "call_expression" and _FACTORY_RE.search(
-                                v.text, 0, 200)):
-                            col.newvars.add(b.name)
-                else:
-                    for nm, key, nd in pattern_names(nn):
-                        b = Binding("var", fi, nm, nd.start_byte, value=val, decl=kind)
-                        b.key = key
-                        bs.append(b)
-                for b in bs:
-                    _bind(funcs, fi, b)
-                col.decls.append((fi, nn, val, bs))
+                    if vt in FUNC_VALUE_TYPES:
+                        pending_name[v.start_byte] = b.name
+                    elif vt == "new_expression" or (vt == "call_expression" and _FACTORY_RE.match(
+                            source, v.start_byte, v.start_byte + 200)):
+                        col.newvars.add(b.name)
+            else:
+                for nm, key, nd in pattern_names(nn):
+                    b = Binding("var", fi, nm, nd.start_byte, value=val, decl=kind)
+                    b.key = key
+                    bs.append(b)
+            for b in bs:
+                _bind(funcs, fi, b)
+            col.decls.append((fi, nn, val, bs))
         elif t in ("assignment_expression", "augmented_assignment_expression"):
             left = n.child_by_field_name("left")
             col.writes.append((n, fi, left, t))
