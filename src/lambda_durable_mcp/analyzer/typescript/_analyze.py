@@ -273,8 +273,9 @@ class FileAnalysis:
         ctx_names = {b"DurableContext"} | {name.encode() for name, b in self.col.imports.items()
                                            if b.imported == "DurableContext"}
         pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(ctx_names)) + rb")\b")
+        starts = [f.start for f in funcs]
         for m in pat.finditer(self.src):
-            typed.add(_enclosing(funcs, m.start()))
+            typed.add(_enclosing(funcs, m.start(), starts))
         for i in sorted(typed):
             if i == 0:
                 continue
@@ -1326,7 +1327,11 @@ class FileAnalysis:
         if fi < 0:
             return
         f = self.funcs[fi]
-        if not _NON_JSON_HINT.search(self.src, f.start, f.end):
+        body_from = f.start + 9  # past `function`, or past the arrow's own `=>`
+        if f.node.type == "arrow_function":
+            arrow = self.src.find(b"=>", f.start, f.end)
+            body_from = arrow + 2 if arrow >= 0 else f.start
+        if not _NON_JSON_HINT.search(self.src, body_from, f.end):
             return
         for e in self._returned_exprs(fi):
             found = self._non_json(e, fi)

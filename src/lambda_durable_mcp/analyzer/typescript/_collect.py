@@ -174,18 +174,27 @@ def text(node: Any) -> str:
 
 def unwrap(node: Any) -> Any:
     """Strip parentheses, `!`, `as T`, `satisfies T`, `<T>x` and `await`."""
+    if node is None:
+        return None
+    t = node.type
+    if t not in _UNWRAP_TYPES:
+        return node
     for _ in range(16):
-        if node is None or (node.type not in _TRANSPARENT and node.type != "await_expression"):
-            return node
-        inner = None
-        for ch in node.named_children:
-            if ch.type != "comment":
-                inner = ch
-                break
-        if node.type == "type_assertion":
+        if t == "type_assertion":
             kids = [c for c in node.named_children if c.type != "type_arguments"]
-            inner = kids[0] if kids else None
-        node = inner
+            node = kids[0] if kids else None
+        else:
+            inner = None
+            for ch in node.named_children:
+                if ch.type != "comment":
+                    inner = ch
+                    break
+            node = inner
+        if node is None:
+            return None
+        t = node.type
+        if t not in _UNWRAP_TYPES:
+            return node
     return node
 
 
@@ -519,9 +528,9 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
 _MEMBER_RE = re.compile(rb"\bprocess\s*\.\s*(env|pid)\b|(?<=\.)\s*awsRequestId\b")
 
 
-def _enclosing(funcs: list[Func], pos: int) -> int:
+def _enclosing(funcs: list[Func], pos: int, starts: list[int] | None = None) -> int:
     """Innermost function containing byte offset pos (functions are in document order)."""
-    i = bisect.bisect_right(_Starts(funcs), pos) - 1
+    i = bisect.bisect_right(starts if starts is not None else _Starts(funcs), pos) - 1
     while i > 0:
         f = funcs[i]
         if f.start <= pos < f.end:
