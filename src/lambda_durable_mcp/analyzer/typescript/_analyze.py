@@ -86,6 +86,7 @@ class FileAnalysis:
         self._sleepers: set[int] = set()
         self._configure_serdes = False
         self._nondet_cache: dict[int, bool] = {}
+        self._starts: list[int] | None = None
         self._cur_path_op: Any = None
         self._cur_path: list[Any] = []
 
@@ -481,13 +482,15 @@ class FileAnalysis:
                 n = unwrap(node)
                 if n is not None and n.type == "object":
                     lo, hi = n.start_byte, n.end_byte
-                    for j in range(c.fi + 1, len(self.funcs)):
+                    if self._starts is None:
+                        self._starts = [g.start for g in self.funcs]
+                    j = bisect.bisect_left(self._starts, lo)
+                    while j < len(self.funcs) and self._starts[j] < hi:
                         g = self.funcs[j]
-                        if g.start >= hi:
-                            break
-                        if g.start >= lo and g.role is None:
+                        if g.role is None:
                             g.role = "config"
                             changed = True
+                        j += 1
         return changed
 
     def _scopes(self) -> None:
