@@ -1564,7 +1564,9 @@ class FileAnalysis:
             f = funcs[fact.fi]
             if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
                 continue
-            if fact.rule in ("DUR001", "DUR002", "DUR003", "DUR004", "DUR021"):
+            if fact.rule in ("DUR001", "DUR002", "DUR003", "DUR004", "DUR021") and fact.detail != "env":
+                # configuration (process.env) is stable for a published version: a helper that
+                # branches on it is no replay hazard for its callers
                 s = tops.get(f.top)
                 if s is not None and s.impurity is None:
                     s.impurity = (fact.rule, fact.what)
