@@ -239,3 +239,14 @@ def test_accepts_extensions() -> None:
         assert FRONTEND.accepts(name, b"")
     for name in ("a.py", "a.d.ts", "template.yaml", "a.json"):
         assert not FRONTEND.accepts(name, b"")
+
+
+def test_columns_count_characters() -> None:
+    src = """import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const h = withDurableExecution(async (e: any, context: any) => {
+  const s = "été"; const t = Date.now();
+  return [s, t];
+});
+""".encode()
+    _ms, diags = _check("cols.ts", src)
+    assert [(d.line, d.column, d.end_column) for d in diags] == [(3, 30, 40)]

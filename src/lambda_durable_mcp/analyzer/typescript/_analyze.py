@@ -766,7 +766,8 @@ class FileAnalysis:
         ep = node.end_point
         r = RULES[rule]
         self.diags.append(Diagnostic(
-            path=self.path, line=sp[0] + 1, column=sp[1] + 1, end_line=ep[0] + 1, end_column=ep[1] + 1,
+            path=self.path, line=sp[0] + 1, column=char_column(self.src, node.start_byte, sp[1]),
+            end_line=ep[0] + 1, end_column=char_column(self.src, node.end_byte, ep[1]),
             rule=rule, severity=severity or r.severity,  # type: ignore[arg-type]
             message=f"{message} (guide: {r.guide})", fix=fix,
         ))
@@ -1657,6 +1658,14 @@ def _suggest(op: str) -> str:
     return {"step": "load-order", "wait": "cool-down", "runInChildContext": "phase", "map": "process-items",
             "parallel": "fan-out", "invoke": "call-service", "createCallback": "approval",
             "waitForCallback": "approval", "waitForCondition": "until-ready"}.get(op, "name")
+
+
+def char_column(src: bytes, offset: int, byte_column: int) -> int:
+    """1-based character column (tree-sitter counts bytes; non-ASCII text before differs)."""
+    before = src[offset - byte_column:offset]
+    if before.isascii():
+        return byte_column + 1
+    return len(before.decode("utf-8", "replace")) + 1
 
 
 def _snippet(node: Any, fallback: str) -> str:

@@ -79,11 +79,17 @@ class _Result:
         self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
         self.functions = dict(analysis.functions) if analysis is not None else {}
         self.durations = list(analysis.durations) if analysis is not None else []
-        # (start point, end point, callee label, candidate paths, function name, context name)
+        # ((line, column), (end line, end column), callee label, candidate paths, name, context name)
         self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         if analysis is not None:
+            from lambda_durable_mcp.analyzer.typescript._analyze import char_column
+
+            src = analysis.src
             for call, candidates, name in analysis.project_calls:
-                self.project_calls.append((call.node.start_point, call.node.end_point,
+                node = call.node
+                sp, ep = node.start_point, node.end_point
+                self.project_calls.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
+                                           (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
                                            ".".join(call.chain or [name]), candidates, name,
                                            analysis.ctx_name(call.fi)))
 
@@ -180,7 +186,7 @@ class TypeScriptFrontend:
             if not chain:
                 continue
             out.append(Diagnostic(
-                path=path, line=sp[0] + 1, column=sp[1] + 1, end_line=ep[0] + 1, end_column=ep[1] + 1,
+                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR005", severity="error",
                 message=f"{label}() is not replay-safe outside a step: {chain} "
                         f"(guide: {RULES['DUR005'].guide})",
