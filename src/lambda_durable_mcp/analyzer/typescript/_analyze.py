@@ -843,6 +843,8 @@ class FileAnalysis:
         for c in self.col.calls:
             if c.effect is not None and c.effect[0] == "ctxarg":
                 f = funcs[c.fi]
+                if f.scope == "orch":
+                    self._floating_helper(c)
                 if f.scope == "orch" and f.child_root >= 0:
                     for a in c.args:
                         b = self.ctx_binding(a, c.fi)
@@ -851,6 +853,31 @@ class FileAnalysis:
                                         f"the parent context '{b.name}' is passed to {c.chain[0]}() inside a "
                                         "child/map/parallel body",
                                         f"pass the body's own context ({funcs[f.child_root].ctx_name or 'child'})")
+
+    def _floating_helper(self, c: Call) -> None:
+        """DUR014 for `helper(context, ...)` as a statement when the same-file helper is async."""
+        target = self.func_of_name(c.chain[0], c.fi) if c.chain else -1
+        if target < 0:
+            return
+        first = self.funcs[target].node.child(0)
+        if first is None or first.type != "async":
+            return
+        if _AWAITED_BEFORE.search(self.src, max(0, c.start - 24), c.start):
+            return
+        anc = self._path(c.fi, c.node)
+        i = len(anc) - 1
+        while i >= 0 and anc[i].type == "parenthesized_expression":
+            i -= 1
+        if i < 0:
+            return
+        par = anc[i]
+        if par.type == "expression_statement" or (par.type == "unary_expression"
+                                                  and (par.text or b"").startswith(b"void")):
+            ctx = self.ctx_name(c.fi)
+            self.report("DUR014", c.node,
+                        f"{c.chain[0]}() runs durable operations but its promise is neither awaited, returned "
+                        "nor combined: they can be cut off when the handler finishes or suspends",
+                        f"await {c.chain[0]}(...), or collect it into {ctx}.promise.all([...])")
 
     def _within(self, inner: int, outer: int) -> bool:
         if inner == outer:
