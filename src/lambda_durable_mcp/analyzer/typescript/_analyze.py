@@ -49,6 +49,7 @@ _STATEMENT_STOP = frozenset({
     "method_definition", "class_body",
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
+_JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
@@ -284,6 +285,16 @@ class FileAnalysis:
             for pi, _pat, tt in funcs[i].params or ():
                 if tt and self._is_ctx_type(tt):
                     self._mark_ctx(i, pi, "orch")
+        # JSDoc in JavaScript: `@param {DurableContext} ctx` above a function
+        for m in _JSDOC_CTX.finditer(self.src):
+            j = bisect.bisect_left(starts, m.end())
+            if j >= len(funcs):
+                continue
+            name = m.group(1).decode()
+            load_params(funcs, j)
+            for b in list(funcs[j].names.values()):
+                if b.kind == "param" and b.name == name and b.key is None:
+                    self._mark_ctx(j, b.param_index, "orch")
         # handlers
         for c in self.col.calls:
             if c.chain and c.chain[-1] == "withDurableExecution" and c.args \
