@@ -250,3 +250,15 @@ export const h = withDurableExecution(async (e: any, context: any) => {
 """.encode()
     _ms, diags = _check("cols.ts", src)
     assert [(d.line, d.column, d.end_column) for d in diags] == [(3, 30, 40)]
+
+
+def test_in_memory_source_without_extension() -> None:
+    src = b"""import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const h = withDurableExecution(async (e, context) => {
+  const el = <b>{Math.random()}</b>;
+  return el;
+});
+"""
+    ms, diags = _check("<input>", src)
+    assert ms.parse_error is None
+    assert [(d.rule, d.line) for d in diags] == [("DUR002", 3)]

@@ -130,7 +130,8 @@ class TypeScriptFrontend:
         return res
 
     def _analyze_uncached(self, path: str, source: bytes) -> _Result:
-        dialect = dialect_of(path) or "typescript"
+        # an in-memory source without a known extension: TSX parses TypeScript, JavaScript and JSX
+        dialect = dialect_of(path) or "tsx"
         if b"\x00" in source[:65536]:
             return _Result(None, "1: not a text file (binary content)")
         try:
