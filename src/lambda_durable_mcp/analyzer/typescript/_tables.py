@@ -25,7 +25,6 @@ DURABLE_OPS: dict[str, tuple[str, ...]] = {
     "invoke": ("func_id", "input", "config"),
 }
 PROMISE_COMBINATORS = frozenset({"all", "allSettled", "any", "race"})
-STEP_LIKE = frozenset({"fn", "check", "submitter"})  # argument kinds that are step-wrapped code
 
 # Functions in these modules / globals read the clock, draw randomness, read invocation state.
 # Keys are (module, dotted name); module "" means a global (not shadowed by a local binding).
@@ -81,7 +80,6 @@ INVOCATION_CALLS: dict[tuple[str, str], str] = {
     ("os", "networkInterfaces"): "os.networkInterfaces()",
 }
 INVOCATION_METHODS = frozenset({"getRemainingTimeInMillis"})
-INVOCATION_PROPS = frozenset({"awsRequestId"})  # property reads on any object
 
 SLEEP_GLOBALS = frozenset({"setTimeout", "setInterval"})
 SLEEP_CALLS: dict[tuple[str, str], str] = {
@@ -90,7 +88,6 @@ SLEEP_CALLS: dict[tuple[str, str], str] = {
     ("delay", ""): "delay()",
     ("sleep-promise", ""): "sleep()",
     ("await-sleep", ""): "sleep()",
-    ("util", "promisify"): "",  # placeholder: promisify(setTimeout) handled by name
 }
 LOG_METHODS = frozenset({"log", "info", "warn", "error", "debug", "trace", "fatal", "dir", "table", "critical"})
 LOGGER_MODULES = frozenset({
