@@ -1563,12 +1563,20 @@ class FileAnalysis:
                                 f"{nm} = await {self.ctx_name(fi)}.{'step' if f.scope == 'step' else 'runInChildContext'}"
                                 "('name', async () => ...)")
                     break
-                if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member):
+                if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member) \
+                        and not self._lazy_client(node, kind):
                     self.report("DUR013", node,
                                 f"orchestration code writes module-level '{nm}': it survives across invocations "
                                 "of a warm Lambda and differs between replays",
                                 "keep the state in a local variable of the handler, or compute it in a step")
                     break
+
+    def _lazy_client(self, node: Any, kind: str) -> bool:
+        """`client ??= new S3Client({})`: caching a constructed client is no replay hazard."""
+        if kind not in ("assignment_expression", "augmented_assignment_expression"):
+            return False
+        right = unwrap(node.child_by_field_name("right"))
+        return right is not None and right.type == "new_expression"
 
     def _mutable(self, b: Binding, member: bool) -> bool:
         if b.decl in ("let", "var"):
