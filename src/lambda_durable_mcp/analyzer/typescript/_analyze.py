@@ -50,6 +50,7 @@ _STATEMENT_STOP = frozenset({
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
+_DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
@@ -88,6 +89,7 @@ class FileAnalysis:
         self._configure_serdes = False
         self._nondet_cache: dict[int, bool] = {}
         self._starts: list[int] | None = None
+        self._nd_positions: list[int] | None = None
         self._cur_path_op: Any = None
         self._cur_path: list[Any] = []
 
@@ -831,7 +833,7 @@ class FileAnalysis:
                             f"use the body's own context parameter ({own}) instead of '{c.ctxb.name}'")
             self._dur014(c, ctx)
             self._naming(c, names_seen)
-            if self._orch_nondet(f.orch_root):
+            if self._orch_nondet(f.orch_root) and self._nondet_before(c):
                 self._dur006(c)
             self._dur015(c, ctx)
             self._dur031_033(c, ctx)
@@ -1093,6 +1095,25 @@ class FileAnalysis:
                       for x in self._facts_in(f.start, f.end))
             self._nondet_cache[root] = hit
         return hit
+
+    def _nondet_before(self, c: Call) -> bool:
+        """Cheap test before DUR006 walks the tree: a clock/random/read value or a variable holding
+        one appears between the start of the orchestration function and the operation (where any
+        enclosing condition is), or the function has a do-while (whose condition comes after)."""
+        if self._nd_positions is None:
+            pos = [x.start for x in self.facts if x.rule in ("DUR001", "DUR002", "DUR003")
+                   and self.funcs[x.fi].scope == "orch"]
+            if self._taint:
+                pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(self._taint)) + rb")\b")
+                pos.extend(m.start() for m in pat.finditer(self.src))
+            pos.sort()
+            self._nd_positions = pos
+        f = self.funcs[c.fi]
+        root = self.funcs[f.orch_root if f.orch_root >= 0 else c.fi]
+        i = bisect.bisect_left(self._nd_positions, root.start)
+        if i < len(self._nd_positions) and self._nd_positions[i] < c.start:
+            return True
+        return _DO_RE.search(self.src, root.start, root.end) is not None
 
     def _dur006(self, c: Call) -> None:
         anc = self._op_path(c)
