@@ -189,7 +189,7 @@ class TypeScriptFrontend:
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR005", severity="error",
-                message=f"{label}() is not replay-safe outside a step: {chain} "
+                message=f"{label}() is not replay-safe outside a step: {chain}; call it inside a step "
                         f"(guide: {RULES['DUR005'].guide})",
                 fix=f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))",
             ))
