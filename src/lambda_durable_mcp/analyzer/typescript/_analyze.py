@@ -840,8 +840,8 @@ class FileAnalysis:
             if c.ctxb is not None and f.child_root >= 0 and not self._within(c.ctxb.fi, f.child_root):
                 own = funcs[f.child_root].ctx_name or "the body's own context"
                 self.report("DUR011", c.node,
-                            f"{_short(c)} uses the parent context '{c.ctxb.name}' inside a child/map/parallel body: "
-                            "its operations are not tracked in the child and replay out of order",
+                            f"{_short(c)} uses the parent context '{c.ctxb.name}' in a child/map/parallel body: "
+                            "the child does not track it, so replay order breaks",
                             f"use the body's own context parameter ({own}) instead of '{c.ctxb.name}'")
             self._dur014(c, ctx)
             self._naming(c, names_seen)
@@ -1318,8 +1318,8 @@ class FileAnalysis:
         parts = s.split(":")
         qualified = (len(parts) == 8 and s.startswith("arn:")) or (not s.startswith("arn:") and len(parts) == 2)
         if not qualified:
-            self.report("DUR032", fid, f"invoke of unqualified function '{s}': durable invocations need a "
-                                       "version or alias, and replays must reach the same code",
+            self.report("DUR032", fid, f"invoke of unqualified function '{s}': a replay may reach "
+                                       "different code",
                         f"qualify it with an alias or version, e.g. '{s}:prod'")
 
     def _returned_exprs(self, fi: int) -> list[Any]:
