@@ -1,0 +1,1773 @@
+"""Pass B: resolve durable contexts and scopes over the collected records, then apply the rules.
+
+Scope model (function granularity, documented in docs/analyzer-typescript.md):
+- orchestration: the handler given to `withDurableExecution` (imported from the SDK, aliases and
+  namespace imports included; an unresolved global `withDurableExecution` in a snippet counts too),
+  any function with a parameter typed `DurableContext`, any same-file function called with a
+  durable context as an argument, and child bodies (runInChildContext bodies, map item functions,
+  parallel branches). Nested plain functions inherit the scope of the function they are written in.
+- step-wrapped: the function given to `step`, the `waitForCallback` submitter, the
+  `waitForCondition` check.
+- config: functions inside an operation's config object (retryStrategy, itemNamer, ...): no rules.
+- plain: everything else (module code, helpers): summarized for DUR005, not reported directly.
+A durable context is a binding: the handler's second parameter, a child body's first parameter, a
+typed parameter, an alias (`const ctx = context`), or a method destructured from one
+(`const { step } = context`, treated as that operation even though the SDK's methods need `this`).
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Any
+
+from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic
+from lambda_durable_mcp.analyzer.typescript import _tables as T
+from lambda_durable_mcp.analyzer.typescript._collect import (
+    Binding,
+    Call,
+    Collected,
+    _enclosing,
+    chain_of,
+    load_params,
+    module_of,
+    text,
+    unwrap,
+)
+
+_STRINGISH = frozenset({"string", "template_string", "binary_expression"})
+_FUNCLIKE = frozenset({"arrow_function", "function_expression", "generator_function"})
+_COND_FIELDS = {
+    "if_statement": "condition", "while_statement": "condition", "do_statement": "condition",
+    "for_statement": "condition", "switch_statement": "value", "ternary_expression": "condition",
+    "for_in_statement": "right",
+}
+_STATEMENT_STOP = frozenset({
+    "expression_statement", "lexical_declaration", "variable_declaration", "return_statement",
+    "statement_block", "program", "arrow_function", "function_declaration", "function_expression",
+    "method_definition", "class_body",
+})
+_ORCH_ROLES = frozenset({"handler", "orch", "child"})
+# The fix in a few words, for the message; the diagnostic's `fix` field says exactly what to change.
+SHORT_FIX = {
+    "DUR001": "move it into a step", "DUR002": "move it into a step", "DUR003": "wrap it in a step",
+    "DUR004": "read it in a step", "DUR005": "call it inside a step", "DUR006": "branch on a step's result",
+    "DUR008": "use the context's combinators", "DUR009": "use context.wait", "DUR010": "use a child context",
+    "DUR011": "use the body's own context", "DUR012": "return the value instead",
+    "DUR013": "keep the state local", "DUR014": "await it", "DUR015": "pass a function",
+    "DUR020": "use context.logger", "DUR021": "wrap it in a step", "DUR030": "use a stable, unique name",
+    "DUR031": "use 1 s to 366 days", "DUR032": "invoke a version or alias", "DUR033": "set a timeout",
+    "DUR034": "return plain JSON or add a serdes", "DUR035": "make the write idempotent",
+    "DUR036": "use context.map with maxConcurrency",
+}
+_JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
+_DO_RE = re.compile(rb"\bdo\s*\{")
+_AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
+_NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
+_STEP_ROLES = frozenset({"step", "submitter", "check"})
+
+
+class Fact:
+    __slots__ = ("rule", "node", "fi", "what", "detail", "start", "sev")
+
+    def __init__(self, rule: str, node: Any, fi: int, what: str, detail: str = "") -> None:
+        self.rule = rule
+        self.node = node
+        self.fi = fi
+        self.what = what
+        self.detail = detail
+        self.start = node.start_byte
+        self.sev: str | None = None
+
+
+class FileAnalysis:
+    """Everything about one file that does not depend on other files."""
+
+    def __init__(self, path: str, col: Collected, resolver: Any = None) -> None:
+        self.path = path
+        self.resolver = resolver or (lambda p, spec: resolve_candidates(p, spec))
+        self.col = col
+        self.src = col.source
+        self.funcs = col.funcs
+        self.diags: list[Diagnostic] = []
+        self.project_calls: list[tuple[Call, list[str], str]] = []  # (call, candidate paths, name) in orchestration
+        self.functions: dict[str, FunctionSummary] = {}
+        self.durations: list[DurationFact] = []
+        self._seen: set[tuple[str, int, int]] = set()
+        self._op_starts: list[int] = []
+        self._ops: list[Call] = []
+        self._sleepers: set[int] = set()
+        self._configure_serdes = False
+        self._nondet_cache: dict[int, bool] = {}
+        self._starts: list[int] | None = None
+        self._nd_positions: list[int] | None = None
+        self._cur_path_op: Any = None
+        self._cur_path: list[Any] = []
+
+    # ------------------------------------------------------------------ resolution
+    def lookup(self, name: str, fi: int) -> Binding | None:
+        funcs = self.funcs
+        while fi >= 0:
+            f = funcs[fi]
+            if f.params is None:
+                load_params(funcs, fi)
+            b = f.names.get(name)
+            if b is not None:
+                return b
+            fi = funcs[fi].parent
+        return None
+
+    def qualify(self, chain: list[str] | None, fi: int) -> tuple[str, str] | None:
+        """(normalized module or "" for a global or "@inst:<module>", dotted rest) or None for locals."""
+        if not chain or not chain[0]:
+            return None
+        root = chain[0]
+        if root == "this":
+            return None
+        b = self.lookup(root, fi)
+        rest = chain[1:]
+        if b is None:
+            return ("", ".".join(chain))
+        if b.kind == "import":
+            mod = module_of(b)
+            head = [] if b.imported in ("*", "default") else [b.imported]
+            if b.imported == "default" and mod == "crypto":
+                head = []
+            return (mod, ".".join(head + rest))
+        if b.instance is not None:
+            return ("@inst:" + b.instance, ".".join(rest))
+        return None
+
+    def func_of(self, node: Any, fi: int) -> int:
+        """Function index of an argument that is a function literal or names a function."""
+        n = unwrap(node)
+        if n is None:
+            return -1
+        if n.type in _FUNCLIKE:
+            return self.col.by_start.get(n.start_byte, -1)
+        if n.type == "identifier":
+            b = self.lookup(text(n), fi)
+            if b is not None:
+                if b.func >= 0:
+                    return b.func
+                if b.kind == "var" and b.value is not None and b.key is None:
+                    v = unwrap(b.value)
+                    if v is not None and v.type in _FUNCLIKE:
+                        return self.col.by_start.get(v.start_byte, -1)
+        return -1
+
+    def is_sdk(self, chain: list[str] | None, fi: int, name: str) -> bool:
+        if not chain:
+            return False
+        if len(chain) == 1:
+            b = self.lookup(chain[0], fi)
+            if b is None:
+                return chain[0] == name
+            return b.kind == "import" and b.module == T.SDK_MODULE and b.imported == name
+        if len(chain) == 2 and chain[1] == name:
+            b = self.lookup(chain[0], fi)
+            return b is not None and b.kind == "import" and b.module == T.SDK_MODULE
+        return False
+
+    def ctx_binding(self, node: Any, fi: int) -> Binding | None:
+        n = unwrap(node)
+        if n is not None and n.type == "identifier":
+            b = self.lookup(text(n), fi)
+            if b is not None and b.ctx:
+                return b
+        return None
+
+    def _is_ctx_type(self, tt: str) -> bool:
+        if not tt:
+            return False
+        base = tt.split("<", 1)[0].strip()
+        if base == "DurableContext":
+            b = self.col.imports.get("DurableContext")
+            return b is None or b.module == T.SDK_MODULE
+        if "." in base:
+            ns, _, last = base.rpartition(".")
+            b = self.col.imports.get(ns)
+            return last == "DurableContext" and b is not None and b.module == T.SDK_MODULE
+        b = self.col.imports.get(base)
+        return b is not None and b.module == T.SDK_MODULE and b.imported == "DurableContext"
+
+    # ------------------------------------------------------------------ pass B
+    def run(self) -> None:
+        self._foreach_fns: set[int] = set()
+        for c in self.col.calls:
+            if c.chain and c.chain[-1] == "forEach" and c.args:
+                a = c.args[0]
+                first = a.child(0) if a.type in _FUNCLIKE else None
+                if first is not None and first.type == "async":
+                    j = self.col.by_start.get(a.start_byte, -1)
+                    if j >= 0:
+                        self._foreach_fns.add(j)
+        self._requires_and_instances()
+        self._resolve_contexts()
+        self._scopes()
+        self._effects()
+        self._durable_rules()
+        self._emit_effects()
+        self._writes()
+        self._summaries()
+
+    def _requires_and_instances(self) -> None:
+        src = self.src
+        newvars = self.col.newvars
+        for fi, _nn, val, bs in self.col.decls:
+            if val is None:
+                continue
+            st = val.start_byte
+            if not (src.startswith(b"require", st) or (len(bs) == 1 and bs[0].name in newvars)):
+                continue
+            v = unwrap(val)
+            if v is None:
+                continue
+            if v.type == "call_expression":
+                callee = v.child_by_field_name("function")
+                if callee is not None and callee.type == "identifier" and text(callee) == "require":
+                    an = v.child_by_field_name("arguments")
+                    arg = an.named_children[0] if an is not None and an.named_children else None
+                    if arg is not None and arg.type == "string":
+                        mod = text(arg)[1:-1]
+                        for b in bs:
+                            if self.lookup(b.name, fi) is b:
+                                b.kind = "import"
+                                b.module = mod
+                                b.imported = b.key if b.key else "*"
+                                if fi == 0:
+                                    self.col.imports[b.name] = b
+                    continue
+            if len(bs) != 1 or bs[0].key is not None:
+                continue
+            target = None
+            if v.type == "new_expression":
+                target = v.child_by_field_name("constructor")
+            elif v.type == "call_expression":
+                target = v.child_by_field_name("function")
+            if target is None:
+                continue
+            ch = chain_of(target)
+            if not ch or not ch[0]:
+                continue
+            b0 = self.lookup(ch[0], fi)
+            if b0 is not None and b0.kind == "import":
+                mod = module_of(b0)
+                if (mod.startswith("@aws-sdk/") or mod == "aws-sdk" or mod in T.LOGGER_MODULES
+                        or mod in T.METRICS_MODULES or mod in T.DB_MODULES or mod in T.HTTP_MODULES):
+                    bs[0].instance = mod
+            elif b0 is not None and b0.instance is not None and v.type == "call_expression":
+                # axios.create(), DynamoDBDocumentClient.from(client) on an instance
+                bs[0].instance = b0.instance
+
+    def _mark_ctx(self, fi: int, index: int, role: str | None) -> bool:
+        """Mark parameter `index` of function fi as a durable context; True when something changed."""
+        f = self.funcs[fi]
+        load_params(self.funcs, fi)
+        changed = False
+        if role is not None and (f.role is None or (role == "child" and f.role == "orch")):
+            f.role = role
+            changed = True
+        for b in f.names.values():
+            if b.kind == "param" and b.param_index == index:
+                if b.key is None:
+                    if not b.ctx:
+                        b.ctx = True
+                        changed = True
+                        f.ctx_name = f.ctx_name or b.name
+                elif b.key in T.DURABLE_OPS or b.key in ("promise", "logger"):
+                    if not b.method:
+                        b.method = b.key
+                        changed = True
+        return changed
+
+    def _resolve_contexts(self) -> None:
+        funcs = self.funcs
+        # typed parameters
+        typed: set[int] = set()
+        ctx_names = {b"DurableContext"} | {name.encode() for name, b in self.col.imports.items()
+                                           if b.imported == "DurableContext"}
+        pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(ctx_names)) + rb")\b")
+        starts = [f.start for f in funcs]
+        for m in pat.finditer(self.src):
+            typed.add(_enclosing(funcs, m.start(), starts))
+        for i in sorted(typed):
+            if i == 0:
+                continue
+            load_params(funcs, i)
+            for pi, _pat, tt in funcs[i].params or ():
+                if tt and self._is_ctx_type(tt):
+                    self._mark_ctx(i, pi, "orch")
+        # JSDoc in JavaScript: `@param {DurableContext} ctx` above a function
+        for m in _JSDOC_CTX.finditer(self.src):
+            j = bisect.bisect_left(starts, m.end())
+            if j >= len(funcs):
+                continue
+            name = m.group(1).decode()
+            load_params(funcs, j)
+            for b in list(funcs[j].names.values()):
+                if b.kind == "param" and b.name == name and b.key is None:
+                    self._mark_ctx(j, b.param_index, "orch")
+        # handlers
+        for c in self.col.calls:
+            if c.chain and c.chain[-1] == "withDurableExecution" and c.args \
+                    and self.is_sdk(c.chain, c.fi, "withDurableExecution"):
+                hf = self.func_of(c.args[0], c.fi)
+                if hf >= 0:
+                    funcs[hf].role = "handler"
+                    self._mark_ctx(hf, 1, "handler")
+        # only calls that can be durable operations or hand a context to a same-file function matter here
+        opnames = T.DURABLE_OPS.keys() | T.PROMISE_COMBINATORS
+        fn_names = self.col.fn_names
+        cands = [c for c in self.col.calls if c.chain and c.chain[0] and (
+            c.chain[-1] in opnames or (len(c.chain) == 1 and c.chain[0] in fn_names
+                                       and self.func_of_name(c.chain[0], c.fi) >= 0))]
+        aliases = [d for d in self.col.decls if d[2] is not None and d[2].type == "identifier"]
+        for _round in range(6):
+            changed = False
+            for fi, nn, val, bs in aliases:
+                v = unwrap(val)
+                if v is None or v.type != "identifier":
+                    continue
+                src = self.lookup(text(v), fi)
+                if src is None or not src.ctx:
+                    continue
+                for b in bs:
+                    if b.key is None and nn.type == "identifier":
+                        if not b.ctx:
+                            b.ctx = True
+                            changed = True
+                    elif b.key in T.DURABLE_OPS or b.key in ("promise", "logger"):
+                        if not b.method:
+                            b.method = b.key
+                            changed = True
+            for c in cands:
+                if c.roles:
+                    continue  # roles of an operation never change once assigned
+                if self._classify_op(c):
+                    changed |= self._assign_roles(c)
+                elif c.chain and len(c.chain) == 1 and c.args:
+                    target = self.func_of_name(c.chain[0], c.fi)
+                    if target >= 0:
+                        for ai, a in enumerate(c.args):
+                            if self.ctx_binding(a, c.fi) is not None:
+                                changed |= self._mark_ctx(target, ai, "orch")
+            if not changed:
+                if self._snippet_mode(cands):
+                    continue
+                break
+
+    def _snippet_mode(self, cands: list[Call]) -> bool:
+        """A pasted fragment: `await context.step(...)` at module level with `context` bound nowhere.
+
+        Only when nothing else in the file is orchestration code: the module body then counts as
+        orchestration code and the unbound `context`/`ctx` as its durable context.
+        """
+        funcs = self.funcs
+        if funcs[0].role is not None or any(f.role in _ORCH_ROLES for f in funcs[1:]):
+            return False
+        for c in cands:
+            ch = c.chain or []
+            if c.fi == 0 and len(ch) >= 2 and ch[0] in ("context", "ctx") and (
+                    ch[1] in T.DURABLE_OPS or ch[1] == "promise") and self.lookup(ch[0], 0) is None:
+                b = Binding("param", 0, ch[0], 0, decl="param")
+                b.ctx = True
+                funcs[0].names[ch[0]] = b
+                funcs[0].role = "orch"
+                funcs[0].ctx_name = ch[0]
+                return True
+        return False
+
+    def func_of_name(self, name: str, fi: int) -> int:
+        b = self.lookup(name, fi)
+        if b is None:
+            return -1
+        if b.func >= 0:
+            return b.func
+        if b.kind == "var" and b.value is not None and b.key is None:
+            v = unwrap(b.value)
+            if v is not None and v.type in _FUNCLIKE:
+                return self.col.by_start.get(v.start_byte, -1)
+        return -1
+
+    def _classify_op(self, c: Call) -> bool:
+        ch = c.chain
+        if not ch or not ch[0]:
+            return False
+        if c.op is not None:
+            return True
+        if len(ch) == 2 and ch[1] in T.DURABLE_OPS:
+            b = self.lookup(ch[0], c.fi)
+            if b is not None and b.ctx:
+                c.op, c.ctxb = ch[1], b
+                return True
+        elif len(ch) == 3 and ch[1] == "promise" and ch[2] in T.PROMISE_COMBINATORS:
+            b = self.lookup(ch[0], c.fi)
+            if b is not None and b.ctx:
+                c.op, c.ctxb = "promise." + ch[2], b
+                return True
+        elif len(ch) == 1:
+            b = self.lookup(ch[0], c.fi)
+            if b is not None and b.method in T.DURABLE_OPS:
+                c.op, c.ctxb = b.method, b
+                return True
+        elif len(ch) == 2 and ch[1] in T.PROMISE_COMBINATORS:
+            b = self.lookup(ch[0], c.fi)
+            if b is not None and b.method == "promise":
+                c.op, c.ctxb = "promise." + ch[1], b
+                return True
+        return False
+
+    def _op_args(self, c: Call) -> dict[str, Any]:
+        """Map the op's argument kinds to nodes, deciding whether a name comes first like the SDK does."""
+        op = c.op or ""
+        args = c.args
+        if op.startswith("promise."):
+            named = len(args) >= 2
+            kinds: tuple[str, ...] = ("promises",)
+        else:
+            kinds = T.DURABLE_OPS[op]
+            a0 = unwrap(args[0]) if args else None
+            a1 = unwrap(args[1]) if len(args) > 1 else None
+            t0 = a0.type if a0 is not None else ""
+            t1 = a1.type if a1 is not None else ""
+            str0 = t0 in _STRINGISH or t0 in ("undefined", "null") or (t0 == "identifier" and text(a0) == "undefined")
+            if op == "invoke":
+                # the SDK checks `typeof args[1] === "string"`; guess strings conservatively
+                named = t1 in ("string", "template_string") or (
+                    t1 == "member_expression" and text(a1).startswith("process.env")) or (
+                    len(args) >= 3 and t1 in ("identifier", "member_expression", "call_expression"))
+            elif op == "wait":
+                named = str0 or len(args) >= 2
+            elif op == "createCallback":
+                named = str0 or len(args) >= 2
+            elif op == "map":
+                named = str0 or (len(args) >= 3 and not self._fnlike(a1, c.fi))
+            elif op == "parallel":
+                named = str0 or (len(args) >= 2 and t1 == "array")
+            else:  # step, runInChildContext, waitForCondition, waitForCallback: a function comes next
+                named = str0 or (len(args) >= 2 and self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi))
+        out: dict[str, Any] = {}
+        rest = args[1:] if named else args
+        out["name"] = args[0] if named and args else None
+        for k, a in zip(kinds, rest, strict=False):
+            out[k] = a
+        return out
+
+    def _fnlike(self, node: Any, fi: int) -> bool:
+        n = unwrap(node)
+        if n is None:
+            return False
+        if n.type in _FUNCLIKE:
+            return True
+        if n.type == "identifier":
+            if self.func_of(n, fi) >= 0:
+                return True
+            b = self.lookup(text(n), fi)
+            return b is not None and b.kind == "import"
+        return n.type in ("call_expression", "member_expression")
+
+    def _assign_roles(self, c: Call) -> bool:
+        if not c.roles:
+            c.roles = self._op_args(c)
+            c.name_arg = c.roles.get("name")
+        changed = False
+        for kind, node in c.roles.items():
+            if kind in ("fn", "check", "submitter"):
+                fi = self.func_of(node, c.fi)
+                if fi >= 0 and self.funcs[fi].role is None:
+                    self.funcs[fi].role = {"fn": "step", "check": "check", "submitter": "submitter"}[kind]
+                    self.funcs[fi].op = c
+                    changed = True
+            elif kind == "body":
+                fi = self.func_of(node, c.fi)
+                if fi >= 0:
+                    if self.funcs[fi].op is None:
+                        self.funcs[fi].op = c
+                    changed |= self._mark_ctx(fi, 0, "child")
+            elif kind == "branches":
+                n = unwrap(node)
+                if n is not None and n.type == "array":
+                    for el in n.named_children:
+                        target = el
+                        if el.type == "object":
+                            target = None
+                            for pair in el.named_children:
+                                if pair.type == "pair" and text(pair.child_by_field_name("key")) == "func":
+                                    target = pair.child_by_field_name("value")
+                        if target is None:
+                            continue
+                        fi = self.func_of(target, c.fi)
+                        if fi >= 0:
+                            if self.funcs[fi].op is None:
+                                self.funcs[fi].op = c
+                            changed |= self._mark_ctx(fi, 0, "child")
+            elif kind == "config":
+                n = unwrap(node)
+                if n is not None and n.type == "object":
+                    lo, hi = n.start_byte, n.end_byte
+                    if self._starts is None:
+                        self._starts = [g.start for g in self.funcs]
+                    j = bisect.bisect_left(self._starts, lo)
+                    while j < len(self.funcs) and self._starts[j] < hi:
+                        g = self.funcs[j]
+                        if g.role is None:
+                            g.role = "config"
+                            changed = True
+                        j += 1
+        return changed
+
+    def _scopes(self) -> None:
+        funcs = self.funcs
+        for i, f in enumerate(funcs):
+            if i == 0:
+                f.scope = "orch" if f.role == "orch" else "plain"
+                f.orch_root = 0 if f.role == "orch" else -1
+                f.top = -1
+                continue
+            p = funcs[f.parent]
+            f.top = i if f.parent == 0 else p.top
+            role = f.role
+            if role in _ORCH_ROLES:
+                f.scope = "orch"
+                f.orch_root = i
+                f.child_root = i if role == "child" else -1
+                f.step_root = -1
+            elif role in _STEP_ROLES:
+                f.scope = "step"
+                f.step_root = i
+                f.orch_root = p.orch_root
+                f.child_root = p.child_root
+            elif role == "config":
+                f.scope = "config"
+            else:
+                f.scope = p.scope
+                f.step_root = p.step_root
+                f.child_root = p.child_root
+                f.orch_root = p.orch_root
+
+    def ctx_name(self, fi: int) -> str:
+        r = self.funcs[fi].orch_root
+        if r >= 0 and self.funcs[r].ctx_name:
+            return self.funcs[r].ctx_name
+        return "context"
+
+    # ------------------------------------------------------------------ effects
+    def _effects(self) -> None:
+        """Classify every call, `new` and member read once; facts carry their rule and text."""
+        self.facts: list[Fact] = []
+        facts = self.facts
+        for c in self.col.calls:
+            if c.op is not None:
+                self._ops.append(c)
+                continue
+            eff = self._classify_call(c)
+            if eff is not None:
+                c.effect = eff
+                if eff[0] not in ("mutate", "combinator", "project", "durable-helper", "ctxarg"):
+                    facts.append(Fact(eff[0], c.node, c.fi, eff[1], eff[2]))
+        for node, fi, ch, args in self.col.news:
+            if ch == ["Date"] and not args and self.lookup("Date", fi) is None:
+                facts.append(Fact("DUR001", node, fi, "new Date()", "clock"))
+        for node, fi, prop in self.col.members:
+            obj = node.child_by_field_name("object")
+            if prop == "awsRequestId":
+                facts.append(Fact("DUR004", node, fi, text(node), "request"))
+            elif obj is not None and obj.type == "identifier" and text(obj) == "process" \
+                    and self.lookup("process", fi) is None:
+                if prop == "pid":
+                    facts.append(Fact("DUR004", node, fi, "process.pid", "request"))
+                elif prop == "env" and self._in_condition(node, fi):
+                    f = Fact("DUR004", node, fi, self._env_text(node), "env")
+                    facts.append(f)
+        facts.sort(key=lambda f: f.start)
+        self._op_starts = [c.start for c in self._ops]
+        self._fact_starts = [f.start for f in facts]
+        # module-level helpers that sleep (DUR009 at the call site)
+        for f in facts:
+            if f.rule == "DUR009" and self.funcs[f.fi].scope == "plain" and self.funcs[f.fi].top >= 0:
+                self._sleepers.add(self.funcs[f.fi].top)
+
+    def _env_text(self, node: Any) -> str:
+        m = re.compile(rb"\s*(?:\??\.\s*[\w$]+|\[\s*['\"][^'\"]{1,60}['\"]\s*\])").match(self.src, node.end_byte)
+        return "process.env" + (re.sub(r"\s+", "", m.group(0).decode()) if m else "")
+
+    def _in_condition(self, node: Any, fi: int) -> bool:
+        anc = self._path(fi, node)
+        cur = node
+        for par in reversed(anc):
+            if par.type in _STATEMENT_STOP:
+                return False
+            field = _COND_FIELDS.get(par.type)
+            if field is not None:
+                cn = par.child_by_field_name(field)
+                return cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte
+            if par.type == "binary_expression":
+                opn = par.child_by_field_name("operator")
+                if opn is not None and opn.type == "&&":  # `env.X ?? "default"` is a default, not a branch
+                    left = par.child_by_field_name("left")
+                    if left is not None and left.start_byte == cur.start_byte:
+                        return True
+            cur = par
+        return False
+
+    def _classify_call(self, c: Call) -> tuple[str, str, str] | None:
+        ch = c.chain
+        if ch is None:
+            return None
+        last = ch[-1]
+        q = self.qualify(ch, c.fi)
+        # methods whose name alone is specific enough
+        if last in T.INVOCATION_METHODS:
+            return ("DUR004", last + "()", "request")
+        if last == "send" and c.args:
+            a0 = unwrap(c.args[0])
+            if a0 is not None and a0.type == "identifier":  # const cmd = new PutItemCommand(...); send(cmd)
+                b = self.lookup(text(a0), c.fi)
+                v = unwrap(b.value) if b is not None and b.kind == "var" and b.key is None else None
+                if v is not None and v.type == "new_expression":
+                    a0 = v
+            if a0 is not None and a0.type == "new_expression":
+                cmd = chain_of(a0.child_by_field_name("constructor"))
+                if cmd and cmd[-1].endswith("Command"):
+                    bq = self.qualify(cmd, c.fi)
+                    if bq is not None and (bq[0].startswith("@aws-sdk/") or q is not None and q[0].startswith("@inst:@aws-sdk")):
+                        return self._aws(cmd[-1][: -len("Command")], c, a0)
+        if q is None:
+            return self._local_call(c)
+        mod, dotted = q
+        key = (mod, dotted)
+        if mod == "":
+            if key in T.CLOCK:
+                return ("DUR001", T.CLOCK[key], "clock")
+            if key in T.CLOCK_NOARGS and not c.args:
+                return ("DUR001", T.CLOCK_NOARGS[key], "clock")
+            if key in T.RANDOM:
+                return ("DUR002", T.RANDOM[key], "random")
+            root = ch[0]
+            if root == "console" and len(ch) == 2:
+                return ("DUR020", f"console.{last}()", "log")
+            if dotted in ("process.stdout.write", "process.stderr.write"):
+                return ("DUR020", dotted + "()", "log")
+            if dotted in T.SLEEP_GLOBALS:
+                return ("DUR009", dotted + "()", "sleep")
+            if dotted == "fetch":
+                return self._fetch(c, "fetch")
+            if dotted in ("Promise.all", "Promise.allSettled", "Promise.race", "Promise.any"):
+                return ("combinator", dotted, last)
+            return self._local_call(c)
+        if mod.startswith("@inst:"):
+            return self._instance(mod[6:], dotted, c)
+        if key in T.CLOCK:
+            return ("DUR001", T.CLOCK[key], "clock")
+        if key in T.CLOCK_NOARGS and not c.args:
+            return ("DUR001", T.CLOCK_NOARGS[key], "clock")
+        if key in T.RANDOM:
+            return ("DUR002", T.RANDOM[key], "random")
+        if mod == "uuid" and dotted in ("", "default"):
+            return None
+        if key in T.INVOCATION_CALLS:
+            return ("DUR004", T.INVOCATION_CALLS[key], "request")
+        if mod == "timers" and dotted in ("setTimeout", "setInterval", "promises.setTimeout"):
+            return ("DUR009", dotted.rsplit(".", 1)[-1] + "()", "sleep")
+        if key in T.SLEEP_CALLS and T.SLEEP_CALLS[key]:
+            return ("DUR009", T.SLEEP_CALLS[key], "sleep")
+        if mod in T.FS_MODULES:
+            fn = dotted.rsplit(".", 1)[-1]
+            if T.FS_WRITE.match(fn):
+                return ("DUR021", f"{fn}()", "file write")
+            if T.FS_READ.match(fn):
+                return ("DUR003", f"{fn}()", "file read")
+            return None
+        if mod in ("node-fetch", "cross-fetch") or (mod == "undici" and dotted in ("fetch", "request")):
+            return self._fetch(c, dotted or "fetch")
+        if mod in T.HTTP_MODULES:
+            return self._http(mod, dotted, c)
+        if mod in T.NODE_HTTP and dotted in ("get", "request"):
+            return self._fetch(c, f"{mod}.{dotted}", options_index=0)
+        if mod in T.LOGGER_MODULES and dotted.rsplit(".", 1)[-1] in T.LOG_METHODS and dotted:
+            return ("DUR020", f"{dotted}()", "log")
+        if mod.startswith("@aws-sdk/") or mod == "aws-sdk":
+            return None
+        if mod.startswith((".", "/")):
+            b = self.lookup(ch[0], c.fi)
+            if b is None or b.kind != "import":
+                return None
+            if len(ch) == 1:
+                name = b.imported if b.imported != "*" else ""
+            elif len(ch) == 2 and b.imported == "*":
+                name = ch[1]
+            else:
+                return None
+            return ("project", name, mod) if name else None
+        return None
+
+    def _local_call(self, c: Call) -> tuple[str, str, str] | None:
+        ch = c.chain or []
+        if len(ch) == 1:
+            target = self.func_of_name(ch[0], c.fi)
+            if target >= 0:
+                if any(self.ctx_binding(a, c.fi) is not None for a in c.args):
+                    return ("ctxarg", ch[0], "")
+                return ("project", ch[0], "")
+            return None
+        if len(ch) >= 2 and ch[0] and ch[-1] in T.MUTATING_METHODS:
+            return ("mutate", ch[-1], "")
+        if len(ch) >= 2 and ch[0] and ch[-1] == "assign" and ch[:2] == ["Object", "assign"] and c.args:
+            return ("mutate", "Object.assign", "")
+        return None
+
+    def _aws(self, name: str, c: Call, arg: Any) -> tuple[str, str, str]:
+        what = f"{name}Command"
+        if T.AWS_READ_PREFIX.match(name):
+            return ("DUR003", what, "aws read")
+        if T.AWS_WRITE_PREFIX.match(name):
+            ni = "nonidem" if T.AWS_NON_IDEMPOTENT.match(name) and not T.IDEMPOTENCY_HINT.search(arg.text or b"") else ""
+            return ("DUR021", what, "aws write " + ni)
+        return ("DUR003", what, "aws call")
+
+    def _instance(self, mod: str, dotted: str, c: Call) -> tuple[str, str, str] | None:
+        method = dotted.rsplit(".", 1)[-1] if dotted else ""
+        if mod.startswith("@aws-sdk/") or mod == "aws-sdk":
+            if not method or method in ("destroy", "middlewareStack", "config", "promise", "on"):
+                return None
+            if method == "send":
+                return ("DUR003", "client.send()", "aws call")
+            name = method[0].upper() + method[1:]
+            arg = c.args[0] if c.args else c.node
+            res = self._aws(name, c, arg)
+            return (res[0], f"{method}()", res[2])
+        if mod in T.LOGGER_MODULES:
+            return ("DUR020", f"{method}()", "log") if method in T.LOG_METHODS else None
+        if mod in T.METRICS_MODULES:
+            return ("DUR021", f"{method}()", "metrics") if method in T.METRICS_METHODS else None
+        if mod in T.HTTP_MODULES:
+            return self._http(mod, dotted, c)
+        if mod in T.DB_MODULES:
+            if method in ("on", "once", "off", "end", "release", "close", "disconnect", "quit", "$disconnect", ""):
+                return None
+            if T.DB_WRITE.match(method):
+                return ("DUR021", f"{method}()", "database write")
+            return ("DUR003", f"{method}()", "database call")
+        return None
+
+    def _http(self, mod: str, dotted: str, c: Call) -> tuple[str, str, str] | None:
+        method = dotted.rsplit(".", 1)[-1].lower() if dotted else ""
+        label = f"{mod}.{dotted}()" if dotted else f"{mod}()"
+        if method in T.HTTP_WRITE_METHODS:
+            return ("DUR021", label, "http " + method + self._idem(c))
+        if method in ("", "request", "default"):
+            return self._fetch(c, label.rstrip("()"), options_index=0 if not c.args or len(c.args) == 1 else 1)
+        if method in T.HTTP_READ_METHODS:
+            return ("DUR003", label, "http read")
+        return None
+
+    def _idem(self, c: Call) -> str:
+        return "" if T.IDEMPOTENCY_HINT.search(c.node.text or b"") else " nonidem"
+
+    def _fetch(self, c: Call, label: str, options_index: int = 1) -> tuple[str, str, str]:
+        opts = unwrap(c.args[options_index]) if len(c.args) > options_index else None
+        method = ""
+        if opts is not None and opts.type == "object":
+            for pair in opts.named_children:
+                if pair.type == "pair" and text(pair.child_by_field_name("key")).strip("'\"") == "method":
+                    v = unwrap(pair.child_by_field_name("value"))
+                    if v is not None and v.type == "string":
+                        method = text(v)[1:-1].upper()
+        name = label if label.endswith(")") else label + "()"
+        if method in ("POST", "PUT", "PATCH", "DELETE"):
+            ni = self._idem(c) if method == "POST" else ""
+            return ("DUR021", f"{name} {method}", "http " + method.lower() + ni)
+        return ("DUR003", name, "http read")
+
+    # ------------------------------------------------------------------ reporting
+    def report(self, rule: str, node: Any, message: str, fix: str, severity: str | None = None) -> None:
+        sp = node.start_point
+        key = (rule, sp[0], sp[1])
+        if key in self._seen:
+            return
+        self._seen.add(key)
+        ep = node.end_point
+        r = RULES[rule]
+        self.diags.append(Diagnostic(
+            path=self.path, line=sp[0] + 1, column=char_column(self.src, node.start_byte, sp[1]),
+            end_line=ep[0] + 1, end_column=char_column(self.src, node.end_byte, ep[1]),
+            rule=rule, severity=severity or r.severity,  # type: ignore[arg-type]
+            message=f"{message}; {SHORT_FIX[rule]} (guide: {r.guide})", fix=fix,
+        ))
+
+    def _facts_in(self, lo: int, hi: int) -> list[Fact]:
+        i = bisect.bisect_left(self._fact_starts, lo)
+        out = []
+        while i < len(self.facts) and self.facts[i].start < hi:
+            out.append(self.facts[i])
+            i += 1
+        return out
+
+    def _ops_in(self, lo: int, hi: int) -> bool:
+        i = bisect.bisect_left(self._op_starts, lo)
+        return i < len(self._op_starts) and self._op_starts[i] < hi
+
+    # ------------------------------------------------------------------ durable-op rules
+    def _durable_rules(self) -> None:
+        funcs = self.funcs
+        self._suppressed: set[int] = set()
+        self._taint = self._tainted_names()
+        names_seen: dict[tuple[int, str], list[Call]] = {}
+        self._durable_vars = self._find_durable_vars()
+        self._configure_serdes = any(c.chain and c.chain[-1] == "configureSerdes" for c in self.col.calls)
+        for c in self._ops:
+            f = funcs[c.fi]
+            if not c.roles:
+                c.roles = self._op_args(c)
+                c.name_arg = c.roles.get("name")
+            ctx = self.ctx_name(c.fi)
+            op = c.op or ""
+            self._durations(c)
+            if f.scope == "step":
+                sr = funcs[f.step_root]
+                kind = {"step": "step function", "submitter": "waitForCallback submitter",
+                        "check": "waitForCondition check"}.get(sr.role or "", "step function")
+                self.report("DUR010", c.node,
+                            f"{_short(c)} inside a {kind}: durable operations cannot nest in step-wrapped code",
+                            f"move it out of the {kind}, or group the work with "
+                            f"{ctx}.runInChildContext('name', async (child) => ...) and use child.{op.split('.')[0]}")
+                continue
+            if f.scope != "orch":
+                continue
+            # DUR011: a parent context inside a child body
+            if c.ctxb is not None and f.child_root >= 0 and not self._within(c.ctxb.fi, f.child_root):
+                own = funcs[f.child_root].ctx_name or "the body's own context"
+                self.report("DUR011", c.node,
+                            f"{_short(c)} uses the parent context '{c.ctxb.name}' in a child/map/parallel body: "
+                            "the child does not track it, so replay order breaks",
+                            f"use the body's own context parameter ({own}) instead of '{c.ctxb.name}'")
+            self._dur014(c, ctx)
+            self._naming(c, names_seen)
+            if self._orch_nondet(f.orch_root) and self._nondet_before(c):
+                self._dur006(c)
+            self._dur015(c, ctx)
+            self._dur031_033(c, ctx)
+            if op == "invoke":
+                self._dur032(c)
+            if op in ("step", "runInChildContext"):
+                self._dur034(c)
+            if op == "step":
+                self._dur035(c)
+        # waitForCondition timeouts live in createWaitStrategy({ timeoutSeconds })
+        for c in self.col.calls:
+            if c.chain and c.chain[-1] == "createWaitStrategy" and c.args \
+                    and self.is_sdk(c.chain, c.fi, "createWaitStrategy"):
+                _k, v = self._config_pair(c.args[0], "timeoutSeconds")
+                num = _number(unwrap(v)) if v is not None else None
+                if num is not None:
+                    self.durations.append(DurationFact(line=v.start_point[0] + 1, seconds=num,
+                                                       kind="condition-timeout"))
+        # DUR011 also covers handing the parent context to helpers inside a child body
+        for c in self.col.calls:
+            if c.effect is not None and c.effect[0] == "ctxarg":
+                f = funcs[c.fi]
+                if f.scope == "orch":
+                    self._floating_helper(c)
+                if f.scope == "orch" and f.child_root >= 0:
+                    for a in c.args:
+                        b = self.ctx_binding(a, c.fi)
+                        if b is not None and not self._within(b.fi, f.child_root):
+                            self.report("DUR011", a,
+                                        f"the parent context '{b.name}' is passed to {c.chain[0]}() inside a "
+                                        "child/map/parallel body",
+                                        f"pass the body's own context ({funcs[f.child_root].ctx_name or 'child'})")
+
+    def _floating_helper(self, c: Call) -> None:
+        """DUR014 for `helper(context, ...)` as a statement when the same-file helper is async."""
+        target = self.func_of_name(c.chain[0], c.fi) if c.chain else -1
+        if target < 0:
+            return
+        first = self.funcs[target].node.child(0)
+        if first is None or first.type != "async":
+            return
+        if _AWAITED_BEFORE.search(self.src, max(0, c.start - 24), c.start):
+            return
+        anc = self._path(c.fi, c.node)
+        i = len(anc) - 1
+        while i >= 0 and anc[i].type == "parenthesized_expression":
+            i -= 1
+        if i < 0:
+            return
+        par = anc[i]
+        if par.type == "expression_statement" or (par.type == "unary_expression"
+                                                  and (par.text or b"").startswith(b"void")):
+            ctx = self.ctx_name(c.fi)
+            self.report("DUR014", c.node,
+                        f"{c.chain[0]}() runs durable operations but its promise is neither awaited, returned "
+                        "nor combined: they can be cut off when the handler finishes or suspends",
+                        f"await {c.chain[0]}(...), or collect it into {ctx}.promise.all([...])")
+
+    def _within(self, inner: int, outer: int) -> bool:
+        if inner == outer:
+            return True
+        a, b = self.funcs[inner], self.funcs[outer]
+        return a.start >= b.start and a.end <= b.end and inner != 0
+
+    def _tainted_names(self) -> set[str]:
+        """Variables initialized from a clock, randomness or external read outside steps."""
+        tainted: set[str] = set()
+        for fi, _nn, val, bs in self.col.decls:
+            if val is None or self.funcs[fi].scope != "orch":
+                continue
+            hit = any(f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
+                      for f in self._facts_in(val.start_byte, val.end_byte))
+            if not hit and tainted:
+                vt = val.text or b""
+                if any(name.encode() in vt for name in tainted):
+                    hit = any(name in tainted for name in _idents(val))
+            if hit:
+                for b in bs:
+                    tainted.add(b.name)
+        return tainted
+
+    def _nondet_in(self, node: Any) -> str | None:
+        for f in self._facts_in(node.start_byte, node.end_byte):
+            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch":
+                return f.what
+        if self._taint:
+            t = node.text or b""
+            if not any(name.encode() in t for name in self._taint):
+                return None
+            for name in _idents(node):
+                if name in self._taint:
+                    return name
+        return None
+
+    def _path(self, fi: int, node: Any) -> list[Any]:
+        """Ancestors of node from function fi's node down to node's parent.
+
+        Top-down with a cursor: `Node.parent` in tree-sitter 0.26 walks from the root each time,
+        which is quadratic on large files.
+        """
+        top = self.funcs[fi].node
+        cur = top.walk()
+        out: list[Any] = []
+        s, e, ty = node.start_byte, node.end_byte, node.type
+        for _ in range(2000):
+            n = cur.node
+            if n.start_byte == s and n.end_byte == e and n.type == ty:
+                return out
+            out.append(n)
+            if cur.goto_first_child_for_byte(s) is None:
+                return out
+        return out
+
+    def _op_path(self, c: Call) -> list[Any]:
+        f = self.funcs[c.fi]
+        if self._cur_path_op is not c:
+            self._cur_path_op = c
+            self._cur_path = self._path(f.orch_root if f.orch_root >= 0 else c.fi, c.node)
+        return self._cur_path
+
+    def _dur014(self, c: Call, ctx: str) -> None:
+        node = c.node
+        if c.fi in self._foreach_fns:
+            self.report("DUR014", node,
+                        f"{_short(c)} runs in an async forEach callback: forEach drops the callback's promise, "
+                        "so the operation is never awaited by the handler",
+                        f"use for...of with await, or {ctx}.map('name', items, async (child, item) => ...)")
+            return
+        if _AWAITED_BEFORE.search(self.src, max(0, c.start - 24), c.start):
+            return  # `await ctx.step(...)` / `return ctx.step(...)`: consumed
+        anc = self._op_path(c)
+        i = len(anc) - 1
+        while i >= 0:
+            par = anc[i]
+            t = par.type
+            if t in ("parenthesized_expression", "non_null_expression", "as_expression", "satisfies_expression",
+                     "ternary_expression", "type_assertion"):
+                i -= 1
+                continue
+            if t == "binary_expression":
+                opn = par.child_by_field_name("operator")
+                if opn is not None and opn.type in ("&&", "||", "??"):
+                    i -= 1
+                    continue
+                return
+            if t == "member_expression":
+                prop = par.child_by_field_name("property")
+                gp = anc[i - 1] if i > 0 else None
+                if prop is not None and prop.text in (b"then", b"catch", b"finally") and gp is not None \
+                        and gp.type == "call_expression":
+                    i -= 2
+                    continue
+                return
+            if t == "expression_statement" or (t == "unary_expression" and (par.text or b"").startswith(b"void")):
+                self.report("DUR014", node,
+                            f"{_short(c)} is neither awaited, returned nor combined: the handler can finish or "
+                            "suspend before it is checkpointed",
+                            f"await it (await {_short(c)}), return it, or collect it into "
+                            f"{ctx}.promise.all([...])")
+                return
+            if t == "variable_declarator":
+                nn = par.child_by_field_name("name")
+                if nn is not None and nn.type == "identifier":
+                    f = self.funcs[c.fi]
+                    end = f.end if c.fi else len(self.src)
+                    if not re.compile(rb"\b" + re.escape(nn.text) + rb"\b").search(self.src, par.end_byte, end):
+                        self.report("DUR014", node,
+                                    f"{_short(c)} is stored in '{text(nn)}' but never awaited, returned or "
+                                    "combined",
+                                    f"await {text(nn)} (or return it / pass it to {ctx}.promise.all)")
+                return
+            if t == "arguments":
+                gp = anc[i - 1] if i > 0 else None
+                callee = gp.child_by_field_name("function") if gp is not None else None
+                ch = chain_of(callee) if callee is not None else None
+                if ch and ch[-1] == "forEach":
+                    self.report("DUR014", node,
+                                f"{_short(c)} is passed to forEach, which drops the promise",
+                                f"use for...of with await, or {ctx}.map(...)")
+                return
+            return
+
+    def _naming(self, c: Call, seen: dict[tuple[int, str], int]) -> None:
+        op = c.op or ""
+        if op.startswith("promise."):
+            return
+        na = unwrap(c.name_arg) if c.name_arg is not None else None
+        if na is None or na.type in ("undefined", "null") or (na.type == "identifier" and text(na) == "undefined"):
+            self.report("DUR030", c.node,
+                        f"unnamed {op}: unnamed operations are hard to find in history, tests and logs",
+                        f"give it a stable name as the first argument, e.g. {_short(c, named=True)}",
+                        severity="info")
+            return
+        bad = self._nondet_in(na)
+        if bad is not None:
+            for f in self._facts_in(na.start_byte, na.end_byte):
+                self._suppressed.add(f.start)
+            self.report("DUR030", na,
+                        f"the name of this {op} is built from {bad}, which changes on replay: the SDK then "
+                        "fails the execution as non-deterministic",
+                        "build names from input data or a loop index (e.g. `process-${i}`), never from clocks, "
+                        "randomness or external reads", severity="error")
+            return
+        if na.type == "string":
+            key = (self.funcs[c.fi].orch_root, text(na))
+            earlier = seen.setdefault(key, [])
+            for other in earlier:
+                if not self._exclusive(other, c):
+                    self.report("DUR030", na,
+                                f"operation name {text(na)} is already used on line {other.line} in this scope",
+                                "give each operation its own name", severity="warning")
+                    break
+            earlier.append(c)
+
+    def _exclusive(self, a: Call, b: Call) -> bool:
+        """Whether two operations sit in different branches of one if/else, switch or ternary."""
+        pa = self._path(self.funcs[a.fi].orch_root if self.funcs[a.fi].orch_root >= 0 else a.fi, a.node)
+        pb = self._path(self.funcs[b.fi].orch_root if self.funcs[b.fi].orch_root >= 0 else b.fi, b.node)
+        lca = None
+        for x, y in zip(pa, pb, strict=False):
+            if x.start_byte != y.start_byte or x.end_byte != y.end_byte or x.type != y.type:
+                break
+            lca = x
+        return lca is not None and lca.type in ("if_statement", "switch_body", "ternary_expression")
+
+    def _find_durable_vars(self) -> set[int]:
+        """Bindings (by id) that hold durable promises: initialized from, or pushed, durable operations."""
+        out: set[int] = set()
+        for _fi, _nn, val, bs in self.col.decls:
+            if val is not None and self._ops_in(val.start_byte, val.end_byte):
+                for b in bs:
+                    out.add(id(b))
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "mutate" or eff[1] not in ("push", "unshift", "splice") or not c.args:
+                continue
+            durable = any(self._ops_in(a.start_byte, a.end_byte) for a in c.args)
+            if not durable:
+                for a in c.args:
+                    u = unwrap(a)
+                    if u is not None and u.type == "identifier":
+                        b = self.lookup(text(u), c.fi)
+                        if b is not None and id(b) in out:
+                            durable = True
+            if durable:
+                recv = unwrap(c.callee.child_by_field_name("object")) if c.callee is not None else None
+                if recv is not None and recv.type == "identifier":
+                    b = self.lookup(text(recv), c.fi)
+                    if b is not None:
+                        out.add(id(b))
+        return out
+
+    def _orch_nondet(self, root: int) -> bool:
+        """Whether the orchestration function has any clock/random/read value a condition could use."""
+        hit = self._nondet_cache.get(root)
+        if hit is None:
+            f = self.funcs[root if root >= 0 else 0]
+            hit = any(x.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[x.fi].scope == "orch"
+                      for x in self._facts_in(f.start, f.end))
+            self._nondet_cache[root] = hit
+        return hit
+
+    def _nondet_before(self, c: Call) -> bool:
+        """Cheap test before DUR006 walks the tree: a clock/random/read value or a variable holding
+        one appears between the start of the orchestration function and the operation (where any
+        enclosing condition is), or the function has a do-while (whose condition comes after)."""
+        if self._nd_positions is None:
+            pos = [x.start for x in self.facts if x.rule in ("DUR001", "DUR002", "DUR003")
+                   and self.funcs[x.fi].scope == "orch"]
+            if self._taint:
+                pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(self._taint)) + rb")\b")
+                pos.extend(m.start() for m in pat.finditer(self.src))
+            pos.sort()
+            self._nd_positions = pos
+        f = self.funcs[c.fi]
+        root = self.funcs[f.orch_root if f.orch_root >= 0 else c.fi]
+        i = bisect.bisect_left(self._nd_positions, root.start)
+        if i < len(self._nd_positions) and self._nd_positions[i] < c.start:
+            return True
+        return _DO_RE.search(self.src, root.start, root.end) is not None
+
+    def _dur006(self, c: Call) -> None:
+        anc = self._op_path(c)
+        cur = c.node
+        for par in reversed(anc):
+            field = _COND_FIELDS.get(par.type)
+            cond = None
+            if field is not None:
+                cn = par.child_by_field_name(field)
+                if cn is not None and not (cn.start_byte <= cur.start_byte and cur.end_byte <= cn.end_byte):
+                    cond = cn
+            elif par.type == "binary_expression":
+                left = par.child_by_field_name("left")
+                opn = par.child_by_field_name("operator")
+                if left is not None and opn is not None and opn.type in ("&&", "||", "??") \
+                        and left.start_byte != cur.start_byte:
+                    cond = left
+            if cond is not None:
+                bad = self._nondet_in(cond)
+                if bad is not None:
+                    self.report("DUR006", c.node,
+                                f"whether or how often {_short(c)} runs depends on {bad}, which changes on "
+                                "replay: the operation sequence diverges",
+                                f"compute the value in a step first (const v = await {self.ctx_name(c.fi)}"
+                                ".step('name', async () => ...)) and branch on the step's result")
+                    return
+            cur = par
+
+    def _dur015(self, c: Call, ctx: str) -> None:
+        for kind in ("fn", "check", "submitter", "body"):
+            node = c.roles.get(kind)
+            if node is None:
+                continue
+            self._fn_expected(c, node, kind)
+        br = unwrap(c.roles.get("branches"))
+        if br is not None and br.type == "array":
+            for el in br.named_children:
+                target = el
+                if el.type == "object":
+                    for pair in el.named_children:
+                        if pair.type == "pair" and text(pair.child_by_field_name("key")) == "func":
+                            target = pair.child_by_field_name("value")
+                self._fn_expected(c, target, "branch")
+
+    def _fn_expected(self, c: Call, node: Any, kind: str) -> None:
+        n = node
+        while n is not None and n.type in ("parenthesized_expression", "as_expression", "non_null_expression"):
+            n = unwrap(n)
+        if n is None:
+            return
+        if n.type == "await_expression":
+            pass
+        elif n.type == "call_expression":
+            ch = chain_of(n.child_by_field_name("function"))
+            if ch and ch[-1] == "bind":
+                return
+            if ch and len(ch) == 1:
+                target = self.func_of_name(ch[0], c.fi)
+                if target >= 0 and self._returns_function(target):
+                    return
+        else:
+            return
+        label = {"fn": "step function", "check": "check function", "submitter": "submitter",
+                 "body": "body function", "branch": "branch function"}[kind]
+        src = text(n)
+        if len(src) > 40:
+            src = src[:37] + "..."
+        self.report("DUR015", n,
+                    f"{c.op} is given the result of {src} where a {label} is expected: it runs immediately, "
+                    "outside the operation, on every replay",
+                    f"wrap it: async () => {src.removeprefix('await ')}")
+
+    def _returns_function(self, fi: int) -> bool:
+        body = self.funcs[fi].node.child_by_field_name("body")
+        if body is None:
+            return False
+        b = unwrap(body)
+        if b is not None and b.type in _FUNCLIKE:
+            return True
+        return re.search(rb"return\s+(async\s+)?(\([^)]*\)|\w+)\s*=>|return\s+(async\s+)?function", body.text or b"") \
+            is not None
+
+    def _duration(self, node: Any) -> tuple[float | None, bool]:
+        """Seconds of a literal Duration object: (seconds or None when not literal, empty)."""
+        n = unwrap(node)
+        if n is None or n.type != "object":
+            return (None, False)
+        total = 0.0
+        pairs = 0
+        for pair in n.named_children:
+            if pair.type == "comment":
+                continue
+            if pair.type != "pair":
+                return (None, False)
+            key = text(pair.child_by_field_name("key")).strip("'\"")
+            val = unwrap(pair.child_by_field_name("value"))
+            num = _number(val)
+            if num is None:
+                return (None, False)
+            mult = {"days": 86400, "hours": 3600, "minutes": 60, "seconds": 1}.get(key, 0)
+            total += num * mult
+            pairs += 1
+        return (total, pairs == 0)
+
+    def _config_pair(self, node: Any, key: str) -> tuple[bool, Any]:
+        """(known, value node) for `key` in an object literal config; known=False when not literal."""
+        n = unwrap(node)
+        if n is None:
+            return (True, None)
+        if n.type != "object":
+            return (False, None)
+        found = None
+        for pair in n.named_children:
+            if pair.type == "spread_element":
+                return (False, None)
+            if pair.type == "pair" and text(pair.child_by_field_name("key")).strip("'\"") == key:
+                found = pair.child_by_field_name("value")
+            elif pair.type == "shorthand_property_identifier" and text(pair) == key:
+                found = pair
+        return (True, found)
+
+    def _durations(self, c: Call) -> None:
+        op = c.op
+        if op == "wait":
+            d = c.roles.get("duration")
+            if d is not None:
+                secs, _empty = self._duration(d)
+                if secs is not None:
+                    self.durations.append(DurationFact(line=c.line, seconds=secs, kind="wait"))
+        elif op in ("createCallback", "waitForCallback"):
+            known, tv = self._config_pair(c.roles.get("config"), "timeout")
+            if known and tv is not None:
+                secs, _e = self._duration(tv)
+                if secs is not None:
+                    self.durations.append(DurationFact(line=tv.start_point[0] + 1, seconds=secs,
+                                                       kind="callback-timeout"))
+
+    def _dur031_033(self, c: Call, ctx: str) -> None:
+        op = c.op
+        if op == "wait":
+            d = c.roles.get("duration")
+            if d is None:
+                return
+            secs, empty = self._duration(d)
+            if empty:
+                self.report("DUR031", d, "empty wait duration: the SDK computes 0 seconds and the service "
+                                         "rejects it", "give a duration such as { seconds: 30 } or { minutes: 5 }")
+            elif secs is not None and secs < 1:
+                self.report("DUR031", d, f"wait of {secs:g} seconds is below the 1 second minimum "
+                                         "(keys are days, hours, minutes, seconds)",
+                            "wait at least { seconds: 1 }")
+            elif secs is not None and secs > T.MAX_WAIT_SECONDS:
+                self.report("DUR031", d, f"wait of {secs:,.0f} seconds exceeds the 31,622,400 second (366 day) "
+                                         "maximum", "shorten the wait to at most { days: 366 }")
+        elif op in ("createCallback", "waitForCallback"):
+            cfg = c.roles.get("config")
+            known, tv = self._config_pair(cfg, "timeout")
+            if not known:
+                return
+            if tv is None:
+                self.report("DUR033", c.node,
+                            f"{op} without a timeout waits until the whole execution times out if the callback "
+                            "never arrives",
+                            "add a timeout to its config, e.g. { timeout: { hours: 24 } }, and handle "
+                            "CallbackTimeoutError")
+                return
+            for field in ("timeout", "heartbeatTimeout"):
+                _k, v = self._config_pair(cfg, field)
+                if v is None:
+                    continue
+                secs, empty = self._duration(v)
+                if empty or (secs is not None and (secs < 1 or secs > T.MAX_WAIT_SECONDS)):
+                    self.report("DUR031", v, f"callback {field} is out of range (1 to 31,622,400 seconds)",
+                                "use a duration between { seconds: 1 } and { days: 366 }")
+
+    def _dur032(self, c: Call) -> None:
+        fid = unwrap(c.roles.get("func_id"))
+        if fid is None or fid.type not in ("string", "template_string"):
+            return
+        s = text(fid)[1:-1]
+        if fid.type == "template_string" and "${" in s:
+            if re.search(r":\$\{[^}]*\}$", s) or not s.endswith("}") and ":" not in s.rsplit("}", 1)[-1]:
+                return
+            return
+        if s.endswith(":$LATEST"):
+            self.report("DUR032", fid, f"invoke of {s}: $LATEST is not a durable-safe target; a replay may "
+                                       "reach different code", "invoke a published version or alias, e.g. "
+                                                               "'my-function:prod'")
+            return
+        parts = s.split(":")
+        qualified = (len(parts) == 8 and s.startswith("arn:")) or (not s.startswith("arn:") and len(parts) == 2)
+        if not qualified:
+            self.report("DUR032", fid, f"invoke of unqualified function '{s}': a replay may reach "
+                                       "different code",
+                        f"qualify it with an alias or version, e.g. '{s}:prod'")
+
+    def _returned_exprs(self, fi: int) -> list[Any]:
+        node = self.funcs[fi].node
+        body = node.child_by_field_name("body")
+        if body is None:
+            return []
+        if body.type != "statement_block":
+            return [body]
+        out = []
+        stack = [body]
+        steps = 0
+        while stack and steps < 5000:
+            steps += 1
+            n = stack.pop()
+            for ch in n.named_children:
+                t = ch.type
+                if t == "return_statement":
+                    for e in ch.named_children:
+                        if e.type != "comment":
+                            out.append(e)
+                elif t in _FUNCLIKE or t in ("function_declaration", "class_declaration", "method_definition"):
+                    continue
+                elif ch.named_child_count:
+                    stack.append(ch)
+        return out
+
+    def _non_json(self, node: Any, fi: int, depth: int = 0) -> tuple[Any, str] | None:
+        """(node to report, what) for a value that does not survive JSON, else None."""
+        n = unwrap(node)
+        if n is None or depth > 4:
+            return None
+        t = n.type
+        if t == "new_expression":
+            ch = chain_of(n.child_by_field_name("constructor"))
+            if ch and ch[-1] not in T.JSON_SAFE_CTORS:
+                article = "an" if ch[-1][:1] in "AEIOU" else "a"
+                return (n, f"{article} {ch[-1]}")
+            return None
+        if t in _FUNCLIKE:
+            return (n, "a function")
+        if t == "number" and text(n).endswith("n"):
+            return (n, "a BigInt")
+        if t == "call_expression":
+            ch = chain_of(n.child_by_field_name("function"))
+            if ch == ["BigInt"]:
+                return (n, "a BigInt")
+            return None
+        if t == "object":
+            for pair in n.named_children:
+                if pair.type == "pair":
+                    r = self._non_json(pair.child_by_field_name("value"), fi, depth + 1)
+                    if r is not None:
+                        return r
+                elif pair.type == "method_definition":
+                    return (pair, "a function")
+            return None
+        if t == "array":
+            for el in n.named_children:
+                r = self._non_json(el, fi, depth + 1)
+                if r is not None:
+                    return r
+            return None
+        if t == "identifier":
+            b = self.lookup(text(n), fi)
+            if b is not None and b.kind == "var" and b.key is None and b.value is not None and b.decl == "const":
+                r = self._non_json(b.value, b.fi, depth + 1)
+                if r is not None:
+                    return (n, r[1])
+        return None
+
+    def _dur034(self, c: Call) -> None:
+        if self._configure_serdes:
+            return
+        known, serdes = self._config_pair(c.roles.get("config"), "serdes")
+        if not known or serdes is not None:
+            return
+        fn = c.roles.get("fn") if c.op == "step" else c.roles.get("body")
+        fi = self.func_of(fn, c.fi) if fn is not None else -1
+        if fi < 0:
+            return
+        f = self.funcs[fi]
+        body_from = f.start + 9  # past `function`, or past the arrow's own `=>`
+        if f.node.type == "arrow_function":
+            arrow = self.src.find(b"=>", f.start, f.end)
+            body_from = arrow + 2 if arrow >= 0 else f.start
+        if not _NON_JSON_HINT.search(self.src, body_from, f.end):
+            return
+        for e in self._returned_exprs(fi):
+            found = self._non_json(e, fi)
+            if found is not None:
+                bad, what = found
+                self.report("DUR034", bad,
+                            f"{c.op} result contains {what}, which does not survive the JSON checkpoint: on "
+                            "replay it comes back as a plain value",
+                            "return plain JSON data (e.g. date.toISOString(), [...set], Object.fromEntries(map)) "
+                            "or give the operation a serdes (createClassSerdes)")
+                return
+
+    def _dur035(self, c: Call) -> None:
+        cfg = c.roles.get("config")
+        known, rs = self._config_pair(cfg, "retryStrategy")
+        if not known:
+            return
+        if rs is not None:
+            rt = rs.text or b""
+            if b"noRetry" in rt or re.search(rb"shouldRetry\s*:\s*false", rt) and b"shouldRetry: true" not in rt \
+                    or re.search(rb"maxAttempts\s*:\s*1\b", rt):
+                return
+        fn = c.roles.get("fn")
+        fi = self.func_of(fn, c.fi) if fn is not None else -1
+        if fi < 0:
+            return
+        f = self.funcs[fi]
+        for fact in self._facts_in(f.start, f.end):
+            if fact.rule == "DUR021" and "nonidem" in fact.detail and self.funcs[fact.fi].step_root == fi:
+                self.report("DUR035", fact.node,
+                            f"{fact.what} is not idempotent and this step retries on failure (at least once per "
+                            "attempt): a retry after a timeout repeats the write",
+                            "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken, an "
+                            "Idempotency-Key header derived from the input), or set { retryStrategy: "
+                            "retryPresets.noRetry, semantics: StepSemantics.AtMostOncePerRetry }")
+
+    # ------------------------------------------------------------------ direct effects
+    def _emit_effects(self) -> None:
+        funcs = self.funcs
+        for fact in self.facts:
+            f = funcs[fact.fi]
+            if f.scope != "orch" or fact.start in self._suppressed:
+                continue
+            ctx = self.ctx_name(fact.fi)
+            w = fact.what
+            r = fact.rule
+            expr = _snippet(fact.node, w)
+            if r == "DUR001":
+                if fact.node.type == "new_expression":
+                    fix = (f"take the time in a step and rebuild the Date: const ms = await {ctx}.step('now', "
+                           "async () => Date.now()); new Date(ms)")
+                else:
+                    fix = f"move it into a step: await {ctx}.step('now', async () => {expr})"
+                self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
+                                          "time", fix)
+            elif r == "DUR002":
+                self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
+                            f"move it into a step: await {ctx}.step('id', async () => {expr})")
+            elif r == "DUR003":
+                self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
+                                          "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
+            elif r == "DUR004":
+                if fact.detail == "env":
+                    msg = f"{w} steers orchestration logic: configuration can differ between invocations"
+                else:
+                    msg = f"{w} is specific to one invocation and differs on replay"
+                self.report(r, fact.node, msg,
+                            f"read it inside a step and branch on the step's result: await {ctx}.step("
+                            f"'read-{'config' if fact.detail == 'env' else 'invocation'}', async () => {expr})")
+            elif r == "DUR021":
+                self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
+                                          "replay", f"wrap it in {ctx}.step('write', async () => ...)")
+            elif r == "DUR020":
+                self.report(r, fact.node, f"{w} outside a step repeats on every replay",
+                            f"use {ctx}.logger (replay-aware) instead")
+            elif r == "DUR009":
+                self.report(r, fact.node, f"{w} sleeps in-process: the Lambda keeps running (and billing) and "
+                                          "the delay is lost on replay", f"use await {ctx}.wait({{ seconds: N }})")
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None:
+                continue
+            f = funcs[c.fi]
+            if f.scope != "orch":
+                continue
+            kind = eff[0]
+            ctx = self.ctx_name(c.fi)
+            if kind == "combinator":
+                self._combinator(c, eff[2], ctx)
+            elif kind == "project":
+                if eff[2]:
+                    self.project_calls.append((c, self._candidates(eff[2]), eff[1]))
+                else:
+                    target = self.func_of_name(eff[1], c.fi)
+                    if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
+                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1]))
+                        if target in self._sleepers:
+                            self.report("DUR009", c.node,
+                                        f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
+                                        f"use await {ctx}.wait({{ seconds: N }})")
+
+    def _combinator(self, c: Call, which: str, ctx: str) -> None:
+        arg = c.args[0] if c.args else None
+        durable = False
+        if arg is not None:
+            durable = self._ops_in(arg.start_byte, arg.end_byte)
+            if not durable:
+                a = unwrap(arg)
+                items = a.named_children if a is not None and a.type == "array" else [a]
+                for el in items:
+                    e = unwrap(el)
+                    if e is not None and e.type == "spread_element":
+                        e = unwrap(e.named_children[0]) if e.named_children else None
+                    if e is not None and e.type == "identifier":
+                        b = self.lookup(text(e), c.fi)
+                        if b is not None and id(b) in self._durable_vars:
+                            durable = True
+                            break
+        if durable:
+            if which in ("race", "any"):
+                self.report("DUR008", c.node,
+                            f"Promise.{which} over durable operations: the losing operations keep running "
+                            "untracked and the outcome is not checkpointed",
+                            f"use {ctx}.promise.{which}([...])", severity="error")
+            else:
+                self.report("DUR008", c.node,
+                            f"Promise.{which} over durable operations is not checkpointed as one operation",
+                            f"use {ctx}.promise.{which}([...]) or {ctx}.map/{ctx}.parallel", severity="warning")
+        elif which in ("all", "allSettled"):
+            self.report("DUR036", c.node,
+                        f"Promise.{which} over plain async work in orchestration code: unbounded concurrency, "
+                        "nothing checkpointed, everything reruns on replay",
+                        f"use {ctx}.map('name', items, async (child, item) => child.step(...), "
+                        "{ maxConcurrency: N })")
+
+    def _candidates(self, spec: str) -> list[str]:
+        return list(self.resolver(self.path, spec))
+
+    # ------------------------------------------------------------------ state writes
+    def _writes(self) -> None:
+        funcs = self.funcs
+        items: list[tuple[Any, int, Any, str]] = list(self.col.writes)
+        for c in self.col.calls:
+            if c.effect is not None and c.effect[0] == "mutate":
+                if c.effect[1] == "Object.assign":
+                    items.append((c.node, c.fi, c.args[0], "Object.assign"))
+                else:
+                    items.append((c.node, c.fi, c.callee.child_by_field_name("object"), c.effect[1]))
+        for node, fi, target, kind in items:
+            f = funcs[fi]
+            if f.scope not in ("step", "orch") or target is None:
+                continue
+            base = target
+            member = False
+            for _ in range(20):
+                base = unwrap(base)
+                if base is None:
+                    break
+                if base.type in ("member_expression", "subscript_expression"):
+                    base = base.child_by_field_name("object")
+                    member = True
+                    continue
+                break
+            if base is None:
+                continue
+            names: list[tuple[str, Any]] = []
+            if base.type == "identifier":
+                names.append((text(base), base))
+            elif base.type in ("object_pattern", "array_pattern"):
+                for nm, _k, nd in _assign_pattern_names(base):
+                    names.append((nm, nd))
+            else:
+                continue
+            member = member or kind not in ("assignment_expression", "augmented_assignment_expression",
+                                            "update_expression")
+            for nm, _nd in names:
+                b = self.lookup(nm, fi)
+                if b is None or b.kind in ("import", "func"):
+                    continue
+                boundary = f.step_root if f.scope == "step" else f.child_root
+                if boundary >= 0 and not self._within(b.fi, boundary):
+                    where = "step function" if f.scope == "step" else "child body"
+                    self.report("DUR012", node,
+                                f"the {where} writes to outer variable '{nm}': on replay the {where} is skipped "
+                                "and the write never happens",
+                                f"return the value from the {where} and assign the result: "
+                                f"{nm} = await {self.ctx_name(fi)}.{'step' if f.scope == 'step' else 'runInChildContext'}"
+                                "('name', async () => ...)")
+                    break
+                if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member) \
+                        and not self._lazy_client(node, kind):
+                    self.report("DUR013", node,
+                                f"orchestration code writes module-level '{nm}': it survives across invocations "
+                                "of a warm Lambda and differs between replays",
+                                "keep the state in a local variable of the handler, or compute it in a step")
+                    break
+
+    def _lazy_client(self, node: Any, kind: str) -> bool:
+        """`client ??= new S3Client({})`: caching a constructed client is no replay hazard."""
+        if kind not in ("assignment_expression", "augmented_assignment_expression"):
+            return False
+        right = unwrap(node.child_by_field_name("right"))
+        return right is not None and right.type == "new_expression"
+
+    def _mutable(self, b: Binding, member: bool) -> bool:
+        if b.decl in ("let", "var"):
+            return True
+        if not member or b.value is None:
+            return False
+        v = unwrap(b.value)
+        if v is None:
+            return False
+        if v.type in ("object", "array"):
+            return True
+        if v.type == "new_expression":
+            ch = chain_of(v.child_by_field_name("constructor"))
+            return bool(ch) and ch[-1] in T.MUTABLE_CTORS
+        return False
+
+    # ------------------------------------------------------------------ summaries (DUR005 input)
+    def _summaries(self) -> None:
+        funcs = self.funcs
+        tops: dict[int, FunctionSummary] = {}
+        for i, f in enumerate(funcs):
+            if i and f.parent == 0 and f.name:
+                s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1)
+                tops[i] = s
+                self.functions.setdefault(f.name, s)
+                if i in self.col.default_exports:
+                    self.functions.setdefault("default", s)
+        # functions that are orchestration code are reported where they are, not at their callers;
+        # a function used as a step by name is still impure when called directly
+        orchish = {i for i, f in enumerate(funcs) if i and f.parent == 0 and f.role in _ORCH_ROLES}
+        for fact in self.facts:
+            f = funcs[fact.fi]
+            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
+                continue
+            if fact.rule in ("DUR001", "DUR002", "DUR003", "DUR004", "DUR021") and fact.detail != "env":
+                # configuration (process.env) is stable for a published version: a helper that
+                # branches on it is no replay hazard for its callers
+                s = tops.get(f.top)
+                if s is not None and s.impurity is None:
+                    s.impurity = (fact.rule, fact.what)
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "project":
+                continue
+            f = funcs[c.fi]
+            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
+                continue
+            s = tops.get(f.top)
+            if s is None:
+                continue
+            if eff[2]:
+                for p in self._candidates(eff[2]):
+                    s.calls.append((p, eff[1]))
+            else:
+                target = self.func_of_name(eff[1], c.fi)
+                if target >= 0 and funcs[target].parent == 0 and funcs[target].name:
+                    s.calls.append((self.path, funcs[target].name or eff[1]))
+        for exported, mod, imported in self.col.reexports:
+            if mod.startswith("."):
+                s = FunctionSummary(name=exported, line=1)
+                s.calls = [(p, imported) for p in self._candidates(mod)]
+                self.functions.setdefault(exported, s)
+
+
+def _idents(node: Any, limit: int = 2000) -> list[str]:
+    """Identifier names used in an expression (not inside nested functions; bounded)."""
+    out: list[str] = []
+    stack = [node]
+    steps = 0
+    while stack and steps < limit:
+        steps += 1
+        n = stack.pop()
+        t = n.type
+        if t == "identifier":
+            out.append(text(n))
+        elif t in _FUNCLIKE or t == "string":
+            continue
+        elif n.named_child_count:
+            stack.extend(n.named_children)
+    return out
+
+
+def _assign_pattern_names(node: Any) -> list[tuple[str, str | None, Any]]:
+    from lambda_durable_mcp.analyzer.typescript._collect import pattern_names
+
+    out = []
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if n.type in ("identifier", "shorthand_property_identifier_pattern", "shorthand_property_identifier"):
+            out.append((text(n), None, n))
+            continue
+        if n.type in ("member_expression", "subscript_expression"):
+            continue
+        for ch in n.named_children:
+            stack.append(ch)
+    return out or pattern_names(node)
+
+
+def _number(node: Any) -> float | None:
+    if node is None:
+        return None
+    if node.type == "number":
+        t = text(node).replace("_", "")
+        try:
+            return float(int(t, 0)) if t[:2].lower() in ("0x", "0o", "0b") else float(t)
+        except ValueError:
+            return None
+    if node.type == "unary_expression" and text(node).startswith("-"):
+        inner = node.child_by_field_name("argument")
+        v = _number(unwrap(inner))
+        return -v if v is not None else None
+    return None
+
+
+def _short(c: Call, named: bool = False) -> str:
+    ch = c.chain or []
+    base = ".".join(ch) if ch and ch[0] else (c.op or "call")
+    if named:
+        return f"{base}('{_suggest(c.op or '')}', ...)"
+    return f"{base}(...)"
+
+
+def _suggest(op: str) -> str:
+    return {"step": "load-order", "wait": "cool-down", "runInChildContext": "phase", "map": "process-items",
+            "parallel": "fan-out", "invoke": "call-service", "createCallback": "approval",
+            "waitForCallback": "approval", "waitForCondition": "until-ready"}.get(op, "name")
+
+
+def char_column(src: bytes, offset: int, byte_column: int) -> int:
+    """1-based character column (tree-sitter counts bytes; non-ASCII text before differs)."""
+    before = src[offset - byte_column:offset]
+    if before.isascii():
+        return byte_column + 1
+    return len(before.decode("utf-8", "replace")) + 1
+
+
+def _snippet(node: Any, fallback: str) -> str:
+    """The offending expression as written, when it is short enough to quote in a fix."""
+    if node.end_byte - node.start_byte <= 60:
+        t = text(node)
+        if "\n" not in t:
+            return t
+    return fallback
+
+
+def resolve_candidates(path: str, spec: str) -> list[str]:
+    """Files a relative import specifier may name, most likely first (no filesystem access)."""
+    import posixpath
+
+    sep_path = path.replace("\\", "/")
+    base = posixpath.dirname(sep_path)
+    target = posixpath.normpath(posixpath.join(base, spec)) if base else posixpath.normpath(spec)
+    stem, ext = posixpath.splitext(target)
+    out: list[str] = []
+    if ext in T.SPEC_EXT_ALIASES:
+        out.extend(stem + e for e in T.SPEC_EXT_ALIASES[ext])
+    else:
+        out.extend(target + e for e in T.RESOLVE_EXTS)
+        out.extend(posixpath.join(target, "index" + e) for e in T.RESOLVE_EXTS)
+    return out

@@ -1,0 +1,587 @@
+"""Pass A: one tree-sitter query over the file, turned into flat records.
+
+The query runs in C and yields only the nodes the rules care about (functions, calls, `new`,
+declarations, writes, imports, a few member reads), in document order. A stack of function end
+offsets gives every record its enclosing function, so no Python walk over the whole tree is needed.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from operator import attrgetter
+from typing import Any
+
+from lambda_durable_mcp.analyzer.typescript import _tables as T
+from lambda_durable_mcp.analyzer.typescript._tables import normalize_module
+
+FUNC_TYPES = frozenset({
+    "function_declaration", "function_expression", "arrow_function", "method_definition",
+    "generator_function_declaration", "generator_function",
+})
+FUNC_VALUE_TYPES = frozenset({"function_expression", "arrow_function", "generator_function"})
+_TRANSPARENT = frozenset({"parenthesized_expression", "non_null_expression", "as_expression",
+                          "satisfies_expression", "type_assertion"})
+
+_QUERY_KINDS = (
+    "function_declaration", "function_expression", "arrow_function", "method_definition",
+    "generator_function_declaration", "generator_function", "call_expression", "new_expression",
+    "assignment_expression", "augmented_assignment_expression", "update_expression",
+    "variable_declarator", "import_statement", "catch_clause", "for_in_statement",
+)
+_EXTRA_PATTERNS = """
+(unary_expression operator: "delete") @n
+(export_statement source: (string)) @n
+"""
+
+_QUERIES: dict[int, Any] = {}
+_UNWRAP_TYPES = _TRANSPARENT | {"await_expression"}
+_FACTORY_RE = re.compile(rb"[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
+_KIND_RE = re.compile(rb"\b(const|let|var|using)\s+\Z")
+_GLOBAL_ROOTS = frozenset({"console", "process", "Date", "Math", "crypto", "performance", "Promise", "Temporal",
+                           "Object", "this", ""})
+_INTERESTING = frozenset(
+    set(T.DURABLE_OPS) | T.PROMISE_COMBINATORS | T.MUTATING_METHODS | T.INVOCATION_METHODS
+    | {"send", "forEach", "configureSerdes", "createWaitStrategy", "withDurableExecution", "then", "assign",
+       "getRandomValues", "randomUUID", "now", "hrtime", "write"}
+)
+_CHAIN_RE = re.compile(rb"(?:[A-Za-z_$][\w$]*|this)(?:\s*\??\.\s*#?[A-Za-z_$][\w$]*)*\Z")
+_SPLIT_RE = re.compile(r"\s*\??\.\s*")
+_CALL_HEAD_RE = re.compile(
+    rb"((?:[A-Za-z_$][\w$]*)(?:\s*\??\.\s*#?[A-Za-z_$][\w$]*)*)\s*(?:<[^<>()=;{}]*(?:<[^<>()=;{}]*>[^<>()=;{}]*)*>)?"
+    rb"\s*(?:\?\.)?\s*\(")
+_START = attrgetter("start_byte")
+_DEFAULT_RE = re.compile(rb"export\s+default\s+\Z")
+_EXPORTS_RE = re.compile(rb"(?:module\s*\.\s*)?exports\s*\.\s*([A-Za-z_$][\w$]*)\Z")
+
+
+def query_for(language: Any) -> Any:
+    from tree_sitter import Query
+
+    key = id(language)
+    q = _QUERIES.get(key)
+    if q is None:
+        kinds = " ".join(f"({k})" for k in _QUERY_KINDS if language.id_for_node_kind(k, True) is not None)
+        q = Query(language, f"[{kinds}] @n\n{_EXTRA_PATTERNS}")
+        _QUERIES[key] = q
+    return q
+
+
+class Binding:
+    __slots__ = ("kind", "fi", "name", "value", "decl", "module", "imported", "func", "ctx", "method",
+                 "key", "instance", "param_index", "start")
+
+    def __init__(self, kind: str, fi: int, name: str, start: int, value: Any = None, decl: str = "") -> None:
+        self.kind = kind            # param | var | func | import | catch | loop
+        self.fi = fi                # function index that declares it (0 = module)
+        self.name = name
+        self.start = start
+        self.value = value          # initializer node (var) or None
+        self.decl = decl            # const | let | var | param
+        self.module = ""            # import source as written
+        self.imported = ""          # imported name, "default" or "*"
+        self.func = -1              # function index when the binding names a function
+        self.ctx = False            # a DurableContext
+        self.method = ""            # durable method destructured from a context ("step", "promise", ...)
+        self.key: str | None = None  # property name when destructured from `value`
+        self.instance: str | None = None  # normalized module of a client/logger instance
+        self.param_index = -1
+
+
+class Func:
+    __slots__ = ("node", "start", "end", "parent", "name", "names", "params", "role", "scope",
+                 "step_root", "child_root", "orch_root", "top", "ctx_name", "op")
+
+    def __init__(self, node: Any, start: int, end: int, parent: int, name: str | None) -> None:
+        self.node = node
+        self.start = start
+        self.end = end
+        self.parent = parent
+        self.name = name
+        self.names: dict[str, Binding] = {}
+        self.params: list[tuple[int, Any, str]] | None = None  # (index, pattern, type text); lazy
+        self.role: str | None = None
+        self.scope = "plain"
+        self.step_root = -1
+        self.child_root = -1
+        self.orch_root = -1
+        self.top = -1
+        self.ctx_name = ""
+        self.op: Any = None  # the durable-op call this function is an argument of
+
+
+class Call:
+    __slots__ = ("node", "fi", "chain", "_callee", "_args", "start", "op", "ctxb", "effect",
+                 "name_arg", "roles")
+
+    def __init__(self, node: Any, fi: int, chain: list[str] | None, start: int) -> None:
+        self.node = node
+        self.fi = fi
+        self.chain = chain
+        self._callee: Any = None
+        self._args: list[Any] | None = None
+        self.start = start
+        self.op: str | None = None
+        self.ctxb: Binding | None = None
+        self.effect: tuple[str, str, str] | None = None  # (rule, what, detail)
+        self.name_arg: Any = None
+        self.roles: dict[str, Any] = {}
+
+    @property
+    def callee(self) -> Any:
+        if self._callee is None:
+            self._callee = self.node.child_by_field_name("function")
+        return self._callee
+
+    @property
+    def line(self) -> int:
+        return int(self.node.start_point[0]) + 1
+
+    @property
+    def args(self) -> list[Any]:
+        a = self._args
+        if a is None:
+            an = self.node.child_by_field_name("arguments")
+            a = [x for x in an.named_children if x.type != "comment"] if an is not None and an.type == "arguments" \
+                else []
+            self._args = a
+        return a
+
+
+class Collected:
+    __slots__ = ("funcs", "calls", "news", "writes", "members", "decls", "imports", "reexports", "by_start", "default_exports", "newvars", "fn_names",
+                 "source")
+
+    def __init__(self, source: bytes) -> None:
+        self.source = source
+        self.funcs: list[Func] = []
+        self.calls: list[Call] = []
+        self.news: list[tuple[Any, int, list[str] | None, list[Any] | None]] = []
+        self.writes: list[tuple[Any, int, Any, str]] = []   # (node, fi, target, kind)
+        self.members: list[tuple[Any, int, str]] = []        # (node, fi, property)
+        self.decls: list[tuple[int, Any, Any, list[Binding]]] = []  # (fi, name node, value, bindings)
+        self.imports: dict[str, Binding] = {}
+        self.reexports: list[tuple[str, str, str]] = []      # (exported name, module, imported name)
+        self.by_start: dict[int, int] = {}                   # function node start byte -> index
+        self.default_exports: set[int] = set()
+        self.fn_names: set[str] = set()  # names bound to functions anywhere in the file
+        self.newvars: set[str] = set()  # variables initialized by `new X()` or a call (client instances)
+
+
+def text(node: Any) -> str:
+    return node.text.decode("utf-8", "replace") if node is not None else ""
+
+
+def unwrap(node: Any) -> Any:
+    """Strip parentheses, `!`, `as T`, `satisfies T`, `<T>x` and `await`."""
+    if node is None:
+        return None
+    t = node.type
+    if t not in _UNWRAP_TYPES:
+        return node
+    for _ in range(16):
+        if t == "type_assertion":
+            kids = [c for c in node.named_children if c.type != "type_arguments"]
+            node = kids[0] if kids else None
+        else:
+            inner = None
+            for ch in node.named_children:
+                if ch.type != "comment":
+                    inner = ch
+                    break
+            node = inner
+        if node is None:
+            return None
+        t = node.type
+        if t not in _UNWRAP_TYPES:
+            return node
+    return node
+
+
+def chain_of(node: Any) -> list[str] | None:
+    """`a.b.c` -> ["a", "b", "c"]; a complex root becomes "" (e.g. `x().send` -> ["", "send"])."""
+    parts: list[str] = []
+    cur = node
+    for _ in range(8):
+        if cur is None:
+            return None
+        t = cur.type
+        if t == "identifier":
+            parts.append(text(cur))
+            parts.reverse()
+            return parts
+        if t == "this":
+            parts.append("this")
+            parts.reverse()
+            return parts
+        if t == "member_expression":
+            prop = cur.child_by_field_name("property")
+            if prop is None:
+                return None
+            parts.append(text(prop))
+            cur = cur.child_by_field_name("object")
+            continue
+        if t in _TRANSPARENT:
+            cur = unwrap(cur)
+            continue
+        if not parts:
+            return None
+        parts.append("")
+        parts.reverse()
+        return parts
+    return None
+
+
+def pattern_names(node: Any) -> list[tuple[str, str | None, Any]]:
+    """Identifiers a binding pattern declares: (name, top-level property key or None, node)."""
+    out: list[tuple[str, str | None, Any]] = []
+    stack: list[tuple[Any, bool]] = [(node, True)]
+    steps = 0
+    while stack and steps < 10_000:
+        steps += 1
+        n, top = stack.pop()
+        if n is None:
+            continue
+        t = n.type
+        if t == "identifier":
+            out.append((text(n), None, n))
+        elif t == "shorthand_property_identifier_pattern":
+            name = text(n)
+            out.append((name, name if top else None, n))
+        elif t == "object_pattern":
+            for ch in reversed(n.named_children):
+                if ch.type == "pair_pattern" and top:
+                    key = ch.child_by_field_name("key")
+                    val = ch.child_by_field_name("value")
+                    inner = val
+                    if inner is not None and inner.type in ("assignment_pattern", "object_assignment_pattern"):
+                        inner = inner.child_by_field_name("left")
+                    if inner is not None and inner.type == "identifier":
+                        out.append((text(inner), text(key), inner))
+                    else:
+                        stack.append((val, False))
+                elif ch.type == "shorthand_property_identifier_pattern":
+                    name = text(ch)
+                    out.append((name, name if top else None, ch))
+                elif ch.type == "object_assignment_pattern" and top:
+                    left = ch.child_by_field_name("left")
+                    if left is not None and left.type == "shorthand_property_identifier_pattern":
+                        out.append((text(left), text(left), left))
+                    else:
+                        stack.append((left, False))
+                else:
+                    stack.append((ch, False))
+        elif t == "pair_pattern":
+            stack.append((n.child_by_field_name("value"), False))
+        elif t in ("assignment_pattern", "object_assignment_pattern"):
+            stack.append((n.child_by_field_name("left"), False))
+        elif t in ("array_pattern", "rest_pattern"):
+            for ch in reversed(n.named_children):
+                stack.append((ch, False))
+    return out
+
+
+def _params(fn: Any) -> list[tuple[int, Any, str]]:
+    p = fn.child_by_field_name("parameters")
+    if p is None:
+        single = fn.child_by_field_name("parameter")
+        return [(0, single, "")] if single is not None else []
+    out: list[tuple[int, Any, str]] = []
+    i = 0
+    for ch in p.named_children:
+        t = ch.type
+        if t == "comment":
+            continue
+        if t in ("required_parameter", "optional_parameter"):
+            pat = ch.child_by_field_name("pattern")
+            ty = ch.child_by_field_name("type")
+            tt = text(ty)[1:].strip() if ty is not None else ""
+            out.append((i, pat, tt))
+        elif t == "assignment_pattern":
+            out.append((i, ch.child_by_field_name("left"), ""))
+        else:
+            out.append((i, ch, ""))
+        i += 1
+    return out
+
+
+def _keep(chain: list[str] | None, module_names: dict[str, Binding], newvars: set[str]) -> bool:
+    """Whether a call can matter to any rule (cheap filter before a record is made)."""
+    if chain is None or len(chain) == 1:
+        return True
+    return (chain[-1] in _INTERESTING or chain[0] in _GLOBAL_ROOTS or chain[0] in module_names
+            or chain[0] in newvars)
+
+
+def load_params(funcs: list[Func], idx: int) -> None:
+    """Bind a function's parameters (lazily: most functions never need them)."""
+    f = funcs[idx]
+    if f.params is not None:
+        return
+    params = _params(f.node) if idx else []
+    f.params = params
+    for pi, pat, _ty in params:
+        if pat is None:
+            continue
+        if pat.type == "identifier":
+            b = Binding("param", idx, text(pat), pat.start_byte, decl="param")
+            b.param_index = pi
+            _bind(funcs, idx, b)
+        else:
+            target = pat.named_children[0] if pat.type == "rest_pattern" and pat.named_children else pat
+            for nm, key, nd in pattern_names(target):
+                b = Binding("param", idx, nm, nd.start_byte, decl="param")
+                b.param_index = pi
+                b.key = key
+                _bind(funcs, idx, b)
+
+
+def _bind(funcs: list[Func], fi: int, b: Binding) -> None:
+    names = funcs[fi].names
+    old = names.get(b.name)
+    # keep the first declaration of a function-level name, except that a real declaration beats a
+    # parameter-free placeholder
+    if old is None or (old.kind == "catch" and b.kind != "catch"):
+        names[b.name] = b
+
+
+def _string_value(node: Any) -> str | None:
+    if node is None or node.type != "string":
+        return None
+    s = text(node)
+    return s[1:-1] if len(s) >= 2 else ""
+
+
+def collect(tree: Any, source: bytes, language: Any) -> Collected:
+    from tree_sitter import QueryCursor
+
+    col = Collected(source)
+    root = tree.root_node
+    module = Func(root, 0, len(source) + 1, -1, None)
+    funcs = col.funcs
+    funcs.append(module)
+    calls = col.calls
+    stack_ends: list[int] = [len(source) + 1]
+    stack_idx: list[int] = [0]
+    pending_name: dict[int, str] = {}
+    module_names = module.names
+    last_call_start = -1
+    last_call: tuple[Any, int, Call | None] | None = None
+
+    caps = QueryCursor(query_for(language)).captures(root)
+    nodes = caps.get("n", [])
+    # The binding groups captures per pattern; a stable sort by start keeps outer nodes first.
+    nodes.sort(key=_START)
+
+    for n in nodes:
+        s = n.start_byte
+        while stack_ends[-1] <= s:
+            stack_ends.pop()
+            stack_idx.pop()
+        fi = stack_idx[-1]
+        t = n.type
+        if t == "call_expression":
+            outer = False
+            if s == last_call_start and last_call is not None:
+                # Several calls start here (`a.b(x).c(y)`, `f(x)(y)`): only the innermost one has the
+                # simple head the byte pattern sees; the outer ones take their callee from the tree.
+                prev_node, prev_fi, prev_rec = last_call
+                if n.end_byte < prev_node.end_byte:
+                    callee = prev_node.child_by_field_name("function")
+                    chain = chain_of(callee) if callee is not None else None
+                    if prev_rec is not None:
+                        prev_rec.chain = chain
+                    elif _keep(chain, module_names, col.newvars):
+                        calls.append(Call(prev_node, prev_fi, chain, s))
+                else:
+                    outer = True
+            last_call_start = s
+            # the callee read straight from the source bytes: `a.b.c(` / `f<T>(`; else from the tree
+            m = None if outer else _CALL_HEAD_RE.match(source, s, s + 200)
+            if m is not None:
+                head = m.group(1).decode()
+                chain = _SPLIT_RE.split(head) if "." in head else [head]
+            else:
+                callee = n.child_by_field_name("function")
+                chain = chain_of(callee) if callee is not None else None
+            # only calls a rule can care about become records
+            if not _keep(chain, module_names, col.newvars):
+                if not outer:
+                    last_call = (n, fi, None)
+                continue
+            rec = Call(n, fi, chain, s)
+            calls.append(rec)
+            if not outer:
+                last_call = (n, fi, rec)
+        elif t in FUNC_TYPES:
+            name = pending_name.pop(s, None)
+            if name is None and t != "arrow_function":
+                nn = n.child_by_field_name("name")
+                if nn is not None:
+                    name = text(nn)
+            idx = len(funcs)
+            if fi == 0 and _DEFAULT_RE.search(source, max(0, s - 40), s):
+                col.default_exports.add(idx)
+                name = name or "default"
+            f = Func(n, s, n.end_byte, fi, name)
+            funcs.append(f)
+            if name:
+                col.fn_names.add(name)
+            col.by_start[s] = idx
+            if t in ("function_declaration", "generator_function_declaration") and name:
+                b = Binding("func", fi, name, s)
+                b.func = idx
+                _bind(funcs, fi, b)
+            elif t in ("function_expression", "generator_function") and name:
+                nn = n.child_by_field_name("name")
+                if nn is not None:
+                    b = Binding("func", idx, text(nn), s)
+                    b.func = idx
+                    _bind(funcs, idx, b)
+            stack_ends.append(n.end_byte)
+            stack_idx.append(idx)
+        elif t == "new_expression":
+            ctor = n.child_by_field_name("constructor")
+            an = n.child_by_field_name("arguments")
+            args = [a for a in an.named_children if a.type != "comment"] if an is not None else None
+            col.news.append((n, fi, chain_of(ctor), args))
+        elif t == "variable_declarator":
+            nn = n.child_by_field_name("name")
+            if nn is None:
+                continue
+            val = n.child_by_field_name("value")
+            # the keyword sits right before the first declarator; later ones in a list count as `let`
+            km = _KIND_RE.search(source, max(0, s - 16), s)
+            kind = km.group(1).decode() if km else "let"
+            bs: list[Binding] = []
+            if nn.type == "identifier":
+                b = Binding("var", fi, nn.text.decode(), nn.start_byte, value=val, decl=kind)
+                bs.append(b)
+                if val is not None:
+                    vt = val.type
+                    v = val
+                    if vt in _UNWRAP_TYPES:
+                        v = unwrap(val)
+                        vt = v.type if v is not None else ""
+                    if vt in FUNC_VALUE_TYPES:
+                        pending_name[v.start_byte] = b.name
+                    elif vt == "new_expression" or (vt == "call_expression" and _FACTORY_RE.match(
+                            source, v.start_byte, v.start_byte + 200)):
+                        col.newvars.add(b.name)
+            else:
+                for nm, key, nd in pattern_names(nn):
+                    b = Binding("var", fi, nm, nd.start_byte, value=val, decl=kind)
+                    b.key = key
+                    bs.append(b)
+            for b in bs:
+                _bind(funcs, fi, b)
+            col.decls.append((fi, nn, val, bs))
+        elif t in ("assignment_expression", "augmented_assignment_expression"):
+            left = n.child_by_field_name("left")
+            col.writes.append((n, fi, left, t))
+            if fi == 0 and left is not None and left.type == "member_expression":
+                m = _EXPORTS_RE.match(left.text)
+                right = n.child_by_field_name("right")
+                if m and right is not None and right.type in FUNC_VALUE_TYPES:
+                    pending_name[right.start_byte] = m.group(1).decode()
+        elif t == "update_expression":
+            col.writes.append((n, fi, n.child_by_field_name("argument"), t))
+        elif t == "unary_expression":
+            col.writes.append((n, fi, n.child_by_field_name("argument"), "delete"))
+        elif t == "import_statement":
+            _import(col, funcs, n)
+        elif t == "export_statement":
+            src = _string_value(n.child_by_field_name("source"))
+            if src is not None:
+                for ch in n.named_children:
+                    if ch.type == "export_clause":
+                        for sp in ch.named_children:
+                            if sp.type != "export_specifier":
+                                continue
+                            nm = sp.child_by_field_name("name")
+                            al = sp.child_by_field_name("alias")
+                            col.reexports.append((text(al or nm), src, text(nm)))
+        elif t == "catch_clause":
+            p = n.child_by_field_name("parameter")
+            if p is not None:
+                for nm, _k, nd in pattern_names(p):
+                    _bind(funcs, fi, Binding("catch", fi, nm, nd.start_byte, decl="let"))
+        elif t == "for_in_statement":
+            left = n.child_by_field_name("left")
+            kind_node = n.child_by_field_name("kind")
+            if left is not None and kind_node is not None:
+                for nm, _k, nd in pattern_names(left):
+                    _bind(funcs, fi, Binding("loop", fi, nm, nd.start_byte, decl=kind_node.type))
+    # member reads the rules care about, found by a byte search instead of a (slow) predicate query
+    for m in _MEMBER_RE.finditer(source):
+        s, e = m.span()
+        node = root.named_descendant_for_byte_range(s, e)
+        if node is not None and node.type == "property_identifier":
+            node = node.parent
+        if node is None or node.type != "member_expression":
+            continue
+        fi = _enclosing(funcs, s)
+        col.members.append((node, fi, m.group(1).decode() if m.group(1) else "awsRequestId"))
+    return col
+
+
+_MEMBER_RE = re.compile(rb"\bprocess\s*\.\s*(env|pid)\b|(?<=\.)\s*awsRequestId\b")
+
+
+def _enclosing(funcs: list[Func], pos: int, starts: list[int] | None = None) -> int:
+    """Innermost function containing byte offset pos (functions are in document order)."""
+    i = bisect.bisect_right(starts if starts is not None else _Starts(funcs), pos) - 1
+    while i > 0:
+        f = funcs[i]
+        if f.start <= pos < f.end:
+            return i
+        i = f.parent
+    return 0
+
+
+class _Starts:
+    __slots__ = ("funcs",)
+
+    def __init__(self, funcs: list[Func]) -> None:
+        self.funcs = funcs
+
+    def __len__(self) -> int:
+        return len(self.funcs)
+
+    def __getitem__(self, i: int) -> int:
+        return self.funcs[i].start
+
+
+def _import(col: Collected, funcs: list[Func], n: Any) -> None:
+    src = _string_value(n.child_by_field_name("source"))
+    if src is None:
+        return
+    for clause in n.named_children:
+        if clause.type != "import_clause":
+            continue
+        for ch in clause.named_children:
+            if ch.type == "identifier":
+                _add_import(col, funcs, text(ch), src, "default", ch.start_byte)
+            elif ch.type == "namespace_import":
+                for idn in ch.named_children:
+                    if idn.type == "identifier":
+                        _add_import(col, funcs, text(idn), src, "*", idn.start_byte)
+            elif ch.type == "named_imports":
+                for sp in ch.named_children:
+                    if sp.type != "import_specifier":
+                        continue
+                    nm = sp.child_by_field_name("name")
+                    al = sp.child_by_field_name("alias")
+                    _add_import(col, funcs, text(al or nm), src, text(nm), sp.start_byte)
+
+
+def _add_import(col: Collected, funcs: list[Func], local: str, module: str, imported: str, start: int) -> None:
+    b = Binding("import", 0, local, start)
+    b.module = module
+    b.imported = imported
+    col.imports[local] = b
+    funcs[0].names[local] = b
+
+
+def module_of(b: Binding) -> str:
+    return normalize_module(b.module)

@@ -1,0 +1,209 @@
+"""The TypeScript/JavaScript frontend: tree-sitter parse, pass A (collect), pass B (rules)."""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import threading
+from collections import OrderedDict
+from typing import Any
+
+from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic
+from lambda_durable_mcp.analyzer.typescript import _tables as T
+
+log = logging.getLogger(__name__)
+
+_LANGS: dict[str, Any] = {}
+_CACHE_SIZE = 4096
+
+
+def _language(dialect: str) -> Any:
+    lang = _LANGS.get(dialect)
+    if lang is None:
+        from tree_sitter import Language
+
+        if dialect == "javascript":
+            import tree_sitter_javascript as tsjs
+
+            lang = Language(tsjs.language())
+        else:
+            import tree_sitter_typescript as tsts
+
+            lang = Language(tsts.language_tsx() if dialect == "tsx" else tsts.language_typescript())
+        _LANGS[dialect] = lang
+    return lang
+
+
+def dialect_of(path: str) -> str | None:
+    low = path.lower()
+    if low.endswith(T.DECL_SUFFIXES):
+        return None
+    if low.endswith(T.TSX_EXTS):
+        return "tsx"
+    if low.endswith(T.TS_EXTS):
+        return "typescript"
+    if low.endswith(T.JS_EXTS):
+        return "javascript"
+    return None
+
+
+def _first_error(root: Any) -> tuple[int, str]:
+    """Line and a short description of the first ERROR or MISSING node (iterative)."""
+    node = root
+    for _ in range(10_000):
+        if node.is_error:
+            return node.start_point[0] + 1, "syntax error"
+        if node.is_missing:
+            return node.start_point[0] + 1, f"missing {node.type}"
+        nxt = None
+        for ch in node.children:
+            if ch.has_error or ch.is_missing or ch.is_error:
+                nxt = ch
+                break
+        if nxt is None:
+            return node.start_point[0] + 1, "syntax error"
+        node = nxt
+    return node.start_point[0] + 1, "syntax error"
+
+
+class _Result:
+    """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
+
+    __slots__ = ("diags", "functions", "durations", "project_calls", "parse_error", "ok")
+
+    def __init__(self, analysis: Any, parse_error: str | None) -> None:
+        self.parse_error = parse_error
+        self.ok = analysis is not None
+        self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
+        self.functions = dict(analysis.functions) if analysis is not None else {}
+        self.durations = list(analysis.durations) if analysis is not None else []
+        # ((line, column), (end line, end column), callee label, candidate paths, name, context name)
+        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
+        if analysis is not None:
+            from lambda_durable_mcp.analyzer.typescript._analyze import char_column
+
+            src = analysis.src
+            for call, candidates, name in analysis.project_calls:
+                node = call.node
+                sp, ep = node.start_point, node.end_point
+                self.project_calls.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
+                                           (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
+                                           ".".join(call.chain or [name]), candidates, name,
+                                           analysis.ctx_name(call.fi)))
+
+
+def _fs_resolver(path: str, spec: str) -> list[str]:
+    from lambda_durable_mcp.analyzer.typescript._analyze import resolve_candidates
+
+    cands = resolve_candidates(path, spec)
+    for c in cands:
+        if os.path.isfile(c):
+            return [c]
+    return cands
+
+
+class TypeScriptFrontend:
+    name = "typescript"
+
+    def __init__(self) -> None:
+        self._cache: OrderedDict[tuple[str, int, int], _Result] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def accepts(self, path: str, source: bytes) -> bool:
+        return dialect_of(path) is not None
+
+    def _analyze(self, path: str, source: bytes) -> _Result:
+        """One analysis per file serves both summarize (pass 1) and check (pass 2)."""
+        key = (path, len(source), hash(source))
+        with self._lock:
+            hit = self._cache.get(key)
+            if hit is not None:
+                self._cache.move_to_end(key)
+                return hit
+        res = self._analyze_uncached(path, source)
+        with self._lock:
+            self._cache[key] = res
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+        return res
+
+    def _analyze_uncached(self, path: str, source: bytes) -> _Result:
+        # an in-memory source without a known extension: TSX parses TypeScript, JavaScript and JSX
+        dialect = dialect_of(path) or "tsx"
+        if b"\x00" in source[:65536]:
+            return _Result(None, "1: not a text file (binary content)")
+        try:
+            source.decode("utf-8")
+        except UnicodeDecodeError as e:
+            line = source[: e.start].count(b"\n") + 1
+            return _Result(None, f"{line}: not valid UTF-8 text")
+        gc_was_enabled = gc.isenabled()
+        gc.disable()  # the analysis allocates many small objects and no cycles worth collecting
+        try:
+            from tree_sitter import Parser
+
+            from lambda_durable_mcp.analyzer.typescript._analyze import FileAnalysis
+            from lambda_durable_mcp.analyzer.typescript._collect import collect
+
+            lang = _language(dialect)
+            tree = Parser(lang).parse(source)
+            parse_error = None
+            root = tree.root_node
+            if root.has_error:
+                line, what = _first_error(root)
+                parse_error = f"{line}: {what} (analysis continued on the recoverable parts)"
+            col = collect(tree, source, lang)
+            fa = FileAnalysis(path, col, _fs_resolver)
+            fa.run()
+            return _Result(fa, parse_error)
+        except RecursionError:
+            return _Result(None, "1: nesting too deep to analyze")
+        except Exception as e:  # never crash the engine on one odd file
+            log.warning("typescript analyzer failed on %s: %s", path, e, exc_info=True)
+            return _Result(None, f"1: analyzer could not process this file ({type(e).__name__})")
+        finally:
+            if gc_was_enabled:
+                gc.enable()
+
+    def summarize(self, path: str, source: bytes) -> ModuleSummary:
+        res = self._analyze(path, source)
+        return ModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
+                             durations=list(res.durations))
+
+    def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
+        res = self._analyze(path, source)
+        out = list(res.diags)
+        known = project.summaries
+        for sp, ep, label, candidates, name, ctx in res.project_calls:
+            target = next((c for c in candidates if c in known), None)
+            if target is None:
+                target = next((c for c in candidates if os.path.isfile(os.path.join(project.root, c))
+                               or os.path.isfile(c)), None)
+            if target is None:
+                continue
+            chain = project.impure(target, name)
+            if not chain:
+                continue
+            out.append(Diagnostic(
+                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
+                rule="DUR005", severity="error",
+                message=f"{label}() is not replay-safe outside a step: {chain}; call it inside a step "
+                        f"(guide: {RULES['DUR005'].guide})",
+                fix=f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))",
+            ))
+        out.sort(key=lambda d: (d.line, d.column, d.rule))
+        return out
+
+
+def _kebab(name: str) -> str:
+    out = []
+    for ch in name:
+        if ch.isupper() and out:
+            out.append("-")
+        out.append(ch.lower())
+    return "".join(out) or "call"
+
+
+FRONTEND = TypeScriptFrontend()

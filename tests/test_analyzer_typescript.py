@@ -1,0 +1,264 @@
+"""The TypeScript/JavaScript frontend over its fixture corpus: exact expectations, never crashing.
+
+Each fixture line that should be reported carries `// expect: DUR001` (comma list for several).
+A `project-<name>/` directory is analyzed as one project: every file summarized, a small impurity
+closure over the summaries (standing in for the engine's), then every file checked.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import RULES
+from lambda_durable_mcp.analyzer.typescript import FRONTEND, TypeScriptFrontend
+
+FIXTURES = Path(__file__).parent / "fixtures" / "analyzer"
+LANG_DIRS = [FIXTURES / "typescript", FIXTURES / "javascript"]
+EXPECT = re.compile(r"(?://|/\*)\s*expect:\s*([A-Z0-9, ]+)")
+
+
+def _expectations(source: str) -> Counter[tuple[int, str]]:
+    out: Counter[tuple[int, str]] = Counter()
+    for i, line in enumerate(source.splitlines(), 1):
+        m = EXPECT.search(line)
+        if m:
+            for rule in m.group(1).replace(" ", "").split(","):
+                if rule:
+                    out[(i, rule)] += 1
+    return out
+
+
+def _closure(summaries: dict[str, ModuleSummary]):
+    memo: dict[tuple[str, str], str | None] = {}
+
+    def impure(path: str, name: str, stack: tuple[tuple[str, str], ...] = ()) -> str | None:
+        key = (path, name)
+        if key in memo:
+            return memo[key]
+        if key in stack:
+            return None
+        ms = summaries.get(path)
+        fs = ms.functions.get(name) if ms else None
+        if fs is None:
+            return None
+        label = f"{os.path.basename(path)}:{name}"
+        result = None
+        if fs.impurity:
+            result = f"{label} -> {fs.impurity[1]}"
+        else:
+            for p, n in fs.calls:
+                sub = impure(p, n, stack + (key,))
+                if sub:
+                    result = f"{label} -> {sub}"
+                    break
+        memo[key] = result
+        return result
+
+    return lambda path, name: impure(path, name)
+
+
+def _analyze_project(root: Path, files: list[Path], frontend: TypeScriptFrontend | None = None):
+    fe = frontend or FRONTEND
+    rel = {f: f.relative_to(root).as_posix() for f in files}
+    summaries = {rel[f]: fe.summarize(rel[f], f.read_bytes()) for f in files}
+    view = ProjectView(root=str(root), summaries=summaries, impure=_closure(summaries))
+    return summaries, {rel[f]: fe.check(rel[f], f.read_bytes(), view) for f in files}
+
+
+def _cases() -> list[tuple[Path, list[Path]]]:
+    cases = []
+    for d in LANG_DIRS:
+        for p in sorted(d.iterdir()):
+            if p.is_dir() and p.name.startswith("project-"):
+                files = sorted(f for f in p.rglob("*") if f.is_file() and FRONTEND.accepts(str(f), b""))
+                cases.append((p, files))
+            elif p.is_file() and FRONTEND.accepts(str(p), b""):
+                cases.append((p.parent, [p]))
+    return cases
+
+
+CASES = _cases()
+
+
+@pytest.mark.parametrize("root,files", CASES, ids=[f"{r.name}/{fs[0].name}" if len(fs) == 1 else r.name
+                                                   for r, fs in CASES])
+def test_fixture_expectations(root: Path, files: list[Path]) -> None:
+    summaries, results = _analyze_project(root, files)
+    problems = []
+    for f in files:
+        rel = f.relative_to(root).as_posix()
+        assert summaries[rel].parse_error is None, f"{rel}: {summaries[rel].parse_error}"
+        want = _expectations(f.read_text())
+        diags = results[rel]
+        got = Counter((d.line, d.rule) for d in diags)
+        for key in sorted((got - want) | (want - got)):
+            kind = "unexpected" if got[key] > want[key] else "missing"
+            msgs = [d.message for d in diags if (d.line, d.rule) == key]
+            problems.append(f"{rel}:{key[0]} {kind} {key[1]} {msgs}")
+        for d in diags:
+            assert d.path == rel
+            assert d.rule in RULES
+            assert d.message and d.fix, d
+            assert RULES[d.rule].guide in d.message
+            assert d.severity in ("error", "warning", "info")
+    assert not problems, "\n".join(problems)
+
+
+def test_corpus_covers_every_applicable_rule() -> None:
+    """At least one positive per TS/JS rule, and each rule also appears in files where it stays silent."""
+    positives: Counter[str] = Counter()
+    for _root, files in CASES:
+        for f in files:
+            for (_line, rule), n in _expectations(f.read_text()).items():
+                positives[rule] += n
+    applicable = {r for r in RULES if r < "DUR050"} - {"DUR007", "DUR016"}
+    assert applicable - set(positives) == set()
+
+
+def test_cross_file_chain_message() -> None:
+    root = FIXTURES / "typescript" / "project-helpers"
+    files = sorted(root.rglob("*.ts"))
+    _s, results = _analyze_project(root, files)
+    msgs = {d.line: d for d in results["handler.ts"] if d.rule == "DUR005"}
+    assert "ids.ts:makeId -> randomUUID()" in msgs[9].message
+    assert "now.ts:readClock -> Date.now()" in msgs[11].message
+    assert "step(" in msgs[9].fix
+
+
+def test_summaries_and_durations() -> None:
+    src = (FIXTURES / "typescript" / "durations.ts").read_bytes()
+    ms = FRONTEND.summarize("durations.ts", src)
+    facts = {(d.kind, d.seconds) for d in ms.durations}
+    assert ("wait", 300.0) in facts
+    assert ("wait", 366 * 86400.0) in facts
+    assert ("callback-timeout", 86400.0) in facts
+    assert ("callback-timeout", 2 * 86400.0) in facts
+    assert ("condition-timeout", 600.0) in facts
+    util = FRONTEND.summarize("util.ts", (FIXTURES / "typescript" / "project-helpers" / "util.ts").read_bytes())
+    assert util.functions["double"].impurity is None
+    assert util.functions["default"].impurity == ("DUR001", "new Date()")
+    assert ("lib/ids.ts", "makeId") in util.functions["tagged"].calls or any(
+        p.endswith("lib/ids.ts") and n == "makeId" for p, n in util.functions["tagged"].calls)
+
+
+def test_one_diagnostic_per_problem_and_columns() -> None:
+    src = b"""import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: any, context: any) => {
+  const s = new Date().toISOString();
+  const t = new Date(Date.now()).getTime();
+  return [s, t];
+});
+"""
+    ms = FRONTEND.summarize("one.ts", src)
+    diags = FRONTEND.check("one.ts", src, ProjectView(root=".", summaries={"one.ts": ms}))
+    assert [(d.rule, d.line, d.column) for d in diags] == [("DUR001", 3, 13), ("DUR001", 4, 22)]
+    assert "context.step(" in diags[0].fix
+
+
+# ---------------------------------------------------------------- never crash
+def _check(path: str, src: bytes) -> tuple[ModuleSummary, list]:
+    fe = TypeScriptFrontend()
+    ms = fe.summarize(path, src)
+    return ms, fe.check(path, src, ProjectView(root=".", summaries={path: ms}))
+
+
+def test_syntax_error_gives_parse_note_and_keeps_going() -> None:
+    src = b"""import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event, context) => {
+  const x = Date.now();
+  if (x > {{{ ) ;
+});
+"""
+    ms, diags = _check("broken.ts", src)
+    assert ms.parse_error is not None and re.match(r"\d+: ", ms.parse_error)
+    assert all(d.rule in RULES for d in diags)
+
+
+@pytest.mark.parametrize("src", [
+    bytes(range(256)) * 40,
+    b"\xff\xfe\x00garbage",
+    b"",
+    b"\n\n\n",
+    b"}}}}}))))",
+    "const s = '\u00e9\u2603'; export default 1;".encode(),
+])
+def test_junk_never_crashes(src: bytes) -> None:
+    for path in ("junk.ts", "junk.js", "junk.tsx"):
+        ms, diags = _check(path, src)
+        assert isinstance(diags, list)
+        if b"\x00" in src:
+            assert ms.parse_error and "binary" in ms.parse_error
+
+
+def test_deep_nesting_never_crashes() -> None:
+    depth = 500
+    body = "await context.step('s', async () => Date.now());"
+    nested = "(" * depth + "1" + ")" * depth
+    arrows = "".join("(() => {" for _ in range(depth)) + body + "".join("})()" for _ in range(depth))
+    ifs = "if (a) {" * depth + "await context.wait({ seconds: 1 });" + "}" * depth
+    src = ("import { withDurableExecution } from '@aws/durable-execution-sdk-js';\n"
+           "export const h = withDurableExecution(async (e, context) => {\n"
+           f"const n = {nested};\n{arrows}\n{ifs}\n}});\n").encode()
+    ms, diags = _check("deep.js", src)
+    assert isinstance(diags, list)
+
+
+def test_large_file_never_crashes() -> None:
+    """5 MB: real code at both ends, generated data (a long table and a long string) between."""
+    code = (FIXTURES / "typescript" / "structure.ts").read_bytes()
+    row = b"  [1, 2.5, \"abcdefgh\", null, true, { k: 1 }],\n"
+    data = b"export const table = [\n" + row * (4_200_000 // len(row)) + b"];\n"
+    text = b"export const blob = `" + b"x" * 900_000 + b"`;\n"
+    src = code + data + text + code.replace(b"export const handler", b"export const handler2")
+    t0 = time.process_time()
+    ms, diags = _check("big.ts", src)
+    assert time.process_time() - t0 < 30
+    assert len(src) > 5_000_000 and ms.parse_error is None
+    lines = Counter(d.line for d in diags if d.rule == "DUR010")
+    assert len(lines) == 4  # two per copy of structure.ts, at both ends of the file
+
+
+def test_lazy_import_of_tree_sitter() -> None:
+    code = ("import sys; import lambda_durable_mcp.analyzer.typescript as t; "
+            "assert 'tree_sitter' not in sys.modules; t.FRONTEND.accepts('a.ts', b''); "
+            "assert 'tree_sitter' not in sys.modules")
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+def test_accepts_extensions() -> None:
+    for name in ("a.ts", "a.tsx", "a.mts", "a.cts", "a.js", "a.mjs", "a.cjs", "a.jsx"):
+        assert FRONTEND.accepts(name, b"")
+    for name in ("a.py", "a.d.ts", "template.yaml", "a.json"):
+        assert not FRONTEND.accepts(name, b"")
+
+
+def test_columns_count_characters() -> None:
+    src = """import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const h = withDurableExecution(async (e: any, context: any) => {
+  const s = "été"; const t = Date.now();
+  return [s, t];
+});
+""".encode()
+    _ms, diags = _check("cols.ts", src)
+    assert [(d.line, d.column, d.end_column) for d in diags] == [(3, 30, 40)]
+
+
+def test_in_memory_source_without_extension() -> None:
+    src = b"""import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const h = withDurableExecution(async (e, context) => {
+  const el = <b>{Math.random()}</b>;
+  return el;
+});
+"""
+    ms, diags = _check("<input>", src)
+    assert ms.parse_error is None
+    assert [(d.rule, d.line) for d in diags] == [("DUR002", 3)]
