@@ -1,0 +1,277 @@
+"""Every code block in the guides is checked against the real thing: tsc with the installed SDKs,
+the Python compiler and the testing SDK's runner, the installed botocore model, and cfn-lint."""
+
+import ast
+import json
+import shlex
+import shutil
+import subprocess
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import REPO_ROOT, TOOLCHAIN
+from guide_blocks import Block, blocks
+
+ALL = blocks()
+
+
+def ids(items: list[Block]) -> list[str]:
+    return [b.where for b in items]
+
+
+# ------------------------------------------------------------------ TypeScript / JavaScript
+
+TSC = TOOLCHAIN / "node_modules" / ".bin" / "tsc"
+
+
+@pytest.mark.slow
+def test_typescript_blocks_type_check(tmp_path: Path) -> None:
+    """One tsc process over every ts block (checked) and every fragment/js block (parsed only)."""
+    if not TSC.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    src = tmp_path / "src"
+    src.mkdir()
+    names: dict[str, Block] = {}
+    for b in (x for x in ALL if x.lang in ("ts", "js")):
+        ext = ".ts" if b.lang == "ts" else ".js"
+        name = f"{b.topic.replace('-', '_')}_{b.line}{ext}"
+        head = "// @ts-nocheck\n" if ("fragment" in b.flags or b.lang == "js") else ""
+        code = b.code
+        # Each file is its own module, so names from two blocks never clash.
+        if b.lang == "ts" and "import " not in code and "export " not in code:
+            code += "\nexport {};\n"
+        (src / name).write_text(head + code)
+        names[name] = b
+    assert names, "the guides have TypeScript blocks"
+    (tmp_path / "node_modules").symlink_to(TOOLCHAIN / "node_modules")
+    (tmp_path / "tsconfig.json").write_text(json.dumps({
+        "compilerOptions": {
+            "target": "ES2022", "module": "commonjs", "moduleResolution": "node", "strict": True,
+            "esModuleInterop": True, "skipLibCheck": True, "noEmit": True, "allowJs": True,
+            "checkJs": False, "lib": ["ES2022"], "types": ["node", "jest"],
+            "noUnusedLocals": False, "isolatedModules": False,
+        },
+        "include": ["src"],
+    }))
+    proc = subprocess.run([str(TSC), "-p", str(tmp_path), "--pretty", "false"], capture_output=True,
+                          text=True, timeout=300, cwd=tmp_path)
+    problems = []
+    for line in proc.stdout.splitlines():
+        if line.startswith("src/") and "(" in line:
+            fname, _, rest = line[4:].partition("(")
+            b = names.get(fname)
+            shift = 1 if b is not None and ("fragment" in b.flags or b.lang == "js") else 0
+            row = int(rest.split(",")[0]) - shift
+            problems.append(f"{b.where if b else fname} (+{row}): {line.split(':', 1)[1].strip()}")
+        elif line.strip():
+            problems.append(line)
+    assert proc.returncode == 0 and not problems, "\n".join(problems or [proc.stdout, proc.stderr])
+
+
+# ------------------------------------------------------------------ Python
+
+PY_BLOCKS = [b for b in ALL if b.lang == "python"]
+
+
+@pytest.mark.parametrize("block", PY_BLOCKS, ids=ids(PY_BLOCKS))
+def test_python_blocks_compile(block: Block) -> None:
+    compile(block.code, block.where, "exec")
+
+
+RUNNABLE = [b for b in PY_BLOCKS if "runnable" in b.flags]
+
+
+def test_some_python_blocks_are_runnable() -> None:
+    assert len(RUNNABLE) >= 6
+    for b in RUNNABLE:
+        assert "DurableFunctionTestRunner" in b.code and "assert " in b.code, b.where
+
+
+@pytest.mark.parametrize("block", RUNNABLE, ids=ids(RUNNABLE))
+def test_python_runnable_blocks_pass(block: Block) -> None:
+    exec(compile(block.code, block.where, "exec"), {"__name__": "__guide__"})  # noqa: S102
+
+
+# ------------------------------------------------------------------ AWS API calls
+
+@cache
+def lambda_model() -> Any:
+    from botocore.session import get_session
+
+    return get_session().get_service_model("lambda")
+
+
+@cache
+def paginators() -> dict[str, Any]:
+    from botocore.session import get_session
+
+    return get_session().get_paginator_model("lambda")._paginator_config
+
+
+def xform(name: str) -> str:
+    from botocore import xform_name
+
+    return xform_name(name)
+
+
+def operations() -> dict[str, str]:
+    """python name -> operation name"""
+    return {xform(op): op for op in lambda_model().operation_names}
+
+
+CLI_GLOBAL = {"--debug", "--endpoint-url", "--no-verify-ssl", "--no-paginate", "--output", "--query",
+              "--profile", "--region", "--version", "--color", "--no-sign-request", "--ca-bundle",
+              "--cli-read-timeout", "--cli-connect-timeout", "--cli-binary-format", "--no-cli-pager",
+              "--cli-auto-prompt", "--no-cli-auto-prompt", "--cli-input-json", "--cli-input-yaml",
+              "--generate-cli-skeleton"}
+PAGING = {"--starting-token", "--page-size", "--max-items"}
+
+
+def kebab(member: str) -> str:
+    return "--" + xform(member).replace("_", "-")
+
+
+def cli_commands(block: Block) -> list[list[str]]:
+    """`aws lambda ...` commands of a bash block, continuation lines joined, comments dropped."""
+    text = block.code.replace("\\\n", " ")
+    out = []
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith("$ "):
+            line = line[2:]
+        if not line.startswith("aws "):
+            continue
+        words = shlex.split(line, comments=True)
+        # Stop at shell plumbing.
+        cut = next((i for i, w in enumerate(words) if w in ("|", ">", "&&", ";", "||")), len(words))
+        out.append(words[:cut])
+    return out
+
+
+def check_lambda_cli(words: list[str]) -> list[str]:
+    problems = []
+    op_name = operations().get(words[2].replace("-", "_"))
+    if op_name is None:
+        return [f"no Lambda operation for `aws lambda {words[2]}`"]
+    shape = lambda_model().operation_model(op_name).input_shape
+    members = {kebab(m): m for m in shape.members} if shape else {}
+    allowed = set(members) | CLI_GLOBAL
+    if op_name in paginators():
+        allowed |= PAGING
+    # Blob and boolean arguments have CLI-only spellings.
+    allowed |= {"--no-" + f[2:] for f, m in members.items() if shape.members[m].type_name == "boolean"}
+    flags = [w.split("=", 1)[0] for w in words[3:] if w.startswith("--")]
+    for f in flags:
+        if f not in allowed:
+            problems.append(f"`{f}` is not a parameter of {op_name}")
+    required = {kebab(m) for m in (shape.required_members if shape else [])}
+    for r in required - set(flags):
+        problems.append(f"{op_name} requires {r}")
+    return problems
+
+
+def check_logs_cli(words: list[str]) -> list[str]:
+    from botocore.session import get_session
+
+    model = get_session().get_service_model("logs")
+    ops = {xform(o): o for o in model.operation_names}
+    op_name = ops.get(words[2].replace("-", "_"))
+    if op_name is None:
+        return [f"no CloudWatch Logs operation for `aws logs {words[2]}`"]
+    shape = model.operation_model(op_name).input_shape
+    allowed = {kebab(m) for m in shape.members} | CLI_GLOBAL | PAGING
+    allowed |= {"--no-" + kebab(m)[2:] for m in shape.members if shape.members[m].type_name == "boolean"}
+    return [f"`{f}` is not a parameter of logs {op_name}" for f in
+            (w.split("=", 1)[0] for w in words[3:] if w.startswith("--")) if f not in allowed]
+
+
+BASH = [b for b in ALL if b.lang == "bash" and "aws " in b.code]
+
+
+@pytest.mark.parametrize("block", BASH, ids=ids(BASH))
+def test_aws_cli_commands_exist_in_botocore(block: Block) -> None:
+    problems = []
+    for words in cli_commands(block):
+        if len(words) < 3:
+            continue
+        if words[1] == "lambda":
+            problems += check_lambda_cli(words)
+        elif words[1] == "logs":
+            problems += check_logs_cli(words)
+    assert not problems, f"{block.where}: " + "; ".join(problems)
+
+
+def boto3_calls(code: str) -> list[tuple[str, str, list[str], int]]:
+    """(service, method, keyword names, line) for calls on names bound to boto3.client(...)."""
+    tree = ast.parse(code)
+    clients: dict[str, str] = {}
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Assign) and isinstance(node.value, ast.Call)
+                and isinstance(node.value.func, ast.Attribute) and node.value.func.attr == "client"
+                and node.value.args and isinstance(node.value.args[0], ast.Constant)):
+            for target in node.targets:
+                if isinstance(target, ast.Name):
+                    clients[target.id] = str(node.value.args[0].value)
+    calls = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and isinstance(node.func.value, ast.Name) and node.func.value.id in clients):
+            kws = [k.arg for k in node.keywords if k.arg]
+            if node.func.attr == "get_paginator" and node.args and isinstance(node.args[0], ast.Constant):
+                kws = ["__paginator__", str(node.args[0].value)]
+            calls.append((clients[node.func.value.id], node.func.attr, kws, node.lineno))
+    return calls
+
+
+PY_AWS = [b for b in PY_BLOCKS if "boto3.client(" in b.code]
+
+
+def test_guides_show_boto3_calls() -> None:
+    assert len(PY_AWS) >= 3
+
+
+@pytest.mark.parametrize("block", PY_AWS, ids=ids(PY_AWS))
+def test_boto3_calls_exist_in_botocore(block: Block) -> None:
+    from botocore.session import get_session
+
+    problems = []
+    for service, method, kws, line in boto3_calls(block.code):
+        model = get_session().get_service_model(service)
+        ops = {xform(o): o for o in model.operation_names}
+        if method == "get_paginator":
+            if kws[1] not in ops or ops[kws[1]] not in get_session().get_paginator_model(service)._paginator_config:
+                problems.append(f"+{line}: no paginator {kws[1]}")
+            continue
+        if method not in ops:
+            problems.append(f"+{line}: {service} has no operation {method}")
+            continue
+        members = set(model.operation_model(ops[method]).input_shape.members)
+        problems += [f"+{line}: {ops[method]} has no parameter {k}" for k in kws if k not in members]
+    assert not problems, f"{block.where}: " + "; ".join(problems)
+
+
+# ------------------------------------------------------------------ templates
+
+YAML = [b for b in ALL if b.lang == "yaml" and "fragment" not in b.flags]
+
+
+def test_guides_have_templates() -> None:
+    assert any("AWS::Serverless-2016-10-31" in b.code for b in YAML)
+    assert any("AWS::Lambda::Function" in b.code for b in YAML)
+
+
+@pytest.mark.slow
+def test_yaml_templates_pass_cfn_lint(tmp_path: Path) -> None:
+    cfn_lint = REPO_ROOT / ".venv" / "bin" / "cfn-lint"
+    exe = str(cfn_lint) if cfn_lint.exists() else shutil.which("cfn-lint")
+    assert exe, "cfn-lint is installed with the test extra"
+    files = []
+    for b in YAML:
+        path = tmp_path / f"{b.topic}_{b.line}.yaml"
+        path.write_text(b.code)
+        files.append(path)
+    proc = subprocess.run([exe, "--format", "parseable", "--regions", "us-east-1", *map(str, files)],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
