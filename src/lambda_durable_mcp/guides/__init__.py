@@ -33,13 +33,18 @@ class GuideError(LookupError):
     """An unknown topic or section; the message lists the valid choices."""
 
 
-def references_dir() -> Path:
-    """The packaged guides first (wheel), then the repository's folder (editable install)."""
+def _candidates() -> tuple[Path, Path]:
     here = Path(__file__).resolve().parent
-    for candidate in (here.parent / "references", here.parents[2] / "references"):
+    return here.parent / "references", here.parents[2] / "references"
+
+
+def references_dir(candidates: tuple[Path, ...] | None = None) -> Path:
+    """The packaged guides first (wheel), then the repository's folder (editable install)."""
+    candidates = candidates or _candidates()
+    for candidate in candidates:
         if (candidate / f"{TOPICS[0]}.md").is_file():
             return candidate
-    raise FileNotFoundError(f"guides not found next to {here.parent} nor in the repository")
+    raise FileNotFoundError("guides not found in " + " nor ".join(map(str, candidates)))
 
 
 _SLUG_STRIP = re.compile(r"[^a-z0-9]+")
@@ -193,7 +198,9 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _STOP = frozenset(
     "a an and are as at be by can do does for from how i if in into is it its me my of on or so "
     "that the then this to use using what when where which why will with you your should would "
-    "get got make want need there their them they we our not no yes any all just".split()
+    "get got make want need there their them they we our not no yes any all just between "
+    "difference different differ vs versus way best example examples happen happens work works come "
+    "comes came mean means does did done".split()
 )
 # A few phrasings developers use for the same thing; both sides are indexed as one token.
 _SYNONYMS = {
@@ -228,7 +235,11 @@ def tokens(text: str) -> list[str]:
         tok = _SYNONYMS.get(raw, raw)
         if len(tok) > 4 and tok.endswith("s") and not tok.endswith("ss"):
             tok = tok[:-1]
-        out.append(tok)
+        if len(tok) > 6 and tok.endswith("ing"):
+            tok = tok[:-3]
+        elif len(tok) > 5 and tok.endswith("ed") and not tok.endswith("eed"):
+            tok = tok[:-2]
+        out.append(_SYNONYMS.get(tok, tok))
     return out
 
 
@@ -255,6 +266,7 @@ class _Index:
     def __init__(self, sections: list[Section], infos: dict[str, GuideInfo]) -> None:
         self.sections = sections
         self.docs: list[Counter[str]] = []
+        self.titles = [set(_index_text(sec.title)) or {"\0"} for sec in sections]
         for sec in sections:
             info = infos[sec.topic]
             terms = Counter(_index_text(sec.text))
@@ -272,16 +284,19 @@ class _Index:
 
     def score(self, query: list[str]) -> list[Hit]:
         hits = []
-        for sec, doc in zip(self.sections, self.docs, strict=True):
+        qset = set(query)
+        for sec, doc, title in zip(self.sections, self.docs, self.titles, strict=True):
             length = sum(doc.values())
             s = 0.0
-            for tok in set(query):
+            for tok in qset:
                 tf = doc.get(tok, 0)
                 if tf:
                     s += self.idf[tok] * tf * (self.K1 + 1) / (
                         tf + self.K1 * (1 - self.B + self.B * length / self.avg_len)
                     )
             if s > 0:
+                if title <= qset:  # the question names every word of the heading
+                    s *= 1.5
                 hits.append(Hit(sec, s))
         hits.sort(key=lambda h: -h.score)
         return hits
@@ -300,10 +315,15 @@ def route(question: str, max_topics: int = 3, max_sections: int = 4) -> tuple[li
     if not hits:
         return [], []
     per_topic: dict[str, float] = {}
+    extra: Counter[str] = Counter()
     for hit in hits:
-        # A topic is as good as its best section plus a little for each further match.
-        prev = per_topic.get(hit.section.topic)
-        per_topic[hit.section.topic] = hit.score if prev is None else prev + 0.15 * hit.score
+        # A topic is as good as its best section, plus a little for two more matching sections.
+        topic = hit.section.topic
+        if topic not in per_topic:
+            per_topic[topic] = hit.score
+        elif extra[topic] < 2:
+            extra[topic] += 1
+            per_topic[topic] += 0.15 * hit.score
     ranked = sorted(per_topic, key=lambda t: -per_topic[t])
     best = per_topic[ranked[0]]
     topics = [t for t in ranked[:max_topics] if per_topic[t] >= 0.35 * best]

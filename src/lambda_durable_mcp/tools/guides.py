@@ -16,7 +16,7 @@ URI = "durable-guide://{topic}"
 
 class GuideResult(BaseModel):
     topics: list[str]  # chosen topic ids, best first
-    sections: list[str] = []  # "topic#section" anchors included in text
+    sections: list[str]  # "topic#section" anchors included in text
     text: str
 
 
@@ -27,36 +27,37 @@ def _index_text() -> str:
 
 
 def get_durable_guide(
-    topic: Annotated[str | None, Field(description="Guide id; omit for the index")] = None,
-    section: Annotated[str | None, Field(description="Section slug within topic, e.g. callbacks")] = None,
-    question: Annotated[str | None, Field(description="Free-text question; returns matching sections")] = None,
+    topic: Annotated[str | None, Field(description="Guide id, e.g. wait-operations")] = None,
+    section: Annotated[str | None, Field(description="Section slug, e.g. callbacks")] = None,
+    question: Annotated[str | None, Field(description="Free-text question")] = None,
 ) -> GuideResult:
-    """Reference guides for Lambda durable functions (TypeScript, Python, JavaScript): replay rules,
-    steps, waits, callbacks, map/parallel, errors, testing, deployment, troubleshooting.
-    Read before writing durable code."""
+    """Guides for Lambda durable functions (TS, Python, JS): replay rules, steps, waits/callbacks,
+    map/parallel, errors, testing, deployment, troubleshooting. No arguments: topic index;
+    topic (+section): that guide; question: matching sections. Read before writing durable code."""
     try:
         if topic:
             guide = guides.load_guide(topic)
             if section:
                 sec = guide.section(section)
                 return GuideResult(topics=[topic], sections=[sec.anchor], text=sec.text)
-            return GuideResult(topics=[topic], text=guide.body)
+            return GuideResult(topics=[topic], sections=[], text=guide.body)
         if section:
             raise ToolError("section needs a topic. Valid topics: " + ", ".join(guides.TOPICS) + ".")
         if question and question.strip():
             topics, hits = guides.route(question)
             if not hits:
-                return GuideResult(topics=[], text="No guide section matches that question.\n" + _index_text())
+                return GuideResult(topics=[], sections=[], text="No guide matches that question.\n" + _index_text())
             parts = [f"<!-- {h.section.anchor} -->\n{h.section.text}" for h in hits]
             return GuideResult(topics=topics, sections=[h.section.anchor for h in hits], text="\n".join(parts))
-        return GuideResult(topics=list(guides.TOPICS), text=_index_text())
+        return GuideResult(topics=list(guides.TOPICS), sections=[], text=_index_text())
     except guides.GuideError as exc:
         raise ToolError(str(exc)) from None
 
 
 def register(server: MCPServer, settings: Settings) -> None:
     """Register get_durable_guide, the durable-guide://{topic} template and one resource per guide."""
-    add_tool(server, settings, get_durable_guide, access=READ_LOCAL, title="Durable function guides")
+    add_tool(server, settings, get_durable_guide, access=READ_LOCAL, title="Durable function guides",
+             description=" ".join((get_durable_guide.__doc__ or "").split()))
 
     for info in guides.guide_infos():
         server.add_resource(
