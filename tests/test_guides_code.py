@@ -267,8 +267,30 @@ def test_guides_have_templates() -> None:
     assert any("AWS::Lambda::Function" in b.code for b in YAML)
 
 
+def sam_transform(text: str) -> dict[str, Any]:
+    """Expand a SAM template offline with aws-sam-translator (local CodeUri -> an S3 URI)."""
+    import os
+
+    from samtranslator.translator.transform import transform
+    from samtranslator.yaml_helper import yaml_parse
+
+    template = yaml_parse(text)
+    for res in template.get("Resources", {}).values():
+        props = res.get("Properties", {})
+        if res.get("Type") == "AWS::Serverless::Function" and isinstance(props.get("CodeUri"), str):
+            props["CodeUri"] = "s3://example-bucket/code.zip"
+
+    class NoManagedPolicies:
+        def load(self) -> dict[str, str]:
+            return {}
+
+    os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+    return transform(template, {}, NoManagedPolicies())
+
+
 @pytest.mark.slow
 def test_yaml_templates_pass_cfn_lint(tmp_path: Path) -> None:
+    """cfn-lint over every template as written and over each SAM template after the SAM transform."""
     cfn_lint = REPO_ROOT / ".venv" / "bin" / "cfn-lint"
     exe = str(cfn_lint) if cfn_lint.exists() else shutil.which("cfn-lint")
     assert exe, "cfn-lint is installed with the test extra"
@@ -277,6 +299,26 @@ def test_yaml_templates_pass_cfn_lint(tmp_path: Path) -> None:
         path = tmp_path / f"{b.topic}_{b.line}.yaml"
         path.write_text(b.code)
         files.append(path)
+        if "AWS::Serverless-2016-10-31" in b.code:
+            expanded = sam_transform(b.code)
+            out = tmp_path / f"{b.topic}_{b.line}.sam-expanded.json"
+            out.write_text(json.dumps(expanded, indent=1))
+            files.append(out)
     proc = subprocess.run([exe, "--format", "parseable", "--regions", "us-east-1", "--", *map(str, files)],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_sam_durable_function_gets_managed_policy_version_and_alias() -> None:
+    """What deployment-iac says SAM does with DurableConfig and AutoPublishAlias."""
+    sam = next(b for b in YAML if "AWS::Serverless-2016-10-31" in b.code and "DurableConfig" in b.code)
+    resources = sam_transform(sam.code)["Resources"]
+    by_type: dict[str, list[dict[str, Any]]] = {}
+    for res in resources.values():
+        by_type.setdefault(res["Type"], []).append(res)
+    fn = by_type["AWS::Lambda::Function"][0]["Properties"]
+    assert fn["DurableConfig"]["ExecutionTimeout"] >= 1
+    role = by_type["AWS::IAM::Role"][0]["Properties"]
+    assert any(str(arn).endswith("service-role/AWSLambdaBasicDurableExecutionRolePolicy")
+               for arn in role["ManagedPolicyArns"])
+    assert by_type["AWS::Lambda::Version"] and by_type["AWS::Lambda::Alias"]
