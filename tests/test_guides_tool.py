@@ -111,3 +111,13 @@ def test_registration_reads_front_matter_only(monkeypatch: Any, tmp_path: Any) -
     guides.load_guide.cache_clear()
     build_server(make_settings(tmp_path))
     assert guides.load_guide.cache_info().currsize == 0
+
+
+async def test_question_within_a_topic_returns_only_that_guides_sections(client_for: Any) -> None:
+    async with client_for() as c:
+        data = (await call(c, topic="deployment-iac", question="which iam policy does the role need")).structured_content
+        nothing = (await call(c, topic="getting-started", question="zzzz qqqq")).structured_content
+    assert data["topics"] == ["deployment-iac"]
+    assert data["sections"][0] == "deployment-iac#permissions"
+    assert all(a.startswith("deployment-iac#") for a in data["sections"])
+    assert nothing["topics"] == [] and "getting-started" in nothing["text"]

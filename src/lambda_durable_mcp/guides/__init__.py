@@ -308,10 +308,19 @@ def _index() -> _Index:
     return _Index([s for s in all_sections() if s.level == 2], infos)
 
 
-def route(question: str, max_topics: int = 3, max_sections: int = 4) -> tuple[list[str], list[Hit]]:
-    """The best topics for a question (best first) and their best-matching sections."""
+def route(
+    question: str, max_topics: int = 3, max_sections: int = 4, topic: str | None = None
+) -> tuple[list[str], list[Hit]]:
+    """The best topics for a question (best first) and their best-matching sections.
+
+    With ``topic``, only that guide's sections compete.
+    """
     query = _index_text(question)
     hits = _index().score(query)
+    if topic is not None:
+        if topic not in TOPICS:
+            raise unknown_topic(topic)
+        hits = [h for h in hits if h.section.topic == topic]
     if not hits:
         return [], []
     per_topic: dict[str, float] = {}

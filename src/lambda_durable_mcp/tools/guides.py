@@ -35,16 +35,18 @@ def get_durable_guide(
     map/parallel, errors, testing, deployment, troubleshooting. No arguments: topic index;
     topic (+section): that guide; question: matching sections. Read before writing durable code."""
     try:
+        question = (question or "").strip()
         if topic:
             guide = guides.load_guide(topic)
             if section:
                 sec = guide.section(section)
                 return GuideResult(topics=[topic], sections=[sec.anchor], text=sec.text)
-            return GuideResult(topics=[topic], sections=[], text=guide.body)
+            if not question:
+                return GuideResult(topics=[topic], sections=[], text=guide.body)
         if section:
             raise ToolError("section needs a topic. Valid topics: " + ", ".join(guides.TOPICS) + ".")
-        if question and question.strip():
-            topics, hits = guides.route(question)
+        if question:
+            topics, hits = guides.route(question, topic=topic or None)
             if not hits:
                 return GuideResult(topics=[], sections=[], text="No guide matches that question.\n" + _index_text())
             parts = [f"<!-- {h.section.anchor} -->\n{h.section.text}" for h in hits]
