@@ -152,44 +152,32 @@ def cli_commands(block: Block) -> list[list[str]]:
     return out
 
 
-def check_lambda_cli(words: list[str]) -> list[str]:
-    problems = []
-    op_name = operations().get(words[2].replace("-", "_"))
+def check_cli(words: list[str]) -> list[str]:
+    """`aws <service> <command> --flags`: the command and every flag against the botocore model."""
+    from botocore.session import get_session
+
+    session = get_session()
+    service = words[1]
+    if service not in session.get_available_services():
+        return [f"`aws {service}` is not a service this botocore knows"]
+    model = session.get_service_model(service)
+    op_name = {xform(o): o for o in model.operation_names}.get(words[2].replace("-", "_"))
     if op_name is None:
-        return [f"no Lambda operation for `aws lambda {words[2]}`"]
-    shape = lambda_model().operation_model(op_name).input_shape
+        return [f"no {service} operation for `aws {service} {words[2]}`"]
+    shape = model.operation_model(op_name).input_shape
     members = {kebab(m): m for m in shape.members} if shape else {}
-    allowed = set(members) | CLI_GLOBAL
-    if op_name in paginators():
+    allowed = set(members) | CLI_GLOBAL | CLI_CUSTOM.get(op_name, set())
+    if op_name in session.get_paginator_model(service)._paginator_config:
         allowed |= PAGING
-    # Blob and boolean arguments have CLI-only spellings.
+    # Boolean members also have a --no- form.
     allowed |= {"--no-" + f[2:] for f, m in members.items() if shape.members[m].type_name == "boolean"}
-    allowed |= CLI_CUSTOM.get(op_name, set())
     flags = [w.split("=", 1)[0] for w in words[3:] if w.startswith("--")]
-    for f in flags:
-        if f not in allowed:
-            problems.append(f"`{f}` is not a parameter of {op_name}")
+    problems = [f"`{f}` is not a parameter of {service} {op_name}" for f in flags if f not in allowed]
     required = {kebab(m) for m in (shape.required_members if shape else [])}
     if "--zip-file" in flags:
         required.discard("--code")
-    for r in required - set(flags):
-        problems.append(f"{op_name} requires {r}")
+    problems += [f"{service} {op_name} requires {r}" for r in sorted(required - set(flags))]
     return problems
-
-
-def check_logs_cli(words: list[str]) -> list[str]:
-    from botocore.session import get_session
-
-    model = get_session().get_service_model("logs")
-    ops = {xform(o): o for o in model.operation_names}
-    op_name = ops.get(words[2].replace("-", "_"))
-    if op_name is None:
-        return [f"no CloudWatch Logs operation for `aws logs {words[2]}`"]
-    shape = model.operation_model(op_name).input_shape
-    allowed = {kebab(m) for m in shape.members} | CLI_GLOBAL | PAGING
-    allowed |= {"--no-" + kebab(m)[2:] for m in shape.members if shape.members[m].type_name == "boolean"}
-    return [f"`{f}` is not a parameter of logs {op_name}" for f in
-            (w.split("=", 1)[0] for w in words[3:] if w.startswith("--")) if f not in allowed]
 
 
 BASH = [b for b in ALL if b.lang == "bash" and "aws " in b.code]
@@ -201,10 +189,7 @@ def test_aws_cli_commands_exist_in_botocore(block: Block) -> None:
     for words in cli_commands(block):
         if len(words) < 3:
             continue
-        if words[1] == "lambda":
-            problems += check_lambda_cli(words)
-        elif words[1] == "logs":
-            problems += check_logs_cli(words)
+        problems += check_cli(words)
     assert not problems, f"{block.where}: " + "; ".join(problems)
 
 
@@ -322,3 +307,26 @@ def test_sam_durable_function_gets_managed_policy_version_and_alias() -> None:
     assert any(str(arn).endswith("service-role/AWSLambdaBasicDurableExecutionRolePolicy")
                for arn in role["ManagedPolicyArns"])
     assert by_type["AWS::Lambda::Version"] and by_type["AWS::Lambda::Alias"]
+
+
+@pytest.mark.parametrize("command", [
+    "aws lambda get-durable-execution-history --function-name f --execution-id abc",
+    "aws lambda list-durable-executions --function-name f",
+    "aws lambda send-durable-execution-callback-success --callback-id x --payload '{}'",
+    "aws lambda get-durable-execution --arn x",
+    "aws stepfunctions-durable describe --x y",
+])
+def test_cli_checker_rejects_commonly_published_mistakes(command: str) -> None:
+    assert check_cli(shlex.split(command))
+
+
+def test_boto3_checker_sees_wrong_operations_and_parameters() -> None:
+    code = ('import boto3\nc = boto3.client("lambda")\n'
+            'c.get_durable_execution_history(FunctionName="f", ExecutionId="e")\n'
+            'c.list_durable_executions(FunctionName="f")\n')
+    calls = boto3_calls(code)
+    assert [(m, k) for _, m, k, _ in calls] == [("get_durable_execution_history", ["FunctionName", "ExecutionId"]),
+                                                ("list_durable_executions", ["FunctionName"])]
+    assert "list_durable_executions" not in operations()
+    members = set(lambda_model().operation_model("GetDurableExecutionHistory").input_shape.members)
+    assert not {"FunctionName", "ExecutionId"} & members
