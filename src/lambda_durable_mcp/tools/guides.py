@@ -21,8 +21,10 @@ class GuideResult(BaseModel):
 
 
 def _index_text() -> str:
-    lines = ["Durable function guides (topic: summary). Call again with topic=, section= or question=."]
-    lines += [f"- {i.id}: {i.summary}" for i in guides.guide_infos()]
+    lines = ["Durable function guides (topic: summary; sections). Call again with topic=, section= or question=."]
+    for info in guides.guide_infos():
+        slugs = ", ".join(s.slug for s in guides.load_guide(info.id).sections if s.level == 2)
+        lines += [f"- {info.id}: {info.summary}", f"  sections: {slugs}"]
     return "\n".join(lines)
 
 
