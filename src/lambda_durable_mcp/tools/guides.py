@@ -1,9 +1,89 @@
-"""Tool group: guides. (Filled in by its issue.)"""
+"""Tool group: guides. The get_durable_guide tool and the durable-guide:// resources."""
+
+from typing import Annotated
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
+from mcp.server.mcpserver.resources import FunctionResource
+from pydantic import BaseModel, Field
 
+from lambda_durable_mcp import guides
 from lambda_durable_mcp.settings import Settings
+from lambda_durable_mcp.tools._common import READ_LOCAL, add_tool
+
+URI = "durable-guide://{topic}"
+
+
+class GuideResult(BaseModel):
+    topics: list[str]  # chosen topic ids, best first
+    sections: list[str]  # "topic#section" anchors included in text
+    text: str
+
+
+def _index_text() -> str:
+    lines = ["Durable function guides (topic: summary; sections). Call again with topic=, section= or question=."]
+    for info in guides.guide_infos():
+        slugs = ", ".join(s.slug for s in guides.load_guide(info.id).sections if s.level == 2)
+        lines += [f"- {info.id}: {info.summary}", f"  sections: {slugs}"]
+    return "\n".join(lines)
+
+
+def get_durable_guide(
+    topic: Annotated[str | None, Field(description="Guide id, e.g. wait-operations")] = None,
+    section: Annotated[str | None, Field(description="Section slug, e.g. callbacks")] = None,
+    question: Annotated[str | None, Field(description="Free-text question")] = None,
+) -> GuideResult:
+    """Guides for Lambda durable functions (TS, Python, JS): replay rules, steps, waits/callbacks,
+    map/parallel, errors, testing, deployment, troubleshooting. No arguments: topic index;
+    topic (+section): that guide; question: matching sections. Read before writing durable code."""
+    try:
+        question = (question or "").strip()
+        if topic:
+            guide = guides.load_guide(topic)
+            if section:
+                sec = guide.section(section)
+                return GuideResult(topics=[topic], sections=[sec.anchor], text=sec.text)
+            if not question:
+                return GuideResult(topics=[topic], sections=[], text=guide.body)
+        if section:
+            raise ToolError("section needs a topic. Valid topics: " + ", ".join(guides.TOPICS) + ".")
+        if question:
+            topics, hits = guides.route(question, topic=topic or None)
+            if not hits:
+                return GuideResult(topics=[], sections=[], text="No guide matches that question.\n" + _index_text())
+            parts = [f"<!-- {h.section.anchor} -->\n{h.section.text}" for h in hits]
+            return GuideResult(topics=topics, sections=[h.section.anchor for h in hits], text="\n".join(parts))
+        return GuideResult(topics=list(guides.TOPICS), sections=[], text=_index_text())
+    except guides.GuideError as exc:
+        raise ToolError(str(exc)) from None
 
 
 def register(server: MCPServer, settings: Settings) -> None:
-    """Register this group's tools and resources."""
+    """Register get_durable_guide, the durable-guide://{topic} template and one resource per guide."""
+    add_tool(server, settings, get_durable_guide, access=READ_LOCAL, title="Durable function guides",
+             description=" ".join((get_durable_guide.__doc__ or "").split()))
+
+    for info in guides.guide_infos():
+        server.add_resource(
+            FunctionResource(
+                uri=URI.format(topic=info.id),
+                name=info.id,
+                title=info.title,
+                description=info.summary,
+                mime_type="text/markdown",
+                fn=lambda topic=info.id: guides.load_guide(topic).body,
+            )
+        )
+
+    @server.resource(
+        URI,
+        name="durable-guide",
+        title="Durable function guide",
+        description="A durable functions guide by topic id: " + ", ".join(guides.TOPICS),
+        mime_type="text/markdown",
+    )
+    def read_guide(topic: str) -> str:
+        try:
+            return guides.load_guide(topic).body
+        except guides.GuideError as exc:
+            raise ResourceNotFoundError(str(exc)) from None

@@ -1,0 +1,124 @@
+"""get_durable_guide and the durable-guide:// resources, through a real MCP client."""
+
+import json
+from typing import Any
+
+import pytest
+from conftest import tool_text
+from mcp.shared.exceptions import MCPError
+
+from lambda_durable_mcp import guides
+
+TOOL = "get_durable_guide"
+
+
+async def call(client: Any, **args: Any) -> Any:
+    return await client.call_tool(TOOL, args)
+
+
+async def test_no_arguments_gives_a_compact_index(client_for: Any) -> None:
+    async with client_for() as c:
+        result = await call(c)
+    assert not result.is_error
+    data = result.structured_content
+    assert data["topics"] == list(guides.TOPICS)
+    for info in guides.guide_infos():
+        assert f"- {info.id}: {info.summary}" in data["text"]
+    assert "  sections: waits, durations, callbacks" in data["text"]
+    assert len(data["text"]) < 5000  # an index, not the library
+
+
+async def test_topic_returns_the_whole_guide_without_front_matter(client_for: Any) -> None:
+    async with client_for() as c:
+        result = await call(c, topic="wait-operations")
+    data = result.structured_content
+    assert data["topics"] == ["wait-operations"]
+    assert data["text"].startswith("# Waits, callbacks and polling")
+    assert "waitForCallback" in data["text"] and "wait_for_callback" in data["text"]
+    assert "keywords:" not in data["text"]
+
+
+async def test_section_by_slug_or_heading(client_for: Any) -> None:
+    async with client_for() as c:
+        by_slug = (await call(c, topic="deployment-iac", section="durableconfig")).structured_content
+        by_anchor = (await call(c, topic="deployment-iac", section="#DurableConfig")).structured_content
+    assert by_slug == by_anchor
+    assert by_slug["sections"] == ["deployment-iac#durableconfig"]
+    assert by_slug["text"].startswith("## DurableConfig")
+    assert "## SAM" not in by_slug["text"]
+
+
+async def test_question_returns_matching_sections_not_the_library(client_for: Any) -> None:
+    async with client_for() as c:
+        data = (await call(c, question="how do I wait for a human approval with a timeout in python?")).structured_content
+    assert data["topics"][0] == "wait-operations"
+    assert "wait-operations#callbacks" in data["sections"]
+    assert "wait_for_callback" in data["text"]
+    whole = sum(len(guides.load_guide(t).body) for t in guides.TOPICS)
+    assert len(data["text"]) < whole / 4
+    for anchor in data["sections"]:
+        assert f"<!-- {anchor} -->" in data["text"]
+
+
+async def test_unknown_topic_and_section_are_tool_errors_listing_valid_ids(client_for: Any) -> None:
+    async with client_for() as c:
+        bad_topic = await call(c, topic="waits")
+        bad_section = await call(c, topic="wait-operations", section="timers")
+        section_alone = await call(c, section="callbacks")
+    assert bad_topic.is_error and "wait-operations" in tool_text(bad_topic)
+    assert "troubleshooting-executions" in tool_text(bad_topic)
+    assert bad_section.is_error and "callbacks" in tool_text(bad_section) and "durations" in tool_text(bad_section)
+    assert section_alone.is_error and "getting-started" in tool_text(section_alone)
+
+
+async def test_tool_listing_is_compact_and_read_only(client_for: Any) -> None:
+    async with client_for() as c:
+        tool = next(t for t in (await c.list_tools()).tools if t.name == TOOL)
+    d = tool.model_dump(mode="json", by_alias=True, exclude_none=True)
+    size = len(d["description"]) + len(json.dumps(d["inputSchema"])) + len(json.dumps(d["outputSchema"]))
+    assert size <= 900, size
+    assert tool.annotations.read_only_hint is True and tool.annotations.open_world_hint is False
+    assert "topics" in d["outputSchema"]["properties"]
+
+
+async def test_each_guide_is_a_listed_resource(client_for: Any) -> None:
+    async with client_for() as c:
+        resources = (await c.list_resources()).resources
+        templates = (await c.list_resource_templates()).resource_templates
+        contents = (await c.read_resource("durable-guide://troubleshooting-executions")).contents
+    listed = {str(r.uri): r for r in resources if str(r.uri).startswith("durable-guide://")}
+    assert sorted(listed) == sorted(f"durable-guide://{t}" for t in guides.TOPICS)
+    for info in guides.guide_infos():
+        r = listed[f"durable-guide://{info.id}"]
+        assert r.title == info.title and r.description == info.summary and r.mime_type == "text/markdown"
+    assert [t.uri_template for t in templates] == ["durable-guide://{topic}"]
+    assert contents[0].text == guides.load_guide("troubleshooting-executions").body
+    assert contents[0].mime_type == "text/markdown"
+
+
+async def test_reading_an_unknown_topic_names_the_valid_ones(client_for: Any) -> None:
+    async with client_for() as c:
+        with pytest.raises(MCPError) as err:
+            await c.read_resource("durable-guide://nope")
+    assert "Valid topics" in str(err.value) and "deployment-iac" in str(err.value)
+
+
+def test_registration_reads_front_matter_only(monkeypatch: Any, tmp_path: Any) -> None:
+    """Listing eleven resources at startup must not load and parse eleven guides."""
+    from conftest import make_settings
+
+    from lambda_durable_mcp.server import build_server
+
+    guides.load_guide.cache_clear()
+    build_server(make_settings(tmp_path))
+    assert guides.load_guide.cache_info().currsize == 0
+
+
+async def test_question_within_a_topic_returns_only_that_guides_sections(client_for: Any) -> None:
+    async with client_for() as c:
+        data = (await call(c, topic="deployment-iac", question="which iam policy does the role need")).structured_content
+        nothing = (await call(c, topic="getting-started", question="zzzz qqqq")).structured_content
+    assert data["topics"] == ["deployment-iac"]
+    assert data["sections"][0] == "deployment-iac#permissions"
+    assert all(a.startswith("deployment-iac#") for a in data["sections"])
+    assert nothing["topics"] == [] and "getting-started" in nothing["text"]
