@@ -64,7 +64,11 @@ def test_inspector_lists_tools_over_stdio_with_portable_schemas(tmp_path: Path) 
     out = inspector(tmp_path, str(SCRIPT), "--workspace-root", str(tmp_path), "--method", "tools/list", "--strict")
     assert out.returncode == 0, out.stderr
     names = [t["name"] for t in json.loads(out.stdout)["tools"]]
-    assert "deploy_durable_function" in names
+    assert "get_durable_guide" in names and "deploy_durable_function" in names
+    guide = inspector(tmp_path, str(SCRIPT), "--workspace-root", str(tmp_path), "--method", "tools/call",
+                      "--tool-name", "get_durable_guide", "--tool-arg", "topic=wait-operations")
+    assert guide.returncode == 0, guide.stderr
+    assert "waitForCallback" in json.loads(guide.stdout)["content"][0]["text"]
 
 
 def test_inspector_calls_a_tool_over_http(tmp_path: Path, http_url: str) -> None:

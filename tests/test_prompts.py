@@ -4,6 +4,8 @@ import re
 
 from test_server import EXPECTED_ORDER
 
+from lambda_durable_mcp.guides import guide_infos
+
 PROMPTS = {
     "review-replay-safety": {"path": "src/handler.ts"},
     "build-saga": {"name": "order-saga", "language": "python"},
@@ -22,3 +24,6 @@ async def test_prompts_render_with_their_arguments(client_for) -> None:  # type:
                 assert value in text, (name, value)
             for tool in set(re.findall(r"\b[a-z]+(?:_[a-z]+){2,}\b", text)):
                 assert tool in EXPECTED_ORDER, f"prompt {name} names unknown tool {tool}"
+            topics = {g.id for g in guide_infos()}
+            for topic in re.findall(r"topic=([a-z-]+)", text) + re.findall(r"durable-guide://([a-z-]+)", text):
+                assert topic in topics, f"prompt {name} names unknown guide {topic}"
