@@ -4,7 +4,7 @@ Lambda runs Python 3.13/3.14 while this server may run on 3.11. When ``ast.parse
 source is lowered to 3.11 syntax keeping every line and column of the code we analyze:
 
 - PEP 695 type parameters (``def f[T](x: T)``, ``class C[T]:``) are blanked out;
-- ``type X[T] = ...`` becomes ``X = ...`` (``type`` blanked);
+- ``type X[T] = ...`` becomes ``_=0; X = ...``;
 - f-strings and t-strings (PEP 701 nesting, PEP 750) become a parenthesised tuple of their
   replacement-field expressions, each at its original position: calls inside them stay visible;
 - ``except A, B:`` (PEP 758) gets parentheses (the rest of that line shifts by one column).
@@ -241,7 +241,7 @@ def lower(text: str) -> str:
         m = _STMT_TYPE.match(text, s)
         if m:
             kw = text.index("type", s)
-            out[kw: kw + 4] = list("    ")
+            out[kw: kw + 4] = list("_=0;")  # `type X = v` -> `_=0; X = v`: same columns
             if m.group(1) == "[":
                 blank_brackets(m.end() - 1)
             continue

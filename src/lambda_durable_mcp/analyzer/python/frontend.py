@@ -390,12 +390,31 @@ class ModuleAnalyzer:
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in C.OPERATIONS
                     and isinstance(n.func.value, ast.Name) and n.func.value.id in params
                     and (n.args or n.keywords or n.func.attr in ("create_callback",))):
-                first = n.args[0] if n.args else None
-                if isinstance(first, ast.Lambda) and not (first.args.args or first.args.posonlyargs
-                                                          or first.args.vararg):
-                    continue  # a durable step function takes the step context
-                found.add(n.func.value.id)
+                if self._looks_durable(n, n.func.attr):
+                    found.add(n.func.value.id)
         return found
+
+    def _looks_durable(self, call: ast.Call, method: str) -> bool:
+        """Whether a call on an unknown receiver has the shape of the SDK operation."""
+        func_idx = C.OPERATIONS[method][0]
+        kw = {k.arg: k.value for k in call.keywords if k.arg}
+        if method == "wait":
+            d = call.args[0] if call.args else kw.get("duration")
+            if not isinstance(d, ast.Call):
+                return False
+            f = d.func
+            return self.sdk_name(f) == "Duration" or (isinstance(f, ast.Attribute) and self.sdk_name(f.value) == "Duration")
+        if method == "invoke":
+            return len(call.args) + len(kw) >= 2
+        if method == "create_callback":
+            return not call.args or isinstance(call.args[0], (ast.Constant, ast.JoinedStr))
+        assert func_idx is not None
+        arg = call.args[func_idx] if len(call.args) > func_idx else kw.get(C.FUNC_KEYWORD.get(method, ""))
+        if isinstance(arg, ast.Lambda):
+            return bool(arg.args.args or arg.args.posonlyargs or arg.args.vararg)
+        if method == "parallel":
+            return isinstance(arg, (ast.List, ast.Tuple, ast.Name))
+        return isinstance(arg, (ast.Name, ast.Call, ast.Attribute))
 
     def _binding_kind(self, fi: FuncInfo) -> str:
         if fi.decorator in ("durable_step", "durable_with_child_context", "durable_wait_for_callback",
@@ -547,7 +566,7 @@ class ModuleAnalyzer:
                     serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
         if fi.done:
             return
-        if fi.role is None or (fi.decorator is None and fi.role == "orch" and role in STEP_ROLES):
+        if fi.role is None or (fi.decorator is None and fi.role == "orch" and role != "orch"):
             fi.role = role
             if ctx_params is not None:
                 fi.ctx_params = ctx_params
@@ -1268,6 +1287,7 @@ class FunctionVisitor:
                     "(timeout=Duration.from_hours(1))")
 
     def check_invoke(self, node: ast.Call, fn: ast.expr | None) -> None:
+        where = fn
         if isinstance(fn, ast.Name) and fn.id in self.m.consts and fn.id not in self.fi.locals():
             fn = self.m.consts[fn.id]
         text = _const_str(fn)
@@ -1280,7 +1300,7 @@ class FunctionVisitor:
             why = f"invokes `{text}` without a version or alias"
         else:
             return
-        self.m.emit("DUR032", fn or node,
+        self.m.emit("DUR032", where or node,
                     f"{why}; durable invocations need a qualified function, and replays could run other code",
                     "invoke a version or alias, e.g. \"my-function:prod\" or a qualified ARN")
 
