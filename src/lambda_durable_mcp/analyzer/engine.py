@@ -84,7 +84,7 @@ def unknown_rule_ids(ids: Iterable[str]) -> list[str]:
 def suppressions(text: str) -> dict[int, frozenset[str] | None]:
     """line -> rules suppressed there (None: every rule), from ``durable-lint: ignore[...]`` comments.
 
-    A comment suppresses its own line and the line below it.
+    A comment after code suppresses its own line; a comment alone on a line suppresses the next line.
     """
     out: dict[int, frozenset[str] | None] = {}
     for lineno, line in enumerate(text.splitlines(), start=1):
@@ -95,7 +95,9 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
             continue
         rules = None if m.group(1) is None else frozenset(
             r.strip().upper() for r in m.group(1).split(",") if r.strip())
-        for target in (lineno, lineno + 1):
+        # A comment after code covers its own line; a comment on a line of its own covers the next line.
+        alone = not line[: m.start()].strip().rstrip("#/").strip()
+        for target in ((lineno, lineno + 1) if alone else (lineno,)):
             prev = out.get(target, frozenset())
             out[target] = None if rules is None or prev is None else prev | rules
     return out
