@@ -9,11 +9,9 @@ else is not a durable operation.
 from __future__ import annotations
 
 import ast
-import hashlib
 import os
+import re
 import sys
-import threading
-from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -30,6 +28,7 @@ from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+_RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
 ORCH_ROLES = ("orch", "child")
 STEP_ROLES = ("step", "submitter", "check")
 
@@ -202,7 +201,7 @@ def _const_str(node: ast.AST | None) -> str | None:
 
 
 class ModuleAnalyzer:
-    def __init__(self, path: str, tree: ast.Module) -> None:
+    def __init__(self, path: str, tree: ast.Module, text: str = "") -> None:
         self.path = path
         self.tree = tree
         self.dir = os.path.dirname(path)
@@ -222,6 +221,8 @@ class ModuleAnalyzer:
         self.bindings: dict[str, str] = {}
         self.imports_sdk = False
         self.worklist: list[FuncInfo] = []
+        self._qual_cache: dict[int, str | None] = {}
+        self.receivers: set[str] = set(_RECEIVER.findall(text)) if text else set()
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -384,8 +385,10 @@ class ModuleAnalyzer:
     def _durable_receivers(self, fi: FuncInfo) -> set[str]:
         """Unannotated parameters used as the receiver of a well-formed durable operation call."""
         a = fi.node.args
-        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None}
+        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None} & self.receivers
         found: set[str] = set()
+        if not params:
+            return found
         for n in ast.walk(fi.node):
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in C.OPERATIONS
                     and isinstance(n.func.value, ast.Name) and n.func.value.id in params
@@ -423,25 +426,44 @@ class ModuleAnalyzer:
         node = fi.node
         if isinstance(node, ast.Lambda):
             return "factory" if isinstance(node.body, ast.Lambda) else "plain"
-        for n in ast.walk(node):
-            if isinstance(n, ast.Return) and n.value is not None:
+        r = node.returns
+        if isinstance(r, ast.Subscript):
+            r = r.value
+        if (isinstance(r, ast.Name) and r.id == "Callable") or (isinstance(r, ast.Attribute) and r.attr == "Callable"):
+            return "factory"
+        stack: list[ast.AST] = list(node.body)  # statements only: cheap
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Return):
                 v = n.value
                 if isinstance(v, ast.Lambda) or (isinstance(v, ast.Name) and v.id in fi.scope):
                     return "factory"
                 if isinstance(v, ast.Call) and self.qual(v.func) in ("functools.partial",):
                     return "factory"
-        if node.returns is not None and "Callable" in _short(node.returns, 200):
-            return "factory"
+            elif isinstance(n, (*_COMPOUND, ast.Match)) or type(n).__name__ == "TryStar":
+                for name in ("body", "orelse", "finalbody"):
+                    stack.extend(getattr(n, name, ()) or ())
+                for h in getattr(n, "handlers", ()):
+                    stack.extend(h.body)
+                for case in getattr(n, "cases", ()):
+                    stack.extend(case.body)
         return "plain"
 
     # -- name resolution -----------------------------------------------------------------------
 
     def qual(self, node: ast.AST) -> str | None:
-        if isinstance(node, ast.Name):
-            return self.imports.get(node.id)
-        if isinstance(node, ast.Attribute):
-            base = self.qual(node.value)
-            return f"{base}.{node.attr}" if base else None
+        t = type(node)
+        if t is ast.Name:
+            return self.imports.get(node.id)  # type: ignore[attr-defined]
+        if t is ast.Attribute:
+            key = id(node)
+            cache = self._qual_cache
+            if key in cache:
+                return cache[key]
+            base = self.qual(node.value)  # type: ignore[attr-defined]
+            q = f"{base}.{node.attr}" if base else None  # type: ignore[attr-defined]
+            cache[key] = q
+            return q
         return None
 
     def sdk_name(self, node: ast.AST) -> str | None:
@@ -659,13 +681,17 @@ class FunctionVisitor:
             self.visit(s)
 
     def visit(self, node: ast.AST) -> None:
-        method = _DISPATCH.get(type(node))
+        t = type(node)
+        method = _DISPATCH.get(t)
         if method is not None:
             method(self, node)
             return
-        for name in node._fields:
+        fields = _CHILDREN.get(t)
+        if fields is None:
+            fields = _CHILDREN[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
+        for name in fields:
             value = getattr(node, name, None)
-            if isinstance(value, list):
+            if type(value) is list:
                 for item in value:
                     if isinstance(item, ast.AST):
                         self.visit(item)
@@ -1559,6 +1585,9 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
                       f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
 
 
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
+                           "type_ignores"})
+_CHILDREN: dict[type, tuple[str, ...]] = {}
 _DISPATCH: dict[type, Any] = {
     ast.FunctionDef: FunctionVisitor.v_funcdef,
     ast.AsyncFunctionDef: FunctionVisitor.v_funcdef,
@@ -1623,25 +1652,11 @@ FunctionVisitor.plain_call = _plain_call_with_writes  # type: ignore[method-assi
 class PythonFrontend:
     name = "python"
 
-    def __init__(self) -> None:
-        self._cache: OrderedDict[tuple[str, str], PyModuleSummary] = OrderedDict()
-        self._lock = threading.Lock()
-
     def accepts(self, path: str, source: bytes) -> bool:
         return path.endswith((".py", ".pyw"))
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
-        key = (path, hashlib.blake2b(source, digest_size=16).hexdigest())
-        with self._lock:
-            hit = self._cache.get(key)
-            if hit is not None:
-                return hit
-        summary = self._summarize(path, source)
-        with self._lock:
-            self._cache[key] = summary
-            while len(self._cache) > 256:
-                self._cache.popitem(last=False)
-        return summary
+        return self._summarize(path, source)
 
     def _summarize(self, path: str, source: bytes) -> PyModuleSummary:
         try:
@@ -1652,7 +1667,7 @@ class PythonFrontend:
         tree, error = parse_any(text, path)
         if tree is None:
             return PyModuleSummary(path, parse_error=error)
-        m = ModuleAnalyzer(path, tree)
+        m = ModuleAnalyzer(path, tree, text)
         try:
             m.run()
         except RecursionError:
