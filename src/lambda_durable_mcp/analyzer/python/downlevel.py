@@ -15,6 +15,7 @@ Only the fallback path pays for this scan.
 from __future__ import annotations
 
 import ast
+import bisect
 import re
 
 _PREFIX_CHARS = set("rRbBuUfFtT")
@@ -33,16 +34,29 @@ def parse_any(text: str, path: str = "<input>") -> tuple[ast.Module | None, str 
         return None, "1: code nested too deeply to parse"
     except ValueError as exc:  # NUL bytes
         return None, f"1: cannot parse: {exc}"
-    try:
-        lowered = lower(text)
-    except (RecursionError, IndexError, ValueError):
-        lowered = None
+    lowered = None
+    if _newer_syntax_near(text, first.lineno or 1):
+        try:
+            lowered = lower(text)
+        except (RecursionError, IndexError, ValueError):
+            lowered = None
     if lowered is not None and lowered != text:
         try:
             return ast.parse(lowered, filename=path), None
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             pass
     return None, f"{first.lineno or 1}: syntax error: {first.msg}"
+
+
+_HINTS = re.compile(
+    r"^\s*(?:async\s+)?(?:def|class)\s+\w+\s*\[|^\s*type\s+\w+|^\s*except\b[^:(]*,|"
+    r"(?<![\w])[fFtT][rR]?[\"']|(?<![\w])[rR][fFtT][\"']")
+
+
+def _newer_syntax_near(text: str, lineno: int) -> bool:
+    """Whether the lines around a syntax error hold syntax newer than 3.11 (else lowering is pointless)."""
+    lines = text.splitlines()[max(0, lineno - 3): lineno + 1]
+    return any(_HINTS.search(line) for line in lines)
 
 
 class _Fail(Exception):
@@ -231,8 +245,10 @@ def lower(text: str) -> str:
                     return
 
     inserts: list[tuple[int, str]] = []
+    span_starts = [a for a, _ in in_fstring]
     for s in stmt_starts:
-        if any(a <= s < b for a, b in in_fstring):
+        k = bisect.bisect_right(span_starts, s) - 1
+        if k >= 0 and s < in_fstring[k][1]:
             continue
         m = _STMT_DEF.match(text, s)
         if m:
