@@ -8,6 +8,7 @@ to ``root``, POSIX separators).
 
 from __future__ import annotations
 
+import gc
 import importlib
 import logging
 import os
@@ -208,6 +209,19 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
 
 def _run(units: list[_Unit], result: AnalysisResult, root: Path, select: Iterable[str] | None,
          ignore: Iterable[str] | None, deadline: float | None, total_files: int) -> AnalysisResult:
+    # Parsing allocates millions of short-lived nodes that reference counting frees; pausing the
+    # cyclic collector meanwhile saves its repeated full traversals (a third of the run time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_passes(units, result, root, select, ignore, deadline, total_files)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: Iterable[str] | None,
+                ignore: Iterable[str] | None, deadline: float | None, total_files: int) -> AnalysisResult:
     displays = {u.path: u.display for u in units}
 
     def display(path: str) -> str:

@@ -58,6 +58,18 @@ _FIX = {
 }
 
 
+class _Label:
+    """A call's display text, rendered only when a message needs it."""
+
+    __slots__ = ("node", "suffix")
+
+    def __init__(self, node: ast.AST, suffix: str) -> None:
+        self.node, self.suffix = node, suffix
+
+    def __str__(self) -> str:
+        return f"`{_short(self.node, 40)}{self.suffix}`"
+
+
 def _short(node: ast.AST, limit: int = 60) -> str:
     try:
         text = ast.unparse(node)
@@ -222,7 +234,8 @@ class ModuleAnalyzer:
         self.imports_sdk = False
         self.worklist: list[FuncInfo] = []
         self._qual_cache: dict[int, str | None] = {}
-        self.receivers: set[str] = set(_RECEIVER.findall(text)) if text else set()
+        self.text = text
+        self._receivers: set[str] | None = None
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -259,6 +272,14 @@ class ModuleAnalyzer:
     def _index(self, body: list[ast.stmt], parent: FuncInfo | None, scope: dict[str, FuncInfo], prefix: str,
                module_level: bool = False, in_class: bool = False) -> None:
         for s in body:
+            t0 = type(s)
+            if t0 in _SKIP_INDEX:
+                if module_level and t0 is ast.Expr and type(s.value) is ast.Call:  # type: ignore[attr-defined]
+                    self._wrapped_handler(s.value)  # type: ignore[attr-defined]
+                continue
+            if t0 is ast.Assign and not module_level and type(s.value) is not ast.Lambda \
+                    and not any(type(t) is ast.Attribute for t in s.targets):  # type: ignore[attr-defined]
+                continue
             if isinstance(s, _FUNC_TYPES):
                 fi = FuncInfo(s, prefix + s.name, parent, is_method=in_class)
                 self.funcs.append(fi)
@@ -304,11 +325,12 @@ class ModuleAnalyzer:
                             fi = FuncInfo(value, prefix + t.id, parent)
                             self.funcs.append(fi)
                             scope[t.id] = fi
-                        kind = self.kind_of(value, None) if module_level or isinstance(value, ast.Call) else None
-                        if kind and module_level:
-                            self.kinds[t.id] = kind
-                        elif module_level and isinstance(value, ast.Call):
-                            self._wrapped_handler(value)
+                        if module_level:
+                            kind = self.kind_of(value, None)
+                            if kind:
+                                self.kinds[t.id] = kind
+                            elif isinstance(value, ast.Call):
+                                self._wrapped_handler(value)
                     elif isinstance(t, ast.Attribute) and isinstance(value, ast.Call):
                         kind = self.kind_of(value, None)
                         if kind:
@@ -385,7 +407,11 @@ class ModuleAnalyzer:
     def _durable_receivers(self, fi: FuncInfo) -> set[str]:
         """Unannotated parameters used as the receiver of a well-formed durable operation call."""
         a = fi.node.args
-        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None} & self.receivers
+        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None}
+        if params:
+            if self._receivers is None:
+                self._receivers = set(_RECEIVER.findall(self.text))
+            params &= self._receivers
         found: set[str] = set()
         if not params:
             return found
@@ -999,7 +1025,7 @@ class FunctionVisitor:
 
     def v_attribute(self, node: ast.Attribute) -> None:
         if node.attr == "aws_request_id" and isinstance(node.ctx, ast.Load):
-            self.source_or_impure("DUR004", node, f"`{_short(node, 40)}`")
+            self.source_or_impure("DUR004", node, _Label(node, ""))
             self.visit(node.value)
             return
         self.visit(node.value)
@@ -1015,7 +1041,7 @@ class FunctionVisitor:
     def env_read(self, node: ast.AST) -> None:
         self.env_hit = True
         if self.in_test and self.orch:
-            self.report_source("DUR004", node, f"`{_short(node, 40)}`")
+            self.report_source("DUR004", node, _Label(node, ""))
 
     def v_call(self, node: ast.Call) -> None:
         func = node.func
@@ -1199,6 +1225,8 @@ class FunctionVisitor:
 
     def probe(self, expr: ast.expr) -> None:
         """Sets source_hit/taint_hit for an expression without reporting anything."""
+        if isinstance(expr, ast.Constant):
+            return
         for n in ast.walk(expr):
             if isinstance(n, ast.Name) and n.id in self.taint:
                 self.taint_hit = True
@@ -1332,7 +1360,7 @@ class FunctionVisitor:
 
     # -- other calls ---------------------------------------------------------------------------
 
-    def classify(self, node: ast.Call) -> tuple[str, str, bool] | None:
+    def classify(self, node: ast.Call) -> tuple[str, Any, bool] | None:
         """(rule, label, is_env) for a call that is non-deterministic or has a side effect, else None."""
         func = node.func
         m = self.m
@@ -1343,28 +1371,28 @@ class FunctionVisitor:
                 if name == "open":
                     return self.open_call(node)
                 if name == "print":
-                    return ("DUR020", "print(...)", False)
+                    return ("DUR020", "`print(...)`", False)
         if q is not None:
             if q in C.CLOCK or (q in C.CLOCK_NOARG and not node.args):
-                return ("DUR001", f"{_short(func, 40)}()", False)
+                return ("DUR001", _Label(func, "()"), False)
             if q in C.RANDOM_EXACT or q.startswith(C.RANDOM_PREFIXES):
                 if q in C.RANDOM_SEEDED and node.args:
                     return None
                 if q in ("random.Random", "random.SystemRandom") and not node.args:
-                    return ("DUR002", f"{_short(func, 40)}()", False)
-                return ("DUR002", f"{_short(func, 40)}()", False)
+                    return ("DUR002", _Label(func, "()"), False)
+                return ("DUR002", _Label(func, "()"), False)
             if q in C.ENV_CALLS:
-                return ("DUR004", f"{_short(func, 40)}(...)", True)
+                return ("DUR004", _Label(func, "(...)"), True)
             if q in C.INVOCATION_CALLS:
-                return ("DUR004", f"{_short(func, 40)}()", False)
+                return ("DUR004", _Label(func, "()"), False)
             if q in C.SLEEP_CALLS:
-                return ("DUR009", f"{_short(func, 40)}(...)", False)
+                return ("DUR009", _Label(func, "(...)"), False)
             if q in C.PRINT_CALLS:
-                return ("DUR020", f"{_short(func, 40)}(...)", False)
+                return ("DUR020", _Label(func, "(...)"), False)
             if q in C.READ_CALLS:
-                return ("DUR003", f"{_short(func, 40)}(...)", False)
+                return ("DUR003", _Label(func, "(...)"), False)
             if q in C.WRITE_CALLS:
-                return ("DUR021", f"{_short(func, 40)}(...)", False)
+                return ("DUR021", _Label(func, "(...)"), False)
             if q in ("io.open", "builtins.open"):
                 return self.open_call(node)
             root, _, rest = q.partition(".")
@@ -1373,20 +1401,20 @@ class FunctionVisitor:
                 if verb in C.HTTP_READ or verb in ("request", "stream", "urlopen"):
                     if verb in ("request", "stream") and node.args and \
                             (_const_str(node.args[0]) or "").lower() in C.HTTP_WRITE:
-                        return ("DUR021", f"{_short(func, 40)}(...)", False)
-                    return ("DUR003", f"{_short(func, 40)}(...)", False)
+                        return ("DUR021", _Label(func, "(...)"), False)
+                    return ("DUR003", _Label(func, "(...)"), False)
                 if verb in C.HTTP_WRITE:
-                    return ("DUR021", f"{_short(func, 40)}(...)", False)
+                    return ("DUR021", _Label(func, "(...)"), False)
             if root == "logging" and rest in C.LOGGING_FUNCS:
-                return ("DUR020", f"{_short(func, 40)}(...)", False)
+                return ("DUR020", _Label(func, "(...)"), False)
         if isinstance(func, ast.Attribute):
             attr = func.attr
             if attr == "get_remaining_time_in_millis":
-                return ("DUR004", f"{_short(func, 40)}()", False)
+                return ("DUR004", _Label(func, "()"), False)
             kind = m.kind_of(func.value, self.local_kinds)
             if kind is None:
                 return None
-            label = f"{_short(func, 40)}(...)"
+            label = _Label(func, "(...)")
             if kind == "aws":
                 if attr in C.AWS_NEUTRAL or attr in C.AWS_DERIVED:
                     return None
@@ -1421,26 +1449,26 @@ class FunctionVisitor:
                     return ("DUR021", label, False)
         return None
 
-    def open_call(self, node: ast.Call) -> tuple[str, str, bool]:
+    def open_call(self, node: ast.Call) -> tuple[str, Any, bool]:
         mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
         text = _const_str(mode) or "r"
         if any(c in text for c in "wax+"):
-            return ("DUR021", f"open(..., \"{text}\")", False)
-        return ("DUR003", "open(...)", False)
+            return ("DUR021", f"`open(..., \"{text}\")`", False)
+        return ("DUR003", "`open(...)`", False)
 
-    def report_source(self, rule: str, node: ast.AST, label: str) -> None:
+    def report_source(self, rule: str, node: ast.AST, label: Any) -> None:
         expr = _short(node, 50)
         fix = _FIX.get(rule, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
 
-    def source_or_impure(self, rule: str, node: ast.AST, label: str) -> None:
+    def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
         if rule in ("DUR001", "DUR002", "DUR003") or rule == "DUR004":
             self.source_hit = True
         if self.orch:
             self.report_source(rule, node, label)
         elif self.role == "plain" and self.impurity is None and rule in ("DUR001", "DUR002", "DUR003",
                                                                          "DUR004", "DUR021"):
-            self.impurity = (rule, label.strip("`"))
+            self.impurity = (rule, str(label).strip("`"))
 
     def plain_call(self, node: ast.Call) -> None:
         r = self.classify(node)
@@ -1450,9 +1478,9 @@ class FunctionVisitor:
                 self.env_read(node)
             elif rule in ("DUR009", "DUR020"):
                 if self.orch:
-                    self.report_source(rule, node, f"`{label}`")
+                    self.report_source(rule, node, label)
             else:
-                self.source_or_impure(rule, node, f"`{label}`")
+                self.source_or_impure(rule, node, label)
                 if rule == "DUR021" and self.role == "step" and not self.fi.at_most_once:
                     self.check_idempotent(node, label)
         func = node.func
@@ -1468,7 +1496,7 @@ class FunctionVisitor:
             q = self.m.qual(func)
             if q is not None and isinstance(func.value, ast.Name) and \
                     self.m.imports.get(func.value.id, "").split(".")[0] not in C.THIRD_PARTY_ROOTS:
-                self.project_call(node, q, _short(func, 40))
+                self.project_call(node, q, func)
         if callee is not None and callee is not self.fi:
             passed = self.context_params(callee, node)
             if passed:
@@ -1502,7 +1530,7 @@ class FunctionVisitor:
                 out.add(k.arg)
         return out
 
-    def project_call(self, node: ast.Call, q: str | None, text: str, local: FuncInfo | None = None) -> None:
+    def project_call(self, node: ast.Call, q: str | None, text: Any, local: FuncInfo | None = None) -> None:
         if local is not None:
             cands = [(self.m.path, local.qualname)]
         else:
@@ -1514,6 +1542,8 @@ class FunctionVisitor:
                 if c not in self.calls:
                     self.calls.append(c)
         elif self.orch:
+            if isinstance(text, ast.AST):
+                text = _short(text, 40)
             self.m.deferred.append(_Deferred("impure", _loc(node), cands, text, self.ctx))
 
     def threading(self, node: ast.Call) -> bool:
@@ -1544,7 +1574,7 @@ class FunctionVisitor:
             return True
         return bool(self.ctxs) and self._references(fi, self.ctxs)
 
-    def check_idempotent(self, node: ast.Call, label: str) -> None:
+    def check_idempotent(self, node: ast.Call, label: Any) -> None:
         func = node.func
         verb = func.attr if isinstance(func, ast.Attribute) else (self.m.qual(func) or "").rsplit(".", 1)[-1]
         if verb not in C.NON_IDEMPOTENT:
@@ -1552,7 +1582,7 @@ class FunctionVisitor:
         if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords):
             return
         self.m.emit("DUR035", node,
-                    f"`{label}` is not idempotent and this step runs at least once per attempt and retries: a "
+                    f"{label} is not idempotent and this step runs at least once per attempt and retries: a "
                     "retry after a timeout or crash repeats it",
                     "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken) or use "
                     "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)", "info")
@@ -1585,6 +1615,8 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
                       f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
 
 
+_SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
+                         ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
                            "type_ignores"})
 _CHILDREN: dict[type, tuple[str, ...]] = {}
