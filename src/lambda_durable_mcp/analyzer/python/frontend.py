@@ -787,8 +787,10 @@ class FunctionVisitor:
                     self.own_ctx.add(name)
                 elif value.id in self.parent_ctx:
                     self.parent_ctx.add(name)
-            elif name in self.ctxs and name not in self.fi.params:
+            elif name in self.ctxs:  # rebinding ends the name's context role
                 self.ctxs.discard(name)
+                self.own_ctx.discard(name)
+                self.parent_ctx.discard(name)
             if tainted:
                 self.taint.add(name)
             else:
@@ -1256,18 +1258,18 @@ class FunctionVisitor:
         self.m.durations.append(DurationFact(node.lineno, seconds, "wait"))
         if seconds < 1:
             self.m.emit("DUR031", duration or node,
-                        f"the wait duration `{text}` is {seconds:g} s; waits must be at least 1 second "
+                        f"the wait duration {text} is {seconds:g} s; waits must be at least 1 second "
                         "(the SDK raises ValidationError)", "wait at least Duration.from_seconds(1)")
         elif seconds > C.MAX_WAIT_SECONDS:
             self.m.emit("DUR031", duration or node,
-                        f"the wait duration `{text}` is {seconds:g} s, over the 31,622,400 s (366 days) maximum",
+                        f"the wait duration {text} is {seconds:g} s, over the 31,622,400 s (366 days) maximum",
                         "wait at most Duration.from_days(366)")
 
-    def m_duration(self, expr: ast.expr | None) -> tuple[float | None, str]:
+    def m_duration(self, expr: ast.expr | None) -> tuple[float | None, Any]:
         if not isinstance(expr, ast.Call):
             return None, ""
         name = self.m.sdk_name(expr.func)
-        text = _short(expr, 50)
+        text = _Label(expr, "")
         if name == "Duration":
             if not expr.args and not expr.keywords:
                 return 0.0, text
@@ -1577,7 +1579,13 @@ class FunctionVisitor:
     def check_idempotent(self, node: ast.Call, label: Any) -> None:
         func = node.func
         verb = func.attr if isinstance(func, ast.Attribute) else (self.m.qual(func) or "").rsplit(".", 1)[-1]
-        if verb not in C.NON_IDEMPOTENT:
+        if verb == "update_item":
+            # A counter update (ADD, or SET x = x + :v) repeats on retry; a condition makes it safe.
+            expr = next((_const_str(k.value) for k in node.keywords if k.arg == "UpdateExpression"), None) or ""
+            if not re.search(r"\bADD\b|[+-]\s*:", expr, re.IGNORECASE) or \
+                    any(k.arg == "ConditionExpression" for k in node.keywords):
+                return
+        elif verb not in C.NON_IDEMPOTENT:
             return
         if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords):
             return
