@@ -1511,10 +1511,16 @@ class FunctionVisitor:
                     self.project_call(node, None, func.id if isinstance(func, ast.Name) else "", callee)
         self.in_threading += threaded
         self.visit(func) if not isinstance(func, ast.Name) else self.v_name(func)
+        # In a helper that may receive a context from another file, `param.step(lambda ...)` may be
+        # a step: its function argument does not count against the helper's purity.
+        maybe_step = self.role == "plain" and isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS \
+            and isinstance(func.value, ast.Name) and func.value.id in self.fi.params
         for a in node.args:
-            self.visit(a)
+            if not (maybe_step and isinstance(a, ast.Lambda)):
+                self.visit(a)
         for k in node.keywords:
-            self.visit(k.value)
+            if not (maybe_step and isinstance(k.value, ast.Lambda)):
+                self.visit(k.value)
         self.in_threading -= threaded
 
     def context_params(self, callee: FuncInfo, node: ast.Call) -> set[str]:
