@@ -28,6 +28,7 @@ BINDING_DECORATOR = {"step": "durable_step", "wait_for_callback": "durable_wait_
 
 DECORATOR_ROLES = {
     "durable_execution": "orch",
+    "durable_handler": "orch",  # the decorator's name in early SDK releases
     "durable_with_child_context": "child",
     "durable_parallel_branch": "child",
     "durable_step": "step",

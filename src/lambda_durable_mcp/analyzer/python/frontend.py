@@ -356,7 +356,7 @@ class ModuleAnalyzer:
 
     def _wrapped_handler(self, call: ast.Call) -> None:
         """``handler = durable_execution(main)``."""
-        if self.sdk_name(call.func) == "durable_execution" and call.args and isinstance(call.args[0], ast.Name):
+        if self.sdk_name(call.func) in ("durable_execution", "durable_handler") and call.args and isinstance(call.args[0], ast.Name):
             fi = self.scope.get(call.args[0].id)
             if fi is not None:
                 fi.decorator = "durable_execution"
@@ -407,7 +407,8 @@ class ModuleAnalyzer:
     def _durable_receivers(self, fi: FuncInfo) -> set[str]:
         """Unannotated parameters used as the receiver of a well-formed durable operation call."""
         a = fi.node.args
-        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None}
+        positional = set(fi.positional())  # not self/cls
+        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None and p.arg in positional}
         if params:
             if self._receivers is None:
                 self._receivers = set(_RECEIVER.findall(self.text))
