@@ -141,3 +141,37 @@ def test_python_fixtures_use_the_real_sdk_api() -> None:
                     assert hasattr(module, alias.name), f"{path.name}: {node.module} has no {alias.name}"
                     checked += 1
     assert checked > 100
+
+
+def test_dur034_matches_what_the_sdk_serializer_accepts() -> None:
+    """The rule flags exactly the results the SDK's default serializer rejects."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    import pytest
+    from aws_durable_execution_sdk_python.exceptions import SerDesError
+    from aws_durable_execution_sdk_python.serdes import deserialize, serialize
+
+    class Order:
+        pass
+
+    for value in ({"a"}, frozenset({1}), Order(), lambda: 1):
+        with pytest.raises(SerDesError):
+            serialize(None, value, "op", "arn")
+    for value in (dt.datetime(2026, 1, 1, 12), dt.date(2026, 1, 1), decimal.Decimal("1.5"), uuid.uuid4(),
+                  b"x", (1, 2), {"k": [1, 2]}):
+        assert deserialize(None, serialize(None, value, "op", "arn"), "op", "arn") == value
+    flagged = diags("""
+import datetime, decimal
+class Order: ...
+@durable_execution
+def h(e, ctx):
+    ctx.step(lambda _: {"a"}, name="a")
+    ctx.step(lambda _: frozenset(), name="b")
+    ctx.step(lambda _: Order(), name="c")
+    ctx.step(lambda _: datetime.datetime.now(), name="d")
+    ctx.step(lambda _: decimal.Decimal("1"), name="e")
+    ctx.step(lambda _: (1, 2), name="f")
+""")
+    assert flagged == [(8, "DUR034"), (9, "DUR034"), (10, "DUR034")]

@@ -275,8 +275,12 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
         for d in found:
             if not wanted(d.rule):
                 continue
-            path = d.path
-            owner = sources.get(path, unit)
+            owner = sources.get(d.path)
+            if owner is None:  # a file this run did not read (a frontend looked it up itself)
+                p = Path(d.path)
+                shown = _display_path(p, root) if p.is_absolute() else d.path
+                diags.append(replace(d, path=shown))
+                continue
             if owner.path not in supp_cache:
                 supp_cache[owner.path] = (suppressions(owner.source.decode("utf-8", "replace"))
                                           if b"durable-lint" in owner.source else {})
