@@ -79,7 +79,9 @@ def test_deep_nesting_and_huge_inline_input_never_raise() -> None:
     deep = "def f():\n" + "".join("    " * i + "if x:\n" for i in range(1, 500)) + "    " * 500 + "pass\n"
     parens = "x = " + "(" * 500 + "1" + ")" * 500 + "\n"
     chain = "x = " + " + ".join(["a"] * 20_000) + "\n"
-    for code in (deep, parens, chain):
+    defs = "".join("    " * i + f"def f{i}(ctx):\n" for i in range(500)) + "    " * 500 + "pass\n"
+    lambdas = "@durable_execution\ndef h(e, ctx):\n    x = " + "lambda: " * 600 + "time.time()\n"
+    for code in (deep, parens, chain, defs, lambdas):
         result = analyze_source(code, "python")
         assert result.parse_errors or result.diagnostics == []
     big = analyze_source("x = 1\n" * 1_000_000, "python")

@@ -420,12 +420,12 @@ class ModuleAnalyzer:
             if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in C.OPERATIONS
                     and isinstance(n.func.value, ast.Name) and n.func.value.id in params
                     and (n.args or n.keywords or n.func.attr in ("create_callback",))):
-                if self._looks_durable(n, n.func.attr):
+                if self._looks_durable(n, n.func.attr, fi):
                     found.add(n.func.value.id)
         return found
 
-    def _looks_durable(self, call: ast.Call, method: str) -> bool:
-        """Whether a call on an unknown receiver has the shape of the SDK operation."""
+    def _looks_durable(self, call: ast.Call, method: str, fi: FuncInfo | None = None) -> bool:
+        """Whether a call on an unknown receiver has the shape of the SDK operation (not ``pool.map``)."""
         func_idx = C.OPERATIONS[method][0]
         kw = {k.arg: k.value for k in call.keywords if k.arg}
         if method == "wait":
@@ -435,16 +435,27 @@ class ModuleAnalyzer:
             f = d.func
             return self.sdk_name(f) == "Duration" or (isinstance(f, ast.Attribute) and self.sdk_name(f.value) == "Duration")
         if method == "invoke":
-            return len(call.args) + len(kw) >= 2
+            return "function_name" in kw or (len(call.args) >= 2 and "FunctionName" not in kw)
         if method == "create_callback":
             return not call.args or isinstance(call.args[0], (ast.Constant, ast.JoinedStr))
+        if "name" in kw or "config" in kw:
+            return True
         assert func_idx is not None
         arg = call.args[func_idx] if len(call.args) > func_idx else kw.get(C.FUNC_KEYWORD.get(method, ""))
+        need = 2 if method == "map" else 1
         if isinstance(arg, ast.Lambda):
-            return bool(arg.args.args or arg.args.posonlyargs or arg.args.vararg)
+            return len(arg.args.posonlyargs) + len(arg.args.args) >= need or arg.args.vararg is not None
         if method == "parallel":
-            return isinstance(arg, (ast.List, ast.Tuple, ast.Name))
-        return isinstance(arg, (ast.Name, ast.Call, ast.Attribute))
+            return isinstance(arg, (ast.List, ast.Tuple)) and all(
+                isinstance(e, (ast.Lambda, ast.Call)) or (isinstance(e, ast.Name) and self.lookup(fi, e.id))
+                for e in arg.elts) and bool(arg.elts)
+        if isinstance(arg, ast.Name):
+            target = self.lookup(fi, arg.id)
+            return target is not None and len(target.positional()) >= need
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name):
+            target = self.lookup(fi, arg.func.id)
+            return target is not None and target.decorator is not None
+        return False
 
     def _binding_kind(self, fi: FuncInfo) -> str:
         if fi.decorator in ("durable_step", "durable_with_child_context", "durable_wait_for_callback",
