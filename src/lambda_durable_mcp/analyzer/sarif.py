@@ -28,6 +28,8 @@ def to_sarif(result: AnalysisResult, root: Path | None = None) -> dict[str, obje
             "shortDescription": {"text": r.summary},
             "fullDescription": {"text": f"{r.summary}. Read the guide section {r.guide} "
                                         "(get_durable_guide / durable-guide:// resource)."},
+            "help": {"text": f"{r.summary}. Each result's message says why it breaks replay and how to fix it; "
+                             f"the guide section {r.guide} explains the rule."},
             "defaultConfiguration": {"level": LEVELS[r.severity]},
             "properties": {"tags": ["durable-functions", "replay-safety"], "guide": r.guide},
         })
@@ -47,7 +49,6 @@ def to_sarif(result: AnalysisResult, root: Path | None = None) -> dict[str, obje
                                                              if not d.path.startswith("/") else {})},
                 "region": region,
             }}],
-            "partialFingerprints": {"primaryLocationLineHash": f"{d.rule}:{d.path}:{d.line}"},
         }
         if d.rule in index:
             entry["ruleIndex"] = index[d.rule]
