@@ -46,6 +46,7 @@ RANDOM_PREFIXES = ("random.", "secrets.", "numpy.random.", "ulid.", "nanoid.", "
                    "cuid.", "uuid6.", "faker.")
 RANDOM_EXACT = {"uuid.uuid1", "uuid.uuid4", "uuid.uuid6", "uuid.uuid7", "uuid.uuid8", "os.urandom",
                 "os.getrandom", "random", "secrets"}
+RANDOM_DETERMINISTIC = {"secrets.compare_digest", "random.getstate", "random.setstate"}
 RANDOM_SEEDED = {"random.Random", "random.seed", "numpy.random.default_rng", "numpy.random.seed",
                  "numpy.random.RandomState"}
 HTTP_MODULES = ("requests", "httpx", "urllib3", "aiohttp")

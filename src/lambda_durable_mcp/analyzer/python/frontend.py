@@ -1387,9 +1387,9 @@ class FunctionVisitor:
                 if name == "print":
                     return ("DUR020", "`print(...)`", False)
         if q is not None:
-            if q in C.CLOCK or (q in C.CLOCK_NOARG and not node.args):
+            if q in C.CLOCK or (q in C.CLOCK_NOARG and len(node.args) < (2 if q == "time.strftime" else 1)):
                 return ("DUR001", _Label(func, "()"), False)
-            if q in C.RANDOM_EXACT or q.startswith(C.RANDOM_PREFIXES):
+            if (q in C.RANDOM_EXACT or q.startswith(C.RANDOM_PREFIXES)) and q not in C.RANDOM_DETERMINISTIC:
                 if q in C.RANDOM_SEEDED and node.args:
                     return None
                 if q in ("random.Random", "random.SystemRandom") and not node.args:
