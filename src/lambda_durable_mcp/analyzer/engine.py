@@ -34,6 +34,8 @@ SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "cdk.out", "dist", "buil
 # Only files with these endings are read during a directory walk; each frontend still decides.
 CANDIDATE_SUFFIXES = (".py", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs",
                       ".yaml", ".yml", ".json", ".template")
+SKIP_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
+                        "composer.lock", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 20_000
 LANGUAGE_SUFFIX = {"python": ".py", "typescript": ".ts", "javascript": ".js", "template": ".yaml"}
@@ -190,7 +192,8 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
             for name in sorted(filenames):
-                if not name.endswith(CANDIDATE_SUFFIXES) or name.endswith((".d.ts", ".min.js")):
+                if not name.endswith(CANDIDATE_SUFFIXES) or name.endswith((".d.ts", ".min.js")) \
+                        or name in SKIP_FILES:
                     continue
                 fp = Path(dirpath, name)
                 rp = fp.resolve()
