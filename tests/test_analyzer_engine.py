@@ -165,3 +165,15 @@ def test_never_crashes_on_binary_files(data: bytes) -> None:
         result = analyze_paths([p], root=Path(d))
         assert time.monotonic() - started < 5
         assert isinstance(result.parse_errors, list)
+
+
+def test_walk_does_not_follow_links_out_of_the_directory(tmp_path: Path) -> None:
+    inside, outside = tmp_path / "ws", tmp_path / "secret"
+    inside.mkdir()
+    outside.mkdir()
+    (outside / "h.py").write_text(BAD)
+    (inside / "link.py").symlink_to(outside / "h.py")
+    (inside / "own.py").write_text(BAD)
+    (inside / "alias.py").symlink_to(inside / "own.py")
+    result = analyze_paths([inside], root=inside)
+    assert {d.path for d in result.diagnostics} == {"own.py"}

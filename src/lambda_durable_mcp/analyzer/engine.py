@@ -189,6 +189,7 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
         if not p.is_dir():
             result.parse_errors.append(f"{given}: no such file or directory")
             continue
+        top = p.resolve()
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
             for name in sorted(filenames):
@@ -197,8 +198,8 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
                     continue
                 fp = Path(dirpath, name)
                 rp = fp.resolve()
-                if rp in seen:
-                    continue
+                if rp in seen or (fp.is_symlink() and top not in rp.parents):
+                    continue  # a link leading out of the walked directory is not followed
                 seen.add(rp)
                 files.append(rp)
                 if len(files) >= MAX_FILES:
