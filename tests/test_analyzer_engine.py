@@ -177,3 +177,11 @@ def test_walk_does_not_follow_links_out_of_the_directory(tmp_path: Path) -> None
     (inside / "alias.py").symlink_to(inside / "own.py")
     result = analyze_paths([inside], root=inside)
     assert {d.path for d in result.diagnostics} == {"own.py"}
+
+
+def test_an_explicit_file_nobody_analyzes_gets_a_note(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("hello")
+    (tmp_path / "data.json").write_text("[1, 2]")
+    result = analyze_paths([tmp_path / "notes.txt", tmp_path], root=tmp_path)
+    assert result.parse_errors == ["notes.txt: not analyzed, no installed analyzer handles this file type"]
+    assert result.files == 0

@@ -333,6 +333,8 @@ def analyze_paths(
     deadline = start + deadline_seconds if deadline_seconds is not None else None
     base = (root or Path.cwd()).resolve()
     result = AnalysisResult()
+    paths = list(paths)
+    explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
     files = _walk(paths, result, base, deadline)
     fes = frontends()
     units: list[_Unit] = []
@@ -346,6 +348,8 @@ def analyze_paths(
         accepting = [fe for fe in fes if _accepts(fe, path, data)]
         if accepting:
             units.append(_Unit(path, display, data, accepting))
+        elif fp in explicit:
+            result.parse_errors.append(f"{display}: not analyzed, no installed analyzer handles this file type")
     return _run(units, result, base, select, ignore, deadline, len(units))
 
 
