@@ -119,6 +119,7 @@ class FuncInfo:
     at_most_once: bool = False
     done: bool = False
     is_method: bool = False
+    owner: str | None = None              # the class a method belongs to
     _locals: set[str] | None = None
 
     @property
@@ -233,6 +234,7 @@ class ModuleAnalyzer:
         self.bindings: dict[str, str] = {}
         self.imports_sdk = False
         self.worklist: list[FuncInfo] = []
+        self.class_contexts: dict[str, set[str]] = {}
         self._qual_cache: dict[int, str | None] = {}
         self.text = text
         self._receivers: set[str] | None = None
@@ -281,7 +283,8 @@ class ModuleAnalyzer:
                     and not any(type(t) is ast.Attribute for t in s.targets):  # type: ignore[attr-defined]
                 continue
             if isinstance(s, _FUNC_TYPES):
-                fi = FuncInfo(s, prefix + s.name, parent, is_method=in_class)
+                fi = FuncInfo(s, prefix + s.name, parent, is_method=in_class,
+                              owner=prefix[:-1] if in_class else None)
                 self.funcs.append(fi)
                 if not in_class:
                     scope[s.name] = fi
@@ -291,6 +294,7 @@ class ModuleAnalyzer:
                     self.classes.add(s.name)
                     self.module_names.add(s.name)
                 self._index(s.body, parent, scope, prefix + s.name + ".", in_class=True)
+                self._context_attributes(s, prefix + s.name)
             elif isinstance(s, ast.Import):
                 for a in s.names:
                     if a.asname:
@@ -354,6 +358,22 @@ class ModuleAnalyzer:
             elif isinstance(s, ast.Expr) and module_level and isinstance(s.value, ast.Call):
                 self._wrapped_handler(s.value)
 
+    def _context_attributes(self, cls: ast.ClassDef, qualname: str) -> None:
+        """``self.ctx = ctx`` in a method whose ``ctx`` parameter is annotated DurableContext."""
+        for item in cls.body:
+            if not isinstance(item, _FUNC_TYPES):
+                continue
+            a = item.args
+            typed = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)
+                     if p.annotation is not None and self._is_context_annotation(p.annotation)}
+            if not typed:
+                continue
+            for st in ast.walk(item):
+                if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in typed:
+                    for t in st.targets:
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                            self.class_contexts.setdefault(qualname, set()).add("self." + t.attr)
+
     def _wrapped_handler(self, call: ast.Call) -> None:
         """``handler = durable_execution(main)``."""
         if self.sdk_name(call.func) in ("durable_execution", "durable_handler") and call.args and isinstance(call.args[0], ast.Name):
@@ -389,6 +409,13 @@ class ModuleAnalyzer:
                     fi.ctx_params = {params[1] if len(params) > 1 else params[-1]}
             elif role == "child" and params:
                 fi.ctx_params = {params[0]}
+        attrs = self.class_contexts.get(fi.owner or "", set())
+        if attrs and fi.role is None:
+            used = {f"self.{n.attr}" for n in ast.walk(node) if isinstance(n, ast.Attribute)
+                    and isinstance(n.value, ast.Name) and n.value.id == "self" and f"self.{n.attr}" in attrs}
+            if used:
+                fi.role = "orch"
+                fi.ctx_params = set(used)
         annotated = {p.arg for p in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
                      if p.annotation is not None and self._is_context_annotation(p.annotation)}
         if annotated and fi.role not in STEP_ROLES:
@@ -1059,10 +1086,15 @@ class FunctionVisitor:
 
     def v_call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS and isinstance(func.value, ast.Name) \
-                and func.value.id in self.ctxs:
-            self.operation(node, func.attr, func.value.id)
-            return
+        if isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS and self.ctxs:
+            recv = func.value
+            if isinstance(recv, ast.Name) and recv.id in self.ctxs:
+                self.operation(node, func.attr, recv.id)
+                return
+            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and \
+                    f"{recv.value.id}.{recv.attr}" in self.ctxs:
+                self.operation(node, func.attr, f"{recv.value.id}.{recv.attr}")
+                return
         self.plain_call(node)
 
     # -- durable operations ----------------------------------------------------------------------
