@@ -185,3 +185,17 @@ def test_an_explicit_file_nobody_analyzes_gets_a_note(tmp_path: Path) -> None:
     result = analyze_paths([tmp_path / "notes.txt", tmp_path], root=tmp_path)
     assert result.parse_errors == ["notes.txt: not analyzed, no installed analyzer handles this file type"]
     assert result.files == 0
+
+
+def test_lowering_handles_the_newer_syntax_zoo() -> None:
+    cases = [
+        'x = f"{a["b"]}"\n', 'x = f"{a!r:>{w}.{p}}"\n', 'x = f"{a != b} {c == d} {e=} {f = }"\n',
+        'x = f"{ {1: 2}[1] }"\n', 'x = f"{(lambda y: y)(1)}"\n', 'x = f"""\n{a +\n  b  # comment\n}"""\n',
+        'x = f"{"\\n".join(items)}"\n', 'x = rf"\\d{a}"\n', 'x = t"hello {name}"\n',
+        'x = "abc" f"{a["k"]}" "def"\n', 'x = (f"{a["k"]}"\n     f"{b}")\n', 'x = f"{f"{f"{a["b"]}"}"}"\n',
+        "def f[T: int, *Ts, **P](x: T) -> T: return x\n", "class C[T = int](Base): pass\n",
+        "type A[T] = dict[str, T]\n", 'x = f"{a:{"x"}>10}"\n',
+    ]
+    for code in cases:
+        tree, err = parse_any(code)
+        assert tree is not None, (code, err)

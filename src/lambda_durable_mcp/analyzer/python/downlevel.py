@@ -35,7 +35,7 @@ def parse_any(text: str, path: str = "<input>") -> tuple[ast.Module | None, str 
     except ValueError as exc:  # NUL bytes
         return None, f"1: cannot parse: {exc}"
     lowered = None
-    if _newer_syntax_near(text, first.lineno or 1):
+    if "f-string" in str(first.msg) or _newer_syntax_near(text, first.lineno or 1):
         try:
             lowered = lower(text)
         except (RecursionError, IndexError, ValueError):
