@@ -58,13 +58,15 @@ def test_limits_binary_and_oversized_files_are_notes(tmp_path: Path) -> None:
     (tmp_path / "blob.py").write_bytes(b"\x00\x01\x02" * 100)
     (tmp_path / "huge.py").write_text("x = 1\n" * (MAX_FILE_BYTES // 6 + 10))
     (tmp_path / "latin.py").write_bytes("s = 'caf\xe9'\n".encode("latin-1"))
+    (tmp_path / "cookie.py").write_bytes(("# -*- coding: latin-1 -*-\n" + BAD.replace("started", "caf\xe9")
+                                          ).encode("latin-1"))
     (tmp_path / "ok.py").write_text(BAD)
     result = analyze_paths([tmp_path], root=tmp_path)
     notes = " | ".join(result.parse_errors)
     assert "blob.py: skipped, binary file" in notes
     assert "huge.py: skipped" in notes and "MB limit" in notes
     assert "latin.py:1: not UTF-8" in notes
-    assert {d.path for d in result.diagnostics} == {"ok.py"}
+    assert {d.path for d in result.diagnostics} == {"ok.py", "cookie.py"}
 
 
 def test_deadline_stops_early_with_a_note(tmp_path: Path) -> None:

@@ -9,9 +9,11 @@ else is not a durable operation.
 from __future__ import annotations
 
 import ast
+import io
 import os
 import re
 import sys
+import tokenize
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -1752,8 +1754,12 @@ class PythonFrontend:
         try:
             text = source.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            line = source[: exc.start].count(b"\n") + 1
-            return PyModuleSummary(path, parse_error=f"{line}: not UTF-8 text ({exc.reason}); cannot analyze")
+            try:  # a PEP 263 coding cookie (# -*- coding: latin-1 -*-)
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+                text = source.decode(encoding)
+            except (SyntaxError, LookupError, UnicodeDecodeError):
+                line = source[: exc.start].count(b"\n") + 1
+                return PyModuleSummary(path, parse_error=f"{line}: not UTF-8 text ({exc.reason}); cannot analyze")
         tree, error = parse_any(text, path)
         if tree is None:
             return PyModuleSummary(path, parse_error=error)
