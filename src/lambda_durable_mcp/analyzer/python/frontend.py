@@ -886,11 +886,7 @@ class FunctionVisitor:
             return
         if name in self.m.imports or name in self.m.kinds or name in self.local_kinds:
             return
-        if self.role in ("step", "submitter", "check") or (self.role == "child" and self.fi.parent is not None
-                                                            or self.role == "child" and name in self.nonlocals):
-            if self.role == "child" and name in self.m.module_names and name not in self.nonlocals \
-                    and name not in self.m.mutable_globals:
-                return
+        if self.role in STEP_ROLES or self.role == "child":
             if name in self.m.module_names and name not in self.m.mutable_globals and name not in self.nonlocals:
                 return
             self.m.emit("DUR012", node,
