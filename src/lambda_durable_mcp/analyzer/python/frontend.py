@@ -960,6 +960,31 @@ class FunctionVisitor:
             return v is not None and expr.id not in self.fi.locals() and self.is_set(v)
         return False
 
+    def v_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        pushed = 0
+        tainted = 0
+        for gen in node.generators:
+            saved = (self.source_hit, self.taint_hit)
+            self.source_hit = self.taint_hit = False
+            self.visit(gen.iter)
+            if (self.source_hit or self.taint_hit) and self.orch:
+                tainted += 1
+            self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
+            if self.orch and self.is_set(gen.iter):
+                self.set_loops.append([gen.iter, False])
+                pushed += 1
+            for cond in gen.ifs:
+                self.visit(cond)
+        self.cond_taint += tainted
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.cond_taint -= tainted
+        for _ in range(pushed):
+            self.set_loops.pop()
+
     def v_with(self, node: ast.With | ast.AsyncWith) -> None:
         for item in node.items:
             self.visit(item.context_expr)
@@ -1692,6 +1717,10 @@ _DISPATCH: dict[type, Any] = {
     ast.IfExp: FunctionVisitor.v_ifexp,
     ast.For: FunctionVisitor.v_for,
     ast.AsyncFor: FunctionVisitor.v_for,
+    ast.ListComp: FunctionVisitor.v_comprehension,
+    ast.SetComp: FunctionVisitor.v_comprehension,
+    ast.GeneratorExp: FunctionVisitor.v_comprehension,
+    ast.DictComp: FunctionVisitor.v_comprehension,
     ast.With: FunctionVisitor.v_with,
     ast.AsyncWith: FunctionVisitor.v_with,
     ast.Try: FunctionVisitor.v_try,
