@@ -1270,7 +1270,7 @@ class FunctionVisitor:
                 if target is None and self.m.project_candidates(self.m.qual(fn_arg.func) or "") == [] \
                         and self.m.qual(fn_arg.func) is not None:
                     return
-            if method == "parallel" or isinstance(fn_arg, ast.Call):
+            if isinstance(fn_arg, ast.Call):
                 return
             self.m.emit("DUR030", node,
                         f"this {method} has no name; history and tests refer to operations by name, and an "
