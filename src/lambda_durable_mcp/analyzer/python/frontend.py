@@ -721,9 +721,7 @@ class FunctionVisitor:
             if self.role in ("step", "child") and not self.fi.serdes:
                 self.check_result(node.body)
         else:
-            for d in node.decorator_list:
-                self.visit(d)
-            self.body(node.body)
+            self.body(node.body)  # decorators run at definition time, not in this scope
         self.finish_nested()
         self.report_duplicate_names()
 
@@ -778,7 +776,7 @@ class FunctionVisitor:
     # -- statements ----------------------------------------------------------------------------
 
     def v_funcdef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
-        for d in node.decorator_list:
+        for d in node.decorator_list:  # a nested function's decorators run in this scope
             self.visit(d)
         fi = self.m.lookup(self.fi, node.name)
         if fi is not None and fi.node is node:
