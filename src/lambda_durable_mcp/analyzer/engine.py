@@ -1,0 +1,453 @@
+"""The analysis engine: walks files, runs the language frontends in two passes, and owns everything
+that is the same for every language (suppression comments, rule selection, ordering,
+de-duplication, the cross-file impurity closure behind DUR005, the deadline and the size cap).
+
+Frontends receive absolute file paths; diagnostics leave the engine with display paths (relative
+to ``root``, POSIX separators).
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import logging
+import os
+import re
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+from lambda_durable_mcp.analyzer.frontend import Frontend, ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic
+
+log = logging.getLogger(__name__)
+
+# Each module exports FRONTEND. Until every frontend branch is merged, a missing module is skipped.
+FRONTEND_MODULES = (
+    "lambda_durable_mcp.analyzer.python",
+    "lambda_durable_mcp.analyzer.typescript",
+    "lambda_durable_mcp.analyzer.templates",
+)
+SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "cdk.out", "dist", "build", ".git", "__pycache__",
+                       ".aws-sam", "coverage", "site-packages"})
+# Only files with these endings are read during a directory walk; each frontend still decides.
+CANDIDATE_SUFFIXES = (".py", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs",
+                      ".yaml", ".yml", ".json", ".template")
+SKIP_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
+                        "composer.lock", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"})
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_FILES = 20_000
+LANGUAGE_SUFFIX = {"python": ".py", "typescript": ".ts", "javascript": ".js", "template": ".yaml"}
+
+_SUPPRESS = re.compile(r"durable-lint:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+
+_frontends: tuple[Frontend, ...] | None = None
+
+
+def frontends() -> tuple[Frontend, ...]:
+    """Every installed frontend, in FRONTEND_MODULES order (imported on first use)."""
+    global _frontends
+    if _frontends is None:
+        found: list[Frontend] = []
+        for name in FRONTEND_MODULES:
+            try:
+                module = importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if exc.name == name:  # not merged yet; any other missing module is a real error
+                    continue
+                raise
+            found.append(module.FRONTEND)
+        _frontends = tuple(found)
+    return _frontends
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule selection and suppression
+
+
+def _rule_filter(select: Iterable[str] | None, ignore: Iterable[str] | None) -> Callable[[str], bool]:
+    """Ids or id prefixes (``DUR00`` selects DUR001-DUR009)."""
+    sel = tuple(s.strip().upper() for s in select or () if s.strip())
+    ign = tuple(s.strip().upper() for s in ignore or () if s.strip())
+
+    def wanted(rule: str) -> bool:
+        if sel and not rule.startswith(sel):
+            return False
+        return not (ign and rule.startswith(ign))
+
+    return wanted
+
+
+def unknown_rule_ids(ids: Iterable[str]) -> list[str]:
+    """Ids (or prefixes) that match no rule: a typo in --select/--ignore should not pass silently."""
+    return [i for i in ids if i.strip() and not any(r.startswith(i.strip().upper()) for r in RULES)]
+
+
+def suppressions(text: str) -> dict[int, frozenset[str] | None]:
+    """line -> rules suppressed there (None: every rule), from ``durable-lint: ignore[...]`` comments.
+
+    A comment after code suppresses its own line; a comment alone on a line suppresses the next line.
+    """
+    out: dict[int, frozenset[str] | None] = {}
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        if "durable-lint" not in line:
+            continue
+        m = _SUPPRESS.search(line)
+        if not m:
+            continue
+        rules = None if m.group(1) is None else frozenset(
+            r.strip().upper() for r in m.group(1).split(",") if r.strip())
+        # A comment after code covers its own line; a comment on a line of its own covers the next line.
+        alone = not line[: m.start()].strip().rstrip("#/").strip()
+        for target in ((lineno, lineno + 1) if alone else (lineno,)):
+            prev = out.get(target, frozenset())
+            out[target] = None if rules is None or prev is None else prev | rules
+    return out
+
+
+def _suppressed(d: Diagnostic, table: dict[int, frozenset[str] | None]) -> bool:
+    if d.line not in table:
+        return False
+    rules = table[d.line]
+    return rules is None or d.rule in rules
+
+
+# ---------------------------------------------------------------------------------------------
+# The impurity closure behind DUR005
+
+
+def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]
+                     ) -> Callable[[str, str], str | None]:
+    memo: dict[tuple[str, str], str | None] = {}
+
+    def walk(path: str, name: str, stack: frozenset[tuple[str, str]]) -> str | None:
+        key = (path, name)
+        if key in memo:
+            return memo[key]
+        if key in stack:
+            return None
+        summary = summaries.get(path)
+        fn = summary.functions.get(name) if summary else None
+        if fn is None:
+            return None
+        result: str | None = None
+        if fn.impurity is not None:
+            result = f"{display(path)}:{name} -> {fn.impurity[1]}"
+        else:
+            inner = stack | {key}
+            for callee_path, callee in fn.calls:
+                sub = walk(callee_path, callee, inner)
+                if sub is not None:
+                    result = f"{display(path)}:{name} -> {sub}"
+                    break
+        memo[key] = result
+        return result
+
+    def impure(path: str, name: str) -> str | None:
+        try:
+            return walk(path, name, frozenset())
+        except RecursionError:
+            return None
+
+    return impure
+
+
+# ---------------------------------------------------------------------------------------------
+# Walking
+
+
+@dataclass
+class _Unit:
+    path: str            # absolute path handed to frontends
+    display: str         # path in diagnostics
+    source: bytes
+    frontends: list[Frontend] = field(default_factory=list)
+
+
+def _display_path(path: Path, root: Path) -> str:
+    try:
+        return path.relative_to(root).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: float | None
+          ) -> list[Path]:
+    files: list[Path] = []
+    seen: set[Path] = set()
+    for given in paths:
+        p = Path(given)
+        if not p.is_absolute():
+            p = Path.cwd() / p
+        if p.is_file():
+            rp = p.resolve()
+            if rp not in seen:
+                seen.add(rp)
+                files.append(rp)
+            continue
+        if not p.is_dir():
+            result.parse_errors.append(f"{given}: no such file or directory")
+            continue
+        top = p.resolve()
+        for dirpath, dirnames, filenames in os.walk(p):
+            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            for name in sorted(filenames):
+                if not name.endswith(CANDIDATE_SUFFIXES) or name.endswith((".d.ts", ".min.js")) \
+                        or name in SKIP_FILES:
+                    continue
+                fp = Path(dirpath, name)
+                rp = fp.resolve()
+                if rp in seen or (fp.is_symlink() and top not in rp.parents):
+                    continue  # a link leading out of the walked directory is not followed
+                seen.add(rp)
+                files.append(rp)
+                if len(files) >= MAX_FILES:
+                    result.stopped_early = f"stopped at {MAX_FILES} files; lint a smaller directory"
+                    return files
+            if deadline is not None and time.monotonic() > deadline:
+                result.stopped_early = "the deadline passed while listing files; lint a smaller directory"
+                return files
+    return files
+
+
+def _run(units: list[_Unit], result: AnalysisResult, root: Path, select: Iterable[str] | None,
+         ignore: Iterable[str] | None, deadline: float | None, total_files: int) -> AnalysisResult:
+    # Parsing allocates millions of short-lived nodes that reference counting frees; pausing the
+    # cyclic collector meanwhile saves its repeated full traversals (a third of the run time).
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return _run_passes(units, result, root, select, ignore, deadline, total_files)
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: Iterable[str] | None,
+                ignore: Iterable[str] | None, deadline: float | None, total_files: int) -> AnalysisResult:
+    displays = {u.path: u.display for u in units}
+
+    def display(path: str) -> str:
+        return displays.get(path) or os.path.basename(path)
+
+    # Pass 1: summaries.
+    summaries: dict[str, ModuleSummary] = {}
+    summarized: list[tuple[_Unit, Frontend]] = []
+    done = 0
+    for unit in units:
+        if deadline is not None and time.monotonic() > deadline:
+            result.stopped_early = (f"stopped at the time limit after {done} of {total_files} files; "
+                                    "lint fewer files or a subdirectory")
+            break
+        done += 1
+        for fe in unit.frontends:
+            try:
+                summary = fe.summarize(unit.path, unit.source)
+            except Exception as exc:  # a frontend bug must not hide the other files' results
+                log.debug("frontend %s failed on %s", fe.name, unit.path, exc_info=True)
+                result.parse_errors.append(f"{unit.display}: internal error in the {fe.name} analyzer "
+                                           f"({type(exc).__name__}: {exc}); the file was skipped")
+                continue
+            if summary.parse_error:
+                result.parse_errors.append(f"{unit.display}:{summary.parse_error}")
+                continue
+            existing = summaries.get(unit.path)
+            if existing is None:
+                summaries[unit.path] = summary
+            else:  # a .ts file seen by the TypeScript and the template frontends
+                existing.functions.update({k: v for k, v in summary.functions.items()
+                                           if k not in existing.functions})
+                existing.durations.extend(summary.durations)
+            summarized.append((unit, fe))
+    result.files = done
+
+    project = ProjectView(root=str(root), summaries=summaries,
+                          impure=impurity_closure(summaries, display))
+    wanted = _rule_filter(select, ignore)
+    sources = {u.path: u for u in units}
+    supp_cache: dict[str, dict[int, frozenset[str] | None]] = {}
+    diags: list[Diagnostic] = []
+    for unit, fe in summarized:
+        try:
+            found = fe.check(unit.path, unit.source, project)
+        except Exception as exc:
+            log.debug("frontend %s failed on %s", fe.name, unit.path, exc_info=True)
+            result.parse_errors.append(f"{unit.display}: internal error in the {fe.name} analyzer "
+                                       f"({type(exc).__name__}: {exc}); some rules were not checked")
+            continue
+        for d in found:
+            if not wanted(d.rule):
+                continue
+            owner = sources.get(d.path)
+            if owner is None:  # a file this run did not read (a frontend looked it up itself)
+                p = Path(d.path)
+                shown = _display_path(p, root) if p.is_absolute() else d.path
+                diags.append(replace(d, path=shown))
+                continue
+            if owner.path not in supp_cache:
+                supp_cache[owner.path] = (suppressions(owner.source.decode("utf-8", "replace"))
+                                          if b"durable-lint" in owner.source else {})
+            if _suppressed(d, supp_cache[owner.path]):
+                continue
+            diags.append(replace(d, path=owner.display) if d.path != owner.display else d)
+
+    unique: dict[tuple[str, int, int, str], Diagnostic] = {}
+    for d in diags:
+        unique.setdefault((d.path, d.line, d.column, d.rule), d)
+    result.diagnostics = sorted(unique.values(), key=lambda d: (d.path, d.line, d.column, d.rule))
+    return result
+
+
+def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:
+    try:
+        size = path.stat().st_size
+        if size > MAX_FILE_BYTES:
+            result.parse_errors.append(f"{display}: skipped, {size / 1048576:.1f} MB is over the "
+                                       f"{MAX_FILE_BYTES // 1048576} MB limit per file")
+            return None
+        data = path.read_bytes()
+    except OSError as exc:
+        result.parse_errors.append(f"{display}: cannot read ({exc.strerror or exc})")
+        return None
+    if b"\x00" in data[:8192]:
+        result.parse_errors.append(f"{display}: skipped, binary file")
+        return None
+    return data
+
+
+def analyze_paths(
+    paths: Iterable[Path],
+    *,
+    root: Path | None = None,
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+    deadline_seconds: float | None = None,
+) -> AnalysisResult:
+    """Analyze files and directories (recursively; node_modules, .venv, cdk.out and dot-folders skipped).
+
+    Diagnostic paths are relative to ``root`` when given (else to the working directory).
+    ``deadline_seconds`` bounds the run: past it, the result carries ``stopped_early``.
+    """
+    start = time.monotonic()
+    deadline = start + deadline_seconds if deadline_seconds is not None else None
+    base = (root or Path.cwd()).resolve()
+    result = AnalysisResult()
+    paths = list(paths)
+    explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
+    files = _walk(paths, result, base, deadline)
+    fes = frontends()
+    units: list[_Unit] = []
+    for fp in files:
+        display = _display_path(fp, base)
+        path = str(fp)
+        # Ask frontends by name first (cheap); read the file only if one might accept it.
+        data = _read(fp, display, result)
+        if data is None:
+            continue
+        accepting = [fe for fe in fes if _accepts(fe, path, data)]
+        if accepting:
+            units.append(_Unit(path, display, data, accepting))
+        elif fp in explicit:
+            result.parse_errors.append(f"{display}: not analyzed, no installed analyzer handles this file type")
+    return _run(units, result, base, select, ignore, deadline, len(units))
+
+
+def _accepts(fe: Frontend, path: str, source: bytes) -> bool:
+    try:
+        return bool(fe.accepts(path, source))
+    except Exception:
+        log.debug("frontend %s accepts() failed on %s", fe.name, path, exc_info=True)
+        return False
+
+
+# ---------------------------------------------------------------------------------------------
+# Inline source
+
+_TS_HINTS = re.compile(
+    r"^\s*(?:export\s+)?(?:interface|type)\s+\w+|:\s*(?:string|number|boolean|any|unknown|void|"
+    r"DurableContext|Promise<)\b|\bimport\s+type\b|\bas\s+const\b|<\w+>\(|\bprivate\s+|\breadonly\s+",
+    re.MULTILINE)
+_JS_HINTS = re.compile(
+    r"\b(?:const|let|var)\s+\w+\s*=|\bfunction\s*\w*\s*\(|=>|\brequire\(|\bimport\s+.*\bfrom\s+['\"]|"
+    r"\bexport\s+(?:default|const|async|function)\b|\bwithDurableExecution\b", re.MULTILINE)
+_PY_HINTS = re.compile(
+    r"^\s*(?:def|class)\s+\w+.*:\s*$|^\s*(?:from\s+[\w.]+\s+import|import\s+[\w.]+(?:\s+as\s+\w+)?\s*$)|"
+    r"^\s*@durable_|^\s*(?:elif|except|try|with)\b.*:\s*$|\bself\b|\bNone\b|\bTrue\b|\bFalse\b",
+    re.MULTILINE)
+_TEMPLATE_HINTS = re.compile(r"AWSTemplateFormatVersion|^\s*Resources\s*:|\"Resources\"\s*:|"
+                             r"Transform\s*:\s*AWS::Serverless|AWS::(?:Serverless|Lambda)::", re.MULTILINE)
+
+
+def detect_language(code: str) -> str:
+    """Best guess among python, typescript, javascript and template (SAM/CloudFormation)."""
+    head = code[:200_000]
+    stripped = head.lstrip()
+    if _TEMPLATE_HINTS.search(head) and not re.search(r"^\s*(?:import|from|def|const|export)\b", head,
+                                                      re.MULTILINE):
+        return "template"
+    if stripped.startswith("{") and "Resources" in head:
+        return "template"
+    py = len(_PY_HINTS.findall(head))
+    js = len(_JS_HINTS.findall(head))
+    if py > js:
+        return "python"
+    if js == 0 and py == 0:
+        return "python" if re.search(r"^\s*\w+\s*=\s*\S", head, re.MULTILINE) and ";" not in head else (
+            "typescript" if _TS_HINTS.search(head) else "javascript")
+    return "typescript" if _TS_HINTS.search(head) else "javascript"
+
+
+def analyze_source(
+    code: str,
+    language: str | None = None,
+    *,
+    path: str = "<input>",
+    select: Iterable[str] | None = None,
+    ignore: Iterable[str] | None = None,
+) -> AnalysisResult:
+    """Analyze one in-memory source; ``language`` is detected from the code when None."""
+    result = AnalysisResult()
+    lang = (language or detect_language(code)).lower()
+    if lang in ("ts", "tsx"):
+        lang = "typescript"
+    elif lang in ("js", "jsx", "mjs", "cjs", "node", "nodejs"):
+        lang = "javascript"
+    elif lang in ("py", "python3"):
+        lang = "python"
+    elif lang in ("yaml", "yml", "json", "sam", "cloudformation", "cfn", "cdk"):
+        lang = "template"
+    if lang not in LANGUAGE_SUFFIX:
+        result.parse_errors.append(f"{path}: unknown language {language!r}; use python, typescript, "
+                                   "javascript or template")
+        return result
+    data = code.encode("utf-8", "surrogatepass")
+    if len(data) > MAX_FILE_BYTES:
+        result.parse_errors.append(f"{path}: skipped, {len(data) / 1048576:.1f} MB is over the "
+                                   f"{MAX_FILE_BYTES // 1048576} MB limit")
+        return result
+    suffix = LANGUAGE_SUFFIX[lang]
+    if lang == "template" and code.lstrip().startswith("{"):
+        suffix = ".json"
+    if lang == "template" and path.endswith((".ts", ".json", ".yml", ".template")):
+        suffix = ""
+    fe_path = path if (not suffix or path.endswith(suffix)) else path + suffix
+    if lang == "python" and path.endswith(".py"):
+        fe_path = path
+    fes = frontends()
+    by_name = {"python": "python", "typescript": "typescript", "javascript": "typescript",
+               "template": "template"}
+    accepting = [fe for fe in fes if _accepts(fe, fe_path, data)]
+    if lang == "template":
+        accepting = [fe for fe in accepting if fe.name == "template"]
+    elif not accepting:
+        accepting = [fe for fe in fes if fe.name == by_name[lang]]
+    if not accepting:
+        result.parse_errors.append(f"{path}: no analyzer for {lang} is installed")
+        return result
+    unit = _Unit(fe_path, path, data, accepting)
+    return _run([unit], result, Path.cwd(), select, ignore, None, 1)
+
+
+__all__ = ["FRONTEND_MODULES", "analyze_paths", "analyze_source", "detect_language", "frontends",
+           "suppressions", "unknown_rule_ids"]

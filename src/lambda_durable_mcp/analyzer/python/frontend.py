@@ -1,0 +1,1830 @@
+"""The Python frontend: one parse and one walk per file (stdlib ``ast``; Python 3.12+ syntax is
+lowered first when the server runs on an older Python, see ``downlevel``).
+
+Scopes follow the rule catalogue. Durable contexts are found through decorators, annotations,
+parameters a caller passes a context to, aliases and destructuring; a ``.step(`` call on anything
+else is not a durable operation.
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import os
+import re
+import sys
+import tokenize
+from dataclasses import dataclass, field
+from typing import Any
+
+from lambda_durable_mcp.analyzer.frontend import (
+    DurationFact,
+    FunctionSummary,
+    ModuleSummary,
+    ProjectView,
+)
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, Severity
+from lambda_durable_mcp.analyzer.python import catalog as C
+from lambda_durable_mcp.analyzer.python.downlevel import parse_any
+
+_STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
+_COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
+_RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
+ORCH_ROLES = ("orch", "child")
+STEP_ROLES = ("step", "submitter", "check")
+
+
+# ---------------------------------------------------------------------------------------------
+# Messages
+
+_WHY = {
+    "DUR001": "reads the clock outside a step; every replay gets a different value, so the handler "
+              "diverges from its checkpoints",
+    "DUR002": "is random outside a step; every replay gets a different value",
+    "DUR003": "reads external data outside a step; a replay can see different data",
+    "DUR004": "is invocation-specific and steers orchestration logic; a replay can take another path",
+    "DUR009": "sleeps inside the invocation: it is billed, repeats on every replay and cannot outlive "
+              "the Lambda timeout",
+    "DUR020": "runs outside a step, so it repeats on every replay",
+    "DUR021": "is an external write outside a step; it is repeated on every replay",
+}
+_FIX = {
+    "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
+    "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
+    "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
+    "DUR004": "read it inside a step and branch on the step's checkpointed result",
+    "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\")",
+    "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
+    "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"write\")",
+}
+
+
+class _Label:
+    """A call's display text, rendered only when a message needs it."""
+
+    __slots__ = ("node", "suffix")
+
+    def __init__(self, node: ast.AST, suffix: str) -> None:
+        self.node, self.suffix = node, suffix
+
+    def __str__(self) -> str:
+        return f"`{_short(self.node, 40)}{self.suffix}`"
+
+
+def _short(node: ast.AST, limit: int = 60) -> str:
+    try:
+        text = ast.unparse(node)
+    except Exception:
+        return "..."
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+# ---------------------------------------------------------------------------------------------
+# Summaries
+
+
+@dataclass
+class _Deferred:
+    """A finding that needs the whole project (pass 2): a call to a project function."""
+
+    kind: str                      # "impure" (DUR005) | "binding" (DUR015)
+    node: tuple[int, int, int, int]
+    candidates: list[tuple[str, str]]
+    text: str
+    ctx: str = "context"
+    op: str = ""
+
+
+@dataclass
+class PyModuleSummary(ModuleSummary):
+    """The Python frontend's summary, with the diagnostics found while summarizing."""
+
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    deferred: list[_Deferred] = field(default_factory=list)
+    # function name -> "durable_step" | "durable_with_child_context" | ... | "factory" | "plain"
+    bindings: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(eq=False)
+class FuncInfo:
+    node: ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
+    qualname: str
+    parent: FuncInfo | None
+    scope: dict[str, FuncInfo] = field(default_factory=dict)
+    decorator: str | None = None       # the SDK decorator, if any
+    role: str | None = None
+    ctx_params: set[str] = field(default_factory=set)
+    inherited: frozenset[str] = frozenset()
+    serdes: bool = False
+    at_most_once: bool = False
+    done: bool = False
+    is_method: bool = False
+    owner: str | None = None              # the class a method belongs to
+    _locals: set[str] | None = None
+
+    @property
+    def params(self) -> list[str]:
+        a = self.node.args
+        names = [p.arg for p in (*a.posonlyargs, *a.args)]
+        if a.vararg:
+            names.append(a.vararg.arg)
+        names.extend(p.arg for p in a.kwonlyargs)
+        if a.kwarg:
+            names.append(a.kwarg.arg)
+        return names
+
+    def positional(self) -> list[str]:
+        a = self.node.args
+        names = [p.arg for p in (*a.posonlyargs, *a.args)]
+        if self.is_method and names and names[0] in ("self", "cls"):
+            names = names[1:]
+        return names
+
+    def locals(self) -> set[str]:
+        if self._locals is None:
+            names = set(self.params)
+            if not isinstance(self.node, ast.Lambda):
+                _bound_names(self.node.body, names)
+            self._locals = names
+        return self._locals
+
+
+def _target_names(t: ast.AST, out: set[str]) -> None:
+    if isinstance(t, ast.Name):
+        out.add(t.id)
+    elif isinstance(t, (ast.Tuple, ast.List)):
+        for e in t.elts:
+            _target_names(e, out)
+    elif isinstance(t, ast.Starred):
+        _target_names(t.value, out)
+
+
+def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
+    """Names a function body binds locally (statements only; nested function bodies excluded)."""
+    declared: set[str] = set()
+    stack = list(body)
+    while stack:
+        s = stack.pop()
+        if isinstance(s, ast.Assign):
+            for t in s.targets:
+                _target_names(t, out)
+        elif isinstance(s, (ast.AugAssign, ast.AnnAssign)):
+            _target_names(s.target, out)
+        elif isinstance(s, (ast.For, ast.AsyncFor)):
+            _target_names(s.target, out)
+            stack.extend(s.body)
+            stack.extend(s.orelse)
+        elif isinstance(s, (ast.With, ast.AsyncWith)):
+            for item in s.items:
+                if item.optional_vars is not None:
+                    _target_names(item.optional_vars, out)
+            stack.extend(s.body)
+        elif isinstance(s, (ast.If, ast.While)):
+            stack.extend(s.body)
+            stack.extend(s.orelse)
+        elif isinstance(s, ast.Try) or type(s).__name__ == "TryStar":
+            stack.extend(s.body)  # type: ignore[attr-defined]
+            stack.extend(s.orelse)  # type: ignore[attr-defined]
+            stack.extend(s.finalbody)  # type: ignore[attr-defined]
+            for h in s.handlers:  # type: ignore[attr-defined]
+                if h.name:
+                    out.add(h.name)
+                stack.extend(h.body)
+        elif isinstance(s, ast.Match):
+            for case in s.cases:
+                stack.extend(case.body)
+        elif isinstance(s, (*_FUNC_TYPES, ast.ClassDef)):
+            out.add(s.name)
+        elif isinstance(s, (ast.Import, ast.ImportFrom)):
+            for alias in s.names:
+                out.add((alias.asname or alias.name).split(".")[0])
+        elif isinstance(s, (ast.Global, ast.Nonlocal)):
+            declared.update(s.names)
+    out.difference_update(declared)
+
+
+def _const_str(node: ast.AST | None) -> str | None:
+    if isinstance(node, ast.Constant) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Per-module analysis
+
+
+class ModuleAnalyzer:
+    def __init__(self, path: str, tree: ast.Module, text: str = "") -> None:
+        self.path = path
+        self.tree = tree
+        self.dir = os.path.dirname(path)
+        self.imports: dict[str, str] = {}
+        self.kinds: dict[str, str] = {}
+        self.attr_kinds: dict[str, str] = {}
+        self.consts: dict[str, ast.expr] = {}
+        self.module_names: set[str] = set()
+        self.mutable_globals: set[str] = set()
+        self.classes: set[str] = set()
+        self.scope: dict[str, FuncInfo] = {}
+        self.funcs: list[FuncInfo] = []
+        self.diagnostics: list[Diagnostic] = []
+        self.deferred: list[_Deferred] = []
+        self.functions: dict[str, FunctionSummary] = {}
+        self.durations: list[DurationFact] = []
+        self.bindings: dict[str, str] = {}
+        self.imports_sdk = False
+        self.worklist: list[FuncInfo] = []
+        self.class_contexts: dict[str, set[str]] = {}
+        self._qual_cache: dict[int, str | None] = {}
+        self.text = text
+        self._receivers: set[str] | None = None
+
+    # -- indexing ------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        self._index(self.tree.body, None, self.scope, "", module_level=True)
+        for fi in self.funcs:
+            self._initial_role(fi)
+        for fi in self.funcs:
+            if fi.role is not None and fi.parent is None:
+                self.worklist.append(fi)
+        self._drain()
+        # Functions nobody gave a role: maybe a context parameter (in modules using the SDK), else plain.
+        for fi in self.funcs:
+            if fi.done or fi.parent is not None:
+                continue
+            if self.imports_sdk and fi.role is None:
+                receivers = self._durable_receivers(fi)
+                if receivers:
+                    fi.role, fi.ctx_params = "orch", receivers
+                    self.worklist.append(fi)
+                    self._drain()
+                    continue
+            self._analyze(fi, fi.role or "plain", frozenset())
+            self._drain()
+        for fi in self.funcs:
+            self.bindings[fi.qualname] = self._binding_kind(fi)
+
+    def _drain(self) -> None:
+        while self.worklist:
+            fi = self.worklist.pop(0)
+            if not fi.done:
+                self._analyze(fi, fi.role or "plain", fi.inherited)
+
+    def _index(self, body: list[ast.stmt], parent: FuncInfo | None, scope: dict[str, FuncInfo], prefix: str,
+               module_level: bool = False, in_class: bool = False) -> None:
+        for s in body:
+            t0 = type(s)
+            if t0 in _SKIP_INDEX:
+                if module_level and t0 is ast.Expr and type(s.value) is ast.Call:  # type: ignore[attr-defined]
+                    self._wrapped_handler(s.value)  # type: ignore[attr-defined]
+                continue
+            if t0 is ast.Assign and not module_level and type(s.value) is not ast.Lambda \
+                    and not any(type(t) is ast.Attribute for t in s.targets):  # type: ignore[attr-defined]
+                continue
+            if isinstance(s, _FUNC_TYPES):
+                fi = FuncInfo(s, prefix + s.name, parent, is_method=in_class,
+                              owner=prefix[:-1] if in_class else None)
+                self.funcs.append(fi)
+                if not in_class:
+                    scope[s.name] = fi
+                self._index(s.body, fi, fi.scope, fi.qualname + ".")
+            elif isinstance(s, ast.ClassDef):
+                if module_level:
+                    self.classes.add(s.name)
+                    self.module_names.add(s.name)
+                self._index(s.body, parent, scope, prefix + s.name + ".", in_class=True)
+                self._context_attributes(s, prefix + s.name)
+            elif isinstance(s, ast.Import):
+                for a in s.names:
+                    if a.asname:
+                        self.imports[a.asname] = a.name
+                    else:
+                        root = a.name.split(".")[0]
+                        self.imports[root] = root
+                    if a.name.startswith(C.SDK):
+                        self.imports_sdk = True
+            elif isinstance(s, ast.ImportFrom):
+                mod = "." * s.level + (s.module or "")
+                if mod.startswith(C.SDK):
+                    self.imports_sdk = True
+                for a in s.names:
+                    if a.name == "*":
+                        continue
+                    base = mod + "." + a.name if mod and not mod.endswith(".") else mod + a.name
+                    self.imports[a.asname or a.name] = base
+            elif isinstance(s, (ast.Assign, ast.AnnAssign)):
+                targets = s.targets if isinstance(s, ast.Assign) else [s.target]
+                value = s.value
+                if value is None:
+                    continue
+                for t in targets:
+                    if isinstance(t, ast.Name):
+                        if module_level:
+                            self.module_names.add(t.id)
+                            self.consts[t.id] = value
+                            if self._is_mutable(value):
+                                self.mutable_globals.add(t.id)
+                        if isinstance(value, ast.Lambda):
+                            fi = FuncInfo(value, prefix + t.id, parent)
+                            self.funcs.append(fi)
+                            scope[t.id] = fi
+                        if module_level:
+                            kind = self.kind_of(value, None)
+                            if kind:
+                                self.kinds[t.id] = kind
+                            elif isinstance(value, ast.Call):
+                                self._wrapped_handler(value)
+                    elif isinstance(t, ast.Attribute) and isinstance(value, ast.Call):
+                        kind = self.kind_of(value, None)
+                        if kind:
+                            self.attr_kinds[t.attr] = kind
+            elif isinstance(s, _COMPOUND) or type(s).__name__ == "TryStar":
+                for name in ("body", "orelse", "finalbody"):
+                    sub = getattr(s, name, None)
+                    if sub:
+                        self._index(sub, parent, scope, prefix, module_level, in_class)
+                for h in getattr(s, "handlers", ()):
+                    self._index(h.body, parent, scope, prefix, module_level, in_class)
+                if isinstance(s, (ast.With, ast.AsyncWith)) and module_level:
+                    for item in s.items:
+                        if isinstance(item.optional_vars, ast.Name):
+                            kind = self.kind_of(item.context_expr, None)
+                            if kind:
+                                self.kinds[item.optional_vars.id] = kind
+            elif isinstance(s, ast.Match):
+                for case in s.cases:
+                    self._index(case.body, parent, scope, prefix, module_level, in_class)
+            elif isinstance(s, ast.Expr) and module_level and isinstance(s.value, ast.Call):
+                self._wrapped_handler(s.value)
+
+    def _context_attributes(self, cls: ast.ClassDef, qualname: str) -> None:
+        """``self.ctx = ctx`` in a method whose ``ctx`` parameter is annotated DurableContext."""
+        for item in cls.body:
+            if not isinstance(item, _FUNC_TYPES):
+                continue
+            a = item.args
+            typed = {p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)
+                     if p.annotation is not None and self._is_context_annotation(p.annotation)}
+            if not typed:
+                continue
+            for st in ast.walk(item):
+                if isinstance(st, ast.Assign) and isinstance(st.value, ast.Name) and st.value.id in typed:
+                    for t in st.targets:
+                        if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
+                            self.class_contexts.setdefault(qualname, set()).add("self." + t.attr)
+
+    def _wrapped_handler(self, call: ast.Call) -> None:
+        """``handler = durable_execution(main)``."""
+        if self.sdk_name(call.func) in ("durable_execution", "durable_handler") and call.args and isinstance(call.args[0], ast.Name):
+            fi = self.scope.get(call.args[0].id)
+            if fi is not None:
+                fi.decorator = "durable_execution"
+
+    def _is_mutable(self, value: ast.expr) -> bool:
+        if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
+            return True
+        if isinstance(value, ast.Call):
+            q = self.qual(value.func)
+            return q in C.MUTABLE_FACTORIES or (isinstance(value.func, ast.Name)
+                                                and value.func.id in C.MUTABLE_FACTORIES)
+        return False
+
+    def _initial_role(self, fi: FuncInfo) -> None:
+        node = fi.node
+        if isinstance(node, ast.Lambda):
+            return
+        for dec in node.decorator_list:
+            name = self.sdk_name(dec.func if isinstance(dec, ast.Call) else dec)
+            if name in C.DECORATOR_ROLES:
+                fi.decorator = name
+        if fi.decorator is None and fi.role is None:
+            pass
+        params = fi.positional()
+        if fi.decorator is not None:
+            role = C.DECORATOR_ROLES[fi.decorator]
+            fi.role = role
+            if role == "orch":
+                if params:
+                    fi.ctx_params = {params[1] if len(params) > 1 else params[-1]}
+            elif role == "child" and params:
+                fi.ctx_params = {params[0]}
+        attrs = self.class_contexts.get(fi.owner or "", set())
+        if attrs and fi.role is None:
+            used = {f"self.{n.attr}" for n in ast.walk(node) if isinstance(n, ast.Attribute)
+                    and isinstance(n.value, ast.Name) and n.value.id == "self" and f"self.{n.attr}" in attrs}
+            if used:
+                fi.role = "orch"
+                fi.ctx_params = set(used)
+        annotated = {p.arg for p in (*node.args.posonlyargs, *node.args.args, *node.args.kwonlyargs)
+                     if p.annotation is not None and self._is_context_annotation(p.annotation)}
+        if annotated and fi.role not in STEP_ROLES:
+            fi.ctx_params |= annotated
+            fi.role = fi.role or "orch"
+
+    def _is_context_annotation(self, ann: ast.expr) -> bool:
+        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+            return ann.value.split(".")[-1] == "DurableContext"
+        if isinstance(ann, ast.BinOp):  # DurableContext | None
+            return self._is_context_annotation(ann.left) or self._is_context_annotation(ann.right)
+        if isinstance(ann, ast.Subscript):  # Optional[DurableContext]
+            return self._is_context_annotation(ann.slice)
+        return self.sdk_name(ann) == "DurableContext"
+
+    def _durable_receivers(self, fi: FuncInfo) -> set[str]:
+        """Unannotated parameters used as the receiver of a well-formed durable operation call."""
+        a = fi.node.args
+        positional = set(fi.positional())  # not self/cls
+        params = {p.arg for p in (*a.posonlyargs, *a.args) if p.annotation is None and p.arg in positional}
+        if params:
+            if self._receivers is None:
+                self._receivers = set(_RECEIVER.findall(self.text))
+            params &= self._receivers
+        found: set[str] = set()
+        if not params:
+            return found
+        for n in ast.walk(fi.node):
+            if (isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr in C.OPERATIONS
+                    and isinstance(n.func.value, ast.Name) and n.func.value.id in params
+                    and (n.args or n.keywords or n.func.attr in ("create_callback",))):
+                if self._looks_durable(n, n.func.attr, fi):
+                    found.add(n.func.value.id)
+        return found
+
+    def _looks_durable(self, call: ast.Call, method: str, fi: FuncInfo | None = None) -> bool:
+        """Whether a call on an unknown receiver has the shape of the SDK operation (not ``pool.map``)."""
+        func_idx = C.OPERATIONS[method][0]
+        kw = {k.arg: k.value for k in call.keywords if k.arg}
+        if method == "wait":
+            d = call.args[0] if call.args else kw.get("duration")
+            if not isinstance(d, ast.Call):
+                return False
+            f = d.func
+            return self.sdk_name(f) == "Duration" or (isinstance(f, ast.Attribute) and self.sdk_name(f.value) == "Duration")
+        if method == "invoke":
+            return "function_name" in kw or (len(call.args) >= 2 and "FunctionName" not in kw)
+        if method == "create_callback":
+            return not call.args or isinstance(call.args[0], (ast.Constant, ast.JoinedStr))
+        if "name" in kw or "config" in kw:
+            return True
+        assert func_idx is not None
+        arg = call.args[func_idx] if len(call.args) > func_idx else kw.get(C.FUNC_KEYWORD.get(method, ""))
+        need = 2 if method == "map" else 1
+        if isinstance(arg, ast.Lambda):
+            return len(arg.args.posonlyargs) + len(arg.args.args) >= need or arg.args.vararg is not None
+        if method == "parallel":
+            return isinstance(arg, (ast.List, ast.Tuple)) and all(
+                isinstance(e, (ast.Lambda, ast.Call)) or (isinstance(e, ast.Name) and self.lookup(fi, e.id))
+                for e in arg.elts) and bool(arg.elts)
+        if isinstance(arg, ast.Name):
+            target = self.lookup(fi, arg.id)
+            return target is not None and len(target.positional()) >= need
+        if isinstance(arg, ast.Call) and isinstance(arg.func, ast.Name):
+            target = self.lookup(fi, arg.func.id)
+            return target is not None and target.decorator is not None
+        return False
+
+    def _binding_kind(self, fi: FuncInfo) -> str:
+        if fi.decorator in ("durable_step", "durable_with_child_context", "durable_wait_for_callback",
+                            "durable_parallel_branch"):
+            return fi.decorator
+        node = fi.node
+        if isinstance(node, ast.Lambda):
+            return "factory" if isinstance(node.body, ast.Lambda) else "plain"
+        r = node.returns
+        if isinstance(r, ast.Subscript):
+            r = r.value
+        if (isinstance(r, ast.Name) and r.id == "Callable") or (isinstance(r, ast.Attribute) and r.attr == "Callable"):
+            return "factory"
+        stack: list[ast.AST] = list(node.body)  # statements only: cheap
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Return):
+                v = n.value
+                if isinstance(v, ast.Lambda) or (isinstance(v, ast.Name) and v.id in fi.scope):
+                    return "factory"
+                if isinstance(v, ast.Call) and self.qual(v.func) in ("functools.partial",):
+                    return "factory"
+            elif isinstance(n, (*_COMPOUND, ast.Match)) or type(n).__name__ == "TryStar":
+                for name in ("body", "orelse", "finalbody"):
+                    stack.extend(getattr(n, name, ()) or ())
+                for h in getattr(n, "handlers", ()):
+                    stack.extend(h.body)
+                for case in getattr(n, "cases", ()):
+                    stack.extend(case.body)
+        return "plain"
+
+    # -- name resolution -----------------------------------------------------------------------
+
+    def qual(self, node: ast.AST) -> str | None:
+        t = type(node)
+        if t is ast.Name:
+            return self.imports.get(node.id)  # type: ignore[attr-defined]
+        if t is ast.Attribute:
+            key = id(node)
+            cache = self._qual_cache
+            if key in cache:
+                return cache[key]
+            base = self.qual(node.value)  # type: ignore[attr-defined]
+            q = f"{base}.{node.attr}" if base else None  # type: ignore[attr-defined]
+            cache[key] = q
+            return q
+        return None
+
+    def sdk_name(self, node: ast.AST) -> str | None:
+        """The SDK name an expression refers to (through imports), e.g. ``durable_step``."""
+        q = self.qual(node)
+        if q is not None:
+            return q.rsplit(".", 1)[-1] if q.startswith(C.SDK) else None
+        # Snippets often omit imports: a bare SDK name nobody defined is the SDK's.
+        if isinstance(node, ast.Name) and node.id not in self.module_names and node.id not in self.scope:
+            if node.id in C.DECORATOR_ROLES or node.id in ("DurableContext", "Duration", "StepConfig",
+                                                          "CallbackConfig", "WaitForCallbackConfig",
+                                                          "StepSemantics"):
+                return node.id
+        return None
+
+    def kind_of(self, value: ast.expr, local_kinds: dict[str, str] | None) -> str | None:
+        """The tracked kind of an expression's value: boto3 client, HTTP session, DB, logger, ..."""
+        if isinstance(value, ast.Await):
+            value = value.value
+        if isinstance(value, ast.Name):
+            if local_kinds and value.id in local_kinds:
+                return local_kinds[value.id]
+            if value.id in self.kinds:
+                return self.kinds[value.id]
+            q = self.imports.get(value.id)
+            return C.MODULE_OBJECTS.get(q) if q else None
+        if isinstance(value, ast.Attribute):
+            q = self.qual(value)
+            if q in C.MODULE_OBJECTS:
+                return C.MODULE_OBJECTS[q]
+            if value.attr in self.attr_kinds and isinstance(value.value, ast.Name) and \
+                    value.value.id in ("self", "cls"):
+                return self.attr_kinds[value.attr]
+            base = self.kind_of(value.value, local_kinds)
+            if base == "aws" and value.attr in C.AWS_DERIVED:
+                return "aws"
+            return None
+        if isinstance(value, ast.Call):
+            q = self.qual(value.func)
+            if q in C.CONSTRUCTORS:
+                return C.CONSTRUCTORS[q]
+            f = value.func
+            if isinstance(f, ast.Attribute):
+                base = self.kind_of(f.value, local_kinds)
+                if base == "aws-session" and f.attr in ("client", "resource"):
+                    return "aws"
+                if base == "aws" and f.attr in C.AWS_DERIVED:
+                    return "aws"
+                if base == "db" and f.attr in ("cursor", "connect", "pipeline"):
+                    return "db"
+                if base == "path" and f.attr in ("joinpath", "resolve", "absolute", "with_suffix", "parent"):
+                    return "path"
+                if base == "logging-module" and f.attr == "getLogger":
+                    return "logger"
+            return None
+        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
+            return "path" if self.kind_of(value.left, local_kinds) == "path" else None
+        return None
+
+    def project_candidates(self, q: str) -> list[tuple[str, str]]:
+        """Files and function names a qualified name may refer to in the project."""
+        level = len(q) - len(q.lstrip("."))
+        parts = q.lstrip(".").split(".")
+        if level == 0 and (parts[0] in _STDLIB or parts[0] in C.THIRD_PARTY_ROOTS):
+            return []
+        out: list[tuple[str, str]] = []
+        for split in (len(parts) - 1, len(parts) - 2):
+            if split < (1 if level == 0 else 0):
+                continue
+            mod, name = parts[:split], ".".join(parts[split:])
+            if level:
+                bases = [self.dir]
+                for _ in range(level - 1):
+                    bases = [os.path.dirname(bases[0])]
+            else:
+                bases, d = [], self.dir
+                for _ in range(6):
+                    bases.append(d)
+                    parent = os.path.dirname(d)
+                    if parent == d:
+                        break
+                    d = parent
+            for b in bases:
+                stem = os.path.join(b, *mod) if mod else b
+                out.append((stem + ".py", name))
+                out.append((os.path.join(stem, "__init__.py"), name))
+        return out
+
+    def lookup(self, fi: FuncInfo | None, name: str) -> FuncInfo | None:
+        while fi is not None:
+            if name in fi.scope:
+                return fi.scope[name]
+            fi = fi.parent
+        return self.scope.get(name)
+
+    # -- diagnostics ---------------------------------------------------------------------------
+
+    def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None) -> None:
+        r = RULES[rule]
+        line = getattr(node, "lineno", 1)
+        col = getattr(node, "col_offset", 0) + 1
+        end_line = getattr(node, "end_lineno", None) or line
+        end_col = (getattr(node, "end_col_offset", None) or col) + 1
+        text = f"{message}. Fix: {fix}. Guide: {r.guide}" if fix else f"{message}. Guide: {r.guide}"
+        self.diagnostics.append(Diagnostic(self.path, line, col, end_line, end_col, rule,
+                                           severity or r.severity, text, fix))
+
+    # -- function analysis ---------------------------------------------------------------------
+
+    def _analyze(self, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
+        if fi.done:
+            return
+        fi.done = True
+        fi.role = role
+        v = FunctionVisitor(self, fi, role, inherited)
+        v.run()
+        if role == "plain" and (v.impurity or v.calls):
+            self.functions[fi.qualname] = FunctionSummary(fi.qualname, getattr(fi.node, "lineno", 1),
+                                                          v.impurity, v.calls)
+
+    def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
+                    serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
+        if fi.done:
+            return
+        if fi.role is None or (fi.decorator is None and fi.role == "orch" and role != "orch"):
+            fi.role = role
+            if ctx_params is not None:
+                fi.ctx_params = ctx_params
+            elif role == "child":
+                params = fi.positional()
+                fi.ctx_params = {params[0]} if params else set()
+            fi.serdes = serdes
+            fi.at_most_once = at_most_once
+        elif fi.role == role:
+            fi.serdes = fi.serdes and serdes
+            fi.at_most_once = fi.at_most_once and at_most_once
+        fi.inherited = inherited
+        if not defer:
+            self.worklist.append(fi)
+
+
+class FunctionVisitor:
+    """Walks one function body in one role; nested step/child functions get their own visitor."""
+
+    def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
+        self.m = m
+        self.fi = fi
+        self.role = role
+        self.orch = role in ORCH_ROLES
+        own = set(fi.ctx_params) if role in ORCH_ROLES else set()
+        if role in STEP_ROLES:
+            own = set()
+        self.own_ctx = own
+        self.parent_ctx = set(inherited) - set(fi.params)
+        self.ctxs: set[str] = own | self.parent_ctx
+        self.local_kinds: dict[str, str] = {}
+        self.taint: set[str] = set()
+        self.env_taint: set[str] = set()
+        self.env_reported: set[str] = set()
+        self.cond_taint = 0
+        self.in_test = 0
+        self.set_loops: list[list[Any]] = []
+        self.ops = 0
+        self.source_hit = False
+        self.taint_hit = False
+        self.env_hit = False
+        self.nonlocals: set[str] = set()
+        self.impurity: tuple[str, str] | None = None
+        self.calls: list[tuple[str, str]] = []
+        self.branch: tuple[tuple[int, int], ...] = ()
+        self.names: dict[str, list[tuple[tuple[tuple[int, int], ...], ast.AST]]] = {}
+        self.nested: list[FuncInfo] = []
+        self.in_threading = 0
+        self.set_names: set[str] = set()
+
+    @property
+    def ctx(self) -> str:
+        for name in sorted(self.own_ctx or self.ctxs):
+            return name
+        return "context"
+
+    # -- driving -------------------------------------------------------------------------------
+
+    def run(self) -> None:
+        node = self.fi.node
+        if isinstance(node, ast.Lambda):
+            self.visit(node.body)
+            if self.role in ("step", "child") and not self.fi.serdes:
+                self.check_result(node.body)
+        else:
+            self.body(node.body)  # decorators run at definition time, not in this scope
+        self.finish_nested()
+        self.report_duplicate_names()
+
+    def finish_nested(self) -> None:
+        for nf in self.nested:
+            if nf.done:
+                continue
+            if nf.role is None:
+                if self.ctxs and self.role not in STEP_ROLES and self._references(nf, self.ctxs):
+                    nf.role = "orch" if self.role == "orch" else self.role
+                else:
+                    nf.role = "plain" if self.role not in STEP_ROLES else "step"
+            inherited = frozenset(self.ctxs)
+            self.m._analyze(nf, nf.role, inherited)
+
+    @staticmethod
+    def _references(fi: FuncInfo, names: set[str]) -> bool:
+        return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(fi.node))
+
+    def body(self, stmts: list[ast.stmt]) -> None:
+        for s in stmts:
+            self.visit(s)
+
+    def visit(self, node: ast.AST) -> None:
+        t = type(node)
+        method = _DISPATCH.get(t)
+        if method is not None:
+            method(self, node)
+            return
+        fields = _CHILDREN.get(t)
+        if fields is None:
+            fields = _CHILDREN[t] = tuple(f for f in t._fields if f not in _NOT_CHILDREN)
+        for name in fields:
+            value = getattr(node, name, None)
+            if type(value) is list:
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    def generic(self, node: ast.AST) -> None:
+        for name in node._fields:
+            value = getattr(node, name, None)
+            if isinstance(value, list):
+                for item in value:
+                    if isinstance(item, ast.AST):
+                        self.visit(item)
+            elif isinstance(value, ast.AST):
+                self.visit(value)
+
+    # -- statements ----------------------------------------------------------------------------
+
+    def v_funcdef(self, node: ast.FunctionDef | ast.AsyncFunctionDef) -> None:
+        for d in node.decorator_list:  # a nested function's decorators run in this scope
+            self.visit(d)
+        fi = self.m.lookup(self.fi, node.name)
+        if fi is not None and fi.node is node:
+            self.nested.append(fi)
+
+    def v_classdef(self, node: ast.ClassDef) -> None:
+        for b in node.bases:
+            self.visit(b)
+
+    def v_lambda(self, node: ast.Lambda) -> None:
+        # A lambda not handed to a durable operation runs in this scope (sorted(key=...), map(...)).
+        self.visit(node.body)
+
+    def v_global(self, node: ast.Global | ast.Nonlocal) -> None:
+        self.nonlocals.update(node.names)
+
+    def v_assign(self, node: ast.Assign | ast.AnnAssign) -> None:
+        value = node.value
+        targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+        if value is None:
+            return
+        fi = None
+        if isinstance(value, ast.Lambda) and len(targets) == 1 and isinstance(targets[0], ast.Name):
+            fi = self.m.lookup(self.fi, targets[0].id)
+            if fi is not None and fi.node is value:
+                self.nested.append(fi)
+        saved = (self.source_hit, self.taint_hit, self.env_hit)
+        self.source_hit = self.taint_hit = self.env_hit = False
+        if fi is None:
+            self.visit(value)
+        tainted, env = self.source_hit or self.taint_hit, self.env_hit
+        self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
+            saved[2] or self.env_hit
+        kind = self.m.kind_of(value, self.local_kinds)
+        for t in targets:
+            self.bind_target(t, value, tainted, env, kind)
+            if isinstance(node, ast.AnnAssign) and isinstance(t, ast.Name) and node.annotation is not None \
+                    and self.m._is_context_annotation(node.annotation):
+                self.ctxs.add(t.id)
+
+    def bind_target(self, t: ast.AST, value: ast.AST | None, tainted: bool, env: bool, kind: str | None) -> None:
+        if isinstance(t, ast.Name):
+            name = t.id
+            if isinstance(value, ast.Name) and value.id in self.ctxs:
+                self.ctxs.add(name)
+                if value.id in self.own_ctx:
+                    self.own_ctx.add(name)
+                elif value.id in self.parent_ctx:
+                    self.parent_ctx.add(name)
+            elif name in self.ctxs:  # rebinding ends the name's context role
+                self.ctxs.discard(name)
+                self.own_ctx.discard(name)
+                self.parent_ctx.discard(name)
+            if tainted:
+                self.taint.add(name)
+            else:
+                self.taint.discard(name)
+            if env:
+                self.env_taint.add(name)
+            if kind:
+                self.local_kinds[name] = kind
+            if value is not None and self.orch and self.is_set(value):
+                self.set_names.add(name)
+            else:
+                self.set_names.discard(name)
+            if name in self.nonlocals:
+                self.outer_write(t, name)
+        elif isinstance(t, (ast.Tuple, ast.List)):
+            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and \
+                len(value.elts) == len(t.elts) else [None] * len(t.elts)
+            for sub, val in zip(t.elts, values, strict=False):
+                self.bind_target(sub, val, tainted, env, self.m.kind_of(val, self.local_kinds) if val else None)
+        elif isinstance(t, ast.Starred):
+            self.bind_target(t.value, None, tainted, env, None)
+        elif isinstance(t, (ast.Subscript, ast.Attribute)):
+            self.visit(t.value)
+            if isinstance(t, ast.Subscript):
+                self.visit(t.slice)
+            base = t.value
+            while isinstance(base, (ast.Subscript, ast.Attribute)):
+                base = base.value
+            if isinstance(base, ast.Name):
+                self.outer_write(t, base.id)
+
+    def v_augassign(self, node: ast.AugAssign) -> None:
+        self.visit(node.value)
+        t = node.target
+        if isinstance(t, ast.Name):
+            if t.id in self.nonlocals:
+                self.outer_write(t, t.id)
+        else:
+            self.bind_target(t, None, False, False, None)
+
+    def v_delete(self, node: ast.Delete) -> None:
+        for t in node.targets:
+            if isinstance(t, (ast.Subscript, ast.Attribute)):
+                self.bind_target(t, None, False, False, None)
+
+    def outer_write(self, node: ast.AST, name: str) -> None:
+        """A write through ``name``: DUR012 in step/child code, DUR013 for module state from orchestration."""
+        if self.role == "plain":
+            return
+        is_local = name in self.fi.locals() and name not in self.nonlocals
+        if is_local or name in self.ctxs:
+            return
+        if name in self.m.imports or name in self.m.kinds or name in self.local_kinds:
+            return
+        if self.role in STEP_ROLES or self.role == "child":
+            if name in self.m.module_names and name not in self.m.mutable_globals and name not in self.nonlocals:
+                return
+            self.m.emit("DUR012", node,
+                        f"`{_short(node, 40)}` writes `{name}`, which lives outside this "
+                        f"{'step' if self.role in STEP_ROLES else 'child context'}: on replay the "
+                        "checkpointed result is returned without running the body, so the write is lost",
+                        "return the value from the step or child and assign its result in orchestration code")
+            return
+        if self.role in ORCH_ROLES and (name in self.m.mutable_globals or
+                                        (name in self.nonlocals and name in self.m.module_names)):
+            self.m.emit("DUR013", node,
+                        f"`{_short(node, 40)}` writes module-level state `{name}` from orchestration code: it "
+                        "survives between invocations of a warm container, so replays see different values",
+                        "keep the state in local variables or in step results")
+
+    def v_if(self, node: ast.If | ast.While) -> None:
+        tainted = self.test(node.test)
+        self.cond_taint += tainted
+        key = id(node)
+        saved = self.branch
+        self.branch = saved + ((key, 0),)
+        self.body(node.body)
+        self.branch = saved + ((key, 1),)
+        self.body(node.orelse)
+        self.branch = saved
+        self.cond_taint -= tainted
+
+    def test(self, expr: ast.expr) -> int:
+        saved = (self.source_hit, self.taint_hit)
+        self.source_hit = self.taint_hit = False
+        self.in_test += 1
+        self.visit(expr)
+        self.in_test -= 1
+        hit = self.source_hit or self.taint_hit
+        self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
+        return 1 if hit and self.orch else 0
+
+    def v_ifexp(self, node: ast.IfExp) -> None:
+        tainted = self.test(node.test)
+        self.cond_taint += tainted
+        self.visit(node.body)
+        self.visit(node.orelse)
+        self.cond_taint -= tainted
+
+    def v_for(self, node: ast.For | ast.AsyncFor) -> None:
+        saved = (self.source_hit, self.taint_hit)
+        self.source_hit = self.taint_hit = False
+        self.visit(node.iter)
+        tainted = 1 if (self.source_hit or self.taint_hit) and self.orch else 0
+        self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
+        self.bind_target(node.target, None, bool(tainted), False, None)
+        is_set = self.orch and self.is_set(node.iter)
+        if is_set:
+            self.set_loops.append([node.iter, False])
+        self.cond_taint += tainted
+        self.body(node.body)
+        self.cond_taint -= tainted
+        if is_set:
+            self.set_loops.pop()
+        self.body(node.orelse)
+
+    def is_set(self, expr: ast.expr) -> bool:
+        if isinstance(expr, (ast.Set, ast.SetComp)):
+            return True
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in C.SET_FACTORIES:
+            return True
+        if isinstance(expr, ast.Name):
+            v = self.m.consts.get(expr.id)
+            if expr.id in self.set_names:
+                return True
+            return v is not None and expr.id not in self.fi.locals() and self.is_set(v)
+        return False
+
+    def v_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
+        pushed = 0
+        tainted = 0
+        for gen in node.generators:
+            saved = (self.source_hit, self.taint_hit)
+            self.source_hit = self.taint_hit = False
+            self.visit(gen.iter)
+            if (self.source_hit or self.taint_hit) and self.orch:
+                tainted += 1
+            self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
+            if self.orch and self.is_set(gen.iter):
+                self.set_loops.append([gen.iter, False])
+                pushed += 1
+            for cond in gen.ifs:
+                self.visit(cond)
+        self.cond_taint += tainted
+        if isinstance(node, ast.DictComp):
+            self.visit(node.key)
+            self.visit(node.value)
+        else:
+            self.visit(node.elt)
+        self.cond_taint -= tainted
+        for _ in range(pushed):
+            self.set_loops.pop()
+
+    def v_with(self, node: ast.With | ast.AsyncWith) -> None:
+        for item in node.items:
+            self.visit(item.context_expr)
+            if item.optional_vars is not None:
+                kind = self.m.kind_of(item.context_expr, self.local_kinds)
+                self.bind_target(item.optional_vars, None, False, False, kind)
+        self.body(node.body)
+
+    def v_try(self, node: ast.Try) -> None:
+        before = self.ops
+        self.body(node.body)
+        had_ops = self.ops > before
+        for h in node.handlers:
+            if had_ops and self.orch and self.catches_suspension(h) and not self.reraises(h):
+                kind = "bare `except:`" if h.type is None else f"`except {_short(h.type, 30)}`"
+                self.m.emit("DUR016", h,
+                            f"{kind} around durable operations swallows the SDK's SuspendExecution signal "
+                            "(a BaseException), so the function cannot suspend and replays go wrong",
+                            "catch Exception (or the specific errors) instead, or re-raise with a bare `raise`")
+            if h.type is not None:
+                self.visit(h.type)
+            self.body(h.body)
+        self.body(node.orelse)
+        self.body(node.finalbody)
+
+    def catches_suspension(self, h: ast.ExceptHandler) -> bool:
+        t = h.type
+        if t is None:
+            return True
+        types = t.elts if isinstance(t, ast.Tuple) else [t]
+        for e in types:
+            if isinstance(e, ast.Name) and e.id == "BaseException":
+                return True
+            if self.m.qual(e) in ("builtins.BaseException",):
+                return True
+        return False
+
+    @staticmethod
+    def reraises(h: ast.ExceptHandler) -> bool:
+        stack: list[ast.AST] = list(h.body)
+        while stack:
+            n = stack.pop()
+            if isinstance(n, ast.Raise):
+                if n.exc is None:
+                    return True
+                if h.name and isinstance(n.exc, ast.Name) and n.exc.id == h.name:
+                    return True
+            if isinstance(n, (*_FUNC_TYPES, ast.Lambda, ast.ClassDef)):
+                continue
+            stack.extend(ast.iter_child_nodes(n))
+        return False
+
+    def v_return(self, node: ast.Return) -> None:
+        if node.value is not None:
+            self.visit(node.value)
+            if self.role in ("step", "child") and not self.fi.serdes and self.fi.decorator != "durable_parallel_branch":
+                self.check_result(node.value)
+
+    def check_result(self, value: ast.expr) -> None:
+        """DUR034: results the default serializer cannot round-trip."""
+        what = None
+        if isinstance(value, (ast.Set, ast.SetComp)):
+            what = "a set"
+        elif isinstance(value, ast.Lambda):
+            what = "a function"
+        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+            name = value.func.id
+            if name in C.SET_FACTORIES and name not in self.m.module_names:
+                what = f"a {name}"
+            elif name in self.m.classes:
+                what = f"a {name} instance"
+        elif isinstance(value, ast.Name) and value.id in self.m.scope and value.id not in self.fi.locals():
+            what = "a function"
+        if what:
+            self.m.emit("DUR034", value,
+                        f"this {'step' if self.role == 'step' else 'child context'} returns {what}, which the "
+                        "default serializer cannot checkpoint (it handles JSON types, datetime, Decimal, UUID, "
+                        "bytes and tuples), so the operation fails",
+                        "return a dict or list (e.g. sorted(...) for a set, dataclasses.asdict(...) for an "
+                        "object) or pass a serdes in the config")
+
+    def v_match(self, node: ast.Match) -> None:
+        tainted = self.test(node.subject)
+        self.cond_taint += tainted
+        for case in node.cases:
+            if case.guard is not None:
+                self.visit(case.guard)
+            self.body(case.body)
+        self.cond_taint -= tainted
+
+    # -- expressions ---------------------------------------------------------------------------
+
+    def v_name(self, node: ast.Name) -> None:
+        if isinstance(node.ctx, ast.Load):
+            name = node.id
+            if name in self.taint:
+                self.taint_hit = True
+            if name in self.env_taint:
+                if self.in_test and self.orch and name not in self.env_reported:
+                    self.env_reported.add(name)
+                    self.report_source("DUR004", node, f"`{name}` (from the environment)")
+
+    def v_attribute(self, node: ast.Attribute) -> None:
+        if node.attr == "aws_request_id" and isinstance(node.ctx, ast.Load):
+            self.source_or_impure("DUR004", node, _Label(node, ""))
+            self.visit(node.value)
+            return
+        self.visit(node.value)
+
+    def v_subscript(self, node: ast.Subscript) -> None:
+        if isinstance(node.ctx, ast.Load) and self.m.qual(node.value) == "os.environ":
+            self.env_read(node)
+            self.visit(node.slice)
+            return
+        self.visit(node.value)
+        self.visit(node.slice)
+
+    def env_read(self, node: ast.AST) -> None:
+        self.env_hit = True
+        if self.in_test and self.orch:
+            self.report_source("DUR004", node, _Label(node, ""))
+
+    def v_call(self, node: ast.Call) -> None:
+        func = node.func
+        if isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS and self.ctxs:
+            recv = func.value
+            if isinstance(recv, ast.Name) and recv.id in self.ctxs:
+                self.operation(node, func.attr, recv.id)
+                return
+            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and \
+                    f"{recv.value.id}.{recv.attr}" in self.ctxs:
+                self.operation(node, func.attr, f"{recv.value.id}.{recv.attr}")
+                return
+        self.plain_call(node)
+
+    # -- durable operations ----------------------------------------------------------------------
+
+    def operation(self, node: ast.Call, method: str, receiver: str) -> None:
+        if self.role in STEP_ROLES:
+            self.m.emit("DUR010", node,
+                        f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code; it runs "
+                        "outside the orchestration's checkpoint sequence and breaks replay",
+                        "move it out of the step into orchestration code, or group the operations with "
+                        f"{receiver}.run_in_child_context(...)")
+            self.generic_args(node)
+            return
+        self.ops += 1
+        if self.role == "child" and receiver in self.parent_ctx and receiver not in self.own_ctx:
+            own = sorted(self.own_ctx)
+            self.m.emit("DUR011", node,
+                        f"`{receiver}.{method}(...)` uses the parent context inside a child body; its operations "
+                        "get the parent's ids and replay out of order",
+                        f"use the body's own context{' `' + own[0] + '`' if own else ''} instead")
+        if self.cond_taint and self.orch:
+            self.m.emit("DUR006", node,
+                        f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value; on "
+                        "replay the operation sequence no longer matches the checkpoints",
+                        "compute the value inside a step and branch on the step's checkpointed result")
+        if self.set_loops and not self.set_loops[-1][1]:
+            self.set_loops[-1][1] = True
+            it = self.set_loops[-1][0]
+            self.m.emit("DUR007", it,
+                        f"durable operations are issued while iterating the set `{_short(it, 40)}`; set order "
+                        "changes between processes (hash seeds), so a replay issues them in another order",
+                        "iterate over sorted(...) or a list")
+        func_idx, name_idx, config_idx = C.OPERATIONS[method]
+        args = node.args
+        kw = {k.arg: k.value for k in node.keywords if k.arg}
+
+        def arg(i: int | None, key: str) -> ast.expr | None:
+            if key in kw:
+                return kw[key]
+            if i is not None and i < len(args) and not any(isinstance(a, ast.Starred) for a in args[: i + 1]):
+                return args[i]
+            return None
+
+        fn_arg = arg(func_idx, C.FUNC_KEYWORD.get(method, "")) if func_idx is not None else None
+        name_arg = arg(name_idx, "name")
+        config_arg = arg(config_idx, "config")
+        handled: set[int] = set()
+        if fn_arg is not None:
+            handled.add(id(fn_arg))
+            serdes, at_most_once = self.config_flags(config_arg)
+            if method == "parallel" and isinstance(fn_arg, (ast.List, ast.Tuple)):
+                for elt in fn_arg.elts:
+                    self.function_argument(elt, method, receiver, serdes, at_most_once)
+            else:
+                self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
+        for a in args:
+            if id(a) not in handled:
+                self.visit(a)
+        for k in node.keywords:
+            if id(k.value) not in handled:
+                self.visit(k.value)
+        self.check_name(node, method, name_arg, fn_arg)
+        if method == "wait":
+            self.check_wait(node, arg(0, "duration"))
+        elif method in ("wait_for_callback", "create_callback"):
+            self.check_callback(node, method, config_arg)
+        elif method == "invoke":
+            self.check_invoke(node, arg(0, "function_name"))
+
+    def generic_args(self, node: ast.Call) -> None:
+        for a in node.args:
+            self.visit(a)
+        for k in node.keywords:
+            self.visit(k.value)
+
+    def config_flags(self, config: ast.expr | None) -> tuple[bool, bool]:
+        if not isinstance(config, ast.Call):
+            return (config is not None, False)  # an opaque config may carry a serdes
+        serdes = any(k.arg in ("serdes", "item_serdes") for k in config.keywords)
+        amo = any(k.arg == "step_semantics" and "AT_MOST_ONCE" in _short(k.value, 200) for k in config.keywords)
+        retry_off = any(k.arg == "retry_strategy" for k in config.keywords)
+        return serdes, amo or retry_off
+
+    def function_argument(self, expr: ast.expr, method: str, receiver: str, serdes: bool, at_most_once: bool) -> None:
+        role = C.ARG_ROLE[method]
+        inherited = frozenset(self.ctxs)
+        if isinstance(expr, ast.Lambda):
+            fi = FuncInfo(expr, f"{self.fi.qualname}.<lambda>", self.fi)
+            params = fi.positional()
+            if role == "child":
+                fi.ctx_params = {params[0]} if params else set()
+            fi.serdes, fi.at_most_once = serdes, at_most_once
+            self.m._analyze(fi, role, inherited)
+            return
+        if isinstance(expr, ast.Name):
+            target = self.m.lookup(self.fi, expr.id)
+            if target is not None:
+                nested = target.parent is not None and target in self.nested
+                self.m.assign_role(target, role, inherited, serdes=serdes, at_most_once=at_most_once,
+                                   defer=nested)
+            self.visit(expr)
+            return
+        if isinstance(expr, ast.Call):
+            callee = expr.func
+            q = self.m.qual(callee)
+            if q == "functools.partial" and expr.args:
+                self.function_argument(expr.args[0], method, receiver, serdes, at_most_once)
+                for a in expr.args[1:]:
+                    self.visit(a)
+                for k in expr.keywords:
+                    self.visit(k.value)
+                return
+            if isinstance(callee, ast.Name):
+                target = self.m.lookup(self.fi, callee.id)
+                if target is not None:
+                    kind = self.m._binding_kind(target)
+                    if target.decorator is not None and role in STEP_ROLES and \
+                            target.role in STEP_ROLES and not target.done:
+                        target.serdes = target.serdes and serdes
+                        target.at_most_once = target.at_most_once and at_most_once
+                    self.binding_problem(expr, method, callee.id, kind, receiver)
+                elif q is not None:
+                    cands = self.m.project_candidates(q)
+                    if cands and method in C.BINDING_DECORATOR:
+                        self.m.deferred.append(_Deferred("binding", _loc(expr), cands, callee.id, receiver, method))
+            for a in expr.args:
+                self.visit(a)
+            for k in expr.keywords:
+                self.visit(k.value)
+            return
+        self.visit(expr)
+
+    def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str) -> None:
+        if kind == "factory" or kind.startswith("durable_"):
+            if method == "parallel" and kind == "durable_step":
+                pass
+            else:
+                return
+        need = C.BINDING_DECORATOR.get(method)
+        if need is None:
+            return
+        emit_binding(self.m, expr, method, name, need, receiver)
+
+    def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> None:
+        if name_arg is None or (isinstance(name_arg, ast.Constant) and name_arg.value is None):
+            if fn_arg is not None and isinstance(fn_arg, ast.Call) and isinstance(fn_arg.func, ast.Name):
+                target = self.m.lookup(self.fi, fn_arg.func.id)
+                if target is not None and target.decorator is not None:
+                    return  # the SDK names the operation after the decorated function
+                if target is None and self.m.project_candidates(self.m.qual(fn_arg.func) or "") == [] \
+                        and self.m.qual(fn_arg.func) is not None:
+                    return
+            if isinstance(fn_arg, ast.Call):
+                return
+            self.m.emit("DUR030", node,
+                        f"this {method} has no name; history and tests refer to operations by name, and an "
+                        "unnamed one is hard to find",
+                        "pass name=\"...\" (a fixed, descriptive string)", "info")
+            return
+        saved = (self.source_hit, self.taint_hit)
+        self.source_hit = self.taint_hit = False
+        self.probe(name_arg)
+        bad = self.source_hit or self.taint_hit
+        self.source_hit, self.taint_hit = saved
+        if bad:
+            self.m.emit("DUR030", name_arg,
+                        f"the {method} name `{_short(name_arg, 40)}` is not deterministic; replay looks the "
+                        "operation up by a name that no longer matches",
+                        "build names from the input or a loop index only, e.g. name=f\"charge-{i}\"", "error")
+            return
+        literal = _const_str(name_arg)
+        if literal is not None:
+            self.names.setdefault(literal, []).append((self.branch, name_arg))
+
+    def probe(self, expr: ast.expr) -> None:
+        """Sets source_hit/taint_hit for an expression without reporting anything."""
+        if isinstance(expr, ast.Constant):
+            return
+        for n in ast.walk(expr):
+            if isinstance(n, ast.Name) and n.id in self.taint:
+                self.taint_hit = True
+            elif isinstance(n, ast.Call):
+                r = self.classify(n)
+                if r and r[0] in ("DUR001", "DUR002", "DUR003") or (r and r[0] == "DUR004" and not r[2]):
+                    self.source_hit = True
+            elif isinstance(n, ast.Attribute) and n.attr == "aws_request_id":
+                self.source_hit = True
+
+    def report_duplicate_names(self) -> None:
+        for literal, uses in self.names.items():
+            if len(uses) < 2:
+                continue
+            for i in range(1, len(uses)):
+                branch, node = uses[i]
+                if any(_compatible(branch, uses[j][0]) for j in range(i)):
+                    self.m.emit("DUR030", node,
+                                f"the name \"{literal}\" is used by another operation in this function; "
+                                "duplicate names make history and tests ambiguous",
+                                "give every operation its own name", "warning")
+
+    def check_wait(self, node: ast.Call, duration: ast.expr | None) -> None:
+        seconds, text = self.m_duration(duration)
+        if seconds is None:
+            return
+        self.m.durations.append(DurationFact(node.lineno, seconds, "wait"))
+        if seconds < 1:
+            self.m.emit("DUR031", duration or node,
+                        f"the wait duration {text} is {seconds:g} s; waits must be at least 1 second "
+                        "(the SDK raises ValidationError)", "wait at least Duration.from_seconds(1)")
+        elif seconds > C.MAX_WAIT_SECONDS:
+            self.m.emit("DUR031", duration or node,
+                        f"the wait duration {text} is {seconds:g} s, over the 31,622,400 s (366 days) maximum",
+                        "wait at most Duration.from_days(366)")
+
+    def m_duration(self, expr: ast.expr | None) -> tuple[float | None, Any]:
+        if not isinstance(expr, ast.Call):
+            return None, ""
+        name = self.m.sdk_name(expr.func)
+        text = _Label(expr, "")
+        if name == "Duration":
+            if not expr.args and not expr.keywords:
+                return 0.0, text
+            val = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "seconds"), None)
+            v = self.m_eval(val)
+            return (None if v is None else float(v)), text
+        factors = {"from_seconds": 1, "from_minutes": 60, "from_hours": 3600, "from_days": 86400}
+        f = expr.func
+        name = f.attr if isinstance(f, ast.Attribute) and self.m.sdk_name(f.value) == "Duration" else None
+        if name in factors and (expr.args or expr.keywords):
+            val = expr.args[0] if expr.args else expr.keywords[0].value
+            v = self.m_eval(val)
+            return (None if v is None else float(int(v * factors[name]))), text
+        return None, ""
+
+    def m_eval(self, expr: ast.expr | None, depth: int = 0) -> float | None:
+        if expr is None or depth > 20:
+            return None
+        if isinstance(expr, ast.Constant) and isinstance(expr.value, (int, float)) and not isinstance(expr.value, bool):
+            return float(expr.value)
+        if isinstance(expr, ast.UnaryOp) and isinstance(expr.op, ast.USub):
+            v = self.m_eval(expr.operand, depth + 1)
+            return None if v is None else -v
+        if isinstance(expr, ast.BinOp):
+            a, b = self.m_eval(expr.left, depth + 1), self.m_eval(expr.right, depth + 1)
+            if a is None or b is None:
+                return None
+            op = type(expr.op)
+            try:
+                if op is ast.Add:
+                    return a + b
+                if op is ast.Sub:
+                    return a - b
+                if op is ast.Mult:
+                    return a * b
+                if op is ast.Div:
+                    return a / b
+                if op is ast.FloorDiv:
+                    return a // b
+            except (ZeroDivisionError, OverflowError):
+                return None
+            return None
+        if isinstance(expr, ast.Name) and expr.id not in self.fi.locals():
+            return self.m_eval(self.m.consts.get(expr.id), depth + 1)
+        return None
+
+    def check_callback(self, node: ast.Call, method: str, config: ast.expr | None) -> None:
+        if isinstance(config, ast.Name) and config.id in self.m.consts and config.id not in self.fi.locals():
+            config = self.m.consts[config.id]
+        if config is not None and not isinstance(config, ast.Call):
+            return  # built elsewhere: cannot tell
+        timeout = None
+        if isinstance(config, ast.Call):
+            if any(k.arg is None for k in config.keywords):
+                return
+            timeout = next((k.value for k in config.keywords if k.arg == "timeout"), None)
+            if timeout is None and config.args:
+                timeout = config.args[0]
+        seconds = None
+        if timeout is not None:
+            seconds, _ = self.m_duration(timeout)
+            if seconds is None:
+                return
+            if seconds > 0:
+                self.m.durations.append(DurationFact(node.lineno, seconds, "callback-timeout"))
+                return
+        self.m.emit("DUR033", node,
+                    f"this {method} has no timeout; if the callback never arrives the execution waits until its "
+                    "ExecutionTimeout",
+                    f"pass config={'WaitForCallbackConfig' if method == 'wait_for_callback' else 'CallbackConfig'}"
+                    "(timeout=Duration.from_hours(1))")
+
+    def check_invoke(self, node: ast.Call, fn: ast.expr | None) -> None:
+        where = fn
+        if isinstance(fn, ast.Name) and fn.id in self.m.consts and fn.id not in self.fi.locals():
+            fn = self.m.consts[fn.id]
+        text = _const_str(fn)
+        if text is None:
+            return
+        rest = text.split("function:", 1)[1] if "function:" in text else text
+        if rest.endswith(":$LATEST"):
+            why = f"invokes `{text}`, the unpublished $LATEST version"
+        elif ":" not in rest:
+            why = f"invokes `{text}` without a version or alias"
+        else:
+            return
+        self.m.emit("DUR032", where or node,
+                    f"{why}; durable invocations need a qualified function, and replays could run other code",
+                    "invoke a version or alias, e.g. \"my-function:prod\" or a qualified ARN")
+
+    # -- other calls ---------------------------------------------------------------------------
+
+    def classify(self, node: ast.Call) -> tuple[str, Any, bool] | None:
+        """(rule, label, is_env) for a call that is non-deterministic or has a side effect, else None."""
+        func = node.func
+        m = self.m
+        q = m.qual(func)
+        if q is None and isinstance(func, ast.Name):
+            name = func.id
+            if name not in m.module_names and name not in m.scope and name not in self.fi.locals():
+                if name == "open":
+                    return self.open_call(node)
+                if name == "print":
+                    return ("DUR020", "`print(...)`", False)
+        if q is not None:
+            if q in C.CLOCK or (q in C.CLOCK_NOARG and len(node.args) < (2 if q == "time.strftime" else 1)):
+                return ("DUR001", _Label(func, "()"), False)
+            if (q in C.RANDOM_EXACT or q.startswith(C.RANDOM_PREFIXES)) and q not in C.RANDOM_DETERMINISTIC:
+                if q in C.RANDOM_SEEDED and node.args:
+                    return None
+                if q in ("random.Random", "random.SystemRandom") and not node.args:
+                    return ("DUR002", _Label(func, "()"), False)
+                return ("DUR002", _Label(func, "()"), False)
+            if q in C.ENV_CALLS:
+                return ("DUR004", _Label(func, "(...)"), True)
+            if q in C.INVOCATION_CALLS:
+                return ("DUR004", _Label(func, "()"), False)
+            if q in C.SLEEP_CALLS:
+                return ("DUR009", _Label(func, "(...)"), False)
+            if q in C.PRINT_CALLS:
+                return ("DUR020", _Label(func, "(...)"), False)
+            if q in C.READ_CALLS:
+                return ("DUR003", _Label(func, "(...)"), False)
+            if q in C.WRITE_CALLS:
+                return ("DUR021", _Label(func, "(...)"), False)
+            if q in ("io.open", "builtins.open"):
+                return self.open_call(node)
+            root, _, rest = q.partition(".")
+            if root in C.HTTP_MODULES and rest:
+                verb = rest.rsplit(".", 1)[-1]
+                if verb in C.HTTP_READ or verb in ("request", "stream", "urlopen"):
+                    if verb in ("request", "stream") and node.args and \
+                            (_const_str(node.args[0]) or "").lower() in C.HTTP_WRITE:
+                        return ("DUR021", _Label(func, "(...)"), False)
+                    return ("DUR003", _Label(func, "(...)"), False)
+                if verb in C.HTTP_WRITE:
+                    return ("DUR021", _Label(func, "(...)"), False)
+            if root == "logging" and rest in C.LOGGING_FUNCS:
+                return ("DUR020", _Label(func, "(...)"), False)
+        if isinstance(func, ast.Attribute):
+            attr = func.attr
+            if attr == "get_remaining_time_in_millis":
+                return ("DUR004", _Label(func, "()"), False)
+            kind = m.kind_of(func.value, self.local_kinds)
+            if kind is None:
+                return None
+            label = _Label(func, "(...)")
+            if kind == "aws":
+                if attr in C.AWS_NEUTRAL or attr in C.AWS_DERIVED:
+                    return None
+                if attr.startswith(C.AWS_WRITE_PREFIXES):
+                    return ("DUR021", label, False)
+                return ("DUR003", label, False)
+            if kind == "http":
+                if attr in C.HTTP_WRITE:
+                    return ("DUR021", label, False)
+                if attr in C.HTTP_READ or attr in ("request", "stream", "send"):
+                    return ("DUR003", label, False)
+                return None
+            if kind == "db":
+                if attr in C.DB_NEUTRAL:
+                    return None
+                if attr in ("execute", "executemany", "executescript"):
+                    sql = (_const_str(node.args[0]) if node.args else None) or ""
+                    if sql.lstrip().lower().startswith(C.SQL_WRITE):
+                        return ("DUR021", label, False)
+                    return ("DUR003", label, False)
+                if attr in C.DB_WRITE_METHODS:
+                    return ("DUR021", label, False)
+                return ("DUR003", label, False)
+            if kind in ("logger", "logging-module") and attr in C.LOGGING_FUNCS:
+                return ("DUR020", label, False)
+            if kind == "metrics" and attr in C.METRIC_METHODS:
+                return ("DUR021", label, False)
+            if kind == "path":
+                if attr in C.PATH_READ:
+                    return ("DUR003", label, False)
+                if attr in C.PATH_WRITE:
+                    return ("DUR021", label, False)
+        return None
+
+    def open_call(self, node: ast.Call) -> tuple[str, Any, bool]:
+        mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+        text = _const_str(mode) or "r"
+        if any(c in text for c in "wax+"):
+            return ("DUR021", f"`open(..., \"{text}\")`", False)
+        return ("DUR003", "`open(...)`", False)
+
+    def report_source(self, rule: str, node: ast.AST, label: Any) -> None:
+        expr = _short(node, 50)
+        fix = _FIX.get(rule, "").format(ctx=self.ctx, expr=expr)
+        self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
+
+    def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
+        if rule in ("DUR001", "DUR002", "DUR003") or rule == "DUR004":
+            self.source_hit = True
+        if self.orch:
+            self.report_source(rule, node, label)
+        elif self.role == "plain" and self.impurity is None and rule in ("DUR001", "DUR002", "DUR003",
+                                                                         "DUR004", "DUR021"):
+            self.impurity = (rule, str(label).strip("`"))
+
+    def plain_call(self, node: ast.Call) -> None:
+        r = self.classify(node)
+        if r is not None:
+            rule, label, is_env = r
+            if is_env:
+                self.env_read(node)
+            elif rule in ("DUR009", "DUR020"):
+                if self.orch:
+                    self.report_source(rule, node, label)
+            else:
+                self.source_or_impure(rule, node, label)
+                if rule == "DUR021" and self.role == "step" and not self.fi.at_most_once:
+                    self.check_idempotent(node, label)
+        func = node.func
+        threaded = self.orch and not self.in_threading and self.threading(node)
+        callee: FuncInfo | None = None
+        if isinstance(func, ast.Name):
+            callee = self.m.lookup(self.fi, func.id)
+            if callee is None and r is None:
+                q = self.m.imports.get(func.id)
+                if q is not None:
+                    self.project_call(node, q, func.id)
+        elif isinstance(func, ast.Attribute) and r is None:
+            q = self.m.qual(func)
+            if q is not None and isinstance(func.value, ast.Name) and \
+                    self.m.imports.get(func.value.id, "").split(".")[0] not in C.THIRD_PARTY_ROOTS:
+                self.project_call(node, q, func)
+        if callee is not None and callee is not self.fi:
+            passed = self.context_params(callee, node)
+            if passed:
+                if callee.role is None or (callee.role == "orch" and not callee.done):
+                    nested = callee.parent is not None and callee in self.nested
+                    self.m.assign_role(callee, "orch", frozenset(self.ctxs), ctx_params=passed | callee.ctx_params,
+                                       defer=nested)
+            elif self.orch or self.role == "plain":
+                if callee.role in (None, "plain") and not callee.decorator:
+                    self.project_call(node, None, func.id if isinstance(func, ast.Name) else "", callee)
+        self.in_threading += threaded
+        self.visit(func) if not isinstance(func, ast.Name) else self.v_name(func)
+        # In a helper that may receive a context from another file, `param.step(lambda ...)` may be
+        # a step: its function argument does not count against the helper's purity.
+        maybe_step = self.role == "plain" and isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS \
+            and isinstance(func.value, ast.Name) and func.value.id in self.fi.params
+        for a in node.args:
+            if not (maybe_step and isinstance(a, ast.Lambda)):
+                self.visit(a)
+        for k in node.keywords:
+            if not (maybe_step and isinstance(k.value, ast.Lambda)):
+                self.visit(k.value)
+        self.in_threading -= threaded
+
+    def context_params(self, callee: FuncInfo, node: ast.Call) -> set[str]:
+        if not self.ctxs:
+            return set()
+        params = callee.positional()
+        out: set[str] = set()
+        for i, a in enumerate(node.args):
+            if isinstance(a, ast.Starred):
+                break
+            if isinstance(a, ast.Name) and a.id in self.ctxs and i < len(params):
+                out.add(params[i])
+        for k in node.keywords:
+            if k.arg and isinstance(k.value, ast.Name) and k.value.id in self.ctxs and k.arg in callee.params:
+                out.add(k.arg)
+        return out
+
+    def project_call(self, node: ast.Call, q: str | None, text: Any, local: FuncInfo | None = None) -> None:
+        if local is not None:
+            cands = [(self.m.path, local.qualname)]
+        else:
+            cands = self.m.project_candidates(q or "")
+        if not cands:
+            return
+        if self.role == "plain":
+            for c in cands:
+                if c not in self.calls:
+                    self.calls.append(c)
+        elif self.orch:
+            if isinstance(text, ast.AST):
+                text = _short(text, 40)
+            self.m.deferred.append(_Deferred("impure", _loc(node), cands, text, self.ctx))
+
+    def threading(self, node: ast.Call) -> bool:
+        q = self.m.qual(node.func)
+        func = node.func
+        hit = q in C.THREADING_CALLS and q not in ("concurrent.futures.ThreadPoolExecutor",
+                                                   "concurrent.futures.ProcessPoolExecutor")
+        if not hit and isinstance(func, ast.Attribute) and func.attr in C.EXECUTOR_METHODS:
+            hit = self.m.kind_of(func.value, self.local_kinds) == "executor"
+        if not hit:
+            return False
+        for a in [*node.args, *(k.value for k in node.keywords)]:
+            for n in ast.walk(a):
+                uses = isinstance(n, ast.Name) and (n.id in self.ctxs or self._orch_function(n.id))
+                if uses:
+                    self.m.emit("DUR008", node,
+                                f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks; "
+                                "operations then start in a non-deterministic order and replay diverges",
+                                f"use {self.ctx}.parallel(...) or {self.ctx}.map(...), which run branches durably")
+                    return True
+        return False
+
+    def _orch_function(self, name: str) -> bool:
+        fi = self.m.lookup(self.fi, name)
+        if fi is None:
+            return False
+        if fi.role in ORCH_ROLES or fi.ctx_params:
+            return True
+        return bool(self.ctxs) and self._references(fi, self.ctxs)
+
+    def check_idempotent(self, node: ast.Call, label: Any) -> None:
+        func = node.func
+        verb = func.attr if isinstance(func, ast.Attribute) else (self.m.qual(func) or "").rsplit(".", 1)[-1]
+        if verb == "update_item":
+            # A counter update (ADD, or SET x = x + :v) repeats on retry; a condition makes it safe.
+            expr = next((_const_str(k.value) for k in node.keywords if k.arg == "UpdateExpression"), None) or ""
+            if not re.search(r"\bADD\b|[+-]\s*:", expr, re.IGNORECASE) or \
+                    any(k.arg == "ConditionExpression" for k in node.keywords):
+                return
+        elif verb not in C.NON_IDEMPOTENT:
+            return
+        if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords):
+            return
+        self.m.emit("DUR035", node,
+                    f"{label} is not idempotent and this step runs at least once per attempt and retries: a "
+                    "retry after a timeout or crash repeats it",
+                    "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken) or use "
+                    "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)", "info")
+
+
+def _compatible(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
+    """Two operations can both run unless they sit in different arms of the same ``if``."""
+    arms_a = dict(a)
+    return all(arms_a.get(k, arm) == arm for k, arm in b)
+
+
+def _loc(node: ast.AST) -> tuple[int, int, int, int]:
+    line = getattr(node, "lineno", 1)
+    col = getattr(node, "col_offset", 0)
+    return (line, col + 1, getattr(node, "end_lineno", None) or line, (getattr(node, "end_col_offset", None) or col) + 1)
+
+
+def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, need: str, receiver: str,
+                 path: str = "", loc: tuple[int, int, int, int] | None = None) -> Diagnostic | None:
+    r = RULES["DUR015"]
+    msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
+           f"and hands over its result; `{name}` is not decorated with @{need}")
+    fix = (f"decorate `{name}` with @{need}, or pass a function: "
+           f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")")
+    if m is not None:
+        m.emit("DUR015", expr, msg, fix)
+        return None
+    assert loc is not None
+    return Diagnostic(path, loc[0], loc[1], loc[2], loc[3], "DUR015", r.severity,
+                      f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
+
+
+_SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
+                         ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
+_NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
+                           "type_ignores"})
+_CHILDREN: dict[type, tuple[str, ...]] = {}
+_DISPATCH: dict[type, Any] = {
+    ast.FunctionDef: FunctionVisitor.v_funcdef,
+    ast.AsyncFunctionDef: FunctionVisitor.v_funcdef,
+    ast.ClassDef: FunctionVisitor.v_classdef,
+    ast.Lambda: FunctionVisitor.v_lambda,
+    ast.Global: FunctionVisitor.v_global,
+    ast.Nonlocal: FunctionVisitor.v_global,
+    ast.Assign: FunctionVisitor.v_assign,
+    ast.AnnAssign: FunctionVisitor.v_assign,
+    ast.AugAssign: FunctionVisitor.v_augassign,
+    ast.Delete: FunctionVisitor.v_delete,
+    ast.If: FunctionVisitor.v_if,
+    ast.While: FunctionVisitor.v_if,
+    ast.IfExp: FunctionVisitor.v_ifexp,
+    ast.For: FunctionVisitor.v_for,
+    ast.AsyncFor: FunctionVisitor.v_for,
+    ast.ListComp: FunctionVisitor.v_comprehension,
+    ast.SetComp: FunctionVisitor.v_comprehension,
+    ast.GeneratorExp: FunctionVisitor.v_comprehension,
+    ast.DictComp: FunctionVisitor.v_comprehension,
+    ast.With: FunctionVisitor.v_with,
+    ast.AsyncWith: FunctionVisitor.v_with,
+    ast.Try: FunctionVisitor.v_try,
+    ast.Return: FunctionVisitor.v_return,
+    ast.Match: FunctionVisitor.v_match,
+    ast.Name: FunctionVisitor.v_name,
+    ast.Attribute: FunctionVisitor.v_attribute,
+    ast.Subscript: FunctionVisitor.v_subscript,
+    ast.Call: FunctionVisitor.v_call,
+    ast.Constant: lambda self, node: None,
+    ast.Pass: lambda self, node: None,
+    ast.Import: lambda self, node: None,
+    ast.ImportFrom: lambda self, node: None,
+}
+if hasattr(ast, "TryStar"):
+    _DISPATCH[ast.TryStar] = FunctionVisitor.v_try
+
+
+def _calls_mutating(v: FunctionVisitor, node: ast.Call) -> None:
+    """``outer.append(x)`` and friends: writes through a name."""
+    func = node.func
+    if isinstance(func, ast.Attribute) and func.attr in C.MUTATING_METHODS:
+        base = func.value
+        while isinstance(base, (ast.Attribute, ast.Subscript)):
+            base = base.value
+        if isinstance(base, ast.Name):
+            v.outer_write(node, base.id)
+
+
+_plain_call = FunctionVisitor.plain_call
+
+
+def _plain_call_with_writes(self: FunctionVisitor, node: ast.Call) -> None:
+    if self.role != "plain":
+        _calls_mutating(self, node)
+    _plain_call(self, node)
+
+
+FunctionVisitor.plain_call = _plain_call_with_writes  # type: ignore[method-assign]
+
+
+# ---------------------------------------------------------------------------------------------
+# The frontend object
+
+
+class PythonFrontend:
+    name = "python"
+
+    def accepts(self, path: str, source: bytes) -> bool:
+        return path.endswith((".py", ".pyw"))
+
+    def summarize(self, path: str, source: bytes) -> ModuleSummary:
+        return self._summarize(path, source)
+
+    def _summarize(self, path: str, source: bytes) -> PyModuleSummary:
+        try:
+            text = source.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            try:  # a PEP 263 coding cookie (# -*- coding: latin-1 -*-)
+                encoding, _ = tokenize.detect_encoding(io.BytesIO(source).readline)
+                text = source.decode(encoding)
+            except (SyntaxError, LookupError, UnicodeDecodeError):
+                line = source[: exc.start].count(b"\n") + 1
+                return PyModuleSummary(path, parse_error=f"{line}: not UTF-8 text ({exc.reason}); cannot analyze")
+        tree, error = parse_any(text, path)
+        if tree is None:
+            return PyModuleSummary(path, parse_error=error)
+        m = ModuleAnalyzer(path, tree, text)
+        try:
+            m.run()
+        except RecursionError:
+            return PyModuleSummary(path, parse_error="1: code nested too deeply to analyze")
+        return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
+                               deferred=m.deferred, bindings=m.bindings)
+
+    def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
+        summary = project.summaries.get(path)
+        if not isinstance(summary, PyModuleSummary):
+            s = self.summarize(path, source)
+            assert isinstance(s, PyModuleSummary)
+            summary = s
+        out = list(summary.diagnostics)
+        for d in summary.deferred:
+            if d.kind == "impure":
+                for cand_path, name in d.candidates:
+                    chain = project.impure(cand_path, name)
+                    if chain:
+                        r = RULES["DUR005"]
+                        fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
+                        out.append(Diagnostic(
+                            path, *d.node, "DUR005", r.severity,
+                            f"`{d.text}(...)` runs outside a step and is not replay-safe: {chain}. Every replay "
+                            f"repeats it. Fix: {fix}. Guide: {r.guide}", fix))
+                        break
+            elif d.kind == "binding":
+                for cand_path, name in d.candidates:
+                    other = project.summaries.get(cand_path)
+                    if isinstance(other, PyModuleSummary) and name in other.bindings:
+                        kind = other.bindings[name]
+                        if kind == "plain":
+                            diag = emit_binding(None, None, d.op, d.text, C.BINDING_DECORATOR[d.op], d.ctx,
+                                                path, d.node)
+                            if diag:
+                                out.append(diag)
+                        break
+        return out
+
+
+FRONTEND = PythonFrontend()

@@ -1,0 +1,177 @@
+"""Python frontend details the fixture harness does not show: messages, chains, fixes, summaries."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from lambda_durable_mcp.analyzer import analyze_paths, analyze_source
+from lambda_durable_mcp.analyzer.frontend import ProjectView
+from lambda_durable_mcp.analyzer.model import RULES
+from lambda_durable_mcp.analyzer.python import FRONTEND
+
+HEAD = "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n" \
+       "from aws_durable_execution_sdk_python.config import Duration, WaitForCallbackConfig\n"
+
+
+def diags(code: str) -> list[tuple[int, str]]:
+    return [(d.line, d.rule) for d in analyze_source(HEAD + code, "python").diagnostics]
+
+
+def test_messages_say_what_why_fix_and_guide() -> None:
+    (d,) = analyze_source(HEAD + "@durable_execution\ndef h(event, ctx):\n    import random\n"
+                          "    x = random.randint(1, 6)\n", "python").diagnostics
+    assert d.rule == "DUR002" and d.line == 6 and d.column == 9
+    assert "random.randint" in d.message and "replay" in d.message
+    assert d.fix.startswith("generate it inside a step: value = ctx.step(lambda _: random.randint(1, 6)")
+    assert d.message.endswith("Guide: " + RULES["DUR002"].guide)
+
+
+def test_contexts_resolve_through_aliases_destructuring_and_keywords() -> None:
+    code = """
+@durable_execution
+def h(event, context):
+    a, b = context, 1
+    c = a
+    c.wait(Duration.from_seconds(0), name="w1")
+    helper(x=1, ctx=c)
+
+def helper(x, ctx):
+    ctx.wait(duration=Duration(), name="w2")
+"""
+    assert diags(code) == [(8, "DUR031"), (12, "DUR031")]
+
+
+def test_rebinding_a_name_ends_its_context_role() -> None:
+    code = """
+class Sim:
+    def wait(self, d): ...
+
+@durable_execution
+def h(event, context):
+    context.wait(Duration.from_seconds(5), name="ok")
+    context = Sim()
+    context.wait(Duration.from_seconds(0))
+"""
+    assert diags(code) == []
+
+
+def test_dur005_chain_crosses_files_and_names_every_hop(tmp_path: Path) -> None:
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "low.py").write_text("import time\n\ndef now():\n    return time.time()\n")
+    (tmp_path / "pkg" / "mid.py").write_text("from pkg.low import now\n\ndef stamp(x):\n    return (x, now())\n")
+    (tmp_path / "app.py").write_text(HEAD + "from pkg import mid\n\n@durable_execution\ndef h(e, ctx):\n"
+                                     "    return mid.stamp(1)\n")
+    result = analyze_paths([tmp_path], root=tmp_path)
+    (d,) = result.diagnostics
+    assert (d.path, d.line, d.rule) == ("app.py", 7, "DUR005")
+    assert "pkg/mid.py:stamp -> pkg/low.py:now -> time.time()" in d.message
+    assert "ctx.step(lambda _: mid.stamp(...)" in d.fix
+    # Alone, app.py cannot see the helpers: no guess.
+    assert analyze_paths([tmp_path / "app.py"], root=tmp_path).diagnostics == []
+
+
+def test_dur015_across_files(tmp_path: Path) -> None:
+    (tmp_path / "steps.py").write_text("def charge(sc, amount):\n    return amount\n\n"
+                                       "from aws_durable_execution_sdk_python import durable_step\n\n"
+                                       "@durable_step\ndef refund(sc, amount):\n    return amount\n")
+    (tmp_path / "app.py").write_text(HEAD + "from steps import charge, refund\n\n@durable_execution\n"
+                                     "def h(e, ctx):\n    ctx.step(charge(1), name='c')\n    ctx.step(refund(1))\n")
+    result = analyze_paths([tmp_path], root=tmp_path)
+    assert [(d.path, d.line, d.rule) for d in result.diagnostics] == [("app.py", 7, "DUR015")]
+    assert "@durable_step" in result.diagnostics[0].fix
+
+
+def test_summaries_carry_impurity_calls_and_durations() -> None:
+    code = HEAD + """
+import uuid
+
+def make():
+    return uuid.uuid4()
+
+def wrap():
+    return make()
+
+@durable_execution
+def h(event, ctx):
+    ctx.wait(Duration.from_hours(2), name="w")
+    ctx.wait_for_callback(lambda cid, c: None, name="cb", config=WaitForCallbackConfig(timeout=Duration.from_days(3)))
+"""
+    s = FRONTEND.summarize("/p/app.py", code.encode())
+    assert s.functions["make"].impurity == ("DUR002", "uuid.uuid4()")
+    assert ("/p/app.py", "make") in s.functions["wrap"].calls
+    assert [(f.kind, f.seconds) for f in s.durations] == [("wait", 7200.0), ("callback-timeout", 259200.0)]
+    view = ProjectView(root="/p", summaries={"/p/app.py": s})
+    assert FRONTEND.check("/p/app.py", code.encode(), view) == []
+
+
+def test_snippets_without_imports_still_resolve_sdk_names() -> None:
+    code = "import time\n\n@durable_execution\ndef handler(event, context):\n    t = time.time()\n"
+    assert [(d.line, d.rule) for d in analyze_source(code).diagnostics] == [(5, "DUR001")]
+
+
+def test_each_problem_is_reported_once() -> None:
+    code = """
+import time
+@durable_execution
+def h(event, ctx):
+    if time.time() > 5:
+        ctx.step(lambda _: 1, name="a")
+    ctx.step(lambda _: ctx.wait(Duration.from_seconds(0)), name="b")
+"""
+    assert diags(code) == [(7, "DUR001"), (8, "DUR006"), (9, "DUR010")]
+
+
+def test_python_fixtures_use_the_real_sdk_api() -> None:
+    """Every name a fixture imports from the durable SDK exists in the installed SDK."""
+    import ast
+    import importlib
+
+    fixtures = Path(__file__).parent / "fixtures" / "analyzer" / "python"
+    checked = 0
+    for path in fixtures.rglob("*.py"):
+        try:
+            tree = ast.parse(path.read_text())
+        except SyntaxError:
+            continue  # the parse-error fixture and 3.12+ syntax on an older interpreter
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("aws_durable_execution_sdk_python"):
+                module = importlib.import_module(node.module or "")
+                for alias in node.names:
+                    assert hasattr(module, alias.name), f"{path.name}: {node.module} has no {alias.name}"
+                    checked += 1
+    assert checked > 100
+
+
+def test_dur034_matches_what_the_sdk_serializer_accepts() -> None:
+    """The rule flags exactly the results the SDK's default serializer rejects."""
+    import datetime as dt
+    import decimal
+    import uuid
+
+    import pytest
+    from aws_durable_execution_sdk_python.exceptions import SerDesError
+    from aws_durable_execution_sdk_python.serdes import deserialize, serialize
+
+    class Order:
+        pass
+
+    for value in ({"a"}, frozenset({1}), Order(), lambda: 1):
+        with pytest.raises(SerDesError):
+            serialize(None, value, "op", "arn")
+    for value in (dt.datetime(2026, 1, 1, 12), dt.date(2026, 1, 1), decimal.Decimal("1.5"), uuid.uuid4(),
+                  b"x", (1, 2), {"k": [1, 2]}):
+        assert deserialize(None, serialize(None, value, "op", "arn"), "op", "arn") == value
+    flagged = diags("""
+import datetime, decimal
+class Order: ...
+@durable_execution
+def h(e, ctx):
+    ctx.step(lambda _: {"a"}, name="a")
+    ctx.step(lambda _: frozenset(), name="b")
+    ctx.step(lambda _: Order(), name="c")
+    ctx.step(lambda _: datetime.datetime.now(), name="d")
+    ctx.step(lambda _: decimal.Decimal("1"), name="e")
+    ctx.step(lambda _: (1, 2), name="f")
+""")
+    assert flagged == [(8, "DUR034"), (9, "DUR034"), (10, "DUR034")]

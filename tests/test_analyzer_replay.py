@@ -1,0 +1,143 @@
+"""Each flagged bug really breaks a replay in the real SDK test runner, and the fix the message
+proposes passes both the analyzer and the runner."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aws_durable_execution_sdk_python_testing.runner import DurableFunctionTestRunner
+
+from lambda_durable_mcp.analyzer import analyze_paths
+
+HEAD = """\
+import time
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+STATE = {"runs": 0}
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+"""
+
+# rule, buggy body, the buggy outcome (error type suffix or wrong result), fixed body, fixed result
+SCENARIOS: list[tuple[str, str, str | Any, str, Any]] = [
+    ("DUR001", """
+        started = time.time()  # BUG
+        saved = context.step(lambda _: started, name="save")
+        context.wait(Duration.from_seconds(2), name="pause")
+        return saved == started
+     """, False, """
+        started = context.step(lambda _: time.time(), name="now")
+        saved = context.step(lambda _: started, name="save")
+        context.wait(Duration.from_seconds(2), name="pause")
+        return saved == started
+     """, True),
+    ("DUR010", """
+        a = context.step(lambda _: context.step(lambda _: 1, name="inner"), name="outer")  # BUG
+        context.wait(Duration.from_seconds(2), name="pause")
+        return a + context.step(lambda _: 1, name="last")
+     """, "NonDeterministicExecutionError", """
+        a = context.run_in_child_context(lambda child: child.step(lambda _: 1, name="inner"), name="outer")
+        context.wait(Duration.from_seconds(2), name="pause")
+        return a + context.step(lambda _: 1, name="last")
+     """, 2),
+    ("DUR012", """
+        seen = []
+        context.step(lambda _: seen.append(1), name="remember")  # BUG
+        context.wait(Duration.from_seconds(2), name="pause")
+        return len(seen)
+     """, 0, """
+        seen = [context.step(lambda _: 1, name="remember")]
+        context.wait(Duration.from_seconds(2), name="pause")
+        return len(seen)
+     """, 1),
+    ("DUR013", """
+        STATE["runs"] += 1  # BUG
+        if STATE["runs"] == 1:
+            context.step(lambda _: 1, name="first-only")
+        context.wait(Duration.from_seconds(2), name="pause")
+        return "done"
+     """, "NonDeterministicExecutionError", """
+        runs = {"runs": 0}
+        runs["runs"] += 1
+        if runs["runs"] == 1:
+            context.step(lambda _: 1, name="first-only")
+        context.wait(Duration.from_seconds(2), name="pause")
+        return "done"
+     """, "done"),
+    ("DUR016", """
+        try:
+            context.wait(Duration.from_seconds(2), name="pause")
+        except:  # BUG
+            return "swallowed"
+        return "waited"
+     """, "swallowed", """
+        try:
+            context.wait(Duration.from_seconds(2), name="pause")
+        except Exception:
+            return "failed"
+        return "waited"
+     """, "waited"),
+    ("DUR034", """
+        tags = context.step(lambda _: {"b", "a"}, name="tags")  # BUG
+        return sorted(tags)
+     """, "SerDesError", """
+        tags = context.step(lambda _: sorted({"b", "a"}), name="tags")
+        return tags
+     """, ["a", "b"]),
+]
+
+
+def load(path: Path) -> Any:
+    name = f"replay_case_{path.stem}"
+    spec = importlib.util.spec_from_file_location(name, path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module.handler
+
+
+def run(handler: Any) -> tuple[str, str | None, Any]:
+    with DurableFunctionTestRunner(handler=handler) as runner:
+        result = runner.run(input="{}")
+    error = result.error.type if result.error else None
+    value = json.loads(result.result) if result.result is not None else None
+    return result.status.name, error, value
+
+
+def write(tmp_path: Path, name: str, body: str) -> tuple[Path, int]:
+    code = HEAD + textwrap.indent(textwrap.dedent(body).strip("\n"), "    ") + "\n"
+    path = tmp_path / f"{name}.py"
+    path.write_text(code)
+    bug_line = next((i for i, line in enumerate(code.splitlines(), 1) if "# BUG" in line), 0)
+    return path, bug_line
+
+
+@pytest.mark.parametrize(("rule", "buggy", "outcome", "fixed", "fixed_result"), SCENARIOS,
+                         ids=[s[0] for s in SCENARIOS])
+def test_flagged_bug_breaks_replay_and_the_fix_works(tmp_path: Path, rule: str, buggy: str, outcome: Any,
+                                                     fixed: str, fixed_result: Any) -> None:
+    bad_path, bug_line = write(tmp_path, f"bad_{rule}", buggy)
+    found = [(d.line, d.rule) for d in analyze_paths([bad_path], root=tmp_path).diagnostics
+             if d.severity != "info"]
+    assert found == [(bug_line, rule)]
+
+    status, error, value = run(load(bad_path))
+    if isinstance(outcome, str) and outcome.endswith("Error"):
+        assert status == "FAILED" and error and error.endswith(outcome), (status, error)
+    else:
+        assert status == "SUCCEEDED" and value == outcome and value != fixed_result
+
+    good_path, _ = write(tmp_path, f"good_{rule}", fixed)
+    assert [d for d in analyze_paths([good_path], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(good_path)) == ("SUCCEEDED", None, fixed_result)
