@@ -49,16 +49,7 @@ def frontends() -> tuple[Frontend, ...]:
     """Every installed frontend, in FRONTEND_MODULES order (imported on first use)."""
     global _frontends
     if _frontends is None:
-        found: list[Frontend] = []
-        for name in FRONTEND_MODULES:
-            try:
-                module = importlib.import_module(name)
-            except ModuleNotFoundError as exc:
-                if exc.name == name:  # not merged yet; any other missing module is a real error
-                    continue
-                raise
-            found.append(module.FRONTEND)
-        _frontends = tuple(found)
+        _frontends = tuple(importlib.import_module(name).FRONTEND for name in FRONTEND_MODULES)
     return _frontends
 
 
