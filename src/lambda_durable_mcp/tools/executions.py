@@ -43,7 +43,13 @@ class Compact(BaseModel):
     @model_serializer(mode="wrap")
     def _drop_none(self, handler: Any) -> Any:
         data = handler(self)
-        return {k: v for k, v in data.items() if v is not None and v != []} if isinstance(data, dict) else data
+        if not isinstance(data, dict):
+            return data
+        fields = type(self).model_fields
+        return {
+            k: v for k, v in data.items()
+            if v is not None and not (v == [] and k in fields and not fields[k].is_required())
+        }
 
 
 class ErrorInfo(Compact):
@@ -675,8 +681,8 @@ def _log_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history: Any) 
 
     arn = arn.strip()
     if ctx.is_local(arn):
-        lines = ctx.emulator().logs(arn)
-        return ([redact(line[:300]) for line in lines[-20:]] or None), None
+        lines = pick_lines(ctx.emulator().logs(arn), _keywords(history))
+        return ([redact(line[:300]) for line in lines] or None), None
     try:
         return _cloudwatch_lines(ctx, api, arn, history)
     except Exception as exc:  # noqa: BLE001 - logs are a bonus: say why they are missing
@@ -702,8 +708,32 @@ def _cloudwatch_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history
         response = logs.filter_log_events(**kwargs)
     except Exception as exc:  # noqa: BLE001
         raise explain(exc, "FilterLogEvents", group) from exc
-    lines = [redact(str(e.get("message", "")).rstrip()[:500]) for e in response.get("events") or []]
-    return (lines[-40:] or None), (None if lines else f"No lines mentioning {exec_name} in {group}.")
+    lines = [str(e.get("message", "")).rstrip() for e in response.get("events") or []]
+    picked = [redact(line[:300]) for line in pick_lines(lines, _keywords(history))]
+    return (picked or None), (None if lines else f"No lines mentioning {exec_name} in {group}.")
+
+
+def _keywords(history: Any) -> list[str]:
+    from lambda_durable_mcp.executions.diagnose import find_root_cause, short_type
+
+    words = ["Error", "Exception", "Traceback"]
+    if history.execution.status in ("FAILED", "TIMED_OUT"):
+        cause, _ = find_root_cause(history)
+        if cause is not None:
+            words += [w for w in (short_type(cause.error_type), cause.operation_name) if w]
+    return words
+
+
+def pick_lines(lines: list[str], keywords: list[str], limit: int = 20) -> list[str]:
+    """The lines naming the failure (latest first to go), then the last lines, in log order."""
+    strong = [i for i, line in enumerate(lines) if any(k in line for k in keywords[3:])]
+    weak = [i for i, line in enumerate(lines) if any(k in line for k in keywords[:3])]
+    chosen: list[int] = []
+    for group in (strong[-8:], weak[-4:], list(range(len(lines)))[-limit:]):
+        for index in reversed(group):
+            if index not in chosen and len(chosen) < limit:
+                chosen.append(index)
+    return [lines[i] for i in sorted(chosen)]
 
 
 def _compact_schemas(server: MCPServer, names: tuple[str, ...]) -> None:
