@@ -161,6 +161,7 @@ class LocalEmulator:
             executor = getattr(runner, "_executor", None)
             if executor is not None and hasattr(executor, "RETRY_BACKOFF_SECONDS"):
                 executor.RETRY_BACKOFF_SECONDS = 1
+                executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = 3
             self._runner = runner
             self._runner_thread = threading.Thread(target=runner.serve_forever, name="ldm-durable-emulator", daemon=True)
             self._runner_thread.start()
