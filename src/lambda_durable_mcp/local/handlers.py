@@ -69,6 +69,8 @@ class HandlerSpec:
         stem = self.file.stem
         if stem.lower() in GENERIC_STEMS and self.file.parent.name:
             stem = f"{self.file.parent.name}-{stem}"
+        if self.export not in ("handler", "lambda_handler", "main"):
+            stem = f"{stem}-{self.export}"
         name = re.sub(r"[^A-Za-z0-9_-]+", "-", stem).strip("-") or "function"
         return name[:64]
 
