@@ -179,3 +179,39 @@ def test_execution_arn_pattern_comes_from_the_service_model() -> None:
     assert check_execution_arn(local, emulator=True) == local
     with pytest.raises(AwsCallError):
         check_execution_arn(local, emulator=False)
+
+
+async def test_diagnosis_adds_the_executions_cloudwatch_lines_with_the_flag() -> None:
+    client = lambda_client()
+    stub = Stubber(client)
+    stub.add_response("get_durable_execution_history", {"Events": [
+        event(1, "ExecutionStarted", "exec", "order-42"),
+        event(2, "StepStarted", "s1", "charge"),
+        event(3, "StepFailed", "s1", "charge", Error={"Payload": {"ErrorType": "Declined", "ErrorMessage": "card declined"}},
+              RetryDetails={"CurrentAttempt": 1}),
+        event(4, "ExecutionFailed", "exec", "order-42", Error={"Payload": {"ErrorType": "StepError", "ErrorMessage": "card declined"}}),
+    ]})
+    stub.add_response(
+        "get_function_configuration",
+        {"FunctionName": "orders", "LoggingConfig": {"LogGroup": "/custom/orders"}},
+        {"FunctionName": "arn:aws:lambda:us-east-1:123456789012:function:orders"},
+    )
+    logs = boto3.session.Session(region_name="us-east-1").client("logs")
+    logs_stub = Stubber(logs)
+    logs_stub.add_response(
+        "filter_log_events",
+        {"events": [
+            {"message": "1a2b3c4d INFO charging card with key AKIAIOSFODNN7EXAMPLE"},
+            {"message": "1a2b3c4d ERROR Declined: card declined"},
+        ]},
+        {"logGroupName": "/custom/orders", "filterPattern": '"1a2b3c4d"', "limit": 50, "startTime": int(T0.timestamp() * 1000) - 60_000},
+    )
+    srv = server_with(client, allow_sensitive_data_access=True)
+    executions_context(srv)._logs = logs
+    with stub, logs_stub:
+        result = await call(srv, "diagnose_durable_execution", execution_arn=ARN)
+    assert not result.is_error, tool_text(result)
+    lines = result.structured_content["logs"]
+    assert any("ERROR Declined" in line for line in lines)
+    assert not any("AKIAIOSFODNN7EXAMPLE" in line for line in lines)
+    assert result.structured_content["root_cause"]["error_message"] == "card declined"

@@ -164,3 +164,26 @@ async def test_bad_inputs_are_refused_with_the_fix(server: Any) -> None:
     assert "Unknown execution" in unknown
     bad_callback = await call_error(server, "send_durable_callback", callback_id="bm9wZQ==")
     assert "Unknown callback" in bad_callback or "callback" in bad_callback.lower()
+
+
+async def test_functions_make_plain_invoke_targets_available(server: Any) -> None:
+    run = await call(
+        server, "run_durable_function_locally", handler="convert.py:handler", input={"currency": "EUR", "amount": 8},
+        functions={"fx-rates": "checks/rates.py:handler"},
+    )
+    assert run["status"] == "SUCCEEDED", run
+    assert run["result"] == {"amount": 10.0}
+
+
+async def test_local_runs_work_without_the_local_flag(tmp_path: Path) -> None:
+    """Without --local the emulator starts on demand, and local ARNs and callback ids route to it."""
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    srv = build_server(make_settings(workspace_root=tmp_path, allow_write=True))
+    try:
+        run = await call(srv, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-4"})
+        assert run["status"] == "SUSPENDED"
+        diagnosis = await call(srv, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+        sent = await call(srv, "send_durable_callback", callback_id=diagnosis["waiting_on"][0]["callback_id"], result="yes")
+        assert sent["status"] == "SUCCEEDED"
+    finally:
+        executions_context(srv).shutdown()

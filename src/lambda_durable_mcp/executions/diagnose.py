@@ -171,6 +171,8 @@ def _guide_for(cause: RootCause | None, kind: str, history: History) -> str:
         return "wait-operations"
     if cause.operation_type == "CHAINED_INVOKE":
         return "advanced-patterns"
+    if op is not None and any(a.sub_type in ("Map", "Parallel") for a in history.ancestors(op)):
+        return "concurrent-operations"
     return "error-handling"
 
 

@@ -161,6 +161,7 @@ class ExecutionsContext:
         self._lock = threading.Lock()
         self._emulator: LocalEmulator | None = None
         self._apis: dict[str, DurableApi] = {}
+        self._logs: Any = None
 
     @property
     def include_data(self) -> bool:
@@ -219,6 +220,16 @@ class ExecutionsContext:
                     raise ToolError(str(explain(exc, "CreateClient"))) from exc
                 self._apis[key] = DurableApi(client, emulator=local or bool(self.settings.endpoint_url))
             return self._apis[key]
+
+    def logs_client(self) -> Any:
+        """CloudWatch Logs (never the Lambda emulator endpoint)."""
+        from lambda_durable_mcp.aws.session import AwsClients, AwsTarget
+
+        with self._lock:
+            if self._logs is None:
+                target = AwsTarget(region=self.settings.region, profile=self.settings.profile)
+                self._logs = AwsClients(target).client("logs")
+            return self._logs
 
     def api_for_arn(self, arn: str) -> DurableApi:
         return self.api(local=self.is_local(arn))
@@ -691,7 +702,6 @@ def _log_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history: Any) 
 
 def _cloudwatch_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history: Any) -> tuple[list[str] | None, str | None]:
     from lambda_durable_mcp.aws.errors import explain
-    from lambda_durable_mcp.aws.session import AwsClients, AwsTarget
     from lambda_durable_mcp.redaction import redact
 
     match = re.match(r"^(arn:[^:]+:lambda:[^:]+:\d{12}:function:[^:/]+)(?::([^/]+))?/durable-execution/([^/]+)/([^/]+)$", arn)
@@ -699,7 +709,7 @@ def _cloudwatch_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history
         return None, "CloudWatch Logs lines need an AWS execution ARN."
     function_arn, _qualifier, exec_name, exec_id = match.groups()
     group = api.function_log_group(function_arn)
-    logs = AwsClients(AwsTarget(region=ctx.settings.region, profile=ctx.settings.profile)).client("logs")
+    logs = ctx.logs_client()
     kwargs: dict[str, Any] = {"logGroupName": group, "filterPattern": f'"{exec_id}"', "limit": 50}
     start = history.execution.start
     if isinstance(start, datetime):
