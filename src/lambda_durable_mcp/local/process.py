@@ -169,6 +169,8 @@ def handler_environment(function_name: str, lambda_api_url: str, region: str) ->
         PYTHONUNBUFFERED="1",
         PYTHONDONTWRITEBYTECODE="1",
         PYTHONIOENCODING="utf-8",
+        # The AWS SDK for JavaScript warns on every Node.js < 22 start; the docs say it once.
+        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED="true",
     )
     return env
 

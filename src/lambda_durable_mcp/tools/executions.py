@@ -140,7 +140,7 @@ class RunResult(Compact):
     status: str
     result: Any = None
     error: str | None = None
-    waiting_on: list[Waiting] = []
+    waiting_on: list[dict[str, Any]] = []
     output: list[str] | None = None
     note: str | None = None
 
@@ -359,12 +359,12 @@ def register(server: MCPServer, settings: Settings) -> None:
         function_name: str,
         qualifier: str | None = None,
         statuses: list[ExecutionStatus] | None = None,
-        started_after: Annotated[str | None, Field(description="ISO 8601")] = None,
-        started_before: Annotated[str | None, Field(description="ISO 8601")] = None,
+        started_after: str | None = None,
+        started_before: str | None = None,
         limit: Annotated[int, Field(ge=1, le=100)] = 20,
         cursor: str | None = None,
-    ) -> ExecutionList:
-        """List a function's durable executions, newest first."""
+    ) -> CallToolResult:
+        """List a function's durable executions, newest first (times: ISO 8601)."""
         after = _parse_time(started_after, "started_after")
         before = _parse_time(started_before, "started_before")
         state = _decode_cursor(cursor)
@@ -417,9 +417,9 @@ def register(server: MCPServer, settings: Settings) -> None:
         limit: Annotated[int, Field(ge=1, le=200)] = 50,
         cursor: str | None = None,
         reverse: bool = False,
-        raw: Annotated[bool, Field(description="raw events instead of one row per operation")] = False,
+        raw: Annotated[bool, Field(description="events, not operations")] = False,
     ) -> HistoryResult:
-        """An execution's history as a timeline of operations (name, type, status, attempts, timing, error type)."""
+        """An execution's history: one row per operation (status, attempts, timing, error type)."""
         from lambda_durable_mcp.executions.timeline import fit, timeline_rows, trim_event
 
         state = _decode_cursor(cursor)
@@ -499,7 +499,7 @@ def register(server: MCPServer, settings: Settings) -> None:
     def send_durable_callback(
         callback_id: str,
         outcome: Literal["success", "failure", "heartbeat"] = "success",
-        result: Annotated[Any, Field(description="success: JSON value (or text) the waiting code receives")] = None,
+        result: Annotated[Any, Field(description="success: value the waiting code gets")] = None,
         error_type: str | None = None,
         error_message: str | None = None,
     ) -> CallToolResult:
@@ -536,7 +536,7 @@ def register(server: MCPServer, settings: Settings) -> None:
 
     @_guarded
     def invoke_durable_function(
-        function_name: Annotated[str, Field(description="qualified: name:version, name:alias or a qualified ARN")],
+        function_name: Annotated[str, Field(description="name:version, name:alias or qualified ARN")],
         payload: Any = None,
         execution_name: str | None = None,
         invocation_type: Literal["Event", "RequestResponse"] = "Event",
@@ -579,15 +579,15 @@ def register(server: MCPServer, settings: Settings) -> None:
 
     @_guarded
     def run_durable_function_locally(
-        handler: Annotated[str, Field(description="path/to/file.py:handler (.py, .ts, .js, .mjs) in the workspace")],
+        handler: Annotated[str, Field(description="file.py:handler (.py/.ts/.js/.mjs)")],
         input: Any = None,  # noqa: A002
         execution_name: str | None = None,
         timeout_seconds: Annotated[int, Field(ge=1, le=900)] = 60,
         functions: Annotated[
-            dict[str, str] | None, Field(description='targets of context.invoke: {"name": "path/file.py:handler"}')
+            dict[str, str] | None, Field(description='context.invoke targets: {"name": "file.py:handler"}')
         ] = None,
     ) -> RunResult:
-        """Run a durable handler on the embedded emulator (time skipping) until it ends or suspends."""
+        """Run a durable handler on the local emulator until it ends or suspends (waits on a callback)."""
         from lambda_durable_mcp.local.handlers import parse_handler
 
         if execution_name is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", execution_name):
@@ -621,7 +621,7 @@ def register(server: MCPServer, settings: Settings) -> None:
         execution = api.get_execution(arn, include_data=include_data)
         result_value = None
         error = None
-        waiting: list[Waiting] = []
+        waiting: list[dict[str, Any]] = []
         if status == "SUCCEEDED" and include_data:
             result_value = redact(_loads_maybe(execution.get("Result")))
         err = execution.get("Error") or {}
@@ -637,7 +637,7 @@ def register(server: MCPServer, settings: Settings) -> None:
             from lambda_durable_mcp.executions.history import build_history
 
             events, _ = api.all_events(arn, include_data=False)
-            waiting = _waiting_models(pending_operations(build_history(events)))
+            waiting = [w.model_dump(mode="json") for w in _waiting_models(pending_operations(build_history(events)))]
             note = "Suspended: send_durable_callback completes a callback; diagnose_durable_execution explains."
         elif status == "FAILED":
             note = "diagnose_durable_execution names the failing operation."
