@@ -125,19 +125,19 @@ async def test_unqualified_invoke_is_refused_and_qualified_invoke_returns_the_ar
 async def test_callback_outcomes_send_the_right_api_calls() -> None:
     client = lambda_client()
     stub = Stubber(client)
-    stub.add_response("send_durable_execution_callback_success", {}, {"CallbackId": "abc=", "Result": b'{"ok": true}'})
+    stub.add_response("send_durable_execution_callback_success", {}, {"CallbackId": "Y2FsbGJhY2staWQtMDAwMQ==", "Result": b'{"ok": true}'})
     stub.add_response(
         "send_durable_execution_callback_failure", {},
-        {"CallbackId": "abc=", "Error": {"ErrorType": "Rejected", "ErrorMessage": "no"}},
+        {"CallbackId": "Y2FsbGJhY2staWQtMDAwMQ==", "Error": {"ErrorType": "Rejected", "ErrorMessage": "no"}},
     )
-    stub.add_response("send_durable_execution_callback_heartbeat", {}, {"CallbackId": "abc="})
+    stub.add_response("send_durable_execution_callback_heartbeat", {}, {"CallbackId": "Y2FsbGJhY2staWQtMDAwMQ=="})
     stub.add_client_error("send_durable_execution_callback_success", "CallbackTimeoutException", "timed out", 400)
     srv = server_with(client)
     with stub:
-        assert not (await call(srv, "send_durable_callback", callback_id="abc=", result={"ok": True})).is_error
-        assert not (await call(srv, "send_durable_callback", callback_id="abc=", outcome="failure", error_type="Rejected", error_message="no")).is_error
-        assert not (await call(srv, "send_durable_callback", callback_id="abc=", outcome="heartbeat")).is_error
-        late = await call(srv, "send_durable_callback", callback_id="abc=", result="x")
+        assert not (await call(srv, "send_durable_callback", callback_id="Y2FsbGJhY2staWQtMDAwMQ==", result={"ok": True})).is_error
+        assert not (await call(srv, "send_durable_callback", callback_id="Y2FsbGJhY2staWQtMDAwMQ==", outcome="failure", error_type="Rejected", error_message="no")).is_error
+        assert not (await call(srv, "send_durable_callback", callback_id="Y2FsbGJhY2staWQtMDAwMQ==", outcome="heartbeat")).is_error
+        late = await call(srv, "send_durable_callback", callback_id="Y2FsbGJhY2staWQtMDAwMQ==", result="x")
     assert late.is_error and "already timed out" in tool_text(late)
     stub.assert_no_pending_responses()
 

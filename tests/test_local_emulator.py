@@ -162,8 +162,10 @@ async def test_bad_inputs_are_refused_with_the_fix(server: Any) -> None:
         server, "diagnose_durable_execution", execution_arn="00000000-0000-0000-0000-000000000000/00000000-0000-0000-0000-000000000000"
     )
     assert "Unknown execution" in unknown
-    bad_callback = await call_error(server, "send_durable_callback", callback_id="bm9wZQ==")
-    assert "Unknown callback" in bad_callback or "callback" in bad_callback.lower()
+    truncated = await call_error(server, "send_durable_callback", callback_id="bm9wZQ==")
+    assert "truncated" in truncated
+    unknown_callback = await call_error(server, "send_durable_callback", callback_id="bm9wZSBub3BlIG5vcGUgbm9wZQ==")
+    assert "callback" in unknown_callback.lower()
 
 
 async def test_functions_make_plain_invoke_targets_available(server: Any) -> None:
@@ -185,5 +187,7 @@ async def test_local_runs_work_without_the_local_flag(tmp_path: Path) -> None:
         diagnosis = await call(srv, "diagnose_durable_execution", execution_arn=run["execution_arn"])
         sent = await call(srv, "send_durable_callback", callback_id=diagnosis["waiting_on"][0]["callback_id"], result="yes")
         assert sent["status"] == "SUCCEEDED"
+        listed = await call(srv, "list_durable_executions", function_name="approval")
+        assert [e["execution_arn"] for e in listed["executions"]] == [run["execution_arn"]]
     finally:
         executions_context(srv).shutdown()

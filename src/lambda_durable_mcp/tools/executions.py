@@ -123,6 +123,7 @@ class StopResult(Compact):
     execution_arn: str
     status: str
     stopped_at: str | None = None
+    note: str | None = None
 
 
 class InvokeResult(Compact):
@@ -368,7 +369,9 @@ def register(server: MCPServer, settings: Settings) -> None:
         after = _parse_time(started_after, "started_after")
         before = _parse_time(started_before, "started_before")
         state = _decode_cursor(cursor)
-        api = ctx.api(local=settings.local)
+        # A function run with run_durable_function_locally lists from the emulator in any mode.
+        local = settings.local or (ctx.local_started() and function_name in ctx.emulator().functions())
+        api = ctx.api(local=local)
         marker, skip = state.get("m"), int(state.get("s", 0))
         wanted = set(statuses or [])
         items: list[ExecutionItem] = []
@@ -507,6 +510,8 @@ def register(server: MCPServer, settings: Settings) -> None:
         callback_id = (callback_id or "").strip()
         if not re.fullmatch(r"[A-Za-z0-9+/]+={0,2}", callback_id) or len(callback_id) > 1024:
             raise ToolError("callback_id must be the id exactly as shown (base64: letters, digits, +, /, =)")
+        if len(callback_id) < 16:
+            raise ToolError("callback_id looks truncated: copy the whole id from diagnose_durable_execution's waiting_on")
         arn = _callback_execution(callback_id)
         local = ctx.is_local(arn)
         api = ctx.api(local=local)
@@ -530,8 +535,10 @@ def register(server: MCPServer, settings: Settings) -> None:
         if local:
             ctx.emulator().kill_invocations(execution_arn.strip())
         execution = api.get_execution(execution_arn, include_data=False)
+        status = execution.get("Status", "STOPPED")
         return respond(StopResult(
-            execution_arn=execution_arn.strip(), status=execution.get("Status", "STOPPED"), stopped_at=_iso(response.get("StopTimestamp")),
+            execution_arn=execution_arn.strip(), status=status, stopped_at=_iso(response.get("StopTimestamp")),
+            note=None if status in ("STOPPED", "RUNNING") else f"It had already ended ({status}); nothing was stopped.",
         ))  # type: ignore[return-value]
 
     @_guarded
