@@ -109,3 +109,19 @@ async def test_ten_thousand_events_stay_under_the_response_budget() -> None:
             diagnosis = await c.call_tool("diagnose_durable_execution", {"execution_arn": ARN})
             assert len(tool_text(diagnosis)) < 32_000
             assert diagnosis.structured_content["status"] == "RUNNING"
+
+
+def test_timed_out_execution_names_what_was_pending() -> None:
+    events = [
+        ev(1, "ExecutionStarted", "x", "slow", ExecutionTimeout=60),
+        ev(2, "ContextStarted", "c", "sign-off"),
+        ev(3, "CallbackStarted", "cb", None, "c", CallbackId="c2lnbi1vZmYtY2FsbGJhY2s="),
+        ev(4, "ExecutionTimedOut", "x", "slow"),
+    ]
+    history = build_history(events)
+    history.by_id["c"].sub_type = "WaitForCallback"
+    result = diagnose(history, data_included=False)
+    assert result.status == "TIMED_OUT"
+    assert result.root_cause is None
+    assert "60s" in result.summary and "sign-off" in result.summary
+    assert result.guide == "troubleshooting-executions"

@@ -191,3 +191,11 @@ async def test_local_runs_work_without_the_local_flag(tmp_path: Path) -> None:
         assert [e["execution_arn"] for e in listed["executions"]] == [run["execution_arn"]]
     finally:
         executions_context(srv).shutdown()
+
+
+async def test_request_response_invoke_waits_for_the_outcome(server: Any) -> None:
+    await call(server, "run_durable_function_locally", handler="failing_step.py:handler")
+    failed = await call(server, "invoke_durable_function", function_name="failing_step:$LATEST", invocation_type="RequestResponse")
+    assert failed["status_code"] == 200 and failed["status"] == "FAILED"
+    assert failed["error"]["error_type"] == "StepError"
+    assert "card 4242" in failed["error"]["error_message"]

@@ -562,7 +562,11 @@ def register(server: MCPServer, settings: Settings) -> None:
         note = None if arn else "No DurableExecutionArn came back: is the function durable (DurableConfig set)?"
         if response.get("FunctionError"):
             parsed = _loads_maybe(text) if text else {}
-            error = ErrorInfo(error_type=(parsed or {}).get("errorType") if isinstance(parsed, dict) else "FunctionError")
+            from lambda_durable_mcp.executions.diagnose import short_type
+
+            error = ErrorInfo(
+                error_type=short_type((parsed or {}).get("errorType")) if isinstance(parsed, dict) else "FunctionError"
+            )
             if include_data and isinstance(parsed, dict):
                 from lambda_durable_mcp.redaction import redact
 
