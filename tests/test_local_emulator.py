@@ -199,3 +199,12 @@ async def test_request_response_invoke_waits_for_the_outcome(server: Any) -> Non
     assert failed["status_code"] == 200 and failed["status"] == "FAILED"
     assert failed["error"]["error_type"] == "StepError"
     assert "card 4242" in failed["error"]["error_message"]
+
+
+async def test_a_handler_that_cannot_start_is_named_with_its_error(server: Any) -> None:
+    run = await call(server, "run_durable_function_locally", handler="broken_import.py:handler")
+    assert run["status"] == "FAILED"
+    assert run["error"].startswith("ModuleNotFoundError: No module named 'not_installed_anywhere'")
+    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    assert diagnosis["root_cause"]["error_type"] == "ModuleNotFoundError"
+    assert "every invocation" in diagnosis["summary"]

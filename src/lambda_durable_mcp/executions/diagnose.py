@@ -112,9 +112,30 @@ def _root_from_op(history: History, op: Operation, error_type: str | None = None
     )
 
 
+_INNER_ERROR = re.compile(r'\{"errorType":\s*"([^"]+)",\s*"errorMessage":\s*"((?:[^"\\]|\\.)*)"')
+
+
+def invocation_error(error_type: str | None, message: str | None) -> tuple[str, str] | None:
+    """The handler's own error inside an emulator "invocation failed" wrapper, if any.
+
+    A handler that cannot start (import error, wrong name) never records an operation: the
+    emulator fails the execution with its own error type around the Lambda error payload.
+    """
+    if not message or short_type(error_type) not in ("DurableFunctionsTestError", "InvocationError", None):
+        return None
+    match = _INNER_ERROR.search(message)
+    if not match:
+        return None
+    inner_message = match.group(2).encode().decode("unicode_escape", errors="replace")
+    return match.group(1), inner_message
+
+
 def find_root_cause(history: History) -> tuple[RootCause | None, str]:
     """(root cause, kind) for a failed execution."""
     ex = history.execution
+    inner = invocation_error(ex.error_type, ex.error_message)
+    if inner is not None and not any(op.failed for op in history.operations):
+        return RootCause(None, "EXECUTION", inner[0], inner[1], None), "invocation-error"
     message = ex.error_message or ""
     if _NON_DETERMINISM.search(message) or _NON_DETERMINISM.search(ex.error_type or ""):
         match = _OP_ID_IN_MESSAGE.search(message)
@@ -160,7 +181,7 @@ def pending_operations(history: History) -> list[Waiting]:
 def _guide_for(cause: RootCause | None, kind: str, history: History) -> str:
     if kind == "non-determinism":
         return "replay-model-rules"
-    if kind in ("timed-out", "execution-error", "stopped", "unknown"):
+    if kind in ("timed-out", "execution-error", "stopped", "unknown", "invocation-error"):
         return "troubleshooting-executions"
     if kind == "waiting":
         return "wait-operations"
@@ -257,6 +278,14 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
             steps = [
                 f"Fix the code of {cause.operation_name!r} or what it calls; if the error is transient, give the step a retry strategy; if it is expected, catch it in the handler.",
             ]
+        if cause.error_message is None and not data_included:
+            summary += withheld_hint
+    elif kind == "invocation-error" and cause is not None:
+        summary = f"{name} failed: every invocation of the handler failed with {cause.error_type} before it could record anything."
+        steps = [
+            "The handler could not start or crashed: check its imports and dependencies (installed for the "
+            "interpreter or node_modules the handler runs with), the exported function name, and its module-level code.",
+        ]
         if cause.error_message is None and not data_included:
             summary += withheld_hint
     else:

@@ -637,10 +637,17 @@ def register(server: MCPServer, settings: Settings) -> None:
             result_value = redact(_loads_maybe(execution.get("Result")))
         err = execution.get("Error") or {}
         if status in ("FAILED", "TIMED_OUT", "STOPPED") and (err or outcome.invocation_failures or note):
-            from lambda_durable_mcp.executions.diagnose import short_type
+            from lambda_durable_mcp.executions.diagnose import invocation_error, short_type
 
             error = short_type(err.get("ErrorType")) or ("LocalRunTimeout" if note else "InvocationFailed")
             message = err.get("ErrorMessage") or "; ".join(outcome.invocation_failures)
+            inner = invocation_error(err.get("ErrorType"), err.get("ErrorMessage"))
+            if inner is not None:
+                error, message = inner
+                note = (
+                    f"The handler could not start or crashed ({error}): check its imports, dependencies and "
+                    "exported name; diagnose_durable_execution has details."
+                )
             if include_data and message:
                 error = f"{error}: {redact(message[:2000])}"
         if status == "SUSPENDED":
@@ -650,7 +657,7 @@ def register(server: MCPServer, settings: Settings) -> None:
             events, _ = api.all_events(arn, include_data=False)
             waiting = [w.model_dump(mode="json") for w in _waiting_models(pending_operations(build_history(events)))]
             note = "Suspended: send_durable_callback completes a callback; diagnose_durable_execution explains."
-        elif status == "FAILED":
+        elif status == "FAILED" and note is None:
             note = "diagnose_durable_execution names the failing operation."
         output = None
         if include_data:
