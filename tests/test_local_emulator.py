@@ -208,3 +208,11 @@ async def test_a_handler_that_cannot_start_is_named_with_its_error(server: Any) 
     diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     assert diagnosis["root_cause"]["error_type"] == "ModuleNotFoundError"
     assert "every invocation" in diagnosis["summary"]
+
+
+async def test_a_succeeded_execution_diagnoses_with_every_key(server: Any) -> None:
+    run = await call(server, "run_durable_function_locally", handler="convert.py:handler", input={"currency": "USD", "amount": 2},
+                     functions={"fx-rates": "checks/rates.py:handler"})
+    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    assert diagnosis["status"] == "SUCCEEDED" and diagnosis["root_cause"] is None
+    assert set(diagnosis) >= {"status", "summary", "root_cause", "waiting_on", "timeline", "next_steps", "guide"}

@@ -15,7 +15,7 @@ import logging
 import re
 import threading
 from datetime import datetime
-from typing import TYPE_CHECKING, Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
@@ -38,7 +38,9 @@ ExecutionStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPE
 
 # -- output models ------------------------------------------------------------------------------
 class Compact(BaseModel):
-    """Serialized without null fields: agents pay for every character."""
+    """Serialized without null fields (except those in ``_keep``): agents pay for every character."""
+
+    _keep: ClassVar[frozenset[str]] = frozenset()
 
     @model_serializer(mode="wrap")
     def _drop_none(self, handler: Any) -> Any:
@@ -48,7 +50,7 @@ class Compact(BaseModel):
         fields = type(self).model_fields
         return {
             k: v for k, v in data.items()
-            if v is not None and not (v == [] and k in fields and not fields[k].is_required())
+            if k in self._keep or (v is not None and not (v == [] and k in fields and not fields[k].is_required()))
         }
 
 
@@ -101,6 +103,7 @@ class HistoryResult(Compact):
 
 
 class DiagnosisResult(Compact):
+    _keep: ClassVar[frozenset[str]] = frozenset({"root_cause", "waiting_on", "timeline", "next_steps"})
     status: str
     summary: str
     root_cause: RootCause | None = None
@@ -771,8 +774,13 @@ def _compact_schemas(server: MCPServer, names: tuple[str, ...]) -> None:
         if tool is None:
             continue
         _compact(tool.parameters)
-        if tool.fn_metadata.output_schema:
-            _compact(tool.fn_metadata.output_schema)
+        schema = tool.fn_metadata.output_schema
+        if schema:
+            _compact(schema)
+            # Kept in the output even when null (DiagnosisResult._keep): the schema must say so.
+            cause = schema.get("properties", {}).get("root_cause")
+            if cause and "$ref" in cause:
+                schema["properties"]["root_cause"] = {"anyOf": [{"$ref": cause["$ref"]}, {"type": "null"}]}
 
 
 def _compact(schema: Any) -> Any:
