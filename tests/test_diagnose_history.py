@@ -125,3 +125,18 @@ def test_timed_out_execution_names_what_was_pending() -> None:
     assert result.root_cause is None
     assert "60s" in result.summary and "sign-off" in result.summary
     assert result.guide == "troubleshooting-executions"
+
+
+def test_a_step_between_attempts_is_waiting_for_its_retry() -> None:
+    events = [
+        ev(1, "ExecutionStarted", "x", "run"),
+        ev(2, "StepStarted", "a", "call-partner"),
+        ev(3, "StepFailed", "a", "call-partner", Error={"Payload": {"ErrorType": "Timeout"}},
+           RetryDetails={"CurrentAttempt": 1, "NextAttemptDelaySeconds": 30}),
+    ]
+    result = diagnose(build_history(events), data_included=False)
+    assert result.status == "RUNNING" and result.root_cause is None
+    (waiting,) = result.waiting_on
+    assert (waiting.operation_name, waiting.operation_type) == ("call-partner", "STEP")
+    assert waiting.timeout == "2026-11-27T09:00:33.000Z"
+    assert "retry of step 'call-partner'" in result.summary

@@ -97,7 +97,7 @@ class HistoryResult(Compact):
     status: str
     operations: list[dict[str, Any]] | None = None
     events: list[dict[str, Any]] | None = None
-    total: int
+    total: int | None = None  # operations in the whole history (timeline view)
     next_cursor: str | None = None
     note: str | None = None
 
@@ -443,7 +443,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                     next_cursor = str(last_id)
             execution = api.get_execution(execution_arn, include_data=False)
             return respond(HistoryResult(
-                status=execution.get("Status", "?"), events=events, total=len(events),
+                status=execution.get("Status", "?"), events=events,
                 next_cursor=_encode_cursor({"m": next_cursor}) if next_cursor else None, note=note_withheld,
             ))  # type: ignore[return-value]
         history, _api = load_history(execution_arn)
