@@ -59,3 +59,17 @@ async def test_typescript_failed_step_is_diagnosed(server: Any) -> None:
     cause = diagnosis["root_cause"]
     assert cause["operation_name"] == "charge-card"
     assert "card declined" in cause["error_message"]
+
+
+async def test_typescript_invokes_plain_and_durable_functions(server: Any) -> None:
+    workspace = executions_context(server).settings.workspace_root
+    checks = workspace / "checks"
+    checks.mkdir(exist_ok=True)
+    for name in ("rates.py", "auto_approve.py"):
+        shutil.copy(FIXTURES.parent / "checks" / name, checks / name)
+    run = await call(
+        server, "run_durable_function_locally", handler="orders/quote.ts:handler", input={"amount": 8},
+        functions={"fx-rates": "checks/rates.py:handler", "auto-approve": "checks/auto_approve.py:handler"},
+    )
+    assert run["status"] == "SUCCEEDED", run
+    assert run["result"] == {"total": 10, "approval": "approved"}
