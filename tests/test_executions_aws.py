@@ -215,3 +215,15 @@ async def test_diagnosis_adds_the_executions_cloudwatch_lines_with_the_flag() ->
     assert any("ERROR Declined" in line for line in lines)
     assert not any("AKIAIOSFODNN7EXAMPLE" in line for line in lines)
     assert result.structured_content["root_cause"]["error_message"] == "card declined"
+
+
+async def test_a_function_that_is_not_durable_is_explained() -> None:
+    client = lambda_client()
+    stub = Stubber(client)
+    stub.add_client_error(
+        "invoke", "InvalidParameterValueException",
+        "DurableExecutionName is not supported: function orders is not a durable function", 400,
+    )
+    with stub:
+        result = await call(server_with(client), "invoke_durable_function", function_name="orders:1", execution_name="e1")
+    assert result.is_error and "DurableConfig" in tool_text(result)

@@ -122,8 +122,12 @@ def explain(exc: BaseException, operation: str, resource: str | None = None, *, 
     if code == "DurableExecutionAlreadyStartedException":
         return AwsCallError(f"An execution with this name already exists{what}: use another execution_name (names are idempotency keys).", code)
     if code in ("InvalidParameterValueException", "ValidationException"):
-        if operation == "Invoke" and "durable" in lowered:
-            return AwsCallError(f"{message}. Is the function durable (DurableConfig set) and the name qualified?", code)
+        if "durable" in lowered and ("not" in lowered or "durableconfig" in lowered):
+            return AwsCallError(
+                f"{message}. The function is not a durable function: give it a DurableConfig "
+                "(SAM/CloudFormation DurableConfig, CDK durableConfig) and deploy, or check the name and qualifier.",
+                "NotDurable",
+            )
         if operation.startswith("SendDurableExecutionCallback") and ("complete" in lowered or "status" in lowered):
             return AwsCallError(f"The callback{what} is no longer waiting ({message}); it was already completed, failed or timed out.", code)
         return AwsCallError(f"{operation} rejected a parameter: {message}", code)
