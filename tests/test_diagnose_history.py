@@ -140,3 +140,20 @@ def test_a_step_between_attempts_is_waiting_for_its_retry() -> None:
     assert (waiting.operation_name, waiting.operation_type) == ("call-partner", "STEP")
     assert waiting.timeout == "2026-11-27T09:00:33.000Z"
     assert "retry of step 'call-partner'" in result.summary
+
+
+def test_js_non_determinism_messages_name_the_operation() -> None:
+    base = [
+        ev(1, "ExecutionStarted", "x", "run"),
+        ev(2, "WaitStarted", "a", "pause", Duration=1),
+        ev(3, "WaitSucceeded", "a", "pause"),
+        ev(4, "StepStarted", "b", "work-111"),
+        ev(5, "StepSucceeded", "b", "work-111"),
+    ]
+    by_name = 'Operation name mismatch for step "2". Expected name "work-111", but got "work-222".'
+    by_position = 'Operation type mismatch for step "2". Expected type "STEP", but got "WAIT".'
+    for message in (by_name, by_position):
+        failed = ev(6, "ExecutionFailed", "x", "run", Error={"Payload": {"ErrorType": "NonDeterministicExecutionError", "ErrorMessage": message}})
+        result = diagnose(build_history([*base, failed]), data_included=True)
+        assert result.kind == "non-determinism" and result.guide == "replay-model-rules"
+        assert result.root_cause is not None and result.root_cause.operation_name == "work-111"

@@ -130,6 +130,30 @@ def invocation_error(error_type: str | None, message: str | None) -> tuple[str, 
     return match.group(1), inner_message
 
 
+_EXPECTED_NAME = re.compile(r'Expected name "([^"]+)"')
+_STEP_COUNTER = re.compile(r'for step "(\d+)"')
+
+
+def _non_deterministic_operation(history: History, message: str) -> Operation | None:
+    """The operation a non-determinism error names: by id (Python SDK), by the recorded name or
+    by its position among the top-level operations (JS SDK: 'step "2"')."""
+    match = _OP_ID_IN_MESSAGE.search(message)
+    if match and match.group(1) in history.by_id:
+        return history.by_id[match.group(1)]
+    match = _EXPECTED_NAME.search(message)
+    if match:
+        named = [op for op in history.operations if op.name == match.group(1)]
+        if named:
+            return named[0]
+    match = _STEP_COUNTER.search(message)
+    if match:
+        top = [op for op in history.operations if not op.parent_id]
+        index = int(match.group(1)) - 1
+        if 0 <= index < len(top):
+            return top[index]
+    return None
+
+
 def find_root_cause(history: History) -> tuple[RootCause | None, str]:
     """(root cause, kind) for a failed execution."""
     ex = history.execution
@@ -138,8 +162,7 @@ def find_root_cause(history: History) -> tuple[RootCause | None, str]:
         return RootCause(None, "EXECUTION", inner[0], inner[1], None), "invocation-error"
     message = ex.error_message or ""
     if _NON_DETERMINISM.search(message) or _NON_DETERMINISM.search(ex.error_type or ""):
-        match = _OP_ID_IN_MESSAGE.search(message)
-        op = history.by_id.get(match.group(1)) if match else None
+        op = _non_deterministic_operation(history, message)
         if op is not None:
             cause = _root_from_op(history, op)
             cause.error_type, cause.error_message = ex.error_type, ex.error_message
