@@ -216,3 +216,25 @@ async def test_a_succeeded_execution_diagnoses_with_every_key(server: Any) -> No
     diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     assert diagnosis["status"] == "SUCCEEDED" and diagnosis["root_cause"] is None
     assert set(diagnosis) >= {"status", "summary", "root_cause", "waiting_on", "timeline", "next_steps", "guide"}
+
+
+async def test_endpoint_url_points_the_tools_at_another_emulator(tmp_path: Path) -> None:
+    """--endpoint-url: the same boto3 code, against an emulator this server did not start."""
+    from lambda_durable_mcp.local.emulator import LocalEmulator
+    from lambda_durable_mcp.local.handlers import parse_handler
+
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    other = LocalEmulator(tmp_path)
+    try:
+        url = other.ensure_started()
+        prepared = other.register(parse_handler(tmp_path, "failing_step.py:handler"))
+        arn = other.start_execution(prepared.function_name, "{}")
+        assert other.wait(arn, 30).status == "FAILED"
+        srv = build_server(make_settings(workspace_root=tmp_path, endpoint_url=url))
+        diagnosis = await call(srv, "diagnose_durable_execution", execution_arn=arn)
+        assert diagnosis["root_cause"]["operation_name"] == "charge-card"
+        listed = await call(srv, "list_durable_executions", function_name=prepared.function_name)
+        assert [e["execution_arn"] for e in listed["executions"]] == [arn]
+        assert executions_context(srv).local_started() is False
+    finally:
+        other.stop()
