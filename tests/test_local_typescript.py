@@ -73,3 +73,10 @@ async def test_typescript_invokes_plain_and_durable_functions(server: Any) -> No
     )
     assert run["status"] == "SUCCEEDED", run
     assert run["result"] == {"total": 10, "approval": "approved"}
+
+
+async def test_javascript_module_handler_with_a_skipped_wait(server: Any) -> None:
+    run = await call(server, "run_durable_function_locally", handler="orders/greet.mjs:handler", input={"name": " ada "},
+                     timeout_seconds=20)
+    assert run["status"] == "SUCCEEDED", run
+    assert run["result"] == {"greeting": "hello ada"}

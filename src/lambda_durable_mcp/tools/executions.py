@@ -365,7 +365,7 @@ def register(server: MCPServer, settings: Settings) -> None:
         statuses: list[ExecutionStatus] | None = None,
         started_after: str | None = None,
         started_before: str | None = None,
-        limit: Annotated[int, Field(ge=1, le=100)] = 20,
+        limit: Annotated[int, Field(ge=1, le=50)] = 20,  # 50 rows stay far below the response budget
         cursor: str | None = None,
     ) -> CallToolResult:
         """List a function's durable executions, newest first (times: ISO 8601)."""
