@@ -238,3 +238,15 @@ async def test_endpoint_url_points_the_tools_at_another_emulator(tmp_path: Path)
         assert executions_context(srv).local_started() is False
     finally:
         other.stop()
+
+
+async def test_a_hanging_execution_elsewhere_does_not_block_a_suspension(server: Any) -> None:
+    await call(server, "run_durable_function_locally", handler="misbehaving.py:hang", timeout_seconds=1)
+    hanging = await call(server, "invoke_durable_function", function_name="misbehaving-hang:$LATEST", execution_name="hangs-on")
+    try:
+        started = time.monotonic()
+        run = await call(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-2"},
+                         timeout_seconds=20)
+        assert run["status"] == "SUSPENDED" and time.monotonic() - started < 10
+    finally:
+        await call(server, "stop_durable_execution", execution_arn=hanging["execution_arn"])

@@ -321,13 +321,28 @@ class LocalEmulator:
                 and activity.invocations >= min_invocations
                 and activity.last_status == "PENDING"
                 and time.monotonic() - activity.last_change >= SETTLE_S
-                and self._endpoint.idle_for() >= SETTLE_S
+                # A chained invoke in progress: its child runs elsewhere; wait for quiet everywhere.
+                and (self._endpoint.idle_for() >= SETTLE_S or not self._invoke_pending(client, arn))
             ):
                 return WaitOutcome("SUSPENDED", failures)
             if time.monotonic() >= deadline:
                 return WaitOutcome("RUNNING", failures)
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
+
+    @staticmethod
+    def _invoke_pending(client: Any, arn: str) -> bool:
+        started: set[str] = set()
+        for page in client.get_paginator("get_durable_execution_history").paginate(
+            DurableExecutionArn=arn, IncludeExecutionData=False
+        ):
+            for event in page.get("Events") or []:
+                kind = event.get("EventType", "")
+                if kind == "ChainedInvokeStarted":
+                    started.add(event.get("Id", ""))
+                elif kind.startswith("ChainedInvoke"):
+                    started.discard(event.get("Id", ""))
+        return bool(started)
 
     def kill_invocations(self, arn: str) -> int:
         return self._endpoint.tracker.kill(arn) if self._endpoint else 0
