@@ -321,28 +321,28 @@ class LocalEmulator:
                 and activity.invocations >= min_invocations
                 and activity.last_status == "PENDING"
                 and time.monotonic() - activity.last_change >= SETTLE_S
-                # A chained invoke in progress: its child runs elsewhere; wait for quiet everywhere.
-                and (self._endpoint.idle_for() >= SETTLE_S or not self._invoke_pending(client, arn))
             ):
-                return WaitOutcome("SUSPENDED", failures)
+                pending = self._pending_types(client, arn)
+                # Only a callback holds an execution while time is skipped; a chained invoke holds
+                # it while its child runs elsewhere: then wait for quiet everywhere.
+                if "CALLBACK" in pending or ("CHAINED_INVOKE" in pending and self._endpoint.idle_for() >= SETTLE_S):
+                    return WaitOutcome("SUSPENDED", failures)
             if time.monotonic() >= deadline:
                 return WaitOutcome("RUNNING", failures)
             time.sleep(delay)
             delay = min(delay * 1.5, 0.25)
 
     @staticmethod
-    def _invoke_pending(client: Any, arn: str) -> bool:
-        started: set[str] = set()
+    def _pending_types(client: Any, arn: str) -> set[str]:
+        """Operation types with a STARTED operation: what the execution is waiting on."""
+        from lambda_durable_mcp.executions.history import build_history
+
+        events: list[dict[str, Any]] = []
         for page in client.get_paginator("get_durable_execution_history").paginate(
             DurableExecutionArn=arn, IncludeExecutionData=False
         ):
-            for event in page.get("Events") or []:
-                kind = event.get("EventType", "")
-                if kind == "ChainedInvokeStarted":
-                    started.add(event.get("Id", ""))
-                elif kind.startswith("ChainedInvoke"):
-                    started.discard(event.get("Id", ""))
-        return bool(started)
+            events.extend(page.get("Events") or [])
+        return {op.type for op in build_history(events).operations if op.status == "STARTED"}
 
     def kill_invocations(self, arn: str) -> int:
         return self._endpoint.tracker.kill(arn) if self._endpoint else 0
