@@ -191,6 +191,11 @@ class LocalEmulator:
             if self._endpoint is not None:
                 self._endpoint.stop()
                 self._endpoint = None
+            if self._build_dir is not None:
+                import shutil
+
+                shutil.rmtree(self._build_dir, ignore_errors=True)
+                self._build_dir = None
             self.api_url = None
             self.lambda_url = None
             self._client = None
