@@ -24,6 +24,8 @@ class AwsTarget:
     profile: str | None = None
     lambda_endpoint_url: str | None = None
     endpoint_urls: tuple[tuple[str, str], ...] = ()  # (service, url) overrides, e.g. for moto in tests
+    # Explicit (access key id, secret) instead of the credential chain: the local emulator's dummies.
+    static_credentials: tuple[str, str] | None = None
 
 
 class AwsClients:
@@ -37,6 +39,9 @@ class AwsClients:
     def session(self) -> "boto3.Session":
         import boto3
 
+        if self.target.static_credentials:
+            key, secret = self.target.static_credentials
+            return boto3.Session(region_name=self.target.region, aws_access_key_id=key, aws_secret_access_key=secret)
         return boto3.Session(region_name=self.target.region, profile_name=self.target.profile)
 
     def client(self, service: str) -> Any:

@@ -1,0 +1,136 @@
+"""botocore exceptions -> one sentence with the fix. No MCP imports (tools wrap it in ToolError)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Durable API operation -> the IAM action it needs (they match one to one).
+IAM_ACTIONS = {
+    "GetDurableExecution": "lambda:GetDurableExecution",
+    "GetDurableExecutionHistory": "lambda:GetDurableExecutionHistory",
+    "ListDurableExecutionsByFunction": "lambda:ListDurableExecutionsByFunction",
+    "SendDurableExecutionCallbackSuccess": "lambda:SendDurableExecutionCallbackSuccess",
+    "SendDurableExecutionCallbackFailure": "lambda:SendDurableExecutionCallbackFailure",
+    "SendDurableExecutionCallbackHeartbeat": "lambda:SendDurableExecutionCallbackHeartbeat",
+    "StopDurableExecution": "lambda:StopDurableExecution",
+    "Invoke": "lambda:InvokeFunction",
+    "GetFunctionConfiguration": "lambda:GetFunctionConfiguration",
+    "FilterLogEvents": "logs:FilterLogEvents",
+}
+
+
+class AwsCallError(Exception):
+    """A failed AWS call, explained: what went wrong and how to fix it."""
+
+    def __init__(self, message: str, code: str | None = None) -> None:
+        super().__init__(message)
+        self.code = code
+
+
+def _code_and_message(exc: Any) -> tuple[str, str, int | None]:
+    response = getattr(exc, "response", {}) or {}
+    error = response.get("Error", {}) or {}
+    status = (response.get("ResponseMetadata") or {}).get("HTTPStatusCode")
+    code = str(error.get("Code") or "")
+    message = str(error.get("Message") or error.get("message") or "")
+    if not message:
+        body = response.get("message") or response.get("Message")
+        message = str(body or "")
+    return code, message, status
+
+
+def explain(exc: BaseException, operation: str, resource: str | None = None, *, emulator: bool = False) -> AwsCallError:
+    """Turn a botocore/boto3 exception from ``operation`` into an AwsCallError with the fix."""
+    from botocore import exceptions as bex
+
+    what = f" {resource}" if resource else ""
+    if isinstance(exc, bex.NoCredentialsError | bex.PartialCredentialsError):
+        return AwsCallError(
+            "No AWS credentials found. Configure them (aws configure, aws sso login, or AWS_PROFILE "
+            "in the server's env in .mcp.json), or run against the local emulator with --local.",
+            "NoCredentials",
+        )
+    if isinstance(exc, bex.ProfileNotFound):
+        return AwsCallError(f"{exc}. Fix --profile / AWS_PROFILE, or list profiles with `aws configure list-profiles`.", "ProfileNotFound")
+    if isinstance(exc, bex.NoRegionError):
+        return AwsCallError("No AWS region configured: start the server with --region or set AWS_REGION.", "NoRegion")
+    if type(exc).__name__ in ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError"):
+        return AwsCallError(f"The SSO session has expired ({exc}): run `aws sso login` and retry.", "ExpiredToken")
+    if isinstance(exc, bex.EndpointConnectionError | bex.ConnectTimeoutError | bex.ReadTimeoutError):
+        target = "the local emulator" if emulator else "the Lambda endpoint"
+        return AwsCallError(f"Could not reach {target} ({exc}). Check the network, the region, or --endpoint-url.", "Connection")
+    if isinstance(exc, bex.ParamValidationError):
+        return AwsCallError(f"Invalid parameters for {operation}: {exc}", "ParamValidation")
+    if not isinstance(exc, bex.ClientError):
+        return AwsCallError(f"{operation} failed: {exc}", type(exc).__name__)
+    code, message, status = _code_and_message(exc)
+    lowered = (code + " " + message).lower()
+    action = IAM_ACTIONS.get(operation, f"lambda:{operation}")
+    # The local emulator answers errors without X-Amzn-ErrorType: the code is the HTTP status.
+    if code.isdigit():
+        status = int(code)
+        if "not found" in message.lower() or "does not exist" in message.lower() or status == 404:
+            code = "ResourceNotFoundException"
+        elif status == 429:
+            code = "TooManyRequestsException"
+        elif status in (400, 409) and "callback" in message.lower() and ("timed out" in message.lower() or "completed" in message.lower() or "not in started" in message.lower()):
+            code = "CallbackTimeoutException" if "timed out" in message.lower() else "InvalidParameterValueException"
+        elif status == 400:
+            code = "InvalidParameterValueException"
+        elif status == 403:
+            code = "AccessDeniedException"
+        lowered = (code + " " + message).lower()
+    if code in ("ExpiredToken", "ExpiredTokenException", "RequestExpired") or "expired" in lowered and "token" in lowered:
+        return AwsCallError(
+            "The AWS session token has expired: refresh credentials (`aws sso login`, or new temporary "
+            "credentials) and retry.",
+            "ExpiredToken",
+        )
+    if code in ("UnrecognizedClientException", "InvalidClientTokenId", "InvalidSignatureException", "SignatureDoesNotMatch"):
+        return AwsCallError(f"AWS rejected the credentials ({code}): check the access key, profile and clock.", code)
+    if code in ("AccessDeniedException", "AccessDenied", "AuthorizationError") or "not authorized" in lowered:
+        return AwsCallError(
+            f"Access denied: the caller lacks IAM permission {action}{(' on' + what) if what else ''}. "
+            f"Add {action} to the identity's policy (AWS message: {message}).",
+            "AccessDenied",
+        )
+    if code in ("TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"):
+        return AwsCallError(
+            f"{operation} was throttled even after retries with backoff. Wait a few seconds and retry, "
+            "or lower the request rate (smaller pages, fewer parallel calls).",
+            "Throttling",
+        )
+    if code == "ResourceNotFoundException":
+        if operation.startswith("SendDurableExecutionCallback"):
+            return AwsCallError(
+                f"Unknown callback id{what}: check it was copied whole (diagnose_durable_execution shows "
+                "pending callback ids) and that its execution still runs.",
+                code,
+            )
+        if operation in ("Invoke", "GetFunctionConfiguration", "ListDurableExecutionsByFunction"):
+            return AwsCallError(
+                f"Function{what} not found{' in the local emulator (run it once with run_durable_function_locally, or list it in functions)' if emulator else ': check the name, qualifier and region'}.",
+                code,
+            )
+        return AwsCallError(
+            f"Unknown execution{what}: check the ARN (list_durable_executions lists them) and the region; "
+            "finished executions are deleted after their retention period.",
+            code,
+        )
+    if code == "CallbackTimeoutException":
+        return AwsCallError(f"The callback{what} has already timed out; the execution has moved on (diagnose_durable_execution shows how).", code)
+    if code == "DurableExecutionAlreadyStartedException":
+        return AwsCallError(f"An execution with this name already exists{what}: use another execution_name (names are idempotency keys).", code)
+    if code in ("InvalidParameterValueException", "ValidationException"):
+        if "durable" in lowered and ("not" in lowered or "durableconfig" in lowered):
+            return AwsCallError(
+                f"{message}. The function is not a durable function: give it a DurableConfig "
+                "(SAM/CloudFormation DurableConfig, CDK durableConfig) and deploy, or check the name and qualifier.",
+                "NotDurable",
+            )
+        if operation.startswith("SendDurableExecutionCallback") and ("complete" in lowered or "status" in lowered):
+            return AwsCallError(f"The callback{what} is no longer waiting ({message}); it was already completed, failed or timed out.", code)
+        return AwsCallError(f"{operation} rejected a parameter: {message}", code)
+    if code in ("ResourceConflictException",):
+        return AwsCallError(f"{operation} conflicts with the resource's current state: {message}", code)
+    return AwsCallError(f"{operation} failed ({code or status}): {message or exc}", code or None)

@@ -1,0 +1,323 @@
+"""Why did this execution fail, or what is it waiting for? From the history alone.
+
+The root cause is the innermost failed operation that made the execution fail: the step inside
+a child context, map item or parallel branch (whose wrappers fail, or even succeed, around it),
+the callback that timed out or was failed from outside, the exhausted wait_for_condition, the
+chained invoke that failed. Not the wrapper around it, and not a failure the code caught.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from lambda_durable_mcp.executions.history import History, Operation, iso
+
+# Errors the SDKs raise at the execution level around an operation's failure (Python and JS).
+WRAPPER_ERRORS = {
+    "StepError",
+    "ChildContextError",
+    "InvokeError",
+    "CallbackError",
+    "CallbackTimeoutError",
+    "CallbackExternalError",
+    "CallbackSubmitterError",
+    "WaitForConditionError",
+    "BatchCompletionError",
+    "DurableOperationError",
+    "StepInterruptedError",
+    "ChainedInvokeError",
+    "ChildContextFailedError",
+}
+_NON_DETERMINISM = re.compile(r"non[- ]?determinis", re.IGNORECASE)
+_OP_ID_IN_MESSAGE = re.compile(r"id='([^']+)'")
+
+
+@dataclass
+class RootCause:
+    operation_name: str | None
+    operation_type: str
+    error_type: str | None
+    error_message: str | None
+    attempts: int | None
+    operation_id: str | None = None
+    path: str | None = None
+    child_execution_arn: str | None = None
+
+
+@dataclass
+class Waiting:
+    operation_name: str | None
+    operation_type: str
+    callback_id: str | None = None
+    timeout: str | None = None  # when the callback times out or the timer ends (ISO 8601)
+    started: str | None = None
+    function_name: str | None = None
+
+
+@dataclass
+class Diagnosis:
+    status: str
+    summary: str
+    root_cause: RootCause | None
+    waiting_on: list[Waiting]
+    next_steps: list[str]
+    guide: str
+    kind: str  # failed-operation, non-determinism, execution-error, timed-out, stopped, waiting, ...
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def short_type(error_type: str | None) -> str | None:
+    """``aws_durable_execution_sdk_python.exceptions.StepError`` -> ``StepError``."""
+    if not error_type:
+        return error_type
+    return error_type.rsplit(".", 1)[-1]
+
+
+def display_name(history: History, op: Operation) -> str | None:
+    """The name a user wrote: a callback inside wait_for_callback(name=X) is X."""
+    parent = history.by_id.get(op.parent_id or "")
+    if parent is not None and parent.sub_type == "WaitForCallback" and op.type == "CALLBACK":
+        return parent.name
+    return op.name
+
+
+def _descendants_failed(history: History, op: Operation) -> bool:
+    stack = [op.id]
+    seen = set()
+    while stack:
+        current = stack.pop()
+        for child in history.children(current):
+            if child.id in seen:
+                continue
+            seen.add(child.id)
+            if child.failed:
+                return True
+            stack.append(child.id)
+    return False
+
+
+def _root_from_op(history: History, op: Operation, error_type: str | None = None, error_message: str | None = None) -> RootCause:
+    return RootCause(
+        operation_name=display_name(history, op),
+        operation_type=op.type,
+        error_type=op.error_type or error_type or ("CallbackTimeout" if op.status == "TIMED_OUT" else None),
+        error_message=op.error_message or error_message,
+        attempts=op.attempts or None,
+        operation_id=op.id,
+        path=history.path(op),
+        child_execution_arn=op.child_execution_arn,
+    )
+
+
+_INNER_ERROR = re.compile(r'\{"errorType":\s*"([^"]+)",\s*"errorMessage":\s*"((?:[^"\\]|\\.)*)"')
+
+
+def invocation_error(error_type: str | None, message: str | None) -> tuple[str, str] | None:
+    """The handler's own error inside an emulator "invocation failed" wrapper, if any.
+
+    A handler that cannot start (import error, wrong name) never records an operation: the
+    emulator fails the execution with its own error type around the Lambda error payload.
+    """
+    if not message or short_type(error_type) not in ("DurableFunctionsTestError", "InvocationError", None):
+        return None
+    match = _INNER_ERROR.search(message)
+    if not match:
+        return None
+    inner_message = match.group(2).encode().decode("unicode_escape", errors="replace")
+    return match.group(1), inner_message
+
+
+_EXPECTED_NAME = re.compile(r'Expected name "([^"]+)"')
+_STEP_COUNTER = re.compile(r'for step "(\d+)"')
+
+
+def _non_deterministic_operation(history: History, message: str) -> Operation | None:
+    """The operation a non-determinism error names: by id (Python SDK), by the recorded name or
+    by its position among the top-level operations (JS SDK: 'step "2"')."""
+    match = _OP_ID_IN_MESSAGE.search(message)
+    if match and match.group(1) in history.by_id:
+        return history.by_id[match.group(1)]
+    match = _EXPECTED_NAME.search(message)
+    if match:
+        named = [op for op in history.operations if op.name == match.group(1)]
+        if named:
+            return named[0]
+    match = _STEP_COUNTER.search(message)
+    if match:
+        top = [op for op in history.operations if not op.parent_id]
+        index = int(match.group(1)) - 1
+        if 0 <= index < len(top):
+            return top[index]
+    return None
+
+
+def find_root_cause(history: History) -> tuple[RootCause | None, str]:
+    """(root cause, kind) for a failed execution."""
+    ex = history.execution
+    inner = invocation_error(ex.error_type, ex.error_message)
+    if inner is not None and not any(op.failed for op in history.operations):
+        return RootCause(None, "EXECUTION", inner[0], inner[1], None), "invocation-error"
+    message = ex.error_message or ""
+    if _NON_DETERMINISM.search(message) or _NON_DETERMINISM.search(ex.error_type or ""):
+        op = _non_deterministic_operation(history, message)
+        if op is not None:
+            cause = _root_from_op(history, op)
+            cause.error_type, cause.error_message = ex.error_type, ex.error_message
+            return cause, "non-determinism"
+        return RootCause(None, "EXECUTION", ex.error_type, ex.error_message, None), "non-determinism"
+    failed = [op for op in history.operations if op.failed]
+    leaves = [op for op in failed if not _descendants_failed(history, op)]
+    if leaves:
+        matching = [op for op in leaves if message and op.error_message and op.error_message.strip() == message.strip()]
+        wrapper = short_type(ex.error_type) in WRAPPER_ERRORS or not ex.error_type
+        pool = matching or (leaves if wrapper else [])
+        if pool:
+            chosen = max(pool, key=lambda o: (o.end or o.start or 0, o.last_event) if (o.end or o.start) else (0, o.last_event))  # type: ignore[operator]
+            return _root_from_op(history, chosen), "failed-operation"
+    if ex.error_type or ex.error_message or ex.status == "FAILED":
+        return RootCause(None, "EXECUTION", ex.error_type, ex.error_message, None), "execution-error"
+    return None, "unknown"
+
+
+def pending_operations(history: History) -> list[Waiting]:
+    out: list[Waiting] = []
+    for op in history.operations:
+        if op.type == "CALLBACK" and op.status == "STARTED":
+            deadline = op.start + timedelta(seconds=op.callback_timeout_s) if op.start and op.callback_timeout_s else None
+            out.append(Waiting(display_name(history, op), "CALLBACK", op.callback_id, iso(deadline), iso(op.start)))
+        elif op.type == "WAIT" and op.status == "STARTED":
+            end = op.timer_end or (op.start + timedelta(seconds=op.wait_seconds) if op.start and op.wait_seconds else None)
+            out.append(Waiting(op.name, "WAIT", None, iso(end), iso(op.start)))
+        elif op.type == "CHAINED_INVOKE" and op.status == "STARTED":
+            out.append(Waiting(op.name, "CHAINED_INVOKE", None, None, iso(op.start), op.function_name))
+        elif op.type == "STEP" and op.status == "RETRY_PENDING":
+            nxt = op.end + timedelta(seconds=op.next_attempt_delay_s) if op.end and op.next_attempt_delay_s else None
+            out.append(Waiting(op.name, "STEP", None, iso(nxt), iso(op.start)))
+        elif op.type == "STEP" and op.status == "STARTED":
+            out.append(Waiting(op.name, "STEP", None, None, iso(op.start)))
+    return out
+
+
+def _guide_for(cause: RootCause | None, kind: str, history: History) -> str:
+    if kind == "non-determinism":
+        return "replay-model-rules"
+    if kind in ("timed-out", "execution-error", "stopped", "unknown", "invocation-error"):
+        return "troubleshooting-executions"
+    if kind == "waiting":
+        return "wait-operations"
+    if cause is None:
+        return "troubleshooting-executions"
+    op = history.by_id.get(cause.operation_id or "")
+    if cause.operation_type == "CALLBACK" or (op is not None and op.sub_type == "WaitForCondition"):
+        return "wait-operations"
+    if cause.operation_type == "CHAINED_INVOKE":
+        return "advanced-patterns"
+    if op is not None and any(a.sub_type in ("Map", "Parallel") for a in history.ancestors(op)):
+        return "concurrent-operations"
+    return "error-handling"
+
+
+def callback_next_steps(waits: list[Waiting]) -> list[str]:
+    steps = []
+    for w in waits:
+        if w.callback_id:
+            steps.append(
+                f'Complete callback {w.operation_name!r}: send_durable_callback(callback_id="{w.callback_id}", '
+                'outcome="success", result="<JSON the code expects>") or outcome="failure" with error_type/error_message.'
+            )
+    return steps
+
+
+def diagnose(history: History, *, data_included: bool) -> Diagnosis:
+    ex = history.execution
+    status = ex.status
+    waits = pending_operations(history)
+    name = ex.name or "the execution"
+    withheld_hint = (
+        "" if data_included else " Error messages are withheld: restart the server with --allow-sensitive-data-access to see them."
+    )
+    if status == "SUCCEEDED":
+        took = f" in {(ex.end - ex.start).total_seconds():.1f}s" if ex.end and ex.start else ""
+        return Diagnosis(status, f"{name} succeeded{took} after {len(history.operations)} operations.", None, [], [], "troubleshooting-executions", "succeeded")
+    if status == "RUNNING":
+        if waits:
+            parts = []
+            for w in waits:
+                if w.operation_type == "CALLBACK":
+                    parts.append(f"callback {w.operation_name!r}" + (f" (times out {w.timeout})" if w.timeout else ""))
+                elif w.operation_type == "WAIT":
+                    parts.append(f"timer {w.operation_name!r} until {w.timeout}")
+                elif w.operation_type == "CHAINED_INVOKE":
+                    parts.append(f"invoke {w.operation_name!r} of {w.function_name}")
+                elif w.timeout:
+                    parts.append(f"retry of step {w.operation_name!r} at {w.timeout}")
+                else:
+                    parts.append(f"step {w.operation_name!r} in progress")
+            summary = f"{name} is running, waiting on " + "; ".join(parts) + "."
+        else:
+            summary = f"{name} is running; nothing is pending in its history yet (an invocation may be in progress)."
+        steps = callback_next_steps(waits)
+        if any(w.operation_type == "STEP" and not w.timeout for w in waits):
+            steps.append("A step that stays in progress may hang: check it has a timeout on every network call; stop_durable_execution ends the execution.")
+        if not steps:
+            steps.append("Call get_durable_execution_history again later, or stop_durable_execution to end it.")
+        return Diagnosis(status, summary, None, waits, steps, "wait-operations", "waiting")
+    if status == "STOPPED":
+        return Diagnosis(status, f"{name} was stopped (StopDurableExecution)." + (f" Pending then: {', '.join(str(w.operation_name) for w in waits)}." if waits else ""), None, waits, ["Start a new execution if the work is still needed."], "troubleshooting-executions", "stopped")
+    if status == "TIMED_OUT":
+        pending = ", ".join(f"{w.operation_type.lower()} {w.operation_name!r}" for w in waits) or "nothing recorded"
+        steps = [
+            "Raise DurableConfig.ExecutionTimeout if the work legitimately takes longer, or give callbacks and waits shorter timeouts so the code can handle them.",
+        ]
+        return Diagnosis(status, f"{name} timed out (execution timeout {ex.timeout_s or '?'}s) while waiting on {pending}.", None, waits, steps, "troubleshooting-executions", "timed-out")
+    cause, kind = find_root_cause(history)
+    steps: list[str] = []
+    if kind == "non-determinism":
+        where = f" at operation {cause.operation_name!r}" if cause and cause.operation_name else ""
+        summary = f"{name} failed: the code took a different path on replay{where} (non-deterministic orchestration code)."
+        steps = [
+            "Orchestration code re-runs from the top on every invocation: operation names, order and count must not depend on time, randomness, environment or external reads outside steps.",
+            "Move the non-deterministic value into a step (its result is replayed), then run validate_durable_code on the handler.",
+        ]
+    elif kind == "failed-operation" and cause is not None:
+        tries = f" after {cause.attempts} attempts" if cause.attempts and cause.attempts > 1 else ""
+        etype = short_type(cause.error_type) or "an error"
+        where = f" ({cause.path})" if cause.path and cause.path != cause.operation_name else ""
+        if cause.operation_type == "CALLBACK":
+            op = history.by_id.get(cause.operation_id or "")
+            how = "timed out" if op is not None and op.status == "TIMED_OUT" else "was failed by the callback sender"
+            summary = f"{name} failed: callback {cause.operation_name!r}{where} {how}."
+            steps = ["Send the callback before its timeout (send_durable_callback), raise the timeout, or use heartbeats for long work; catch the callback error in the code to take a fallback path."]
+        elif cause.operation_type == "CHAINED_INVOKE":
+            summary = f"{name} failed: chained invoke {cause.operation_name!r}{where} failed with {etype}."
+            if cause.child_execution_arn:
+                steps.append(f'Diagnose the invoked execution: diagnose_durable_execution(execution_arn="{cause.child_execution_arn}").')
+            steps.append("Fix the invoked function, or catch the invoke error in the caller.")
+        else:
+            summary = f"{name} failed: {cause.operation_type.lower().replace('_', ' ')} {cause.operation_name!r}{where} raised {etype}{tries}."
+            steps = [
+                f"Fix the code of {cause.operation_name!r} or what it calls; if the error is transient, give the step a retry strategy; if it is expected, catch it in the handler.",
+            ]
+        if cause.error_message is None and not data_included:
+            summary += withheld_hint
+    elif kind == "invocation-error" and cause is not None:
+        summary = f"{name} failed: every invocation of the handler failed with {cause.error_type} before it could record anything."
+        steps = [
+            "The handler could not start or crashed: check its imports and dependencies (installed for the "
+            "interpreter or node_modules the handler runs with), the exported function name, and its module-level code.",
+        ]
+        if cause.error_message is None and not data_included:
+            summary += withheld_hint
+    else:
+        etype = short_type(cause.error_type) if cause else None
+        summary = f"{name} failed in handler code outside any durable operation" + (f" with {etype}." if etype else ".")
+        steps = ["The exception was raised by orchestration code (or the handler could not start): check the handler's own code and logs."]
+        if history.execution.invocation_errors:
+            steps.append("Some invocations failed before recording a result: check imports, dependencies and the handler name.")
+        if cause and cause.error_message is None and not data_included:
+            summary += withheld_hint
+    steps.append("After fixing, re-run it locally with run_durable_function_locally and diagnose again.")
+    return Diagnosis(status, summary, cause, waits, steps, _guide_for(cause, kind, history), kind)

@@ -1,0 +1,29 @@
+"""Over stdio: a handler that floods stdout and one that crashes leave the protocol intact, and
+the server exits cleanly with its emulator and handler processes."""
+
+import shutil
+import sys
+from pathlib import Path
+
+import mcp
+from mcp.client.stdio import StdioServerParameters
+
+SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
+FIXTURES = Path(__file__).parent / "fixtures" / "handlers"
+
+
+async def test_noisy_and_crashing_handlers_over_stdio(tmp_path: Path) -> None:
+    shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
+    params = StdioServerParameters(
+        command=str(SCRIPT),
+        args=["--workspace-root", str(tmp_path), "--local", "--allow-write", "--allow-sensitive-data-access"],
+        cwd=str(tmp_path),
+    )
+    async with mcp.Client(params) as client:
+        noisy = await client.call_tool("run_durable_function_locally", {"handler": "misbehaving.py:noisy"})
+        assert not noisy.is_error
+        assert noisy.structured_content["status"] == "SUCCEEDED"
+        hung = await client.call_tool("run_durable_function_locally", {"handler": "misbehaving.py:hang", "timeout_seconds": 2})
+        assert hung.structured_content["status"] == "TIMED_OUT"
+        tools = await client.list_tools()
+        assert "diagnose_durable_execution" in [t.name for t in tools.tools]

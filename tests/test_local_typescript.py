@@ -1,0 +1,82 @@
+"""TypeScript handlers on the embedded emulator: bundled with the project's esbuild, run by Node.js."""
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import mcp
+import pytest
+from conftest import TOOLCHAIN, make_settings, tool_text
+
+from lambda_durable_mcp.server import build_server
+from lambda_durable_mcp.tools.executions import executions_context
+
+FIXTURES = Path(__file__).parent / "fixtures" / "handlers" / "ts"
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("node") is None or not (TOOLCHAIN / "node_modules" / "@aws" / "durable-execution-sdk-js").is_dir(),
+    reason="needs Node.js and `make toolchain`",
+)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    workspace = tmp_path_factory.mktemp("ts-ws")
+    project = workspace / "orders"
+    shutil.copytree(FIXTURES, project)
+    (project / "node_modules").symlink_to(TOOLCHAIN / "node_modules", target_is_directory=True)
+    srv = build_server(make_settings(workspace_root=workspace, local=True, allow_write=True, allow_sensitive_data_access=True))
+    yield srv
+    executions_context(srv).shutdown()
+
+
+async def call(server: Any, tool: str, **args: Any) -> dict[str, Any]:
+    async with mcp.Client(server) as client:
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, tool_text(result)
+    return result.structured_content
+
+
+async def test_typescript_approval_story(server: Any) -> None:
+    run = await call(server, "run_durable_function_locally", handler="orders/approval.ts:handler", input={"orderId": "o-5"})
+    assert run["status"] == "SUSPENDED", run
+    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    waiting = diagnosis["waiting_on"]
+    assert [w["operation_name"] for w in waiting] == ["manager-approval"]
+    sent = await call(server, "send_durable_callback", callback_id=waiting[0]["callback_id"], result="approved")
+    assert sent["status"] == "SUCCEEDED"
+    history = await call(server, "get_durable_execution_history", execution_arn=run["execution_arn"])
+    finalize = next(op for op in history["operations"] if op.get("name") == "finalize")
+    assert "O-5" in finalize["result"] and "approved" in finalize["result"]
+
+
+async def test_typescript_failed_step_is_diagnosed(server: Any) -> None:
+    run = await call(server, "run_durable_function_locally", handler="orders/approval.ts:failing")
+    assert run["status"] == "FAILED", run
+    assert run["function_name"] == "approval-failing"
+    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    cause = diagnosis["root_cause"]
+    assert cause["operation_name"] == "charge-card"
+    assert "card declined" in cause["error_message"]
+
+
+async def test_typescript_invokes_plain_and_durable_functions(server: Any) -> None:
+    workspace = executions_context(server).settings.workspace_root
+    checks = workspace / "checks"
+    checks.mkdir(exist_ok=True)
+    for name in ("rates.py", "auto_approve.py"):
+        shutil.copy(FIXTURES.parent / "checks" / name, checks / name)
+    run = await call(
+        server, "run_durable_function_locally", handler="orders/quote.ts:handler", input={"amount": 8},
+        functions={"fx-rates": "checks/rates.py:handler", "auto-approve": "checks/auto_approve.py:handler"},
+    )
+    assert run["status"] == "SUCCEEDED", run
+    assert run["result"] == {"total": 10, "approval": "approved"}
+
+
+async def test_javascript_module_handler_with_a_skipped_wait(server: Any) -> None:
+    run = await call(server, "run_durable_function_locally", handler="orders/greet.mjs:handler", input={"name": " ada "},
+                     timeout_seconds=20)
+    assert run["status"] == "SUCCEEDED", run
+    assert run["result"] == {"greeting": "hello ada"}

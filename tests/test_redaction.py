@@ -1,0 +1,54 @@
+"""Secrets are masked in text and nested values; ordinary identifiers are left alone."""
+
+import json
+
+import pytest
+
+from lambda_durable_mcp.redaction import MASK, redact, redact_text
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("key id AKIAIOSFODNN7EXAMPLE in a log", "AKIAIOSFODNN7EXAMPLE"),
+        ("temporary ASIAY34FZKBOKMUTVV7A here", "ASIAY34FZKBOKMUTVV7A"),
+        ("secret wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY end", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+        ('{"aws_session_token": "FwoGZXIvYXdzEBYaDExampleTokenValue123"}', "FwoGZXIvYXdzEBYaDExampleTokenValue123"),
+        ("token IQoJb3JpZ2luX2VjEJr//////////wEaCXVzLWVhc3QtMSJHMEUCIQ ok", "IQoJb3JpZ2luX2VjEJr"),
+        ("Authorization: Bearer sk-live-abcdef0123456789", "sk-live-abcdef0123456789"),
+        ("jwt eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N", "eyJhbGciOiJIUzI1NiJ9"),
+        ("password=hunter2hunter2", "hunter2hunter2"),
+        ("export AWS_SECRET_ACCESS_KEY=abc/def+ghi", "abc/def+ghi"),
+    ],
+)
+def test_secrets_are_masked(text: str, secret: str) -> None:
+    masked = redact_text(text)
+    assert secret not in masked
+    assert MASK in masked
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "commit 3f786850e387550fdab836ed7e6dc881de23001b",  # hex digest, 40 chars
+        "execution 0f3c2b1a-1111-4a4a-9b9b-123456789abc/0f3c2b1a-1111-4a4a-9b9b-123456789abc",
+        "callback eyJhcm4iOiI2NDJjNzRjOC05NjBkLTRmYzAtYTdjNS0zNDMyYzI2NGRkNjgvYjFkNGY4ZjctZjQ0Mi00ZDNk",
+        "arn:aws:lambda:us-east-1:123456789012:function:orders:1/durable-execution/run-1/abc",
+        "the step charge-card raised PaymentDeclined after 3 attempts",
+    ],
+)
+def test_ordinary_values_stay(text: str) -> None:
+    assert redact_text(text) == text
+
+
+def test_nested_values_keep_their_shape_and_json_stays_valid() -> None:
+    value = {
+        "user": {"email": "a@b.c", "password": "pw-123456", "keys": ["AKIAIOSFODNN7EXAMPLE", 3, None]},
+        "payload": json.dumps({"secretAccessKey": "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"}),
+    }
+    masked = redact(value)
+    assert masked["user"]["email"] == "a@b.c"
+    assert masked["user"]["password"] == MASK
+    assert masked["user"]["keys"] == [MASK, 3, None]
+    assert json.loads(masked["payload"]) == {"secretAccessKey": MASK}
+    assert value["user"]["password"] == "pw-123456"  # the input is not modified
