@@ -17,7 +17,6 @@ from conftest import tool_text
 from lambda_durable_mcp.scaffold import IACS, LANGUAGES, PATTERNS, ScaffoldError, plan
 
 TOOL = "scaffold_durable_project"
-READY = ("basic",)  # patterns with templates so far
 
 
 async def call(client: Any, **args: Any) -> Any:
@@ -123,7 +122,7 @@ async def test_unsafe_names_are_refused(client_for: Any, workspace: Path, name: 
 def test_every_combination_renders_completely() -> None:
     for language in LANGUAGES:
         for iac in IACS:
-            for pattern in READY:
+            for pattern in PATTERNS:
                 project = plan("demo-app", language=language, iac=iac, pattern=pattern)
                 for f in project.files:
                     assert "{{" not in f.content and "«" not in f.content, (language, iac, pattern, f.path)
@@ -156,7 +155,7 @@ def test_readme_aws_lambda_commands_match_the_botocore_model(language: str) -> N
     operations = {_kebab(op): op for op in model["operations"]}
     seen: set[str] = set()
     for iac in IACS:
-        for pattern in READY:
+        for pattern in PATTERNS:
             readme = plan("demo-app", language=language, iac=iac, pattern=pattern).file("README.md").content
             for command in re.findall(r"aws lambda [^\n]+", readme):
                 command = command[:-1] if command.endswith(")") else command
@@ -176,7 +175,5 @@ def test_readme_aws_lambda_commands_match_the_botocore_model(language: str) -> N
                     function = words[words.index("--function-name") + 1]
                     assert "ALIAS_ARN" in function or ":live" in function, "invoke must use a qualified ARN"
                 seen.add(op_name)
-    expected = {"Invoke", "GetDurableExecutionHistory", "ListDurableExecutionsByFunction"}
-    if "human-approval" in READY:
-        expected |= {"SendDurableExecutionCallbackSuccess", "SendDurableExecutionCallbackFailure"}
-    assert expected <= seen
+    assert {"Invoke", "GetDurableExecutionHistory", "ListDurableExecutionsByFunction",
+            "SendDurableExecutionCallbackSuccess", "SendDurableExecutionCallbackFailure"} <= seen

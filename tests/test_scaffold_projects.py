@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import TOOLCHAIN
 
-from lambda_durable_mcp.scaffold import plan, write
+from lambda_durable_mcp.scaffold import LANGUAGES, PATTERNS, plan, write
 
 pytestmark = pytest.mark.slow
 
@@ -66,16 +66,18 @@ def python_venv(project: Path) -> Path:
     return venv_python
 
 
-def check_analyzer(project: Path) -> None:
+def check_analyzer(*projects: Path) -> None:
+    """This project's own replay-safety analyzer finds nothing in the generated handlers."""
     from lambda_durable_mcp.analyzer import analyze_paths
 
-    handler = next((project / "src").glob("handler.*"))
-    try:
-        result = analyze_paths([handler], root=project)
-    except NotImplementedError:
-        pytest.skip("the analyzer engine is not on this branch yet")
-    findings = [f"{d.rule} {d.path}:{d.line} {d.message}" for d in result.diagnostics]
-    assert not findings, "\n".join(findings)
+    for project in projects:
+        handler = next((project / "src").glob("handler.*"))
+        try:
+            result = analyze_paths([handler], root=project)
+        except NotImplementedError:
+            pytest.skip("the analyzer engine is not on this branch yet")
+        findings = [f"{d.rule} {d.path}:{d.line} {d.message}" for d in result.diagnostics]
+        assert not findings, f"{project.name}:\n" + "\n".join(findings)
 
 
 def check_sam(template: Path) -> dict:
@@ -173,3 +175,27 @@ def test_generated_project_installs_tests_and_deploys_offline(
             assert (project / "dist" / "handler.js").exists()
     check_iac(project, iac, env)
     check_analyzer(project)
+
+
+@needs_node
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_every_pattern_passes_its_own_tests(tmp_path: Path, language: str) -> None:
+    """The patterns the combinations above leave out for this language, on one shared install."""
+    covered = {pattern for lang, _, pattern in COMBOS if lang == language}
+    rest = [p for p in PATTERNS if p not in covered]
+    assert covered | set(rest) == set(PATTERNS)
+    projects = [generate(tmp_path, language, "sam", pattern) for pattern in rest]
+    if language == "python":
+        # This suite's interpreter has the same pinned SDK, testing SDK and pytest; the
+        # combinations above install requirements-dev.txt into fresh venvs.
+        for project in projects:
+            run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"], project)
+    else:
+        npm_install(projects[0])
+        for project in projects[1:]:
+            (project / "node_modules").symlink_to(projects[0] / "node_modules", target_is_directory=True)
+        for project in projects:
+            run(["npx", "jest", "--ci"], project)
+            run(["npx", "tsc", "--noEmit"], project)
+            run(["npx", "eslint", "."], project)
+    check_analyzer(*projects)

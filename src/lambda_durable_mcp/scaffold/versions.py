@@ -10,6 +10,7 @@ NODE_RUNTIME_DEPS = {
 NODE_TEST_DEPS = {
     "@aws/durable-execution-sdk-js-testing": "1.1.4",
     "jest": "30.5.2",
+    "@types/jest": "30.0.0",
 }
 TS_DEPS = {
     "typescript": "5.9.3",
@@ -17,7 +18,6 @@ TS_DEPS = {
 }
 TS_TEST_DEPS = {
     "ts-jest": "29.4.15",
-    "@types/jest": "30.0.0",
 }
 CDK_DEPS = {
     "aws-cdk-lib": "2.276.0",
