@@ -67,13 +67,14 @@ def python_venv(project: Path) -> Path:
 
 
 def check_analyzer(*projects: Path) -> None:
-    """This project's own replay-safety analyzer finds nothing in the generated handlers."""
+    """This project's own analyzer finds nothing in the generated handlers and infrastructure."""
     from lambda_durable_mcp.analyzer import analyze_paths
 
     for project in projects:
         handler = next((project / "src").glob("handler.*"))
+        infra = [project / p for p in ("template.yaml", "infra/app.ts", "infra/app.js") if (project / p).exists()]
         try:
-            result = analyze_paths([handler], root=project)
+            result = analyze_paths([handler, *infra], root=project)
         except NotImplementedError:
             pytest.skip("the analyzer engine is not on this branch yet")
         findings = [f"{d.rule} {d.path}:{d.line} {d.message}" for d in result.diagnostics]

@@ -155,13 +155,14 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
     if pattern == "human-approval":
         parts.append("## Send the callback\n")
         parts.append("The approver answers with the callback id from the execution history (the "
-                     "`CallbackStarted` event). Approve or reject:\n")
+                     "`CallbackStarted` event). The result is the decision (`\"approved\": false` "
+                     "rejects); a failure callback makes the wait, and so the execution, fail:\n")
         parts.append(_block(
             "CALLBACK_ID=$(aws lambda get-durable-execution-history --durable-execution-arn \"$EXECUTION_ARN\" "
             "--query 'Events[?CallbackStartedDetails] | [0].CallbackStartedDetails.CallbackId' --output text)",
             "aws lambda send-durable-execution-callback-success --callback-id \"$CALLBACK_ID\" "
             "--cli-binary-format raw-in-base64-out --result '{\"approved\": true, \"approver\": \"alice\"}'",
-            "# or: aws lambda send-durable-execution-callback-failure --callback-id \"$CALLBACK_ID\" "
+            "# aws lambda send-durable-execution-callback-failure --callback-id \"$CALLBACK_ID\" "
             "--error '{\"ErrorType\": \"Rejected\", \"ErrorMessage\": \"not approved\"}'",
         ))
     return Readme(text="\n".join(parts), first_commands=first)
