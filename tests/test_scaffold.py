@@ -43,6 +43,7 @@ async def test_write_creates_the_project_and_refuses_to_overwrite(client_for: An
         first = await call(client, name="orders", directory="apps/orders")
         assert not first.is_error, tool_text(first)
         assert first.structured_content["written"] is True
+        assert first.structured_content["next"] == "cd apps/orders && npm install && npm test && npx cdk synth"
         handler = workspace / "apps" / "orders" / "src" / "handler.ts"
         assert handler.read_text() == plan("orders").file("src/handler.ts").content
 

@@ -1,5 +1,8 @@
 """Tool group: scaffold. One tool, scaffold_durable_project, over lambda_durable_mcp.scaffold."""
 
+import shlex
+from pathlib import Path
+
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from pydantic import BaseModel
@@ -46,8 +49,9 @@ def register(server: MCPServer, settings: Settings) -> None:
             if not settings.allow_write:
                 existing = scaffold.existing_files(settings.workspace_root, target, project)
                 note = (
-                    f"Preview only, nothing written: this server runs read-only. To write, "
-                    f"start it with --allow-write ({MCP_JSON_HINT}) and call {TOOL} again."
+                    f"Preview of {shown}/ (handler {project.handler_path}); nothing written: this server "
+                    f"runs read-only. To write, start it with --allow-write ({MCP_JSON_HINT}) and call "
+                    f"{TOOL} again."
                 )
                 if existing:
                     note += f" Already present (needs overwrite=true): {', '.join(existing)}."
@@ -56,7 +60,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                     files=files,
                     handler=project.file(project.handler_path).content,
                     next=" && ".join(project.commands),
-                    note=f"{project.handler_path} in {shown}/. {note}",
+                    note=note,
                 )
             require_write(settings, TOOL, WHAT)
             report = scaffold.write(settings.workspace_root, directory, project, overwrite=overwrite)
@@ -68,7 +72,7 @@ def register(server: MCPServer, settings: Settings) -> None:
             written=True,
             files=files,
             replaced=report.replaced,
-            next=" && ".join([f"cd {shown}", *project.commands]),
+            next=" && ".join([f"cd {shlex.quote(shown)}", *project.commands]),
             note=f"Written to {shown}/; handler {project.handler_path}. README.md has the deploy, "
             "invoke and callback commands.",
         )
@@ -83,10 +87,7 @@ def register(server: MCPServer, settings: Settings) -> None:
     )
 
 
-def _relative(settings: Settings, target: object) -> str:
-    from pathlib import Path
-
-    path = Path(str(target))
+def _relative(settings: Settings, path: Path) -> str:
     try:
         text = path.relative_to(settings.workspace_root).as_posix()
     except ValueError:
