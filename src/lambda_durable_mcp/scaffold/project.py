@@ -191,6 +191,8 @@ def _node_files(name: str, language: str, iac: str, pattern: str) -> list[Projec
     elif iac == "sam":
         dev = _deps(dev, versions.ESBUILD)
         scripts["build"] = "tsc" if not ts else "tsc --noEmit"
+        # npm puts node_modules/.bin on PATH, where sam build looks for esbuild.
+        scripts["sam:build"] = "sam build"
         files.append(ProjectFile("template.yaml", render("iac/sam.yaml.tmpl", flavor, values)))
     else:
         dev = _deps(dev, versions.ESBUILD)

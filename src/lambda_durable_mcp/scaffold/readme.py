@@ -109,12 +109,13 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
             parts.append("Bundling runs `python3 scripts/bundle.py` locally (set `PYTHON` to choose the "
                          "interpreter); without a local Python it uses Docker.\n")
     elif iac == "sam":
-        build = "sam build" if node else "sam build   # needs python3.13 on PATH, or add --use-container"
+        build = "npm run sam:build   # sam build, with the project's esbuild on PATH" if node else \
+            "sam build   # needs python3.13 on PATH, or add --use-container"
         parts.append(_block(
             build,
             f"sam deploy --stack-name {name} --resolve-s3 --capabilities CAPABILITY_IAM",
         ))
-        first += ["sam build"]
+        first += ["npm run sam:build"] if node else ["sam build"]
     else:
         build = "npm run build   # bundles src/ to dist/" if node else \
             "python3 scripts/bundle.py build   # src/ plus requirements into build/"
