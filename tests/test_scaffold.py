@@ -12,7 +12,7 @@ from typing import Any
 
 import botocore
 import pytest
-from conftest import tool_text
+from conftest import REPO_ROOT, tool_text
 
 from lambda_durable_mcp.scaffold import IACS, LANGUAGES, PATTERNS, ScaffoldError, plan
 
@@ -178,3 +178,16 @@ def test_readme_aws_lambda_commands_match_the_botocore_model(language: str) -> N
                 seen.add(op_name)
     assert {"Invoke", "GetDurableExecutionHistory", "ListDurableExecutionsByFunction",
             "SendDurableExecutionCallbackSuccess", "SendDurableExecutionCallbackFailure"} <= seen
+
+
+def test_node_pins_match_the_toolchain_so_the_npm_cache_serves_them() -> None:
+    toolchain = json.loads((REPO_ROOT / "toolchain" / "package.json").read_text())["dependencies"]
+    for language in ("typescript", "javascript"):
+        for iac in IACS:
+            package = json.loads(plan("demo-app", language=language, iac=iac).file("package.json").content)
+            pins = {**package["dependencies"], **package["devDependencies"]}
+            for dep, version in pins.items():
+                if dep in toolchain:
+                    assert version == toolchain[dep], (language, iac, dep)
+                else:
+                    assert "lint" in dep, f"{dep} is neither in toolchain/package.json nor an ESLint package"
