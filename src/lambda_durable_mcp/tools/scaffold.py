@@ -15,7 +15,7 @@ from lambda_durable_mcp.tools._common import MCP_JSON_HINT, Access, add_tool, re
 TOOL = "scaffold_durable_project"
 WHAT = "writes project files"
 DESCRIPTION = (
-    "Create a durable function project (handler, tests, IaC, README). language: typescript|javascript|"
+    "Create a durable function project: handler, tests, IaC, README. language: typescript|javascript|"
     "python; iac: cdk|sam|cloudformation; pattern: basic|saga|human-approval|batch-map|polling|"
     "genai-agent. Read-only: preview."
 )
@@ -24,10 +24,10 @@ DESCRIPTION = (
 class ScaffoldResult(BaseModel):
     written: bool
     files: dict[str, int]  # path -> bytes
-    replaced: list[str] = []
-    handler: str = ""  # its contents, in a preview
+    replaced: list[str]  # existing files replaced (overwrite=true)
+    handler: str  # its contents, in a preview
     next: str  # commands to run in the project folder
-    note: str = ""
+    note: str
 
 
 def register(server: MCPServer, settings: Settings) -> None:
@@ -58,6 +58,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                 return ScaffoldResult(
                     written=False,
                     files=files,
+                    replaced=[],
                     handler=project.file(project.handler_path).content,
                     next=" && ".join(project.commands),
                     note=note,
@@ -72,6 +73,7 @@ def register(server: MCPServer, settings: Settings) -> None:
             written=True,
             files=files,
             replaced=report.replaced,
+            handler="",
             next=" && ".join([f"cd {shlex.quote(shown)}", *project.commands]),
             note=f"Written to {shown}/; handler {project.handler_path}. README.md has the deploy, "
             "invoke and callback commands.",
