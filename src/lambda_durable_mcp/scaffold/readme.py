@@ -28,7 +28,8 @@ PATTERN_SUMMARY = {
     "polling": "Polling with waitForCondition: check an external job, wait with exponential backoff "
     "between checks (the function is not running while it waits), stop when the job is done.",
     "genai-agent": "An agent loop: each model call and each tool call is a named step, so a replay "
-    "never calls the model twice for the same turn. The model is a stub to replace with Bedrock.",
+    "never calls the model twice for the same turn; throttled model calls are retried with backoff. "
+    "The model is a stub to replace with Bedrock.",
 }
 
 
