@@ -147,6 +147,25 @@ def _kebab(name: str) -> str:
     return re.sub(r"(?<!^)(?=[A-Z])", "-", name).lower()
 
 
+def _member_names(model: dict[str, Any], shape_name: str) -> set[str]:
+    """Every member name reachable from an output shape (for checking --query expressions)."""
+    names: set[str] = set()
+    seen: set[str] = set()
+    stack = [shape_name]
+    while stack:
+        name = stack.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        shape = model["shapes"][name]
+        for member_name, member in shape.get("members", {}).items():
+            names.add(member_name)
+            stack.append(member["shape"])
+        if "member" in shape:
+            stack.append(shape["member"]["shape"])
+    return names
+
+
 CLI_GLOBAL = {"--cli-binary-format", "--query", "--output", "--region", "--profile"}
 
 
@@ -172,6 +191,11 @@ def test_readme_aws_lambda_commands_match_the_botocore_model(language: str) -> N
                     assert "--" + _kebab(required) in flags, f"{command} lacks --{_kebab(required)}"
                 if "--payload" in flags or "--result" in flags:
                     assert "--cli-binary-format" in flags, command
+                if "--query" in flags:
+                    query = words[words.index("--query") + 1]
+                    names = _member_names(model, model["operations"][op_name]["output"]["shape"])
+                    for ident in re.findall(r"[A-Z][A-Za-z]+", query):
+                        assert ident in names, f"{ident} in --query is not in the {op_name} output"
                 if op_name == "Invoke":
                     function = words[words.index("--function-name") + 1]
                     assert "ALIAS_ARN" in function or ":live" in function, "invoke must use a qualified ARN"
