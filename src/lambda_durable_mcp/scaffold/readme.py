@@ -136,8 +136,9 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
     event = json.dumps(SAMPLE_EVENTS[pattern])
     parts.append("## Invoke\n")
     parts.append("Durable functions are invoked through a qualified ARN (here the alias `live`); the "
-                 "execution name makes the start idempotent. The response carries the "
-                 "`DurableExecutionArn`.\n")
+                 "execution name makes the start idempotent. Invoke asynchronously (`--invocation-type "
+                 "Event`): a synchronous invocation is limited to 15 minutes, and this execution may run "
+                 "for days. The response carries the `DurableExecutionArn`.\n")
     parts.append(_block(
         f"ALIAS_ARN=$({_output(name, 'AliasArn')})",
         f"FUNCTION_NAME=$({_output(name, 'FunctionName')})",
