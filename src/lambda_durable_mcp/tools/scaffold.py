@@ -1,9 +1,97 @@
-"""Tool group: scaffold. (Filled in by its issue.)"""
+"""Tool group: scaffold. One tool, scaffold_durable_project, over lambda_durable_mcp.scaffold."""
+
+import shlex
+from pathlib import Path
 
 from mcp.server.mcpserver import MCPServer
+from mcp.server.mcpserver.exceptions import ToolError
+from pydantic import BaseModel
 
+from lambda_durable_mcp import scaffold
+from lambda_durable_mcp.confine import ConfinementError
 from lambda_durable_mcp.settings import Settings
+from lambda_durable_mcp.tools._common import MCP_JSON_HINT, Access, add_tool, require_write
+
+TOOL = "scaffold_durable_project"
+WHAT = "writes project files"
+DESCRIPTION = (
+    "Create a durable function project: handler, tests, IaC, README. language: typescript|javascript|"
+    "python; iac: cdk|sam|cloudformation; pattern: basic|saga|human-approval|batch-map|polling|"
+    "genai-agent. Read-only: preview."
+)
+
+
+class ScaffoldResult(BaseModel):
+    written: bool
+    files: dict[str, int]  # path -> bytes
+    replaced: list[str]  # existing files replaced (overwrite=true)
+    handler: str  # its contents, in a preview
+    next: str  # commands to run in the project folder
+    note: str
 
 
 def register(server: MCPServer, settings: Settings) -> None:
     """Register this group's tools and resources."""
+
+    def scaffold_durable_project(
+        name: str,
+        directory: str,
+        language: str = "typescript",
+        iac: str = "cdk",
+        pattern: str = "basic",
+        overwrite: bool = False,
+    ) -> ScaffoldResult:
+        try:
+            project = scaffold.plan(name, language=language, iac=iac, pattern=pattern)
+            target = scaffold.target_directory(settings.workspace_root, directory)
+            shown = _relative(settings, target)
+            files = {f.path: f.size for f in project.files}
+            if not settings.allow_write:
+                existing = scaffold.existing_files(settings.workspace_root, target, project)
+                note = (
+                    f"Preview of {shown}/ (handler {project.handler_path}); nothing written: this server "
+                    f"runs read-only. To write, start it with --allow-write ({MCP_JSON_HINT}) and call "
+                    f"{TOOL} again."
+                )
+                if existing:
+                    note += f" Already present (needs overwrite=true): {', '.join(existing)}."
+                return ScaffoldResult(
+                    written=False,
+                    files=files,
+                    replaced=[],
+                    handler=project.file(project.handler_path).content,
+                    next=" && ".join(project.commands),
+                    note=note,
+                )
+            require_write(settings, TOOL, WHAT)
+            report = scaffold.write(settings.workspace_root, directory, project, overwrite=overwrite)
+        except (scaffold.ScaffoldError, ConfinementError) as exc:
+            raise ToolError(str(exc)) from None
+        except OSError as exc:
+            raise ToolError(f"could not write the project: {exc.strerror or exc}") from None
+        return ScaffoldResult(
+            written=True,
+            files=files,
+            replaced=report.replaced,
+            handler="",
+            next=" && ".join([f"cd {shlex.quote(shown)}", *project.commands]),
+            note=f"Written to {shown}/; handler {project.handler_path}. README.md has the deploy, "
+            "invoke and callback commands.",
+        )
+
+    add_tool(
+        server,
+        settings,
+        scaffold_durable_project,
+        access=Access(writes=True, destructive=False, idempotent=False, gate="tool"),
+        what=WHAT,
+        description=DESCRIPTION,
+    )
+
+
+def _relative(settings: Settings, path: Path) -> str:
+    try:
+        text = path.relative_to(settings.workspace_root).as_posix()
+    except ValueError:
+        return str(path)
+    return text or "."
