@@ -1,8 +1,12 @@
 """Shared fixtures: build the real server with chosen flags and talk to it with the real MCP client."""
 
 import os
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -59,3 +63,55 @@ def client_for(workspace: Path) -> Callable[..., Any]:
 
 def tool_text(result: Any) -> str:
     return "\n".join(getattr(block, "text", "") for block in result.content)
+
+
+async def call_ok(server: Any, tool: str, **args: Any) -> dict[str, Any]:
+    """Call a tool on a built server with a fresh in-memory client; the call must succeed."""
+    async with mcp.Client(server) as client:
+        result = await client.call_tool(tool, args)
+    assert not result.is_error, tool_text(result)
+    return dict(result.structured_content or {})
+
+
+SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def wait_for_port(port: int, proc: subprocess.Popen[Any] | None = None, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
+            return
+        except OSError:
+            if proc is not None and proc.poll() is not None:
+                raise RuntimeError(f"server exited with {proc.returncode} before listening") from None
+            time.sleep(0.1)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout} s")
+
+
+@contextmanager
+def http_server(workspace: Path, *flags: str) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
+    """The installed console script serving streamable HTTP on a free loopback port."""
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--transport", "streamable-http", "--port", str(port), "--workspace-root", str(workspace),
+         *flags],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    try:
+        wait_for_port(port, proc)
+        yield f"http://127.0.0.1:{port}/mcp", proc
+    finally:
+        if proc.poll() is None:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()

@@ -6,10 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import SCRIPT
 
 from lambda_durable_mcp.cli import serve_parser, settings_from_args
-
-SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -2,19 +2,15 @@
 
 import json
 import os
-import socket
 import subprocess
-import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, SCRIPT, http_server
 
 BIN = REPO_ROOT / "conformance" / "node_modules" / ".bin"
 NODE = BIN / "node"  # Node.js 22 from the npm registry; the Inspector needs >= 22.19
-SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
 EXPECTED_FAILURES = Path(__file__).parent / "conformance-expected-failures.yaml"
 SCENARIOS = [
     "server-initialize", "tools-list", "tools-call-error", "resources-list", "sep-2164-resource-not-found",
@@ -29,30 +25,10 @@ def node_env(tmp: Path) -> dict[str, str]:
             "HOME": str(tmp)}
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def http_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    port = free_port()
-    proc = subprocess.Popen(
-        [str(SCRIPT), "--transport", "streamable-http", "--port", str(port),
-         "--workspace-root", str(tmp_path_factory.mktemp("ws"))],
-        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-            break
-        except OSError:
-            time.sleep(0.1)
-    yield f"http://127.0.0.1:{port}/mcp"
-    proc.terminate()
-    proc.wait(timeout=10)
+    with http_server(tmp_path_factory.mktemp("ws")) as (url, _):
+        yield url
 
 
 def inspector(tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:

@@ -6,9 +6,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import mcp
 import pytest
-from conftest import make_settings, tool_text
+from conftest import call_ok, make_settings
 
 from lambda_durable_mcp.server import build_server
 from lambda_durable_mcp.tools.executions import executions_context
@@ -25,17 +24,12 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     executions_context(srv).shutdown()
 
 
-async def call(server: Any, tool: str, **args: Any) -> dict[str, Any]:
-    async with mcp.Client(server) as client:
-        result = await client.call_tool(tool, args)
-    assert not result.is_error, tool_text(result)
-    return result.structured_content
 
 
 async def run_and_diagnose(server: Any, handler: str, **extra: Any) -> dict[str, Any]:
-    run = await call(server, "run_durable_function_locally", handler=handler, **extra)
+    run = await call_ok(server, "run_durable_function_locally", handler=handler, **extra)
     assert run["status"] == "FAILED", run
-    return await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    return await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
 
 
 @pytest.mark.parametrize(
@@ -67,7 +61,7 @@ async def test_failed_chained_invoke_points_at_the_child_execution(server: Any) 
     assert "credit bureau returned 503" in cause["error_message"]
     child_step = next(s for s in diagnosis["next_steps"] if "diagnose_durable_execution(" in s)
     child_arn = child_step.split('execution_arn="')[1].split('"')[0]
-    child = await call(server, "diagnose_durable_execution", execution_arn=child_arn)
+    child = await call_ok(server, "diagnose_durable_execution", execution_arn=child_arn)
     assert child["root_cause"]["operation_name"] == "query-bureau"
     assert child["root_cause"]["error_type"].endswith("BureauUnavailable")
 
@@ -81,14 +75,14 @@ async def test_non_determinism_points_to_the_replay_rules(server: Any) -> None:
 
 
 async def test_callback_failed_from_outside(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-3"})
-    waiting = (await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"]))["waiting_on"]
-    sent = await call(
+    run = await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-3"})
+    waiting = (await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"]))["waiting_on"]
+    sent = await call_ok(
         server, "send_durable_callback", callback_id=waiting[0]["callback_id"], outcome="failure",
         error_type="Rejected", error_message="manager said no",
     )
     assert sent["status"] == "FAILED"
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     cause = diagnosis["root_cause"]
     assert (cause["operation_name"], cause["operation_type"]) == ("manager-approval", "CALLBACK")
     assert cause["error_type"] == "Rejected" and cause["error_message"] == "manager said no"
@@ -96,14 +90,14 @@ async def test_callback_failed_from_outside(server: Any) -> None:
 
 
 async def test_callback_that_timed_out(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="callback_timeout.py:handler")
+    run = await call_ok(server, "run_durable_function_locally", handler="callback_timeout.py:handler")
     arn = run["execution_arn"]
     if run["status"] == "SUSPENDED":  # the emulator times callbacks out in real time (2 s here)
         for _ in range(40):
             await asyncio.sleep(0.25)
-            if (await call(server, "diagnose_durable_execution", execution_arn=arn))["status"] != "RUNNING":
+            if (await call_ok(server, "diagnose_durable_execution", execution_arn=arn))["status"] != "RUNNING":
                 break
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=arn)
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=arn)
     assert diagnosis["status"] == "FAILED"
     cause = diagnosis["root_cause"]
     assert (cause["operation_name"], cause["operation_type"]) == ("vendor-confirmation", "CALLBACK")

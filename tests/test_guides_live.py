@@ -7,7 +7,6 @@ and sent to the emulator; the boto3 snippet runs as written, pointed at the emul
 
 import json
 import os
-import socket
 import threading
 import time
 import urllib.request
@@ -17,16 +16,11 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from conftest import free_port
 from guide_blocks import blocks
 from test_guides_code import cli_commands, lambda_model, paginators, xform
 
 FUNCTION = "order-workflow"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def make_handler() -> Any:

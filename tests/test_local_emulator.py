@@ -11,7 +11,7 @@ from typing import Any
 
 import mcp
 import pytest
-from conftest import make_settings, tool_text
+from conftest import call_ok, make_settings, tool_text
 
 from lambda_durable_mcp.server import build_server
 from lambda_durable_mcp.tools.executions import executions_context
@@ -30,11 +30,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     executions_context(srv).shutdown()
 
 
-async def call(server: Any, tool: str, **args: Any) -> dict[str, Any]:
-    async with mcp.Client(server) as client:
-        result = await client.call_tool(tool, args)
-    assert not result.is_error, tool_text(result)
-    return result.structured_content
 
 
 async def call_error(server: Any, tool: str, **args: Any) -> str:
@@ -46,11 +41,11 @@ async def call_error(server: Any, tool: str, **args: Any) -> str:
 
 async def test_approval_story_without_aws(server: Any) -> None:
     """The issue's done-criterion: wait for approval, find the callback id, complete it."""
-    run = await call(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-7"})
+    run = await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-7"})
     assert run["status"] == "SUSPENDED"
     arn = run["execution_arn"]
 
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=arn)
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=arn)
     assert diagnosis["status"] == "RUNNING"
     waiting = diagnosis["waiting_on"]
     assert [w["operation_name"] for w in waiting] == ["manager-approval"]
@@ -58,28 +53,28 @@ async def test_approval_story_without_aws(server: Any) -> None:
     assert callback_id and callback_id in " ".join(diagnosis["next_steps"])
     assert diagnosis["guide"] == "wait-operations"
 
-    sent = await call(server, "send_durable_callback", callback_id=callback_id, result={"approved": True})
+    sent = await call_ok(server, "send_durable_callback", callback_id=callback_id, result={"approved": True})
     assert sent["sent"] == "success"
     assert sent["status"] == "SUCCEEDED"
 
-    history = await call(server, "get_durable_execution_history", execution_arn=arn)
+    history = await call_ok(server, "get_durable_execution_history", execution_arn=arn)
     assert history["status"] == "SUCCEEDED"
     by_name = {(op["name"], op["type"]): op for op in history["operations"]}
     assert by_name[("finalize", "Step")]["status"] == "SUCCEEDED"
     assert by_name[("manager-approval", "Callback")]["status"] == "SUCCEEDED"
     assert "approved" in by_name[("finalize", "Step")]["result"]
 
-    listed = await call(server, "list_durable_executions", function_name="approval")
+    listed = await call_ok(server, "list_durable_executions", function_name="approval")
     assert arn in [e["execution_arn"] for e in listed["executions"]]
-    only_failed = await call(server, "list_durable_executions", function_name="approval", statuses=["FAILED"])
+    only_failed = await call_ok(server, "list_durable_executions", function_name="approval", statuses=["FAILED"])
     assert arn not in [e["execution_arn"] for e in only_failed["executions"]]
 
 
 async def test_failed_step_is_named_with_its_error_type_in_one_call(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="failing_step.py:handler")
+    run = await call_ok(server, "run_durable_function_locally", handler="failing_step.py:handler")
     assert run["status"] == "FAILED"
     assert run["error"].startswith("StepError: card 4242 declined")
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     cause = diagnosis["root_cause"]
     assert cause["operation_name"] == "charge-card"
     assert cause["operation_type"] == "STEP"
@@ -91,61 +86,61 @@ async def test_failed_step_is_named_with_its_error_type_in_one_call(server: Any)
 
 
 async def test_history_pages_with_a_cursor_and_raw_events(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="child_context_fail.py:handler")
+    run = await call_ok(server, "run_durable_function_locally", handler="child_context_fail.py:handler")
     arn = run["execution_arn"]
-    first = await call(server, "get_durable_execution_history", execution_arn=arn, limit=2)
+    first = await call_ok(server, "get_durable_execution_history", execution_arn=arn, limit=2)
     assert len(first["operations"]) == 2 and first["total"] == 4
-    second = await call(server, "get_durable_execution_history", execution_arn=arn, limit=2, cursor=first["next_cursor"])
+    second = await call_ok(server, "get_durable_execution_history", execution_arn=arn, limit=2, cursor=first["next_cursor"])
     assert "next_cursor" not in second
     names = [op["name"] for op in first["operations"] + second["operations"]]
     assert names == ["load-order", "fulfil-order", "pick-items", "reserve-stock"]
-    newest_first = await call(server, "get_durable_execution_history", execution_arn=arn, reverse=True, limit=1)
+    newest_first = await call_ok(server, "get_durable_execution_history", execution_arn=arn, reverse=True, limit=1)
     assert newest_first["operations"][0]["name"] == "reserve-stock"
-    raw = await call(server, "get_durable_execution_history", execution_arn=arn, raw=True, limit=3)
+    raw = await call_ok(server, "get_durable_execution_history", execution_arn=arn, raw=True, limit=3)
     assert [e["EventType"] for e in raw["events"]] == ["ExecutionStarted", "StepStarted", "StepSucceeded"]
-    rest = await call(server, "get_durable_execution_history", execution_arn=arn, raw=True, limit=50, cursor=raw["next_cursor"])
+    rest = await call_ok(server, "get_durable_execution_history", execution_arn=arn, raw=True, limit=50, cursor=raw["next_cursor"])
     assert rest["events"][0]["EventId"] == 4 and rest["events"][-1]["EventType"] == "ExecutionFailed"
     assert "bad cursor" not in await call_error(server, "get_durable_execution_history", execution_arn=arn, cursor="%%%")
 
 
 async def test_misbehaving_handlers_never_take_the_server_down(server: Any) -> None:
-    noisy = await call(server, "run_durable_function_locally", handler="misbehaving.py:noisy")
+    noisy = await call_ok(server, "run_durable_function_locally", handler="misbehaving.py:noisy")
     assert noisy["status"] == "SUCCEEDED" and noisy["result"] == {"printed": 2000}
     assert noisy["output"][-1].startswith('{"jsonrpc"')
 
     started = time.monotonic()
-    hung = await call(server, "run_durable_function_locally", handler="misbehaving.py:hang", timeout_seconds=3)
+    hung = await call_ok(server, "run_durable_function_locally", handler="misbehaving.py:hang", timeout_seconds=3)
     assert time.monotonic() - started < 15
     assert hung["status"] == "TIMED_OUT" and "hang" in hung["note"]
-    history = await call(server, "get_durable_execution_history", execution_arn=hung["execution_arn"])
+    history = await call_ok(server, "get_durable_execution_history", execution_arn=hung["execution_arn"])
     assert history["status"] == "STOPPED"
 
-    crashed = await call(server, "run_durable_function_locally", handler="misbehaving.py:crash", timeout_seconds=60)
+    crashed = await call_ok(server, "run_durable_function_locally", handler="misbehaving.py:crash", timeout_seconds=60)
     assert crashed["status"] == "FAILED"
     assert "exited with code 3" in crashed["error"]
 
     # Still serving after all of that.
-    ok = await call(server, "run_durable_function_locally", handler="failing_step.py:handler")
+    ok = await call_ok(server, "run_durable_function_locally", handler="failing_step.py:handler")
     assert ok["status"] == "FAILED"
 
 
 async def test_stop_a_suspended_execution(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-8"})
-    stopped = await call(server, "stop_durable_execution", execution_arn=run["execution_arn"], error_message="cancelled by test")
+    run = await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-8"})
+    stopped = await call_ok(server, "stop_durable_execution", execution_arn=run["execution_arn"], error_message="cancelled by test")
     assert stopped["status"] == "STOPPED"
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     assert diagnosis["status"] == "STOPPED"
 
 
 async def test_invoke_needs_a_qualifier_and_returns_the_execution_arn(server: Any) -> None:
-    await call(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-1"})
+    await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-1"})
     refused = await call_error(server, "invoke_durable_function", function_name="approval", payload={"order_id": "o-2"})
     assert "unqualified" in refused and "name:$LATEST" in refused
-    invoked = await call(
+    invoked = await call_ok(
         server, "invoke_durable_function", function_name="approval:$LATEST", payload={"order_id": "o-2"}, execution_name="invoked-1"
     )
     assert invoked["status_code"] == 202 and invoked["execution_arn"]
-    listed = await call(server, "list_durable_executions", function_name="approval")
+    listed = await call_ok(server, "list_durable_executions", function_name="approval")
     assert "invoked-1" in [e["name"] for e in listed["executions"]]
     unknown = await call_error(server, "invoke_durable_function", function_name="nope:1")
     assert "not found" in unknown
@@ -169,7 +164,7 @@ async def test_bad_inputs_are_refused_with_the_fix(server: Any) -> None:
 
 
 async def test_functions_make_plain_invoke_targets_available(server: Any) -> None:
-    run = await call(
+    run = await call_ok(
         server, "run_durable_function_locally", handler="convert.py:handler", input={"currency": "EUR", "amount": 8},
         functions={"fx-rates": "checks/rates.py:handler"},
     )
@@ -182,38 +177,38 @@ async def test_local_runs_work_without_the_local_flag(tmp_path: Path) -> None:
     shutil.copytree(FIXTURES, tmp_path, dirs_exist_ok=True)
     srv = build_server(make_settings(workspace_root=tmp_path, allow_write=True))
     try:
-        run = await call(srv, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-4"})
+        run = await call_ok(srv, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-4"})
         assert run["status"] == "SUSPENDED"
-        diagnosis = await call(srv, "diagnose_durable_execution", execution_arn=run["execution_arn"])
-        sent = await call(srv, "send_durable_callback", callback_id=diagnosis["waiting_on"][0]["callback_id"], result="yes")
+        diagnosis = await call_ok(srv, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+        sent = await call_ok(srv, "send_durable_callback", callback_id=diagnosis["waiting_on"][0]["callback_id"], result="yes")
         assert sent["status"] == "SUCCEEDED"
-        listed = await call(srv, "list_durable_executions", function_name="approval")
+        listed = await call_ok(srv, "list_durable_executions", function_name="approval")
         assert [e["execution_arn"] for e in listed["executions"]] == [run["execution_arn"]]
     finally:
         executions_context(srv).shutdown()
 
 
 async def test_request_response_invoke_waits_for_the_outcome(server: Any) -> None:
-    await call(server, "run_durable_function_locally", handler="failing_step.py:handler")
-    failed = await call(server, "invoke_durable_function", function_name="failing_step:$LATEST", invocation_type="RequestResponse")
+    await call_ok(server, "run_durable_function_locally", handler="failing_step.py:handler")
+    failed = await call_ok(server, "invoke_durable_function", function_name="failing_step:$LATEST", invocation_type="RequestResponse")
     assert failed["status_code"] == 200 and failed["status"] == "FAILED"
     assert failed["error"]["error_type"] == "StepError"
     assert "card 4242" in failed["error"]["error_message"]
 
 
 async def test_a_handler_that_cannot_start_is_named_with_its_error(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="broken_import.py:handler")
+    run = await call_ok(server, "run_durable_function_locally", handler="broken_import.py:handler")
     assert run["status"] == "FAILED"
     assert run["error"].startswith("ModuleNotFoundError: No module named 'not_installed_anywhere'")
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     assert diagnosis["root_cause"]["error_type"] == "ModuleNotFoundError"
     assert "every invocation" in diagnosis["summary"]
 
 
 async def test_a_succeeded_execution_diagnoses_with_every_key(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="convert.py:handler", input={"currency": "USD", "amount": 2},
+    run = await call_ok(server, "run_durable_function_locally", handler="convert.py:handler", input={"currency": "USD", "amount": 2},
                      functions={"fx-rates": "checks/rates.py:handler"})
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     assert diagnosis["status"] == "SUCCEEDED" and diagnosis["root_cause"] is None
     assert set(diagnosis) >= {"status", "summary", "root_cause", "waiting_on", "timeline", "next_steps", "guide"}
 
@@ -231,9 +226,9 @@ async def test_endpoint_url_points_the_tools_at_another_emulator(tmp_path: Path)
         arn = other.start_execution(prepared.function_name, "{}")
         assert other.wait(arn, 30).status == "FAILED"
         srv = build_server(make_settings(workspace_root=tmp_path, endpoint_url=url))
-        diagnosis = await call(srv, "diagnose_durable_execution", execution_arn=arn)
+        diagnosis = await call_ok(srv, "diagnose_durable_execution", execution_arn=arn)
         assert diagnosis["root_cause"]["operation_name"] == "charge-card"
-        listed = await call(srv, "list_durable_executions", function_name=prepared.function_name)
+        listed = await call_ok(srv, "list_durable_executions", function_name=prepared.function_name)
         assert [e["execution_arn"] for e in listed["executions"]] == [arn]
         assert executions_context(srv).local_started() is False
     finally:
@@ -241,12 +236,12 @@ async def test_endpoint_url_points_the_tools_at_another_emulator(tmp_path: Path)
 
 
 async def test_a_hanging_execution_elsewhere_does_not_block_a_suspension(server: Any) -> None:
-    await call(server, "run_durable_function_locally", handler="misbehaving.py:hang", timeout_seconds=1)
-    hanging = await call(server, "invoke_durable_function", function_name="misbehaving-hang:$LATEST", execution_name="hangs-on")
+    await call_ok(server, "run_durable_function_locally", handler="misbehaving.py:hang", timeout_seconds=1)
+    hanging = await call_ok(server, "invoke_durable_function", function_name="misbehaving-hang:$LATEST", execution_name="hangs-on")
     try:
         started = time.monotonic()
-        run = await call(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-2"},
+        run = await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-2"},
                          timeout_seconds=20)
         assert run["status"] == "SUSPENDED" and time.monotonic() - started < 10
     finally:
-        await call(server, "stop_durable_execution", execution_arn=hanging["execution_arn"])
+        await call_ok(server, "stop_durable_execution", execution_arn=hanging["execution_arn"])

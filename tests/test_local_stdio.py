@@ -2,13 +2,12 @@
 the server exits cleanly with its emulator and handler processes."""
 
 import shutil
-import sys
 from pathlib import Path
 
 import mcp
+from conftest import SCRIPT
 from mcp.client.stdio import StdioServerParameters
 
-SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
 FIXTURES = Path(__file__).parent / "fixtures" / "handlers"
 
 

@@ -5,9 +5,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import mcp
 import pytest
-from conftest import TOOLCHAIN, make_settings, tool_text
+from conftest import TOOLCHAIN, call_ok, make_settings
 
 from lambda_durable_mcp.server import build_server
 from lambda_durable_mcp.tools.executions import executions_context
@@ -31,31 +30,26 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     executions_context(srv).shutdown()
 
 
-async def call(server: Any, tool: str, **args: Any) -> dict[str, Any]:
-    async with mcp.Client(server) as client:
-        result = await client.call_tool(tool, args)
-    assert not result.is_error, tool_text(result)
-    return result.structured_content
 
 
 async def test_typescript_approval_story(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="orders/approval.ts:handler", input={"orderId": "o-5"})
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/approval.ts:handler", input={"orderId": "o-5"})
     assert run["status"] == "SUSPENDED", run
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     waiting = diagnosis["waiting_on"]
     assert [w["operation_name"] for w in waiting] == ["manager-approval"]
-    sent = await call(server, "send_durable_callback", callback_id=waiting[0]["callback_id"], result="approved")
+    sent = await call_ok(server, "send_durable_callback", callback_id=waiting[0]["callback_id"], result="approved")
     assert sent["status"] == "SUCCEEDED"
-    history = await call(server, "get_durable_execution_history", execution_arn=run["execution_arn"])
+    history = await call_ok(server, "get_durable_execution_history", execution_arn=run["execution_arn"])
     finalize = next(op for op in history["operations"] if op.get("name") == "finalize")
     assert "O-5" in finalize["result"] and "approved" in finalize["result"]
 
 
 async def test_typescript_failed_step_is_diagnosed(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="orders/approval.ts:failing")
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/approval.ts:failing")
     assert run["status"] == "FAILED", run
     assert run["function_name"] == "approval-failing"
-    diagnosis = await call(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     cause = diagnosis["root_cause"]
     assert cause["operation_name"] == "charge-card"
     assert "card declined" in cause["error_message"]
@@ -67,7 +61,7 @@ async def test_typescript_invokes_plain_and_durable_functions(server: Any) -> No
     checks.mkdir(exist_ok=True)
     for name in ("rates.py", "auto_approve.py"):
         shutil.copy(FIXTURES.parent / "checks" / name, checks / name)
-    run = await call(
+    run = await call_ok(
         server, "run_durable_function_locally", handler="orders/quote.ts:handler", input={"amount": 8},
         functions={"fx-rates": "checks/rates.py:handler", "auto-approve": "checks/auto_approve.py:handler"},
     )
@@ -76,7 +70,7 @@ async def test_typescript_invokes_plain_and_durable_functions(server: Any) -> No
 
 
 async def test_javascript_module_handler_with_a_skipped_wait(server: Any) -> None:
-    run = await call(server, "run_durable_function_locally", handler="orders/greet.mjs:handler", input={"name": " ada "},
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/greet.mjs:handler", input={"name": " ada "},
                      timeout_seconds=20)
     assert run["status"] == "SUCCEEDED", run
     assert run["result"] == {"greeting": "hello ada"}

@@ -1,12 +1,10 @@
 """End to end: the installed console script over stdio, driven by the SDK's own stdio client."""
 
-import sys
 from pathlib import Path
 
 import mcp
+from conftest import SCRIPT
 from mcp.client.stdio import StdioServerParameters
-
-SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
 
 
 async def test_console_script_serves_over_stdio(tmp_path: Path) -> None:
