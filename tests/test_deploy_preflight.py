@@ -1,8 +1,4 @@
-"""Pre-flight: deploy_durable_function refuses code with replay bugs unless force=true.
-
-Needs the analyzer engine; on a branch where analyze_paths is still the NotImplementedError stub,
-these tests skip (and only then).
-"""
+"""Pre-flight: deploy_durable_function refuses code with replay bugs unless force=true."""
 
 import shutil
 from pathlib import Path
@@ -11,16 +7,6 @@ from typing import Any
 import pytest
 from conftest import tool_text
 from test_deploy_direct import FIXTURES, Recorder, moto_url  # noqa: F401 - moto_url is a fixture
-
-from lambda_durable_mcp.analyzer import analyze_paths
-
-
-@pytest.fixture(autouse=True)
-def analyzer_engine() -> None:
-    try:
-        analyze_paths([FIXTURES / "replay-bug"], root=FIXTURES / "replay-bug")
-    except NotImplementedError:
-        pytest.skip("the analyzer engine is not on this branch yet")
 
 
 async def test_replay_bug_is_refused_with_findings_and_fixes(

@@ -58,3 +58,30 @@ def test_no_shell_anywhere() -> None:
         if re.search(r"shell\s*=\s*True|os\.system\(|os\.popen\(", line)
     ]
     assert offenders == []
+
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+@pytest.mark.parametrize(
+    ("tool", "args", "says"),
+    [
+        ("scaffold_durable_project", {"name": "-rf", "directory": "p"}, "starts with '-'"),
+        ("run_durable_function_locally", {"handler": "app.py:--help", "input": {}}, "not an identifier"),
+        ("deploy_durable_function", {"project_dir": "sam", "method": "sam", "stack_name": "--profile=evil"},
+         "starts with '-'"),
+    ],
+)
+async def test_values_that_look_like_flags_never_reach_a_command(
+    workspace: Path, tool: str, args: dict[str, Any], says: str
+) -> None:
+    import shutil
+
+    shutil.copytree(FIXTURES / "deploy" / "sam-python", workspace / "sam")
+    (workspace / "app.py").write_text(
+        "from aws_durable_execution_sdk_python import durable_execution\n\n\n"
+        "@durable_execution\ndef handler(event, context):\n    return 1\n"
+    )
+    async with connect(make_settings(workspace, allow_write=True)) as client:
+        result = await client.call_tool(tool, args)
+    assert result.is_error and says in tool_text(result), tool_text(result)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
+from lambda_durable_mcp.confine import safe_argument
 from lambda_durable_mcp.deploy.check import CheckReport, check_deployment
 from lambda_durable_mcp.deploy.errors import DeployError
 from lambda_durable_mcp.deploy.project import detect_method
@@ -51,21 +52,20 @@ def deploy_project(
 
     if not project.is_dir():
         raise DeployError(f"{project} is not a directory: give the project folder.")
+    # Values that may end up on a CLI command line are checked before anything runs.
+    for value, what in ((function_name, "function_name"), (stack_name, "stack_name"), (alias, "alias")):
+        if value:
+            safe_argument(value, what)
     chosen = detect_method(project) if method == "auto" else method
     notes: list[str] = []
     progress("pre-flight: replay-safety and template checks")
-    try:
-        checked = run_preflight(project)
-    except NotImplementedError:
-        checked = None
-        notes.append("Pre-flight analysis unavailable in this build; run validate_durable_code yourself.")
-    if checked is not None:
-        if checked.errors and not force:
-            raise DeployError(refusal(checked))
-        if checked.errors:
-            notes.append(f"Deployed with force despite {len(checked.errors)} error finding(s).")
-        if checked.note:
-            notes.append(checked.note)
+    checked = run_preflight(project)
+    if checked.errors and not force:
+        raise DeployError(refusal(checked))
+    if checked.errors:
+        notes.append(f"Deployed with force despite {len(checked.errors)} error finding(s).")
+    if checked.note:
+        notes.append(checked.note)
     if chosen == "direct":
         from lambda_durable_mcp.deploy.direct import deploy_direct
 
