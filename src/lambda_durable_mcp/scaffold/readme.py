@@ -24,7 +24,9 @@ PATTERN_SUMMARY = {
     "human-approval": "Human approval: the function sends a callback id to an approver and suspends "
     "(no compute is billed) until someone sends the callback, or the timeout (24 hours) passes.",
     "batch-map": "Batch processing with map: items run with at most 2 at a time, and a completion "
-    "policy tolerates one failed item before the batch counts as failed.",
+    "policy tolerates one failed item before the batch counts as failed. A 15 minute cool-down then "
+    "suspends the execution (no compute is billed); the next invocation gets the batch result back "
+    "from its checkpoint, without rerunning any item, and summarizes it.",
     "polling": "Polling with waitForCondition: check an external job, wait with exponential backoff "
     "between checks (the function is not running while it waits), stop when the job is done.",
     "genai-agent": "An agent loop: each model call and each tool call is a named step, so a replay "
