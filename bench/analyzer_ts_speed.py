@@ -1,14 +1,18 @@
 """Speed of the TypeScript/JavaScript analyzer frontend against bare tree-sitter parsing.
 
-Generates about 20,000 lines of realistic durable-function TypeScript (handlers, steps, maps,
-callbacks, helpers, a few replay bugs), then reports lines/second for summarize+check and the ratio
-of analysis time to a bare parse. Targets: >= 50,000 lines/s, analysis <= 2x parse.
+Generates about 20,000 lines of durable-function TypeScript as one file, in two mixes: handlers only
+(a durable operation every ~5 lines) and handlers with the plain project code around them (types,
+validation, a class, helpers), then reports lines/second for summarize+check (one analysis: check
+reuses summarize's result) and its ratio to a bare tree-sitter parse of the same bytes with the same
+grammar. The ratio is the whole analysis (parse included) over the bare parse, the same definition as
+bench/analyzer_speed.py; the time beyond the parse is shown too. Times are CPU seconds of this process,
+the minimum of 7 runs (the least noisy estimate on a shared machine), each with a fresh frontend.
+Targets: >= 50,000 lines/s, analysis <= 2x parse.
 Run: .venv/bin/python bench/analyzer_ts_speed.py [lines]
 """
 
 from __future__ import annotations
 
-import statistics
 import sys
 import time
 
@@ -119,7 +123,7 @@ def main() -> None:
         parser.parse(src)
         parse_t, total_t = [], []
         diags = 0
-        for _ in range(5):
+        for _ in range(7):
             t0 = time.process_time()
             parser.parse(src)
             parse_t.append(time.process_time() - t0)
@@ -128,13 +132,13 @@ def main() -> None:
             ms = fe.summarize("bench.ts", src)
             diags = len(fe.check("bench.ts", src, ProjectView(root=".", summaries={"bench.ts": ms})))
             total_t.append(time.process_time() - t0)
-        parse = statistics.median(parse_t)
-        total = statistics.median(total_t)
-        analysis = total - parse
+        parse = min(parse_t)
+        total = min(total_t)
         print(f"{label}: {nlines} lines, {diags} diagnostics")
-        print(f"  parse only        {parse * 1000:8.1f} ms  ({nlines / parse:,.0f} lines/s)")
+        print(f"  bare parse        {parse * 1000:8.1f} ms  ({nlines / parse:,.0f} lines/s)")
         print(f"  summarize+check   {total * 1000:8.1f} ms  ({nlines / total:,.0f} lines/s, target >= 50,000)")
-        print(f"  analysis / parse  {analysis / parse:8.2f}x  (target <= 2x)")
+        print(f"  analysis / parse  {total / parse:8.2f}x  (target <= 2x; beyond the parse: "
+              f"{(total - parse) / parse:.2f}x)")
 
 
 if __name__ == "__main__":

@@ -157,6 +157,11 @@ class _Unit:
 
 
 def _display_path(path: Path, root: Path) -> str:
+    if os.sep == "/":  # the common case without pathlib's parsing: a resolved path below root
+        p, r = str(path), str(root)
+        prefix = r if r.endswith("/") else r + "/"
+        if p.startswith(prefix) and len(p) > len(prefix):
+            return p[len(prefix):]
     try:
         return path.relative_to(root).as_posix()
     except ValueError:
@@ -183,13 +188,22 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
         top = p.resolve()
         for dirpath, dirnames, filenames in os.walk(p):
             dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+            # os.walk does not descend into linked directories, so below `top` only the file itself
+            # can be a link: resolve the directory once, and a file only when it is a link.
+            real_dir: Path | None = None
             for name in sorted(filenames):
                 if not name.endswith(CANDIDATE_SUFFIXES) or name.endswith((".d.ts", ".min.js")) \
                         or name in SKIP_FILES:
                     continue
-                fp = Path(dirpath, name)
-                rp = fp.resolve()
-                if rp in seen or (fp.is_symlink() and top not in rp.parents):
+                fp = os.path.join(dirpath, name)
+                link = os.path.islink(fp)
+                if link:
+                    rp = Path(fp).resolve()
+                else:
+                    if real_dir is None:
+                        real_dir = Path(dirpath).resolve()
+                    rp = real_dir / name
+                if rp in seen or (link and top not in rp.parents):
                     continue  # a link leading out of the walked directory is not followed
                 seen.add(rp)
                 files.append(rp)
@@ -292,12 +306,13 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
 
 def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            result.parse_errors.append(f"{display}: skipped, {size / 1048576:.1f} MB is over the "
-                                       f"{MAX_FILE_BYTES // 1048576} MB limit per file")
-            return None
-        data = path.read_bytes()
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if size > MAX_FILE_BYTES:
+                result.parse_errors.append(f"{display}: skipped, {size / 1048576:.1f} MB is over the "
+                                           f"{MAX_FILE_BYTES // 1048576} MB limit per file")
+                return None
+            data = fh.read()
     except OSError as exc:
         result.parse_errors.append(f"{display}: cannot read ({exc.strerror or exc})")
         return None

@@ -9,6 +9,7 @@ outlast the execution timeout. ``yaml`` and ``tree_sitter`` are imported only wh
 from __future__ import annotations
 
 import logging
+import os
 import re
 from pathlib import Path
 
@@ -41,11 +42,11 @@ class TemplateFrontend:
     name = "template"
 
     def _kind(self, path: str, source: bytes) -> str | None:
-        p = Path(path)
-        name = p.name.lower()
+        name = os.path.basename(path).lower()  # Path(path).name and .suffix without pathlib's parsing
         if len(source) > _MAX_BYTES or name in _NOT_TEMPLATES:
             return None
-        suffix = p.suffix.lower()
+        dot = name.rfind(".")
+        suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
         if suffix in _TEMPLATE_EXTS:
             head = source.lstrip()[:1]
             if head in (b"{", b"[") or suffix == ".json":
@@ -57,7 +58,8 @@ class TemplateFrontend:
                 return "yaml"
             return None
         if suffix in _CDK_EXTS and not name.endswith(".d.ts"):
-            if _CDK_IMPORT.search(source) and _CDK_FUNCTION.search(source):
+            # the substring test first: most code files never mention the CDK
+            if b"aws-cdk" in source and _CDK_IMPORT.search(source) and _CDK_FUNCTION.search(source):
                 return "cdk"
         return None
 

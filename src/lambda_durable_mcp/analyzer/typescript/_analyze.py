@@ -100,6 +100,7 @@ class FileAnalysis:
         self._sleepers: set[int] = set()
         self._configure_serdes = False
         self._nondet_cache: dict[int, bool] = {}
+        self._do_cache: dict[int, bool] = {}
         self._starts: list[int] | None = None
         self._nd_positions: list[int] | None = None
         self._cur_path_op: Any = None
@@ -288,10 +289,9 @@ class FileAnalysis:
         typed: set[int] = set()
         ctx_names = {b"DurableContext"} | {name.encode() for name, b in self.col.imports.items()
                                            if b.imported == "DurableContext"}
-        pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(ctx_names)) + rb")\b")
         starts = [f.start for f in funcs]
-        for m in pat.finditer(self.src):
-            typed.add(_enclosing(funcs, m.start(), starts))
+        for pos in _word_positions(self.src, ctx_names):
+            typed.add(_enclosing(funcs, pos, starts))
         for i in sorted(typed):
             if i == 0:
                 continue
@@ -1116,8 +1116,7 @@ class FileAnalysis:
             pos = [x.start for x in self.facts if x.rule in ("DUR001", "DUR002", "DUR003")
                    and self.funcs[x.fi].scope == "orch"]
             if self._taint:
-                pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n.encode()) for n in sorted(self._taint)) + rb")\b")
-                pos.extend(m.start() for m in pat.finditer(self.src))
+                pos.extend(_word_positions(self.src, {n.encode() for n in self._taint}))
             pos.sort()
             self._nd_positions = pos
         f = self.funcs[c.fi]
@@ -1125,7 +1124,10 @@ class FileAnalysis:
         i = bisect.bisect_left(self._nd_positions, root.start)
         if i < len(self._nd_positions) and self._nd_positions[i] < c.start:
             return True
-        return _DO_RE.search(self.src, root.start, root.end) is not None
+        has_do = self._do_cache.get(root.start)
+        if has_do is None:  # once per orchestration function, not once per operation in it
+            has_do = self._do_cache[root.start] = _DO_RE.search(self.src, root.start, root.end) is not None
+        return has_do
 
     def _dur006(self, c: Call) -> None:
         anc = self._op_path(c)
@@ -1406,7 +1408,7 @@ class FileAnalysis:
         if f.node.type == "arrow_function":
             arrow = self.src.find(b"=>", f.start, f.end)
             body_from = arrow + 2 if arrow >= 0 else f.start
-        if not _NON_JSON_HINT.search(self.src, body_from, f.end):
+        if not _non_json_hint(self.src, body_from, f.end):
             return
         for e in self._returned_exprs(fi):
             found = self._non_json(e, fi)
@@ -1707,6 +1709,55 @@ def _assign_pattern_names(node: Any) -> list[tuple[str, str | None, Any]]:
         for ch in n.named_children:
             stack.append(ch)
     return out or pattern_names(node)
+
+
+_DIGIT_N = re.compile(rb"\dn\b")  # `\d+n\b` occurs exactly where its last digit and the `n` do
+
+
+def _non_json_hint(src: bytes, lo: int, hi: int) -> bool:
+    """`_NON_JSON_HINT.search(src, lo, hi) is not None`, one literal at a time with bytes.find (the
+    alternation starts with \b, so the regex engine tries it at every byte of the window). As in a
+    regex search with pos/endpos, \b looks before `lo` and treats `hi` as the end of the text."""
+    hi = min(hi, len(src))
+    if hi <= lo or lo < 0:
+        return _NON_JSON_HINT.search(src, lo, hi) is not None
+    if src.find(b"=>", lo, hi) >= 0:
+        return True
+    for word, after in ((b"new", 1), (b"get", 1), (b"set", 1), (b"function", 0), (b"BigInt", 0)):
+        k = len(word)
+        i = src.find(word, lo, hi)
+        while i >= 0:
+            if i == 0 or src[i - 1] not in _WORD_BYTES:
+                e = i + k
+                if after:  # followed by whitespace, inside the window
+                    if e < hi and src[e] in b" \t\n\r\f\v":
+                        return True
+                elif e == hi or src[e] not in _WORD_BYTES:
+                    return True
+            i = src.find(word, i + 1, hi)
+    return _DIGIT_N.search(src, lo, hi) is not None
+
+
+_ASCII_WORD = re.compile(rb"[A-Za-z0-9_]+")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+def _word_positions(src: bytes, words: set[bytes]) -> set[int]:
+    """Start offsets of the matches of `\b(?:w1|w2|...)\b`, found with bytes.find (a pattern that
+    starts with \b makes the regex engine try every byte of the file)."""
+    if not all(_ASCII_WORD.fullmatch(w) for w in words):
+        pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(words)) + rb")\b")
+        return {m.start() for m in pat.finditer(src)}
+    out: set[int] = set()
+    n = len(src)
+    for w in words:
+        k = len(w)
+        i = src.find(w)
+        while i >= 0:
+            if (i == 0 or src[i - 1] not in _WORD_BYTES) and (i + k == n or src[i + k] not in _WORD_BYTES):
+                out.add(i)
+            i = src.find(w, i + 1)
+    return out
 
 
 def _number(node: Any) -> float | None:

@@ -513,19 +513,48 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                 for nm, _k, nd in pattern_names(left):
                     _bind(funcs, fi, Binding("loop", fi, nm, nd.start_byte, decl=kind_node.type))
     # member reads the rules care about, found by a byte search instead of a (slow) predicate query
-    for m in _MEMBER_RE.finditer(source):
-        s, e = m.span()
+    for s, e, prop in member_spans(source):
         node = root.named_descendant_for_byte_range(s, e)
         if node is not None and node.type == "property_identifier":
             node = node.parent
         if node is None or node.type != "member_expression":
             continue
         fi = _enclosing(funcs, s)
-        col.members.append((node, fi, m.group(1).decode() if m.group(1) else "awsRequestId"))
+        col.members.append((node, fi, prop))
     return col
 
 
-_MEMBER_RE = re.compile(rb"\bprocess\s*\.\s*(env|pid)\b|(?<=\.)\s*awsRequestId\b")
+# What `\bprocess\s*\.\s*(env|pid)\b|(?<=\.)\s*awsRequestId\b` finds, without running a regex at every
+# byte of the file (a leading \b or look-behind defeats the regex engine's literal search).
+_PROCESS_REST_RE = re.compile(rb"process\s*\.\s*(env|pid)\b")
+_WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+_SPACE_BYTES = frozenset(b" \t\n\r\f\v")
+
+
+def member_spans(source: bytes) -> list[tuple[int, int, str]]:
+    """(start, end, "env" | "pid" | "awsRequestId") of `process.env`, `process.pid` and `.awsRequestId`
+    (the span starting after the dot), in source order."""
+    out: list[tuple[int, int, str]] = []
+    i = source.find(b"process")
+    while i >= 0:
+        if i == 0 or source[i - 1] not in _WORD_BYTES:
+            m = _PROCESS_REST_RE.match(source, i)
+            if m is not None:
+                out.append((i, m.end(), m.group(1).decode()))
+        i = source.find(b"process", i + 7)
+    i = source.find(b"awsRequestId")
+    n = len(source)
+    while i >= 0:
+        end = i + 12
+        if end == n or source[end] not in _WORD_BYTES:
+            j = i
+            while j > 0 and source[j - 1] in _SPACE_BYTES:
+                j -= 1
+            if j > 0 and source[j - 1] == 0x2E:  # "."
+                out.append((j, end, "awsRequestId"))
+        i = source.find(b"awsRequestId", end)
+    out.sort()
+    return out
 
 
 def _enclosing(funcs: list[Func], pos: int, starts: list[int] | None = None) -> int:

@@ -36,6 +36,21 @@ def _language(dialect: str) -> Any:
     return lang
 
 
+_PARSERS = threading.local()  # a parser is not thread-safe, and creating one per file costs time
+
+
+def _parser(dialect: str) -> Any:
+    parsers: dict[str, Any] | None = getattr(_PARSERS, "by_dialect", None)
+    if parsers is None:
+        parsers = _PARSERS.by_dialect = {}
+    parser = parsers.get(dialect)
+    if parser is None:
+        from tree_sitter import Parser
+
+        parser = parsers[dialect] = Parser(_language(dialect))
+    return parser
+
+
 def dialect_of(path: str) -> str | None:
     low = path.lower()
     if low.endswith(T.DECL_SUFFIXES):
@@ -134,21 +149,20 @@ class TypeScriptFrontend:
         dialect = dialect_of(path) or "tsx"
         if b"\x00" in source[:65536]:
             return _Result(None, "1: not a text file (binary content)")
-        try:
-            source.decode("utf-8")
-        except UnicodeDecodeError as e:
-            line = source[: e.start].count(b"\n") + 1
-            return _Result(None, f"{line}: not valid UTF-8 text")
+        if not source.isascii():  # ASCII is valid UTF-8; decoding is only needed to find a bad byte
+            try:
+                source.decode("utf-8")
+            except UnicodeDecodeError as e:
+                line = source[: e.start].count(b"\n") + 1
+                return _Result(None, f"{line}: not valid UTF-8 text")
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the analysis allocates many small objects and no cycles worth collecting
         try:
-            from tree_sitter import Parser
-
             from lambda_durable_mcp.analyzer.typescript._analyze import FileAnalysis
             from lambda_durable_mcp.analyzer.typescript._collect import collect
 
             lang = _language(dialect)
-            tree = Parser(lang).parse(source)
+            tree = _parser(dialect).parse(source)
             parse_error = None
             root = tree.root_node
             if root.has_error:
