@@ -1,8 +1,8 @@
 """Lint a generated 20,000-line durable-function project and compare with the bare parse time.
 
 Targets: >= 50,000 lines/s on one core, and analysis <= 2x the bare parse (read + parse) time.
-The TypeScript project is measured too when that frontend is installed (tree-sitter parses so fast
-that only the lines/s target applies there).
+The TypeScript project is measured against both targets too; the 2x one is not met there (tree-sitter
+parses in C, the rules run in Python: see docs/analyzer-typescript.md), and the summary says so.
 Times are CPU seconds of this process (one core), the minimum of 7 runs.
 Run: .venv/bin/python bench/analyzer_speed.py
 """
@@ -239,7 +239,7 @@ def main() -> int:
             rate = ts_lines / lint
             print(f"typescript: {ts_lines} lines; bare parse (tree-sitter) {parse * 1000:.0f} ms; lint "
                   f"{lint * 1000:.0f} ms; {rate:,.0f} lines/s; lint/parse {lint / parse:.2f}x; {diags} diagnostics")
-            ok &= rate >= 50_000
+            ok &= rate >= 50_000 and lint / parse <= 2.0
         else:
             print("typescript: frontend not installed in this build; skipped")
     print("targets met" if ok else "targets NOT met")
