@@ -1,0 +1,247 @@
+"""Faults: AWS endpoints that hang, fail, throttle or drop the connection, played by a fake HTTP
+server on 127.0.0.1 (real sockets, real boto3, the real MCP client).
+
+Every tool must come back with a tool error that says what happened and what to do, after a
+bounded number of requests (botocore's standard retry mode: MAX_ATTEMPTS attempts for 5xx,
+throttling, timeouts and dropped connections; one for a request the service refuses), in bounded
+time; and the same server answers the next call.
+"""
+
+import json
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import anyio
+import pytest
+from conftest import connect, make_settings, tool_text
+
+from lambda_durable_mcp.aws.session import MAX_ATTEMPTS, READ_TIMEOUT_ENV
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:orders:3/durable-execution/order-42/1a2b3c4d"
+CALLBACK_ID = "Y2FsbGJhY2staWQtMDAwMDAwMDE="  # base64, not the local emulator's JSON form
+HANG_READ_TIMEOUT_S = 0.5
+
+# (tool, arguments, what the message must name: the operation or what the tool was doing)
+READ_TOOLS: list[tuple[str, dict[str, Any]]] = [
+    ("list_durable_executions", {"function_name": "orders"}),
+    ("get_durable_execution_history", {"execution_arn": ARN}),
+    ("diagnose_durable_execution", {"execution_arn": ARN}),
+    ("check_durable_deployment", {"function_name": "orders", "qualifier": "live"}),
+]
+WRITE_TOOLS: list[tuple[str, dict[str, Any]]] = [
+    ("send_durable_callback", {"callback_id": CALLBACK_ID, "result": {"approved": True}}),
+    ("stop_durable_execution", {"execution_arn": ARN}),
+    ("invoke_durable_function", {"function_name": "orders:live", "execution_name": "order-43", "payload": {"id": 43}}),
+]
+TOOLS = READ_TOOLS + WRITE_TOOLS
+
+
+# -- the fake AWS endpoint ------------------------------------------------------------------------
+class FakeAws(ThreadingHTTPServer):
+    """Answers every request according to ``mode``; records (method, path) of each request."""
+
+    daemon_threads = True
+
+    def __init__(self, mode: str, answers: dict[str, Any] | None = None) -> None:
+        super().__init__(("127.0.0.1", 0), _Handler)
+        self.mode = mode
+        self.answers = answers or {}  # mode "ok": path regex -> JSON body
+        self.requests: list[tuple[str, str]] = []
+        self.release = threading.Event()  # ends hanging requests at teardown
+        self._lock = threading.Lock()
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server_address[1]}"
+
+    def record(self, method: str, path: str) -> None:
+        with self._lock:
+            self.requests.append((method, path))
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: FakeAws
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - quiet
+        pass
+
+    def _handle(self) -> None:
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        self.server.record(self.command, self.path)
+        query_protocol = "x-www-form-urlencoded" in (self.headers.get("Content-Type") or "")  # IAM, STS
+        mode = self.server.mode
+        if mode == "hang":  # accept, read the request, never answer
+            self.server.release.wait(30)
+            self.close_connection = True
+            return
+        if mode == "drop":  # close the connection without a response
+            self.close_connection = True
+            self.connection.shutdown(socket.SHUT_RDWR)
+            return
+        if mode == "500":  # what Lambda itself answers on an internal error
+            self._send(500, {"Type": "Service", "message": "An internal error occurred"}, "ServiceException")
+        elif mode == "503":  # a load balancer or proxy in front: plain text, no error type
+            self._send_raw(503, b"Service Unavailable", "text/plain")
+        elif mode == "throttle" and query_protocol:
+            xml = (
+                "<ErrorResponse><Error><Type>Sender</Type><Code>Throttling</Code>"
+                "<Message>Rate exceeded</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+            )
+            self._send_raw(400, xml.encode(), "text/xml")
+        elif mode == "throttle":  # Lambda's restJson throttling answer
+            self._send(429, {"Reason": "CallerRateLimitExceeded", "Type": "User", "message": "Rate exceeded"},
+                       "TooManyRequestsException")
+        elif mode == "throttle400":  # awsJson-style: 400 with __type in the body, no header
+            self._send(400, {"__type": "ThrottlingException", "message": "Rate exceeded"}, None)
+        elif mode == "denied":
+            self._send(403, {"Type": "User", "message": "User is not authorized to perform: lambda:X"},
+                       "AccessDeniedException")
+        elif mode == "ok":
+            for pattern, answer in self.server.answers.items():
+                if re.search(pattern, self.path) or re.search(pattern, body.decode("utf-8", "replace")):
+                    if isinstance(answer, str):
+                        self._send_raw(200, answer.encode(), "text/xml")
+                    else:
+                        self._send(200, answer, None)
+                    return
+            self._send(404, {"message": f"fake AWS has no answer for {self.path}"}, "ResourceNotFoundException")
+        else:
+            raise AssertionError(f"unknown mode {mode}")
+
+    def _send(self, status: int, body: dict[str, Any], error_type: str | None) -> None:
+        headers = {"x-amzn-ErrorType": error_type} if error_type else {}
+        self._send_raw(status, json.dumps(body).encode(), "application/json", headers)
+
+    def _send_raw(self, status: int, data: bytes, content_type: str, headers: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(data)))
+        self.send_header("x-amzn-RequestId", "fake-request-id")
+        for key, value in (headers or {}).items():
+            self.send_header(key, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    do_GET = do_POST = do_PUT = do_DELETE = _handle
+
+
+class Fakes:
+    """Starts fake endpoints and stops them (and their hanging requests) at teardown."""
+
+    def __init__(self) -> None:
+        self.servers: list[FakeAws] = []
+
+    def start(self, mode: str, answers: dict[str, Any] | None = None) -> FakeAws:
+        fake = FakeAws(mode, answers)
+        threading.Thread(target=fake.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self.servers.append(fake)
+        return fake
+
+    def close(self) -> None:
+        for fake in self.servers:
+            fake.release.set()
+            fake.shutdown()
+            fake.server_close()
+
+
+@pytest.fixture
+def fakes() -> Iterator[Fakes]:
+    started = Fakes()
+    yield started
+    started.close()
+
+
+def refused_url() -> str:
+    """A loopback port nobody listens on: connections are refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+# -- helpers --------------------------------------------------------------------------------------
+TRACEBACK = re.compile(r"Traceback|File \"|failed unexpectedly|Unexpected failure")
+OPAQUE = re.compile(r"^Error executing tool \S+$")  # what any exception but ToolError gives
+
+
+async def call_then_next(workspace: Path, endpoint: str, tool: str, args: dict[str, Any]) -> tuple[Any, float, Any]:
+    """(the tool's result, seconds it took, the result of the next call on the same server)."""
+    settings = make_settings(workspace_root=workspace, endpoint_url=endpoint, allow_write=True)
+    async with connect(settings) as client:
+        started = time.monotonic()
+        result = await client.call_tool(tool, args)
+        elapsed = time.monotonic() - started
+        following = await client.call_tool("get_durable_guide", {})
+    return result, elapsed, following
+
+
+def assert_clear_error(result: Any, *needles: str) -> str:
+    text = tool_text(result)
+    assert result.is_error, text
+    assert not TRACEBACK.search(text) and not OPAQUE.match(text.strip()), text
+    lowered = text.lower()
+    for needle in needles:
+        assert needle.lower() in lowered, f"{needle!r} not in: {text}"
+    return text
+
+
+def assert_next_call_answered(following: Any) -> None:
+    assert not following.is_error, tool_text(following)
+    assert "durable" in tool_text(following).lower()
+
+
+# What each mode's message must say (what happened, what to do) and how many requests it costs.
+EXPECT: dict[str, tuple[tuple[str, ...], int]] = {
+    "500": (("HTTP 500", "retry", f"{MAX_ATTEMPTS} attempts"), MAX_ATTEMPTS),
+    "503": (("HTTP 503", "retry", f"{MAX_ATTEMPTS} attempts"), MAX_ATTEMPTS),
+    "throttle": (("throttled", "TooManyRequestsException", "quota"), MAX_ATTEMPTS),
+    "throttle400": (("throttled", "ThrottlingException", "quota"), MAX_ATTEMPTS),
+    "drop": (("closed the connection", "network"), MAX_ATTEMPTS),
+    "hang": ((f"within {HANG_READ_TIMEOUT_S:g} s", f"{MAX_ATTEMPTS} attempts", "network"), MAX_ATTEMPTS),
+    "denied": (("access denied",), 1),
+}
+
+
+@pytest.mark.parametrize("mode", list(EXPECT))
+async def test_every_aws_tool_fails_clearly_and_boundedly(
+    mode: str, fakes: Fakes, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv(READ_TIMEOUT_ENV, str(HANG_READ_TIMEOUT_S))
+    needles, expected_requests = EXPECT[mode]
+    outcomes: dict[str, tuple[Any, float, Any, FakeAws]] = {}
+
+    async def one(tool: str, args: dict[str, Any]) -> None:
+        fake = fakes.start(mode)  # one endpoint per tool: its request count is the tool's alone
+        result, elapsed, following = await call_then_next(workspace, fake.url, tool, args)
+        outcomes[tool] = (result, elapsed, following, fake)
+
+    async with anyio.create_task_group() as group:  # the tools run side by side: throttling backs off for seconds
+        for tool, args in TOOLS:
+            group.start_soon(one, tool, args)
+
+    for tool, _args in TOOLS:
+        result, elapsed, following, fake = outcomes[tool]
+        text = assert_clear_error(result, *needles)
+        assert len(fake.requests) == expected_requests, (tool, fake.requests, text)
+        assert len({path for _method, path in fake.requests}) == 1, fake.requests  # one operation, retried
+        # Backoff is at most 1+2+4 s for throttling, well under a second otherwise.
+        bound = 8 + (MAX_ATTEMPTS * HANG_READ_TIMEOUT_S if mode == "hang" else 0)
+        assert elapsed < bound + 5, (tool, elapsed)  # + slack for a busy machine
+        assert_next_call_answered(following)
+
+
+async def test_refused_connections_are_retried_briefly_and_explained(workspace: Path) -> None:
+    url = refused_url()
+    for tool, args in TOOLS:
+        result, elapsed, following = await call_then_next(workspace, url, tool, args)
+        assert_clear_error(result, "could not connect", url, "network", f"{MAX_ATTEMPTS} attempts")
+        assert elapsed < 5, (tool, elapsed)
+        assert_next_call_answered(following)
