@@ -86,7 +86,13 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             self.connection.shutdown(socket.SHUT_RDWR)
             return
-        if mode == "500":  # what Lambda itself answers on an internal error
+        if mode == "500" and query_protocol:  # IAM's internal error
+            xml = (
+                "<ErrorResponse><Error><Type>Receiver</Type><Code>ServiceFailure</Code>"
+                "<Message>internal failure</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+            )
+            self._send_raw(500, xml.encode(), "text/xml")
+        elif mode == "500":  # what Lambda itself answers on an internal error
             self._send(500, {"Type": "Service", "message": "An internal error occurred"}, "ServiceException")
         elif mode == "503":  # a load balancer or proxy in front: plain text, no error type
             self._send_raw(503, b"Service Unavailable", "text/plain")
@@ -101,6 +107,13 @@ class _Handler(BaseHTTPRequestHandler):
                        "TooManyRequestsException")
         elif mode == "throttle400":  # awsJson-style: 400 with __type in the body, no header
             self._send(400, {"__type": "ThrottlingException", "message": "Rate exceeded"}, None)
+        elif mode == "denied" and query_protocol:
+            xml = (
+                "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>User: arn:aws:iam::"
+                "123456789012:user/dev is not authorized to perform: iam:ListAttachedRolePolicies on resource: "
+                "role orders-role</Message></Error><RequestId>1</RequestId></ErrorResponse>"
+            )
+            self._send_raw(403, xml.encode(), "text/xml")
         elif mode == "denied":
             self._send(403, {"Type": "User", "message": "User is not authorized to perform: lambda:X"},
                        "AccessDeniedException")
@@ -245,3 +258,81 @@ async def test_refused_connections_are_retried_briefly_and_explained(workspace: 
         assert_clear_error(result, "could not connect", url, "network", f"{MAX_ATTEMPTS} attempts")
         assert elapsed < 5, (tool, elapsed)
         assert_next_call_answered(following)
+
+
+# A function that Lambda describes, so that check_durable_deployment goes on to the role's policies.
+FUNCTION = {
+    "FunctionName": "orders",
+    "FunctionArn": "arn:aws:lambda:us-east-1:123456789012:function:orders:live",
+    "Runtime": "python3.13",
+    "Role": "arn:aws:iam::123456789012:role/orders-role",
+    "DurableConfig": {"ExecutionTimeout": 900, "RetentionPeriodInDays": 14},
+}
+LAMBDA_ANSWERS: dict[str, Any] = {
+    r"/functions/orders/configuration": FUNCTION,
+    r"/functions/orders/versions": {"Versions": [{"Version": "$LATEST"}, {"Version": "3"}]},
+    r"/functions/orders/aliases": {"Aliases": [{"Name": "live", "FunctionVersion": "3"}]},
+}
+IAM_EXPECT: dict[str, tuple[tuple[str, ...], int]] = {
+    "throttle": (("throttled", "Throttling", "retry"), MAX_ATTEMPTS),
+    "500": (("HTTP 500 ServiceFailure", "retry"), MAX_ATTEMPTS),
+    # A plain-text 503 page is no XML: botocore gives up parsing it at once, without retrying.
+    "503": (("not an AWS response", "Service Unavailable", "retry"), 1),
+    "drop": (("closed the connection", "network"), MAX_ATTEMPTS),
+    "hang": ((f"within {HANG_READ_TIMEOUT_S:g} s", "retry"), MAX_ATTEMPTS),
+    "denied": (("grant iam:ListAttachedRolePolicies",), 1),
+}
+
+
+async def test_iam_faults_during_a_deployment_check_become_problems_with_the_right_fix(
+    fakes: Fakes, workspace: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """IAM calls follow the standard AWS_ENDPOINT_URL; Lambda answers, IAM fails: the check still
+    reports what it found, and says to retry (not to grant a permission) when IAM only throttles."""
+    monkeypatch.setenv(READ_TIMEOUT_ENV, str(HANG_READ_TIMEOUT_S))
+    lam = fakes.start("ok", LAMBDA_ANSWERS)
+    for mode, (needles, expected_requests) in IAM_EXPECT.items():
+        iam = fakes.start(mode)
+        monkeypatch.setenv("AWS_ENDPOINT_URL", iam.url)
+        result, elapsed, following = await call_then_next(
+            workspace, lam.url, "check_durable_deployment", {"function_name": "orders", "qualifier": "live"}
+        )
+        assert elapsed < 8 + MAX_ATTEMPTS * HANG_READ_TIMEOUT_S + 5, (mode, elapsed)
+        assert not result.is_error, tool_text(result)
+        report = result.structured_content
+        assert report["ok"] is False and report["role_permissions"] == "unknown", report
+        assert report["durable_config"] == FUNCTION["DurableConfig"] and report["aliases"] == ["live->3"]
+        problem = " ".join(p for p in report["problems"] if "role's policies" in p)
+        for needle in needles:
+            assert needle.lower() in problem.lower(), (mode, needle, report["problems"])
+        if mode != "denied":
+            assert "grant" not in problem.lower(), problem
+        actions = [path for _method, path in iam.requests]
+        assert len(actions) == expected_requests, (mode, actions)
+        assert_next_call_answered(following)
+
+
+HANDLER = """from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    return context.step(lambda _: "done", name="only-step")
+"""
+
+
+@pytest.mark.parametrize(("mode", "needle"), [("drop", "closed the connection"), ("throttle", "throttled")])
+async def test_a_direct_deploy_against_a_failing_endpoint_stops_with_the_reason(
+    mode: str, needle: str, fakes: Fakes, workspace: Path
+) -> None:
+    project = workspace / "shop"
+    project.mkdir()
+    (project / "handler.py").write_text(HANDLER)
+    fake = fakes.start(mode)
+    result, elapsed, following = await call_then_next(
+        workspace, fake.url, "deploy_durable_function", {"project_dir": "shop", "method": "direct", "function_name": "shop"}
+    )
+    assert_clear_error(result, needle, "looking up function shop", "retry")
+    assert [path for _method, path in fake.requests] == ["/2015-03-31/functions/shop"] * MAX_ATTEMPTS
+    assert elapsed < 20, elapsed
+    assert_next_call_answered(following)

@@ -106,6 +106,14 @@ def transient(exc: BaseException, what: str, target: str) -> tuple[str, str] | N
     if isinstance(exc, bex.HTTPClientError | bex.ConnectionError):
         return (f"The connection to {where} failed during {what} ({n} attempts; {exc}): retry; if it persists, "
                 f"{_NETWORK_FIX}.", "Connection")
+    if type(exc).__name__ == "ResponseParserError":  # botocore.parsers: not a BotoCoreError
+        page = str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else ""
+        return (
+            f"{subject} answered {what} with something that is not an AWS response ({page}): usually a proxy, "
+            f"firewall or load balancer error page, or a wrong --endpoint-url. Retry in a minute; if it persists, "
+            f"{_NETWORK_FIX}.",
+            "UnparseableResponse",
+        )
     if not isinstance(exc, bex.ClientError):
         return None
     code, message, status = _code_and_message(exc)

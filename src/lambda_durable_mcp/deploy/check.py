@@ -84,6 +84,7 @@ def _role_documents(iam: Any, role_name: str) -> tuple[bool, list[dict[str, Any]
 
 def check_deployment(clients: Any, function_name: str, qualifier: str | None = None) -> CheckReport:
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     lam = clients.client("lambda")
     what = f"reading function {function_name}" + (f":{qualifier}" if qualifier else "")
@@ -102,7 +103,7 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
                 "(deploy_durable_function creates one)."
             ) from exc
         raise explain_client_error(exc, what) from exc
-    except BotoCoreError as exc:
+    except (BotoCoreError, ResponseParserError) as exc:
         raise explain_client_error(exc, what) from exc
 
     durable_config = dict(config.get("DurableConfig") or {})
@@ -133,7 +134,7 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
                 f"(aws iam attach-role-policy --role-name {role_arn.rsplit('/', 1)[-1]} --policy-arn "
                 f"{DURABLE_POLICY_ARN})"
             )
-    except (ClientError, BotoCoreError) as exc:
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
         retry_later = transient_failure(exc, "reading the role's policies")
         if retry_later is not None:
             problems.append(f"could not read the role's policies: {retry_later}")

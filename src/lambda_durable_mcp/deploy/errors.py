@@ -5,6 +5,8 @@ text output of the SAM and CDK CLIs. Every message ends with what to do next.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -42,6 +44,18 @@ def transient_failure(exc: BaseException, doing: str) -> str | None:
     operation = getattr(exc, "operation_name", "")
     found = transient(exc, f"{operation} ({doing})" if operation else f"the request ({doing})", "the AWS endpoint")
     return found[0] if found else None
+
+
+@contextmanager
+def unparseable_answers(doing: str) -> Iterator[None]:
+    """botocore's ResponseParserError (a proxy's error page instead of an AWS answer) is no
+    BotoCoreError: turn it into a DeployError too."""
+    from botocore.parsers import ResponseParserError
+
+    try:
+        yield
+    except ResponseParserError as exc:
+        raise explain_client_error(exc, doing) from exc
 
 
 def explain_client_error(exc: BaseException, doing: str) -> DeployError:
