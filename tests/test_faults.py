@@ -8,8 +8,11 @@ time; and the same server answers the next call.
 """
 
 import json
+import os
 import re
+import shutil
 import socket
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -18,8 +21,10 @@ from pathlib import Path
 from typing import Any
 
 import anyio
+import mcp
 import pytest
 from conftest import connect, make_settings, tool_text
+from mcp.client.stdio import StdioServerParameters
 
 from lambda_durable_mcp.aws.session import MAX_ATTEMPTS, READ_TIMEOUT_ENV
 
@@ -336,3 +341,86 @@ async def test_a_direct_deploy_against_a_failing_endpoint_stops_with_the_reason(
     assert [path for _method, path in fake.requests] == ["/2015-03-31/functions/shop"] * MAX_ATTEMPTS
     assert elapsed < 20, elapsed
     assert_next_call_answered(following)
+
+
+# -- local handlers over stdio ----------------------------------------------------------------------
+# test_local_emulator.py and test_local_stdio.py cover a crash, a hang and 2,000 noisy lines; here:
+# a crash over stdio, and a handler that writes to stdout without end.
+FLOOD = """import sys
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event, context: DurableContext):
+    line = "x" * 1023 + "\\n"
+    while True:
+        sys.stdout.write(line)
+"""
+SCRIPT = Path(sys.executable).with_name("lambda-durable-mcp")
+HANDLERS = Path(__file__).parent / "fixtures" / "handlers"
+
+
+def server_pid() -> int:
+    """The lambda-durable-mcp process this test started over stdio."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            cmdline = (stat.parent / "cmdline").read_bytes()
+        except (OSError, IndexError):
+            continue
+        if int(fields[1]) == os.getpid() and b"lambda-durable-mcp" in cmdline:
+            found.append(int(stat.parent.name))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM: the highest resident memory the process has had so far."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError("no VmHWM")
+
+
+def stdio_server(workspace: Path) -> StdioServerParameters:
+    shutil.copy(HANDLERS / "misbehaving.py", workspace / "misbehaving.py")
+    (workspace / "flood.py").write_text(FLOOD)
+    return StdioServerParameters(
+        command=str(SCRIPT),
+        args=["--workspace-root", str(workspace), "--local", "--allow-write", "--allow-sensitive-data-access"],
+        cwd=str(workspace),
+    )
+
+
+async def test_a_crashing_handler_over_stdio_is_reported_and_the_server_serves_on(tmp_path: Path) -> None:
+    async with mcp.Client(stdio_server(tmp_path)) as client:
+        crashed = await client.call_tool("run_durable_function_locally", {"handler": "misbehaving.py:crash"})
+        assert not crashed.is_error, tool_text(crashed)
+        assert crashed.structured_content["status"] == "FAILED"
+        assert "exited with code 3" in crashed.structured_content["error"]
+        tools = await client.list_tools()
+        assert "run_durable_function_locally" in [t.name for t in tools.tools]
+        assert_next_call_answered(await client.call_tool("get_durable_guide", {}))
+
+
+@pytest.mark.skipif(not Path("/proc/self/status").exists(), reason="reads /proc")
+@pytest.mark.xfail(
+    strict=True,
+    reason="local/process.py run_invocation() reads the handler's output with communicate(), which keeps all of "
+    "it in memory until the timeout (~380 MB per second of flood here; the default 60 s timeout can exhaust RAM)",
+)
+async def test_a_handler_flooding_stdout_is_ended_without_the_server_buffering_it(tmp_path: Path) -> None:
+    async with mcp.Client(stdio_server(tmp_path)) as client:
+        await client.list_tools()
+        pid = server_pid()
+        before = peak_rss_mb(pid)
+        started = time.monotonic()
+        flooded = await client.call_tool("run_durable_function_locally", {"handler": "flood.py:handler", "timeout_seconds": 1})
+        assert time.monotonic() - started < 15
+        assert not flooded.is_error, tool_text(flooded)
+        assert flooded.structured_content["status"] == "TIMED_OUT"
+        assert_next_call_answered(await client.call_tool("get_durable_guide", {}))
+        grown = peak_rss_mb(pid) - before
+        assert grown < 100, f"the server's memory grew by {grown:.0f} MB: it buffered the endless output"
