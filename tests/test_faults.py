@@ -58,6 +58,7 @@ class FakeAws(ThreadingHTTPServer):
         self.mode = mode
         self.answers = answers or {}  # mode "ok": path regex -> JSON body
         self.requests: list[tuple[str, str]] = []
+        self.execution_names: list[str | None] = []  # Invoke's X-Amz-Durable-Execution-Name, per request
         self.release = threading.Event()  # ends hanging requests at teardown
         self._lock = threading.Lock()
 
@@ -65,9 +66,10 @@ class FakeAws(ThreadingHTTPServer):
     def url(self) -> str:
         return f"http://127.0.0.1:{self.server_address[1]}"
 
-    def record(self, method: str, path: str) -> None:
+    def record(self, method: str, path: str, execution_name: str | None) -> None:
         with self._lock:
             self.requests.append((method, path))
+            self.execution_names.append(execution_name)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -80,7 +82,7 @@ class _Handler(BaseHTTPRequestHandler):
     def _handle(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
-        self.server.record(self.command, self.path)
+        self.server.record(self.command, self.path, self.headers.get("X-Amz-Durable-Execution-Name"))
         query_protocol = "x-www-form-urlencoded" in (self.headers.get("Content-Type") or "")  # IAM, STS
         mode = self.server.mode
         if mode == "hang":  # accept, read the request, never answer
@@ -263,6 +265,27 @@ async def test_refused_connections_are_retried_briefly_and_explained(workspace: 
         assert_clear_error(result, "could not connect", url, "network", f"{MAX_ATTEMPTS} attempts")
         assert elapsed < 5, (tool, elapsed)
         assert_next_call_answered(following)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "order-43",
+        pytest.param(None, marks=pytest.mark.xfail(strict=True, reason=(
+            "aws/durable.py invoke() sends no DurableExecutionName when the caller gives none, so botocore's "
+            "retries of an Invoke whose answer was lost can start up to MAX_ATTEMPTS executions; "
+            "generating a name (e.g. a uuid) when none is given would make the retries idempotent"))),
+    ],
+)
+async def test_retried_invokes_carry_one_execution_name(name: str | None, fakes: Fakes, workspace: Path) -> None:
+    """The connection drops after Lambda got the Invoke: the execution may have started, and each
+    retry must name the same execution (names are idempotency keys) rather than start another."""
+    fake = fakes.start("drop")
+    args: dict[str, Any] = {"function_name": "orders:live", **({"execution_name": name} if name else {})}
+    result, _elapsed, _following = await call_then_next(workspace, fake.url, "invoke_durable_function", args)
+    assert result.is_error
+    assert len(fake.execution_names) == MAX_ATTEMPTS
+    assert fake.execution_names[0] and len(set(fake.execution_names)) == 1, fake.execution_names
 
 
 # A function that Lambda describes, so that check_durable_deployment goes on to the role's policies.
