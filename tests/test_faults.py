@@ -217,7 +217,6 @@ EXPECT: dict[str, tuple[tuple[str, ...], int]] = {
     "500": (("HTTP 500", "retry", f"{MAX_ATTEMPTS} attempts"), MAX_ATTEMPTS),
     "503": (("HTTP 503", "retry", f"{MAX_ATTEMPTS} attempts"), MAX_ATTEMPTS),
     "throttle": (("throttled", "TooManyRequestsException", "quota"), MAX_ATTEMPTS),
-    "throttle400": (("throttled", "ThrottlingException", "quota"), MAX_ATTEMPTS),
     "drop": (("closed the connection", "network"), MAX_ATTEMPTS),
     "hang": ((f"within {HANG_READ_TIMEOUT_S:g} s", f"{MAX_ATTEMPTS} attempts", "network"), MAX_ATTEMPTS),
     "denied": (("access denied",), 1),
@@ -354,7 +353,8 @@ def handler(event, context: DurableContext):
 """
 
 
-@pytest.mark.parametrize(("mode", "needle"), [("drop", "closed the connection"), ("throttle", "throttled")])
+# throttle400: the awsJson way, a 400 whose body names ThrottlingException, no x-amzn-ErrorType header.
+@pytest.mark.parametrize(("mode", "needle"), [("drop", "closed the connection"), ("throttle400", "ThrottlingException")])
 async def test_a_direct_deploy_against_a_failing_endpoint_stops_with_the_reason(
     mode: str, needle: str, fakes: Fakes, workspace: Path
 ) -> None:
@@ -452,3 +452,47 @@ async def test_a_handler_flooding_stdout_is_ended_without_the_server_buffering_i
         assert_next_call_answered(await client.call_tool("get_durable_guide", {}))
         grown = peak_rss_mb(pid) - before
         assert grown < 100, f"the server's memory grew by {grown:.0f} MB: it buffered the endless output"
+
+
+async def test_over_stdio_a_hanging_endpoint_blocks_only_its_own_call(fakes: Fakes, tmp_path: Path) -> None:
+    """The read-timeout knob works from the server's environment; while one call waits on a silent
+    endpoint, the server answers others at once."""
+    fake = fakes.start("hang")
+    params = StdioServerParameters(
+        command=str(SCRIPT),
+        args=["--workspace-root", str(tmp_path), "--endpoint-url", fake.url],
+        env={**os.environ, READ_TIMEOUT_ENV: "1"},
+        cwd=str(tmp_path),
+    )
+    async with mcp.Client(params) as client:
+        await client.list_tools()
+        outcome: dict[str, Any] = {}
+
+        async def hung_call() -> None:
+            started = time.monotonic()
+            outcome["result"] = await client.call_tool("list_durable_executions", {"function_name": "orders"})
+            outcome["elapsed"] = time.monotonic() - started
+
+        with anyio.fail_after(30):
+            async with anyio.create_task_group() as group:
+                group.start_soon(hung_call)
+                while not fake.requests:  # the call is now waiting on the endpoint
+                    await anyio.sleep(0.05)
+                started = time.monotonic()
+                guide = await client.call_tool("get_durable_guide", {})
+                assert time.monotonic() - started < 2 and "result" not in outcome
+                assert_next_call_answered(guide)
+        assert_clear_error(outcome["result"], "did not answer", "within 1 s", f"{MAX_ATTEMPTS} attempts")
+        assert len(fake.requests) == MAX_ATTEMPTS and outcome["elapsed"] < MAX_ATTEMPTS * 1 + 6
+
+
+def test_defaults_stay_and_the_read_timeout_knob_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    from lambda_durable_mcp.aws.session import READ_TIMEOUT_S, AwsClients, AwsTarget, read_timeout_s
+
+    monkeypatch.delenv(READ_TIMEOUT_ENV, raising=False)
+    config = AwsClients(AwsTarget(region="us-east-1")).client("lambda").meta.config
+    assert (config.connect_timeout, config.read_timeout) == (5, 30) == (5, READ_TIMEOUT_S)
+    assert config.retries == {"mode": "standard", "total_max_attempts": MAX_ATTEMPTS} and MAX_ATTEMPTS == 4
+    for raw, expected in (("2.5", 2.5), ("abc", READ_TIMEOUT_S), ("0", READ_TIMEOUT_S), ("-1", READ_TIMEOUT_S)):
+        monkeypatch.setenv(READ_TIMEOUT_ENV, raw)
+        assert read_timeout_s() == expected, raw
