@@ -118,9 +118,10 @@ def transient(exc: BaseException, what: str, target: str) -> tuple[str, str] | N
         return None
     code, message, status = _code_and_message(exc)
     detail = f" ({message})" if message else ""
+    label = code if code and not code.isdigit() else f"HTTP {status}"
     if code in THROTTLING_CODES or status == 429:
         return (
-            f"{what} was throttled even after retries with backoff ({code if code and not code.isdigit() else f'HTTP {status}'}, {n} attempts){detail}. "
+            f"{what} was throttled even after retries with backoff ({label}, {n} attempts){detail}. "
             "Wait a few seconds and retry; lower the request rate (fewer parallel calls, smaller pages), or "
             "raise the account's quota in Service Quotas if this persists.",
             "Throttling",
