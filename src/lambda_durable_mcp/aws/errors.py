@@ -39,6 +39,104 @@ def _code_and_message(exc: Any) -> tuple[str, str, int | None]:
     return code, message, status
 
 
+# Error codes of a failure on the service side (HTTP 5xx): retrying later may cure it. Other 5xx
+# codes (KMSAccessDeniedException, EC2ThrottledException, ...) name a problem of the function.
+_SERVICE_SIDE = frozenset({
+    "", "ServiceException", "ServiceUnavailable", "ServiceUnavailableException", "InternalFailure",
+    "InternalError", "InternalServerError", "InternalServiceError", "ServiceFailure",
+})
+THROTTLING_CODES = frozenset({
+    "TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException",
+    "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown",
+})
+_NETWORK_FIX = "check the network (VPN, proxy, firewall), the region and --endpoint-url"
+
+
+def _attempts(exc: BaseException) -> int:
+    """How many requests botocore made: its RetryAttempts + 1, else the configured maximum."""
+    from lambda_durable_mcp.aws.session import MAX_ATTEMPTS
+
+    response = getattr(exc, "response", None)
+    meta = (response.get("ResponseMetadata") or {}) if isinstance(response, dict) else {}
+    retries = meta.get("RetryAttempts")
+    return retries + 1 if isinstance(retries, int) else MAX_ATTEMPTS
+
+
+def _origin(exc: BaseException) -> str:
+    """' https://host:port': where a network-level failure happened, without the long request path."""
+    from urllib.parse import urlsplit
+
+    url = (getattr(exc, "kwargs", None) or {}).get("endpoint_url")
+    if not isinstance(url, str) or not url:
+        return ""
+    parts = urlsplit(url)
+    return f" {parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+
+
+def transient(exc: BaseException, what: str, target: str) -> tuple[str, str] | None:
+    """(message, code) for a failure that retrying later may cure (botocore has already retried it):
+    no connection, no answer in time, a dropped connection, throttling, a 5xx from the service.
+    ``what`` names the call ("GetDurableExecution"), ``target`` the endpoint ("the Lambda endpoint")."""
+    from botocore import exceptions as bex
+
+    from lambda_durable_mcp.aws.session import read_timeout_s
+
+    n = _attempts(exc)
+    where = target + _origin(exc)
+    subject = where[:1].upper() + where[1:]
+    if isinstance(exc, bex.ConnectTimeoutError | bex.EndpointConnectionError):
+        return (
+            f"Could not connect to {where} for {what} ({n} attempts): nothing answered there. "
+            f"{_NETWORK_FIX[:1].upper()}{_NETWORK_FIX[1:]}, then retry.",
+            "Connection",
+        )
+    if isinstance(exc, bex.ReadTimeoutError):
+        return (
+            f"{subject} did not answer {what} within {read_timeout_s():g} s ({n} attempts). The service or the "
+            f"network is slow or losing replies: retry in a minute; if it persists, {_NETWORK_FIX} "
+            "(LAMBDA_DURABLE_MCP_AWS_READ_TIMEOUT in the server's env raises the limit).",
+            "Timeout",
+        )
+    if isinstance(exc, bex.ConnectionClosedError):
+        return (
+            f"{subject} closed the connection without answering {what} ({n} attempts). A network, proxy or "
+            f"endpoint problem: retry; if it persists, {_NETWORK_FIX}.",
+            "ConnectionClosed",
+        )
+    if isinstance(exc, bex.HTTPClientError | bex.ConnectionError):
+        return (f"The connection to {where} failed during {what} ({n} attempts; {exc}): retry; if it persists, "
+                f"{_NETWORK_FIX}.", "Connection")
+    if type(exc).__name__ == "ResponseParserError":  # botocore.parsers: not a BotoCoreError
+        page = str(exc).strip().splitlines()[-1][:120] if str(exc).strip() else ""
+        return (
+            f"{subject} answered {what} with something that is not an AWS response ({page}): usually a proxy, "
+            f"firewall or load balancer error page, or a wrong --endpoint-url. Retry in a minute; if it persists, "
+            f"{_NETWORK_FIX}.",
+            "UnparseableResponse",
+        )
+    if not isinstance(exc, bex.ClientError):
+        return None
+    code, message, status = _code_and_message(exc)
+    detail = f" ({message})" if message else ""
+    label = code if code and not code.isdigit() else f"HTTP {status}"
+    if code in THROTTLING_CODES or status == 429:
+        return (
+            f"{what} was throttled even after retries with backoff ({label}, {n} attempts){detail}. "
+            "Wait a few seconds and retry; lower the request rate (fewer parallel calls, smaller pages), or "
+            "raise the account's quota in Service Quotas if this persists.",
+            "Throttling",
+        )
+    if isinstance(status, int) and status >= 500 and (code in _SERVICE_SIDE or code.isdigit()):
+        kind = f"HTTP {status}" + (f" {code}" if code and not code.isdigit() else "")
+        return (
+            f"{what} failed on the service side ({kind}, {n} attempts){detail}: a temporary problem at {target}. "
+            "Retry in a minute; if it persists, check the AWS Health Dashboard for this region "
+            "(or the service behind --endpoint-url).",
+            "ServiceError",
+        )
+    return None
+
+
 def explain(exc: BaseException, operation: str, resource: str | None = None, *, emulator: bool = False) -> AwsCallError:
     """Turn a botocore/boto3 exception from ``operation`` into an AwsCallError with the fix."""
     from botocore import exceptions as bex
@@ -56,9 +154,10 @@ def explain(exc: BaseException, operation: str, resource: str | None = None, *, 
         return AwsCallError("No AWS region configured: start the server with --region or set AWS_REGION.", "NoRegion")
     if type(exc).__name__ in ("SSOTokenLoadError", "UnauthorizedSSOTokenError", "TokenRetrievalError"):
         return AwsCallError(f"The SSO session has expired ({exc}): run `aws sso login` and retry.", "ExpiredToken")
-    if isinstance(exc, bex.EndpointConnectionError | bex.ConnectTimeoutError | bex.ReadTimeoutError):
-        target = "the local emulator" if emulator else "the Lambda endpoint"
-        return AwsCallError(f"Could not reach {target} ({exc}). Check the network, the region, or --endpoint-url.", "Connection")
+    target = "the emulator endpoint" if emulator else "the Lambda endpoint"
+    found = transient(exc, operation, target)
+    if found is not None:
+        return AwsCallError(*found)
     if isinstance(exc, bex.ParamValidationError):
         return AwsCallError(f"Invalid parameters for {operation}: {exc}", "ParamValidation")
     if not isinstance(exc, bex.ClientError):
@@ -93,12 +192,6 @@ def explain(exc: BaseException, operation: str, resource: str | None = None, *, 
             f"Access denied: the caller lacks IAM permission {action}{(' on' + what) if what else ''}. "
             f"Add {action} to the identity's policy (AWS message: {message}).",
             "AccessDenied",
-        )
-    if code in ("TooManyRequestsException", "ThrottlingException", "Throttling", "RequestLimitExceeded"):
-        return AwsCallError(
-            f"{operation} was throttled even after retries with backoff. Wait a few seconds and retry, "
-            "or lower the request rate (smaller pages, fewer parallel calls).",
-            "Throttling",
         )
     if code == "ResourceNotFoundException":
         if operation.startswith("SendDurableExecutionCallback"):

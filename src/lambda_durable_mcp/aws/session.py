@@ -5,6 +5,8 @@ Lambda client only: the durable execution APIs are Lambda APIs, while IAM or Clo
 calls must never go to a Lambda emulator.
 """
 
+import logging
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -15,7 +17,26 @@ if TYPE_CHECKING:
 # Bounded: an agent waits on every call. Standard retry mode backs off on throttling and 5xx.
 CONNECT_TIMEOUT_S = 5
 READ_TIMEOUT_S = 30
-MAX_ATTEMPTS = 4
+MAX_ATTEMPTS = 4  # requests per call in all, the first one included
+# Seconds; overrides READ_TIMEOUT_S when set (fault tests, or a slow link). Read per client.
+READ_TIMEOUT_ENV = "LAMBDA_DURABLE_MCP_AWS_READ_TIMEOUT"
+
+log = logging.getLogger(__name__)
+
+
+def read_timeout_s() -> float:
+    """The read timeout of every AWS call: READ_TIMEOUT_S unless the environment says otherwise."""
+    raw = os.environ.get(READ_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return READ_TIMEOUT_S
+    try:
+        value = float(raw)
+    except ValueError:
+        value = 0.0
+    if not 0 < value <= 900:
+        log.warning("ignoring %s=%r (want seconds, 0 < s <= 900); using %ss", READ_TIMEOUT_ENV, raw, READ_TIMEOUT_S)
+        return READ_TIMEOUT_S
+    return value
 
 
 @dataclass(frozen=True)
@@ -50,8 +71,9 @@ class AwsClients:
 
             config = Config(
                 connect_timeout=CONNECT_TIMEOUT_S,
-                read_timeout=READ_TIMEOUT_S,
-                retries={"mode": "standard", "max_attempts": MAX_ATTEMPTS},
+                read_timeout=read_timeout_s(),
+                # total_max_attempts counts the first request; botocore's max_attempts counts retries only.
+                retries={"mode": "standard", "total_max_attempts": MAX_ATTEMPTS},
                 user_agent_extra="lambda-durable-mcp",
             )
             endpoint = dict(self.target.endpoint_urls).get(service)

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 from lambda_durable_mcp.confine import safe_argument
 from lambda_durable_mcp.deploy.check import CheckReport, check_deployment
-from lambda_durable_mcp.deploy.errors import DeployError
+from lambda_durable_mcp.deploy.errors import DeployError, unparseable_answers
 from lambda_durable_mcp.deploy.project import detect_method
 
 __all__ = ["CheckReport", "DeployError", "DeployOutcome", "check_deployment", "deploy_project", "detect_method"]
@@ -69,9 +69,10 @@ def deploy_project(
     if chosen == "direct":
         from lambda_durable_mcp.deploy.direct import deploy_direct
 
-        result = deploy_direct(project, clients, function_name=function_name, alias=alias,
-                               execution_timeout=execution_timeout, retention_days=retention_days,
-                               progress=progress)
+        with unparseable_answers("deploying with the direct API"):
+            result = deploy_direct(project, clients, function_name=function_name, alias=alias,
+                                   execution_timeout=execution_timeout, retention_days=retention_days,
+                                   progress=progress)
         template = next((t for t in ("template.yaml", "template.yml", "template.json") if (project / t).is_file()), None)
         if template and method == "auto":
             notes.append(f"{template} is not a SAM template, so the direct API deployed the handler; deploy the "
@@ -86,7 +87,8 @@ def deploy_project(
     from lambda_durable_mcp.deploy import iac
 
     runner = iac.deploy_sam if chosen == "sam" else iac.deploy_cdk
-    out = runner(project, clients, stack_name=stack_name, region=region, profile=profile, progress=progress,
-                 force=force)
+    with unparseable_answers(f"deploying with {chosen}"):
+        out = runner(project, clients, stack_name=stack_name, region=region, profile=profile, progress=progress,
+                     force=force)
     return DeployOutcome(chosen, out.function_arn, out.qualified_arn, out.version, out.alias, out.invoke_command,
                          stacks=out.stacks, outputs=out.outputs, notes=notes + out.notes)

@@ -8,7 +8,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_durable_mcp.deploy.direct import DURABLE_POLICY_ARN, _code
-from lambda_durable_mcp.deploy.errors import DeployError, access_denied, explain_client_error
+from lambda_durable_mcp.deploy.errors import (
+    DeployError,
+    access_denied,
+    explain_client_error,
+    transient_failure,
+)
 from lambda_durable_mcp.deploy.runtimes import support
 
 # Operation names in botocore's Lambda model; the durable SDK calls both from inside the function.
@@ -79,6 +84,7 @@ def _role_documents(iam: Any, role_name: str) -> tuple[bool, list[dict[str, Any]
 
 def check_deployment(clients: Any, function_name: str, qualifier: str | None = None) -> CheckReport:
     from botocore.exceptions import BotoCoreError, ClientError
+    from botocore.parsers import ResponseParserError
 
     lam = clients.client("lambda")
     what = f"reading function {function_name}" + (f":{qualifier}" if qualifier else "")
@@ -97,7 +103,7 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
                 "(deploy_durable_function creates one)."
             ) from exc
         raise explain_client_error(exc, what) from exc
-    except BotoCoreError as exc:
+    except (BotoCoreError, ResponseParserError) as exc:
         raise explain_client_error(exc, what) from exc
 
     durable_config = dict(config.get("DurableConfig") or {})
@@ -128,14 +134,18 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
                 f"(aws iam attach-role-policy --role-name {role_arn.rsplit('/', 1)[-1]} --policy-arn "
                 f"{DURABLE_POLICY_ARN})"
             )
-    except ClientError as exc:
-        action = access_denied(str(exc)) or f"iam:{getattr(exc, 'operation_name', 'GetRole')}"
-        problems.append(
-            f"could not read the role's policies ({_code(exc)}): grant {action} to check them, or verify that "
-            f"{role_arn} has {DURABLE_POLICY_ARN}"
-        )
-    except BotoCoreError as exc:
-        problems.append(f"could not read the role's policies: {exc}")
+    except (ClientError, BotoCoreError, ResponseParserError) as exc:
+        retry_later = transient_failure(exc, "reading the role's policies")
+        if retry_later is not None:
+            problems.append(f"could not read the role's policies: {retry_later}")
+        elif isinstance(exc, ClientError):
+            action = access_denied(str(exc)) or f"iam:{getattr(exc, 'operation_name', 'GetRole')}"
+            problems.append(
+                f"could not read the role's policies ({_code(exc)}): grant {action} to check them, or verify that "
+                f"{role_arn} has {DURABLE_POLICY_ARN}"
+            )
+        else:
+            problems.append(f"could not read the role's policies: {exc}")
 
     if qualifier is None and not aliases:
         problems.append(

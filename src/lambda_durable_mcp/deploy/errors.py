@@ -5,6 +5,8 @@ text output of the SAM and CDK CLIs. Every message ends with what to do next.
 """
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -35,11 +37,31 @@ def access_denied(text: str) -> str | None:
     return match.group(1) if match else None
 
 
+def transient_failure(exc: BaseException, doing: str) -> str | None:
+    """The message for a failure that retrying later may cure (network, timeout, throttling, 5xx)."""
+    from lambda_durable_mcp.aws.errors import transient
+
+    operation = getattr(exc, "operation_name", "")
+    found = transient(exc, f"{operation} ({doing})" if operation else f"the request ({doing})", "the AWS endpoint")
+    return found[0] if found else None
+
+
+@contextmanager
+def unparseable_answers(doing: str) -> Iterator[None]:
+    """botocore's ResponseParserError (a proxy's error page instead of an AWS answer) is no
+    BotoCoreError: turn it into a DeployError too."""
+    from botocore.parsers import ResponseParserError
+
+    try:
+        yield
+    except ResponseParserError as exc:
+        raise explain_client_error(exc, doing) from exc
+
+
 def explain_client_error(exc: BaseException, doing: str) -> DeployError:
     """A botocore exception raised while ``doing`` ("creating the role", ...) as a DeployError."""
     from botocore.exceptions import (
         ClientError,
-        EndpointConnectionError,
         NoCredentialsError,
         NoRegionError,
         PartialCredentialsError,
@@ -51,8 +73,9 @@ def explain_client_error(exc: BaseException, doing: str) -> DeployError:
         return DeployError(
             f"No AWS region while {doing}: start the server with --region or set AWS_REGION."
         )
-    if isinstance(exc, EndpointConnectionError):
-        return DeployError(f"Could not reach AWS while {doing} ({exc}): check the network, region and endpoint.")
+    found = transient_failure(exc, doing)
+    if found is not None:
+        return DeployError(found)
     if isinstance(exc, ClientError):
         error: dict[str, Any] = exc.response.get("Error", {})
         code = str(error.get("Code", ""))
