@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -174,9 +175,11 @@ class DurableApi:
         base, qualifier = split_qualified_function(function_name)
         if not qualifier:
             raise AwsCallError(f"{function_name!r} is unqualified. {QUALIFIED_HINT}", "Unqualified")
-        kwargs: dict[str, Any] = {"FunctionName": function_name, "InvocationType": invocation_type, "Payload": payload}
-        if execution_name:
-            kwargs["DurableExecutionName"] = execution_name
+        # The execution name is the idempotency key: with one fixed here, botocore's retries of an
+        # Invoke whose answer was lost name the same execution instead of starting another.
+        name = execution_name or f"run-{uuid.uuid4().hex[:24]}"
+        kwargs: dict[str, Any] = {"FunctionName": function_name, "InvocationType": invocation_type,
+                                  "Payload": payload, "DurableExecutionName": name}
         return self._call("Invoke", function_name, "invoke", **kwargs)
 
     def function_log_group(self, function_name: str) -> str:

@@ -213,6 +213,42 @@ def _kill_group(proc: subprocess.Popen[bytes]) -> None:
             pass
 
 
+def _communicate_bounded(proc: subprocess.Popen[bytes], data: bytes, timeout_s: float) -> tuple[bytes, bool]:
+    """Like ``communicate``, but only the last bytes of the output stay in memory: a handler that
+    writes without end cannot exhaust the server's memory. Returns (output tail, timed out)."""
+    keep = OUTPUT_LIMIT * 4  # bytes: up to 4 per character
+    tail = bytearray()
+
+    def feed() -> None:
+        try:
+            assert proc.stdin is not None
+            proc.stdin.write(data)
+            proc.stdin.close()
+        except OSError:  # the handler exited or closed stdin
+            pass
+
+    def pump() -> None:
+        assert proc.stdout is not None
+        while chunk := proc.stdout.read1(65536):
+            tail.extend(chunk)
+            if len(tail) > 2 * keep:
+                del tail[:-keep]
+
+    threads = [threading.Thread(target=feed, daemon=True), threading.Thread(target=pump, daemon=True)]
+    for thread in threads:
+        thread.start()
+    timed_out = False
+    try:
+        proc.wait(timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        _kill_group(proc)
+        proc.wait()
+    for thread in threads:
+        thread.join(5)
+    return bytes(tail[-keep:]), timed_out
+
+
 def run_invocation(
     handler: PreparedHandler,
     event: Any,
@@ -253,13 +289,8 @@ def run_invocation(
             )
         if tracker is not None:
             tracker.add(track_key, proc)
-        timed_out = False
         try:
-            raw, _ = proc.communicate(json.dumps(request).encode(), timeout=timeout_s)
-        except subprocess.TimeoutExpired:
-            timed_out = True
-            _kill_group(proc)
-            raw, _ = proc.communicate()
+            raw, timed_out = _communicate_bounded(proc, json.dumps(request).encode(), timeout_s)
         finally:
             if tracker is not None:
                 tracker.remove(proc)
