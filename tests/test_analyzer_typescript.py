@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_durable_mcp.analyzer.engine import impurity_closure
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES
 from lambda_durable_mcp.analyzer.typescript import FRONTEND, TypeScriptFrontend
@@ -37,40 +38,11 @@ def _expectations(source: str) -> Counter[tuple[int, str]]:
     return out
 
 
-def _closure(summaries: dict[str, ModuleSummary]):
-    memo: dict[tuple[str, str], str | None] = {}
-
-    def impure(path: str, name: str, stack: tuple[tuple[str, str], ...] = ()) -> str | None:
-        key = (path, name)
-        if key in memo:
-            return memo[key]
-        if key in stack:
-            return None
-        ms = summaries.get(path)
-        fs = ms.functions.get(name) if ms else None
-        if fs is None:
-            return None
-        label = f"{os.path.basename(path)}:{name}"
-        result = None
-        if fs.impurity:
-            result = f"{label} -> {fs.impurity[1]}"
-        else:
-            for p, n in fs.calls:
-                sub = impure(p, n, stack + (key,))
-                if sub:
-                    result = f"{label} -> {sub}"
-                    break
-        memo[key] = result
-        return result
-
-    return lambda path, name: impure(path, name)
-
-
 def _analyze_project(root: Path, files: list[Path], frontend: TypeScriptFrontend | None = None):
     fe = frontend or FRONTEND
     rel = {f: f.relative_to(root).as_posix() for f in files}
     summaries = {rel[f]: fe.summarize(rel[f], f.read_bytes()) for f in files}
-    view = ProjectView(root=str(root), summaries=summaries, impure=_closure(summaries))
+    view = ProjectView(root=str(root), summaries=summaries, impure=impurity_closure(summaries, os.path.basename))
     return summaries, {rel[f]: fe.check(rel[f], f.read_bytes(), view) for f in files}
 
 
