@@ -71,6 +71,15 @@ def test_dur005_chain_crosses_files_and_names_every_hop(tmp_path: Path) -> None:
     assert analyze_paths([tmp_path / "app.py"], root=tmp_path).diagnostics == []
 
 
+def test_dur005_chain_in_one_file_names_functions_only(tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(HEAD + "import time\n\ndef low():\n    return time.time()\n\n"
+                                     "def mid():\n    return low()\n\n@durable_execution\ndef h(e, ctx):\n"
+                                     "    return mid()\n")
+    (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert d.rule == "DUR005"
+    assert ": mid -> low -> time.time()" in d.message
+
+
 def test_dur015_across_files(tmp_path: Path) -> None:
     (tmp_path / "steps.py").write_text("def charge(sc, amount):\n    return amount\n\n"
                                        "from aws_durable_execution_sdk_python import durable_step\n\n"

@@ -109,10 +109,17 @@ def _suppressed(d: Diagnostic, table: dict[int, frozenset[str] | None]) -> bool:
 
 
 def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]
-                     ) -> Callable[[str, str], str | None]:
-    memo: dict[tuple[str, str], str | None] = {}
+                     ) -> Callable[..., str | None]:
+    """impure(path, name, caller=None) -> "makeId -> crypto.randomUUID()" or None when pure.
 
-    def walk(path: str, name: str, stack: frozenset[tuple[str, str]]) -> str | None:
+    A hop names its file only when it leaves the file before it (the caller's file first), so a
+    chain inside one file reads as plain function names.
+    """
+    # (path, name) -> the hops from there to the impure call, and what that call is
+    memo: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], str] | None] = {}
+
+    def walk(path: str, name: str, stack: frozenset[tuple[str, str]]
+             ) -> tuple[tuple[tuple[str, str], ...], str] | None:
         key = (path, name)
         if key in memo:
             return memo[key]
@@ -122,24 +129,33 @@ def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str
         fn = summary.functions.get(name) if summary else None
         if fn is None:
             return None
-        result: str | None = None
+        result: tuple[tuple[tuple[str, str], ...], str] | None = None
         if fn.impurity is not None:
-            result = f"{display(path)}:{name} -> {fn.impurity[1]}"
+            result = ((key,), fn.impurity[1])
         else:
             inner = stack | {key}
             for callee_path, callee in fn.calls:
                 sub = walk(callee_path, callee, inner)
                 if sub is not None:
-                    result = f"{display(path)}:{name} -> {sub}"
+                    result = ((key, *sub[0]), sub[1])
                     break
         memo[key] = result
         return result
 
-    def impure(path: str, name: str) -> str | None:
+    def impure(path: str, name: str, caller: str | None = None) -> str | None:
         try:
-            return walk(path, name, frozenset())
+            found = walk(path, name, frozenset())
         except RecursionError:
             return None
+        if found is None:
+            return None
+        hops, what = found
+        parts: list[str] = []
+        here = caller
+        for hop_path, hop_name in hops:
+            parts.append(hop_name if hop_path == here else f"{display(hop_path)}:{hop_name}")
+            here = hop_path
+        return " -> ".join([*parts, what])
 
     return impure
 

@@ -49,9 +49,10 @@ class ProjectView:
 
     root: str                                   # the directory paths are relative to
     summaries: dict[str, ModuleSummary] = field(default_factory=dict)  # by path as given to summarize
-    # impure(path, function_name) -> the chain text, e.g. "helpers.ts:makeId -> crypto.randomUUID()",
-    # or None when that function is pure (or unknown). Computed by the engine across files.
-    impure: Callable[[str, str], str | None] = lambda path, name: None
+    # impure(path, function_name, caller_path) -> the chain text, e.g. "helpers.ts:makeId ->
+    # crypto.randomUUID()" (a hop in the caller's own file is named without its file), or None when
+    # that function is pure (or unknown). Computed by the engine across files.
+    impure: Callable[..., str | None] = lambda path, name, caller=None: None
 
 
 class Frontend(Protocol):

@@ -1804,7 +1804,7 @@ class PythonFrontend:
         for d in summary.deferred:
             if d.kind == "impure":
                 for cand_path, name in d.candidates:
-                    chain = project.impure(cand_path, name)
+                    chain = project.impure(cand_path, name, path)
                     if chain:
                         r = RULES["DUR005"]
                         fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"

@@ -130,7 +130,10 @@ class Call:
     @property
     def callee(self) -> Any:
         if self._callee is None:
-            self._callee = self.node.child_by_field_name("function")
+            fn = self.node.child_by_field_name("function")
+            if fn is not None and fn.type == "await_expression":
+                fn = _awaited_callee(fn)
+            self._callee = fn
         return self._callee
 
     @property
@@ -196,6 +199,14 @@ def unwrap(node: Any) -> Any:
         if t not in _UNWRAP_TYPES:
             return node
     return node
+
+
+def _awaited_callee(node: Any) -> Any:
+    """The callee inside the await of tree-sitter-typescript's parse of `await a.b<T>(...)`."""
+    for ch in node.named_children:
+        if ch.type != "comment":
+            return ch
+    return None
 
 
 def chain_of(node: Any) -> list[str] | None:
@@ -403,6 +414,12 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                 chain = _SPLIT_RE.split(head) if "." in head else [head]
             else:
                 callee = n.child_by_field_name("function")
+                if callee is not None and callee.type == "await_expression":
+                    # `await ctx.step<T>(...)` parses as a call of `await ctx.step`: the call is
+                    # really the awaited one, so it starts after the keyword
+                    callee = _awaited_callee(callee)
+                    if callee is not None:
+                        s = callee.start_byte
                 chain = chain_of(callee) if callee is not None else None
             # only calls a rule can care about become records
             if not _keep(chain, module_names, col.newvars):

@@ -197,7 +197,7 @@ class TypeScriptFrontend:
                                or os.path.isfile(c)), None)
             if target is None:
                 continue
-            chain = project.impure(target, name)
+            chain = project.impure(target, name, path)
             if not chain:
                 continue
             out.append(Diagnostic(
