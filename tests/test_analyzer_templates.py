@@ -108,6 +108,24 @@ def test_messages_name_the_problem() -> None:
     assert any("1.5 days" in d.message for (r, _), d in cdk.items() if r == "DUR050")
 
 
+def test_dur052_fix_points_at_globals_when_several_functions_lack_a_version(tmp_path: Path) -> None:
+    fn = ("  {name}:\n    Type: AWS::Serverless::Function\n    Properties:\n      Handler: app.handler\n"
+          "      Runtime: nodejs22.x\n      CodeUri: src/\n      DurableConfig:\n        ExecutionTimeout: 900\n")
+    head = "Transform: AWS::Serverless-2016-10-31\nResources:\n"
+    two = tmp_path / "two.yaml"
+    two.write_text(head + fn.format(name="A") + fn.format(name="B"))
+    fixes = [d.fix for d in run(two, tmp_path) if d.rule == "DUR052"]
+    assert len(fixes) == 2 and all("Globals" in f and "all 2 durable functions" in f for f in fixes)
+    one = tmp_path / "one.yaml"
+    one.write_text(head + fn.format(name="A"))
+    (single,) = [d.fix for d in run(one, tmp_path) if d.rule == "DUR052"]
+    assert "Globals" not in single and "AutoPublishAlias: live" in single
+    fixed = tmp_path / "globals.yaml"
+    fixed.write_text("Globals:\n  Function:\n    AutoPublishAlias: live\n" + head + fn.format(name="A")
+                     + fn.format(name="B"))
+    assert [d for d in run(fixed, tmp_path) if d.rule == "DUR052"] == []
+
+
 # --- DUR055: code waits against the ExecutionTimeout --------------------------------------------------
 
 PROJECTS = sorted(p for p in FIXTURES.glob("project-*") if p.is_dir())

@@ -142,6 +142,12 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
             continue
         if fn is not None:
             out.append(fn)
+    unversioned = [fn for fn in out if not fn.has_version and fn.sam]
+    if len(unversioned) > 1:
+        # one Globals entry fixes them all: say so instead of the same fix N times
+        for fn in unversioned:
+            fn.version_hint = (f"Add AutoPublishAlias: live here, or once under Globals: Function: for all "
+                               f"{len(unversioned)} durable functions in this template.")
     return out
 
 
@@ -199,6 +205,7 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
     # DUR052
     alias, _ = get("AutoPublishAlias")
     fn.has_version = (sam and alias is not None) or _has_version_resource(t, logical_id)
+    fn.sam = sam
     fn.version_hint = ("Add AutoPublishAlias: live (SAM publishes a version and an alias on each deploy)." if sam
                        else "Add an AWS::Lambda::Version and an AWS::Lambda::Alias for this function.")
 

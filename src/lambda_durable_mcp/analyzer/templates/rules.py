@@ -67,6 +67,7 @@ class DurableFn:
     role: RoleCheck | None = None             # None: the tool generates a role with the policy
     has_version: bool = False
     version_hint: str = ""
+    sam: bool = False  # an AWS::Serverless::Function (Globals and AutoPublishAlias apply)
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
     config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
