@@ -1065,11 +1065,43 @@ class FileAnalysis:
         pa = self._path(self.funcs[a.fi].orch_root if self.funcs[a.fi].orch_root >= 0 else a.fi, a.node)
         pb = self._path(self.funcs[b.fi].orch_root if self.funcs[b.fi].orch_root >= 0 else b.fi, b.node)
         lca = None
+        common = 0
         for x, y in zip(pa, pb, strict=False):
             if x.start_byte != y.start_byte or x.end_byte != y.end_byte or x.type != y.type:
                 break
             lca = x
-        return lca is not None and lca.type in ("if_statement", "switch_body", "ternary_expression")
+            common += 1
+        if lca is not None and lca.type in ("if_statement", "switch_body", "ternary_expression"):
+            return True
+        if lca is not None and lca.type == "try_statement":
+            return False
+        return a.fi == b.fi and self._exits_before(pa + [a.node], common, b)
+
+    def _exits_before(self, pa: list[Any], common: int, b: Call) -> bool:
+        """Whether `a` (ancestors pa, ending with its own node) sits in an if branch that always ends in
+        return/throw, and `b` comes after that if statement: `if (x) { op("n"); return } op("n")`.
+
+        Conservative: the branch's last statement must be a return or throw, no function boundary may
+        lie between the if and `a`, and every try statement above the if must hold `b` in the same part
+        (a throw caught by a try that `b` follows would let both run).
+        """
+        for k in range(len(pa) - 2, common - 1, -1):
+            node = pa[k]
+            t = node.type
+            if t in _FUNCLIKE or t in ("function_declaration", "method_definition", "class_body"):
+                return False
+            if t != "if_statement" or b.node.start_byte < node.end_byte:
+                continue
+            child = pa[k + 1]
+            branch = None
+            cons = node.child_by_field_name("consequence")
+            if cons is not None and cons.start_byte == child.start_byte and cons.end_byte == child.end_byte:
+                branch = cons
+            elif child.type == "else_clause":
+                branch = next((ch for ch in child.named_children if ch.type != "comment"), None)
+            if branch is not None and _always_exits(branch):
+                return not any(pa[j].type == "try_statement" for j in range(common, k))
+        return False
 
     def _find_durable_vars(self) -> set[int]:
         """Bindings (by id) that hold durable promises: initialized from, or pushed, durable operations."""
@@ -1674,6 +1706,23 @@ class FileAnalysis:
                 s = FunctionSummary(name=exported, line=1)
                 s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, s)
+
+
+def _always_exits(stmt: Any) -> bool:
+    """A statement (or block) whose last statement is a return or throw."""
+    for _ in range(8):
+        if stmt is None:
+            return False
+        if stmt.type in ("return_statement", "throw_statement"):
+            return True
+        if stmt.type != "statement_block":
+            return False
+        last = None
+        for ch in stmt.named_children:
+            if ch.type != "comment":
+                last = ch
+        stmt = last
+    return False
 
 
 def _idents(node: Any, limit: int = 2000) -> list[str]:
