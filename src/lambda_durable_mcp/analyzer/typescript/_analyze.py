@@ -570,6 +570,10 @@ class FileAnalysis:
         for node, fi, ch, args in self.col.news:
             if ch == ["Date"] and not args and self.lookup("Date", fi) is None:
                 facts.append(Fact("DUR001", node, fi, "new Date()", "clock"))
+        # one DUR004 per condition, naming every environment variable it reads
+        self._env_names: dict[int, list[tuple[int, str, str]]] = {}
+        env_conds: dict[tuple[int, int], Fact] = {}
+        env_members: list[Any] = []
         for node, fi, prop in self.col.members:
             obj = node.child_by_field_name("object")
             if prop == "awsRequestId":
@@ -578,9 +582,13 @@ class FileAnalysis:
                     and self.lookup("process", fi) is None:
                 if prop == "pid":
                     facts.append(Fact("DUR004", node, fi, "process.pid", "request"))
-                elif prop == "env" and self._in_condition(node, fi):
-                    f = Fact("DUR004", node, fi, self._env_text(node), "env")
-                    facts.append(f)
+                elif prop == "env":
+                    env_members.append(node)
+                    cond = self._condition_of(node, fi)
+                    if cond is not None:
+                        self._env_fact(env_conds, cond, node, fi, self._env_text(node), None)
+        if env_members:
+            self._env_aliases(env_conds, env_members)
         facts.sort(key=lambda f: f.start)
         self._op_starts = [c.start for c in self._ops]
         self._fact_starts = [f.start for f in facts]
@@ -593,24 +601,115 @@ class FileAnalysis:
         m = re.compile(rb"\s*(?:\??\.\s*[\w$]+|\[\s*['\"][^'\"]{1,60}['\"]\s*\])").match(self.src, node.end_byte)
         return "process.env" + (re.sub(r"\s+", "", m.group(0).decode()) if m else "")
 
-    def _in_condition(self, node: Any, fi: int) -> bool:
+    def _env_fact(self, conds: dict[tuple[int, int], Fact], cond: Any, node: Any, fi: int, what: str,
+                  env: str | None) -> None:
+        """Record an environment read steering `cond`; a condition reading several gets one fact.
+        `env` is the variable's `process.env.X` text when `what` names a local alias of it."""
+        key = (cond.start_byte, cond.end_byte)
+        ref = env or what
+        f = conds.get(key)
+        if f is None:
+            f = Fact("DUR004", node, fi, what, "env")
+            conds[key] = f
+            self.facts.append(f)
+            self._env_names[id(f)] = [(node.start_byte, what, ref)]
+            return
+        reads = self._env_names[id(f)]
+        if all(r[2] != ref for r in reads):
+            reads.append((node.start_byte, what, ref))
+            reads.sort()
+            f.what = ", ".join(r[1] for r in reads)
+        if node.start_byte < f.start:  # report at the first read in the condition
+            f.node, f.start, f.fi = node, node.start_byte, fi
+
+    def _env_aliases(self, conds: dict[tuple[int, int], Fact], env_members: list[Any]) -> None:
+        """`const { MODE } = process.env` / `const mode = process.env.MODE` in orchestration code, and
+        then a condition on MODE/mode: the same DUR004 as reading process.env in the condition."""
+        src = self.src
+        funcs = self.funcs
+        member_starts = {n.start_byte for n in env_members}
+        aliases: dict[str, list[tuple[Binding, str, int]]] = {}
+        for fi, nn, val, bs in self.col.decls:
+            if val is None or funcs[fi].scope != "orch" or not fi:
+                continue
+            v = unwrap(val)
+            if v is None:
+                continue
+            if v.type == "binary_expression":  # `process.env.X ?? "d"` / `process.env.X || "d"`
+                opn = v.child_by_field_name("operator")
+                if opn is None or opn.type not in ("??", "||"):
+                    continue
+                v = unwrap(v.child_by_field_name("left"))
+                if v is None:
+                    continue
+            if v.start_byte not in member_starts and not (
+                    v.type in ("member_expression", "subscript_expression")
+                    and (v.child_by_field_name("object") or v).start_byte in member_starts):
+                continue
+            if v.start_byte in member_starts and v.type == "member_expression" and text(v).replace(" ", "") \
+                    == "process.env":
+                if nn.type != "object_pattern":
+                    continue
+                for b in bs:
+                    if b.key and re.fullmatch(r"[A-Za-z_$][\w$]*", b.key):
+                        aliases.setdefault(b.name, []).append((b, "process.env." + b.key, fi))
+            elif nn.type == "identifier" and len(bs) == 1:
+                obj = v.child_by_field_name("object")
+                if obj is None or obj.start_byte not in member_starts:
+                    continue
+                env = self._env_text(obj)
+                if env != "process.env":
+                    aliases.setdefault(bs[0].name, []).append((bs[0], env, fi))
+        if not aliases:
+            return
+        if self._starts is None:
+            self._starts = [g.start for g in funcs]
+        root = self.col.funcs[0].node
+        for pos in sorted(_word_positions(src, {n.encode() for n in aliases})):
+            name_b = None
+            node = None
+            for b, env, fi in aliases.get(_word_at(src, pos), ()):
+                f = funcs[fi]
+                if not (f.start <= pos < f.end) or pos < b.start + len(b.name):
+                    continue
+                if node is None:
+                    node = root.named_descendant_for_byte_range(pos, pos + len(b.name))
+                    if node is None or node.type != "identifier":
+                        break
+                use_fi = _enclosing(funcs, pos, self._starts)
+                if funcs[use_fi].scope != "orch" or self.lookup(b.name, use_fi) is not b:
+                    continue
+                name_b = (b, env, use_fi)
+                break
+            if name_b is None or node is None:
+                continue
+            b, env, use_fi = name_b
+            cond = self._condition_of(node, use_fi)
+            if cond is not None:
+                self._env_fact(conds, cond, node, use_fi, f"{b.name} ({env})", env)
+
+    def _condition_of(self, node: Any, fi: int) -> Any:
+        """The condition node reads `node` as (an if/while/for/switch/ternary test or the left of &&)."""
         anc = self._path(fi, node)
         cur = node
+        guard = None  # the outermost `x && ...` whose left side reads it
         for par in reversed(anc):
             if par.type in _STATEMENT_STOP:
-                return False
+                return guard
             field = _COND_FIELDS.get(par.type)
             if field is not None:
                 cn = par.child_by_field_name(field)
-                return cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte
+                if cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte:
+                    return cn
+                return guard
             if par.type == "binary_expression":
                 opn = par.child_by_field_name("operator")
                 if opn is not None and opn.type == "&&":  # `env.X ?? "default"` is a default, not a branch
                     left = par.child_by_field_name("left")
                     if left is not None and left.start_byte == cur.start_byte:
-                        return True
+                        guard = par
             cur = par
-        return False
+        return guard
 
     def _classify_call(self, c: Call) -> tuple[str, str, str] | None:
         ch = c.chain
@@ -1477,6 +1576,24 @@ class FileAnalysis:
                             "Idempotency-Key header derived from the input), or set { retryStrategy: "
                             "retryPresets.noRetry, semantics: StepSemantics.AtMostOncePerRetry }")
 
+    def _report_env(self, fact: Fact, ctx: str) -> None:
+        """DUR004 for environment variables in a condition. The fix reads only the variables named
+        (never all of process.env, which holds credentials) and says when the warning does not apply."""
+        names = [r[2] for r in self._env_names.get(id(fact), ())] or [fact.what]
+        known = [n for n in names if n != "process.env"]
+        verb = "steer" if "," in fact.what else "steers"
+        if len(known) == 1:
+            read = f"{known[0]} ?? null"
+        elif 1 < len(known) <= 3 and len(known) == len(names):
+            read = "({ " + ", ".join(f"{n.rsplit('.', 1)[-1]}: {n} ?? null" for n in known) + " })"
+        else:
+            read = "process.env.NAME ?? null"
+        self.report("DUR004", fact.node,
+                    f"{fact.what} {verb} orchestration logic: configuration can differ between invocations",
+                    f"if it is deploy-time configuration, it is fixed per published version (invoke a version or "
+                    f"alias); otherwise read only {'these variables' if len(known) > 1 else 'the variable'} in a step and branch on the result: const cfg = "
+                    f"await {ctx}.step('read-config', async () => {read})")
+
     # ------------------------------------------------------------------ direct effects
     def _emit_effects(self) -> None:
         funcs = self.funcs
@@ -1504,12 +1621,11 @@ class FileAnalysis:
                                           "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
             elif r == "DUR004":
                 if fact.detail == "env":
-                    msg = f"{w} steers orchestration logic: configuration can differ between invocations"
-                else:
-                    msg = f"{w} is specific to one invocation and differs on replay"
-                self.report(r, fact.node, msg,
+                    self._report_env(fact, ctx)
+                    continue
+                self.report(r, fact.node, f"{w} is specific to one invocation and differs on replay",
                             f"read it inside a step and branch on the step's result: await {ctx}.step("
-                            f"'read-{'config' if fact.detail == 'env' else 'invocation'}', async () => {expr})")
+                            f"'read-invocation', async () => {expr})")
             elif r == "DUR021":
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
                                           "replay", f"wrap it in {ctx}.step('write', async () => ...)")
@@ -1706,6 +1822,14 @@ class FileAnalysis:
                 s = FunctionSummary(name=exported, line=1)
                 s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, s)
+
+
+def _word_at(src: bytes, pos: int) -> str:
+    m = _IDENT_AT.match(src, pos)
+    return m.group(0).decode() if m else ""
+
+
+_IDENT_AT = re.compile(rb"[A-Za-z_$][\w$]*")
 
 
 def _always_exits(stmt: Any) -> bool:
