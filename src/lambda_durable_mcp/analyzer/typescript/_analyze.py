@@ -104,6 +104,9 @@ class FileAnalysis:
         self._starts: list[int] | None = None
         self._nd_positions: list[int] | None = None
         self._cur_path_op: Any = None
+        self._helper_writes_ready = False
+        self._helper_writes: dict[int, Any] = {}
+        self._step_helper_calls: dict[int, list[Call]] = {}
         self._cur_path: list[Any] = []
 
     # ------------------------------------------------------------------ resolution
@@ -952,7 +955,7 @@ class FileAnalysis:
                 self._dur032(c)
             if op in ("step", "runInChildContext"):
                 self._dur034(c)
-            if op == "step":
+            if op in ("step", "waitForCallback"):
                 self._dur035(c)
         # waitForCondition timeouts live in createWaitStrategy({ timeoutSeconds })
         for c in self.col.calls:
@@ -1553,6 +1556,9 @@ class FileAnalysis:
                 return
 
     def _dur035(self, c: Call) -> None:
+        """Non-idempotent writes in a retrying step or waitForCallback submitter (the SDK runs the
+        submitter as a step with the config's retryStrategy, default retries otherwise), directly or
+        through same-file helper functions the step calls."""
         cfg = c.roles.get("config")
         known, rs = self._config_pair(cfg, "retryStrategy")
         if not known:
@@ -1562,19 +1568,82 @@ class FileAnalysis:
             if b"noRetry" in rt or re.search(rb"shouldRetry\s*:\s*false", rt) and b"shouldRetry: true" not in rt \
                     or re.search(rb"maxAttempts\s*:\s*1\b", rt):
                 return
-        fn = c.roles.get("fn")
+        submitter = c.op == "waitForCallback"
+        fn = c.roles.get("submitter" if submitter else "fn")
         fi = self.func_of(fn, c.fi) if fn is not None else -1
         if fi < 0:
             return
         f = self.funcs[fi]
+        where = "this waitForCallback submitter runs as a step that" if submitter else "this step"
         for fact in self._facts_in(f.start, f.end):
             if fact.rule == "DUR021" and "nonidem" in fact.detail and self.funcs[fact.fi].step_root == fi:
                 self.report("DUR035", fact.node,
-                            f"{fact.what} is not idempotent and this step retries on failure (at least once per "
+                            f"{fact.what} is not idempotent and {where} retries on failure (at least once per "
                             "attempt): a retry after a timeout repeats the write",
-                            "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken, an "
-                            "Idempotency-Key header derived from the input), or set { retryStrategy: "
-                            "retryPresets.noRetry, semantics: StepSemantics.AtMostOncePerRetry }")
+                            _dur035_fix(fact, submitter))
+        if not self._helper_writes_ready:
+            self._helper_writes_ready = True
+            self._helper_writes = self._nonidem_helpers()
+        if not self._helper_writes:
+            return
+        for hc in self._step_helper_calls.get(fi, ()):
+            target = self.func_of_name(hc.effect[1], hc.fi)
+            found = self._helper_write(target, [], set())
+            if found is None:
+                continue
+            fact, chain = found
+            via = " -> ".join(chain)
+            self.report("DUR035", hc.node,
+                        f"{fact.what} (via {via}) is not idempotent and {where} retries on failure (at least "
+                        "once per attempt): a retry after a timeout repeats the write",
+                        _dur035_fix(fact, submitter))
+
+    def _nonidem_helpers(self) -> dict[int, Any]:
+        """Top-level plain functions -> (first non-idempotent write fact or None, same-file callees)."""
+        funcs = self.funcs
+        out: dict[int, Any] = {}
+        for fact in self.facts:
+            if fact.rule == "DUR021" and "nonidem" in fact.detail:
+                g = funcs[fact.fi]
+                if g.scope == "plain" and g.top > 0 and funcs[g.top].role is None:
+                    entry = out.setdefault(g.top, [None, []])
+                    if entry[0] is None:
+                        entry[0] = fact
+        if not out:
+            return {}
+        callers: dict[int, list[tuple[int, str]]] = {}
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "project" or eff[2]:
+                continue
+            g = funcs[c.fi]
+            if g.scope == "step" and g.step_root >= 0:
+                self._step_helper_calls.setdefault(g.step_root, []).append(c)
+            if g.scope != "plain" or g.top <= 0 or funcs[g.top].role is not None:
+                continue
+            target = self.func_of_name(eff[1], c.fi)
+            if target > 0 and funcs[target].parent == 0:
+                callers.setdefault(g.top, []).append((target, eff[1]))
+        for top, callees in callers.items():
+            out.setdefault(top, [None, []])[1].extend(callees)
+        return out
+
+    def _helper_write(self, target: int, chain: list[str], seen: set[int]) -> tuple[Fact, list[str]] | None:
+        """(write fact, chain of helper names) when same-file helper `target` writes non-idempotently."""
+        if target <= 0 or target in seen or len(chain) >= 4:
+            return None
+        entry = self._helper_writes.get(target)
+        if entry is None:
+            return None
+        seen.add(target)
+        chain = chain + [(self.funcs[target].name or "helper") + "()"]
+        if entry[0] is not None:
+            return entry[0], chain
+        for callee, _name in entry[1]:
+            r = self._helper_write(callee, chain, seen)
+            if r is not None:
+                return r
+        return None
 
     def _report_env(self, fact: Fact, ctx: str) -> None:
         """DUR004 for environment variables in a condition. The fix reads only the variables named
@@ -1822,6 +1891,29 @@ class FileAnalysis:
                 s = FunctionSummary(name=exported, line=1)
                 s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, s)
+
+
+def _dur035_fix(fact: Fact, submitter: bool) -> str:
+    """A fix that fits the API: only name a deduplication parameter the API really has."""
+    what = fact.what
+    api = what.split(" ", 1)[0].removesuffix("()").removesuffix("Command")
+    api = api[:1].upper() + api[1:]
+    no_retry = ("or pass a retryStrategy in the waitForCallback config that does not retry (e.g. "
+                "retryPresets.noRetry; a submitter has no semantics option)" if submitter else
+                "or make the step at-most-once: { retryStrategy: retryPresets.noRetry, semantics: "
+                "StepSemantics.AtMostOncePerRetry }")
+    if fact.detail.startswith("http"):
+        return (f"send an idempotency key the service honours (e.g. an Idempotency-Key header derived from the "
+                f"input{' or the callbackId' if submitter else ''}), {no_retry}")
+    if api in ("Invoke", "InvokeAsync"):
+        return ("Lambda Invoke has no idempotency token: call the function with context.invoke(...) (checkpointed, "
+                f"from orchestration code), make the target idempotent, {no_retry}")
+    if api in ("SendMessage", "SendMessageBatch", "Publish", "PublishBatch"):
+        return ("on a FIFO queue or topic pass a MessageDeduplicationId derived from the input; otherwise make the "
+                f"consumer deduplicate, {no_retry}")
+    if api in ("StartExecution", "StartSyncExecution"):
+        return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
+    return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"
 
 
 def _word_at(src: bytes, pos: int) -> str:
