@@ -236,3 +236,34 @@ export const h = withDurableExecution(async (e, context) => {
     ms, diags = _check("<input>", src)
     assert ms.parse_error is None
     assert [(d.rule, d.line) for d in diags] == [("DUR002", 3)]
+
+
+def test_fix_texts_fit_the_api_and_context() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { LambdaClient, InvokeCommand } from "@aws-sdk/client-lambda";
+import { Logger } from "@aws-lambda-powertools/logger";
+const lambda = new LambdaClient({});
+const local = new Logger({ serviceName: "svc" });
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  if (!process.env.A || !process.env.B) throw new Error("config");
+  local.info("start");
+  const done: string[] = [];
+  await context.runInChildContext("undo", async (child) => { done.push("x"); });
+  await context.step("inv", async () => lambda.send(new InvokeCommand({ FunctionName: "f:live" })));
+  await context.waitForCallback("cb", async (id, cbctx) => {
+    await context.step("inner", async () => id);
+  }, { timeout: { hours: 1 } });
+  await context.step("post", async () => fetch("https://x.example", { method: "POST", body: "1" }));
+});
+"""
+    _ms, diags = _check("fixes.ts", src)
+    by = {(d.rule, d.line): d for d in diags}
+    env = by[("DUR004", 7)]
+    assert [d for d in diags if d.rule == "DUR004"] == [env]  # one per condition
+    assert "process.env.A ?? null" in env.fix and "=> process.env)" not in env.fix
+    assert "local.info()" in by[("DUR020", 8)].message
+    assert "await context.runInChildContext(" in by[("DUR012", 10)].fix
+    assert "context.invoke" in by[("DUR035", 11)].fix and "ClientToken" not in by[("DUR035", 11)].fix
+    assert "plain function inside the submitter" in by[("DUR010", 13)].fix
+    post = by[("DUR035", 15)].fix
+    assert "Idempotency-Key" in post and "MessageDeduplicationId" not in post

@@ -841,7 +841,10 @@ class FileAnalysis:
             res = self._aws(name, c, arg)
             return (res[0], f"{method}()", res[2])
         if mod in T.LOGGER_MODULES:
-            return ("DUR020", f"{method}()", "log") if method in T.LOG_METHODS else None
+            if method not in T.LOG_METHODS:
+                return None
+            recv = ".".join(c.chain or ()) if c.chain and c.chain[0] else method
+            return ("DUR020", f"{recv}()", "log")
         if mod in T.METRICS_MODULES:
             return ("DUR021", f"{method}()", "metrics") if method in T.METRICS_METHODS else None
         if mod in T.HTTP_MODULES:
@@ -931,10 +934,17 @@ class FileAnalysis:
                 sr = funcs[f.step_root]
                 kind = {"step": "step function", "submitter": "waitForCallback submitter",
                         "check": "waitForCondition check"}.get(sr.role or "", "step function")
+                if sr.role == "submitter" and op == "step":
+                    fix = ("call the plain function inside the submitter instead (it already runs as a step): "
+                           f"await work(...) rather than {_short(c)}")
+                elif sr.role == "submitter":
+                    fix = ("move it before or after the waitForCallback, into orchestration code; the submitter "
+                           "should only hand the callback id to the other system, with plain calls")
+                else:
+                    fix = (f"move it out of the {kind}, or group the work with "
+                           f"{ctx}.runInChildContext('name', async (child) => ...) and use child.{op.split('.')[0]}")
                 self.report("DUR010", c.node,
-                            f"{_short(c)} inside a {kind}: durable operations cannot nest in step-wrapped code",
-                            f"move it out of the {kind}, or group the work with "
-                            f"{ctx}.runInChildContext('name', async (child) => ...) and use child.{op.split('.')[0]}")
+                            f"{_short(c)} inside a {kind}: durable operations cannot nest in step-wrapped code", fix)
                 continue
             if f.scope != "orch":
                 continue
@@ -1810,10 +1820,7 @@ class FileAnalysis:
                     where = "step function" if f.scope == "step" else "child body"
                     self.report("DUR012", node,
                                 f"the {where} writes to outer variable '{nm}': on replay the {where} is skipped "
-                                "and the write never happens",
-                                f"return the value from the {where} and assign the result: "
-                                f"{nm} = await {self.ctx_name(fi)}.{'step' if f.scope == 'step' else 'runInChildContext'}"
-                                "('name', async () => ...)")
+                                "and the write never happens", self._dur012_fix(node, fi, kind, nm, boundary, where))
                     break
                 if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member) \
                         and not self._lazy_client(node, kind):
@@ -1822,6 +1829,28 @@ class FileAnalysis:
                                 "of a warm Lambda and differs between replays",
                                 "keep the state in a local variable of the handler, or compute it in a step")
                     break
+
+    def _dur012_fix(self, node: Any, fi: int, kind: str, nm: str, boundary: int, where: str) -> str:
+        """The fix for DUR012, on the context the operation is really called on (the parent's)."""
+        if kind in ("reverse", "sort"):
+            anc = self._path(fi, node)
+            par = anc[-1] if anc else None
+            if par is not None and par.type != "expression_statement":
+                # `for (const x of arr.reverse())`: the result is used, the mutation is incidental
+                call = "reverse()" if kind == "reverse" else "sort(...)"
+                copy = "toReversed()" if kind == "reverse" else "toSorted(...)"
+                return (f"copy before reordering so the outer array is left alone: [...{nm}].{call} "
+                        f"or {nm}.{copy}")
+        op = self.funcs[boundary].op
+        ctx = op.ctxb.name if op is not None and op.ctxb is not None else self.ctx_name(self.funcs[boundary].parent)
+        opname = op.op if op is not None and op.op else ("step" if where == "step function" else "runInChildContext")
+        if opname in ("step", "runInChildContext"):
+            b = self.lookup(nm, fi)
+            let = f", declare '{nm}' with let" if b is not None and b.decl == "const" else ""
+            return (f"return the value from the {where}{let} and assign the result: "
+                    f"{nm} = await {ctx}.{opname}('name', async () => ...)")
+        return (f"return the value from the {where} and use the {opname} result (await {ctx}.{opname}(...)) "
+                "instead of writing outer state")
 
     def _lazy_client(self, node: Any, kind: str) -> bool:
         """`client ??= new S3Client({})`: caching a constructed client is no replay hazard."""
