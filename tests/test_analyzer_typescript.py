@@ -267,3 +267,29 @@ export const handler = withDurableExecution(async (event: any, context: DurableC
     assert "plain function inside the submitter" in by[("DUR010", 13)].fix
     post = by[("DUR035", 15)].fix
     assert "Idempotency-Key" in post and "MessageDeduplicationId" not in post
+
+
+def test_dur005_chain_names_the_most_serious_impurity_and_ends_at_the_call(tmp_path: Path) -> None:
+    f = tmp_path / "a.ts"
+    f.write_text("""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+const bedrock = new BedrockRuntimeClient({});
+const ddb = new DynamoDBClient({});
+async function converse() {
+  return bedrock.send(new ConverseCommand({ modelId: "m", messages: [] }));
+}
+async function log(msg: string) {
+  const at = Date.now();
+  await ddb.send(new PutItemCommand({ TableName: "t", Item: { at: { N: String(at) }, msg: { S: msg } } }));
+}
+export const handler = withDurableExecution(async (e: unknown, context: DurableContext) => {
+  await converse();
+  await log("y");
+  await context.step("s", async () => 1);
+});
+""")
+    _s, results = _analyze_project(tmp_path, [f])
+    msgs = {d.line: d.message for d in results["a.ts"] if d.rule == "DUR005"}
+    assert "converse -> bedrock.send(new ConverseCommand(...))" in msgs[14]
+    assert "log -> ddb.send(new PutItemCommand(...))" in msgs[15]

@@ -1892,12 +1892,14 @@ class FileAnalysis:
             f = funcs[fact.fi]
             if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
                 continue
-            if fact.rule in ("DUR001", "DUR002", "DUR003", "DUR004", "DUR021") and fact.detail != "env":
+            rank = _IMPURITY_RANK.get(fact.rule)
+            if rank is not None and fact.detail != "env":
                 # configuration (process.env) is stable for a published version: a helper that
-                # branches on it is no replay hazard for its callers
+                # branches on it is no replay hazard for its callers. Of several impurities the chain
+                # names the most serious: a write, then an external read, randomness/clock, invocation state.
                 s = tops.get(f.top)
-                if s is not None and s.impurity is None:
-                    s.impurity = (fact.rule, fact.what)
+                if s is not None and (s.impurity is None or rank < _IMPURITY_RANK[s.impurity[0]]):
+                    s.impurity = (fact.rule, _call_label(fact))
         for c in self.col.calls:
             eff = c.effect
             if eff is None or eff[0] != "project":
@@ -1920,6 +1922,25 @@ class FileAnalysis:
                 s = FunctionSummary(name=exported, line=1)
                 s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, s)
+
+
+_IMPURITY_RANK = {"DUR021": 0, "DUR003": 1, "DUR002": 2, "DUR001": 2, "DUR004": 3}
+
+
+def _call_label(fact: Fact) -> str:
+    """What a DUR005 chain ends with: the call as written (`bedrock.send(new ConverseCommand(...))`)
+    rather than the bare command class an AWS SDK v3 `send` is classified by."""
+    what = fact.what
+    node = fact.node
+    if not what.endswith("Command") or node.type != "call_expression":
+        return what
+    callee = unwrap(node.child_by_field_name("function"))
+    if callee is not None and callee.type == "await_expression":
+        callee = unwrap(callee)
+    ch = chain_of(callee) if callee is not None else None
+    if not ch or not ch[0]:
+        return what
+    return f"{'.'.join(ch)}(new {what}(...))"
 
 
 def _dur035_fix(fact: Fact, submitter: bool) -> str:
