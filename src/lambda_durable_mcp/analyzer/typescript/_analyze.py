@@ -92,6 +92,8 @@ class FileAnalysis:
         self.funcs = col.funcs
         self.diags: list[Diagnostic] = []
         self.project_calls: list[tuple[Call, list[str], str]] = []  # (call, candidate paths, name) in orchestration
+        self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
+        self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
         self._seen: set[tuple[str, int, int]] = set()
@@ -215,6 +217,26 @@ class FileAnalysis:
         self._emit_effects()
         self._writes()
         self._summaries()
+        self._exported_loggers()
+
+    def _exported_loggers(self) -> None:
+        """Module-level logger instances this file exports (`export const logger = new Logger()`,
+        `export { logger }`), for DUR020 where another file imports and calls them."""
+        names = self.funcs[0].names
+        inst = {n: b for n, b in names.items() if b.kind == "var" and b.instance in T.LOGGER_MODULES}
+        if not inst:
+            return
+        src = self.src
+        for name, b in inst.items():
+            if _EXPORT_DECL_RE.search(src, max(0, b.start - 40), b.start):
+                self.exported_loggers[name] = b.instance or ""
+        for m in _EXPORT_CLAUSE_RE.finditer(src):
+            for spec in m.group(1).decode("utf-8", "replace").split(","):
+                parts = spec.split()
+                if len(parts) == 1 and parts[0] in inst:
+                    self.exported_loggers[parts[0]] = inst[parts[0]].instance or ""
+                elif len(parts) == 3 and parts[1] == "as" and parts[0] in inst:
+                    self.exported_loggers[parts[2]] = inst[parts[0]].instance or ""
 
     def _requires_and_instances(self) -> None:
         src = self.src
@@ -568,7 +590,7 @@ class FileAnalysis:
             eff = self._classify_call(c)
             if eff is not None:
                 c.effect = eff
-                if eff[0] not in ("mutate", "combinator", "project", "durable-helper", "ctxarg"):
+                if eff[0] not in ("mutate", "combinator", "project", "durable-helper", "ctxarg", "project-log"):
                     facts.append(Fact(eff[0], c.node, c.fi, eff[1], eff[2]))
         for node, fi, ch, args in self.col.news:
             if ch == ["Date"] and not args and self.lookup("Date", fi) is None:
@@ -800,6 +822,10 @@ class FileAnalysis:
                 name = b.imported if b.imported != "*" else ""
             elif len(ch) == 2 and b.imported == "*":
                 name = ch[1]
+            elif len(ch) == 2 and ch[1] in T.LOG_METHODS and b.imported not in ("*", "default"):
+                # `import { logger } from "./log"; logger.info(...)`: DUR020 when that module exports
+                # a logger instance (known only across files, in the frontend's check)
+                return ("project-log", b.imported, mod)
             else:
                 return None
             return ("project", name, mod) if name else None
@@ -1725,6 +1751,8 @@ class FileAnalysis:
             ctx = self.ctx_name(c.fi)
             if kind == "combinator":
                 self._combinator(c, eff[2], ctx)
+            elif kind == "project-log":
+                self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
             elif kind == "project":
                 if eff[2]:
                     self.project_calls.append((c, self._candidates(eff[2]), eff[1]))
@@ -1924,6 +1952,8 @@ class FileAnalysis:
                 self.functions.setdefault(exported, s)
 
 
+_EXPORT_DECL_RE = re.compile(rb"\bexport\s+(?:const|let|var)\s+\Z")
+_EXPORT_CLAUSE_RE = re.compile(rb"\bexport\s*\{([^{}]*)\}(?!\s*from\b)")
 _IMPURITY_RANK = {"DUR021": 0, "DUR003": 1, "DUR002": 2, "DUR001": 2, "DUR004": 3}
 
 
