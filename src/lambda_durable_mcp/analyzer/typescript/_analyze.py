@@ -900,6 +900,13 @@ class FileAnalysis:
     def _fetch(self, c: Call, label: str, options_index: int = 1) -> tuple[str, str, str]:
         opts = unwrap(c.args[options_index]) if len(c.args) > options_index else None
         method = ""
+        named = None  # `const init = { method: "POST", ... }; fetch(url, init)`
+        if opts is not None and opts.type == "identifier":
+            b = self.lookup(text(opts), c.fi)
+            v = unwrap(b.value) if b is not None and b.kind == "var" and b.decl == "const" and b.key is None \
+                else None
+            if v is not None and v.type == "object":
+                opts = named = v
         if opts is not None and opts.type == "object":
             for pair in opts.named_children:
                 if pair.type == "pair" and text(pair.child_by_field_name("key")).strip("'\"") == "method":
@@ -909,6 +916,11 @@ class FileAnalysis:
         name = label if label.endswith(")") else label + "()"
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             ni = self._idem(c) if method == "POST" else ""
+            if ni and named is not None:
+                # headers spread in from elsewhere may carry a key: no guess
+                nt = named.text or b""
+                if b"..." in nt or T.IDEMPOTENCY_HINT.search(nt):
+                    ni = ""
             return ("DUR021", f"{name} {method}", "http " + method.lower() + ni)
         return ("DUR003", name, "http read")
 
