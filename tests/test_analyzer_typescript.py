@@ -236,3 +236,60 @@ export const h = withDurableExecution(async (e, context) => {
     ms, diags = _check("<input>", src)
     assert ms.parse_error is None
     assert [(d.rule, d.line) for d in diags] == [("DUR002", 3)]
+
+
+def test_fix_texts_fit_the_api_and_context() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { LambdaClient, InvokeCommand } from "@aws-sdk/client-lambda";
+import { Logger } from "@aws-lambda-powertools/logger";
+const lambda = new LambdaClient({});
+const local = new Logger({ serviceName: "svc" });
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  if (!process.env.A || !process.env.B) throw new Error("config");
+  local.info("start");
+  const done: string[] = [];
+  await context.runInChildContext("undo", async (child) => { done.push("x"); });
+  await context.step("inv", async () => lambda.send(new InvokeCommand({ FunctionName: "f:live" })));
+  await context.waitForCallback("cb", async (id, cbctx) => {
+    await context.step("inner", async () => id);
+  }, { timeout: { hours: 1 } });
+  await context.step("post", async () => fetch("https://x.example", { method: "POST", body: "1" }));
+});
+"""
+    _ms, diags = _check("fixes.ts", src)
+    by = {(d.rule, d.line): d for d in diags}
+    env = by[("DUR004", 7)]
+    assert [d for d in diags if d.rule == "DUR004"] == [env]  # one per condition
+    assert "process.env.A ?? null" in env.fix and "=> process.env)" not in env.fix
+    assert "local.info()" in by[("DUR020", 8)].message
+    assert "await context.runInChildContext(" in by[("DUR012", 10)].fix
+    assert "context.invoke" in by[("DUR035", 11)].fix and "ClientToken" not in by[("DUR035", 11)].fix
+    assert "plain function inside the submitter" in by[("DUR010", 13)].fix
+    post = by[("DUR035", 15)].fix
+    assert "Idempotency-Key" in post and "MessageDeduplicationId" not in post
+
+
+def test_dur005_chain_names_the_most_serious_impurity_and_ends_at_the_call(tmp_path: Path) -> None:
+    f = tmp_path / "a.ts"
+    f.write_text("""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { BedrockRuntimeClient, ConverseCommand } from "@aws-sdk/client-bedrock-runtime";
+import { DynamoDBClient, PutItemCommand } from "@aws-sdk/client-dynamodb";
+const bedrock = new BedrockRuntimeClient({});
+const ddb = new DynamoDBClient({});
+async function converse() {
+  return bedrock.send(new ConverseCommand({ modelId: "m", messages: [] }));
+}
+async function log(msg: string) {
+  const at = Date.now();
+  await ddb.send(new PutItemCommand({ TableName: "t", Item: { at: { N: String(at) }, msg: { S: msg } } }));
+}
+export const handler = withDurableExecution(async (e: unknown, context: DurableContext) => {
+  await converse();
+  await log("y");
+  await context.step("s", async () => 1);
+});
+""")
+    _s, results = _analyze_project(tmp_path, [f])
+    msgs = {d.line: d.message for d in results["a.ts"] if d.rule == "DUR005"}
+    assert "converse -> bedrock.send(new ConverseCommand(...))" in msgs[14]
+    assert "log -> ddb.send(new PutItemCommand(...))" in msgs[15]

@@ -92,6 +92,8 @@ class FileAnalysis:
         self.funcs = col.funcs
         self.diags: list[Diagnostic] = []
         self.project_calls: list[tuple[Call, list[str], str]] = []  # (call, candidate paths, name) in orchestration
+        self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
+        self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
         self._seen: set[tuple[str, int, int]] = set()
@@ -104,6 +106,9 @@ class FileAnalysis:
         self._starts: list[int] | None = None
         self._nd_positions: list[int] | None = None
         self._cur_path_op: Any = None
+        self._helper_writes_ready = False
+        self._helper_writes: dict[int, Any] = {}
+        self._step_helper_calls: dict[int, list[Call]] = {}
         self._cur_path: list[Any] = []
 
     # ------------------------------------------------------------------ resolution
@@ -212,6 +217,26 @@ class FileAnalysis:
         self._emit_effects()
         self._writes()
         self._summaries()
+        self._exported_loggers()
+
+    def _exported_loggers(self) -> None:
+        """Module-level logger instances this file exports (`export const logger = new Logger()`,
+        `export { logger }`), for DUR020 where another file imports and calls them."""
+        names = self.funcs[0].names
+        inst = {n: b for n, b in names.items() if b.kind == "var" and b.instance in T.LOGGER_MODULES}
+        if not inst:
+            return
+        src = self.src
+        for name, b in inst.items():
+            if _EXPORT_DECL_RE.search(src, max(0, b.start - 40), b.start):
+                self.exported_loggers[name] = b.instance or ""
+        for m in _EXPORT_CLAUSE_RE.finditer(src):
+            for spec in m.group(1).decode("utf-8", "replace").split(","):
+                parts = spec.split()
+                if len(parts) == 1 and parts[0] in inst:
+                    self.exported_loggers[parts[0]] = inst[parts[0]].instance or ""
+                elif len(parts) == 3 and parts[1] == "as" and parts[0] in inst:
+                    self.exported_loggers[parts[2]] = inst[parts[0]].instance or ""
 
     def _requires_and_instances(self) -> None:
         src = self.src
@@ -565,11 +590,15 @@ class FileAnalysis:
             eff = self._classify_call(c)
             if eff is not None:
                 c.effect = eff
-                if eff[0] not in ("mutate", "combinator", "project", "durable-helper", "ctxarg"):
+                if eff[0] not in ("mutate", "combinator", "project", "durable-helper", "ctxarg", "project-log"):
                     facts.append(Fact(eff[0], c.node, c.fi, eff[1], eff[2]))
         for node, fi, ch, args in self.col.news:
             if ch == ["Date"] and not args and self.lookup("Date", fi) is None:
                 facts.append(Fact("DUR001", node, fi, "new Date()", "clock"))
+        # one DUR004 per condition, naming every environment variable it reads
+        self._env_names: dict[int, list[tuple[int, str, str]]] = {}
+        env_conds: dict[tuple[int, int], Fact] = {}
+        env_members: list[Any] = []
         for node, fi, prop in self.col.members:
             obj = node.child_by_field_name("object")
             if prop == "awsRequestId":
@@ -578,9 +607,13 @@ class FileAnalysis:
                     and self.lookup("process", fi) is None:
                 if prop == "pid":
                     facts.append(Fact("DUR004", node, fi, "process.pid", "request"))
-                elif prop == "env" and self._in_condition(node, fi):
-                    f = Fact("DUR004", node, fi, self._env_text(node), "env")
-                    facts.append(f)
+                elif prop == "env":
+                    env_members.append(node)
+                    cond = self._condition_of(node, fi)
+                    if cond is not None:
+                        self._env_fact(env_conds, cond, node, fi, self._env_text(node), None)
+        if env_members:
+            self._env_aliases(env_conds, env_members)
         facts.sort(key=lambda f: f.start)
         self._op_starts = [c.start for c in self._ops]
         self._fact_starts = [f.start for f in facts]
@@ -593,24 +626,115 @@ class FileAnalysis:
         m = re.compile(rb"\s*(?:\??\.\s*[\w$]+|\[\s*['\"][^'\"]{1,60}['\"]\s*\])").match(self.src, node.end_byte)
         return "process.env" + (re.sub(r"\s+", "", m.group(0).decode()) if m else "")
 
-    def _in_condition(self, node: Any, fi: int) -> bool:
+    def _env_fact(self, conds: dict[tuple[int, int], Fact], cond: Any, node: Any, fi: int, what: str,
+                  env: str | None) -> None:
+        """Record an environment read steering `cond`; a condition reading several gets one fact.
+        `env` is the variable's `process.env.X` text when `what` names a local alias of it."""
+        key = (cond.start_byte, cond.end_byte)
+        ref = env or what
+        f = conds.get(key)
+        if f is None:
+            f = Fact("DUR004", node, fi, what, "env")
+            conds[key] = f
+            self.facts.append(f)
+            self._env_names[id(f)] = [(node.start_byte, what, ref)]
+            return
+        reads = self._env_names[id(f)]
+        if all(r[2] != ref for r in reads):
+            reads.append((node.start_byte, what, ref))
+            reads.sort()
+            f.what = ", ".join(r[1] for r in reads)
+        if node.start_byte < f.start:  # report at the first read in the condition
+            f.node, f.start, f.fi = node, node.start_byte, fi
+
+    def _env_aliases(self, conds: dict[tuple[int, int], Fact], env_members: list[Any]) -> None:
+        """`const { MODE } = process.env` / `const mode = process.env.MODE` in orchestration code, and
+        then a condition on MODE/mode: the same DUR004 as reading process.env in the condition."""
+        src = self.src
+        funcs = self.funcs
+        member_starts = {n.start_byte for n in env_members}
+        aliases: dict[str, list[tuple[Binding, str, int]]] = {}
+        for fi, nn, val, bs in self.col.decls:
+            if val is None or funcs[fi].scope != "orch" or not fi:
+                continue
+            v = unwrap(val)
+            if v is None:
+                continue
+            if v.type == "binary_expression":  # `process.env.X ?? "d"` / `process.env.X || "d"`
+                opn = v.child_by_field_name("operator")
+                if opn is None or opn.type not in ("??", "||"):
+                    continue
+                v = unwrap(v.child_by_field_name("left"))
+                if v is None:
+                    continue
+            if v.start_byte not in member_starts and not (
+                    v.type in ("member_expression", "subscript_expression")
+                    and (v.child_by_field_name("object") or v).start_byte in member_starts):
+                continue
+            if v.start_byte in member_starts and v.type == "member_expression" and text(v).replace(" ", "") \
+                    == "process.env":
+                if nn.type != "object_pattern":
+                    continue
+                for b in bs:
+                    if b.key and re.fullmatch(r"[A-Za-z_$][\w$]*", b.key):
+                        aliases.setdefault(b.name, []).append((b, "process.env." + b.key, fi))
+            elif nn.type == "identifier" and len(bs) == 1:
+                obj = v.child_by_field_name("object")
+                if obj is None or obj.start_byte not in member_starts:
+                    continue
+                env = self._env_text(obj)
+                if env != "process.env":
+                    aliases.setdefault(bs[0].name, []).append((bs[0], env, fi))
+        if not aliases:
+            return
+        if self._starts is None:
+            self._starts = [g.start for g in funcs]
+        root = self.col.funcs[0].node
+        for pos in sorted(_word_positions(src, {n.encode() for n in aliases})):
+            name_b = None
+            node = None
+            for b, env, fi in aliases.get(_word_at(src, pos), ()):
+                f = funcs[fi]
+                if not (f.start <= pos < f.end) or pos < b.start + len(b.name):
+                    continue
+                if node is None:
+                    node = root.named_descendant_for_byte_range(pos, pos + len(b.name))
+                    if node is None or node.type != "identifier":
+                        break
+                use_fi = _enclosing(funcs, pos, self._starts)
+                if funcs[use_fi].scope != "orch" or self.lookup(b.name, use_fi) is not b:
+                    continue
+                name_b = (b, env, use_fi)
+                break
+            if name_b is None or node is None:
+                continue
+            b, env, use_fi = name_b
+            cond = self._condition_of(node, use_fi)
+            if cond is not None:
+                self._env_fact(conds, cond, node, use_fi, f"{b.name} ({env})", env)
+
+    def _condition_of(self, node: Any, fi: int) -> Any:
+        """The condition node reads `node` as (an if/while/for/switch/ternary test or the left of &&)."""
         anc = self._path(fi, node)
         cur = node
+        guard = None  # the outermost `x && ...` whose left side reads it
         for par in reversed(anc):
             if par.type in _STATEMENT_STOP:
-                return False
+                return guard
             field = _COND_FIELDS.get(par.type)
             if field is not None:
                 cn = par.child_by_field_name(field)
-                return cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte
+                if cn is not None and cn.start_byte == cur.start_byte and cn.end_byte == cur.end_byte:
+                    return cn
+                return guard
             if par.type == "binary_expression":
                 opn = par.child_by_field_name("operator")
                 if opn is not None and opn.type == "&&":  # `env.X ?? "default"` is a default, not a branch
                     left = par.child_by_field_name("left")
                     if left is not None and left.start_byte == cur.start_byte:
-                        return True
+                        guard = par
             cur = par
-        return False
+        return guard
 
     def _classify_call(self, c: Call) -> tuple[str, str, str] | None:
         ch = c.chain
@@ -698,6 +822,10 @@ class FileAnalysis:
                 name = b.imported if b.imported != "*" else ""
             elif len(ch) == 2 and b.imported == "*":
                 name = ch[1]
+            elif len(ch) == 2 and ch[1] in T.LOG_METHODS and b.imported not in ("*", "default"):
+                # `import { logger } from "./log"; logger.info(...)`: DUR020 when that module exports
+                # a logger instance (known only across files, in the frontend's check)
+                return ("project-log", b.imported, mod)
             else:
                 return None
             return ("project", name, mod) if name else None
@@ -739,7 +867,10 @@ class FileAnalysis:
             res = self._aws(name, c, arg)
             return (res[0], f"{method}()", res[2])
         if mod in T.LOGGER_MODULES:
-            return ("DUR020", f"{method}()", "log") if method in T.LOG_METHODS else None
+            if method not in T.LOG_METHODS:
+                return None
+            recv = ".".join(c.chain or ()) if c.chain and c.chain[0] else method
+            return ("DUR020", f"{recv}()", "log")
         if mod in T.METRICS_MODULES:
             return ("DUR021", f"{method}()", "metrics") if method in T.METRICS_METHODS else None
         if mod in T.HTTP_MODULES:
@@ -769,6 +900,13 @@ class FileAnalysis:
     def _fetch(self, c: Call, label: str, options_index: int = 1) -> tuple[str, str, str]:
         opts = unwrap(c.args[options_index]) if len(c.args) > options_index else None
         method = ""
+        named = None  # `const init = { method: "POST", ... }; fetch(url, init)`
+        if opts is not None and opts.type == "identifier":
+            b = self.lookup(text(opts), c.fi)
+            v = unwrap(b.value) if b is not None and b.kind == "var" and b.decl == "const" and b.key is None \
+                else None
+            if v is not None and v.type == "object":
+                opts = named = v
         if opts is not None and opts.type == "object":
             for pair in opts.named_children:
                 if pair.type == "pair" and text(pair.child_by_field_name("key")).strip("'\"") == "method":
@@ -778,6 +916,11 @@ class FileAnalysis:
         name = label if label.endswith(")") else label + "()"
         if method in ("POST", "PUT", "PATCH", "DELETE"):
             ni = self._idem(c) if method == "POST" else ""
+            if ni and named is not None:
+                # headers spread in from elsewhere may carry a key: no guess
+                nt = named.text or b""
+                if b"..." in nt or T.IDEMPOTENCY_HINT.search(nt):
+                    ni = ""
             return ("DUR021", f"{name} {method}", "http " + method.lower() + ni)
         return ("DUR003", name, "http read")
 
@@ -829,10 +972,17 @@ class FileAnalysis:
                 sr = funcs[f.step_root]
                 kind = {"step": "step function", "submitter": "waitForCallback submitter",
                         "check": "waitForCondition check"}.get(sr.role or "", "step function")
+                if sr.role == "submitter" and op == "step":
+                    fix = ("call the plain function inside the submitter instead (it already runs as a step): "
+                           f"await work(...) rather than {_short(c)}")
+                elif sr.role == "submitter":
+                    fix = ("move it before or after the waitForCallback, into orchestration code; the submitter "
+                           "should only hand the callback id to the other system, with plain calls")
+                else:
+                    fix = (f"move it out of the {kind}, or group the work with "
+                           f"{ctx}.runInChildContext('name', async (child) => ...) and use child.{op.split('.')[0]}")
                 self.report("DUR010", c.node,
-                            f"{_short(c)} inside a {kind}: durable operations cannot nest in step-wrapped code",
-                            f"move it out of the {kind}, or group the work with "
-                            f"{ctx}.runInChildContext('name', async (child) => ...) and use child.{op.split('.')[0]}")
+                            f"{_short(c)} inside a {kind}: durable operations cannot nest in step-wrapped code", fix)
                 continue
             if f.scope != "orch":
                 continue
@@ -853,7 +1003,7 @@ class FileAnalysis:
                 self._dur032(c)
             if op in ("step", "runInChildContext"):
                 self._dur034(c)
-            if op == "step":
+            if op in ("step", "waitForCallback"):
                 self._dur035(c)
         # waitForCondition timeouts live in createWaitStrategy({ timeoutSeconds })
         for c in self.col.calls:
@@ -1065,11 +1215,43 @@ class FileAnalysis:
         pa = self._path(self.funcs[a.fi].orch_root if self.funcs[a.fi].orch_root >= 0 else a.fi, a.node)
         pb = self._path(self.funcs[b.fi].orch_root if self.funcs[b.fi].orch_root >= 0 else b.fi, b.node)
         lca = None
+        common = 0
         for x, y in zip(pa, pb, strict=False):
             if x.start_byte != y.start_byte or x.end_byte != y.end_byte or x.type != y.type:
                 break
             lca = x
-        return lca is not None and lca.type in ("if_statement", "switch_body", "ternary_expression")
+            common += 1
+        if lca is not None and lca.type in ("if_statement", "switch_body", "ternary_expression"):
+            return True
+        if lca is not None and lca.type == "try_statement":
+            return False
+        return a.fi == b.fi and self._exits_before(pa + [a.node], common, b)
+
+    def _exits_before(self, pa: list[Any], common: int, b: Call) -> bool:
+        """Whether `a` (ancestors pa, ending with its own node) sits in an if branch that always ends in
+        return/throw, and `b` comes after that if statement: `if (x) { op("n"); return } op("n")`.
+
+        Conservative: the branch's last statement must be a return or throw, no function boundary may
+        lie between the if and `a`, and every try statement above the if must hold `b` in the same part
+        (a throw caught by a try that `b` follows would let both run).
+        """
+        for k in range(len(pa) - 2, common - 1, -1):
+            node = pa[k]
+            t = node.type
+            if t in _FUNCLIKE or t in ("function_declaration", "method_definition", "class_body"):
+                return False
+            if t != "if_statement" or b.node.start_byte < node.end_byte:
+                continue
+            child = pa[k + 1]
+            branch = None
+            cons = node.child_by_field_name("consequence")
+            if cons is not None and cons.start_byte == child.start_byte and cons.end_byte == child.end_byte:
+                branch = cons
+            elif child.type == "else_clause":
+                branch = next((ch for ch in child.named_children if ch.type != "comment"), None)
+            if branch is not None and _always_exits(branch):
+                return not any(pa[j].type == "try_statement" for j in range(common, k))
+        return False
 
     def _find_durable_vars(self) -> set[int]:
         """Bindings (by id) that hold durable promises: initialized from, or pushed, durable operations."""
@@ -1422,6 +1604,9 @@ class FileAnalysis:
                 return
 
     def _dur035(self, c: Call) -> None:
+        """Non-idempotent writes in a retrying step or waitForCallback submitter (the SDK runs the
+        submitter as a step with the config's retryStrategy, default retries otherwise), directly or
+        through same-file helper functions the step calls."""
         cfg = c.roles.get("config")
         known, rs = self._config_pair(cfg, "retryStrategy")
         if not known:
@@ -1431,19 +1616,100 @@ class FileAnalysis:
             if b"noRetry" in rt or re.search(rb"shouldRetry\s*:\s*false", rt) and b"shouldRetry: true" not in rt \
                     or re.search(rb"maxAttempts\s*:\s*1\b", rt):
                 return
-        fn = c.roles.get("fn")
+        submitter = c.op == "waitForCallback"
+        fn = c.roles.get("submitter" if submitter else "fn")
         fi = self.func_of(fn, c.fi) if fn is not None else -1
         if fi < 0:
             return
         f = self.funcs[fi]
+        where = "this waitForCallback submitter runs as a step that" if submitter else "this step"
         for fact in self._facts_in(f.start, f.end):
             if fact.rule == "DUR021" and "nonidem" in fact.detail and self.funcs[fact.fi].step_root == fi:
                 self.report("DUR035", fact.node,
-                            f"{fact.what} is not idempotent and this step retries on failure (at least once per "
+                            f"{fact.what} is not idempotent and {where} retries on failure (at least once per "
                             "attempt): a retry after a timeout repeats the write",
-                            "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken, an "
-                            "Idempotency-Key header derived from the input), or set { retryStrategy: "
-                            "retryPresets.noRetry, semantics: StepSemantics.AtMostOncePerRetry }")
+                            _dur035_fix(fact, submitter))
+        if not self._helper_writes_ready:
+            self._helper_writes_ready = True
+            self._helper_writes = self._nonidem_helpers()
+        if not self._helper_writes:
+            return
+        for hc in self._step_helper_calls.get(fi, ()):
+            target = self.func_of_name(hc.effect[1], hc.fi)
+            found = self._helper_write(target, [], set())
+            if found is None:
+                continue
+            fact, chain = found
+            via = " -> ".join(chain)
+            self.report("DUR035", hc.node,
+                        f"{fact.what} (via {via}) is not idempotent and {where} retries on failure (at least "
+                        "once per attempt): a retry after a timeout repeats the write",
+                        _dur035_fix(fact, submitter))
+
+    def _nonidem_helpers(self) -> dict[int, Any]:
+        """Top-level plain functions -> (first non-idempotent write fact or None, same-file callees)."""
+        funcs = self.funcs
+        out: dict[int, Any] = {}
+        for fact in self.facts:
+            if fact.rule == "DUR021" and "nonidem" in fact.detail:
+                g = funcs[fact.fi]
+                if g.scope == "plain" and g.top > 0 and funcs[g.top].role is None:
+                    entry = out.setdefault(g.top, [None, []])
+                    if entry[0] is None:
+                        entry[0] = fact
+        if not out:
+            return {}
+        callers: dict[int, list[tuple[int, str]]] = {}
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "project" or eff[2]:
+                continue
+            g = funcs[c.fi]
+            if g.scope == "step" and g.step_root >= 0:
+                self._step_helper_calls.setdefault(g.step_root, []).append(c)
+            if g.scope != "plain" or g.top <= 0 or funcs[g.top].role is not None:
+                continue
+            target = self.func_of_name(eff[1], c.fi)
+            if target > 0 and funcs[target].parent == 0:
+                callers.setdefault(g.top, []).append((target, eff[1]))
+        for top, callees in callers.items():
+            out.setdefault(top, [None, []])[1].extend(callees)
+        return out
+
+    def _helper_write(self, target: int, chain: list[str], seen: set[int]) -> tuple[Fact, list[str]] | None:
+        """(write fact, chain of helper names) when same-file helper `target` writes non-idempotently."""
+        if target <= 0 or target in seen or len(chain) >= 4:
+            return None
+        entry = self._helper_writes.get(target)
+        if entry is None:
+            return None
+        seen.add(target)
+        chain = chain + [(self.funcs[target].name or "helper") + "()"]
+        if entry[0] is not None:
+            return entry[0], chain
+        for callee, _name in entry[1]:
+            r = self._helper_write(callee, chain, seen)
+            if r is not None:
+                return r
+        return None
+
+    def _report_env(self, fact: Fact, ctx: str) -> None:
+        """DUR004 for environment variables in a condition. The fix reads only the variables named
+        (never all of process.env, which holds credentials) and says when the warning does not apply."""
+        names = [r[2] for r in self._env_names.get(id(fact), ())] or [fact.what]
+        known = [n for n in names if n != "process.env"]
+        verb = "steer" if "," in fact.what else "steers"
+        if len(known) == 1:
+            read = f"{known[0]} ?? null"
+        elif 1 < len(known) <= 3 and len(known) == len(names):
+            read = "({ " + ", ".join(f"{n.rsplit('.', 1)[-1]}: {n} ?? null" for n in known) + " })"
+        else:
+            read = "process.env.NAME ?? null"
+        self.report("DUR004", fact.node,
+                    f"{fact.what} {verb} orchestration logic: configuration can differ between invocations",
+                    f"if it is deploy-time configuration, it is fixed per published version (invoke a version or "
+                    f"alias); otherwise read only {'these variables' if len(known) > 1 else 'the variable'} in a step and branch on the result: const cfg = "
+                    f"await {ctx}.step('read-config', async () => {read})")
 
     # ------------------------------------------------------------------ direct effects
     def _emit_effects(self) -> None:
@@ -1472,12 +1738,11 @@ class FileAnalysis:
                                           "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
             elif r == "DUR004":
                 if fact.detail == "env":
-                    msg = f"{w} steers orchestration logic: configuration can differ between invocations"
-                else:
-                    msg = f"{w} is specific to one invocation and differs on replay"
-                self.report(r, fact.node, msg,
+                    self._report_env(fact, ctx)
+                    continue
+                self.report(r, fact.node, f"{w} is specific to one invocation and differs on replay",
                             f"read it inside a step and branch on the step's result: await {ctx}.step("
-                            f"'read-{'config' if fact.detail == 'env' else 'invocation'}', async () => {expr})")
+                            f"'read-invocation', async () => {expr})")
             elif r == "DUR021":
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
                                           "replay", f"wrap it in {ctx}.step('write', async () => ...)")
@@ -1498,6 +1763,8 @@ class FileAnalysis:
             ctx = self.ctx_name(c.fi)
             if kind == "combinator":
                 self._combinator(c, eff[2], ctx)
+            elif kind == "project-log":
+                self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
             elif kind == "project":
                 if eff[2]:
                     self.project_calls.append((c, self._candidates(eff[2]), eff[1]))
@@ -1593,10 +1860,7 @@ class FileAnalysis:
                     where = "step function" if f.scope == "step" else "child body"
                     self.report("DUR012", node,
                                 f"the {where} writes to outer variable '{nm}': on replay the {where} is skipped "
-                                "and the write never happens",
-                                f"return the value from the {where} and assign the result: "
-                                f"{nm} = await {self.ctx_name(fi)}.{'step' if f.scope == 'step' else 'runInChildContext'}"
-                                "('name', async () => ...)")
+                                "and the write never happens", self._dur012_fix(node, fi, kind, nm, boundary, where))
                     break
                 if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member) \
                         and not self._lazy_client(node, kind):
@@ -1605,6 +1869,28 @@ class FileAnalysis:
                                 "of a warm Lambda and differs between replays",
                                 "keep the state in a local variable of the handler, or compute it in a step")
                     break
+
+    def _dur012_fix(self, node: Any, fi: int, kind: str, nm: str, boundary: int, where: str) -> str:
+        """The fix for DUR012, on the context the operation is really called on (the parent's)."""
+        if kind in ("reverse", "sort"):
+            anc = self._path(fi, node)
+            par = anc[-1] if anc else None
+            if par is not None and par.type != "expression_statement":
+                # `for (const x of arr.reverse())`: the result is used, the mutation is incidental
+                call = "reverse()" if kind == "reverse" else "sort(...)"
+                copy = "toReversed()" if kind == "reverse" else "toSorted(...)"
+                return (f"copy before reordering so the outer array is left alone: [...{nm}].{call} "
+                        f"or {nm}.{copy}")
+        op = self.funcs[boundary].op
+        ctx = op.ctxb.name if op is not None and op.ctxb is not None else self.ctx_name(self.funcs[boundary].parent)
+        opname = op.op if op is not None and op.op else ("step" if where == "step function" else "runInChildContext")
+        if opname in ("step", "runInChildContext"):
+            b = self.lookup(nm, fi)
+            let = f", declare '{nm}' with let" if b is not None and b.decl == "const" else ""
+            return (f"return the value from the {where}{let} and assign the result: "
+                    f"{nm} = await {ctx}.{opname}('name', async () => ...)")
+        return (f"return the value from the {where} and use the {opname} result (await {ctx}.{opname}(...)) "
+                "instead of writing outer state")
 
     def _lazy_client(self, node: Any, kind: str) -> bool:
         """`client ??= new S3Client({})`: caching a constructed client is no replay hazard."""
@@ -1646,12 +1932,14 @@ class FileAnalysis:
             f = funcs[fact.fi]
             if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
                 continue
-            if fact.rule in ("DUR001", "DUR002", "DUR003", "DUR004", "DUR021") and fact.detail != "env":
+            rank = _IMPURITY_RANK.get(fact.rule)
+            if rank is not None and fact.detail != "env":
                 # configuration (process.env) is stable for a published version: a helper that
-                # branches on it is no replay hazard for its callers
+                # branches on it is no replay hazard for its callers. Of several impurities the chain
+                # names the most serious: a write, then an external read, randomness/clock, invocation state.
                 s = tops.get(f.top)
-                if s is not None and s.impurity is None:
-                    s.impurity = (fact.rule, fact.what)
+                if s is not None and (s.impurity is None or rank < _IMPURITY_RANK[s.impurity[0]]):
+                    s.impurity = (fact.rule, _call_label(fact))
         for c in self.col.calls:
             eff = c.effect
             if eff is None or eff[0] != "project":
@@ -1674,6 +1962,75 @@ class FileAnalysis:
                 s = FunctionSummary(name=exported, line=1)
                 s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, s)
+
+
+_EXPORT_DECL_RE = re.compile(rb"\bexport\s+(?:const|let|var)\s+\Z")
+_EXPORT_CLAUSE_RE = re.compile(rb"\bexport\s*\{([^{}]*)\}(?!\s*from\b)")
+_IMPURITY_RANK = {"DUR021": 0, "DUR003": 1, "DUR002": 2, "DUR001": 2, "DUR004": 3}
+
+
+def _call_label(fact: Fact) -> str:
+    """What a DUR005 chain ends with: the call as written (`bedrock.send(new ConverseCommand(...))`)
+    rather than the bare command class an AWS SDK v3 `send` is classified by."""
+    what = fact.what
+    node = fact.node
+    if not what.endswith("Command") or node.type != "call_expression":
+        return what
+    callee = unwrap(node.child_by_field_name("function"))
+    if callee is not None and callee.type == "await_expression":
+        callee = unwrap(callee)
+    ch = chain_of(callee) if callee is not None else None
+    if not ch or not ch[0]:
+        return what
+    return f"{'.'.join(ch)}(new {what}(...))"
+
+
+def _dur035_fix(fact: Fact, submitter: bool) -> str:
+    """A fix that fits the API: only name a deduplication parameter the API really has."""
+    what = fact.what
+    api = what.split(" ", 1)[0].removesuffix("()").removesuffix("Command")
+    api = api[:1].upper() + api[1:]
+    no_retry = ("or pass a retryStrategy in the waitForCallback config that does not retry (e.g. "
+                "retryPresets.noRetry; a submitter has no semantics option)" if submitter else
+                "or make the step at-most-once: { retryStrategy: retryPresets.noRetry, semantics: "
+                "StepSemantics.AtMostOncePerRetry }")
+    if fact.detail.startswith("http"):
+        return (f"send an idempotency key the service honours (e.g. an Idempotency-Key header derived from the "
+                f"input{' or the callbackId' if submitter else ''}), {no_retry}")
+    if api in ("Invoke", "InvokeAsync"):
+        return ("Lambda Invoke has no idempotency token: call the function with context.invoke(...) (checkpointed, "
+                f"from orchestration code), make the target idempotent, {no_retry}")
+    if api in ("SendMessage", "SendMessageBatch", "Publish", "PublishBatch"):
+        return ("on a FIFO queue or topic pass a MessageDeduplicationId derived from the input; otherwise make the "
+                f"consumer deduplicate, {no_retry}")
+    if api in ("StartExecution", "StartSyncExecution"):
+        return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
+    return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"
+
+
+def _word_at(src: bytes, pos: int) -> str:
+    m = _IDENT_AT.match(src, pos)
+    return m.group(0).decode() if m else ""
+
+
+_IDENT_AT = re.compile(rb"[A-Za-z_$][\w$]*")
+
+
+def _always_exits(stmt: Any) -> bool:
+    """A statement (or block) whose last statement is a return or throw."""
+    for _ in range(8):
+        if stmt is None:
+            return False
+        if stmt.type in ("return_statement", "throw_statement"):
+            return True
+        if stmt.type != "statement_block":
+            return False
+        last = None
+        for ch in stmt.named_children:
+            if ch.type != "comment":
+                last = ch
+        stmt = last
+    return False
 
 
 def _idents(node: Any, limit: int = 2000) -> list[str]:

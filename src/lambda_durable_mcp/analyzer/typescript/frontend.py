@@ -86,7 +86,8 @@ def _first_error(root: Any) -> tuple[int, str]:
 class _Result:
     """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
 
-    __slots__ = ("diags", "functions", "durations", "project_calls", "parse_error", "ok")
+    __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "exported_loggers",
+                 "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -96,10 +97,19 @@ class _Result:
         self.durations = list(analysis.durations) if analysis is not None else []
         # ((line, column), (end line, end column), callee label, candidate paths, name, context name)
         self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
+        self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
+        self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
         if analysis is not None:
             from lambda_durable_mcp.analyzer.typescript._analyze import char_column
 
             src = analysis.src
+            for call, candidates, name in analysis.project_logs:
+                node = call.node
+                sp, ep = node.start_point, node.end_point
+                self.project_logs.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
+                                          (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
+                                          ".".join(call.chain or [name]), candidates, name,
+                                          analysis.ctx_name(call.fi)))
             for call, candidates, name in analysis.project_calls:
                 node = call.node
                 sp, ep = node.start_point, node.end_point
@@ -125,6 +135,9 @@ class TypeScriptFrontend:
     def __init__(self) -> None:
         self._cache: OrderedDict[tuple[str, int, int], _Result] = OrderedDict()
         self._lock = threading.Lock()
+        # path -> logger instances that file exports (from its latest summarize), for DUR020 on
+        # imported loggers; only read for paths the current project's summaries hold
+        self._loggers: dict[str, dict[str, str]] = {}
 
     def accepts(self, path: str, source: bytes) -> bool:
         return dialect_of(path) is not None
@@ -183,6 +196,11 @@ class TypeScriptFrontend:
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         res = self._analyze(path, source)
+        with self._lock:
+            if res.exported_loggers:
+                self._loggers[path] = res.exported_loggers
+            else:
+                self._loggers.pop(path, None)
         return ModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
                              durations=list(res.durations))
 
@@ -206,6 +224,18 @@ class TypeScriptFrontend:
                 message=f"{label}() is not replay-safe outside a step: {chain}; call it inside a step "
                         f"(guide: {RULES['DUR005'].guide})",
                 fix=f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))",
+            ))
+        for sp, ep, label, candidates, name, ctx in res.project_logs:
+            target = next((c for c in candidates if c in known), None)
+            exported = self._loggers.get(target) if target is not None else None
+            if not exported or name not in exported:
+                continue
+            out.append(Diagnostic(
+                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
+                rule="DUR020", severity=RULES["DUR020"].severity,
+                message=f"{label}() outside a step repeats on every replay (the {exported[name]} logger "
+                        f"{os.path.basename(target)} exports); use context.logger (guide: {RULES['DUR020'].guide})",
+                fix=f"use {ctx}.logger (replay-aware) instead",
             ))
         out.sort(key=lambda d: (d.line, d.column, d.rule))
         return out
