@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 from collections import OrderedDict
+from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
@@ -129,15 +130,19 @@ def _fs_resolver(path: str, spec: str) -> list[str]:
     return cands
 
 
+@dataclass
+class TsModuleSummary(ModuleSummary):
+    # logger instances the file exports: exported name -> library, for DUR020 where another file
+    # imports one and logs with it outside a step
+    exported_loggers: dict[str, str] = field(default_factory=dict)
+
+
 class TypeScriptFrontend:
     name = "typescript"
 
     def __init__(self) -> None:
         self._cache: OrderedDict[tuple[str, int, int], _Result] = OrderedDict()
         self._lock = threading.Lock()
-        # path -> logger instances that file exports (from its latest summarize), for DUR020 on
-        # imported loggers; only read for paths the current project's summaries hold
-        self._loggers: dict[str, dict[str, str]] = {}
 
     def accepts(self, path: str, source: bytes) -> bool:
         return dialect_of(path) is not None
@@ -196,13 +201,8 @@ class TypeScriptFrontend:
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         res = self._analyze(path, source)
-        with self._lock:
-            if res.exported_loggers:
-                self._loggers[path] = res.exported_loggers
-            else:
-                self._loggers.pop(path, None)
-        return ModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
-                             durations=list(res.durations))
+        return TsModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
+                               durations=list(res.durations), exported_loggers=dict(res.exported_loggers))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         res = self._analyze(path, source)
@@ -227,7 +227,8 @@ class TypeScriptFrontend:
             ))
         for sp, ep, label, candidates, name, ctx in res.project_logs:
             target = next((c for c in candidates if c in known), None)
-            exported = self._loggers.get(target) if target is not None else None
+            summary = known.get(target) if target is not None else None
+            exported = summary.exported_loggers if isinstance(summary, TsModuleSummary) else None
             if not exported or name not in exported:
                 continue
             out.append(Diagnostic(
