@@ -42,7 +42,8 @@ def _analyze_project(root: Path, files: list[Path], frontend: TypeScriptFrontend
     fe = frontend or FRONTEND
     rel = {f: f.relative_to(root).as_posix() for f in files}
     summaries = {rel[f]: fe.summarize(rel[f], f.read_bytes()) for f in files}
-    view = ProjectView(root=str(root), summaries=summaries, impure=impurity_closure(summaries, os.path.basename))
+    closure = impurity_closure(summaries, os.path.basename)
+    view = ProjectView(root=str(root), summaries=summaries, impure=closure, impurity_rule=closure.rule)
     return summaries, {rel[f]: fe.check(rel[f], f.read_bytes(), view) for f in files}
 
 
@@ -129,6 +130,7 @@ def test_one_diagnostic_per_problem_and_columns() -> None:
 export const handler = withDurableExecution(async (event: any, context: any) => {
   const s = new Date().toISOString();
   const t = new Date(Date.now()).getTime();
+  await context.wait("pause", { seconds: 1 });
   return [s, t];
 });
 """
@@ -219,6 +221,7 @@ def test_columns_count_characters() -> None:
     src = """import { withDurableExecution } from "@aws/durable-execution-sdk-js";
 export const h = withDurableExecution(async (e: any, context: any) => {
   const s = "été"; const t = Date.now();
+  await context.wait("pause", { seconds: 1 });
   return [s, t];
 });
 """.encode()
@@ -230,6 +233,7 @@ def test_in_memory_source_without_extension() -> None:
     src = b"""import { withDurableExecution } from "@aws/durable-execution-sdk-js";
 export const h = withDurableExecution(async (e, context) => {
   const el = <b>{Math.random()}</b>;
+  await context.wait("pause", { seconds: 1 });
   return el;
 });
 """

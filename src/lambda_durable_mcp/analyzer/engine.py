@@ -108,56 +108,71 @@ def _suppressed(d: Diagnostic, table: dict[int, frozenset[str] | None]) -> bool:
 # The impurity closure behind DUR005
 
 
-def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]
-                     ) -> Callable[..., str | None]:
-    """impure(path, name, caller=None) -> "makeId -> crypto.randomUUID()" or None when pure.
+_Found = tuple[tuple[tuple[str, str], ...], str, str]  # hops (path, name), the impure call, its rule
 
-    A hop names its file only when it leaves the file before it (the caller's file first), so a
-    chain inside one file reads as plain function names.
+
+class ImpurityClosure:
+    """Which project functions are impure across files, and through which chain (DUR005).
+
+    ``closure(path, name, caller)`` gives the chain text ("makeId -> crypto.randomUUID()") or None
+    when the function is pure. A hop names its file only when it leaves the file before it (the
+    caller's file first), so a chain inside one file reads as plain function names.
     """
-    # (path, name) -> the hops from there to the impure call, and what that call is
-    memo: dict[tuple[str, str], tuple[tuple[tuple[str, str], ...], str] | None] = {}
 
-    def walk(path: str, name: str, stack: frozenset[tuple[str, str]]
-             ) -> tuple[tuple[tuple[str, str], ...], str] | None:
+    def __init__(self, summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> None:
+        self._summaries = summaries
+        self._display = display
+        self._memo: dict[tuple[str, str], _Found | None] = {}
+
+    def _walk(self, path: str, name: str, stack: frozenset[tuple[str, str]]) -> _Found | None:
         key = (path, name)
-        if key in memo:
-            return memo[key]
+        if key in self._memo:
+            return self._memo[key]
         if key in stack:
             return None
-        summary = summaries.get(path)
+        summary = self._summaries.get(path)
         fn = summary.functions.get(name) if summary else None
         if fn is None:
             return None
-        result: tuple[tuple[tuple[str, str], ...], str] | None = None
+        result: _Found | None = None
         if fn.impurity is not None:
-            result = ((key,), fn.impurity[1])
+            result = ((key,), fn.impurity[1], fn.impurity[0])
         else:
             inner = stack | {key}
             for callee_path, callee in fn.calls:
-                sub = walk(callee_path, callee, inner)
+                sub = self._walk(callee_path, callee, inner)
                 if sub is not None:
-                    result = ((key, *sub[0]), sub[1])
+                    result = ((key, *sub[0]), sub[1], sub[2])
                     break
-        memo[key] = result
+        self._memo[key] = result
         return result
 
-    def impure(path: str, name: str, caller: str | None = None) -> str | None:
+    def _find(self, path: str, name: str) -> _Found | None:
         try:
-            found = walk(path, name, frozenset())
+            return self._walk(path, name, frozenset())
         except RecursionError:
             return None
+
+    def __call__(self, path: str, name: str, caller: str | None = None) -> str | None:
+        found = self._find(path, name)
         if found is None:
             return None
-        hops, what = found
+        hops, what, _rule = found
         parts: list[str] = []
         here = caller
         for hop_path, hop_name in hops:
-            parts.append(hop_name if hop_path == here else f"{display(hop_path)}:{hop_name}")
+            parts.append(hop_name if hop_path == here else f"{self._display(hop_path)}:{hop_name}")
             here = hop_path
         return " -> ".join([*parts, what])
 
-    return impure
+    def rule(self, path: str, name: str) -> str | None:
+        """The rule (DUR001-DUR004, DUR021) of the impure call the chain ends at."""
+        found = self._find(path, name)
+        return found[2] if found is not None else None
+
+
+def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> ImpurityClosure:
+    return ImpurityClosure(summaries, display)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -283,8 +298,8 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
             summarized.append((unit, fe))
     result.files = done
 
-    project = ProjectView(root=str(root), summaries=summaries,
-                          impure=impurity_closure(summaries, display))
+    impure = impurity_closure(summaries, display)
+    project = ProjectView(root=str(root), summaries=summaries, impure=impure, impurity_rule=impure.rule)
     wanted = _rule_filter(select, ignore)
     sources = {u.path: u for u in units}
     supp_cache: dict[str, dict[int, frozenset[str] | None]] = {}

@@ -53,6 +53,8 @@ class ProjectView:
     # crypto.randomUUID()" (a hop in the caller's own file is named without its file), or None when
     # that function is pure (or unknown). Computed by the engine across files.
     impure: Callable[..., str | None] = lambda path, name, caller=None: None
+    # impurity_rule(path, function_name) -> the rule id of the impure call that chain ends at
+    impurity_rule: Callable[[str, str], str | None] = lambda path, name: None
 
 
 class Frontend(Protocol):

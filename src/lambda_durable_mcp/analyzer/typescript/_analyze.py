@@ -25,6 +25,7 @@ from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
 from lambda_durable_mcp.analyzer.model import RULES, Diagnostic
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 from lambda_durable_mcp.analyzer.typescript._collect import (
+    FUNC_TYPES,
     Binding,
     Call,
     Collected,
@@ -91,7 +92,8 @@ class FileAnalysis:
         self.src = col.source
         self.funcs = col.funcs
         self.diags: list[Diagnostic] = []
-        self.project_calls: list[tuple[Call, list[str], str]] = []  # (call, candidate paths, name) in orchestration
+        # (call, candidate paths, name, terminal) in orchestration; terminal: see _terminal
+        self.project_calls: list[tuple[Call, list[str], str, bool]] = []
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
@@ -1109,6 +1111,65 @@ class FileAnalysis:
                 return out
         return out
 
+    def _terminal(self, node: Any, fi: int) -> bool:
+        """Whether a value computed at node only reaches the result of a handler or child body, in the
+        invocation that completes it: inside a `return` (or an expression body) with no durable operation
+        in it, or a `const` used only by such returns with no orchestration work in between. The result
+        is checkpointed once, so a clock read or random id there is what the author means, not a replay
+        hazard."""
+        f = self.funcs[fi]
+        if f.role not in ("handler", "child"):
+            return False
+        ret = self._own_return(fi, node)
+        if ret is not None:
+            return not self._orchestration_between(ret.start_byte, ret.end_byte, fi)
+        # `const completedAt = new Date().toISOString(); return { ..., completedAt }`
+        anc = self._path(fi, node)
+        i = len(anc) - 1
+        while i > 0 and anc[i].type != "variable_declarator":
+            i -= 1
+        if i <= 1:
+            return False
+        decl, stmt = anc[i], anc[i - 1]
+        name = decl.child_by_field_name("name")
+        value = decl.child_by_field_name("value")
+        if (stmt.type != "lexical_declaration" or not (stmt.text or b"").startswith(b"const")
+                or name is None or name.type != "identifier" or value is None
+                or not (value.start_byte <= node.start_byte < value.end_byte)):
+            return False
+        word = re.compile(rb"(?<![\w$.])" + re.escape(name.text or b"") + rb"(?![\w$])")
+        root = self.funcs[0].node
+        used = False
+        for m in word.finditer(self.src, decl.end_byte, f.end):
+            use = root.named_descendant_for_byte_range(m.start(), m.end())
+            ret = self._own_return(fi, use) if use is not None else None
+            if ret is None or self._orchestration_between(decl.end_byte, ret.end_byte, fi):
+                return False
+            used = True
+        return used
+
+    def _own_return(self, fi: int, node: Any) -> Any:
+        """The `return` statement (or expression body) of function fi that node is part of, if any."""
+        f = self.funcs[fi]
+        body = f.node.child_by_field_name("body")
+        if body is not None and body.type != "statement_block" and body.start_byte <= node.start_byte < body.end_byte:
+            return body
+        for par in self._path(fi, node)[1:]:
+            if par.type == "return_statement":
+                return par
+            if par.type in FUNC_TYPES:
+                return None  # a nested function's return is not this function's result
+        return None
+
+    def _orchestration_between(self, lo: int, hi: int, fi: int) -> bool:
+        """A durable operation, or a call handing the context to a helper, in [lo, hi)."""
+        if self._ops_in(lo, hi):
+            return True
+        for c in self.col.calls:
+            if lo <= c.start < hi and any(self.ctx_binding(a, c.fi) is not None for a in c.args):
+                return True
+        return False
+
     def _op_path(self, c: Call) -> list[Any]:
         f = self.funcs[c.fi]
         if self._cur_path_op is not c:
@@ -1722,6 +1783,8 @@ class FileAnalysis:
             w = fact.what
             r = fact.rule
             expr = _snippet(fact.node, w)
+            if r in ("DUR001", "DUR002") and self._terminal(fact.node, fact.fi):
+                continue
             if r == "DUR001":
                 if fact.node.type == "new_expression":
                     fix = (f"take the time in a step and rebuild the Date: const ms = await {ctx}.step('now', "
@@ -1767,11 +1830,12 @@ class FileAnalysis:
                 self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
             elif kind == "project":
                 if eff[2]:
-                    self.project_calls.append((c, self._candidates(eff[2]), eff[1]))
+                    self.project_calls.append((c, self._candidates(eff[2]), eff[1], self._terminal(c.node, c.fi)))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
-                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1]))
+                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1],
+                                                   self._terminal(c.node, c.fi)))
                         if target in self._sleepers:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",

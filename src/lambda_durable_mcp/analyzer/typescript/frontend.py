@@ -96,8 +96,9 @@ class _Result:
         self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
         self.functions = dict(analysis.functions) if analysis is not None else {}
         self.durations = list(analysis.durations) if analysis is not None else []
-        # ((line, column), (end line, end column), callee label, candidate paths, name, context name)
-        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
+        # ((line, column), (end line, end column), callee label, candidate paths, name, context name,
+        # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
+        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, bool]] = []
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
         if analysis is not None:
@@ -111,13 +112,13 @@ class _Result:
                                           (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
                                           ".".join(call.chain or [name]), candidates, name,
                                           analysis.ctx_name(call.fi)))
-            for call, candidates, name in analysis.project_calls:
+            for call, candidates, name, terminal in analysis.project_calls:
                 node = call.node
                 sp, ep = node.start_point, node.end_point
                 self.project_calls.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
                                            (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
                                            ".".join(call.chain or [name]), candidates, name,
-                                           analysis.ctx_name(call.fi)))
+                                           analysis.ctx_name(call.fi), terminal))
 
 
 def _fs_resolver(path: str, spec: str) -> list[str]:
@@ -208,7 +209,7 @@ class TypeScriptFrontend:
         res = self._analyze(path, source)
         out = list(res.diags)
         known = project.summaries
-        for sp, ep, label, candidates, name, ctx in res.project_calls:
+        for sp, ep, label, candidates, name, ctx, terminal in res.project_calls:
             target = next((c for c in candidates if c in known), None)
             if target is None:
                 target = next((c for c in candidates if os.path.isfile(os.path.join(project.root, c))
@@ -218,6 +219,8 @@ class TypeScriptFrontend:
             chain = project.impure(target, name, path)
             if not chain:
                 continue
+            if terminal and project.impurity_rule(target, name) in ("DUR001", "DUR002"):
+                continue  # a timestamp or id for the result only: computed once, in the completing invocation
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR005", severity="error",
