@@ -1,6 +1,7 @@
 """What the Python frontend recognises: qualified names (resolved through imports) and object kinds."""
 
 SDK = "aws_durable_execution_sdk_python"
+SDK_PREFIX = SDK + "."
 
 # DurableContext methods that create a durable operation, with the positional index of the
 # function argument(s), the name and the config.

@@ -205,6 +205,11 @@ def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
     out.difference_update(declared)
 
 
+def _is_sdk(name: str) -> bool:
+    """The SDK package or one of its modules (not ``aws_durable_execution_sdk_python_testing``)."""
+    return name == C.SDK or name.startswith(C.SDK_PREFIX)
+
+
 def _const_str(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
@@ -304,11 +309,11 @@ class ModuleAnalyzer:
                     else:
                         root = a.name.split(".")[0]
                         self.imports[root] = root
-                    if a.name.startswith(C.SDK):
+                    if _is_sdk(a.name):
                         self.imports_sdk = True
             elif isinstance(s, ast.ImportFrom):
                 mod = "." * s.level + (s.module or "")
-                if mod.startswith(C.SDK):
+                if _is_sdk(mod):
                     self.imports_sdk = True
                 for a in s.names:
                     if a.name == "*":
@@ -537,7 +542,7 @@ class ModuleAnalyzer:
         """The SDK name an expression refers to (through imports), e.g. ``durable_step``."""
         q = self.qual(node)
         if q is not None:
-            return q.rsplit(".", 1)[-1] if q.startswith(C.SDK) else None
+            return q.rsplit(".", 1)[-1] if _is_sdk(q) else None
         # Snippets often omit imports: a bare SDK name nobody defined is the SDK's.
         if isinstance(node, ast.Name) and node.id not in self.module_names and node.id not in self.scope:
             if node.id in C.DECORATOR_ROLES or node.id in ("DurableContext", "Duration", "StepConfig",
@@ -701,6 +706,7 @@ class FunctionVisitor:
         self.impurity: tuple[str, str] | None = None
         self.calls: list[tuple[str, str]] = []
         self.branch: tuple[tuple[int, int], ...] = ()
+        self.after_if: tuple[tuple[int, int], ...] = ()
         self.names: dict[str, list[tuple[tuple[tuple[int, int], ...], ast.AST]]] = {}
         self.nested: list[FuncInfo] = []
         self.in_threading = 0
@@ -741,9 +747,17 @@ class FunctionVisitor:
     def _references(fi: FuncInfo, names: set[str]) -> bool:
         return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(fi.node))
 
-    def body(self, stmts: list[ast.stmt]) -> None:
+    def body(self, stmts: list[ast.stmt]) -> tuple[tuple[int, int], ...]:
+        """Visits a block; returns the branch arms its end is reached through (see v_if)."""
+        saved = self.branch
         for s in stmts:
             self.visit(s)
+            if type(s) is ast.If and self.after_if:
+                self.branch = self.branch + self.after_if
+            self.after_if = ()
+        tail = self.branch[len(saved):]
+        self.branch = saved
+        return tail
 
     def visit(self, node: ast.AST) -> None:
         t = type(node)
@@ -906,11 +920,18 @@ class FunctionVisitor:
         key = id(node)
         saved = self.branch
         self.branch = saved + ((key, 0),)
-        self.body(node.body)
+        tails = [self.body(node.body)]
         self.branch = saved + ((key, 1),)
-        self.body(node.orelse)
+        tails.append(self.body(node.orelse))
         self.branch = saved
         self.cond_taint -= tainted
+        # `if c: ...; return` - what follows the `if` runs only through the arm that does not exit,
+        # so for duplicate names it sits in that arm (an `elif` chain included).
+        exits = _exits(node.body), _exits(node.orelse)
+        self.after_if = ()
+        if type(node) is ast.If and exits[0] != exits[1]:
+            arm = 1 if exits[0] else 0
+            self.after_if = ((key, arm), *tails[arm])
 
     def test(self, expr: ast.expr) -> int:
         saved = (self.source_hit, self.taint_hit)
@@ -1665,6 +1686,18 @@ class FunctionVisitor:
                     "retry after a timeout or crash repeats it",
                     "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken) or use "
                     "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)", "info")
+
+
+def _exits(stmts: list[ast.stmt]) -> bool:
+    """Whether a block always ends in ``return`` or ``raise`` (an ``if`` whose arms both do)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return _exits(last.body) and _exits(last.orelse)
+    return False
 
 
 def _compatible(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
