@@ -96,6 +96,8 @@ CONSTRUCTORS = {
     "concurrent.futures.ThreadPoolExecutor": "executor", "concurrent.futures.ProcessPoolExecutor": "executor",
     "multiprocessing.Pool": "executor", "asyncio.TaskGroup": "executor", "anyio.create_task_group": "executor",
 }
+# Kinds a project factory function can hand out (``def client(): return boto3.client(...)``).
+FACTORY_KINDS = {"aws", "aws-session", "http", "db"}
 MODULE_OBJECTS = {"loguru.logger": "logger", "logging": "logging-module"}
 AWS_DERIVED = {"client", "resource", "Table", "Bucket", "Queue", "Topic", "Object", "meta"}
 AWS_NEUTRAL = {"get_paginator", "get_waiter", "can_paginate", "close", "exceptions", "generate_presigned_url",

@@ -245,6 +245,7 @@ class ModuleAnalyzer:
         self._qual_cache: dict[int, str | None] = {}
         self.text = text
         self._receivers: set[str] | None = None
+        self._returns: dict[str, str | None] = {}
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -578,6 +579,8 @@ class ModuleAnalyzer:
             if q in C.CONSTRUCTORS:
                 return C.CONSTRUCTORS[q]
             f = value.func
+            if q is None and isinstance(f, ast.Name) and f.id in self.scope:
+                return self.returned_kind(f.id)
             if isinstance(f, ast.Attribute):
                 base = self.kind_of(f.value, local_kinds)
                 if base == "aws-session" and f.attr in ("client", "resource"):
@@ -594,6 +597,68 @@ class ModuleAnalyzer:
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
             return "path" if self.kind_of(value.left, local_kinds) == "path" else None
         return None
+
+    def returned_kind(self, name: str) -> str | None:
+        """The client kind a module-level factory returns: ``def table(): return boto3.resource(...).Table(...)``,
+        also the lazy ``global _client; if _client is None: _client = boto3.client(...); return _client``.
+        Every non-None return must be the same client kind."""
+        if name in self._returns:
+            return self._returns[name]
+        fi = self.scope[name]
+        self._returns[name] = None  # recursion guard
+        node = fi.node
+        returns: list[ast.expr] = []
+        assigned: dict[str, list[ast.expr | None]] = {}  # local name -> values (None: unknown)
+        if isinstance(node, ast.Lambda):
+            returns.append(node.body)
+        else:
+            stack: list[ast.AST] = list(node.body)  # statements only, nested functions excluded
+            while stack:
+                n = stack.pop()
+                t = type(n)
+                if t is ast.Return:
+                    v = n.value  # type: ignore[attr-defined]
+                    if v is not None and not (type(v) is ast.Constant and v.value is None):
+                        returns.append(v)
+                elif t is ast.Assign or t is ast.AnnAssign:
+                    v = n.value  # type: ignore[attr-defined]
+                    for tg in (n.targets if t is ast.Assign else [n.target]):  # type: ignore[attr-defined]
+                        if type(tg) is ast.Name:
+                            assigned.setdefault(tg.id, []).append(v)
+                        else:  # a, b = ...: unknown
+                            for sub in ast.walk(tg):
+                                if type(sub) is ast.Name:
+                                    assigned.setdefault(sub.id, []).append(None)  # type: ignore[attr-defined]
+                elif t in (ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith):
+                    targets = [i.optional_vars for i in n.items if i.optional_vars is not None] \
+                        if t in (ast.With, ast.AsyncWith) else [n.target]  # type: ignore[attr-defined]
+                    for tg in targets:
+                        for sub in ast.walk(tg):
+                            if type(sub) is ast.Name:
+                                assigned.setdefault(sub.id, []).append(None)  # type: ignore[attr-defined]
+                if t in _COMPOUND or t is ast.Match or t.__name__ == "TryStar":
+                    for field_name in ("body", "orelse", "finalbody"):
+                        stack.extend(getattr(n, field_name, ()) or ())
+                    for h in getattr(n, "handlers", ()):
+                        stack.extend(h.body)
+                    for case in getattr(n, "cases", ()):
+                        stack.extend(case.body)
+        kind = None
+        for r in returns:
+            if type(r) is ast.Name and r.id in assigned:  # type: ignore[attr-defined]
+                values = [v for v in assigned[r.id] if not (type(v) is ast.Constant and v.value is None)]  # type: ignore[attr-defined,union-attr]
+                ks = {self.kind_of(v, None) if v is not None else None for v in values}
+            else:
+                ks = {self.kind_of(r, None)}
+            if len(ks) != 1 or (kind is not None and ks != {kind}):
+                kind = None
+                break
+            kind = ks.pop()
+            if kind not in C.FACTORY_KINDS:
+                kind = None
+                break
+        self._returns[name] = kind
+        return kind
 
     def project_candidates(self, q: str) -> list[tuple[str, str]]:
         """Files and function names a qualified name may refer to in the project."""
