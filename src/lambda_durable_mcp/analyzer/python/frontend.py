@@ -54,6 +54,11 @@ _FIX = {
     "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
     "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
+    # Environment variables are configuration fixed per published version: never checkpoint os.environ.
+    "DUR004-env-read": "environment variables are fixed per published version, so read it once at module level "
+                       "(e.g. SETTING = {expr}) or pass it in the event",
+    "DUR004-env-name": "environment variables are fixed per published version, so read it once at module level "
+                       "or pass it in the event",
     "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\")",
     "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
     "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"write\")",
@@ -1169,7 +1174,7 @@ class FunctionVisitor:
             if name in self.env_taint:
                 if self.in_test and self.orch and name not in self.env_reported:
                     self.env_reported.add(name)
-                    self.report_source("DUR004", node, f"`{name}` (from the environment)")
+                    self.report_source("DUR004", node, f"`{name}` (from the environment)", env="name")
 
     def v_attribute(self, node: ast.Attribute) -> None:
         if node.attr == "aws_request_id" and isinstance(node.ctx, ast.Load):
@@ -1189,7 +1194,7 @@ class FunctionVisitor:
     def env_read(self, node: ast.AST) -> None:
         self.env_hit = True
         if self.in_test and self.orch:
-            self.report_source("DUR004", node, _Label(node, ""))
+            self.report_source("DUR004", node, _Label(node, ""), env="read")
 
     def v_call(self, node: ast.Call) -> None:
         func = node.func
@@ -1207,6 +1212,18 @@ class FunctionVisitor:
     # -- durable operations ----------------------------------------------------------------------
 
     def operation(self, node: ast.Call, method: str, receiver: str) -> None:
+        if self.role == "submitter":
+            if method in ("step", "run_in_child_context"):
+                fix = (f"call the work as a plain function inside the submitter (no {receiver}.{method}, no "
+                       "@durable_step): the SDK already runs the submitter as a step")
+            else:
+                fix = "move it into orchestration code before or after the wait_for_callback"
+            self.m.emit("DUR010", node,
+                        f"`{receiver}.{method}(...)` is a durable operation inside a wait_for_callback submitter, "
+                        "which the SDK runs as a step; it runs outside the orchestration's checkpoint sequence "
+                        "and breaks replay", fix)
+            self.generic_args(node)
+            return
         if self.role in STEP_ROLES:
             self.m.emit("DUR010", node,
                         f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code; it runs "
@@ -1609,9 +1626,9 @@ class FunctionVisitor:
             return ("DUR021", f"`open(..., \"{text}\")`", False)
         return ("DUR003", "`open(...)`", False)
 
-    def report_source(self, rule: str, node: ast.AST, label: Any) -> None:
+    def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
         expr = _short(node, 50)
-        fix = _FIX.get(rule, "").format(ctx=self.ctx, expr=expr)
+        fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
@@ -1634,7 +1651,7 @@ class FunctionVisitor:
                     self.report_source(rule, node, label)
             else:
                 self.source_or_impure(rule, node, label)
-                if rule == "DUR021" and self.role == "step" and not self.fi.at_most_once:
+                if rule == "DUR021" and self.role in ("step", "submitter") and not self.fi.at_most_once:
                     self.check_idempotent(node, label)
         func = node.func
         threaded = self.orch and not self.in_threading and self.threading(node)
@@ -1746,11 +1763,37 @@ class FunctionVisitor:
             return
         if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords):
             return
+        kind = self.m.kind_of(func.value, self.local_kinds) if isinstance(func, ast.Attribute) else None
+        http = kind == "http" or (kind is None and (self.m.qual(func) or "").split(".")[0] in C.HTTP_MODULES)
+        if http and _idempotency_header(node):
+            return
+        if self.role == "submitter":
+            where = "this wait_for_callback submitter runs as a step with retries (at least once per attempt)"
+            tail = ("pass config=WaitForCallbackConfig(retry_strategy=RetryPresets.none(), ...) so a failed "
+                    "submitter is not retried (a submitter has no step_semantics)")
+        else:
+            where = "this step runs at least once per attempt and retries"
+            tail = "use StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)"
+        if http:
+            how = "send an idempotency key header the service honours, e.g. headers={\"Idempotency-Key\": " \
+                  "<an id from the input>}"
+        elif verb == "update_item":
+            how = "add a ConditionExpression (e.g. on a version attribute) so a retried update applies once"
+        elif kind != "db" and verb in C.IDEMPOTENCY_FIX:
+            how = C.IDEMPOTENCY_FIX[verb].format(ctx=self.ctx)
+        else:
+            how = "pass an idempotency key the API accepts, built from the input"
         self.m.emit("DUR035", node,
-                    f"{label} is not idempotent and this step runs at least once per attempt and retries: a "
-                    "retry after a timeout or crash repeats it",
-                    "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken) or use "
-                    "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)", "info")
+                    f"{label} is not idempotent and {where}: a retry after a timeout or crash repeats it",
+                    f"{how}, or {tail}", "info")
+
+
+def _idempotency_header(call: ast.Call) -> bool:
+    """``headers={"Idempotency-Key": ...}`` (any header naming idempotency) on an HTTP call."""
+    for k in call.keywords:
+        if k.arg == "headers" and isinstance(k.value, ast.Dict):
+            return any("idempotency" in (_const_str(key) or "").lower() for key in k.value.keys)
+    return False
 
 
 def _exits(stmts: list[ast.stmt]) -> bool:
