@@ -247,3 +247,34 @@ def h(event, context: DurableContext):
         assert rule == "DUR004" and "module level" in fix and "step" not in fix and "os.environ)" not in fix
     assert "SETTING = os.environ.get('MODE')" in fixes[7][1]
     assert fixes[12] == ("DUR004", "read it inside a step and branch on the step's checkpointed result")
+
+
+def test_dur005_chain_names_the_most_serious_impurity() -> None:
+    code = """
+import boto3, datetime, os, random
+table = boto3.resource("dynamodb").Table("progress")
+def log_progress(step):
+    if os.environ.get("DEBUG"):
+        pass
+    now = datetime.datetime.now().isoformat()
+    item = table.get_item(Key={"step": step})
+    table.update_item(Key={"step": step}, UpdateExpression="SET t = :t", ExpressionAttributeValues={":t": now})
+    return item
+def pick():
+    if os.environ.get("X"):
+        return random.random()
+    return datetime.datetime.now()
+def fetch():
+    datetime.datetime.now()
+    return table.get_item(Key={})
+@durable_execution
+def h(event, context: DurableContext):
+    log_progress("start")
+    pick()
+    fetch()
+"""
+    messages = [d.message for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR005"]
+    assert len(messages) == 3
+    assert "log_progress -> table.update_item(...)" in messages[0]
+    assert "pick -> random.random()" in messages[1]
+    assert "fetch -> table.get_item(...)" in messages[2]

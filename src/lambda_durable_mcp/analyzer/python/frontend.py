@@ -1636,9 +1636,9 @@ class FunctionVisitor:
             self.source_hit = True
         if self.orch:
             self.report_source(rule, node, label)
-        elif self.role == "plain" and self.impurity is None and rule in ("DUR001", "DUR002", "DUR003",
-                                                                         "DUR004", "DUR021"):
-            self.impurity = (rule, str(label).strip("`"))
+        elif self.role == "plain" and rule in _IMPURITY_RANK and \
+                (self.impurity is None or _IMPURITY_RANK[rule] > _IMPURITY_RANK[self.impurity[0]]):
+            self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
         r = self.classify(node)
@@ -1835,6 +1835,9 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
                       f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
 
 
+# Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
+# then randomness or the clock, then invocation-specific state.
+_IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
