@@ -251,6 +251,10 @@ class ModuleAnalyzer:
         self.text = text
         self._receivers: set[str] | None = None
         self._returns: dict[str, str | None] = {}
+        # Lines that mention "lambda" (few): where a module-level table may keep one.
+        self.lambda_lines = [i for i, line in enumerate(text.splitlines(), 1) if "lambda" in line] \
+            if "lambda" in text else []
+        self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -262,6 +266,15 @@ class ModuleAnalyzer:
             if fi.role is not None and fi.parent is None:
                 self.worklist.append(fi)
         self._drain()
+        # A stored lambda whose untyped parameter receives durable operations is orchestration code,
+        # like the same untyped def below; other stored lambdas are left alone.
+        if self.imports_sdk:
+            for fi in self.stored:
+                receivers = self._durable_receivers(fi)
+                if receivers:
+                    fi.ctx_params = receivers
+                    self._analyze(fi, "orch", frozenset())
+                    self._drain()
         # Functions nobody gave a role: maybe a context parameter (in modules using the SDK), else plain.
         for fi in self.funcs:
             if fi.done or fi.parent is not None:
@@ -331,6 +344,9 @@ class ModuleAnalyzer:
                 value = s.value
                 if value is None:
                     continue
+                if module_level and self.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Call) \
+                        and any(value.lineno <= n <= (value.end_lineno or 0) for n in self.lambda_lines):
+                    self._stored_lambdas(value, targets)
                 for t in targets:
                     if isinstance(t, ast.Name):
                         if module_level:
@@ -370,6 +386,18 @@ class ModuleAnalyzer:
                     self._index(case.body, parent, scope, prefix, module_level, in_class)
             elif isinstance(s, ast.Expr) and module_level and isinstance(s.value, ast.Call):
                 self._wrapped_handler(s.value)
+
+    def _stored_lambdas(self, value: ast.expr, targets: list[ast.expr]) -> None:
+        """Lambdas kept in a module-level table (``TOOLS = {"a": lambda inp, ctx: ...}``, also as keyword
+        arguments of a constructor in a list); lambda bodies are not searched."""
+        owner = next((t.id for t in targets if isinstance(t, ast.Name)), "<table>")
+        stack: list[ast.AST] = [value]
+        while stack:
+            n = stack.pop()
+            if type(n) is ast.Lambda:
+                self.stored.append(FuncInfo(n, f"{owner}.<lambda>", None))  # type: ignore[arg-type]
+                continue
+            stack.extend(ast.iter_child_nodes(n))
 
     def _context_attributes(self, cls: ast.ClassDef, qualname: str) -> None:
         """``self.ctx = ctx`` in a method whose ``ctx`` parameter is annotated DurableContext."""
@@ -610,8 +638,15 @@ class ModuleAnalyzer:
         if name in self._returns:
             return self._returns[name]
         fi = self.scope[name]
-        self._returns[name] = None  # recursion guard
+        self._returns[name] = None  # recursion guard (and the answer for most functions)
         node = fi.node
+        if not isinstance(node, ast.Lambda):
+            # A factory ends in `return <client>`: a cheap test before the walk over the body.
+            last = node.body[-1]
+            if type(last) is not ast.Return or last.value is None:
+                return None
+            if type(last.value) is not ast.Name and self.kind_of(last.value, None) not in C.FACTORY_KINDS:
+                return None
         returns: list[ast.expr] = []
         assigned: dict[str, list[ast.expr | None]] = {}  # local name -> values (None: unknown)
         if isinstance(node, ast.Lambda):
@@ -631,16 +666,18 @@ class ModuleAnalyzer:
                         if type(tg) is ast.Name:
                             assigned.setdefault(tg.id, []).append(v)
                         else:  # a, b = ...: unknown
-                            for sub in ast.walk(tg):
-                                if type(sub) is ast.Name:
-                                    assigned.setdefault(sub.id, []).append(None)  # type: ignore[attr-defined]
+                            unknown: set[str] = set()
+                            _target_names(tg, unknown)
+                            for name_ in unknown:
+                                assigned.setdefault(name_, []).append(None)
                 elif t in (ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith):
                     targets = [i.optional_vars for i in n.items if i.optional_vars is not None] \
                         if t in (ast.With, ast.AsyncWith) else [n.target]  # type: ignore[attr-defined]
+                    unknown = set()
                     for tg in targets:
-                        for sub in ast.walk(tg):
-                            if type(sub) is ast.Name:
-                                assigned.setdefault(sub.id, []).append(None)  # type: ignore[attr-defined]
+                        _target_names(tg, unknown)
+                    for name_ in unknown:
+                        assigned.setdefault(name_, []).append(None)
                 if t in _COMPOUND or t is ast.Match or t.__name__ == "TryStar":
                     for field_name in ("body", "orelse", "finalbody"):
                         stack.extend(getattr(n, field_name, ()) or ())
