@@ -645,8 +645,12 @@ class ModuleAnalyzer:
             last = node.body[-1]
             if type(last) is not ast.Return or last.value is None:
                 return None
-            if type(last.value) is not ast.Name and self.kind_of(last.value, None) not in C.FACTORY_KINDS:
-                return None
+            v = last.value
+            if type(v) is not ast.Name and self.kind_of(v, None) not in C.FACTORY_KINDS:
+                while type(v) in (ast.Call, ast.Attribute, ast.Await):
+                    v = v.func if type(v) is ast.Call else v.value  # type: ignore[attr-defined]
+                if type(v) is not ast.Name or v.id not in fi.locals():  # type: ignore[attr-defined]
+                    return None  # not built from a local either (`r = boto3.resource(...); return r.Table(...)`)
         returns: list[ast.expr] = []
         assigned: dict[str, list[ast.expr | None]] = {}  # local name -> values (None: unknown)
         if isinstance(node, ast.Lambda):
@@ -685,13 +689,19 @@ class ModuleAnalyzer:
                         stack.extend(h.body)
                     for case in getattr(n, "cases", ()):
                         stack.extend(case.body)
+        local: dict[str, str] = {}  # locals every (non-None) assignment gives one client kind
+        for var, values in assigned.items():
+            ks = {self.kind_of(v, None) if v is not None else None for v in values
+                  if not (type(v) is ast.Constant and v.value is None)}  # type: ignore[union-attr]
+            k = ks.pop() if len(ks) == 1 else None
+            if k is not None:
+                local[var] = k
         kind = None
         for r in returns:
-            if type(r) is ast.Name and r.id in assigned:  # type: ignore[attr-defined]
-                values = [v for v in assigned[r.id] if not (type(v) is ast.Constant and v.value is None)]  # type: ignore[attr-defined,union-attr]
-                ks = {self.kind_of(v, None) if v is not None else None for v in values}
-            else:
-                ks = {self.kind_of(r, None)}
+            if type(r) is ast.Name and r.id in assigned and r.id not in local:  # type: ignore[attr-defined]
+                kind = None
+                break
+            ks = {self.kind_of(r, local)}
             if len(ks) != 1 or (kind is not None and ks != {kind}):
                 kind = None
                 break
