@@ -114,6 +114,9 @@ NON_IDEMPOTENT = {"send_message", "send_message_batch", "publish", "publish_batc
                   "send_email", "send_raw_email", "send_templated_email", "send_bulk_templated_email",
                   "put_record", "put_records", "put_record_batch", "start_execution", "invoke", "invoke_async",
                   "post", "patch", "add_metric", "put_metric_data", "create_invalidation", "send_task_success"}
+# The same inside a literal argument (InvalidationBatch, batch Entries); "Id" there is an entry id.
+NESTED_IDEMPOTENCY_KEYS = {"MessageDeduplicationId", "CallerReference", "ClientToken", "ClientRequestToken",
+                           "IdempotencyToken"}
 _NO_TOKEN = "has no idempotency token; let consumers deduplicate on an id from the input"
 # DUR035 fixes by API (boto3 method name): what makes a retry of it safe.
 IDEMPOTENCY_FIX = {

@@ -1808,7 +1808,7 @@ class FunctionVisitor:
                 return
         elif verb not in C.NON_IDEMPOTENT:
             return
-        if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords):
+        if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords) or _nested_idempotency_key(node):
             return
         kind = self.m.kind_of(func.value, self.local_kinds) if isinstance(func, ast.Attribute) else None
         http = kind == "http" or (kind is None and (self.m.qual(func) or "").split(".")[0] in C.HTTP_MODULES)
@@ -1833,6 +1833,21 @@ class FunctionVisitor:
         self.m.emit("DUR035", node,
                     f"{label} is not idempotent and {where}: a retry after a timeout or crash repeats it",
                     f"{how}, or {tail}", "info")
+
+
+def _nested_idempotency_key(call: ast.Call) -> bool:
+    """A token inside literal arguments: ``InvalidationBatch={"CallerReference": ...}``, or
+    ``Entries=[{"MessageDeduplicationId": ...}, ...]`` (every entry)."""
+    for k in call.keywords:
+        v = k.value
+        if isinstance(v, ast.Dict):
+            if any(_const_str(key) in C.NESTED_IDEMPOTENCY_KEYS for key in v.keys):
+                return True
+        elif isinstance(v, (ast.List, ast.Tuple)) and v.elts and all(
+                isinstance(e, ast.Dict) and any(_const_str(key) in C.NESTED_IDEMPOTENCY_KEYS for key in e.keys)
+                for e in v.elts):
+            return True
+    return False
 
 
 def _idempotency_header(call: ast.Call) -> bool:
