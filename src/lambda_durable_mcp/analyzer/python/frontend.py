@@ -252,8 +252,13 @@ class ModuleAnalyzer:
         self._receivers: set[str] | None = None
         self._returns: dict[str, str | None] = {}
         # Lines that mention "lambda" (few): where a module-level table may keep one.
-        self.lambda_lines = [i for i, line in enumerate(text.splitlines(), 1) if "lambda" in line] \
-            if "lambda" in text else []
+        self.lambda_lines: list[int] = []
+        pos, line = text.find("lambda"), 1
+        last = 0
+        while pos >= 0:
+            line += text.count("\n", last, pos)
+            self.lambda_lines.append(line)
+            last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
 
     # -- indexing ------------------------------------------------------------------------------
@@ -867,11 +872,13 @@ class FunctionVisitor:
     def body(self, stmts: list[ast.stmt]) -> tuple[tuple[int, int], ...]:
         """Visits a block; returns the branch arms its end is reached through (see v_if)."""
         saved = self.branch
+        visit = self.visit
         for s in stmts:
-            self.visit(s)
-            if type(s) is ast.If and self.after_if:
+            visit(s)
+            if type(s) is ast.If and self.after_if:  # v_if has just set after_if
                 self.branch = self.branch + self.after_if
-            self.after_if = ()
+        if self.branch is saved:
+            return ()
         tail = self.branch[len(saved):]
         self.branch = saved
         return tail
