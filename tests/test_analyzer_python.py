@@ -184,3 +184,97 @@ def h(e, ctx):
     ctx.step(lambda _: (1, 2), name="f")
 """)
     assert flagged == [(8, "DUR034"), (9, "DUR034"), (10, "DUR034")]
+
+
+def _fixes(code: str) -> dict[int, tuple[str, str]]:
+    return {d.line: (d.rule, d.fix) for d in analyze_source(HEAD + code, "python").diagnostics}
+
+
+def test_dur010_in_a_submitter_says_to_call_the_plain_function() -> None:
+    fixes = _fixes("""
+@durable_execution
+def h(event, context: DurableContext):
+    def submit(callback_id, _c):
+        context.step(lambda _: callback_id, name="send")
+        context.wait(Duration.from_seconds(5), name="w")
+    return context.wait_for_callback(submit, name="cb", config=WaitForCallbackConfig(timeout=Duration.from_hours(1)))
+""")
+    assert fixes[7][0] == "DUR010" and "plain function inside the submitter" in fixes[7][1]
+    assert "run_in_child_context" not in fixes[7][1]
+    assert fixes[8][0] == "DUR010" and "orchestration code" in fixes[8][1]
+
+
+def test_dur035_fix_fits_the_api() -> None:
+    fixes = _fixes("""
+import boto3, requests
+lam = boto3.client("lambda")
+sqs = boto3.client("sqs")
+cw = boto3.client("cloudwatch")
+@durable_execution
+def h(event, context: DurableContext):
+    context.step(lambda _: lam.invoke(FunctionName="f:live", InvocationType="Event"), name="a")
+    context.step(lambda _: requests.post("https://x.example/pay", json={}), name="b")
+    context.step(lambda _: sqs.send_message(QueueUrl="q", MessageBody="m"), name="c")
+    context.step(lambda _: cw.put_metric_data(Namespace="n", MetricData=[]), name="d")
+    def submit(cid, _c):
+        sqs.send_message(QueueUrl="q", MessageBody=cid)
+    context.wait_for_callback(submit, name="e", config=WaitForCallbackConfig(timeout=Duration.from_hours(1)))
+""")
+    invoke, http, sqs, metric, submitter = (fixes[n][1] for n in (10, 11, 12, 13, 15))
+    assert "context.invoke(" in invoke and "ClientToken" not in invoke and "MessageDeduplicationId" not in invoke
+    assert "AT_MOST_ONCE_PER_RETRY" in invoke
+    assert "Idempotency-Key" in http and "ClientToken" not in http
+    assert "FIFO" in sqs and "MessageDeduplicationId" in sqs
+    assert "CloudWatch" in metric
+    assert "retry_strategy=RetryPresets.none()" in submitter and "step_semantics=" not in submitter
+
+
+def test_dur004_fix_for_the_environment_never_checkpoints_os_environ() -> None:
+    fixes = _fixes("""
+import os
+@durable_execution
+def h(event, context: DurableContext):
+    if os.environ.get("MODE") == "fast":
+        return 1
+    mode = os.getenv("SPEED")
+    if mode:
+        return 2
+    if context.lambda_context.aws_request_id:
+        return 3
+""")
+    for line in (7, 10):
+        rule, fix = fixes[line]
+        assert rule == "DUR004" and "module level" in fix and "step" not in fix and "os.environ)" not in fix
+    assert "SETTING = os.environ.get('MODE')" in fixes[7][1]
+    assert fixes[12] == ("DUR004", "read it inside a step and branch on the step's checkpointed result")
+
+
+def test_dur005_chain_names_the_most_serious_impurity() -> None:
+    code = """
+import boto3, datetime, os, random
+table = boto3.resource("dynamodb").Table("progress")
+def log_progress(step):
+    if os.environ.get("DEBUG"):
+        pass
+    now = datetime.datetime.now().isoformat()
+    item = table.get_item(Key={"step": step})
+    table.update_item(Key={"step": step}, UpdateExpression="SET t = :t", ExpressionAttributeValues={":t": now})
+    return item
+def pick():
+    if os.environ.get("X"):
+        return random.random()
+    return datetime.datetime.now()
+def fetch():
+    datetime.datetime.now()
+    return table.get_item(Key={})
+@durable_execution
+def h(event, context: DurableContext):
+    log_progress("start")
+    pick()
+    fetch()
+"""
+    messages = [d.message for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR005"]
+    assert len(messages) == 3
+    assert "log_progress -> table.update_item(...)" in messages[0]
+    assert "pick -> random.random()" in messages[1]
+    assert "fetch -> table.get_item(...)" in messages[2]

@@ -1,6 +1,7 @@
 """What the Python frontend recognises: qualified names (resolved through imports) and object kinds."""
 
 SDK = "aws_durable_execution_sdk_python"
+SDK_PREFIX = SDK + "."
 
 # DurableContext methods that create a durable operation, with the positional index of the
 # function argument(s), the name and the config.
@@ -95,6 +96,8 @@ CONSTRUCTORS = {
     "concurrent.futures.ThreadPoolExecutor": "executor", "concurrent.futures.ProcessPoolExecutor": "executor",
     "multiprocessing.Pool": "executor", "asyncio.TaskGroup": "executor", "anyio.create_task_group": "executor",
 }
+# Kinds a project factory function can hand out (``def client(): return boto3.client(...)``).
+FACTORY_KINDS = {"aws", "aws-session", "http", "db"}
 MODULE_OBJECTS = {"loguru.logger": "logger", "logging": "logging-module"}
 AWS_DERIVED = {"client", "resource", "Table", "Bucket", "Queue", "Topic", "Object", "meta"}
 AWS_NEUTRAL = {"get_paginator", "get_waiter", "can_paginate", "close", "exceptions", "generate_presigned_url",
@@ -110,7 +113,41 @@ AWS_WRITE_PREFIXES = (
 NON_IDEMPOTENT = {"send_message", "send_message_batch", "publish", "publish_batch", "put_events",
                   "send_email", "send_raw_email", "send_templated_email", "send_bulk_templated_email",
                   "put_record", "put_records", "put_record_batch", "start_execution", "invoke", "invoke_async",
-                  "post", "patch", "add_metric", "create_invalidation", "send_task_success"}
+                  "post", "patch", "add_metric", "put_metric_data", "create_invalidation", "send_task_success"}
+# The same inside a literal argument (InvalidationBatch, batch Entries); "Id" there is an entry id.
+NESTED_IDEMPOTENCY_KEYS = {"MessageDeduplicationId", "CallerReference", "ClientToken", "ClientRequestToken",
+                           "IdempotencyToken"}
+_NO_TOKEN = "has no idempotency token; let consumers deduplicate on an id from the input"
+# DUR035 fixes by API (boto3 method name): what makes a retry of it safe.
+IDEMPOTENCY_FIX = {
+    "invoke": "Lambda Invoke takes no idempotency token; invoke the function with {ctx}.invoke(...) from "
+              "orchestration code (checkpointed, runs once; it waits for the result)",
+    "invoke_async": "Lambda InvokeAsync takes no idempotency token; invoke the function with {ctx}.invoke(...) "
+                    "from orchestration code (checkpointed, runs once; it waits for the result)",
+    "send_message": "for a FIFO queue pass MessageDeduplicationId (built from the input); a standard queue has "
+                    "none, so let the consumer deduplicate",
+    "send_message_batch": "for a FIFO queue give each entry a MessageDeduplicationId (built from the input); a "
+                          "standard queue has none, so let the consumer deduplicate",
+    "publish": "for a FIFO topic pass MessageDeduplicationId (built from the input); a standard topic has none, "
+               "so let subscribers deduplicate",
+    "publish_batch": "for a FIFO topic give each entry a MessageDeduplicationId (built from the input); a "
+                     "standard topic has none, so let subscribers deduplicate",
+    "put_events": "EventBridge PutEvents " + _NO_TOKEN + " (put it in Detail)",
+    "send_email": "SES has no idempotency token, so a retry sends the email again; accept that",
+    "send_raw_email": "SES has no idempotency token, so a retry sends the email again; accept that",
+    "send_templated_email": "SES has no idempotency token, so a retry sends the email again; accept that",
+    "send_bulk_templated_email": "SES has no idempotency token, so a retry sends the emails again; accept that",
+    "put_record": "Kinesis " + _NO_TOKEN,
+    "put_records": "Kinesis " + _NO_TOKEN,
+    "put_record_batch": "Firehose " + _NO_TOKEN,
+    "start_execution": "pass name= built from the input (Step Functions starts one execution per name)",
+    "put_metric_data": "CloudWatch metric data has no idempotency token, so a retry counts the data points "
+                       "twice; accept that",
+    "add_metric": "metric data has no idempotency token, so a retry counts it twice; accept that",
+    "create_invalidation": "build InvalidationBatch's CallerReference from the input (not the clock)",
+    "send_task_success": "SendTaskSuccess takes no idempotency token and a task token completes once, so "
+                         "treat the error a repeated call gets as success",
+}
 IDEMPOTENCY_KEYWORDS = {"MessageDeduplicationId", "ClientToken", "ClientRequestToken", "IdempotencyToken",
                         "idempotency_key", "CallerReference", "name", "Id"}
 DB_WRITE_METHODS = {"set", "setex", "setnx", "mset", "incr", "incrby", "decr", "decrby", "delete", "hset",

@@ -54,6 +54,11 @@ _FIX = {
     "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
     "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
+    # Environment variables are configuration fixed per published version: never checkpoint os.environ.
+    "DUR004-env-read": "environment variables are fixed per published version, so read it once at module level "
+                       "(e.g. SETTING = {expr}) or pass it in the event",
+    "DUR004-env-name": "environment variables are fixed per published version, so read it once at module level "
+                       "or pass it in the event",
     "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\")",
     "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
     "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"write\")",
@@ -205,6 +210,11 @@ def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
     out.difference_update(declared)
 
 
+def _is_sdk(name: str) -> bool:
+    """The SDK package or one of its modules (not ``aws_durable_execution_sdk_python_testing``)."""
+    return name == C.SDK or name.startswith(C.SDK_PREFIX)
+
+
 def _const_str(node: ast.AST | None) -> str | None:
     if isinstance(node, ast.Constant) and isinstance(node.value, str):
         return node.value
@@ -240,6 +250,16 @@ class ModuleAnalyzer:
         self._qual_cache: dict[int, str | None] = {}
         self.text = text
         self._receivers: set[str] | None = None
+        self._returns: dict[str, str | None] = {}
+        # Lines that mention "lambda" (few): where a module-level table may keep one.
+        self.lambda_lines: list[int] = []
+        pos, line = text.find("lambda"), 1
+        last = 0
+        while pos >= 0:
+            line += text.count("\n", last, pos)
+            self.lambda_lines.append(line)
+            last, pos = pos, text.find("lambda", pos + 6)
+        self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -251,6 +271,15 @@ class ModuleAnalyzer:
             if fi.role is not None and fi.parent is None:
                 self.worklist.append(fi)
         self._drain()
+        # A stored lambda whose untyped parameter receives durable operations is orchestration code,
+        # like the same untyped def below; other stored lambdas are left alone.
+        if self.imports_sdk:
+            for fi in self.stored:
+                receivers = self._durable_receivers(fi)
+                if receivers:
+                    fi.ctx_params = receivers
+                    self._analyze(fi, "orch", frozenset())
+                    self._drain()
         # Functions nobody gave a role: maybe a context parameter (in modules using the SDK), else plain.
         for fi in self.funcs:
             if fi.done or fi.parent is not None:
@@ -304,11 +333,11 @@ class ModuleAnalyzer:
                     else:
                         root = a.name.split(".")[0]
                         self.imports[root] = root
-                    if a.name.startswith(C.SDK):
+                    if _is_sdk(a.name):
                         self.imports_sdk = True
             elif isinstance(s, ast.ImportFrom):
                 mod = "." * s.level + (s.module or "")
-                if mod.startswith(C.SDK):
+                if _is_sdk(mod):
                     self.imports_sdk = True
                 for a in s.names:
                     if a.name == "*":
@@ -320,6 +349,9 @@ class ModuleAnalyzer:
                 value = s.value
                 if value is None:
                     continue
+                if module_level and self.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Call) \
+                        and any(value.lineno <= n <= (value.end_lineno or 0) for n in self.lambda_lines):
+                    self._stored_lambdas(value, targets)
                 for t in targets:
                     if isinstance(t, ast.Name):
                         if module_level:
@@ -359,6 +391,18 @@ class ModuleAnalyzer:
                     self._index(case.body, parent, scope, prefix, module_level, in_class)
             elif isinstance(s, ast.Expr) and module_level and isinstance(s.value, ast.Call):
                 self._wrapped_handler(s.value)
+
+    def _stored_lambdas(self, value: ast.expr, targets: list[ast.expr]) -> None:
+        """Lambdas kept in a module-level table (``TOOLS = {"a": lambda inp, ctx: ...}``, also as keyword
+        arguments of a constructor in a list); lambda bodies are not searched."""
+        owner = next((t.id for t in targets if isinstance(t, ast.Name)), "<table>")
+        stack: list[ast.AST] = [value]
+        while stack:
+            n = stack.pop()
+            if type(n) is ast.Lambda:
+                self.stored.append(FuncInfo(n, f"{owner}.<lambda>", None))  # type: ignore[arg-type]
+                continue
+            stack.extend(ast.iter_child_nodes(n))
 
     def _context_attributes(self, cls: ast.ClassDef, qualname: str) -> None:
         """``self.ctx = ctx`` in a method whose ``ctx`` parameter is annotated DurableContext."""
@@ -537,7 +581,7 @@ class ModuleAnalyzer:
         """The SDK name an expression refers to (through imports), e.g. ``durable_step``."""
         q = self.qual(node)
         if q is not None:
-            return q.rsplit(".", 1)[-1] if q.startswith(C.SDK) else None
+            return q.rsplit(".", 1)[-1] if _is_sdk(q) else None
         # Snippets often omit imports: a bare SDK name nobody defined is the SDK's.
         if isinstance(node, ast.Name) and node.id not in self.module_names and node.id not in self.scope:
             if node.id in C.DECORATOR_ROLES or node.id in ("DurableContext", "Duration", "StepConfig",
@@ -573,6 +617,8 @@ class ModuleAnalyzer:
             if q in C.CONSTRUCTORS:
                 return C.CONSTRUCTORS[q]
             f = value.func
+            if q is None and isinstance(f, ast.Name) and f.id in self.scope:
+                return self.returned_kind(f.id)
             if isinstance(f, ast.Attribute):
                 base = self.kind_of(f.value, local_kinds)
                 if base == "aws-session" and f.attr in ("client", "resource"):
@@ -589,6 +635,87 @@ class ModuleAnalyzer:
         if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
             return "path" if self.kind_of(value.left, local_kinds) == "path" else None
         return None
+
+    def returned_kind(self, name: str) -> str | None:
+        """The client kind a module-level factory returns: ``def table(): return boto3.resource(...).Table(...)``,
+        also the lazy ``global _client; if _client is None: _client = boto3.client(...); return _client``.
+        Every non-None return must be the same client kind."""
+        if name in self._returns:
+            return self._returns[name]
+        fi = self.scope[name]
+        self._returns[name] = None  # recursion guard (and the answer for most functions)
+        node = fi.node
+        if not isinstance(node, ast.Lambda):
+            # A factory ends in `return <client>`: a cheap test before the walk over the body.
+            last = node.body[-1]
+            if type(last) is not ast.Return or last.value is None:
+                return None
+            v = last.value
+            if type(v) is not ast.Name and self.kind_of(v, None) not in C.FACTORY_KINDS:
+                while type(v) in (ast.Call, ast.Attribute, ast.Await):
+                    v = v.func if type(v) is ast.Call else v.value  # type: ignore[attr-defined]
+                if type(v) is not ast.Name or v.id not in fi.locals():  # type: ignore[attr-defined]
+                    return None  # not built from a local either (`r = boto3.resource(...); return r.Table(...)`)
+        returns: list[ast.expr] = []
+        assigned: dict[str, list[ast.expr | None]] = {}  # local name -> values (None: unknown)
+        if isinstance(node, ast.Lambda):
+            returns.append(node.body)
+        else:
+            stack: list[ast.AST] = list(node.body)  # statements only, nested functions excluded
+            while stack:
+                n = stack.pop()
+                t = type(n)
+                if t is ast.Return:
+                    v = n.value  # type: ignore[attr-defined]
+                    if v is not None and not (type(v) is ast.Constant and v.value is None):
+                        returns.append(v)
+                elif t is ast.Assign or t is ast.AnnAssign:
+                    v = n.value  # type: ignore[attr-defined]
+                    for tg in (n.targets if t is ast.Assign else [n.target]):  # type: ignore[attr-defined]
+                        if type(tg) is ast.Name:
+                            assigned.setdefault(tg.id, []).append(v)
+                        else:  # a, b = ...: unknown
+                            unknown: set[str] = set()
+                            _target_names(tg, unknown)
+                            for name_ in unknown:
+                                assigned.setdefault(name_, []).append(None)
+                elif t in (ast.AugAssign, ast.For, ast.AsyncFor, ast.With, ast.AsyncWith):
+                    targets = [i.optional_vars for i in n.items if i.optional_vars is not None] \
+                        if t in (ast.With, ast.AsyncWith) else [n.target]  # type: ignore[attr-defined]
+                    unknown = set()
+                    for tg in targets:
+                        _target_names(tg, unknown)
+                    for name_ in unknown:
+                        assigned.setdefault(name_, []).append(None)
+                if t in _COMPOUND or t is ast.Match or t.__name__ == "TryStar":
+                    for field_name in ("body", "orelse", "finalbody"):
+                        stack.extend(getattr(n, field_name, ()) or ())
+                    for h in getattr(n, "handlers", ()):
+                        stack.extend(h.body)
+                    for case in getattr(n, "cases", ()):
+                        stack.extend(case.body)
+        local: dict[str, str] = {}  # locals every (non-None) assignment gives one client kind
+        for var, values in assigned.items():
+            ks = {self.kind_of(v, None) if v is not None else None for v in values
+                  if not (type(v) is ast.Constant and v.value is None)}  # type: ignore[union-attr]
+            k = ks.pop() if len(ks) == 1 else None
+            if k is not None:
+                local[var] = k
+        kind = None
+        for r in returns:
+            if type(r) is ast.Name and r.id in assigned and r.id not in local:  # type: ignore[attr-defined]
+                kind = None
+                break
+            ks = {self.kind_of(r, local)}
+            if len(ks) != 1 or (kind is not None and ks != {kind}):
+                kind = None
+                break
+            kind = ks.pop()
+            if kind not in C.FACTORY_KINDS:
+                kind = None
+                break
+        self._returns[name] = kind
+        return kind
 
     def project_candidates(self, q: str) -> list[tuple[str, str]]:
         """Files and function names a qualified name may refer to in the project."""
@@ -701,6 +828,7 @@ class FunctionVisitor:
         self.impurity: tuple[str, str] | None = None
         self.calls: list[tuple[str, str]] = []
         self.branch: tuple[tuple[int, int], ...] = ()
+        self.after_if: tuple[tuple[int, int], ...] = ()
         self.names: dict[str, list[tuple[tuple[tuple[int, int], ...], ast.AST]]] = {}
         self.nested: list[FuncInfo] = []
         self.in_threading = 0
@@ -741,9 +869,19 @@ class FunctionVisitor:
     def _references(fi: FuncInfo, names: set[str]) -> bool:
         return any(isinstance(n, ast.Name) and n.id in names for n in ast.walk(fi.node))
 
-    def body(self, stmts: list[ast.stmt]) -> None:
+    def body(self, stmts: list[ast.stmt]) -> tuple[tuple[int, int], ...]:
+        """Visits a block; returns the branch arms its end is reached through (see v_if)."""
+        saved = self.branch
+        visit = self.visit
         for s in stmts:
-            self.visit(s)
+            visit(s)
+            if type(s) is ast.If and self.after_if:  # v_if has just set after_if
+                self.branch = self.branch + self.after_if
+        if self.branch is saved:
+            return ()
+        tail = self.branch[len(saved):]
+        self.branch = saved
+        return tail
 
     def visit(self, node: ast.AST) -> None:
         t = type(node)
@@ -906,11 +1044,18 @@ class FunctionVisitor:
         key = id(node)
         saved = self.branch
         self.branch = saved + ((key, 0),)
-        self.body(node.body)
+        tails = [self.body(node.body)]
         self.branch = saved + ((key, 1),)
-        self.body(node.orelse)
+        tails.append(self.body(node.orelse))
         self.branch = saved
         self.cond_taint -= tainted
+        # `if c: ...; return` - what follows the `if` runs only through the arm that does not exit,
+        # so for duplicate names it sits in that arm (an `elif` chain included).
+        exits = _exits(node.body), _exits(node.orelse)
+        self.after_if = ()
+        if type(node) is ast.If and exits[0] != exits[1]:
+            arm = 1 if exits[0] else 0
+            self.after_if = ((key, arm), *tails[arm])
 
     def test(self, expr: ast.expr) -> int:
         saved = (self.source_hit, self.taint_hit)
@@ -1083,7 +1228,7 @@ class FunctionVisitor:
             if name in self.env_taint:
                 if self.in_test and self.orch and name not in self.env_reported:
                     self.env_reported.add(name)
-                    self.report_source("DUR004", node, f"`{name}` (from the environment)")
+                    self.report_source("DUR004", node, f"`{name}` (from the environment)", env="name")
 
     def v_attribute(self, node: ast.Attribute) -> None:
         if node.attr == "aws_request_id" and isinstance(node.ctx, ast.Load):
@@ -1103,7 +1248,7 @@ class FunctionVisitor:
     def env_read(self, node: ast.AST) -> None:
         self.env_hit = True
         if self.in_test and self.orch:
-            self.report_source("DUR004", node, _Label(node, ""))
+            self.report_source("DUR004", node, _Label(node, ""), env="read")
 
     def v_call(self, node: ast.Call) -> None:
         func = node.func
@@ -1121,6 +1266,18 @@ class FunctionVisitor:
     # -- durable operations ----------------------------------------------------------------------
 
     def operation(self, node: ast.Call, method: str, receiver: str) -> None:
+        if self.role == "submitter":
+            if method in ("step", "run_in_child_context"):
+                fix = (f"call the work as a plain function inside the submitter (no {receiver}.{method}, no "
+                       "@durable_step): the SDK already runs the submitter as a step")
+            else:
+                fix = "move it into orchestration code before or after the wait_for_callback"
+            self.m.emit("DUR010", node,
+                        f"`{receiver}.{method}(...)` is a durable operation inside a wait_for_callback submitter, "
+                        "which the SDK runs as a step; it runs outside the orchestration's checkpoint sequence "
+                        "and breaks replay", fix)
+            self.generic_args(node)
+            return
         if self.role in STEP_ROLES:
             self.m.emit("DUR010", node,
                         f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code; it runs "
@@ -1523,9 +1680,9 @@ class FunctionVisitor:
             return ("DUR021", f"`open(..., \"{text}\")`", False)
         return ("DUR003", "`open(...)`", False)
 
-    def report_source(self, rule: str, node: ast.AST, label: Any) -> None:
+    def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
         expr = _short(node, 50)
-        fix = _FIX.get(rule, "").format(ctx=self.ctx, expr=expr)
+        fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
@@ -1533,9 +1690,9 @@ class FunctionVisitor:
             self.source_hit = True
         if self.orch:
             self.report_source(rule, node, label)
-        elif self.role == "plain" and self.impurity is None and rule in ("DUR001", "DUR002", "DUR003",
-                                                                         "DUR004", "DUR021"):
-            self.impurity = (rule, str(label).strip("`"))
+        elif self.role == "plain" and rule in _IMPURITY_RANK and \
+                (self.impurity is None or _IMPURITY_RANK[rule] > _IMPURITY_RANK[self.impurity[0]]):
+            self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
         r = self.classify(node)
@@ -1548,7 +1705,7 @@ class FunctionVisitor:
                     self.report_source(rule, node, label)
             else:
                 self.source_or_impure(rule, node, label)
-                if rule == "DUR021" and self.role == "step" and not self.fi.at_most_once:
+                if rule == "DUR021" and self.role in ("step", "submitter") and not self.fi.at_most_once:
                     self.check_idempotent(node, label)
         func = node.func
         threaded = self.orch and not self.in_threading and self.threading(node)
@@ -1658,13 +1815,66 @@ class FunctionVisitor:
                 return
         elif verb not in C.NON_IDEMPOTENT:
             return
-        if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords):
+        if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords) or _nested_idempotency_key(node):
             return
+        kind = self.m.kind_of(func.value, self.local_kinds) if isinstance(func, ast.Attribute) else None
+        http = kind == "http" or (kind is None and (self.m.qual(func) or "").split(".")[0] in C.HTTP_MODULES)
+        if http and _idempotency_header(node):
+            return
+        if self.role == "submitter":
+            where = "this wait_for_callback submitter runs as a step with retries (at least once per attempt)"
+            tail = ("pass config=WaitForCallbackConfig(retry_strategy=RetryPresets.none(), ...) so a failed "
+                    "submitter is not retried (a submitter has no step_semantics)")
+        else:
+            where = "this step runs at least once per attempt and retries"
+            tail = "use StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)"
+        if http:
+            how = "send an idempotency key header the service honours, e.g. headers={\"Idempotency-Key\": " \
+                  "<an id from the input>}"
+        elif verb == "update_item":
+            how = "add a ConditionExpression (e.g. on a version attribute) so a retried update applies once"
+        elif kind != "db" and verb in C.IDEMPOTENCY_FIX:
+            how = C.IDEMPOTENCY_FIX[verb].format(ctx=self.ctx)
+        else:
+            how = "pass an idempotency key the API accepts, built from the input"
         self.m.emit("DUR035", node,
-                    f"{label} is not idempotent and this step runs at least once per attempt and retries: a "
-                    "retry after a timeout or crash repeats it",
-                    "pass an idempotency key (e.g. MessageDeduplicationId, ClientToken) or use "
-                    "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)", "info")
+                    f"{label} is not idempotent and {where}: a retry after a timeout or crash repeats it",
+                    f"{how}, or {tail}", "info")
+
+
+def _nested_idempotency_key(call: ast.Call) -> bool:
+    """A token inside literal arguments: ``InvalidationBatch={"CallerReference": ...}``, or
+    ``Entries=[{"MessageDeduplicationId": ...}, ...]`` (every entry)."""
+    for k in call.keywords:
+        v = k.value
+        if isinstance(v, ast.Dict):
+            if any(_const_str(key) in C.NESTED_IDEMPOTENCY_KEYS for key in v.keys):
+                return True
+        elif isinstance(v, (ast.List, ast.Tuple)) and v.elts and all(
+                isinstance(e, ast.Dict) and any(_const_str(key) in C.NESTED_IDEMPOTENCY_KEYS for key in e.keys)
+                for e in v.elts):
+            return True
+    return False
+
+
+def _idempotency_header(call: ast.Call) -> bool:
+    """``headers={"Idempotency-Key": ...}`` (any header naming idempotency) on an HTTP call."""
+    for k in call.keywords:
+        if k.arg == "headers" and isinstance(k.value, ast.Dict):
+            return any("idempotency" in (_const_str(key) or "").lower() for key in k.value.keys)
+    return False
+
+
+def _exits(stmts: list[ast.stmt]) -> bool:
+    """Whether a block always ends in ``return`` or ``raise`` (an ``if`` whose arms both do)."""
+    if not stmts:
+        return False
+    last = stmts[-1]
+    if isinstance(last, (ast.Return, ast.Raise)):
+        return True
+    if isinstance(last, ast.If):
+        return _exits(last.body) and _exits(last.orelse)
+    return False
 
 
 def _compatible(a: tuple[tuple[int, int], ...], b: tuple[tuple[int, int], ...]) -> bool:
@@ -1694,6 +1904,9 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
                       f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
 
 
+# Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
+# then randomness or the clock, then invocation-specific state.
+_IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
