@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from lambda_durable_mcp.analyzer import analyze_paths
 from lambda_durable_mcp.analyzer.engine import impurity_closure
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES
@@ -173,6 +174,19 @@ def test_junk_never_crashes(src: bytes) -> None:
         assert isinstance(diags, list)
         if b"\x00" in src:
             assert ms.parse_error and "binary" in ms.parse_error
+
+
+def test_a_nul_inside_a_string_is_text_and_the_rest_is_analyzed(tmp_path: Path) -> None:
+    src = (b'import { withDurableExecution } from "@aws/durable-execution-sdk-js";\n'
+           b'export const h = withDurableExecution(async (e: any, context: any) => {\n'
+           b'  const key = `${e.a}\x00${e.b}`;\n'
+           b'  const t = Date.now();\n'
+           b'  await context.step(key, async () => t);\n'
+           b'});\n')
+    (tmp_path / "keys.ts").write_bytes(src)
+    result = analyze_paths([tmp_path], root=tmp_path)
+    assert result.parse_errors == []
+    assert [(d.rule, d.line) for d in result.diagnostics] == [("DUR001", 4)]
 
 
 def test_deep_nesting_never_crashes() -> None:

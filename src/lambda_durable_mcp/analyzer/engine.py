@@ -19,7 +19,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from lambda_durable_mcp.analyzer.frontend import Frontend, ModuleSummary, ProjectView
-from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic
+from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic, looks_binary
 
 log = logging.getLogger(__name__)
 
@@ -347,7 +347,7 @@ def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:
     except OSError as exc:
         result.parse_errors.append(f"{display}: cannot read ({exc.strerror or exc})")
         return None
-    if b"\x00" in data[:8192]:
+    if looks_binary(data):
         result.parse_errors.append(f"{display}: skipped, binary file")
         return None
     return data

@@ -104,3 +104,19 @@ class AnalysisResult:
 
     def to_dict(self) -> dict[str, object]:
         return {"diagnostics": [d.to_dict() for d in self.diagnostics], "summary": self.summary()}
+
+
+def looks_binary(data: bytes) -> bool:
+    """Binary content, judged like git by the first 8 KB, except that a stray NUL in otherwise valid
+    UTF-8 text (a separator inside a string literal) still counts as text."""
+    head = data[:8192]
+    nuls = head.count(b"\x00")
+    if not nuls:
+        return False
+    if nuls * 100 > len(head):
+        return True
+    try:
+        head.decode("utf-8")
+    except UnicodeDecodeError as e:
+        return e.start < len(head) - 3  # a character cut at the window's end is no evidence
+    return False

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
-from lambda_durable_mcp.analyzer.model import RULES, Diagnostic
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, looks_binary
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 log = logging.getLogger(__name__)
@@ -166,7 +166,7 @@ class TypeScriptFrontend:
     def _analyze_uncached(self, path: str, source: bytes) -> _Result:
         # an in-memory source without a known extension: TSX parses TypeScript, JavaScript and JSX
         dialect = dialect_of(path) or "tsx"
-        if b"\x00" in source[:65536]:
+        if looks_binary(source):
             return _Result(None, "1: not a text file (binary content)")
         if not source.isascii():  # ASCII is valid UTF-8; decoding is only needed to find a bad byte
             try:
@@ -174,6 +174,10 @@ class TypeScriptFrontend:
             except UnicodeDecodeError as e:
                 line = source[: e.start].count(b"\n") + 1
                 return _Result(None, f"{line}: not valid UTF-8 text")
+        if b"\x00" in source:
+            # tree-sitter's lexer reads NUL as the end of input; in JS one can only sit in a string or
+            # a comment, so a space (same offsets) parses the rest of the file
+            source = source.replace(b"\x00", b" ")
         gc_was_enabled = gc.isenabled()
         gc.disable()  # the analysis allocates many small objects and no cycles worth collecting
         try:
