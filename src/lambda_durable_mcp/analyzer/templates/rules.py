@@ -284,8 +284,9 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
         # DUR053
         if fn.function_name_pos is not None:
             out.append(_diag(path, "DUR053", fn.function_name_pos,
-                             f"{fn.function_name_text} is fixed on {where}: adding DurableConfig to an existing "
-                             "function replaces it, and a fixed name makes that replacement fail",
+                             f"{fn.function_name_text} is fixed on {where}: any change that replaces the function "
+                             "(adding DurableConfig to an existing one does) fails: the new function is created "
+                             "before the old one is deleted, under the same name",
                              f"Remove {fn.function_name_text} and let the tool generate the name."))
         # DUR054
         if isinstance(fn.runtime, str) and fn.runtime_pos is not None:
