@@ -61,7 +61,8 @@ def test_dur005_chain_crosses_files_and_names_every_hop(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "low.py").write_text("import time\n\ndef now():\n    return time.time()\n")
     (tmp_path / "pkg" / "mid.py").write_text("from pkg.low import now\n\ndef stamp(x):\n    return (x, now())\n")
     (tmp_path / "app.py").write_text(HEAD + "from pkg import mid\n\n@durable_execution\ndef h(e, ctx):\n"
-                                     "    return mid.stamp(1)\n")
+                                     "    x = mid.stamp(1)\n    ctx.wait(Duration.from_seconds(5), name=\"w\")\n"
+                                     "    return x\n")
     result = analyze_paths([tmp_path], root=tmp_path)
     (d,) = result.diagnostics
     assert (d.path, d.line, d.rule) == ("app.py", 7, "DUR005")
@@ -74,7 +75,7 @@ def test_dur005_chain_crosses_files_and_names_every_hop(tmp_path: Path) -> None:
 def test_dur005_chain_in_one_file_names_functions_only(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(HEAD + "import time\n\ndef low():\n    return time.time()\n\n"
                                      "def mid():\n    return low()\n\n@durable_execution\ndef h(e, ctx):\n"
-                                     "    return mid()\n")
+                                     "    return {\"at\": mid(), \"n\": ctx.step(lambda _: 1, name=\"n\")}\n")
     (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
     assert d.rule == "DUR005"
     assert ": mid -> low -> time.time()" in d.message

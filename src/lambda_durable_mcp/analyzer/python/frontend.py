@@ -100,6 +100,7 @@ class _Deferred:
     text: str
     ctx: str = "context"
     op: str = ""
+    terminal: bool = False         # the call only feeds a handler's or child's result (see _terminal_value)
 
 
 @dataclass
@@ -127,6 +128,8 @@ class FuncInfo:
     done: bool = False
     is_method: bool = False
     owner: str | None = None              # the class a method belongs to
+    result_body: bool = False             # a durable handler or child body: its return value is its result
+    handed_ctx: bool = False              # also called directly with a context: its result feeds a caller
     _locals: set[str] | None = None
 
     @property
@@ -260,6 +263,7 @@ class ModuleAnalyzer:
             self.lambda_lines.append(line)
             last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
+        self.lines: list[str] | None = None  # the text's lines, when a terminal result needs them
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -270,6 +274,9 @@ class ModuleAnalyzer:
         for fi in self.funcs:
             if fi.role is not None and fi.parent is None:
                 self.worklist.append(fi)
+        # Handlers first: the bodies they hand to map/parallel/run_in_child_context become child bodies
+        # wherever they are defined.
+        self.worklist.sort(key=lambda f: f.decorator not in ("durable_execution", "durable_handler"))
         self._drain()
         # A stored lambda whose untyped parameter receives durable operations is orchestration code,
         # like the same untyped def below; other stored lambdas are left alone.
@@ -448,6 +455,7 @@ class ModuleAnalyzer:
             pass
         params = fi.positional()
         if fi.decorator is not None:
+            fi.result_body = fi.decorator in _RESULT_DECORATORS
             role = C.DECORATOR_ROLES[fi.decorator]
             fi.role = role
             if role == "orch":
@@ -799,6 +807,17 @@ class ModuleAnalyzer:
             self.worklist.append(fi)
 
 
+class _Terminal:
+    """A handler's or child body's terminal results so far (see FunctionVisitor.result_value)."""
+
+    __slots__ = ("work", "results", "held")
+
+    def __init__(self) -> None:
+        self.work = 0  # durable operations and calls handing a context to a helper, so far
+        self.results: list[tuple[ast.AST, int]] = []  # terminal results, work count at their end
+        self.held: list[tuple[ast.expr, ast.AST, int, list[Any]]] = []  # (target, assignment, work, pending)
+
+
 class FunctionVisitor:
     """Walks one function body in one role; nested step/child functions get their own visitor."""
 
@@ -833,6 +852,10 @@ class FunctionVisitor:
         self.nested: list[FuncInfo] = []
         self.in_threading = 0
         self.set_names: set[str] = set()
+        # Terminal results (see result_value): only in a handler's or child body's own scope.
+        # (Few attributes: past 30, CPython 3.11 stops sharing instance dict keys and every access slows.)
+        self.term = _Terminal() if fi.result_body and not fi.handed_ctx and role in ORCH_ROLES else None
+        self.pending: list[Any] | None = None  # DUR001/DUR002 reports and DUR005 calls held back
 
     @property
     def ctx(self) -> str:
@@ -845,11 +868,13 @@ class FunctionVisitor:
     def run(self) -> None:
         node = self.fi.node
         if isinstance(node, ast.Lambda):
-            self.visit(node.body)
+            self.result_value(node.body)
             if self.role in ("step", "child") and not self.fi.serdes:
                 self.check_result(node.body)
         else:
             self.body(node.body)  # decorators run at definition time, not in this scope
+        if self.term is not None and self.term.held:
+            self.release_held(self.term)
         self.finish_nested()
         self.report_duplicate_names()
 
@@ -944,7 +969,15 @@ class FunctionVisitor:
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
         if fi is None:
-            self.visit(value)
+            term = self.term
+            if term is not None and self.pending is None and len(targets) == 1 and type(targets[0]) is ast.Name:
+                self.pending = []  # `x = <expr>`: held back until x's uses are known (release_held)
+                self.visit(value)
+                held, self.pending = self.pending, None
+                if held:
+                    term.held.append((targets[0], node, term.work, held))
+            else:
+                self.visit(value)
         tainted, env = self.source_hit or self.taint_hit, self.env_hit
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
@@ -1182,9 +1215,77 @@ class FunctionVisitor:
 
     def v_return(self, node: ast.Return) -> None:
         if node.value is not None:
-            self.visit(node.value)
+            self.result_value(node.value)
             if self.role in ("step", "child") and not self.fi.serdes and self.fi.decorator != "durable_parallel_branch":
                 self.check_result(node.value)
+
+    def result_value(self, value: ast.expr) -> None:
+        """A handler's or child body's result: a clock read or random id in it (directly or through a
+        project helper) is computed in the invocation that completes, and the result is checkpointed
+        once, so it is not reported; unless the expression also runs a durable operation or hands the
+        context to a helper."""
+        term = self.term
+        if term is None or self.pending is not None:
+            self.visit(value)
+            return
+        w0 = term.work
+        self.pending = []
+        self.visit(value)
+        held, self.pending = self.pending, None
+        if term.work == w0:
+            term.results.append((value, w0))
+            _drop(held)
+        else:
+            self.flush(held)
+
+    def flush(self, held: list[Any]) -> None:
+        for item in held:
+            if type(item) is tuple:
+                self.report_source(*item)
+
+    def release_held(self, term: _Terminal) -> None:
+        """``x = <expr>`` whose every use is in a terminal result (result_value) after it, with no
+        durable operation or context hand-off in between, is terminal too; anything else is reported.
+        Uses are found in the function's text (nested functions, strings and comments included: a
+        stray mention only keeps the finding), which is cheaper than another walk of its tree."""
+        m = self.m
+        node = self.fi.node
+        lines: list[str] = []
+        for target, assign, work, held in term.held:
+            name = target.id  # type: ignore[attr-defined]
+            results = [r for r, w in term.results if w == work]
+            if not results or name in self.nonlocals:
+                self.flush(held)
+                continue
+            if not lines:
+                if m.lines is None:
+                    m.lines = m.text.split("\n")
+                lines = m.lines[node.lineno - 1: node.end_lineno or node.lineno]
+            end = (assign.end_lineno or assign.lineno, assign.end_col_offset or 0)
+            tpos = (target.lineno, target.col_offset)
+            word = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?!\w)")
+            uses = 0
+            ok = True
+            for i, line in enumerate(lines):
+                if not ok:
+                    break
+                if name not in line:
+                    continue
+                ln = node.lineno + i
+                for hit in word.finditer(line):
+                    col = hit.start() if line.isascii() else len(line[: hit.start()].encode())
+                    pos = (ln, col)
+                    if pos == tpos:
+                        continue
+                    if pos < end or not any(_within(r, pos, col + len(name)) for r in results):
+                        ok = False
+                        break
+                    uses += 1
+            if ok and uses:
+                _drop(held)
+            else:
+                self.flush(held)
+        term.held = []
 
     def check_result(self, value: ast.expr) -> None:
         """DUR034: results the default serializer cannot round-trip."""
@@ -1287,6 +1388,8 @@ class FunctionVisitor:
             self.generic_args(node)
             return
         self.ops += 1
+        if self.term is not None:
+            self.term.work += 1
         if self.role == "child" and receiver in self.parent_ctx and receiver not in self.own_ctx:
             own = sorted(self.own_ctx)
             self.m.emit("DUR011", node,
@@ -1364,6 +1467,7 @@ class FunctionVisitor:
             params = fi.positional()
             if role == "child":
                 fi.ctx_params = {params[0]} if params else set()
+                fi.result_body = True
             fi.serdes, fi.at_most_once = serdes, at_most_once
             self.m._analyze(fi, role, inherited)
             return
@@ -1373,6 +1477,8 @@ class FunctionVisitor:
                 nested = target.parent is not None and target in self.nested
                 self.m.assign_role(target, role, inherited, serdes=serdes, at_most_once=at_most_once,
                                    defer=nested)
+                if role == "child" and target.role == "child" and not target.done:
+                    target.result_body = True
             self.visit(expr)
             return
         if isinstance(expr, ast.Call):
@@ -1681,6 +1787,9 @@ class FunctionVisitor:
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
+        if self.pending is not None and rule in ("DUR001", "DUR002"):
+            self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
+            return
         expr = _short(node, 50)
         fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
@@ -1695,6 +1804,8 @@ class FunctionVisitor:
             self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
+        if self.term is not None and self._hands_ctx(node):
+            self.term.work += 1  # hands the context to a helper, which may run durable operations
         r = self.classify(node)
         if r is not None:
             rule, label, is_env = r
@@ -1724,6 +1835,7 @@ class FunctionVisitor:
         if callee is not None and callee is not self.fi:
             passed = self.context_params(callee, node)
             if passed:
+                callee.handed_ctx = True
                 if callee.role is None or (callee.role == "orch" and not callee.done):
                     nested = callee.parent is not None and callee in self.nested
                     self.m.assign_role(callee, "orch", frozenset(self.ctxs), ctx_params=passed | callee.ctx_params,
@@ -1744,6 +1856,18 @@ class FunctionVisitor:
             if not (maybe_step and isinstance(k.value, ast.Lambda)):
                 self.visit(k.value)
         self.in_threading -= threaded
+
+    def _hands_ctx(self, node: ast.Call) -> bool:
+        ctxs = self.ctxs
+        for a in (*node.args, *(k.value for k in node.keywords)) if node.keywords else node.args:
+            t = type(a)
+            if t is ast.Name:
+                if a.id in ctxs:  # type: ignore[attr-defined]
+                    return True
+            elif t is ast.Attribute and type(a.value) is ast.Name and \
+                    f"{a.value.id}.{a.attr}" in ctxs:  # type: ignore[attr-defined]
+                return True
+        return False
 
     def context_params(self, callee: FuncInfo, node: ast.Call) -> set[str]:
         if not self.ctxs:
@@ -1774,7 +1898,10 @@ class FunctionVisitor:
         elif self.orch:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
-            self.m.deferred.append(_Deferred("impure", _loc(node), cands, text, self.ctx))
+            d = _Deferred("impure", _loc(node), cands, text, self.ctx)
+            self.m.deferred.append(d)
+            if self.pending is not None:
+                self.pending.append(d)
 
     def threading(self, node: ast.Call) -> bool:
         q = self.m.qual(node.func)
@@ -1865,6 +1992,19 @@ def _idempotency_header(call: ast.Call) -> bool:
     return False
 
 
+def _drop(held: list[Any]) -> None:
+    """Held-back findings of a terminal result: DUR001/DUR002 go, DUR005 calls are marked terminal."""
+    for item in held:
+        if type(item) is _Deferred:
+            item.terminal = True
+
+
+def _within(outer: ast.AST, pos: tuple[int, int], end_col: int) -> bool:
+    """Whether the text from pos to end_col on its line lies inside outer."""
+    return (outer.lineno, outer.col_offset) <= pos and \
+        (pos[0], end_col) <= (outer.end_lineno, outer.end_col_offset)  # type: ignore[operator]
+
+
 def _exits(stmts: list[ast.stmt]) -> bool:
     """Whether a block always ends in ``return`` or ``raise`` (an ``if`` whose arms both do)."""
     if not stmts:
@@ -1906,6 +2046,9 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
 
 # Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
 # then randomness or the clock, then invocation-specific state.
+# Decorators whose function's return value is a durable result (the handler's, a child's or a branch's).
+_RESULT_DECORATORS = frozenset({"durable_execution", "durable_handler", "durable_with_child_context",
+                                "durable_parallel_branch"})
 _IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
@@ -2018,6 +2161,8 @@ class PythonFrontend:
             if d.kind == "impure":
                 for cand_path, name in d.candidates:
                     chain = project.impure(cand_path, name, path)
+                    if chain and d.terminal and project.impurity_rule(cand_path, name) in ("DUR001", "DUR002"):
+                        break  # a timestamp or id for the result only: computed once, in the completing invocation
                     if chain:
                         r = RULES["DUR005"]
                         fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
