@@ -23,7 +23,9 @@ def test_messages_say_what_why_fix_and_guide() -> None:
     assert d.rule == "DUR002" and d.line == 6 and d.column == 9
     assert "random.randint" in d.message and "replay" in d.message
     assert d.fix.startswith("generate it inside a step: value = ctx.step(lambda _: random.randint(1, 6)")
-    assert d.message.endswith("Guide: " + RULES["DUR002"].guide)
+    # The TypeScript layout: `<what and why>; <short fix> (guide: <section>)`, the full fix only in `fix`.
+    assert d.message.endswith("; move it into a step (guide: " + RULES["DUR002"].guide + ")")
+    assert d.fix not in d.message and "Fix:" not in d.message
 
 
 def test_contexts_resolve_through_aliases_destructuring_and_keywords() -> None:

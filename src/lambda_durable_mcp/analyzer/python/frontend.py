@@ -23,7 +23,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     ModuleSummary,
     ProjectView,
 )
-from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, Severity
+from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, Severity, code_message
 from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 
@@ -38,16 +38,17 @@ STEP_ROLES = ("step", "submitter", "check")
 # ---------------------------------------------------------------------------------------------
 # Messages
 
+# What is wrong and why it breaks replay; the message adds the short fix and the guide section
+# (model.code_message), the diagnostic's `fix` field the full fix.
 _WHY = {
-    "DUR001": "reads the clock outside a step; every replay gets a different value, so the handler "
-              "diverges from its checkpoints",
-    "DUR002": "is random outside a step; every replay gets a different value",
-    "DUR003": "reads external data outside a step; a replay can see different data",
-    "DUR004": "is invocation-specific and steers orchestration logic; a replay can take another path",
+    "DUR001": "reads the clock outside a step: every replay gets a different value",
+    "DUR002": "is random outside a step: every replay gets a different value",
+    "DUR003": "reads external data outside a step: a replay can see different data",
+    "DUR004": "is invocation-specific and steers orchestration logic: a replay can take another path",
     "DUR009": "sleeps inside the invocation: it is billed, repeats on every replay and cannot outlive "
               "the Lambda timeout",
     "DUR020": "runs outside a step, so it repeats on every replay",
-    "DUR021": "is an external write outside a step; it is repeated on every replay",
+    "DUR021": "is an external write outside a step: it is repeated on every replay",
 }
 _FIX = {
     "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
@@ -763,15 +764,17 @@ class ModuleAnalyzer:
 
     # -- diagnostics ---------------------------------------------------------------------------
 
-    def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None) -> None:
-        r = RULES[rule]
+    def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None,
+             short: str | None = None) -> None:
+        """``message`` says what and why; the diagnostic's message adds the short fix and the guide
+        section, its ``fix`` field is the full fix."""
         line = getattr(node, "lineno", 1)
         col = getattr(node, "col_offset", 0) + 1
         end_line = getattr(node, "end_lineno", None) or line
         end_col = (getattr(node, "end_col_offset", None) or col) + 1
-        text = f"{message}. Fix: {fix}. Guide: {r.guide}" if fix else f"{message}. Guide: {r.guide}"
         self.diagnostics.append(Diagnostic(self.path, line, col, end_line, end_col, rule,
-                                           severity or r.severity, text, fix))
+                                           severity or RULES[rule].severity, code_message(rule, message, short),
+                                           fix))
 
     # -- function analysis ---------------------------------------------------------------------
 
@@ -1375,13 +1378,13 @@ class FunctionVisitor:
                 fix = "move it into orchestration code before or after the wait_for_callback"
             self.m.emit("DUR010", node,
                         f"`{receiver}.{method}(...)` is a durable operation inside a wait_for_callback submitter, "
-                        "which the SDK runs as a step; it runs outside the orchestration's checkpoint sequence "
+                        "which the SDK runs as a step: it runs outside the orchestration's checkpoint sequence "
                         "and breaks replay", fix)
             self.generic_args(node)
             return
         if self.role in STEP_ROLES:
             self.m.emit("DUR010", node,
-                        f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code; it runs "
+                        f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code: it runs "
                         "outside the orchestration's checkpoint sequence and breaks replay",
                         "move it out of the step into orchestration code, or group the operations with "
                         f"{receiver}.run_in_child_context(...)")
@@ -1393,19 +1396,19 @@ class FunctionVisitor:
         if self.role == "child" and receiver in self.parent_ctx and receiver not in self.own_ctx:
             own = sorted(self.own_ctx)
             self.m.emit("DUR011", node,
-                        f"`{receiver}.{method}(...)` uses the parent context inside a child body; its operations "
+                        f"`{receiver}.{method}(...)` uses the parent context inside a child body: its operations "
                         "get the parent's ids and replay out of order",
                         f"use the body's own context{' `' + own[0] + '`' if own else ''} instead")
         if self.cond_taint and self.orch:
             self.m.emit("DUR006", node,
-                        f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value; on "
+                        f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value: on "
                         "replay the operation sequence no longer matches the checkpoints",
                         "compute the value inside a step and branch on the step's checkpointed result")
         if self.set_loops and not self.set_loops[-1][1]:
             self.set_loops[-1][1] = True
             it = self.set_loops[-1][0]
             self.m.emit("DUR007", it,
-                        f"durable operations are issued while iterating the set `{_short(it, 40)}`; set order "
+                        f"durable operations are issued while iterating the set `{_short(it, 40)}`: set order "
                         "changes between processes (hash seeds), so a replay issues them in another order",
                         "iterate over sorted(...) or a list")
         func_idx, name_idx, config_idx = C.OPERATIONS[method]
@@ -1534,7 +1537,7 @@ class FunctionVisitor:
             if isinstance(fn_arg, ast.Call):
                 return
             self.m.emit("DUR030", node,
-                        f"this {method} has no name; history and tests refer to operations by name, and an "
+                        f"this {method} has no name: history and tests refer to operations by name, and an "
                         "unnamed one is hard to find",
                         "pass name=\"...\" (a fixed, descriptive string)", "info")
             return
@@ -1545,7 +1548,7 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit = saved
         if bad:
             self.m.emit("DUR030", name_arg,
-                        f"the {method} name `{_short(name_arg, 40)}` is not deterministic; replay looks the "
+                        f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
                         "build names from the input or a loop index only, e.g. name=f\"charge-{i}\"", "error")
             return
@@ -1575,7 +1578,7 @@ class FunctionVisitor:
                 branch, node = uses[i]
                 if any(_compatible(branch, uses[j][0]) for j in range(i)):
                     self.m.emit("DUR030", node,
-                                f"the name \"{literal}\" is used by another operation in this function; "
+                                f"the name \"{literal}\" is used by another operation in this function: "
                                 "duplicate names make history and tests ambiguous",
                                 "give every operation its own name", "warning")
 
@@ -1586,7 +1589,7 @@ class FunctionVisitor:
         self.m.durations.append(DurationFact(node.lineno, seconds, "wait"))
         if seconds < 1:
             self.m.emit("DUR031", duration or node,
-                        f"the wait duration {text} is {seconds:g} s; waits must be at least 1 second "
+                        f"the wait duration {text} is {seconds:g} s: waits must be at least 1 second "
                         "(the SDK raises ValidationError)", "wait at least Duration.from_seconds(1)")
         elif seconds > C.MAX_WAIT_SECONDS:
             self.m.emit("DUR031", duration or node,
@@ -1665,7 +1668,7 @@ class FunctionVisitor:
                 self.m.durations.append(DurationFact(node.lineno, seconds, "callback-timeout"))
                 return
         self.m.emit("DUR033", node,
-                    f"this {method} has no timeout; if the callback never arrives the execution waits until its "
+                    f"this {method} has no timeout: if the callback never arrives the execution waits until its "
                     "ExecutionTimeout",
                     f"pass config={'WaitForCallbackConfig' if method == 'wait_for_callback' else 'CallbackConfig'}"
                     "(timeout=Duration.from_hours(1))")
@@ -1685,7 +1688,7 @@ class FunctionVisitor:
         else:
             return
         self.m.emit("DUR032", where or node,
-                    f"{why}; durable invocations need a qualified function, and replays could run other code",
+                    f"{why}: durable invocations need a qualified function, and replays could run other code",
                     "invoke a version or alias, e.g. \"my-function:prod\" or a qualified ARN")
 
     # -- other calls ---------------------------------------------------------------------------
@@ -1792,7 +1795,7 @@ class FunctionVisitor:
             return
         expr = _short(node, 50)
         fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
-        self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
+        self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
         if rule in ("DUR001", "DUR002", "DUR003") or rule == "DUR004":
@@ -1917,7 +1920,7 @@ class FunctionVisitor:
                 uses = isinstance(n, ast.Name) and (n.id in self.ctxs or self._orch_function(n.id))
                 if uses:
                     self.m.emit("DUR008", node,
-                                f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks; "
+                                f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks: "
                                 "operations then start in a non-deterministic order and replay diverges",
                                 f"use {self.ctx}.parallel(...) or {self.ctx}.map(...), which run branches durably")
                     return True
@@ -2033,7 +2036,7 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
                  path: str = "", loc: tuple[int, int, int, int] | None = None) -> Diagnostic | None:
     r = RULES["DUR015"]
     msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
-           f"and hands over its result; `{name}` is not decorated with @{need}")
+           f"and hands over its result, and `{name}` is not decorated with @{need}")
     fix = (f"decorate `{name}` with @{need}, or pass a function: "
            f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")")
     if m is not None:
@@ -2041,7 +2044,7 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
         return None
     assert loc is not None
     return Diagnostic(path, loc[0], loc[1], loc[2], loc[3], "DUR015", r.severity,
-                      f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
+                      code_message("DUR015", msg), fix)
 
 
 # Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
@@ -2168,8 +2171,8 @@ class PythonFrontend:
                         fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
                         out.append(Diagnostic(
                             path, *d.node, "DUR005", r.severity,
-                            f"`{d.text}(...)` runs outside a step and is not replay-safe: {chain}. Every replay "
-                            f"repeats it. Fix: {fix}. Guide: {r.guide}", fix))
+                            code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "
+                                                   f"replay repeats it: {chain}"), fix))
                         break
             elif d.kind == "binding":
                 for cand_path, name in d.candidates:
