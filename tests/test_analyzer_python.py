@@ -23,7 +23,9 @@ def test_messages_say_what_why_fix_and_guide() -> None:
     assert d.rule == "DUR002" and d.line == 6 and d.column == 9
     assert "random.randint" in d.message and "replay" in d.message
     assert d.fix.startswith("generate it inside a step: value = ctx.step(lambda _: random.randint(1, 6)")
-    assert d.message.endswith("Guide: " + RULES["DUR002"].guide)
+    # The TypeScript layout: `<what and why>; <short fix> (guide: <section>)`, the full fix only in `fix`.
+    assert d.message.endswith("; move it into a step (guide: " + RULES["DUR002"].guide + ")")
+    assert d.fix not in d.message and "Fix:" not in d.message
 
 
 def test_contexts_resolve_through_aliases_destructuring_and_keywords() -> None:
@@ -61,7 +63,8 @@ def test_dur005_chain_crosses_files_and_names_every_hop(tmp_path: Path) -> None:
     (tmp_path / "pkg" / "low.py").write_text("import time\n\ndef now():\n    return time.time()\n")
     (tmp_path / "pkg" / "mid.py").write_text("from pkg.low import now\n\ndef stamp(x):\n    return (x, now())\n")
     (tmp_path / "app.py").write_text(HEAD + "from pkg import mid\n\n@durable_execution\ndef h(e, ctx):\n"
-                                     "    return mid.stamp(1)\n")
+                                     "    x = mid.stamp(1)\n    ctx.wait(Duration.from_seconds(5), name=\"w\")\n"
+                                     "    return x\n")
     result = analyze_paths([tmp_path], root=tmp_path)
     (d,) = result.diagnostics
     assert (d.path, d.line, d.rule) == ("app.py", 7, "DUR005")
@@ -74,7 +77,7 @@ def test_dur005_chain_crosses_files_and_names_every_hop(tmp_path: Path) -> None:
 def test_dur005_chain_in_one_file_names_functions_only(tmp_path: Path) -> None:
     (tmp_path / "app.py").write_text(HEAD + "import time\n\ndef low():\n    return time.time()\n\n"
                                      "def mid():\n    return low()\n\n@durable_execution\ndef h(e, ctx):\n"
-                                     "    return mid()\n")
+                                     "    return {\"at\": mid(), \"n\": ctx.step(lambda _: 1, name=\"n\")}\n")
     (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
     assert d.rule == "DUR005"
     assert ": mid -> low -> time.time()" in d.message

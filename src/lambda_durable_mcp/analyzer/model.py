@@ -69,6 +69,30 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "deployment-iac#durableconfig"),
 )}
 
+# The fix in a few words, for the end of every code message: `<what and why>; <short fix> (guide:
+# <section>)`. The diagnostic's `fix` field says exactly what to change. Wording fits every language;
+# a key with a suffix is a variant of its rule ("DUR004-env": an environment variable).
+SHORT_FIX: dict[str, str] = {
+    "DUR001": "move it into a step", "DUR002": "move it into a step", "DUR003": "wrap it in a step",
+    "DUR004": "read it in a step", "DUR004-env": "read it once at module level or pass it in the event",
+    "DUR005": "call it inside a step", "DUR006": "branch on a step's result",
+    "DUR007": "iterate a sorted list", "DUR008": "use the context's combinators", "DUR009": "use context.wait",
+    "DUR010": "move it out of the step", "DUR011": "use the body's own context",
+    "DUR012": "return the value instead", "DUR013": "keep the state local", "DUR014": "await it",
+    "DUR015": "pass a function", "DUR016": "catch Exception or re-raise", "DUR020": "use context.logger",
+    "DUR021": "wrap it in a step", "DUR030": "use a stable, unique name", "DUR031": "use 1 s to 366 days",
+    "DUR032": "invoke a version or alias", "DUR033": "set a timeout",
+    "DUR034": "return plain JSON or add a serdes", "DUR035": "make the write idempotent",
+    "DUR036": "use context.map with maxConcurrency",
+}
+
+
+def code_message(rule: str, what: str, short: str | None = None) -> str:
+    """`<what and why>; <short fix> (guide: <section>)`, the layout of every code diagnostic."""
+    fix = short or SHORT_FIX.get(rule)
+    guide = RULES[rule].guide
+    return f"{what}; {fix} (guide: {guide})" if fix else f"{what} (guide: {guide})"
+
 
 @dataclass(frozen=True)
 class Diagnostic:

@@ -23,7 +23,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     ModuleSummary,
     ProjectView,
 )
-from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, Severity
+from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, Severity, code_message
 from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 
@@ -38,16 +38,17 @@ STEP_ROLES = ("step", "submitter", "check")
 # ---------------------------------------------------------------------------------------------
 # Messages
 
+# What is wrong and why it breaks replay; the message adds the short fix and the guide section
+# (model.code_message), the diagnostic's `fix` field the full fix.
 _WHY = {
-    "DUR001": "reads the clock outside a step; every replay gets a different value, so the handler "
-              "diverges from its checkpoints",
-    "DUR002": "is random outside a step; every replay gets a different value",
-    "DUR003": "reads external data outside a step; a replay can see different data",
-    "DUR004": "is invocation-specific and steers orchestration logic; a replay can take another path",
+    "DUR001": "reads the clock outside a step: every replay gets a different value",
+    "DUR002": "is random outside a step: every replay gets a different value",
+    "DUR003": "reads external data outside a step: a replay can see different data",
+    "DUR004": "is invocation-specific and steers orchestration logic: a replay can take another path",
     "DUR009": "sleeps inside the invocation: it is billed, repeats on every replay and cannot outlive "
               "the Lambda timeout",
     "DUR020": "runs outside a step, so it repeats on every replay",
-    "DUR021": "is an external write outside a step; it is repeated on every replay",
+    "DUR021": "is an external write outside a step: it is repeated on every replay",
 }
 _FIX = {
     "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
@@ -100,6 +101,7 @@ class _Deferred:
     text: str
     ctx: str = "context"
     op: str = ""
+    terminal: bool = False         # the call only feeds a handler's or child's result (see _terminal_value)
 
 
 @dataclass
@@ -127,6 +129,8 @@ class FuncInfo:
     done: bool = False
     is_method: bool = False
     owner: str | None = None              # the class a method belongs to
+    result_body: bool = False             # a durable handler or child body: its return value is its result
+    handed_ctx: bool = False              # also called directly with a context: its result feeds a caller
     _locals: set[str] | None = None
 
     @property
@@ -260,6 +264,7 @@ class ModuleAnalyzer:
             self.lambda_lines.append(line)
             last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
+        self.lines: list[str] | None = None  # the text's lines, when a terminal result needs them
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -270,6 +275,9 @@ class ModuleAnalyzer:
         for fi in self.funcs:
             if fi.role is not None and fi.parent is None:
                 self.worklist.append(fi)
+        # Handlers first: the bodies they hand to map/parallel/run_in_child_context become child bodies
+        # wherever they are defined.
+        self.worklist.sort(key=lambda f: f.decorator not in ("durable_execution", "durable_handler"))
         self._drain()
         # A stored lambda whose untyped parameter receives durable operations is orchestration code,
         # like the same untyped def below; other stored lambdas are left alone.
@@ -448,6 +456,7 @@ class ModuleAnalyzer:
             pass
         params = fi.positional()
         if fi.decorator is not None:
+            fi.result_body = fi.decorator in _RESULT_DECORATORS
             role = C.DECORATOR_ROLES[fi.decorator]
             fi.role = role
             if role == "orch":
@@ -755,15 +764,17 @@ class ModuleAnalyzer:
 
     # -- diagnostics ---------------------------------------------------------------------------
 
-    def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None) -> None:
-        r = RULES[rule]
+    def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None,
+             short: str | None = None) -> None:
+        """``message`` says what and why; the diagnostic's message adds the short fix and the guide
+        section, its ``fix`` field is the full fix."""
         line = getattr(node, "lineno", 1)
         col = getattr(node, "col_offset", 0) + 1
         end_line = getattr(node, "end_lineno", None) or line
         end_col = (getattr(node, "end_col_offset", None) or col) + 1
-        text = f"{message}. Fix: {fix}. Guide: {r.guide}" if fix else f"{message}. Guide: {r.guide}"
         self.diagnostics.append(Diagnostic(self.path, line, col, end_line, end_col, rule,
-                                           severity or r.severity, text, fix))
+                                           severity or RULES[rule].severity, code_message(rule, message, short),
+                                           fix))
 
     # -- function analysis ---------------------------------------------------------------------
 
@@ -797,6 +808,17 @@ class ModuleAnalyzer:
         fi.inherited = inherited
         if not defer:
             self.worklist.append(fi)
+
+
+class _Terminal:
+    """A handler's or child body's terminal results so far (see FunctionVisitor.result_value)."""
+
+    __slots__ = ("work", "results", "held")
+
+    def __init__(self) -> None:
+        self.work = 0  # durable operations and calls handing a context to a helper, so far
+        self.results: list[tuple[ast.AST, int]] = []  # terminal results, work count at their end
+        self.held: list[tuple[ast.expr, ast.AST, int, list[Any]]] = []  # (target, assignment, work, pending)
 
 
 class FunctionVisitor:
@@ -833,6 +855,10 @@ class FunctionVisitor:
         self.nested: list[FuncInfo] = []
         self.in_threading = 0
         self.set_names: set[str] = set()
+        # Terminal results (see result_value): only in a handler's or child body's own scope.
+        # (Few attributes: past 30, CPython 3.11 stops sharing instance dict keys and every access slows.)
+        self.term = _Terminal() if fi.result_body and not fi.handed_ctx and role in ORCH_ROLES else None
+        self.pending: list[Any] | None = None  # DUR001/DUR002 reports and DUR005 calls held back
 
     @property
     def ctx(self) -> str:
@@ -845,11 +871,13 @@ class FunctionVisitor:
     def run(self) -> None:
         node = self.fi.node
         if isinstance(node, ast.Lambda):
-            self.visit(node.body)
+            self.result_value(node.body)
             if self.role in ("step", "child") and not self.fi.serdes:
                 self.check_result(node.body)
         else:
             self.body(node.body)  # decorators run at definition time, not in this scope
+        if self.term is not None and self.term.held:
+            self.release_held(self.term)
         self.finish_nested()
         self.report_duplicate_names()
 
@@ -944,7 +972,15 @@ class FunctionVisitor:
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
         if fi is None:
-            self.visit(value)
+            term = self.term
+            if term is not None and self.pending is None and len(targets) == 1 and type(targets[0]) is ast.Name:
+                self.pending = []  # `x = <expr>`: held back until x's uses are known (release_held)
+                self.visit(value)
+                held, self.pending = self.pending, None
+                if held:
+                    term.held.append((targets[0], node, term.work, held))
+            else:
+                self.visit(value)
         tainted, env = self.source_hit or self.taint_hit, self.env_hit
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
@@ -1182,9 +1218,77 @@ class FunctionVisitor:
 
     def v_return(self, node: ast.Return) -> None:
         if node.value is not None:
-            self.visit(node.value)
+            self.result_value(node.value)
             if self.role in ("step", "child") and not self.fi.serdes and self.fi.decorator != "durable_parallel_branch":
                 self.check_result(node.value)
+
+    def result_value(self, value: ast.expr) -> None:
+        """A handler's or child body's result: a clock read or random id in it (directly or through a
+        project helper) is computed in the invocation that completes, and the result is checkpointed
+        once, so it is not reported; unless the expression also runs a durable operation or hands the
+        context to a helper."""
+        term = self.term
+        if term is None or self.pending is not None:
+            self.visit(value)
+            return
+        w0 = term.work
+        self.pending = []
+        self.visit(value)
+        held, self.pending = self.pending, None
+        if term.work == w0:
+            term.results.append((value, w0))
+            _drop(held)
+        else:
+            self.flush(held)
+
+    def flush(self, held: list[Any]) -> None:
+        for item in held:
+            if type(item) is tuple:
+                self.report_source(*item)
+
+    def release_held(self, term: _Terminal) -> None:
+        """``x = <expr>`` whose every use is in a terminal result (result_value) after it, with no
+        durable operation or context hand-off in between, is terminal too; anything else is reported.
+        Uses are found in the function's text (nested functions, strings and comments included: a
+        stray mention only keeps the finding), which is cheaper than another walk of its tree."""
+        m = self.m
+        node = self.fi.node
+        lines: list[str] = []
+        for target, assign, work, held in term.held:
+            name = target.id  # type: ignore[attr-defined]
+            results = [r for r, w in term.results if w == work]
+            if not results or name in self.nonlocals:
+                self.flush(held)
+                continue
+            if not lines:
+                if m.lines is None:
+                    m.lines = m.text.split("\n")
+                lines = m.lines[node.lineno - 1: node.end_lineno or node.lineno]
+            end = (assign.end_lineno or assign.lineno, assign.end_col_offset or 0)
+            tpos = (target.lineno, target.col_offset)
+            word = re.compile(r"(?<![\w.])" + re.escape(name) + r"(?!\w)")
+            uses = 0
+            ok = True
+            for i, line in enumerate(lines):
+                if not ok:
+                    break
+                if name not in line:
+                    continue
+                ln = node.lineno + i
+                for hit in word.finditer(line):
+                    col = hit.start() if line.isascii() else len(line[: hit.start()].encode())
+                    pos = (ln, col)
+                    if pos == tpos:
+                        continue
+                    if pos < end or not any(_within(r, pos, col + len(name)) for r in results):
+                        ok = False
+                        break
+                    uses += 1
+            if ok and uses:
+                _drop(held)
+            else:
+                self.flush(held)
+        term.held = []
 
     def check_result(self, value: ast.expr) -> None:
         """DUR034: results the default serializer cannot round-trip."""
@@ -1274,35 +1378,37 @@ class FunctionVisitor:
                 fix = "move it into orchestration code before or after the wait_for_callback"
             self.m.emit("DUR010", node,
                         f"`{receiver}.{method}(...)` is a durable operation inside a wait_for_callback submitter, "
-                        "which the SDK runs as a step; it runs outside the orchestration's checkpoint sequence "
+                        "which the SDK runs as a step: it runs outside the orchestration's checkpoint sequence "
                         "and breaks replay", fix)
             self.generic_args(node)
             return
         if self.role in STEP_ROLES:
             self.m.emit("DUR010", node,
-                        f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code; it runs "
+                        f"`{receiver}.{method}(...)` is a durable operation inside step-wrapped code: it runs "
                         "outside the orchestration's checkpoint sequence and breaks replay",
                         "move it out of the step into orchestration code, or group the operations with "
                         f"{receiver}.run_in_child_context(...)")
             self.generic_args(node)
             return
         self.ops += 1
+        if self.term is not None:
+            self.term.work += 1
         if self.role == "child" and receiver in self.parent_ctx and receiver not in self.own_ctx:
             own = sorted(self.own_ctx)
             self.m.emit("DUR011", node,
-                        f"`{receiver}.{method}(...)` uses the parent context inside a child body; its operations "
+                        f"`{receiver}.{method}(...)` uses the parent context inside a child body: its operations "
                         "get the parent's ids and replay out of order",
                         f"use the body's own context{' `' + own[0] + '`' if own else ''} instead")
         if self.cond_taint and self.orch:
             self.m.emit("DUR006", node,
-                        f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value; on "
+                        f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value: on "
                         "replay the operation sequence no longer matches the checkpoints",
                         "compute the value inside a step and branch on the step's checkpointed result")
         if self.set_loops and not self.set_loops[-1][1]:
             self.set_loops[-1][1] = True
             it = self.set_loops[-1][0]
             self.m.emit("DUR007", it,
-                        f"durable operations are issued while iterating the set `{_short(it, 40)}`; set order "
+                        f"durable operations are issued while iterating the set `{_short(it, 40)}`: set order "
                         "changes between processes (hash seeds), so a replay issues them in another order",
                         "iterate over sorted(...) or a list")
         func_idx, name_idx, config_idx = C.OPERATIONS[method]
@@ -1364,6 +1470,7 @@ class FunctionVisitor:
             params = fi.positional()
             if role == "child":
                 fi.ctx_params = {params[0]} if params else set()
+                fi.result_body = True
             fi.serdes, fi.at_most_once = serdes, at_most_once
             self.m._analyze(fi, role, inherited)
             return
@@ -1373,6 +1480,8 @@ class FunctionVisitor:
                 nested = target.parent is not None and target in self.nested
                 self.m.assign_role(target, role, inherited, serdes=serdes, at_most_once=at_most_once,
                                    defer=nested)
+                if role == "child" and target.role == "child" and not target.done:
+                    target.result_body = True
             self.visit(expr)
             return
         if isinstance(expr, ast.Call):
@@ -1428,7 +1537,7 @@ class FunctionVisitor:
             if isinstance(fn_arg, ast.Call):
                 return
             self.m.emit("DUR030", node,
-                        f"this {method} has no name; history and tests refer to operations by name, and an "
+                        f"this {method} has no name: history and tests refer to operations by name, and an "
                         "unnamed one is hard to find",
                         "pass name=\"...\" (a fixed, descriptive string)", "info")
             return
@@ -1439,7 +1548,7 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit = saved
         if bad:
             self.m.emit("DUR030", name_arg,
-                        f"the {method} name `{_short(name_arg, 40)}` is not deterministic; replay looks the "
+                        f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
                         "build names from the input or a loop index only, e.g. name=f\"charge-{i}\"", "error")
             return
@@ -1469,7 +1578,7 @@ class FunctionVisitor:
                 branch, node = uses[i]
                 if any(_compatible(branch, uses[j][0]) for j in range(i)):
                     self.m.emit("DUR030", node,
-                                f"the name \"{literal}\" is used by another operation in this function; "
+                                f"the name \"{literal}\" is used by another operation in this function: "
                                 "duplicate names make history and tests ambiguous",
                                 "give every operation its own name", "warning")
 
@@ -1480,7 +1589,7 @@ class FunctionVisitor:
         self.m.durations.append(DurationFact(node.lineno, seconds, "wait"))
         if seconds < 1:
             self.m.emit("DUR031", duration or node,
-                        f"the wait duration {text} is {seconds:g} s; waits must be at least 1 second "
+                        f"the wait duration {text} is {seconds:g} s: waits must be at least 1 second "
                         "(the SDK raises ValidationError)", "wait at least Duration.from_seconds(1)")
         elif seconds > C.MAX_WAIT_SECONDS:
             self.m.emit("DUR031", duration or node,
@@ -1559,7 +1668,7 @@ class FunctionVisitor:
                 self.m.durations.append(DurationFact(node.lineno, seconds, "callback-timeout"))
                 return
         self.m.emit("DUR033", node,
-                    f"this {method} has no timeout; if the callback never arrives the execution waits until its "
+                    f"this {method} has no timeout: if the callback never arrives the execution waits until its "
                     "ExecutionTimeout",
                     f"pass config={'WaitForCallbackConfig' if method == 'wait_for_callback' else 'CallbackConfig'}"
                     "(timeout=Duration.from_hours(1))")
@@ -1579,7 +1688,7 @@ class FunctionVisitor:
         else:
             return
         self.m.emit("DUR032", where or node,
-                    f"{why}; durable invocations need a qualified function, and replays could run other code",
+                    f"{why}: durable invocations need a qualified function, and replays could run other code",
                     "invoke a version or alias, e.g. \"my-function:prod\" or a qualified ARN")
 
     # -- other calls ---------------------------------------------------------------------------
@@ -1681,9 +1790,12 @@ class FunctionVisitor:
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
+        if self.pending is not None and rule in ("DUR001", "DUR002"):
+            self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
+            return
         expr = _short(node, 50)
         fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
-        self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix)
+        self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
         if rule in ("DUR001", "DUR002", "DUR003") or rule == "DUR004":
@@ -1695,6 +1807,8 @@ class FunctionVisitor:
             self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
+        if self.term is not None and self._hands_ctx(node):
+            self.term.work += 1  # hands the context to a helper, which may run durable operations
         r = self.classify(node)
         if r is not None:
             rule, label, is_env = r
@@ -1724,6 +1838,7 @@ class FunctionVisitor:
         if callee is not None and callee is not self.fi:
             passed = self.context_params(callee, node)
             if passed:
+                callee.handed_ctx = True
                 if callee.role is None or (callee.role == "orch" and not callee.done):
                     nested = callee.parent is not None and callee in self.nested
                     self.m.assign_role(callee, "orch", frozenset(self.ctxs), ctx_params=passed | callee.ctx_params,
@@ -1744,6 +1859,18 @@ class FunctionVisitor:
             if not (maybe_step and isinstance(k.value, ast.Lambda)):
                 self.visit(k.value)
         self.in_threading -= threaded
+
+    def _hands_ctx(self, node: ast.Call) -> bool:
+        ctxs = self.ctxs
+        for a in (*node.args, *(k.value for k in node.keywords)) if node.keywords else node.args:
+            t = type(a)
+            if t is ast.Name:
+                if a.id in ctxs:  # type: ignore[attr-defined]
+                    return True
+            elif t is ast.Attribute and type(a.value) is ast.Name and \
+                    f"{a.value.id}.{a.attr}" in ctxs:  # type: ignore[attr-defined]
+                return True
+        return False
 
     def context_params(self, callee: FuncInfo, node: ast.Call) -> set[str]:
         if not self.ctxs:
@@ -1774,7 +1901,10 @@ class FunctionVisitor:
         elif self.orch:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
-            self.m.deferred.append(_Deferred("impure", _loc(node), cands, text, self.ctx))
+            d = _Deferred("impure", _loc(node), cands, text, self.ctx)
+            self.m.deferred.append(d)
+            if self.pending is not None:
+                self.pending.append(d)
 
     def threading(self, node: ast.Call) -> bool:
         q = self.m.qual(node.func)
@@ -1790,7 +1920,7 @@ class FunctionVisitor:
                 uses = isinstance(n, ast.Name) and (n.id in self.ctxs or self._orch_function(n.id))
                 if uses:
                     self.m.emit("DUR008", node,
-                                f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks; "
+                                f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks: "
                                 "operations then start in a non-deterministic order and replay diverges",
                                 f"use {self.ctx}.parallel(...) or {self.ctx}.map(...), which run branches durably")
                     return True
@@ -1865,6 +1995,19 @@ def _idempotency_header(call: ast.Call) -> bool:
     return False
 
 
+def _drop(held: list[Any]) -> None:
+    """Held-back findings of a terminal result: DUR001/DUR002 go, DUR005 calls are marked terminal."""
+    for item in held:
+        if type(item) is _Deferred:
+            item.terminal = True
+
+
+def _within(outer: ast.AST, pos: tuple[int, int], end_col: int) -> bool:
+    """Whether the text from pos to end_col on its line lies inside outer."""
+    return (outer.lineno, outer.col_offset) <= pos and \
+        (pos[0], end_col) <= (outer.end_lineno, outer.end_col_offset)  # type: ignore[operator]
+
+
 def _exits(stmts: list[ast.stmt]) -> bool:
     """Whether a block always ends in ``return`` or ``raise`` (an ``if`` whose arms both do)."""
     if not stmts:
@@ -1893,7 +2036,7 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
                  path: str = "", loc: tuple[int, int, int, int] | None = None) -> Diagnostic | None:
     r = RULES["DUR015"]
     msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
-           f"and hands over its result; `{name}` is not decorated with @{need}")
+           f"and hands over its result, and `{name}` is not decorated with @{need}")
     fix = (f"decorate `{name}` with @{need}, or pass a function: "
            f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")")
     if m is not None:
@@ -1901,11 +2044,14 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
         return None
     assert loc is not None
     return Diagnostic(path, loc[0], loc[1], loc[2], loc[3], "DUR015", r.severity,
-                      f"{msg}. Fix: {fix}. Guide: {r.guide}", fix)
+                      code_message("DUR015", msg), fix)
 
 
 # Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
 # then randomness or the clock, then invocation-specific state.
+# Decorators whose function's return value is a durable result (the handler's, a child's or a branch's).
+_RESULT_DECORATORS = frozenset({"durable_execution", "durable_handler", "durable_with_child_context",
+                                "durable_parallel_branch"})
 _IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
@@ -2018,13 +2164,15 @@ class PythonFrontend:
             if d.kind == "impure":
                 for cand_path, name in d.candidates:
                     chain = project.impure(cand_path, name, path)
+                    if chain and d.terminal and project.impurity_rule(cand_path, name) in ("DUR001", "DUR002"):
+                        break  # a timestamp or id for the result only: computed once, in the completing invocation
                     if chain:
                         r = RULES["DUR005"]
                         fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
                         out.append(Diagnostic(
                             path, *d.node, "DUR005", r.severity,
-                            f"`{d.text}(...)` runs outside a step and is not replay-safe: {chain}. Every replay "
-                            f"repeats it. Fix: {fix}. Guide: {r.guide}", fix))
+                            code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "
+                                                   f"replay repeats it: {chain}"), fix))
                         break
             elif d.kind == "binding":
                 for cand_path, name in d.candidates:

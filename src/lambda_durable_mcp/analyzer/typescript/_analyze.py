@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
-from lambda_durable_mcp.analyzer.model import RULES, Diagnostic
+from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 from lambda_durable_mcp.analyzer.typescript._collect import (
     FUNC_TYPES,
@@ -50,18 +50,6 @@ _STATEMENT_STOP = frozenset({
     "method_definition", "class_body",
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
-# The fix in a few words, for the message; the diagnostic's `fix` field says exactly what to change.
-SHORT_FIX = {
-    "DUR001": "move it into a step", "DUR002": "move it into a step", "DUR003": "wrap it in a step",
-    "DUR004": "read it in a step", "DUR005": "call it inside a step", "DUR006": "branch on a step's result",
-    "DUR008": "use the context's combinators", "DUR009": "use context.wait", "DUR010": "use a child context",
-    "DUR011": "use the body's own context", "DUR012": "return the value instead",
-    "DUR013": "keep the state local", "DUR014": "await it", "DUR015": "pass a function",
-    "DUR020": "use context.logger", "DUR021": "wrap it in a step", "DUR030": "use a stable, unique name",
-    "DUR031": "use 1 s to 366 days", "DUR032": "invoke a version or alias", "DUR033": "set a timeout",
-    "DUR034": "return plain JSON or add a serdes", "DUR035": "make the write idempotent",
-    "DUR036": "use context.map with maxConcurrency",
-}
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
