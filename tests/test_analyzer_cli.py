@@ -124,6 +124,8 @@ def test_text_output_names_file_line_rule_and_fix(project: Path, capsys: pytest.
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("buggy.py:7:15: error DUR001 ")
     assert "; move it into a step (guide: replay-model-rules#determinism)" in out[0]
+    # the exact edit follows on its own line
+    assert out[1].startswith("  fix: ") and "context.step(lambda _: time.time()" in out[1]
     assert any(line.startswith("buggy.py:8:5: warning DUR020") for line in out)
     assert out[-1] == "1 error(s), 2 warning(s), 0 info in 3 file(s)"
 

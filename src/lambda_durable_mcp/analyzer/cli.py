@@ -38,7 +38,11 @@ def _ids(text: str) -> list[str]:
 
 
 def render_text(result: AnalysisResult) -> str:
-    lines = [f"{d.path}:{d.line}:{d.column}: {d.severity} {d.rule} {d.message}" for d in result.diagnostics]
+    lines: list[str] = []
+    for d in result.diagnostics:
+        lines.append(f"{d.path}:{d.line}:{d.column}: {d.severity} {d.rule} {d.message}")
+        if d.fix:
+            lines.append(f"  fix: {d.fix}")  # the message has the fix in a few words; this is the edit
     s = result.summary()
     tail = f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info in {s['files']} file(s)"
     lines.extend(f"note: {e}" for e in result.parse_errors)
