@@ -100,6 +100,7 @@ class FileAnalysis:
         self._helper_writes: dict[int, Any] = {}
         self._step_helper_calls: dict[int, list[Call]] = {}
         self._cur_path: list[Any] = []
+        self._handoff_starts: list[int] | None = None
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -1153,10 +1154,13 @@ class FileAnalysis:
         """A durable operation, or a call handing the context to a helper, in [lo, hi)."""
         if self._ops_in(lo, hi):
             return True
-        for c in self.col.calls:
-            if lo <= c.start < hi and any(self.ctx_binding(a, c.fi) is not None for a in c.args):
-                return True
-        return False
+        starts = self._handoff_starts
+        if starts is None:  # once per file: calls that hand a durable context to a helper
+            starts = self._handoff_starts = sorted(
+                c.start for c in self.col.calls if c.args and any(self.ctx_binding(a, c.fi) is not None
+                                                                  for a in c.args))
+        i = bisect.bisect_left(starts, lo)
+        return i < len(starts) and starts[i] < hi
 
     def _op_path(self, c: Call) -> list[Any]:
         f = self.funcs[c.fi]
