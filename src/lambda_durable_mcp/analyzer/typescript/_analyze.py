@@ -208,7 +208,18 @@ class FileAnalysis:
         self._emit_effects()
         self._writes()
         self._summaries()
+        self._mark_terminal_calls()
         self._exported_loggers()
+
+    def _mark_terminal_calls(self) -> None:
+        """Whether each project call only feeds a result (see _terminal), worked out only where the
+        answer can matter: not for a same-file helper known to be pure or impure for another reason."""
+        marked = []
+        for c, cands, name, _ in self.project_calls:
+            s = self.functions.get(name) if cands == [self.path] else None
+            matters = s is None or bool(s.calls) or (s.impurity is not None and s.impurity[0] in ("DUR001", "DUR002"))
+            marked.append((c, cands, name, matters and self._terminal(c.node, c.fi)))
+        self.project_calls = marked
 
     def _exported_loggers(self) -> None:
         """Module-level logger instances this file exports (`export const logger = new Logger()`,
@@ -1822,12 +1833,11 @@ class FileAnalysis:
                 self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
             elif kind == "project":
                 if eff[2]:
-                    self.project_calls.append((c, self._candidates(eff[2]), eff[1], self._terminal(c.node, c.fi)))
+                    self.project_calls.append((c, self._candidates(eff[2]), eff[1], False))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
-                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1],
-                                                   self._terminal(c.node, c.fi)))
+                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False))
                         if target in self._sleepers:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
