@@ -31,6 +31,10 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
+# Lambda's FunctionName forms: NAME, ACCOUNT:function:NAME, REGION:ACCOUNT:function:NAME or
+# arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME, each optionally followed by :VERSION or :ALIAS.
+_FUNCTION_ID = re.compile(r"(?:(?:arn:aws[\w-]*:lambda:)?(?:[a-z]{2}(?:-[a-z]+)+-\d+:)?\d{12}:function:)?"
+                          r"(?P<name>[A-Za-z0-9_.-]+)(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?")
 ORCH_ROLES = ("orch", "child")
 STEP_ROLES = ("step", "submitter", "check")
 
@@ -1680,10 +1684,15 @@ class FunctionVisitor:
         text = _const_str(fn)
         if text is None:
             return
-        rest = text.split("function:", 1)[1] if "function:" in text else text
-        if rest.endswith(":$LATEST"):
+        # A name, a partial ARN (ACCOUNT:function:NAME) or a full ARN, each with an optional qualifier;
+        # only the ARN forms have a "function:" part (a plain "payment-function:live" is alias-qualified).
+        m = _FUNCTION_ID.fullmatch(text)
+        if m is None:
+            return  # not a function identifier we can read: prefer silence
+        qualifier = m.group("qualifier")
+        if qualifier == "$LATEST":
             why = f"invokes `{text}`, the unpublished $LATEST version"
-        elif ":" not in rest:
+        elif qualifier is None:
             why = f"invokes `{text}` without a version or alias"
         else:
             return
