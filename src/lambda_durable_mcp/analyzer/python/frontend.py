@@ -91,6 +91,25 @@ def _short(node: ast.AST, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
+def _code(node: ast.AST, limit: int) -> str:
+    """Code text for a fix, shortened only on a balanced boundary: a long call keeps its callee and
+    drops its arguments (``s3.get_object(...)``), a long subscript its index."""
+    text = _short(node, 10_000)
+    if len(text) <= limit:
+        return text
+    if isinstance(node, ast.Call):
+        return _code(node.func, limit) + "(...)"
+    if isinstance(node, ast.Subscript):
+        return _code(node.value, limit) + "[...]"
+    if isinstance(node, ast.Attribute):
+        return _code(node.value, limit) + "." + node.attr
+    return "..."
+
+
+# boto3 calls whose response holds a StreamingBody (not JSON-serializable) under this key.
+_STREAMING_BODY = {"get_object": "Body", "invoke": "Payload"}
+
+
 # ---------------------------------------------------------------------------------------------
 # Summaries
 
@@ -1802,9 +1821,20 @@ class FunctionVisitor:
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
-        expr = _short(node, 50)
+        expr = self.step_expr(node) if rule in ("DUR003", "DUR021") else _code(node, 50)
         fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+
+    def step_expr(self, node: ast.AST) -> str:
+        """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
+        response's StreamingBody (S3 get_object, Lambda invoke) is read inside the step."""
+        text = _code(node, 50)
+        func = getattr(node, "func", None)
+        if isinstance(func, ast.Attribute) and self.m.kind_of(func.value, self.local_kinds) == "aws":
+            body = _STREAMING_BODY.get(func.attr)
+            if body:
+                text += f"[\"{body}\"].read().decode()"
+        return text
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
         if rule in ("DUR001", "DUR002", "DUR003") or rule == "DUR004":
