@@ -857,6 +857,12 @@ class FunctionVisitor:
             own = set()
         self.own_ctx = own
         self.parent_ctx = set(inherited) - set(fi.params)
+        if role in STEP_ROLES and not isinstance(fi.node, ast.Lambda):
+            # `def outer(ctx: StepContext, context: DurableContext)` called as `outer(context)`: its
+            # durable operations run inside the step (DUR010), like a closure's.
+            a = fi.node.args
+            self.parent_ctx.update(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)
+                                   if p.annotation is not None and m._is_context_annotation(p.annotation))
         self.ctxs: set[str] = own | self.parent_ctx
         self.local_kinds: dict[str, str] = {}
         self.taint: set[str] = set()
