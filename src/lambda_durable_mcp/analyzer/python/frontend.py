@@ -288,6 +288,11 @@ class ModuleAnalyzer:
             last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
         self.lines: list[str] | None = None  # the text's lines, when a terminal result needs them
+        # DUR012 through a @durable_step's parameter: its writes, and orchestration call sites passing
+        # an orchestration local to it (matched at the end of run, whichever was visited first).
+        self.param_writes: dict[int, list[tuple[ast.AST, str]]] = {}
+        self.step_args: dict[int, dict[str, int]] = {}  # id(FuncInfo) -> parameter -> first call-site line
+        self.step_funcs: dict[int, FuncInfo] = {}
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -326,6 +331,26 @@ class ModuleAnalyzer:
             self._drain()
         for fi in self.funcs:
             self.bindings[fi.qualname] = self._binding_kind(fi)
+        if self.param_writes and self.step_args:
+            self._param_writes()
+
+    def _param_writes(self) -> None:
+        """DUR012: a @durable_step writes through a parameter that orchestration code passes one of its
+        own locals to; on replay the step body is skipped and the caller's object never changes."""
+        for key, writes in self.param_writes.items():
+            passed = self.step_args.get(key)
+            if not passed:
+                continue
+            fi = self.step_funcs[key]
+            for node, name in writes:
+                line = passed.get(name)
+                if line is None:
+                    continue
+                self.emit("DUR012", node,
+                          f"`{_short(node, 40)}` writes the caller's `{name}` (passed to {fi.qualname} at line "
+                          f"{line}): on replay the checkpointed result is returned without running the step, "
+                          "so the write is lost",
+                          "return the new value from the step and assign its result in orchestration code")
 
     def _drain(self) -> None:
         while self.worklist:
@@ -1083,6 +1108,11 @@ class FunctionVisitor:
         if self.role == "plain":
             return
         is_local = name in self.fi.locals() and name not in self.nonlocals
+        if is_local and self.role == "step" and self.fi.decorator == "durable_step" and node is not None \
+                and not isinstance(node, ast.Name) and name in self.fi.params[1:]:
+            self.m.param_writes.setdefault(id(self.fi), []).append((node, name))
+            self.m.step_funcs[id(self.fi)] = self.fi
+            return
         if is_local or name in self.ctxs:
             return
         if name in self.m.imports or name in self.m.kinds or name in self.local_kinds:
@@ -1526,6 +1556,8 @@ class FunctionVisitor:
             if isinstance(callee, ast.Name):
                 target = self.m.lookup(self.fi, callee.id)
                 if target is not None:
+                    if target.decorator == "durable_step" and self.orch:
+                        self.step_call_site(target, expr)
                     kind = self.m._binding_kind(target)
                     if target.decorator is not None and role in STEP_ROLES and \
                             target.role in STEP_ROLES and not target.done:
@@ -1542,6 +1574,36 @@ class FunctionVisitor:
                 self.visit(k.value)
             return
         self.visit(expr)
+
+    def step_call_site(self, target: FuncInfo, call: ast.Call) -> None:
+        """``context.step(record(item, seen))``: which of the step's parameters get a local of this
+        orchestration function (see ModuleAnalyzer._param_writes)."""
+        if isinstance(target.node, ast.Lambda):
+            return
+        params = target.positional()[1:]  # after the StepContext
+        locals_ = self.fi.locals()
+        got: list[str] = []
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Starred):
+                break
+            if i < len(params) and isinstance(a, ast.Name) and a.id in locals_ and a.id not in self.ctxs:
+                got.append(params[i])
+        for k in call.keywords:
+            if k.arg in params and isinstance(k.value, ast.Name) and k.value.id in locals_ \
+                    and k.value.id not in self.ctxs:
+                got.append(k.arg)
+        if not got:
+            return
+        # Prefer silence: the step rebinds the parameter (works on a copy) or returns it (the caller
+        # probably uses the checkpointed result).
+        rebound: set[str] = set()
+        _bound_names(target.node.body, rebound)
+        returned = {n.value.id for n in ast.walk(target.node)
+                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
+        passed = self.m.step_args.setdefault(id(target), {})
+        for p in got:
+            if p not in rebound and p not in returned:
+                passed.setdefault(p, call.lineno)
 
     def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str) -> None:
         if kind == "factory" or kind.startswith("durable_"):
