@@ -1493,13 +1493,14 @@ class FunctionVisitor:
                     self.function_argument(elt, method, receiver, serdes, at_most_once)
             else:
                 self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
+        if self.check_name(node, method, name_arg, fn_arg):
+            handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
         for a in args:
             if id(a) not in handled:
                 self.visit(a)
         for k in node.keywords:
             if id(k.value) not in handled:
                 self.visit(k.value)
-        self.check_name(node, method, name_arg, fn_arg)
         if method == "wait":
             self.check_wait(node, arg(0, "duration"))
         elif method in ("wait_for_callback", "create_callback"):
@@ -1616,22 +1617,23 @@ class FunctionVisitor:
             return
         emit_binding(self.m, expr, method, name, need, receiver)
 
-    def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> None:
+    def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> bool:
+        """DUR030; True when the name is not deterministic (reported here)."""
         if name_arg is None or (isinstance(name_arg, ast.Constant) and name_arg.value is None):
             if fn_arg is not None and isinstance(fn_arg, ast.Call) and isinstance(fn_arg.func, ast.Name):
                 target = self.m.lookup(self.fi, fn_arg.func.id)
                 if target is not None and target.decorator is not None:
-                    return  # the SDK names the operation after the decorated function
+                    return False  # the SDK names the operation after the decorated function
                 if target is None and self.m.project_candidates(self.m.qual(fn_arg.func) or "") == [] \
                         and self.m.qual(fn_arg.func) is not None:
-                    return
+                    return False
             if isinstance(fn_arg, ast.Call):
-                return
+                return False
             self.m.emit("DUR030", node,
                         f"this {method} has no name: history and tests refer to operations by name, and an "
                         "unnamed one is hard to find",
                         "pass name=\"...\" (a fixed, descriptive string)", "info")
-            return
+            return False
         saved = (self.source_hit, self.taint_hit)
         self.source_hit = self.taint_hit = False
         self.probe(name_arg)
@@ -1642,10 +1644,11 @@ class FunctionVisitor:
                         f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
                         "build names from the input or a loop index only, e.g. name=f\"charge-{i}\"", "error")
-            return
+            return True
         literal = _const_str(name_arg)
         if literal is not None:
             self.names.setdefault(literal, []).append((self.branch, name_arg))
+        return False
 
     def probe(self, expr: ast.expr) -> None:
         """Sets source_hit/taint_hit for an expression without reporting anything."""
