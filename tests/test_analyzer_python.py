@@ -305,3 +305,11 @@ def h(event, context: DurableContext):
     assert "s3.get_object(Bucket='b', Key='k')[\"Body\"].read().decode()" in short
     assert "lam.invoke(FunctionName='f:live', Payload=b'{}')[\"Payload\"].read().decode()" in out
     assert "ddb.get_item(...), name=\"fetch\")" in item and "Body" not in item
+
+
+def test_snippet_mode_only_for_an_unbound_context() -> None:
+    fragment = 'import time\ncontext.step(lambda _: 1, name=f"run-{time.time()}")\n'
+    assert [(d.line, d.rule) for d in analyze_source(fragment, "python").diagnostics] == [(2, "DUR030")]
+    for prefix in ("from helpers import *\n", "context = make()\n", "def setup():\n    global context\n",
+                   "import context\n", "with open_context() as context:\n    pass\n"):
+        assert analyze_source(prefix + fragment, "python").diagnostics == [], prefix

@@ -35,6 +35,9 @@ _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) +
 # arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME, each optionally followed by :VERSION or :ALIAS.
 _FUNCTION_ID = re.compile(r"(?:(?:arn:aws[\w-]*:lambda:)?(?:[a-z]{2}(?:-[a-z]+)+-\d+:)?\d{12}:function:)?"
                           r"(?P<name>[A-Za-z0-9_.-]+)(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?")
+# A durable operation on `context`/`ctx` (ModuleAnalyzer._snippet), searched only in texts that mention one.
+_SNIPPET_CALL = re.compile(r"(?<![\w.])(?:context|ctx)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
+_GLOBAL_CTX = re.compile(r"\b(?:global|nonlocal)\b[^\n]*\b(?:context|ctx)\b")
 ORCH_ROLES = ("orch", "child")
 STEP_ROLES = ("step", "submitter", "check")
 
@@ -329,10 +332,49 @@ class ModuleAnalyzer:
                     continue
             self._analyze(fi, fi.role or "plain", frozenset())
             self._drain()
+        self._snippet()
         for fi in self.funcs:
             self.bindings[fi.qualname] = self._binding_kind(fi)
         if self.param_writes and self.step_args:
             self._param_writes()
+
+    def _snippet(self) -> None:
+        """A pasted fragment: ``context.step(...)`` at module level with ``context`` (or ``ctx``) bound
+        nowhere. Only when nothing else in the file is orchestration code: the module body then counts
+        as orchestration code and the unbound name as its durable context (as in TypeScript)."""
+        text = self.text
+        if ("context." not in text and "ctx." not in text) or any(fi.role in ORCH_ROLES for fi in self.funcs) \
+                or not _SNIPPET_CALL.search(text):
+            return
+        body = self.tree.body
+        if any(isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names) for s in body) \
+                or _GLOBAL_CTX.search(self.text):
+            return  # `from x import *` or `global context` may bind it
+        bound: set[str] = set(self.module_names) | set(self.imports) | set(self.scope)
+        _bound_names(body, bound)
+        names: set[str] = set()
+        stack: list[ast.AST] = list(body)
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t in _FUNC_TYPES or t is ast.ClassDef or t is ast.Lambda:
+                continue  # their own scopes (a class body's decorators and bases are rare in fragments)
+            if t is ast.Call:
+                f = n.func  # type: ignore[attr-defined]
+                if type(f) is ast.Attribute and f.attr in C.OPERATIONS and type(f.value) is ast.Name \
+                        and f.value.id in ("context", "ctx") and f.value.id not in bound:
+                    names.add(f.value.id)
+            stack.extend(ast.iter_child_nodes(n))
+        if not names:
+            return
+        a = ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in sorted(names)], vararg=None,
+                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        node = ast.FunctionDef(name="<module>", args=a, body=body, decorator_list=[], returns=None,
+                               lineno=1, col_offset=0, end_lineno=len(self.text.split("\n")),
+                               end_col_offset=0)
+        fi = FuncInfo(node, "<module>", None, ctx_params=names)
+        self._analyze(fi, "orch", frozenset())
+        self._drain()
 
     def _param_writes(self) -> None:
         """DUR012: a @durable_step writes through a parameter that orchestration code passes one of its
