@@ -294,8 +294,10 @@ class ModuleAnalyzer:
         # DUR012 through a @durable_step's parameter: its writes, and orchestration call sites passing
         # an orchestration local to it (matched at the end of run, whichever was visited first).
         self.param_writes: dict[int, list[tuple[ast.AST, str]]] = {}
-        self.step_args: dict[int, dict[str, int]] = {}  # id(FuncInfo) -> parameter -> first call-site line
+        # id(FuncInfo) -> parameter -> call sites (line, argument name, calling function)
+        self.step_args: dict[int, dict[str, list[tuple[int, str, FuncInfo]]]] = {}
         self.step_funcs: dict[int, FuncInfo] = {}
+        self._kept: dict[int, set[str]] = {}
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -376,6 +378,19 @@ class ModuleAnalyzer:
         self._analyze(fi, "orch", frozenset())
         self._drain()
 
+    def kept_params(self, fi: FuncInfo) -> set[str]:
+        """Names a step rebinds (it works on a copy) or returns as they are (the caller probably uses the
+        checkpointed result): a write through such a parameter is not reported."""
+        key = id(fi)
+        out = self._kept.get(key)
+        if out is None:
+            out = set()
+            _bound_names(fi.node.body, out)  # type: ignore[arg-type]
+            out.update(n.value.id for n in ast.walk(fi.node)
+                       if type(n) is ast.Return and type(n.value) is ast.Name)  # type: ignore[attr-defined]
+            self._kept[key] = out
+        return out
+
     def _param_writes(self) -> None:
         """DUR012: a @durable_step writes through a parameter that orchestration code passes one of its
         own locals to; on replay the step body is skipped and the caller's object never changes."""
@@ -385,8 +400,8 @@ class ModuleAnalyzer:
                 continue
             fi = self.step_funcs[key]
             for node, name in writes:
-                line = passed.get(name)
-                if line is None:
+                line = next((ln for ln, arg, caller in passed.get(name, ()) if arg in caller.locals()), None)
+                if line is None or name in self.kept_params(fi):  # prefer silence (see kept_params)
                     continue
                 self.emit("DUR012", node,
                           f"`{_short(node, 40)}` writes the caller's `{name}` (passed to {fi.qualname} at line "
@@ -928,8 +943,14 @@ class FunctionVisitor:
             # `def outer(ctx: StepContext, context: DurableContext)` called as `outer(context)`: its
             # durable operations run inside the step (DUR010), like a closure's.
             a = fi.node.args
-            self.parent_ctx.update(p.arg for p in (*a.posonlyargs, *a.args, *a.kwonlyargs)
-                                   if p.annotation is not None and m._is_context_annotation(p.annotation))
+            for p in (*a.args, *a.kwonlyargs) if a.kwonlyargs else a.args:
+                ann = p.annotation
+                t = type(ann)
+                if ann is None or (t is ast.Name and ann.id not in m.imports and ann.id != "DurableContext") \
+                        or (t is ast.Attribute and ann.attr != "DurableContext"):  # type: ignore[union-attr]
+                    continue  # cheap: not a DurableContext
+                if m._is_context_annotation(ann):
+                    self.parent_ctx.add(p.arg)
         self.ctxs: set[str] = own | self.parent_ctx
         self.local_kinds: dict[str, str] = {}
         self.taint: set[str] = set()
@@ -1624,29 +1645,19 @@ class FunctionVisitor:
         if isinstance(target.node, ast.Lambda):
             return
         params = target.positional()[1:]  # after the StepContext
-        locals_ = self.fi.locals()
-        got: list[str] = []
+        got: list[tuple[str, str]] = []  # (parameter, argument name); whether it is a local: see _param_writes
         for i, a in enumerate(call.args):
-            if isinstance(a, ast.Starred):
+            if type(a) is ast.Starred:
                 break
-            if i < len(params) and isinstance(a, ast.Name) and a.id in locals_ and a.id not in self.ctxs:
-                got.append(params[i])
+            if i < len(params) and type(a) is ast.Name and a.id not in self.ctxs:  # type: ignore[attr-defined]
+                got.append((params[i], a.id))  # type: ignore[attr-defined]
         for k in call.keywords:
-            if k.arg in params and isinstance(k.value, ast.Name) and k.value.id in locals_ \
-                    and k.value.id not in self.ctxs:
-                got.append(k.arg)
-        if not got:
-            return
-        # Prefer silence: the step rebinds the parameter (works on a copy) or returns it (the caller
-        # probably uses the checkpointed result).
-        rebound: set[str] = set()
-        _bound_names(target.node.body, rebound)
-        returned = {n.value.id for n in ast.walk(target.node)
-                    if isinstance(n, ast.Return) and isinstance(n.value, ast.Name)}
-        passed = self.m.step_args.setdefault(id(target), {})
-        for p in got:
-            if p not in rebound and p not in returned:
-                passed.setdefault(p, call.lineno)
+            if k.arg in params and type(k.value) is ast.Name and k.value.id not in self.ctxs:  # type: ignore[attr-defined]
+                got.append((k.arg, k.value.id))  # type: ignore[arg-type, attr-defined]
+        if got:
+            sites = self.m.step_args.setdefault(id(target), {})
+            for p, arg in got:
+                sites.setdefault(p, []).append((call.lineno, arg, self.fi))
 
     def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str) -> None:
         if kind == "factory" or kind.startswith("durable_"):
