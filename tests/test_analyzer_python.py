@@ -281,3 +281,35 @@ def h(event, context: DurableContext):
     assert "log_progress -> table.update_item(...)" in messages[0]
     assert "pick -> random.random()" in messages[1]
     assert "fetch -> table.get_item(...)" in messages[2]
+
+
+def test_dur003_fix_is_balanced_and_reads_a_streaming_body_in_the_step() -> None:
+    fixes = _fixes("""
+import boto3
+s3 = boto3.client("s3")
+lam = boto3.client("lambda")
+ddb = boto3.client("dynamodb")
+@durable_execution
+def h(event, context: DurableContext):
+    long = s3.get_object(Bucket="my-artifact-bucket-with-a-long-name", Key=event["batch"]["key"])
+    short = s3.get_object(Bucket="b", Key="k")
+    out = lam.invoke(FunctionName="f:live", Payload=b"{}")
+    item = ddb.get_item(TableName="a-table-with-a-rather-long-name", Key={"pk": {"S": event["id"]}})
+    return [long, short, out, item]
+""")
+    long, short, out, item = (fixes[n][1] for n in (10, 11, 12, 13))
+    for fix in (long, short, out, item):
+        assert fix.count("(") == fix.count(")") and fix.count("[") == fix.count("]"), fix
+        assert fix.endswith('name="fetch")') or fix.endswith('name="write")'), fix
+    assert 's3.get_object(...)["Body"].read().decode(), name="fetch")' in long
+    assert "s3.get_object(Bucket='b', Key='k')[\"Body\"].read().decode()" in short
+    assert "lam.invoke(FunctionName='f:live', Payload=b'{}')[\"Payload\"].read().decode()" in out
+    assert "ddb.get_item(...), name=\"fetch\")" in item and "Body" not in item
+
+
+def test_snippet_mode_only_for_an_unbound_context() -> None:
+    fragment = 'import time\ncontext.step(lambda _: 1, name=f"run-{time.time()}")\n'
+    assert [(d.line, d.rule) for d in analyze_source(fragment, "python").diagnostics] == [(2, "DUR030")]
+    for prefix in ("from helpers import *\n", "context = make()\n", "def setup():\n    global context\n",
+                   "import context\n", "with open_context() as context:\n    pass\n"):
+        assert analyze_source(prefix + fragment, "python").diagnostics == [], prefix

@@ -31,6 +31,13 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
+# Lambda's FunctionName forms: NAME, ACCOUNT:function:NAME, REGION:ACCOUNT:function:NAME or
+# arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME, each optionally followed by :VERSION or :ALIAS.
+_FUNCTION_ID = re.compile(r"(?:(?:arn:aws[\w-]*:lambda:)?(?:[a-z]{2}(?:-[a-z]+)+-\d+:)?\d{12}:function:)?"
+                          r"(?P<name>[A-Za-z0-9_.-]+)(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?")
+# A durable operation on `context`/`ctx` (ModuleAnalyzer._snippet), searched only in texts that mention one.
+_SNIPPET_CALL = re.compile(r"(?<![\w.])(?:context|ctx)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
+_GLOBAL_CTX = re.compile(r"\b(?:global|nonlocal)\b[^\n]*\b(?:context|ctx)\b")
 ORCH_ROLES = ("orch", "child")
 STEP_ROLES = ("step", "submitter", "check")
 
@@ -85,6 +92,25 @@ def _short(node: ast.AST, limit: int = 60) -> str:
         return "..."
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def _code(node: ast.AST, limit: int) -> str:
+    """Code text for a fix, shortened only on a balanced boundary: a long call keeps its callee and
+    drops its arguments (``s3.get_object(...)``), a long subscript its index."""
+    text = _short(node, 10_000)
+    if len(text) <= limit:
+        return text
+    if isinstance(node, ast.Call):
+        return _code(node.func, limit) + "(...)"
+    if isinstance(node, ast.Subscript):
+        return _code(node.value, limit) + "[...]"
+    if isinstance(node, ast.Attribute):
+        return _code(node.value, limit) + "." + node.attr
+    return "..."
+
+
+# boto3 calls whose response holds a StreamingBody (not JSON-serializable) under this key.
+_STREAMING_BODY = {"get_object": "Body", "invoke": "Payload"}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -265,6 +291,13 @@ class ModuleAnalyzer:
             last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
         self.lines: list[str] | None = None  # the text's lines, when a terminal result needs them
+        # DUR012 through a @durable_step's parameter: its writes, and orchestration call sites passing
+        # an orchestration local to it (matched at the end of run, whichever was visited first).
+        self.param_writes: dict[int, list[tuple[ast.AST, str]]] = {}
+        # id(FuncInfo) -> parameter -> call sites (line, argument name, calling function)
+        self.step_args: dict[int, dict[str, list[tuple[int, str, FuncInfo]]]] = {}
+        self.step_funcs: dict[int, FuncInfo] = {}
+        self._kept: dict[int, set[str]] = {}
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -301,8 +334,80 @@ class ModuleAnalyzer:
                     continue
             self._analyze(fi, fi.role or "plain", frozenset())
             self._drain()
+        self._snippet()
         for fi in self.funcs:
             self.bindings[fi.qualname] = self._binding_kind(fi)
+        if self.param_writes and self.step_args:
+            self._param_writes()
+
+    def _snippet(self) -> None:
+        """A pasted fragment: ``context.step(...)`` at module level with ``context`` (or ``ctx``) bound
+        nowhere. Only when nothing else in the file is orchestration code: the module body then counts
+        as orchestration code and the unbound name as its durable context (as in TypeScript)."""
+        text = self.text
+        if ("context." not in text and "ctx." not in text) or any(fi.role in ORCH_ROLES for fi in self.funcs) \
+                or not _SNIPPET_CALL.search(text):
+            return
+        body = self.tree.body
+        if any(isinstance(s, ast.ImportFrom) and any(a.name == "*" for a in s.names) for s in body) \
+                or _GLOBAL_CTX.search(self.text):
+            return  # `from x import *` or `global context` may bind it
+        bound: set[str] = set(self.module_names) | set(self.imports) | set(self.scope)
+        _bound_names(body, bound)
+        names: set[str] = set()
+        stack: list[ast.AST] = list(body)
+        while stack:
+            n = stack.pop()
+            t = type(n)
+            if t in _FUNC_TYPES or t is ast.ClassDef or t is ast.Lambda:
+                continue  # their own scopes (a class body's decorators and bases are rare in fragments)
+            if t is ast.Call:
+                f = n.func  # type: ignore[attr-defined]
+                if type(f) is ast.Attribute and f.attr in C.OPERATIONS and type(f.value) is ast.Name \
+                        and f.value.id in ("context", "ctx") and f.value.id not in bound:
+                    names.add(f.value.id)
+            stack.extend(ast.iter_child_nodes(n))
+        if not names:
+            return
+        a = ast.arguments(posonlyargs=[], args=[ast.arg(arg=n) for n in sorted(names)], vararg=None,
+                          kwonlyargs=[], kw_defaults=[], kwarg=None, defaults=[])
+        node = ast.FunctionDef(name="<module>", args=a, body=body, decorator_list=[], returns=None,
+                               lineno=1, col_offset=0, end_lineno=len(self.text.split("\n")),
+                               end_col_offset=0)
+        fi = FuncInfo(node, "<module>", None, ctx_params=names)
+        self._analyze(fi, "orch", frozenset())
+        self._drain()
+
+    def kept_params(self, fi: FuncInfo) -> set[str]:
+        """Names a step rebinds (it works on a copy) or returns as they are (the caller probably uses the
+        checkpointed result): a write through such a parameter is not reported."""
+        key = id(fi)
+        out = self._kept.get(key)
+        if out is None:
+            out = set()
+            _bound_names(fi.node.body, out)  # type: ignore[arg-type]
+            out.update(n.value.id for n in ast.walk(fi.node)
+                       if type(n) is ast.Return and type(n.value) is ast.Name)  # type: ignore[attr-defined]
+            self._kept[key] = out
+        return out
+
+    def _param_writes(self) -> None:
+        """DUR012: a @durable_step writes through a parameter that orchestration code passes one of its
+        own locals to; on replay the step body is skipped and the caller's object never changes."""
+        for key, writes in self.param_writes.items():
+            passed = self.step_args.get(key)
+            if not passed:
+                continue
+            fi = self.step_funcs[key]
+            for node, name in writes:
+                line = next((ln for ln, arg, caller in passed.get(name, ()) if arg in caller.locals()), None)
+                if line is None or name in self.kept_params(fi):  # prefer silence (see kept_params)
+                    continue
+                self.emit("DUR012", node,
+                          f"`{_short(node, 40)}` writes the caller's `{name}` (passed to {fi.qualname} at line "
+                          f"{line}): on replay the checkpointed result is returned without running the step, "
+                          "so the write is lost",
+                          "return the new value from the step and assign its result in orchestration code")
 
     def _drain(self) -> None:
         while self.worklist:
@@ -834,6 +939,18 @@ class FunctionVisitor:
             own = set()
         self.own_ctx = own
         self.parent_ctx = set(inherited) - set(fi.params)
+        if role in STEP_ROLES and not isinstance(fi.node, ast.Lambda):
+            # `def outer(ctx: StepContext, context: DurableContext)` called as `outer(context)`: its
+            # durable operations run inside the step (DUR010), like a closure's.
+            a = fi.node.args
+            for p in (*a.args, *a.kwonlyargs) if a.kwonlyargs else a.args:
+                ann = p.annotation
+                t = type(ann)
+                if ann is None or (t is ast.Name and ann.id not in m.imports and ann.id != "DurableContext") \
+                        or (t is ast.Attribute and ann.attr != "DurableContext"):  # type: ignore[union-attr]
+                    continue  # cheap: not a DurableContext
+                if m._is_context_annotation(ann):
+                    self.parent_ctx.add(p.arg)
         self.ctxs: set[str] = own | self.parent_ctx
         self.local_kinds: dict[str, str] = {}
         self.taint: set[str] = set()
@@ -1054,6 +1171,11 @@ class FunctionVisitor:
         if self.role == "plain":
             return
         is_local = name in self.fi.locals() and name not in self.nonlocals
+        if is_local and self.role == "step" and self.fi.decorator == "durable_step" and node is not None \
+                and not isinstance(node, ast.Name) and name in self.fi.params[1:]:
+            self.m.param_writes.setdefault(id(self.fi), []).append((node, name))
+            self.m.step_funcs[id(self.fi)] = self.fi
+            return
         if is_local or name in self.ctxs:
             return
         if name in self.m.imports or name in self.m.kinds or name in self.local_kinds:
@@ -1434,13 +1556,14 @@ class FunctionVisitor:
                     self.function_argument(elt, method, receiver, serdes, at_most_once)
             else:
                 self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
+        if self.check_name(node, method, name_arg, fn_arg):
+            handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
         for a in args:
             if id(a) not in handled:
                 self.visit(a)
         for k in node.keywords:
             if id(k.value) not in handled:
                 self.visit(k.value)
-        self.check_name(node, method, name_arg, fn_arg)
         if method == "wait":
             self.check_wait(node, arg(0, "duration"))
         elif method in ("wait_for_callback", "create_callback"):
@@ -1497,6 +1620,8 @@ class FunctionVisitor:
             if isinstance(callee, ast.Name):
                 target = self.m.lookup(self.fi, callee.id)
                 if target is not None:
+                    if target.decorator == "durable_step" and self.orch:
+                        self.step_call_site(target, expr)
                     kind = self.m._binding_kind(target)
                     if target.decorator is not None and role in STEP_ROLES and \
                             target.role in STEP_ROLES and not target.done:
@@ -1514,6 +1639,26 @@ class FunctionVisitor:
             return
         self.visit(expr)
 
+    def step_call_site(self, target: FuncInfo, call: ast.Call) -> None:
+        """``context.step(record(item, seen))``: which of the step's parameters get a local of this
+        orchestration function (see ModuleAnalyzer._param_writes)."""
+        if isinstance(target.node, ast.Lambda):
+            return
+        params = target.positional()[1:]  # after the StepContext
+        got: list[tuple[str, str]] = []  # (parameter, argument name); whether it is a local: see _param_writes
+        for i, a in enumerate(call.args):
+            if type(a) is ast.Starred:
+                break
+            if i < len(params) and type(a) is ast.Name and a.id not in self.ctxs:  # type: ignore[attr-defined]
+                got.append((params[i], a.id))  # type: ignore[attr-defined]
+        for k in call.keywords:
+            if k.arg in params and type(k.value) is ast.Name and k.value.id not in self.ctxs:  # type: ignore[attr-defined]
+                got.append((k.arg, k.value.id))  # type: ignore[arg-type, attr-defined]
+        if got:
+            sites = self.m.step_args.setdefault(id(target), {})
+            for p, arg in got:
+                sites.setdefault(p, []).append((call.lineno, arg, self.fi))
+
     def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str) -> None:
         if kind == "factory" or kind.startswith("durable_"):
             if method == "parallel" and kind == "durable_step":
@@ -1525,22 +1670,23 @@ class FunctionVisitor:
             return
         emit_binding(self.m, expr, method, name, need, receiver)
 
-    def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> None:
+    def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> bool:
+        """DUR030; True when the name is not deterministic (reported here)."""
         if name_arg is None or (isinstance(name_arg, ast.Constant) and name_arg.value is None):
             if fn_arg is not None and isinstance(fn_arg, ast.Call) and isinstance(fn_arg.func, ast.Name):
                 target = self.m.lookup(self.fi, fn_arg.func.id)
                 if target is not None and target.decorator is not None:
-                    return  # the SDK names the operation after the decorated function
+                    return False  # the SDK names the operation after the decorated function
                 if target is None and self.m.project_candidates(self.m.qual(fn_arg.func) or "") == [] \
                         and self.m.qual(fn_arg.func) is not None:
-                    return
+                    return False
             if isinstance(fn_arg, ast.Call):
-                return
+                return False
             self.m.emit("DUR030", node,
                         f"this {method} has no name: history and tests refer to operations by name, and an "
                         "unnamed one is hard to find",
                         "pass name=\"...\" (a fixed, descriptive string)", "info")
-            return
+            return False
         saved = (self.source_hit, self.taint_hit)
         self.source_hit = self.taint_hit = False
         self.probe(name_arg)
@@ -1551,10 +1697,11 @@ class FunctionVisitor:
                         f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
                         "build names from the input or a loop index only, e.g. name=f\"charge-{i}\"", "error")
-            return
+            return True
         literal = _const_str(name_arg)
         if literal is not None:
             self.names.setdefault(literal, []).append((self.branch, name_arg))
+        return False
 
     def probe(self, expr: ast.expr) -> None:
         """Sets source_hit/taint_hit for an expression without reporting anything."""
@@ -1680,10 +1827,15 @@ class FunctionVisitor:
         text = _const_str(fn)
         if text is None:
             return
-        rest = text.split("function:", 1)[1] if "function:" in text else text
-        if rest.endswith(":$LATEST"):
+        # A name, a partial ARN (ACCOUNT:function:NAME) or a full ARN, each with an optional qualifier;
+        # only the ARN forms have a "function:" part (a plain "payment-function:live" is alias-qualified).
+        m = _FUNCTION_ID.fullmatch(text)
+        if m is None:
+            return  # not a function identifier we can read: prefer silence
+        qualifier = m.group("qualifier")
+        if qualifier == "$LATEST":
             why = f"invokes `{text}`, the unpublished $LATEST version"
-        elif ":" not in rest:
+        elif qualifier is None:
             why = f"invokes `{text}` without a version or alias"
         else:
             return
@@ -1793,9 +1945,20 @@ class FunctionVisitor:
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
-        expr = _short(node, 50)
+        expr = self.step_expr(node) if rule in ("DUR003", "DUR021") else _code(node, 50)
         fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+
+    def step_expr(self, node: ast.AST) -> str:
+        """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
+        response's StreamingBody (S3 get_object, Lambda invoke) is read inside the step."""
+        text = _code(node, 50)
+        func = getattr(node, "func", None)
+        if isinstance(func, ast.Attribute) and self.m.kind_of(func.value, self.local_kinds) == "aws":
+            body = _STREAMING_BODY.get(func.attr)
+            if body:
+                text += f"[\"{body}\"].read().decode()"
+        return text
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
         if rule in ("DUR001", "DUR002", "DUR003") or rule == "DUR004":
