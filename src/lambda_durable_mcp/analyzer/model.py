@@ -4,6 +4,7 @@ Imports nothing from MCP. Lines and columns are 1-based; ``line`` is where the o
 expression starts.
 """
 
+import re
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -144,3 +145,10 @@ def looks_binary(data: bytes) -> bool:
     except UnicodeDecodeError as e:
         return e.start < len(head) - 3  # a character cut at the window's end is no evidence
     return False
+
+
+# Lambda's FunctionName forms: NAME, ACCOUNT:function:NAME, REGION:ACCOUNT:function:NAME or
+# arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME, each optionally followed by :VERSION or :ALIAS
+# (botocore's pattern for Invoke's FunctionName, narrowed to the forms the durable SDKs pass on).
+FUNCTION_ID = re.compile(r"(?:(?:arn:aws[\w-]*:lambda:)?(?:[a-z]{2}(?:-[a-z]+)+-\d+:)?\d{12}:function:)?"
+                         r"(?P<name>[A-Za-z0-9_.-]+)(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?")

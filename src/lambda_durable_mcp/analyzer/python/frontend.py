@@ -23,7 +23,14 @@ from lambda_durable_mcp.analyzer.frontend import (
     ModuleSummary,
     ProjectView,
 )
-from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, Severity, code_message
+from lambda_durable_mcp.analyzer.model import (
+    FUNCTION_ID,
+    RULES,
+    SHORT_FIX,
+    Diagnostic,
+    Severity,
+    code_message,
+)
 from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 
@@ -31,10 +38,6 @@ _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
-# Lambda's FunctionName forms: NAME, ACCOUNT:function:NAME, REGION:ACCOUNT:function:NAME or
-# arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME, each optionally followed by :VERSION or :ALIAS.
-_FUNCTION_ID = re.compile(r"(?:(?:arn:aws[\w-]*:lambda:)?(?:[a-z]{2}(?:-[a-z]+)+-\d+:)?\d{12}:function:)?"
-                          r"(?P<name>[A-Za-z0-9_.-]+)(?::(?P<qualifier>\$LATEST|[A-Za-z0-9_-]+))?")
 # A durable operation on `context`/`ctx` (ModuleAnalyzer._snippet), searched only in texts that mention one.
 _SNIPPET_CALL = re.compile(r"(?<![\w.])(?:context|ctx)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
 _GLOBAL_CTX = re.compile(r"\b(?:global|nonlocal)\b[^\n]*\b(?:context|ctx)\b")
@@ -1829,7 +1832,7 @@ class FunctionVisitor:
             return
         # A name, a partial ARN (ACCOUNT:function:NAME) or a full ARN, each with an optional qualifier;
         # only the ARN forms have a "function:" part (a plain "payment-function:live" is alias-qualified).
-        m = _FUNCTION_ID.fullmatch(text)
+        m = FUNCTION_ID.fullmatch(text)
         if m is None:
             return  # not a function identifier we can read: prefer silence
         qualifier = m.group("qualifier")

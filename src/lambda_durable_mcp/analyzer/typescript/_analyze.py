@@ -22,7 +22,7 @@ import re
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
-from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic
+from lambda_durable_mcp.analyzer.model import FUNCTION_ID, RULES, SHORT_FIX, Diagnostic
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 from lambda_durable_mcp.analyzer.typescript._collect import (
     FUNC_TYPES,
@@ -1563,9 +1563,10 @@ class FileAnalysis:
                                        "reach different code", "invoke a published version or alias, e.g. "
                                                                "'my-function:prod'")
             return
-        parts = s.split(":")
-        qualified = (len(parts) == 8 and s.startswith("arn:")) or (not s.startswith("arn:") and len(parts) == 2)
-        if not qualified:
+        m = FUNCTION_ID.fullmatch(s)
+        if m is None:
+            return  # not a function identifier we can read: prefer silence
+        if m.group("qualifier") is None:
             self.report("DUR032", fid, f"invoke of unqualified function '{s}': a replay may reach "
                                        "different code",
                         f"qualify it with an alias or version, e.g. '{s}:prod'")
