@@ -9,6 +9,7 @@ else is not a durable operation.
 from __future__ import annotations
 
 import ast
+import bisect
 import io
 import os
 import re
@@ -465,9 +466,11 @@ class ModuleAnalyzer:
                 value = s.value
                 if value is None:
                     continue
-                if module_level and self.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Call) \
-                        and any(value.lineno <= n <= (value.end_lineno or 0) for n in self.lambda_lines):
-                    self._stored_lambdas(value, targets)
+                if module_level and self.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Call):
+                    # lambda_lines is in file order: a bisect, not a scan per assignment (quadratic)
+                    i = bisect.bisect_left(self.lambda_lines, value.lineno)
+                    if i < len(self.lambda_lines) and self.lambda_lines[i] <= (value.end_lineno or 0):
+                        self._stored_lambdas(value, targets)
                 for t in targets:
                     if isinstance(t, ast.Name):
                         if module_level:
