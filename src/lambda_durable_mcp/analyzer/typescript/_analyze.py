@@ -1120,11 +1120,11 @@ class FileAnalysis:
         f = self.funcs[fi]
         if f.role not in ("handler", "child"):
             return False
-        ret = self._own_return(fi, node)
+        anc = self._path(fi, node)
+        ret = self._own_return(fi, node, anc)
         if ret is not None:
             return not self._orchestration_between(ret.start_byte, ret.end_byte, fi)
         # `const completedAt = new Date().toISOString(); return { ..., completedAt }`
-        anc = self._path(fi, node)
         i = len(anc) - 1
         while i > 0 and anc[i].type != "variable_declarator":
             i -= 1
@@ -1148,13 +1148,14 @@ class FileAnalysis:
             used = True
         return used
 
-    def _own_return(self, fi: int, node: Any) -> Any:
-        """The `return` statement (or expression body) of function fi that node is part of, if any."""
+    def _own_return(self, fi: int, node: Any, path: list[Any] | None = None) -> Any:
+        """The `return` statement (or expression body) of function fi that node is part of, if any
+        (path: node's ancestors from fi down, when the caller has them already)."""
         f = self.funcs[fi]
         body = f.node.child_by_field_name("body")
         if body is not None and body.type != "statement_block" and body.start_byte <= node.start_byte < body.end_byte:
             return body
-        for par in self._path(fi, node)[1:]:
+        for par in (path if path is not None else self._path(fi, node))[1:]:
             if par.type == "return_statement":
                 return par
             if par.type in FUNC_TYPES:
