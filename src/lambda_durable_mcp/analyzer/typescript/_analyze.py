@@ -495,6 +495,15 @@ class FileAnalysis:
             return b is not None and b.kind == "import"
         return n.type in ("call_expression", "member_expression")
 
+    def _child_body(self, node: Any, c: Call) -> bool:
+        """Mark the function at node (a child/map/parallel body of op c) as child code; True when changed."""
+        fi = self.func_of(node, c.fi)
+        if fi < 0:
+            return False
+        if self.funcs[fi].op is None:
+            self.funcs[fi].op = c
+        return self._mark_ctx(fi, 0, "child")
+
     def _assign_roles(self, c: Call) -> bool:
         if not c.roles:
             c.roles = self._op_args(c)
@@ -508,11 +517,7 @@ class FileAnalysis:
                     self.funcs[fi].op = c
                     changed = True
             elif kind == "body":
-                fi = self.func_of(node, c.fi)
-                if fi >= 0:
-                    if self.funcs[fi].op is None:
-                        self.funcs[fi].op = c
-                    changed |= self._mark_ctx(fi, 0, "child")
+                changed |= self._child_body(node, c)
             elif kind == "branches":
                 n = unwrap(node)
                 if n is not None and n.type == "array":
@@ -523,13 +528,8 @@ class FileAnalysis:
                             for pair in el.named_children:
                                 if pair.type == "pair" and text(pair.child_by_field_name("key")) == "func":
                                     target = pair.child_by_field_name("value")
-                        if target is None:
-                            continue
-                        fi = self.func_of(target, c.fi)
-                        if fi >= 0:
-                            if self.funcs[fi].op is None:
-                                self.funcs[fi].op = c
-                            changed |= self._mark_ctx(fi, 0, "child")
+                        if target is not None:
+                            changed |= self._child_body(target, c)
             elif kind == "config":
                 n = unwrap(node)
                 if n is not None and n.type == "object":

@@ -105,20 +105,19 @@ class _Result:
             from lambda_durable_mcp.analyzer.typescript._analyze import char_column
 
             src = analysis.src
-            for call, candidates, name in analysis.project_logs:
+
+            def record(call: Any, candidates: list[str], name: str
+                       ) -> tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]:
+                """Where the call is, its label and context name: all check() needs once the tree is gone."""
                 node = call.node
                 sp, ep = node.start_point, node.end_point
-                self.project_logs.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
-                                          (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
-                                          ".".join(call.chain or [name]), candidates, name,
-                                          analysis.ctx_name(call.fi)))
-            for call, candidates, name, terminal in analysis.project_calls:
-                node = call.node
-                sp, ep = node.start_point, node.end_point
-                self.project_calls.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
-                                           (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
-                                           ".".join(call.chain or [name]), candidates, name,
-                                           analysis.ctx_name(call.fi), terminal))
+                return ((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
+                        (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
+                        ".".join(call.chain or [name]), candidates, name, analysis.ctx_name(call.fi))
+
+            self.project_logs = [record(call, candidates, name) for call, candidates, name in analysis.project_logs]
+            self.project_calls = [(*record(call, candidates, name), terminal)
+                                  for call, candidates, name, terminal in analysis.project_calls]
 
 
 def _fs_resolver(path: str, spec: str) -> list[str]:
