@@ -295,11 +295,13 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                 existing.functions.update({k: v for k, v in summary.functions.items()
                                            if k not in existing.functions})
                 existing.durations.extend(summary.durations)
+                existing.env_targets.extend(summary.env_targets)
             summarized.append((unit, fe))
     result.files = done
 
     impure = impurity_closure(summaries, display)
-    project = ProjectView(root=str(root), summaries=summaries, impure=impure, impurity_rule=impure.rule)
+    project = ProjectView(root=str(root), summaries=summaries, impure=impure, impurity_rule=impure.rule,
+                          display=display)
     wanted = _rule_filter(select, ignore)
     sources = {u.path: u for u in units}
     supp_cache: dict[str, dict[int, frozenset[str] | None]] = {}

@@ -8,11 +8,12 @@ may be accepted by two frontends: the TypeScript one and the template one (CDK a
 Suppression comments, rule selection, ordering and de-duplication are the engine's job.
 """
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
-from lambda_durable_mcp.analyzer.model import Diagnostic
+from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, code_message
 
 
 @dataclass
@@ -36,10 +37,27 @@ class DurationFact:
 
 
 @dataclass
+class EnvTarget:
+    """An environment variable a template gives a durable function, read as a Lambda function id.
+
+    Code that invokes ``process.env.X`` / ``os.environ["X"]`` gets DUR032 when every template that
+    sets X for that code sets it to an unqualified function or to $LATEST.
+    """
+
+    var: str
+    state: str          # "unqualified" | "latest" | "qualified" | "unknown"
+    value: str          # the value as the template writes it, e.g. "!GetAtt Worker.Arn"
+    line: int
+    fix: str            # how to qualify it in this kind of template
+    code_dir: str | None = None  # normalized absolute folder of the function's code; None: unknown
+
+
+@dataclass
 class ModuleSummary:
     path: str
     functions: dict[str, FunctionSummary] = field(default_factory=dict)
     durations: list[DurationFact] = field(default_factory=list)
+    env_targets: list[EnvTarget] = field(default_factory=list)  # templates only
     parse_error: str | None = None  # "line: message" when the file could not be parsed at all
 
 
@@ -55,6 +73,47 @@ class ProjectView:
     impure: Callable[..., str | None] = lambda path, name, caller=None: None
     # impurity_rule(path, function_name) -> the rule id of the impure call that chain ends at
     impurity_rule: Callable[[str, str], str | None] = lambda path, name: None
+    display: Callable[[str], str] = lambda path: path  # a summary's key -> the path diagnostics show
+    _env_index: dict[str, list[tuple[str, EnvTarget]]] | None = field(default=None, repr=False)
+
+    def env_target(self, path: str, var: str) -> tuple[str, EnvTarget] | None:
+        """(template display path, binding) that makes ``invoke(<env var>)`` in ``path`` unqualified:
+        every template that sets ``var`` for the code in ``path`` sets it to an unqualified id or $LATEST."""
+        if self._env_index is None:
+            index: dict[str, list[tuple[str, EnvTarget]]] = {}
+            for key, summary in self.summaries.items():
+                for t in summary.env_targets:
+                    index.setdefault(t.var, []).append((key, t))
+            self._env_index = index
+        bound = self._env_index.get(var)
+        if not bound:
+            return None
+        full = os.path.normpath(os.path.abspath(os.path.join(self.root or ".", path)))
+        mine = [(k, t) for k, t in bound if t.code_dir is not None and _inside(full, t.code_dir)]
+        if not mine:  # no function's code folder holds this file (a bundler may pull it in): by name
+            mine = bound
+        if mine and all(t.state in ("unqualified", "latest") for _, t in mine):
+            key, t = mine[0]
+            return self.display(key), t
+        return None
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def env_invoke_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int], expr: str,
+                          where: str, target: EnvTarget) -> Diagnostic:
+    """DUR032 at ``invoke(<env var>)`` whose value a template sets to an unqualified function."""
+    kind = "$LATEST" if target.state == "latest" else "an unqualified function"
+    return Diagnostic(
+        path=path, line=start[0], column=start[1], end_line=end[0], end_column=end[1], rule="DUR032",
+        severity=RULES["DUR032"].severity,
+        message=code_message("DUR032", f"invoke of {expr}: {where}:{target.line} sets {target.var} to "
+                                       f"{target.value}, {kind}, so a replay may reach different code",
+                             f"qualify {target.var} in the template"),
+        fix=f"in {where}:{target.line}, {target.fix}",
+    )
 
 
 class Frontend(Protocol):

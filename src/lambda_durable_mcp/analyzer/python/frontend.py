@@ -23,6 +23,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     FunctionSummary,
     ModuleSummary,
     ProjectView,
+    env_invoke_diagnostic,
 )
 from lambda_durable_mcp.analyzer.model import (
     FUNCTION_ID,
@@ -125,7 +126,7 @@ _STREAMING_BODY = {"get_object": "Body", "invoke": "Payload"}
 class _Deferred:
     """A finding that needs the whole project (pass 2): a call to a project function."""
 
-    kind: str                      # "impure" (DUR005) | "binding" (DUR015)
+    kind: str                      # "impure" (DUR005) | "binding" (DUR015) | "env-invoke" (DUR032)
     node: tuple[int, int, int, int]
     candidates: list[tuple[str, str]]
     text: str
@@ -1828,6 +1829,11 @@ class FunctionVisitor:
 
     def check_invoke(self, node: ast.Call, fn: ast.expr | None) -> None:
         where = fn
+        if fn is not None:
+            var = self.env_var(fn)
+            if var is not None:  # the templates decide: check() looks the variable up
+                self.m.deferred.append(_Deferred("env-invoke", _loc(fn), [], _short(fn), op=var))
+                return
         if isinstance(fn, ast.Name) and fn.id in self.m.consts and fn.id not in self.fi.locals():
             fn = self.m.consts[fn.id]
         text = _const_str(fn)
@@ -1848,6 +1854,26 @@ class FunctionVisitor:
         self.m.emit("DUR032", where or node,
                     f"{why}: durable invocations need a qualified function, and replays could run other code",
                     "invoke a version or alias, e.g. \"my-function:prod\" or a qualified ARN")
+
+    def env_var(self, node: ast.expr, depth: int = 0) -> str | None:
+        """X of ``os.environ["X"]``, ``os.environ.get("X")`` or ``os.getenv("X")`` (``or ""`` allowed),
+        directly, through a module constant or through one local assignment; None otherwise."""
+        if depth > 3:
+            return None
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return self.env_var(node.values[0], depth + 1)
+        if isinstance(node, ast.Name):
+            if node.id in self.fi.locals():
+                values = [a.value for a in ast.walk(self.fi.node) if isinstance(a, ast.Assign)
+                          and len(a.targets) == 1 and isinstance(a.targets[0], ast.Name) and a.targets[0].id == node.id]
+                return self.env_var(values[0], depth + 1) if len(values) == 1 else None
+            value = self.m.consts.get(node.id)
+            return self.env_var(value, depth + 1) if value is not None else None
+        if isinstance(node, ast.Subscript) and self.m.qual(node.value) == "os.environ":
+            return _const_str(node.slice)
+        if isinstance(node, ast.Call) and node.args and self.m.qual(node.func) in ("os.environ.get", "os.getenv"):
+            return _const_str(node.args[0])
+        return None
 
     # -- other calls ---------------------------------------------------------------------------
 
@@ -2343,6 +2369,10 @@ class PythonFrontend:
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "
                                                    f"replay repeats it: {chain}"), fix))
                         break
+            elif d.kind == "env-invoke":
+                found = project.env_target(path, d.op)
+                if found is not None:
+                    out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:], d.text, *found))
             elif d.kind == "binding":
                 for cand_path, name in d.candidates:
                     other = project.summaries.get(cand_path)

@@ -12,6 +12,7 @@ import logging
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import Diagnostic
@@ -98,7 +99,30 @@ class TemplateFrontend:
                 summary.parse_error = f"{e.line}: {e.message}"
             except Exception as e:  # noqa: BLE001 - never a traceback for a broken file
                 summary.parse_error = f"1: cannot read template: {type(e).__name__}"
+        if kind is not None and summary.parse_error is None and \
+                b"nvironment" in source:
+            try:
+                summary.env_targets = [t for fn in self._functions(kind, path, source) for t in fn.env_targets]
+            except Exception:  # noqa: BLE001 - DUR032's code side then just sees no binding
+                log.debug("environment of %s not read", path, exc_info=True)
         return summary
+
+    def _functions(self, kind: str, path: str, source: bytes, root: str = "") -> list[Any]:
+        from lambda_durable_mcp.analyzer.templates.loader import LDict
+
+        full = Path(path)
+        if not full.is_absolute():
+            full = Path(root or ".") / full
+        if kind == "cdk":
+            from lambda_durable_mcp.analyzer.templates.cdk import functions as cdk_functions
+
+            return cdk_functions(_decode(source), full)
+        from lambda_durable_mcp.analyzer.templates.cfn import functions, is_template
+
+        doc = self._load(kind, source)
+        if not isinstance(doc, LDict) or not is_template(doc):
+            return []
+        return functions(doc, full.parent)
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         try:
@@ -109,29 +133,17 @@ class TemplateFrontend:
             return []
 
     def _check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
-        from lambda_durable_mcp.analyzer.templates.loader import LDict, TemplateParseError
+        from lambda_durable_mcp.analyzer.templates.loader import TemplateParseError
         from lambda_durable_mcp.analyzer.templates.rules import check_functions
 
         kind = self._kind(path, source)
         if kind is None:
             return []
-        full = Path(path)
-        if not full.is_absolute():
-            full = Path(project.root or ".") / full
-        base_dir = full.parent
-        if kind == "cdk":
-            from lambda_durable_mcp.analyzer.templates.cdk import functions as cdk_functions
-
-            return check_functions(path, cdk_functions(_decode(source), full), project)
-        from lambda_durable_mcp.analyzer.templates.cfn import functions, is_template
-
         try:
-            doc = self._load(kind, source)
+            fns = self._functions(kind, path, source, project.root)
         except TemplateParseError:
             return []  # summarize() reported it
-        if not isinstance(doc, LDict) or not is_template(doc):
-            return []
-        return check_functions(path, functions(doc, base_dir), project)
+        return check_functions(path, fns, project)
 
 
 FRONTEND = TemplateFrontend()

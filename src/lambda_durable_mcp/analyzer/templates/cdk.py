@@ -7,10 +7,13 @@ Recognises ``new lambda.Function`` / ``NodejsFunction`` / ``PythonFunction`` / `
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+from lambda_durable_mcp.analyzer.frontend import EnvTarget
+from lambda_durable_mcp.analyzer.model import FUNCTION_ID
 from lambda_durable_mcp.analyzer.templates.rules import (
     DURABLE_POLICY,
     UNKNOWN,
@@ -217,7 +220,116 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     fn.version_hint = ("Publish a version and alias: new lambda.Alias(this, 'Live', { aliasName: 'live', "
                        "version: fn.currentVersion }), and invoke the alias.")
     _code(f, fn, cls, ident, props)
+    fn.env_targets = _env_targets(f, props, var, fn.code_dir)
     return fn
+
+
+_FUNCTION_KINDS = FUNCTION_CLASSES | {"DockerImageFunction", "SingletonFunction"}
+_QUALIFIED_KINDS = {"Alias", "Version", "CfnAlias", "CfnVersion"}
+
+
+def _constructed(f: _File) -> dict[str, str]:
+    """Variable (or ``this.field``) -> class of the ``new`` expression assigned to it."""
+    if not hasattr(f, "_constructed"):
+        out: dict[str, str] = {}
+        for n in _walk(f.tree.root_node):
+            if n.type == "new_expression":
+                var = _var_name(n)
+                if var:
+                    out.setdefault(var, _text(n.child_by_field_name("constructor")).rsplit(".", 1)[-1])
+        f._constructed = out  # type: ignore[attr-defined]
+    return f._constructed  # type: ignore[attr-defined,no-any-return]
+
+
+def _env_targets(f: _File, props: dict[str, tuple[Any, Any]], var: str | None,
+                 code_dir: Path | None) -> list[EnvTarget]:
+    """``environment: { X: other.functionArn }`` and ``fn.addEnvironment('X', ...)`` (DUR032)."""
+    pairs: list[tuple[str, Any, Any]] = []
+    if "environment" in props:
+        for key, (pair, value) in f.props(props["environment"][1]).items():
+            pairs.append((key, pair, value))
+    if var:
+        pattern = re.compile(rf"(?<![\w$.]){re.escape(var)}\s*\.\s*addEnvironment\s*\(")
+        for m in pattern.finditer(f.source):
+            call = f.tree.root_node.descendant_for_byte_range(len(f.source[:m.end() - 1].encode()),
+                                                              len(f.source[:m.end()].encode()))
+            while call is not None and call.type != "call_expression":
+                call = call.parent
+            args = call.child_by_field_name("arguments") if call is not None else None
+            if args is not None and len(args.named_children) >= 2:
+                key = f.string(args.named_children[0])
+                if key:
+                    pairs.append((key, call, args.named_children[1]))
+    out: list[EnvTarget] = []
+    for key, at, value in pairs:
+        state, target = _env_value(f, value)
+        if state == "unknown":
+            continue
+        name = target or "fn"
+        fix = (f"set {key} to a version or alias ARN, e.g. new lambda.Alias(this, 'Live', {{ aliasName: 'live', "
+               f"version: {name}.currentVersion }}).functionArn")
+        shown = " ".join(_text(value).split())
+        out.append(EnvTarget(var=key, state=state, value=shown if len(shown) <= 80 else shown[:77] + "...",
+                             line=at.start_point[0] + 1, fix=fix,
+                             code_dir=os.path.normpath(code_dir.absolute()) if code_dir is not None else None))
+    return out
+
+
+def _env_value(f: _File, n: Any) -> tuple[str, str]:
+    """(state, the target function's variable or "") of an environment value."""
+    n = f.deref(n)
+    if n is None:
+        return "unknown", ""
+    literal = f.string(n)
+    if literal is not None:
+        m = FUNCTION_ID.fullmatch(literal)
+        if m is None:
+            return "unknown", ""
+        q = m.group("qualifier")
+        return ("unqualified" if q is None else "latest" if q == "$LATEST" else "qualified"), ""
+    if n.type == "binary_expression" and _text(n.child_by_field_name("operator")) == "+":
+        base = _env_value(f, n.child_by_field_name("left"))
+        suffix = f.string(n.child_by_field_name("right"))
+        if base[0] == "unqualified" and suffix is not None and suffix.startswith(":"):
+            return ("latest" if suffix == ":$LATEST" else "qualified"), base[1]
+        return "unknown", ""
+    if n.type == "template_string":
+        subs = [c for c in n.named_children if c.type == "template_substitution"]
+        rest = _text(n)[1:-1]
+        if len(subs) == 1 and rest.startswith("${"):
+            inner = subs[0].named_children[0] if subs[0].named_children else None
+            base = _env_value(f, inner)
+            suffix = rest[len(_text(subs[0])):]
+            if base[0] == "unqualified":
+                if not suffix:
+                    return base
+                if re.fullmatch(r":[\w$-]+", suffix):
+                    return ("latest" if suffix == ":$LATEST" else "qualified"), base[1]
+        return "unknown", ""
+    if n.type == "member_expression" and _text(n.child_by_field_name("property")) in ("functionArn", "functionName"):
+        written = n.child_by_field_name("object")
+        obj = f.deref(written)
+        if obj is None:
+            return "unknown", ""
+        if obj.type == "member_expression":
+            prop = _text(obj.child_by_field_name("property"))
+            if prop == "currentVersion":
+                return "qualified", ""
+            if prop == "latestVersion":
+                return "latest", _text(obj.child_by_field_name("object"))
+        if obj.type == "call_expression" and _text(obj.child_by_field_name("function")).endswith(".addAlias"):
+            return "qualified", ""
+        if obj.type == "new_expression":
+            cls = _text(obj.child_by_field_name("constructor")).rsplit(".", 1)[-1]
+            if cls in _FUNCTION_KINDS:
+                return "unqualified", _text(written)
+            return ("qualified", "") if cls in _QUALIFIED_KINDS else ("unknown", "")
+        cls = _constructed(f).get(_text(obj).replace(" ", ""), "")
+        if cls in _FUNCTION_KINDS:
+            return "unqualified", _text(obj)
+        if cls in _QUALIFIED_KINDS:
+            return "qualified", ""
+    return "unknown", ""
 
 
 # Runtime.<NAME> -> runtime id, as aws-cdk-lib 2.276 defines them (aws-lambda/lib/runtime.js).

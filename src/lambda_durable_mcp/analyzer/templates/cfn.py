@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 from typing import Any
 
+from lambda_durable_mcp.analyzer.frontend import EnvTarget
+from lambda_durable_mcp.analyzer.model import FUNCTION_ID
 from lambda_durable_mcp.analyzer.templates.loader import LDict
 from lambda_durable_mcp.analyzer.templates.rules import (
     DURABLE_POLICY,
@@ -211,7 +214,94 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
 
     # DUR054/DUR055: where the handler's code lives
     _code_location(t, fn, res, get, sam)
+    fn.env_targets = _env_targets(t, props, fn, sam)
     return fn
+
+
+_FUNCTION_TYPES = ("AWS::Lambda::Function", "AWS::Serverless::Function")
+_QUALIFIED_TYPES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
+_PSEUDO = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
+
+
+def _env_targets(t: _Template, props: dict[str, Any], fn: DurableFn, sam: bool) -> list[EnvTarget]:
+    """Environment variables whose value the template makes a Lambda function id (DUR032)."""
+    merged: dict[str, tuple[Any, LDict]] = {}
+    sources = [t.globals, props] if sam and t.globals is not None else [props]
+    for owner in sources:  # SAM merges Globals variables under the function's own
+        env = owner.get("Environment") if isinstance(owner, dict) else None
+        variables = env.get("Variables") if isinstance(env, dict) else None
+        if isinstance(variables, LDict):
+            for k, v in variables.items():
+                merged[k] = (v, variables)
+    code_dir = str(fn.code_dir.absolute()) if fn.code_dir is not None else None
+    out: list[EnvTarget] = []
+    for var, (value, owner) in merged.items():
+        state, shown, target = _env_value(t, value)
+        if state == "unknown":
+            continue
+        if target and t.rtype(target) == "AWS::Serverless::Function":
+            published = "AutoPublishAlias" in t.props(target) or (t.globals is not None
+                                                                  and "AutoPublishAlias" in t.globals)
+            fix = (f"use !Ref {target}.Alias" if published
+                   else f"add AutoPublishAlias: live to {target} and use !Ref {target}.Alias")
+        elif target:
+            fix = f"point {var} at an AWS::Lambda::Alias (or Version) of {target}: !Ref <alias>"
+        else:
+            fix = f"append a version or alias to {var}, e.g. ...:live"
+        out.append(EnvTarget(var=var, state=state, value=shown, line=owner.pos(var)[0], fix=fix,
+                             code_dir=None if code_dir is None else os.path.normpath(code_dir)))
+    return out
+
+
+def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
+    """(state, how the template writes it, the function's logical id or "") of one variable."""
+    if isinstance(v, dict) and len(v) == 1:
+        (k, x), = v.items()
+        if k == "Ref" and isinstance(x, str):
+            base, _, attr = x.partition(".")
+            if attr in ("Alias", "Version") and t.rtype(base) == "AWS::Serverless::Function":
+                return "qualified", f"!Ref {x}", base
+            rtype = t.rtype(x)
+            if rtype in _FUNCTION_TYPES:
+                return "unqualified", f"!Ref {x}", x
+            if rtype in _QUALIFIED_TYPES:
+                return "qualified", f"!Ref {x}", ""
+            literal = t.resolve(v)
+            return (_literal_state(literal), f"!Ref {x} (default {literal!r})", "") if isinstance(literal, str) \
+                else ("unknown", "", "")
+        if k == "Fn::GetAtt":
+            parts = x if isinstance(x, list) else (x.split(".", 1) if isinstance(x, str) else [])
+            if len(parts) == 2 and parts[1] == "Arn" and t.rtype(parts[0]) in _FUNCTION_TYPES:
+                return "unqualified", f"!GetAtt {parts[0]}.Arn", parts[0]
+            return "unknown", "", ""
+        if k in ("Fn::Sub", "Fn::Join"):
+            s = t.text(v)
+            if s is None:
+                return "unknown", "", ""
+            shown = f"!Sub {s!r}" if k == "Fn::Sub" else repr(s)
+            m = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.Arn)?\}(:[\w$-]+)?", s)
+            if m and t.rtype(m.group(1)) in _FUNCTION_TYPES:
+                qualifier = m.group(3)
+                state = "unqualified" if qualifier is None else ("latest" if qualifier == ":$LATEST" else "qualified")
+                return state, shown, m.group(1)
+            for name, dummy in _PSEUDO.items():
+                s = s.replace("${" + name + "}", dummy)
+            if "${" in s:
+                return "unknown", "", ""
+            return _literal_state(s), shown, ""
+        return "unknown", "", ""
+    if isinstance(v, str):
+        return _literal_state(v), repr(v), ""
+    return "unknown", "", ""
+
+
+def _literal_state(s: str) -> str:
+    # Consulted only where code invokes the variable, so a bare word there is a function name.
+    m = FUNCTION_ID.fullmatch(s)
+    if m is None:
+        return "unknown"
+    q = m.group("qualifier")
+    return "unqualified" if q is None else ("latest" if q == "$LATEST" else "qualified")
 
 
 def _is_intrinsic(d: dict[str, Any]) -> bool:

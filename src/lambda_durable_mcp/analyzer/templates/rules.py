@@ -13,7 +13,7 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
-from lambda_durable_mcp.analyzer.frontend import ProjectView
+from lambda_durable_mcp.analyzer.frontend import EnvTarget, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, Severity
 
 
@@ -71,6 +71,7 @@ class DurableFn:
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
     config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
+    env_targets: list[EnvTarget] = field(default_factory=list)  # for DUR032 at invoke(<env var>)
 
 
 def _diag(path: str, rule: str, pos: Pos, what: str, fix: str, severity: Severity | None = None) -> Diagnostic:

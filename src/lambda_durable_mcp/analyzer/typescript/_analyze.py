@@ -83,6 +83,7 @@ class FileAnalysis:
         # (call, candidate paths, name, terminal) in orchestration; terminal: see _terminal
         self.project_calls: list[tuple[Call, list[str], str, bool]] = []
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
+        self.env_invokes: list[tuple[Any, str]] = []  # (invoke target node, env var) for DUR032 via templates
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
@@ -464,7 +465,7 @@ class FileAnalysis:
                 # the SDK checks `typeof args[1] === "string"`; guess strings conservatively
                 named = t1 in ("string", "template_string") or (
                     t1 == "member_expression" and text(a1).startswith("process.env")) or (
-                    len(args) >= 3 and t1 in ("identifier", "member_expression", "call_expression"))
+                    len(args) >= 3 and t1 not in ("object", "array", "number", "true", "false", "null"))
             elif op == "wait":
                 named = str0 or len(args) >= 2
             elif op == "createCallback":
@@ -1552,7 +1553,12 @@ class FileAnalysis:
 
     def _dur032(self, c: Call) -> None:
         fid = unwrap(c.roles.get("func_id"))
-        if fid is None or fid.type not in ("string", "template_string"):
+        if fid is None:
+            return
+        if fid.type not in ("string", "template_string"):
+            var = self._env_var(fid, c.fi)
+            if var is not None:  # the templates decide: check() looks the variable up
+                self.env_invokes.append((fid, var))
             return
         s = text(fid)[1:-1]
         if fid.type == "template_string" and "${" in s:
@@ -1571,6 +1577,32 @@ class FileAnalysis:
             self.report("DUR032", fid, f"invoke of unqualified function '{s}': a replay may reach "
                                        "different code",
                         f"qualify it with an alias or version, e.g. '{s}:prod'")
+
+    def _env_var(self, node: Any, fi: int, depth: int = 0) -> str | None:
+        """X of ``process.env.X`` / ``process.env["X"]`` (with ``!``, ``?? ""`` or ``|| ""``), directly or
+        through a const; None otherwise."""
+        node = unwrap(node)
+        if node is None or depth > 3:
+            return None
+        t = node.type
+        if t == "binary_expression" and text(node.child_by_field_name("operator")) in ("??", "||"):
+            return self._env_var(node.child_by_field_name("left"), fi, depth + 1)
+        if t == "identifier":
+            b = self.lookup(text(node), fi)
+            if b is not None and b.kind == "var" and b.decl == "const" and b.key is None and b.value is not None:
+                return self._env_var(b.value, b.fi, depth + 1)
+            return None
+        if t not in ("member_expression", "subscript_expression"):
+            return None
+        obj = unwrap(node.child_by_field_name("object"))
+        if obj is None or text(obj).replace(" ", "") != "process.env":
+            return None
+        if t == "member_expression":
+            return text(node.child_by_field_name("property")) or None
+        index = unwrap(node.child_by_field_name("index"))
+        if index is not None and index.type == "string":
+            return text(index)[1:-1] or None
+        return None
 
     def _returned_exprs(self, fi: int) -> list[Any]:
         node = self.funcs[fi].node

@@ -10,7 +10,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView, env_invoke_diagnostic
 from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, looks_binary
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
@@ -88,7 +88,7 @@ class _Result:
     """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "exported_loggers",
-                 "parse_error", "ok")
+                 "env_invokes", "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -101,6 +101,8 @@ class _Result:
         self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, bool]] = []
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
+        # ((line, column), (end line, end column), expression text, env var) of invoke(process.env.X)
+        self.env_invokes: list[tuple[tuple[int, int], tuple[int, int], str, str]] = []
         if analysis is not None:
             from lambda_durable_mcp.analyzer.typescript._analyze import char_column
 
@@ -115,6 +117,11 @@ class _Result:
                         (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
                         ".".join(call.chain or [name]), candidates, name, analysis.ctx_name(call.fi))
 
+            for node, var in analysis.env_invokes:
+                sp, ep = node.start_point, node.end_point
+                self.env_invokes.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
+                                         (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
+                                         " ".join(node.text.decode("utf-8", "replace").split())[:60], var))
             self.project_logs = [record(call, candidates, name) for call, candidates, name in analysis.project_logs]
             self.project_calls = [(*record(call, candidates, name), terminal)
                                   for call, candidates, name, terminal in analysis.project_calls]
@@ -244,6 +251,10 @@ class TypeScriptFrontend:
                         f"{os.path.basename(target)} exports); use context.logger (guide: {RULES['DUR020'].guide})",
                 fix=f"use {ctx}.logger (replay-aware) instead",
             ))
+        for sp, ep, expr, var in res.env_invokes:
+            found = project.env_target(path, var)
+            if found is not None:
+                out.append(env_invoke_diagnostic(path, sp, ep, expr, found[0], found[1]))
         out.sort(key=lambda d: (d.line, d.column, d.rule))
         return out
 
