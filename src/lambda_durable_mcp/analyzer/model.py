@@ -80,7 +80,7 @@ SHORT_FIX: dict[str, str] = {
     "DUR007": "iterate a sorted list", "DUR008": "use the context's combinators", "DUR009": "use context.wait",
     "DUR010": "move it out of the step", "DUR011": "use the body's own context",
     "DUR012": "return the value instead", "DUR013": "keep the state local", "DUR014": "await it",
-    "DUR015": "pass a function", "DUR016": "catch Exception or re-raise", "DUR020": "use context.logger",
+    "DUR015": "pass a function", "DUR016": "catch Exception or re-raise", "DUR020": "log with the durable context's logger",
     "DUR021": "wrap it in a step", "DUR030": "use a stable, unique name", "DUR031": "use 1 s to 366 days",
     "DUR032": "invoke a version or alias", "DUR033": "set a timeout",
     "DUR034": "return plain JSON or add a serdes", "DUR035": "make the write idempotent",

@@ -20,7 +20,7 @@ _CREDENTIALS_HINT = (
     "AWS_ACCESS_KEY_ID in the server's environment), then restart the server"
 )
 QUALIFIED_HINT = (
-    "durable functions are invoked through a version or alias, never $LATEST: publish a version "
+    "durable functions are invoked through a qualified ARN, a version or alias ($LATEST is not for production): publish a version "
     "(SAM: AutoPublishAlias: live; CDK: fn.currentVersion plus an Alias) and invoke NAME:ALIAS"
 )
 REPLACEMENT_HINT = (

@@ -42,6 +42,9 @@ CLOCK = {
     "time.perf_counter_ns", "time.process_time", "time.process_time_ns", "time.thread_time",
     "arrow.now", "arrow.utcnow", "pendulum.now", "pendulum.today", "pendulum.yesterday", "pendulum.tomorrow",
 }
+# Clocks that count from a per-process origin: a reading is only comparable within one process.
+PROCESS_CLOCKS = {"time.monotonic", "time.monotonic_ns", "time.perf_counter", "time.perf_counter_ns",
+                  "time.process_time", "time.process_time_ns", "time.thread_time", "time.thread_time_ns"}
 CLOCK_NOARG = {"time.localtime", "time.gmtime", "time.ctime", "time.asctime", "time.strftime"}
 RANDOM_PREFIXES = ("random.", "secrets.", "numpy.random.", "ulid.", "nanoid.", "shortuuid.", "ksuid.",
                    "cuid.", "uuid6.", "faker.")

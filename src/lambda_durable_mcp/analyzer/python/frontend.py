@@ -64,6 +64,11 @@ _WHY = {
 }
 _FIX = {
     "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
+    # perf_counter and friends count from a per-process origin: a checkpointed reading means nothing in
+    # the next invocation, so the useful fixes are different
+    "DUR001-process-clock": "time the work inside one step, or take time.time() in a step for durations that span "
+                            "invocations; a duration only logged for this invocation can be suppressed with "
+                            "# durable-lint: ignore[DUR001]",
     "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
     "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
@@ -1978,7 +1983,10 @@ class FunctionVisitor:
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
         expr = self.step_expr(node) if rule in ("DUR003", "DUR021") else _code(node, 50)
-        fix = _FIX.get(f"{rule}-env-{env}" if env else rule, "").format(ctx=self.ctx, expr=expr)
+        key = f"{rule}-env-{env}" if env else rule
+        if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
+            key = "DUR001-process-clock"
+        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr)
         self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
 
     def step_expr(self, node: ast.AST) -> str:

@@ -280,7 +280,7 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
         if not fn.has_version:
             out.append(_diag(path, "DUR052", fn.pos,
                              f"{where[0].upper()}{where[1:]} has no published version or alias: durable invocations "
-                             "need a qualified ARN (version or alias), never $LATEST",
+                             "need a qualified ARN, and $LATEST is not meant for production",
                              fn.version_hint or "Publish a version and an alias and invoke that."))
         # DUR053
         if fn.function_name_pos is not None:

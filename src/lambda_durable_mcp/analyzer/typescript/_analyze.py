@@ -1826,6 +1826,11 @@ class FileAnalysis:
                 if fact.node.type == "new_expression":
                     fix = (f"take the time in a step and rebuild the Date: const ms = await {ctx}.step('now', "
                            "async () => Date.now()); new Date(ms)")
+                elif w.startswith(_PROCESS_CLOCKS):
+                    # counts from a per-process origin: a checkpointed reading means nothing next invocation
+                    fix = ("time the work inside one step, or take Date.now() in a step for durations that span "
+                           "invocations; a duration only logged for this invocation can be suppressed with "
+                           "// durable-lint: ignore[DUR001]")
                 else:
                     fix = f"move it into a step: await {ctx}.step('now', async () => {expr})"
                 self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
@@ -2066,6 +2071,7 @@ class FileAnalysis:
 
 _EXPORT_DECL_RE = re.compile(rb"\bexport\s+(?:const|let|var)\s+\Z")
 _EXPORT_CLAUSE_RE = re.compile(rb"\bexport\s*\{([^{}]*)\}(?!\s*from\b)")
+_PROCESS_CLOCKS = ("performance.now", "process.hrtime", "process.uptime")
 _IMPURITY_RANK = {"DUR021": 0, "DUR003": 1, "DUR002": 2, "DUR001": 2, "DUR004": 3}
 
 

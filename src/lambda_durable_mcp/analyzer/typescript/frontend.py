@@ -248,7 +248,7 @@ class TypeScriptFrontend:
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR020", severity=RULES["DUR020"].severity,
                 message=f"{label}() outside a step repeats on every replay (the {exported[name]} logger "
-                        f"{os.path.basename(target)} exports); use context.logger (guide: {RULES['DUR020'].guide})",
+                        f"{os.path.basename(target)} exports); use {ctx}.logger (guide: {RULES['DUR020'].guide})",
                 fix=f"use {ctx}.logger (replay-aware) instead",
             ))
         for sp, ep, expr, var in res.env_invokes:
