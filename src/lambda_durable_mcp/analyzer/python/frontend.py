@@ -1560,12 +1560,23 @@ class FunctionVisitor:
         name_arg = arg(name_idx, "name")
         config_arg = arg(config_idx, "config")
         handled: set[int] = set()
+        # parallel(f1, f2): branches given one by one (the SDK wants a list, so this fails at run time);
+        # read them as branches rather than as a name and a config
+        spread = method == "parallel" and len(args) > 1 and not kw and all(
+            isinstance(a, ast.Lambda) or (isinstance(a, ast.Name) and self.m.lookup(self.fi, a.id) is not None)
+            for a in args)
+        if spread:
+            name_arg = config_arg = None
         if fn_arg is not None:
             handled.add(id(fn_arg))
             serdes, at_most_once = self.config_flags(config_arg)
             if method == "parallel" and isinstance(fn_arg, (ast.List, ast.Tuple)):
                 for elt in fn_arg.elts:
                     self.function_argument(elt, method, receiver, serdes, at_most_once)
+            elif spread:
+                for a in args:
+                    handled.add(id(a))
+                    self.function_argument(a, method, receiver, serdes, at_most_once)
             else:
                 self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
         if self.check_name(node, method, name_arg, fn_arg):

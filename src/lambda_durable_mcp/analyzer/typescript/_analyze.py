@@ -854,7 +854,11 @@ class FileAnalysis:
         if T.AWS_READ_PREFIX.match(name):
             return ("DUR003", what, "aws read")
         if T.AWS_WRITE_PREFIX.match(name):
-            ni = "nonidem" if T.AWS_NON_IDEMPOTENT.match(name) and not T.IDEMPOTENCY_HINT.search(arg.text or b"") else ""
+            body = arg.text or b""
+            if name in ("UpdateItem", "Update"):  # a DynamoDB counter (ADD, SET n = n + :v) repeats on retry
+                ni = "nonidem" if T.COUNTER_UPDATE.search(body) and b"ConditionExpression" not in body else ""
+            else:
+                ni = "nonidem" if T.AWS_NON_IDEMPOTENT.match(name) and not T.IDEMPOTENCY_HINT.search(body) else ""
             return ("DUR021", what, "aws write " + ni)
         return ("DUR003", what, "aws call")
 
@@ -2109,6 +2113,9 @@ def _dur035_fix(fact: Fact, submitter: bool) -> str:
     if api in ("SendMessage", "SendMessageBatch", "Publish", "PublishBatch"):
         return ("on a FIFO queue or topic pass a MessageDeduplicationId derived from the input; otherwise make the "
                 f"consumer deduplicate, {no_retry}")
+    if api in ("UpdateItem", "Update"):
+        return ("add a ConditionExpression that makes a second application fail (e.g. a list of applied request "
+                f"ids that must not contain this one), {no_retry}")
     if api in ("StartExecution", "StartSyncExecution"):
         return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
     return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"

@@ -142,6 +142,8 @@ AWS_NON_IDEMPOTENT = re.compile(
     r"SendTemplatedEmail|SendBulkEmail|SendBulkTemplatedEmail|Invoke|InvokeAsync|StartExecution|PutRecord|"
     r"PutRecords|SendCommand|StartSyncExecution|PutMetricData|SendSMSMessage|SendMessages)$"
 )
+# A DynamoDB update that adds to a value (ADD, or SET n = n + :v) applies twice when retried.
+COUNTER_UPDATE = re.compile(rb"UpdateExpression\s*:\s*[`'\"][^`'\"]*(?:\bADD\b|[+-]\s*:)", re.IGNORECASE)
 IDEMPOTENCY_HINT = re.compile(
     rb"MessageDeduplicationId|ClientToken|IdempotencyToken|[Ii]dempotency[-_]?[Kk]ey|idempotency|"
     rb"ClientRequestToken|DeduplicationId"
