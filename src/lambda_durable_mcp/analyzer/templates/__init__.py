@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import re
+from collections import OrderedDict
 from pathlib import Path
 from typing import Any
 
@@ -70,6 +71,7 @@ class TemplateFrontend:
     def __init__(self) -> None:
         # summarize() then check() parse the same bytes: keep the last result.
         self._last: tuple[bytes, object, Exception | None] | None = None
+        self._fns: OrderedDict[str, tuple[bytes, str, list[Any]]] = OrderedDict()
 
     def _load(self, kind: str, source: bytes) -> object:
         from lambda_durable_mcp.analyzer.templates.loader import load_json, load_yaml
@@ -108,6 +110,20 @@ class TemplateFrontend:
         return summary
 
     def _functions(self, kind: str, path: str, source: bytes, root: str = "") -> list[Any]:
+        """The durable functions a template or CDK file defines. summarize() (for the environment
+        DUR032 reads) and check() of one run ask with the very same bytes object, so an answer is
+        kept for that object only: another run re-reads the folders the answer depends on."""
+        where = "" if os.path.isabs(path) else root  # the folder a relative path is read from
+        entry = self._fns.get(path)
+        if entry is not None and entry[0] is source and entry[1] == where:
+            return entry[2]
+        fns = self._functions_uncached(kind, path, source, root)
+        self._fns[path] = (source, where, fns)
+        while len(self._fns) > 32:
+            self._fns.popitem(last=False)
+        return fns
+
+    def _functions_uncached(self, kind: str, path: str, source: bytes, root: str) -> list[Any]:
         from lambda_durable_mcp.analyzer.templates.loader import LDict
 
         full = Path(path)

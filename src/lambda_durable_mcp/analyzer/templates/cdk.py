@@ -13,7 +13,6 @@ from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import EnvTarget
-from lambda_durable_mcp.analyzer.model import FUNCTION_ID
 from lambda_durable_mcp.analyzer.templates.rules import (
     DURABLE_POLICY,
     UNKNOWN,
@@ -21,7 +20,9 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    function_id_state,
     handler_files,
+    qualifier_state,
 )
 
 FUNCTION_CLASSES = {"Function", "NodejsFunction", "PythonFunction", "CfnFunction"}
@@ -282,16 +283,12 @@ def _env_value(f: _File, n: Any) -> tuple[str, str]:
         return "unknown", ""
     literal = f.string(n)
     if literal is not None:
-        m = FUNCTION_ID.fullmatch(literal)
-        if m is None:
-            return "unknown", ""
-        q = m.group("qualifier")
-        return ("unqualified" if q is None else "latest" if q == "$LATEST" else "qualified"), ""
+        return function_id_state(literal), ""
     if n.type == "binary_expression" and _text(n.child_by_field_name("operator")) == "+":
         base = _env_value(f, n.child_by_field_name("left"))
         suffix = f.string(n.child_by_field_name("right"))
         if base[0] == "unqualified" and suffix is not None and suffix.startswith(":"):
-            return ("latest" if suffix == ":$LATEST" else "qualified"), base[1]
+            return qualifier_state(suffix[1:]), base[1]
         return "unknown", ""
     if n.type == "template_string":
         subs = [c for c in n.named_children if c.type == "template_substitution"]
@@ -304,7 +301,7 @@ def _env_value(f: _File, n: Any) -> tuple[str, str]:
                 if not suffix:
                     return base
                 if re.fullmatch(r":[\w$-]+", suffix):
-                    return ("latest" if suffix == ":$LATEST" else "qualified"), base[1]
+                    return qualifier_state(suffix[1:]), base[1]
         return "unknown", ""
     if n.type == "member_expression" and _text(n.child_by_field_name("property")) in ("functionArn", "functionName"):
         written = n.child_by_field_name("object")

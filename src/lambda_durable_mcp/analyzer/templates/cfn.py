@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import EnvTarget
-from lambda_durable_mcp.analyzer.model import FUNCTION_ID
 from lambda_durable_mcp.analyzer.templates.loader import LDict
 from lambda_durable_mcp.analyzer.templates.rules import (
     DURABLE_POLICY,
@@ -17,7 +16,9 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    function_id_state,
     handler_files,
+    qualifier_state,
 )
 
 _SUB_VAR = re.compile(r"\$\{([A-Za-z0-9]+)(?:\.[A-Za-z0-9.]+)?\}")
@@ -267,7 +268,7 @@ def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
             if rtype in _QUALIFIED_TYPES:
                 return "qualified", f"!Ref {x}", ""
             literal = t.resolve(v)
-            return (_literal_state(literal), f"!Ref {x} (default {literal!r})", "") if isinstance(literal, str) \
+            return (function_id_state(literal), f"!Ref {x} (default {literal!r})", "") if isinstance(literal, str) \
                 else ("unknown", "", "")
         if k == "Fn::GetAtt":
             parts = x if isinstance(x, list) else (x.split(".", 1) if isinstance(x, str) else [])
@@ -282,27 +283,16 @@ def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
             m = re.fullmatch(r"\$\{([A-Za-z0-9]+)(\.Arn)?\}(:[\w$-]+)?", s)
             if m and t.rtype(m.group(1)) in _FUNCTION_TYPES:
                 qualifier = m.group(3)
-                state = "unqualified" if qualifier is None else ("latest" if qualifier == ":$LATEST" else "qualified")
-                return state, shown, m.group(1)
+                return qualifier_state(qualifier[1:] if qualifier else None), shown, m.group(1)
             for name, dummy in _PSEUDO.items():
                 s = s.replace("${" + name + "}", dummy)
             if "${" in s:
                 return "unknown", "", ""
-            return _literal_state(s), shown, ""
+            return function_id_state(s), shown, ""
         return "unknown", "", ""
     if isinstance(v, str):
-        return _literal_state(v), repr(v), ""
+        return function_id_state(v), repr(v), ""
     return "unknown", "", ""
-
-
-def _literal_state(s: str) -> str:
-    # Consulted only where code invokes the variable, so a bare word there is a function name.
-    m = FUNCTION_ID.fullmatch(s)
-    if m is None:
-        return "unknown"
-    q = m.group("qualifier")
-    return "unqualified" if q is None else ("latest" if q == "$LATEST" else "qualified")
-
 
 def _is_intrinsic(d: dict[str, Any]) -> bool:
     return len(d) == 1 and next(iter(d)).startswith(("Fn::", "Ref", "!"))

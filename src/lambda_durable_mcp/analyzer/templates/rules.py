@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import EnvTarget, ProjectView
-from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, Severity
+from lambda_durable_mcp.analyzer.model import FUNCTION_ID, RULES, Diagnostic, Severity
 
 
 class _Unknown:
@@ -180,6 +180,18 @@ def python_sdk_bundled(code_dir: Path | None) -> bool | None:
 
 CODE_EXTS = (".py", ".ts", ".mts", ".js", ".mjs", ".cjs")
 _BUILD_DIRS = ("dist", "build", "out", ".build")
+
+
+def qualifier_state(qualifier: str | None) -> str:
+    """How DUR032 reads a function id's qualifier: "unqualified", "latest" or "qualified"."""
+    return "unqualified" if qualifier is None else "latest" if qualifier == "$LATEST" else "qualified"
+
+
+def function_id_state(text: str) -> str:
+    """``qualifier_state`` of a literal function id; "unknown" when the text is no function id.
+    Only consulted where code invokes the value, so a bare word there is a function name."""
+    m = FUNCTION_ID.fullmatch(text)
+    return "unknown" if m is None else qualifier_state(m.group("qualifier"))
 
 
 def handler_files(code_dir: Path, handler: str) -> list[Path]:
