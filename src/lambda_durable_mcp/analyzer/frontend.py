@@ -92,7 +92,7 @@ class ProjectView:
         mine = [(k, t) for k, t in bound if t.code_dir is not None and _inside(full, t.code_dir)]
         if not mine:  # no function's code folder holds this file (a bundler may pull it in): by name
             mine = bound
-        if mine and all(t.state in ("unqualified", "latest") for _, t in mine):
+        if all(t.state in ("unqualified", "latest") for _, t in mine):
             key, t = mine[0]
             return self.display(key), t
         return None

@@ -60,6 +60,7 @@ class _File:
         self.path = path
         self.tree = _parser().parse(source.encode("utf-8"))
         self.consts: dict[str, Any] = {}
+        self.constructed: dict[str, str] | None = None  # see _constructed(), built when first needed
         for n in _walk(self.tree.root_node):
             if n.type == "variable_declarator":
                 name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
@@ -231,15 +232,14 @@ _QUALIFIED_KINDS = {"Alias", "Version", "CfnAlias", "CfnVersion"}
 
 def _constructed(f: _File) -> dict[str, str]:
     """Variable (or ``this.field``) -> class of the ``new`` expression assigned to it."""
-    if not hasattr(f, "_constructed"):
-        out: dict[str, str] = {}
+    if f.constructed is None:
+        f.constructed = {}
         for n in _walk(f.tree.root_node):
             if n.type == "new_expression":
                 var = _var_name(n)
                 if var:
-                    out.setdefault(var, _text(n.child_by_field_name("constructor")).rsplit(".", 1)[-1])
-        f._constructed = out  # type: ignore[attr-defined]
-    return f._constructed  # type: ignore[attr-defined,no-any-return]
+                    f.constructed.setdefault(var, _text(n.child_by_field_name("constructor")).rsplit(".", 1)[-1])
+    return f.constructed
 
 
 def _env_targets(f: _File, props: dict[str, tuple[Any, Any]], var: str | None,
