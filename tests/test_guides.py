@@ -45,6 +45,7 @@ REQUIRED_ANCHORS = [
     "replay-model-rules#determinism", "replay-model-rules#state", "replay-model-rules#awaiting",
     "replay-model-rules#side-effects", "replay-model-rules#naming",
     "concurrent-operations#combinators", "concurrent-operations#child-contexts", "concurrent-operations#map",
+    "concurrent-operations#parallel",
     "wait-operations#waits", "wait-operations#durations", "wait-operations#callbacks",
     "step-operations#nesting", "step-operations#defining-steps", "step-operations#results",
     "error-handling#catching", "error-handling#retries", "advanced-patterns#invoke",

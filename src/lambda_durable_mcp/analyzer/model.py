@@ -43,7 +43,8 @@ RULES: dict[str, Rule] = {r.id: r for r in (
          "replay-model-rules#state"),
     Rule("DUR014", "error", "Durable operation neither awaited, returned nor combined",
          "replay-model-rules#awaiting"),
-    Rule("DUR015", "error", "Step given a call's result instead of a function", "step-operations#defining-steps"),
+    Rule("DUR015", "error", "Operation given a call's result or a misplaced argument where it expects a function",
+         "step-operations#defining-steps"),
     Rule("DUR016", "error", "Bare except around durable operations swallows suspension",
          "error-handling#catching"),
     Rule("DUR020", "warning", "Logging outside a step repeats on every replay", "replay-model-rules#side-effects"),
@@ -88,10 +89,10 @@ SHORT_FIX: dict[str, str] = {
 }
 
 
-def code_message(rule: str, what: str, short: str | None = None) -> str:
+def code_message(rule: str, what: str, short: str | None = None, guide: str | None = None) -> str:
     """`<what and why>; <short fix> (guide: <section>)`, the layout of every code diagnostic."""
     fix = short or SHORT_FIX.get(rule)
-    guide = RULES[rule].guide
+    guide = guide or RULES[rule].guide
     return f"{what}; {fix} (guide: {guide})" if fix else f"{what} (guide: {guide})"
 
 

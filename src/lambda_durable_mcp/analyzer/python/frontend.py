@@ -882,7 +882,7 @@ class ModuleAnalyzer:
     # -- diagnostics ---------------------------------------------------------------------------
 
     def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None,
-             short: str | None = None) -> None:
+             short: str | None = None, guide: str | None = None) -> None:
         """``message`` says what and why; the diagnostic's message adds the short fix and the guide
         section, its ``fix`` field is the full fix."""
         line = getattr(node, "lineno", 1)
@@ -890,7 +890,7 @@ class ModuleAnalyzer:
         end_line = getattr(node, "end_lineno", None) or line
         end_col = (getattr(node, "end_col_offset", None) or col) + 1
         self.diagnostics.append(Diagnostic(self.path, line, col, end_line, end_col, rule,
-                                           severity or RULES[rule].severity, code_message(rule, message, short),
+                                           severity or RULES[rule].severity, code_message(rule, message, short, guide),
                                            fix))
 
     # -- function analysis ---------------------------------------------------------------------
@@ -1562,11 +1562,15 @@ class FunctionVisitor:
         handled: set[int] = set()
         # parallel(f1, f2): branches given one by one (the SDK wants a list, so this fails at run time);
         # read them as branches rather than as a name and a config
-        spread = method == "parallel" and len(args) > 1 and not kw and all(
-            isinstance(a, ast.Lambda) or (isinstance(a, ast.Name) and self.m.lookup(self.fi, a.id) is not None)
-            for a in args)
+        spread = method == "parallel" and len(args) > 1 and not kw and all(self.is_function(a) for a in args)
         if spread:
             name_arg = config_arg = None
+        if method in ("parallel", "map"):
+            swapped = self.check_shape(node, method, receiver, args, kw, spread)
+            if swapped is not None:
+                fn_arg = swapped
+        if method == "map" and fn_arg is not None:
+            self.check_map_arity(fn_arg, receiver)
         if fn_arg is not None:
             handled.add(id(fn_arg))
             serdes, at_most_once = self.config_flags(config_arg)
@@ -1579,7 +1583,7 @@ class FunctionVisitor:
                     self.function_argument(a, method, receiver, serdes, at_most_once)
             else:
                 self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
-        if self.check_name(node, method, name_arg, fn_arg):
+        if not spread and self.check_name(node, method, name_arg, fn_arg):  # spread: DUR015's fix names it
             handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
         for a in args:
             if id(a) not in handled:
@@ -1593,6 +1597,83 @@ class FunctionVisitor:
             self.check_callback(node, method, config_arg)
         elif method == "invoke":
             self.check_invoke(node, arg(0, "function_name"))
+
+    def is_function(self, expr: ast.expr) -> bool:
+        """A lambda or the name of a function defined in this module."""
+        return isinstance(expr, ast.Lambda) or (
+            isinstance(expr, ast.Name) and self.m.lookup(self.fi, expr.id) is not None)
+
+    def check_shape(self, node: ast.Call, method: str, receiver: str, args: list[ast.expr],
+                    kw: dict[str, ast.expr], spread: bool) -> ast.expr | None:
+        """DUR015 for arguments in the wrong place, which fail at run time: ``parallel(f1, f2)`` or
+        ``parallel(f)`` instead of a list, ``map(func, inputs)`` swapped. Returns the function of a
+        swapped map, so that its body is read as the item function."""
+        if any(isinstance(a, ast.Starred) for a in args):
+            return None
+        call = f"{receiver}.{method}"
+        if method == "parallel":
+            first = kw.get("functions", args[0] if args else None)
+            if first is None or not self.is_function(first):
+                return None
+            if spread:
+                names = [_short(a, 30) if not isinstance(a, ast.Lambda) else "lambda" for a in args]
+                self.m.emit("DUR015", node,
+                            f"`{call}(...)` is given its {len(args)} branches one by one, but parallel takes "
+                            f"one list of branches: the first is read as that list and the second as the "
+                            "name, so the call fails at run time",
+                            f"pass a list: {call}([{', '.join(names)}], name=\"...\")",
+                            short="pass the branches as one list", guide="concurrent-operations#parallel")
+            else:
+                name = "lambda" if isinstance(first, ast.Lambda) else _short(first, 30)
+                self.m.emit("DUR015", first,
+                            f"`{call}` is given one function where it expects a list of branches, so the "
+                            "call fails at run time",
+                            f"pass a list: {call}([{name}], name=\"...\"), or run one body with "
+                            f"{receiver}.run_in_child_context({name}, name=\"...\")",
+                            short="pass the branches as one list", guide="concurrent-operations#parallel")
+            return None
+        inputs = kw.get("inputs", args[0] if args else None)
+        func = kw.get("func", args[1] if len(args) > 1 else None)
+        if inputs is None or not self.is_function(inputs) or (func is not None and self.is_function(func)):
+            return None
+        fn = "lambda ..." if isinstance(inputs, ast.Lambda) else _short(inputs, 30)
+        items = _short(func, 30) if func is not None else "items"
+        self.m.emit("DUR015", node,
+                    f"`{call}(...)` has its arguments swapped: map takes the inputs first and the item "
+                    "function second, so the call fails at run time",
+                    f"{call}({items}, {fn}, name=\"...\")",
+                    short="pass the inputs, then the function", guide="concurrent-operations#map")
+        return inputs
+
+    def check_map_arity(self, fn: ast.expr, receiver: str) -> None:
+        """DUR015: map calls its item function with four arguments (context, item, index, items);
+        a function that cannot take them fails on every item."""
+        target: ast.Lambda | ast.FunctionDef | ast.AsyncFunctionDef | None = None
+        if isinstance(fn, ast.Lambda):
+            target = fn
+        elif isinstance(fn, ast.Name):
+            fi = self.m.lookup(self.fi, fn.id)
+            if fi is not None and not fi.is_method and isinstance(fi.node, (ast.FunctionDef, ast.AsyncFunctionDef)) \
+                    and not fi.node.decorator_list:
+                target = fi.node
+        if target is None:
+            return
+        a = target.args
+        if a.vararg is not None:
+            return
+        positional = [p.arg for p in (*a.posonlyargs, *a.args)]
+        required = len(positional) - len(a.defaults)
+        kw_required = [k.arg for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None]
+        if required <= 4 <= len(positional) and not kw_required:
+            return
+        params = ", ".join(positional) or "no parameters"
+        took = f"`{params}`" if positional else params
+        label = "the lambda" if isinstance(target, ast.Lambda) else f"`{target.name}`"
+        self.m.emit("DUR015", fn,
+                    f"`{receiver}.map` calls its item function with four arguments (context, item, index, "
+                    f"items), but {label} takes {took}, so every item fails with a TypeError",
+                    "take all four: (ctx, item, index, items), or end the parameters with *_",
+                    short="take (ctx, item, index, items)", guide="concurrent-operations#map")
 
     def generic_args(self, node: ast.Call) -> None:
         for a in node.args:

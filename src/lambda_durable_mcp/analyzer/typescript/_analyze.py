@@ -481,7 +481,26 @@ class FileAnalysis:
         out["name"] = args[0] if named and args else None
         for k, a in zip(kinds, rest, strict=False):
             out[k] = a
+        # Arguments in the wrong place (DUR015): read the function where it is, so that its body gets
+        # the scope it will have once the call is fixed, and remember what to report.
+        if op == "map" and self._is_function(out.get("items"), c.fi) and not self._fnlike(out.get("body"), c.fi):
+            out["items"], out["body"] = out.get("body"), out["items"]
+            out["misplaced"] = out["body"]
+        elif op == "parallel" and self._is_function(out.get("branches"), c.fi):
+            out["misplaced"] = out["branches"]
+            out["branches"] = None
+            out["body"] = out["misplaced"]
+            if self._is_function(out.get("config"), c.fi):  # parallel(f1, f2): branches one by one
+                out["body2"] = out["config"]
+                out["config"] = None
         return out
+
+    def _is_function(self, node: Any, fi: int) -> bool:
+        """A function literal or the name of a function in this file."""
+        n = unwrap(node)
+        if n is None:
+            return False
+        return n.type in _FUNCLIKE or (n.type == "identifier" and self.func_of(n, fi) >= 0)
 
     def _fnlike(self, node: Any, fi: int) -> bool:
         n = unwrap(node)
@@ -517,7 +536,7 @@ class FileAnalysis:
                     self.funcs[fi].role = {"fn": "step", "check": "check", "submitter": "submitter"}[kind]
                     self.funcs[fi].op = c
                     changed = True
-            elif kind == "body":
+            elif kind in ("body", "body2"):
                 changed |= self._child_body(node, c)
             elif kind == "branches":
                 n = unwrap(node)
@@ -932,7 +951,8 @@ class FileAnalysis:
         return ("DUR003", name, "http read")
 
     # ------------------------------------------------------------------ reporting
-    def report(self, rule: str, node: Any, message: str, fix: str, severity: str | None = None) -> None:
+    def report(self, rule: str, node: Any, message: str, fix: str, severity: str | None = None,
+               short: str | None = None, guide: str | None = None) -> None:
         sp = node.start_point
         key = (rule, sp[0], sp[1])
         if key in self._seen:
@@ -944,7 +964,7 @@ class FileAnalysis:
             path=self.path, line=sp[0] + 1, column=char_column(self.src, node.start_byte, sp[1]),
             end_line=ep[0] + 1, end_column=char_column(self.src, node.end_byte, ep[1]),
             rule=rule, severity=severity or r.severity,  # type: ignore[arg-type]
-            message=f"{message}; {SHORT_FIX[rule]} (guide: {r.guide})", fix=fix,
+            message=f"{message}; {short or SHORT_FIX[rule]} (guide: {guide or r.guide})", fix=fix,
         ))
 
     def _facts_in(self, lo: int, hi: int) -> list[Fact]:
@@ -1254,6 +1274,8 @@ class FileAnalysis:
             return
         na = unwrap(c.name_arg) if c.name_arg is not None else None
         if na is None or na.type in ("undefined", "null") or (na.type == "identifier" and text(na) == "undefined"):
+            if "misplaced" in c.roles:
+                return  # DUR015's fix names it
             self.report("DUR030", c.node,
                         f"unnamed {op}: unnamed operations are hard to find in history, tests and logs",
                         f"give it a stable name as the first argument, e.g. {_short(c, named=True)}",
@@ -1409,6 +1431,10 @@ class FileAnalysis:
             cur = par
 
     def _dur015(self, c: Call, ctx: str) -> None:
+        misplaced = c.roles.get("misplaced")
+        if misplaced is not None:
+            self._misplaced(c, ctx, misplaced)
+            return
         for kind in ("fn", "check", "submitter", "body"):
             node = c.roles.get(kind)
             if node is None:
@@ -1423,6 +1449,31 @@ class FileAnalysis:
                         if pair.type == "pair" and text(pair.child_by_field_name("key")) == "func":
                             target = pair.child_by_field_name("value")
                 self._fn_expected(c, target, "branch")
+
+    def _misplaced(self, c: Call, ctx: str, fn: Any) -> None:
+        """``map(fn, items)``, ``parallel(fn)``, ``parallel(f1, f2)``: the SDK reads the function as the
+        items or the branch array, and the call fails at run time."""
+        name = c.roles.get("name")
+        prefix = text(name) + ", " if name is not None else '"name", '
+        fn_src = text(fn) if unwrap(fn).type == "identifier" else "async (ctx, item) => ..."
+        if c.op == "map":
+            items = c.roles.get("items")
+            items_src = text(items) if items is not None else "items"
+            self.report("DUR015", c.node,
+                        f"{ctx}.map is given the item function where it expects the items: its arguments are "
+                        "swapped (name, items, function), so the call fails at run time",
+                        f"{ctx}.map({prefix}{items_src}, {fn_src})",
+                        short="pass the items, then the function", guide="concurrent-operations#map")
+            return
+        second = c.roles.get("body2")
+        branches = [fn] if second is None else [fn, second]
+        srcs = [text(b) if unwrap(b).type == "identifier" else "async (ctx) => ..." for b in branches]
+        what = "its branches one by one" if second is not None else "one function"
+        self.report("DUR015", c.node,
+                    f"{ctx}.parallel is given {what} where it expects an array of branches, so the call fails "
+                    "at run time",
+                    f"{ctx}.parallel({prefix}[{', '.join(srcs)}])",
+                    short="pass the branches as one array", guide="concurrent-operations#parallel")
 
     def _fn_expected(self, c: Call, node: Any, kind: str) -> None:
         n = node
