@@ -1433,6 +1433,17 @@ class FunctionVisitor:
             what = "a function"
         elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
             name = value.func.id
+            target = self.m.lookup(self.fi, name)
+            if target is not None and target.decorator in _OPERATION_DECORATORS and self.role == "child":
+                # calling a decorated function only builds the operation's callable; nothing runs it
+                op = _OPERATION_DECORATORS[target.decorator]
+                self.m.emit("DUR034", value,
+                            f"this child context returns `{name}(...)`, "
+                            f"which is not the {op}'s result but the callable @{target.decorator} builds: "
+                            f"the {op} never runs and a function cannot be checkpointed",
+                            f"run it and return its result: {self.ctx}.{op}({_short(value, 40)})",
+                            short=f"run it with {self.ctx}.{op}(...)")
+                return
             if name in C.SET_FACTORIES and name not in self.m.module_names:
                 what = f"a {name}"
             elif name in self.m.classes:
@@ -2347,6 +2358,9 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
 # Decorators whose function's return value is a durable result (the handler's, a child's or a branch's).
 _RESULT_DECORATORS = frozenset({"durable_execution", "durable_handler", "durable_with_child_context",
                                 "durable_parallel_branch"})
+# Decorators whose function, when called, returns a callable for this operation instead of running it.
+_OPERATION_DECORATORS = {"durable_step": "step", "durable_with_child_context": "run_in_child_context",
+                         "durable_wait_for_callback": "wait_for_callback"}
 _IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
