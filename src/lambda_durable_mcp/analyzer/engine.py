@@ -119,9 +119,11 @@ class ImpurityClosure:
     caller's file first), so a chain inside one file reads as plain function names.
     """
 
-    def __init__(self, summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> None:
+    def __init__(self, summaries: dict[str, ModuleSummary], display: Callable[[str], str],
+                 fact: str = "impurity") -> None:
         self._summaries = summaries
         self._display = display
+        self._fact = fact  # the FunctionSummary field that makes a function the end of a chain
         self._memo: dict[tuple[str, str], _Found | None] = {}
 
     def _walk(self, path: str, name: str, stack: frozenset[tuple[str, str]]) -> _Found | None:
@@ -135,8 +137,9 @@ class ImpurityClosure:
         if fn is None:
             return None
         result: _Found | None = None
-        if fn.impurity is not None:
-            result = ((key,), fn.impurity[1], fn.impurity[0])
+        own = getattr(fn, self._fact)
+        if own is not None:
+            result = ((key,), own[1], own[0]) if self._fact == "impurity" else ((key,), own[0], own[1])
         else:
             inner = stack | {key}
             for callee_path, callee in fn.calls:
@@ -161,14 +164,29 @@ class ImpurityClosure:
         parts: list[str] = []
         here = caller
         for hop_path, hop_name in hops:
-            parts.append(hop_name if hop_path == here else f"{self._display(hop_path)}:{hop_name}")
+            parts.append(hop_name if hop_path == here else f"{self._short_path(hop_path, here)}:{hop_name}")
             here = hop_path
         return " -> ".join([*parts, what])
+
+    def _short_path(self, path: str, previous: str | None) -> str:
+        """The display path; for files outside the root (shown absolute), the path from the previous
+        hop's folder when it is below it, which is what a reader of that file needs."""
+        shown = self._display(path)
+        if previous is None or not os.path.isabs(shown):
+            return shown
+        rel = os.path.relpath(shown, os.path.dirname(self._display(previous)))
+        return shown if rel.startswith("..") else rel
 
     def rule(self, path: str, name: str) -> str | None:
         """The rule (DUR001-DUR004, DUR021) of the impure call the chain ends at."""
         found = self._find(path, name)
         return found[2] if found is not None else None
+
+    def with_hint(self, path: str, name: str, caller: str | None = None) -> tuple[str, str] | None:
+        """(chain text, the fix hint of the write it ends at), for ``fact="nonidempotent"``."""
+        chain = self(path, name, caller)
+        found = self._find(path, name)
+        return (chain, found[2]) if chain is not None and found is not None else None
 
 
 def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> ImpurityClosure:
@@ -300,7 +318,9 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
     result.files = done
 
     impure = impurity_closure(summaries, display)
+    nonidempotent = ImpurityClosure(summaries, display, fact="nonidempotent")
     project = ProjectView(root=str(root), summaries=summaries, impure=impure, impurity_rule=impure.rule,
+                          nonidempotent=nonidempotent.with_hint,
                           display=display)
     wanted = _rule_filter(select, ignore)
     sources = {u.path: u for u in units}

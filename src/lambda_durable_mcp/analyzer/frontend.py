@@ -25,6 +25,9 @@ class FunctionSummary:
     impurity: tuple[str, str] | None = None
     # Project functions it calls outside any step: (resolved file path, function name).
     calls: list[tuple[str, str]] = field(default_factory=list)
+    # A write that repeats when a retrying step calls this function (DUR035), if it does one directly:
+    # (the write as shown, a frontend-specific hint for the fix).
+    nonidempotent: tuple[str, str] | None = None
 
 
 @dataclass
@@ -74,6 +77,9 @@ class ProjectView:
     # impurity_rule(path, function_name) -> the rule id of the impure call that chain ends at
     impurity_rule: Callable[[str, str], str | None] = lambda path, name: None
     display: Callable[[str], str] = lambda path: path  # a summary's key -> the path diagnostics show
+    # nonidempotent(path, function_name, caller_path) -> (chain text, fix hint) when calling that function
+    # from a retrying step repeats a write (DUR035), like ``impure`` for FunctionSummary.nonidempotent
+    nonidempotent: Callable[..., tuple[str, str] | None] = lambda path, name, caller=None: None
     _env_index: dict[str, list[tuple[str, EnvTarget]]] | None = field(default=None, repr=False)
 
     def env_target(self, path: str, var: str) -> tuple[str, EnvTarget] | None:

@@ -132,6 +132,7 @@ class _Deferred:
     """A finding that needs the whole project (pass 2): a call to a project function."""
 
     kind: str                      # "impure" (DUR005) | "binding" (DUR015) | "env-invoke" (DUR032)
+    #                                "nonidempotent" (DUR035)
     node: tuple[int, int, int, int]
     candidates: list[tuple[str, str]]
     text: str
@@ -281,6 +282,7 @@ class ModuleAnalyzer:
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[_Deferred] = []
+        self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
         self.bindings: dict[str, str] = {}
@@ -902,9 +904,10 @@ class ModuleAnalyzer:
         fi.role = role
         v = FunctionVisitor(self, fi, role, inherited)
         v.run()
-        if role == "plain" and (v.impurity or v.calls):
+        nonidempotent = self.nonidempotent.get(fi.qualname) if role == "plain" else None
+        if role == "plain" and (v.impurity or v.calls or nonidempotent):
             self.functions[fi.qualname] = FunctionSummary(fi.qualname, getattr(fi.node, "lineno", 1),
-                                                          v.impurity, v.calls)
+                                                          v.impurity, v.calls, nonidempotent)
 
     def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
                     serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
@@ -988,6 +991,11 @@ class FunctionVisitor:
         # (Few attributes: past 30, CPython 3.11 stops sharing instance dict keys and every access slows.)
         self.term = _Terminal() if fi.result_body and not fi.handed_ctx and role in ORCH_ROLES else None
         self.pending: list[Any] | None = None  # DUR001/DUR002 reports and DUR005 calls held back
+
+    @property
+    def retrying(self) -> bool:
+        """Step-wrapped code that the SDK retries (DUR035)."""
+        return self.role in ("step", "submitter") and not self.fi.at_most_once
 
     @property
     def ctx(self) -> str:
@@ -2127,6 +2135,10 @@ class FunctionVisitor:
                 self.source_or_impure(rule, node, label)
                 if rule == "DUR021" and self.role in ("step", "submitter") and not self.fi.at_most_once:
                     self.check_idempotent(node, label)
+                elif rule == "DUR021" and self.role == "plain" and self.fi.qualname not in self.m.nonidempotent:
+                    how = self.idempotency_fix(node)
+                    if how is not None:  # reported where a retrying step calls this function
+                        self.m.nonidempotent[self.fi.qualname] = (str(label).strip("`"), how)
         func = node.func
         threaded = self.orch and not self.in_threading and self.threading(node)
         callee: FuncInfo | None = None
@@ -2149,7 +2161,7 @@ class FunctionVisitor:
                     nested = callee.parent is not None and callee in self.nested
                     self.m.assign_role(callee, "orch", frozenset(self.ctxs), ctx_params=passed | callee.ctx_params,
                                        defer=nested)
-            elif self.orch or self.role == "plain":
+            elif self.orch or self.role == "plain" or self.retrying:
                 if callee.role in (None, "plain") and not callee.decorator:
                     self.project_call(node, None, func.id if isinstance(func, ast.Name) else "", callee)
         self.in_threading += threaded
@@ -2204,6 +2216,10 @@ class FunctionVisitor:
             for c in cands:
                 if c not in self.calls:
                     self.calls.append(c)
+        elif self.retrying:  # DUR035 when the function does a write that a retry repeats
+            if isinstance(text, ast.AST):
+                text = _short(text, 40)
+            self.m.deferred.append(_Deferred("nonidempotent", _loc(node), cands, text, self.ctx, op=self.role))
         elif self.orch:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
@@ -2240,7 +2256,8 @@ class FunctionVisitor:
             return True
         return bool(self.ctxs) and self._references(fi, self.ctxs)
 
-    def check_idempotent(self, node: ast.Call, label: Any) -> None:
+    def idempotency_fix(self, node: ast.Call) -> str | None:
+        """How to make this write safe to repeat, or None when it already is (or is no such write)."""
         func = node.func
         verb = func.attr if isinstance(func, ast.Attribute) else (self.m.qual(func) or "").rsplit(".", 1)[-1]
         if verb == "update_item":
@@ -2248,34 +2265,42 @@ class FunctionVisitor:
             expr = next((_const_str(k.value) for k in node.keywords if k.arg == "UpdateExpression"), None) or ""
             if not re.search(r"\bADD\b|[+-]\s*:", expr, re.IGNORECASE) or \
                     any(k.arg == "ConditionExpression" for k in node.keywords):
-                return
+                return None
         elif verb not in C.NON_IDEMPOTENT:
-            return
+            return None
         if any(k.arg in C.IDEMPOTENCY_KEYWORDS for k in node.keywords) or _nested_idempotency_key(node):
-            return
+            return None
         kind = self.m.kind_of(func.value, self.local_kinds) if isinstance(func, ast.Attribute) else None
         http = kind == "http" or (kind is None and (self.m.qual(func) or "").split(".")[0] in C.HTTP_MODULES)
         if http and _idempotency_header(node):
-            return
-        if self.role == "submitter":
-            where = "this wait_for_callback submitter runs as a step with retries (at least once per attempt)"
-            tail = ("pass config=WaitForCallbackConfig(retry_strategy=RetryPresets.none(), ...) so a failed "
-                    "submitter is not retried (a submitter has no step_semantics)")
-        else:
-            where = "this step runs at least once per attempt and retries"
-            tail = "use StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)"
+            return None
         if http:
-            how = "send an idempotency key header the service honours, e.g. headers={\"Idempotency-Key\": " \
-                  "<an id from the input>}"
-        elif verb == "update_item":
-            how = "add a ConditionExpression (e.g. on a version attribute) so a retried update applies once"
-        elif kind != "db" and verb in C.IDEMPOTENCY_FIX:
-            how = C.IDEMPOTENCY_FIX[verb].format(ctx=self.ctx)
-        else:
-            how = "pass an idempotency key the API accepts, built from the input"
+            return "send an idempotency key header the service honours, e.g. headers={\"Idempotency-Key\": " \
+                   "<an id from the input>}"
+        if verb == "update_item":
+            return "add a ConditionExpression (e.g. on a version attribute) so a retried update applies once"
+        if kind != "db" and verb in C.IDEMPOTENCY_FIX:
+            return C.IDEMPOTENCY_FIX[verb].format(ctx=self.ctx if self.ctxs else "context")
+        return "pass an idempotency key the API accepts, built from the input"
+
+    def check_idempotent(self, node: ast.Call, label: Any) -> None:
+        how = self.idempotency_fix(node)
+        if how is None:
+            return
+        where, tail = _retrying(self.role)
         self.m.emit("DUR035", node,
                     f"{label} is not idempotent and {where}: a retry after a timeout or crash repeats it",
                     f"{how}, or {tail}", "info")
+
+
+def _retrying(role: str) -> tuple[str, str]:
+    """DUR035's "where" and its way out, for a step or a wait_for_callback submitter."""
+    if role == "submitter":
+        return ("this wait_for_callback submitter runs as a step with retries (at least once per attempt)",
+                "pass config=WaitForCallbackConfig(retry_strategy=RetryPresets.none(), ...) so a failed "
+                "submitter is not retried (a submitter has no step_semantics)")
+    return ("this step runs at least once per attempt and retries",
+            "use StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)")
 
 
 def _nested_idempotency_key(call: ast.Call) -> bool:
@@ -2482,6 +2507,18 @@ class PythonFrontend:
                             path, *d.node, "DUR005", r.severity,
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "
                                                    f"replay repeats it: {chain}"), fix))
+                        break
+            elif d.kind == "nonidempotent":
+                for cand_path, name in d.candidates:
+                    found = project.nonidempotent(cand_path, name, path)
+                    if found is not None:
+                        chain, how = found
+                        where, tail = _retrying(d.op)
+                        out.append(Diagnostic(
+                            path, *d.node, "DUR035", "info",
+                            code_message("DUR035", f"`{d.text}(...)` does a write that is not idempotent ({chain}) "
+                                                   f"and {where}: a retry after a timeout or crash repeats it"),
+                            f"{how}, or {tail}"))
                         break
             elif d.kind == "env-invoke":
                 found = project.env_target(path, d.op)
