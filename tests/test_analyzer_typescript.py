@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from lambda_durable_mcp.analyzer import analyze_paths
-from lambda_durable_mcp.analyzer.engine import impurity_closure
+from lambda_durable_mcp.analyzer.engine import project_view
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES
 from lambda_durable_mcp.analyzer.typescript import FRONTEND, TypeScriptFrontend
@@ -43,8 +43,7 @@ def _analyze_project(root: Path, files: list[Path], frontend: TypeScriptFrontend
     fe = frontend or FRONTEND
     rel = {f: f.relative_to(root).as_posix() for f in files}
     summaries = {rel[f]: fe.summarize(rel[f], f.read_bytes()) for f in files}
-    closure = impurity_closure(summaries, os.path.basename)
-    view = ProjectView(root=str(root), summaries=summaries, impure=closure, impurity_rule=closure.rule)
+    view = project_view(str(root), summaries, os.path.basename)
     return summaries, {rel[f]: fe.check(rel[f], f.read_bytes(), view) for f in files}
 
 

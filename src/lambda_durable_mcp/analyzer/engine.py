@@ -169,10 +169,10 @@ class ImpurityClosure:
         return " -> ".join([*parts, what])
 
     def _short_path(self, path: str, previous: str | None) -> str:
-        """The display path; for files outside the root (shown absolute), the path from the previous
-        hop's folder when it is below it, which is what a reader of that file needs."""
+        """The path from the previous hop's folder when the file is below it (what a reader of that
+        file needs, and short), else the display path."""
         shown = self._display(path)
-        if previous is None or not os.path.isabs(shown):
+        if previous is None:
             return shown
         rel = os.path.relpath(shown, os.path.dirname(self._display(previous)))
         return shown if rel.startswith("..") else rel
@@ -182,15 +182,23 @@ class ImpurityClosure:
         found = self._find(path, name)
         return found[2] if found is not None else None
 
-    def with_hint(self, path: str, name: str, caller: str | None = None) -> tuple[str, str] | None:
-        """(chain text, the fix hint of the write it ends at), for ``fact="nonidempotent"``."""
+    def with_hint(self, path: str, name: str, caller: str | None = None) -> tuple[str, str, str] | None:
+        """(chain text, the write it ends at, that write's fix hint), for ``fact="nonidempotent"``."""
         chain = self(path, name, caller)
         found = self._find(path, name)
-        return (chain, found[2]) if chain is not None and found is not None else None
+        return (chain, found[1], found[2]) if chain is not None and found is not None else None
 
 
 def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> ImpurityClosure:
     return ImpurityClosure(summaries, display)
+
+
+def project_view(root: str, summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> ProjectView:
+    """What pass 2 sees: the summaries with the closures over them (DUR005, DUR035 across files)."""
+    impure = impurity_closure(summaries, display)
+    nonidempotent = ImpurityClosure(summaries, display, fact="nonidempotent")
+    return ProjectView(root=root, summaries=summaries, impure=impure, impurity_rule=impure.rule,
+                       nonidempotent=nonidempotent.with_hint, display=display)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -317,11 +325,7 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
             summarized.append((unit, fe))
     result.files = done
 
-    impure = impurity_closure(summaries, display)
-    nonidempotent = ImpurityClosure(summaries, display, fact="nonidempotent")
-    project = ProjectView(root=str(root), summaries=summaries, impure=impure, impurity_rule=impure.rule,
-                          nonidempotent=nonidempotent.with_hint,
-                          display=display)
+    project = project_view(str(root), summaries, display)
     wanted = _rule_filter(select, ignore)
     sources = {u.path: u for u in units}
     supp_cache: dict[str, dict[int, frozenset[str] | None]] = {}

@@ -77,9 +77,10 @@ class ProjectView:
     # impurity_rule(path, function_name) -> the rule id of the impure call that chain ends at
     impurity_rule: Callable[[str, str], str | None] = lambda path, name: None
     display: Callable[[str], str] = lambda path: path  # a summary's key -> the path diagnostics show
-    # nonidempotent(path, function_name, caller_path) -> (chain text, fix hint) when calling that function
-    # from a retrying step repeats a write (DUR035), like ``impure`` for FunctionSummary.nonidempotent
-    nonidempotent: Callable[..., tuple[str, str] | None] = lambda path, name, caller=None: None
+    # nonidempotent(path, function_name, caller_path) -> (chain text, the write, its fix hint) when calling
+    # that function from a retrying step repeats a write (DUR035), like ``impure`` for
+    # FunctionSummary.nonidempotent
+    nonidempotent: Callable[..., tuple[str, str, str] | None] = lambda path, name, caller=None: None
     _env_index: dict[str, list[tuple[str, EnvTarget]]] | None = field(default=None, repr=False)
 
     def env_target(self, path: str, var: str) -> tuple[str, EnvTarget] | None:

@@ -2512,7 +2512,7 @@ class PythonFrontend:
                 for cand_path, name in d.candidates:
                     found = project.nonidempotent(cand_path, name, path)
                     if found is not None:
-                        chain, how = found
+                        chain, _write, how = found
                         where, tail = _retrying(d.op)
                         out.append(Diagnostic(
                             path, *d.node, "DUR035", "info",

@@ -83,6 +83,9 @@ class FileAnalysis:
         # (call, candidate paths, name, terminal) in orchestration; terminal: see _terminal
         self.project_calls: list[tuple[Call, list[str], str, bool]] = []
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
+        # helper calls in a retrying step that pass 2 checks for writes (DUR035): call, candidate paths,
+        # function name, whether the step is a waitForCallback submitter, the "where" of the message
+        self.project_nonidem: list[tuple[Call, list[str], str, bool, str]] = []
         self.env_invokes: list[tuple[Any, str]] = []  # (invoke target node, env var) for DUR032 via templates
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
@@ -1785,12 +1788,16 @@ class FileAnalysis:
         if not self._helper_writes_ready:
             self._helper_writes_ready = True
             self._helper_writes = self._nonidem_helpers()
-        if not self._helper_writes:
-            return
         for hc in self._step_helper_calls.get(fi, ()):
-            target = self.func_of_name(hc.effect[1], hc.fi)
-            found = self._helper_write(target, [], set())
+            eff = hc.effect
+            target = self.func_of_name(eff[1], hc.fi) if not eff[2] else -1
+            found = self._helper_write(target, [], set()) if self._helper_writes and target > 0 else None
             if found is None:
+                # an imported helper, or a same-file one whose write is in another file: pass 2 decides
+                cands = self._candidates(eff[2]) if eff[2] else [self.path]
+                name = eff[1] if eff[2] else (self.funcs[target].name if target > 0 else None)
+                if name:
+                    self.project_nonidem.append((hc, cands, name, submitter, where))
                 continue
             fact, chain = found
             via = " -> ".join(chain)
@@ -1810,17 +1817,15 @@ class FileAnalysis:
                     entry = out.setdefault(g.top, [None, []])
                     if entry[0] is None:
                         entry[0] = fact
-        if not out:
-            return {}
         callers: dict[int, list[tuple[int, str]]] = {}
         for c in self.col.calls:
             eff = c.effect
-            if eff is None or eff[0] != "project" or eff[2]:
+            if eff is None or eff[0] != "project":
                 continue
             g = funcs[c.fi]
             if g.scope == "step" and g.step_root >= 0:
                 self._step_helper_calls.setdefault(g.step_root, []).append(c)
-            if g.scope != "plain" or g.top <= 0 or funcs[g.top].role is not None:
+            if not out or eff[2] or g.scope != "plain" or g.top <= 0 or funcs[g.top].role is not None:
                 continue
             target = self.func_of_name(eff[1], c.fi)
             if target > 0 and funcs[target].parent == 0:
@@ -2100,6 +2105,12 @@ class FileAnalysis:
                 s = tops.get(f.top)
                 if s is not None and (s.impurity is None or rank < _IMPURITY_RANK[s.impurity[0]]):
                     s.impurity = (fact.rule, _call_label(fact))
+        for fact in self.facts:  # DUR035 at the callers: a retrying step that calls this function
+            if fact.rule == "DUR021" and "nonidem" in fact.detail:
+                f = funcs[fact.fi]
+                s = tops.get(f.top) if f.scope == "plain" and f.top > 0 and funcs[f.top].role is None else None
+                if s is not None and s.nonidempotent is None:
+                    s.nonidempotent = (fact.what, fact.detail)
         for c in self.col.calls:
             eff = c.effect
             if eff is None or eff[0] != "project":
@@ -2147,15 +2158,18 @@ def _call_label(fact: Fact) -> str:
 
 
 def _dur035_fix(fact: Fact, submitter: bool) -> str:
+    return dur035_fix(fact.what, fact.detail, submitter)
+
+
+def dur035_fix(what: str, detail: str, submitter: bool) -> str:
     """A fix that fits the API: only name a deduplication parameter the API really has."""
-    what = fact.what
     api = what.split(" ", 1)[0].removesuffix("()").removesuffix("Command")
     api = api[:1].upper() + api[1:]
     no_retry = ("or pass a retryStrategy in the waitForCallback config that does not retry (e.g. "
                 "retryPresets.noRetry; a submitter has no semantics option)" if submitter else
                 "or make the step at-most-once: { retryStrategy: retryPresets.noRetry, semantics: "
                 "StepSemantics.AtMostOncePerRetry }")
-    if fact.detail.startswith("http"):
+    if detail.startswith("http"):
         return (f"send an idempotency key the service honours (e.g. an Idempotency-Key header derived from the "
                 f"input{' or the callbackId' if submitter else ''}), {no_retry}")
     if api in ("Invoke", "InvokeAsync"):

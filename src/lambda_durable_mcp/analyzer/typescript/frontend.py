@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView, env_invoke_diagnostic
-from lambda_durable_mcp.analyzer.model import RULES, Diagnostic, looks_binary
+from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, looks_binary
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 log = logging.getLogger(__name__)
@@ -87,8 +87,8 @@ def _first_error(root: Any) -> tuple[int, str]:
 class _Result:
     """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
 
-    __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "exported_loggers",
-                 "env_invokes", "parse_error", "ok")
+    __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
+                 "exported_loggers", "env_invokes", "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -100,6 +100,9 @@ class _Result:
         # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
         self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, bool]] = []
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
+        # (record, submitter, "where") of helper calls in retrying steps, for DUR035 through other files
+        self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
+                                         bool, str]] = []
         self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
         # ((line, column), (end line, end column), expression text, env var) of invoke(process.env.X)
         self.env_invokes: list[tuple[tuple[int, int], tuple[int, int], str, str]] = []
@@ -123,6 +126,8 @@ class _Result:
                                          (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
                                          " ".join(node.text.decode("utf-8", "replace").split())[:60], var))
             self.project_logs = [record(call, candidates, name) for call, candidates, name in analysis.project_logs]
+            self.project_nonidem = [(record(call, candidates, name), submitter, where)
+                                    for call, candidates, name, submitter, where in analysis.project_nonidem]
             self.project_calls = [(*record(call, candidates, name), terminal)
                                   for call, candidates, name, terminal in analysis.project_calls]
 
@@ -250,6 +255,21 @@ class TypeScriptFrontend:
                 message=f"{label}() outside a step repeats on every replay (the {exported[name]} logger "
                         f"{os.path.basename(target)} exports); use {ctx}.logger (guide: {RULES['DUR020'].guide})",
                 fix=f"use {ctx}.logger (replay-aware) instead",
+            ))
+        for (sp, ep, label, candidates, name, _ctx), submitter, where in res.project_nonidem:
+            target = next((c for c in candidates if c in known), None)
+            found = project.nonidempotent(target, name, path) if target is not None else None
+            if found is None:
+                continue
+            chain, write, detail = found
+            from lambda_durable_mcp.analyzer.typescript._analyze import dur035_fix
+            out.append(Diagnostic(
+                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
+                rule="DUR035", severity="info",
+                message=f"{label}() does a write that is not idempotent ({chain}) and {where} retries on failure "
+                        "(at least once per attempt): a retry after a timeout repeats the write; "
+                        f"{SHORT_FIX['DUR035']} (guide: {RULES['DUR035'].guide})",
+                fix=dur035_fix(write, detail, submitter),
             ))
         for sp, ep, expr, var in res.env_invokes:
             found = project.env_target(path, var)
