@@ -206,6 +206,7 @@ class FileAnalysis:
                         self._foreach_fns.add(j)
         self._requires_and_instances()
         self._resolve_contexts()
+        self._library_callbacks()
         self._scopes()
         self._effects()
         self._durable_rules()
@@ -388,6 +389,35 @@ class FileAnalysis:
                 if self._snippet_mode(cands):
                     continue
                 break
+
+    def _library_callbacks(self) -> None:
+        """Functions handed to a third-party library call together with the durable context
+        (`runAgent(context, { onPause: async (p) => ... })`): the library decides where they run, often
+        inside a step of its own, so their scope is unknown and they are not checked (like config)."""
+        funcs = self.funcs
+        starts: list[int] | None = None
+        for c in self.col.calls:
+            ch = c.chain
+            if not ch or not c.args or len(c.args) < 2 or funcs[c.fi].role is None and c.fi != 0:
+                continue
+            b = self.lookup(ch[0], c.fi)
+            if b is None or b.kind != "import" or not b.module or b.module.startswith(".") \
+                    or b.module == T.SDK_MODULE:
+                continue
+            if not any(self.ctx_binding(a, c.fi) is not None for a in c.args):
+                continue
+            for a in c.args:
+                n = unwrap(a)
+                if n is None or (n.type not in _FUNCLIKE and n.type != "object"):
+                    continue
+                if starts is None:
+                    starts = [f.start for f in funcs]
+                j = bisect.bisect_left(starts, n.start_byte)
+                while j < len(funcs) and starts[j] < n.end_byte:
+                    g = funcs[j]
+                    if g.role is None and g.parent == c.fi:
+                        g.role = "config"
+                    j += 1
 
     def _snippet_mode(self, cands: list[Call]) -> bool:
         """A pasted fragment: `await context.step(...)` at module level with `context` bound nowhere.
