@@ -2019,9 +2019,13 @@ class FileAnalysis:
                     items.append((c.node, c.fi, c.args[0], "Object.assign"))
                 else:
                     items.append((c.node, c.fi, c.callee.child_by_field_name("object"), c.effect[1]))
+        plain_writes: dict[int, tuple[str, Any]] = {}  # top-level plain function -> first module write
         for node, fi, target, kind in items:
             f = funcs[fi]
-            if f.scope not in ("step", "orch") or target is None:
+            if target is None:
+                continue
+            plain = f.scope == "plain" and f.top > 0 and funcs[f.top].role is None
+            if f.scope not in ("step", "orch") and not plain:
                 continue
             base = target
             member = False
@@ -2050,12 +2054,18 @@ class FileAnalysis:
                 b = self.lookup(nm, fi)
                 if b is None or b.kind in ("import", "func"):
                     continue
+                if plain:
+                    if b.fi == 0 and f.top not in plain_writes and self._mutable(b, member) \
+                            and not self._lazy_client(node, kind):
+                        plain_writes[f.top] = (nm, node)
+                    break
                 boundary = f.step_root if f.scope == "step" else f.child_root
                 if boundary >= 0 and not self._within(b.fi, boundary):
                     where = "step function" if f.scope == "step" else "child body"
                     self.report("DUR012", node,
                                 f"the {where} writes to outer variable '{nm}': on replay the {where} is skipped "
-                                "and the write never happens", self._dur012_fix(node, fi, kind, nm, boundary, where))
+                                "and the write never happens",
+                                self._dur012_fix(node, fi, kind, nm, boundary, where, member))
                     break
                 if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member) \
                         and not self._lazy_client(node, kind):
@@ -2065,7 +2075,42 @@ class FileAnalysis:
                                 "keep the state in a local variable of the handler, or compute it in a step")
                     break
 
-    def _dur012_fix(self, node: Any, fi: int, kind: str, nm: str, boundary: int, where: str) -> str:
+        if plain_writes:
+            self._helper_module_writes(plain_writes)
+
+    def _helper_module_writes(self, plain_writes: dict[int, tuple[str, Any]]) -> None:
+        """DUR012 at a call from step-wrapped code or a child body to a same-file function that writes
+        module state (`attempts++`), unless the function only fills a cache or a lazy client: it reads
+        the variable to decide whether to write it (`if (!cache.has(k))`, `x ??= ...`)."""
+        funcs = self.funcs
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "project" or eff[2]:
+                continue
+            f = funcs[c.fi]
+            if f.scope == "step" and f.step_root >= 0:
+                where = {"check": "waitForCondition check", "submitter": "waitForCallback submitter"}.get(
+                    funcs[f.step_root].role or "", "step function")
+            elif f.scope == "orch" and f.child_root >= 0:
+                where = "child body"
+            else:
+                continue
+            target = self.func_of_name(eff[1], c.fi)
+            found = plain_writes.get(target)
+            if found is None:
+                continue
+            nm, _node = found
+            g = funcs[target]
+            if _memoizes(self.src[g.start:g.end], nm.encode()):
+                continue
+            self.report("DUR012", c.node,
+                        f"the {where} calls {eff[1]}(), which writes module-level '{nm}': on replay the {where} "
+                        "is skipped and the write never happens, and a cold start resets it",
+                        f"return the new value from {eff[1]}() and from the {where}, and keep it in a local "
+                        "variable of the orchestration code instead of module state")
+
+    def _dur012_fix(self, node: Any, fi: int, kind: str, nm: str, boundary: int, where: str,
+                    member: bool = False) -> str:
         """The fix for DUR012, on the context the operation is really called on (the parent's)."""
         if kind in ("reverse", "sort"):
             anc = self._path(fi, node)
@@ -2079,6 +2124,10 @@ class FileAnalysis:
         op = self.funcs[boundary].op
         ctx = op.ctxb.name if op is not None and op.ctxb is not None else self.ctx_name(self.funcs[boundary].parent)
         opname = op.op if op is not None and op.op else ("step" if where == "step function" else "runInChildContext")
+        if member and kind not in ("reverse", "sort"):  # `counter.value++`: reassigning would replace the object
+            return (f"return the new value from the {where} and keep it in a local variable of the orchestration "
+                    f"code: const value = await {ctx}.{opname}('name', async () => ...); writes to '{nm}' are "
+                    "lost on replay")
         if opname in ("step", "runInChildContext"):
             b = self.lookup(nm, fi)
             let = f", declare '{nm}' with let" if b is not None and b.decl == "const" else ""
@@ -2214,6 +2263,13 @@ def dur035_fix(what: str, detail: str, submitter: bool) -> str:
     if api in ("StartExecution", "StartSyncExecution"):
         return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
     return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"
+
+
+def _memoizes(body: bytes, name: bytes) -> bool:
+    """A function that writes `name` only after reading it to decide: a cache or a lazy client."""
+    n = re.escape(name)
+    return re.search(rb"(?<![\w$.])" + n + rb"(?:\s*\??\.\s*(?:has|get)\s*\(|\s*(?:\?\?|\|\|)=|\s*\[[^\]]*\]\s*(?:\?\?|\|\|)=?)"
+                     rb"|!\s*" + n + rb"(?![\w$])|" + n + rb"\s*[!=]==?\s*(?:null|undefined)", body) is not None
 
 
 def _word_at(src: bytes, pos: int) -> str:
