@@ -283,6 +283,8 @@ class ModuleAnalyzer:
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[_Deferred] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
+        self.module_writers: dict[str, str] = {}  # top-level function -> a module variable it writes (DUR012)
+        self.helper_calls: list[tuple[ast.Call, FuncInfo, str]] = []  # step/child code calling a local function
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
         self.bindings: dict[str, str] = {}
@@ -351,6 +353,23 @@ class ModuleAnalyzer:
             self.bindings[fi.qualname] = self._binding_kind(fi)
         if self.param_writes and self.step_args:
             self._param_writes()
+        if self.module_writers and self.helper_calls:
+            self._helper_module_writes()
+
+    def _helper_module_writes(self) -> None:
+        """DUR012 at a call from step or child code to a function that writes module state, unless it
+        only fills a cache: it reads the variable to decide whether to write it."""
+        for call, callee, where in self.helper_calls:
+            name = self.module_writers.get(callee.qualname)
+            if name is None or _memoizes(ast.get_source_segment(self.text, callee.node) or "", name):
+                continue
+            fn = callee.qualname
+            self.emit("DUR012", call,
+                      f"the {where} calls `{fn}()`, which writes module-level `{name}`: on replay the checkpointed "
+                      "result is returned without running the body, so the write is lost (and a cold start "
+                      "resets it)",
+                      f"return the new value from `{fn}()` and from the {where}, and keep it in a local variable "
+                      "of the orchestration code instead of module state")
 
     def _snippet(self) -> None:
         """A pasted fragment: ``context.step(...)`` at module level with ``context`` (or ``ctx``) bound
@@ -1189,6 +1208,11 @@ class FunctionVisitor:
     def outer_write(self, node: ast.AST, name: str) -> None:
         """A write through ``name``: DUR012 in step/child code, DUR013 for module state from orchestration."""
         if self.role == "plain":
+            # module state a top-level function writes: DUR012 where step or child code calls it
+            if self.fi.parent is None and self.fi.qualname not in self.m.module_writers and (
+                    name in self.nonlocals and name in self.m.module_names or
+                    name in self.m.mutable_globals and name not in self.fi.locals()):
+                self.m.module_writers[self.fi.qualname] = name
             return
         is_local = name in self.fi.locals() and name not in self.nonlocals
         if is_local and self.role == "step" and self.fi.decorator == "durable_step" and node is not None \
@@ -2153,6 +2177,9 @@ class FunctionVisitor:
             if q is not None and isinstance(func.value, ast.Name) and \
                     self.m.imports.get(func.value.id, "").split(".")[0] not in C.THIRD_PARTY_ROOTS:
                 self.project_call(node, q, func)
+        if callee is not None and callee is not self.fi and callee.parent is None and not callee.decorator and \
+                (self.role in STEP_ROLES or self.role == "child"):
+            self.m.helper_calls.append((node, callee, "step" if self.role in STEP_ROLES else "child context"))
         if callee is not None and callee is not self.fi:
             passed = self.context_params(callee, node)
             if passed:
@@ -2445,9 +2472,15 @@ _plain_call = FunctionVisitor.plain_call
 
 
 def _plain_call_with_writes(self: FunctionVisitor, node: ast.Call) -> None:
-    if self.role != "plain":
-        _calls_mutating(self, node)
+    _calls_mutating(self, node)
     _plain_call(self, node)
+
+
+def _memoizes(source: str, name: str) -> bool:
+    """A function that writes ``name`` only after reading it to decide: a cache or a lazy client."""
+    n = re.escape(name)
+    return re.search(rf"\bin\s+{n}\b|\b{n}\s+is\s+(?:not\s+)?None|\bif\s+(?:not\s+)?{n}\b|\b{n}\.(?:get|setdefault)\(",
+                     source) is not None
 
 
 FunctionVisitor.plain_call = _plain_call_with_writes  # type: ignore[method-assign]

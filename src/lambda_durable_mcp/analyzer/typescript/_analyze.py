@@ -86,6 +86,7 @@ class FileAnalysis:
         # helper calls in a retrying step that pass 2 checks for writes (DUR035): call, candidate paths,
         # function name, whether the step is a waitForCallback submitter, the "where" of the message
         self.project_nonidem: list[tuple[Call, list[str], str, bool, str]] = []
+        self._resolved: dict[str, list[str]] = {}  # import specifier -> candidate paths
         self.env_invokes: list[tuple[Any, str]] = []  # (invoke target node, env var) for DUR032 via templates
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
@@ -395,14 +396,15 @@ class FileAnalysis:
         (`runAgent(context, { onPause: async (p) => ... })`): the library decides where they run, often
         inside a step of its own, so their scope is unknown and they are not checked (like config)."""
         funcs = self.funcs
+        imports = self.col.imports
+        if not imports:
+            return
         starts: list[int] | None = None
         for c in self.col.calls:
             ch = c.chain
-            if not ch or not c.args or len(c.args) < 2 or funcs[c.fi].role is None and c.fi != 0:
-                continue
-            b = self.lookup(ch[0], c.fi)
-            if b is None or b.kind != "import" or not b.module or b.module.startswith(".") \
-                    or b.module == T.SDK_MODULE:
+            b = imports.get(ch[0]) if ch else None
+            if b is None or not b.module or b.module.startswith(".") or b.module == T.SDK_MODULE \
+                    or len(c.args) < 2 or self.lookup(ch[0], c.fi) is not b:
                 continue
             if not any(self.ctx_binding(a, c.fi) is not None for a in c.args):
                 continue
@@ -2007,7 +2009,11 @@ class FileAnalysis:
                         "{ maxConcurrency: N })")
 
     def _candidates(self, spec: str) -> list[str]:
-        return list(self.resolver(self.path, spec))
+        # one resolution per import specifier: the resolver stats files, and many calls share one import
+        found = self._resolved.get(spec)
+        if found is None:
+            found = self._resolved[spec] = list(self.resolver(self.path, spec))
+        return found
 
     # ------------------------------------------------------------------ state writes
     def _writes(self) -> None:
