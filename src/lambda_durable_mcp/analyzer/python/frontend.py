@@ -284,6 +284,8 @@ class ModuleAnalyzer:
         self.deferred: list[_Deferred] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
         self.module_writers: dict[str, str] = {}  # top-level function -> a module variable it writes (DUR012)
+        self.branch_lambdas: set[int] = set()  # lambdas stored in a list that parallel gets (stored_branches)
+        self._branch_lists: dict[int, frozenset[str]] = {}
         self.helper_calls: list[tuple[ast.Call, FuncInfo, str]] = []  # step/child code calling a local function
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
@@ -893,6 +895,21 @@ class ModuleAnalyzer:
                 out.append((os.path.join(stem, "__init__.py"), name))
         return out
 
+    def branch_lists(self, fi: FuncInfo) -> frozenset[str]:
+        """Names of lists this function hands to ``X.parallel(...)`` as its branches."""
+        found = self._branch_lists.get(id(fi))
+        if found is None:
+            names: set[str] = set()
+            if "parallel" in self.text:
+                for n in ast.walk(fi.node):
+                    if type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr == "parallel":
+                        first = next((k.value for k in n.keywords if k.arg == "functions"),
+                                     n.args[0] if n.args else None)
+                        if type(first) is ast.Name:
+                            names.add(first.id)  # type: ignore[attr-defined]
+            found = self._branch_lists[id(fi)] = frozenset(names)
+        return found
+
     def lookup(self, fi: FuncInfo | None, name: str) -> FuncInfo | None:
         while fi is not None:
             if name in fi.scope:
@@ -1110,7 +1127,8 @@ class FunctionVisitor:
 
     def v_lambda(self, node: ast.Lambda) -> None:
         # A lambda not handed to a durable operation runs in this scope (sorted(key=...), map(...)).
-        self.visit(node.body)
+        if id(node) not in self.m.branch_lambdas:  # a stored parallel branch is analyzed on its own
+            self.visit(node.body)
 
     def v_global(self, node: ast.Global | ast.Nonlocal) -> None:
         self.nonlocals.update(node.names)
@@ -1125,6 +1143,9 @@ class FunctionVisitor:
             fi = self.m.lookup(self.fi, targets[0].id)
             if fi is not None and fi.node is value:
                 self.nested.append(fi)
+        if self.orch and len(targets) == 1 and type(targets[0]) is ast.Name and \
+                targets[0].id in self.m.branch_lists(self.fi):
+            self.stored_branches(value)
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
         if fi is None:
@@ -1542,7 +1563,25 @@ class FunctionVisitor:
                     f"{recv.value.id}.{recv.attr}" in self.ctxs:
                 self.operation(node, func.attr, f"{recv.value.id}.{recv.attr}")
                 return
+        if self.orch and isinstance(func, ast.Attribute) and func.attr in ("append", "insert", "extend") and \
+                isinstance(func.value, ast.Name) and func.value.id in self.m.branch_lists(self.fi):
+            for a in node.args:
+                self.stored_branches(a)
         self.plain_call(node)
+
+    def stored_branches(self, value: ast.expr) -> None:
+        """Lambdas that go into a list later given to parallel (``branches = [lambda c, i=i: ... for i in
+        items]``, ``branches.append(lambda c: ...)``): child bodies like inline branches."""
+        if isinstance(value, (ast.ListComp, ast.GeneratorExp)):
+            elts = [value.elt]
+        elif isinstance(value, (ast.List, ast.Tuple)):
+            elts = value.elts
+        else:
+            elts = [value]
+        for e in elts:
+            if isinstance(e, ast.Lambda) and id(e) not in self.m.branch_lambdas:
+                self.m.branch_lambdas.add(id(e))
+                self.function_argument(e, "parallel", self.ctx, False, False)
 
     # -- durable operations ----------------------------------------------------------------------
 

@@ -550,6 +550,51 @@ class FileAnalysis:
             return b is not None and b.kind == "import"
         return n.type in ("call_expression", "member_expression")
 
+    def _branch_functions(self, n: Any, fi: int, depth: int) -> list[Any]:
+        """The branch functions of a parallel's branches argument: an array of functions or
+        `{ name, func }` objects, or a variable holding one: an array literal, `items.map((x) =>
+        async (ctx) => ...)`, or an array the code `push`es branches into."""
+        if n is None or depth > 3:
+            return []
+        out: list[Any] = []
+        if n.type == "array":
+            for el in n.named_children:
+                out.extend(self._branch_of(el))
+        elif n.type == "identifier":
+            b = self.lookup(text(n), fi)
+            if b is None or b.kind != "var" or b.key is not None:
+                return []
+            v = unwrap(b.value) if b.value is not None else None
+            if v is not None and v.type == "array":
+                out.extend(self._branch_functions(v, b.fi, depth + 1))
+            elif v is not None and v.type == "call_expression":
+                ch = chain_of(v.child_by_field_name("function"))
+                args = v.child_by_field_name("arguments")
+                cb = unwrap(args.named_children[0]) if args is not None and args.named_children else None
+                if ch and ch[-1] in ("map", "flatMap") and cb is not None and cb.type in _FUNCLIKE:
+                    body = unwrap(cb.child_by_field_name("body"))
+                    if body is not None:
+                        out.extend(self._branch_of(body))
+            name = text(n)
+            for pc in self.col.calls:  # branches.push(async (ctx) => ...)
+                if pc.chain == [name, "push"] and self.lookup(name, pc.fi) is b:
+                    for a in pc.args:
+                        out.extend(self._branch_of(unwrap(a)))
+        return out
+
+    def _branch_of(self, el: Any) -> list[Any]:
+        """A branch function written as a function or as a `{ name, func }` object."""
+        if el is None:
+            return []
+        if el.type == "object":
+            for pair in el.named_children:
+                if pair.type == "pair" and text(pair.child_by_field_name("key")) == "func":
+                    return [pair.child_by_field_name("value")]
+            return []
+        if el.type in _FUNCLIKE or el.type == "identifier":
+            return [el]
+        return []
+
     def _child_body(self, node: Any, c: Call) -> bool:
         """Mark the function at node (a child/map/parallel body of op c) as child code; True when changed."""
         fi = self.func_of(node, c.fi)
@@ -574,17 +619,8 @@ class FileAnalysis:
             elif kind in ("body", "body2"):
                 changed |= self._child_body(node, c)
             elif kind == "branches":
-                n = unwrap(node)
-                if n is not None and n.type == "array":
-                    for el in n.named_children:
-                        target = el
-                        if el.type == "object":
-                            target = None
-                            for pair in el.named_children:
-                                if pair.type == "pair" and text(pair.child_by_field_name("key")) == "func":
-                                    target = pair.child_by_field_name("value")
-                        if target is not None:
-                            changed |= self._child_body(target, c)
+                for target in self._branch_functions(unwrap(node), c.fi, 0):
+                    changed |= self._child_body(target, c)
             elif kind == "config":
                 n = unwrap(node)
                 if n is not None and n.type == "object":
