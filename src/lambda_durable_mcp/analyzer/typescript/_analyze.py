@@ -88,6 +88,9 @@ class FileAnalysis:
         self.project_nonidem: list[tuple[Call, list[str], str, bool, str]] = []
         self._resolved: dict[str, list[str]] = {}  # import specifier -> candidate paths
         self.env_invokes: list[tuple[Any, str]] = []  # (invoke target node, env var) for DUR032 via templates
+        # (invoke target node, candidate paths, "NAME" or "NAME.key"): an invoke target another file exports
+        self.env_imports: list[tuple[Any, list[str], str]] = []
+        self.exported_env: dict[str, str] = {}  # "NAME" / "NAME.key" of an exported const -> env var
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
@@ -216,6 +219,7 @@ class FileAnalysis:
         self._summaries()
         self._mark_terminal_calls()
         self._exported_loggers()
+        self._exported_env()
 
     def _mark_terminal_calls(self) -> None:
         """Whether each project call only feeds a result (see _terminal), worked out only where the
@@ -1685,6 +1689,10 @@ class FileAnalysis:
             var = self._env_var(fid, c.fi)
             if var is not None:  # the templates decide: check() looks the variable up
                 self.env_invokes.append((fid, var))
+            else:
+                imported = self._imported_value(fid, c.fi)
+                if imported is not None:  # another file's export, maybe an env var: check() looks it up
+                    self.env_imports.append((fid, self._candidates(imported[0]), imported[1]))
             return
         s = text(fid)[1:-1]
         if fid.type == "template_string" and "${" in s:
@@ -1721,6 +1729,15 @@ class FileAnalysis:
         if t not in ("member_expression", "subscript_expression"):
             return None
         obj = unwrap(node.child_by_field_name("object"))
+        if obj is not None and obj.type == "identifier" and t == "member_expression":
+            # CONFIG.target where `const CONFIG = { target: process.env.X }`
+            b = self.lookup(text(obj), fi)
+            v = unwrap(b.value) if b is not None and b.kind == "var" and b.decl == "const" and b.value is not None \
+                and b.key is None else None
+            if v is not None and v.type == "object":
+                value = _pair_value(v, text(node.child_by_field_name("property")))
+                return self._env_var(value, b.fi, depth + 1) if value is not None else None  # type: ignore[union-attr]
+            return None
         if obj is None or text(obj).replace(" ", "") != "process.env":
             return None
         if t == "member_expression":
@@ -1729,6 +1746,43 @@ class FileAnalysis:
         if index is not None and index.type == "string":
             return text(index)[1:-1] or None
         return None
+
+    def _imported_value(self, node: Any, fi: int) -> tuple[str, str] | None:
+        """(module specifier, "NAME" or "NAME.key") for an imported const or a member of one, from a
+        project file: `TARGET` or `CONFIG.target` with `import { CONFIG } from "./config"`."""
+        n = unwrap(node)
+        key = ""
+        if n is not None and n.type == "member_expression":
+            key = "." + text(n.child_by_field_name("property"))
+            n = unwrap(n.child_by_field_name("object"))
+        if n is None or n.type != "identifier":
+            return None
+        b = self.lookup(text(n), fi)
+        if b is None or b.kind != "import" or not b.module.startswith(".") or b.imported in ("", "*"):
+            return None
+        return b.module, b.imported + key
+
+    def _exported_env(self) -> None:
+        """Exported consts that hold an environment variable, directly or as an object literal's member
+        (`export const CONFIG = { target: process.env.TARGET_FN! }`), for DUR032 in importing files."""
+        if b"process.env" not in self.src:
+            return
+        for name, b in self.funcs[0].names.items():
+            if b.kind != "var" or b.decl != "const" or b.key is not None or b.value is None or \
+                    not _EXPORT_DECL_RE.search(self.src, max(0, b.start - 40), b.start):
+                continue
+            v = unwrap(b.value)
+            if v is not None and v.type == "object":
+                for pair in v.named_children:
+                    if pair.type == "pair":
+                        var = self._env_var(pair.child_by_field_name("value"), 0)
+                        if var is not None:
+                            key = text(pair.child_by_field_name("key")).strip("'\"")
+                            self.exported_env[f"{name}.{key}"] = var
+            else:
+                var = self._env_var(v, 0)
+                if var is not None:
+                    self.exported_env[name] = var
 
     def _returned_exprs(self, fi: int) -> list[Any]:
         node = self.funcs[fi].node
@@ -2305,6 +2359,16 @@ def dur035_fix(what: str, detail: str, submitter: bool) -> str:
     if api in ("StartExecution", "StartSyncExecution"):
         return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
     return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"
+
+
+def _pair_value(obj: Any, key: str) -> Any:
+    """The value of `key` in an object literal, or None."""
+    for pair in obj.named_children:
+        if pair.type == "pair":
+            k = pair.child_by_field_name("key")
+            if k is not None and text(k).strip("'\"") == key:
+                return pair.child_by_field_name("value")
+    return None
 
 
 def _memoizes(body: bytes, name: bytes) -> bool:

@@ -88,7 +88,7 @@ class _Result:
     """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
-                 "exported_loggers", "env_invokes", "parse_error", "ok")
+                 "exported_loggers", "exported_env", "env_invokes", "env_imports", "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -104,6 +104,9 @@ class _Result:
         self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                          bool, str]] = []
         self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
+        self.exported_env: dict[str, str] = dict(analysis.exported_env) if analysis is not None else {}
+        # ((line, column), (end line, end column), expression text, candidate paths, "NAME" / "NAME.key")
+        self.env_imports: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str]] = []
         # ((line, column), (end line, end column), expression text, env var) of invoke(process.env.X)
         self.env_invokes: list[tuple[tuple[int, int], tuple[int, int], str, str]] = []
         if analysis is not None:
@@ -125,6 +128,12 @@ class _Result:
                 self.env_invokes.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
                                          (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
                                          " ".join(node.text.decode("utf-8", "replace").split())[:60], var))
+            for node, candidates, key in analysis.env_imports:
+                sp, ep = node.start_point, node.end_point
+                self.env_imports.append(((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
+                                         (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
+                                         " ".join(node.text.decode("utf-8", "replace").split())[:60],
+                                         candidates, key))
             self.project_logs = [record(call, candidates, name) for call, candidates, name in analysis.project_logs]
             self.project_nonidem = [(record(call, candidates, name), submitter, where)
                                     for call, candidates, name, submitter, where in analysis.project_nonidem]
@@ -147,6 +156,7 @@ class TsModuleSummary(ModuleSummary):
     # logger instances the file exports: exported name -> library, for DUR020 where another file
     # imports one and logs with it outside a step
     exported_loggers: dict[str, str] = field(default_factory=dict)
+    exported_env: dict[str, str] = field(default_factory=dict)  # "NAME" / "NAME.key" -> env var it holds
 
 
 class TypeScriptFrontend:
@@ -218,7 +228,8 @@ class TypeScriptFrontend:
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         res = self._analyze(path, source)
         return TsModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
-                               durations=list(res.durations), exported_loggers=dict(res.exported_loggers))
+                               durations=list(res.durations), exported_loggers=dict(res.exported_loggers),
+                               exported_env=dict(res.exported_env))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         res = self._analyze(path, source)
@@ -275,6 +286,13 @@ class TypeScriptFrontend:
             found = project.env_target(path, var)
             if found is not None:
                 out.append(env_invoke_diagnostic(path, sp, ep, expr, found[0], found[1]))
+        for sp, ep, expr, candidates, key in res.env_imports:
+            target = next((c for c in candidates if c in known), None)
+            summary = known.get(target) if target is not None else None
+            var = summary.exported_env.get(key) if isinstance(summary, TsModuleSummary) else None
+            found = project.env_target(path, var) if var is not None else None
+            if found is not None:
+                out.append(env_invoke_diagnostic(path, sp, ep, f"{expr} (process.env.{var})", found[0], found[1]))
         out.sort(key=lambda d: (d.line, d.column, d.rule))
         return out
 
