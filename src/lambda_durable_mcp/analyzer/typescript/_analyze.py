@@ -2004,6 +2004,8 @@ class FileAnalysis:
             expr = _snippet(fact.node, w)
             if r in ("DUR001", "DUR002") and self._terminal(fact.node, fact.fi):
                 continue
+            if r != "DUR004" and self._final_catch(fact.node, fact.fi):
+                continue
             if r == "DUR001":
                 if fact.node.type == "new_expression":
                     fix = (f"take the time in a step and rebuild the Date: const ms = await {ctx}.step('now', "
@@ -2053,6 +2055,8 @@ class FileAnalysis:
             elif kind == "project-log":
                 self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
             elif kind == "project":
+                if self._final_catch(c.node, c.fi):
+                    continue
                 if eff[2]:
                     self.project_calls.append((c, self._candidates(eff[2]), eff[1], False))
                 else:
@@ -2063,6 +2067,39 @@ class FileAnalysis:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
+
+    def _final_catch(self, node: Any, fi: int) -> bool:
+        """Inside a `catch` of the handler or of a child body itself that always rethrows and runs no
+        durable operation, with no other `try` around it: it runs once, when the execution (or the
+        child, whose failure is then checkpointed) fails, so what it does is not repeated by replays."""
+        f = self.funcs[fi]
+        if f.role not in ("handler", "child"):
+            return False
+        catch = None
+        own_try = False
+        start = f.node.start_byte
+        n = node.parent
+        while n is not None and n.start_byte > start:
+            t = n.type
+            if t in _FUNCLIKE or t in ("function_declaration", "method_definition"):
+                return False  # in a nested function: it may run anywhere
+            if t == "catch_clause":
+                if catch is not None:
+                    return False  # a catch inside a catch
+                catch = n
+            elif t == "try_statement":
+                if catch is None:
+                    return False  # in the try block or the finally
+                if own_try:
+                    return False  # an outer try may catch the rethrow
+                own_try = True
+            n = n.parent
+        if catch is None:
+            return False
+        body = catch.child_by_field_name("body")
+        last = body.named_children[-1] if body is not None and body.named_children else None
+        return last is not None and last.type == "throw_statement" and b"return" not in (body.text or b"") \
+            and not self._ops_in(body.start_byte, body.end_byte)
 
     def _combinator(self, c: Call, which: str, ctx: str) -> None:
         arg = c.args[0] if c.args else None
