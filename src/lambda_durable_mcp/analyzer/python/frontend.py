@@ -1372,9 +1372,29 @@ class FunctionVisitor:
                             "catch Exception (or the specific errors) instead, or re-raise with a bare `raise`")
             if h.type is not None:
                 self.visit(h.type)
-            self.body(h.body)
+            if self.final_handler(node, h):
+                # runs once, when the execution (or the child) fails: what it does is not repeated
+                n_diags, n_deferred, ops = len(self.m.diagnostics), len(self.m.deferred), self.ops
+                self.body(h.body)
+                if self.ops == ops:
+                    self.m.diagnostics[n_diags:] = [d for d in self.m.diagnostics[n_diags:]
+                                                    if d.rule not in _ONCE_RULES]
+                    self.m.deferred[n_deferred:] = [d for d in self.m.deferred[n_deferred:] if d.kind != "impure"]
+            else:
+                self.body(h.body)
         self.body(node.orelse)
         self.body(node.finalbody)
+
+    def final_handler(self, node: ast.Try, h: ast.ExceptHandler) -> bool:
+        """``except Exception: ...; raise`` at the top level of the handler or a child body: it cannot see
+        the SDK's suspension (a BaseException) and always re-raises, so it runs once."""
+        if not (self.fi.decorator in ("durable_execution", "durable_handler") or self.role == "child"):
+            return False
+        if h.type is None or self.catches_suspension(h) or not h.body or not isinstance(h.body[-1], ast.Raise):
+            return False
+        body = getattr(self.fi.node, "body", None)
+        return isinstance(body, list) and any(stmt is node for stmt in body) and \
+            not any(isinstance(n, ast.Return) for stmt in h.body for n in ast.walk(stmt))
 
     def catches_suspension(self, h: ast.ExceptHandler) -> bool:
         t = h.type
@@ -2449,6 +2469,8 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
 # Decorators whose function's return value is a durable result (the handler's, a child's or a branch's).
 _RESULT_DECORATORS = frozenset({"durable_execution", "durable_handler", "durable_with_child_context",
                                 "durable_parallel_branch"})
+# What a final ``except ...: raise`` may do without a finding: it runs once (FunctionVisitor.final_handler).
+_ONCE_RULES = frozenset({"DUR001", "DUR002", "DUR003", "DUR020", "DUR021"})
 # Decorators whose function, when called, returns a callable for this operation instead of running it.
 _OPERATION_DECORATORS = {"durable_step": "step", "durable_with_child_context": "run_in_child_context",
                          "durable_wait_for_callback": "wait_for_callback"}
