@@ -343,3 +343,18 @@ def test_importing_the_frontend_is_cheap() -> None:
             "print(sorted(m for m in ('yaml', 'tree_sitter', 'cfnlint', 'boto3') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert proc.stdout.strip() == "[]"
+
+
+def test_cdk_messages_name_a_computed_id_by_its_variable_and_explain_latest_version(tmp_path: Path) -> None:
+    src = (b'import * as cdk from "aws-cdk-lib";\nimport * as lambda from "aws-cdk-lib/aws-lambda";\n'
+           b"export class S extends cdk.Stack {\n  constructor(scope: any, id: string) {\n    super(scope, id);\n"
+           b"    const funcId = `${id}-durable`;\n"
+           b"    const orderFn = new lambda.Function(this, funcId, {\n      functionName: funcId,\n"
+           b"      runtime: lambda.Runtime.NODEJS_22_X,\n      handler: 'index.handler',\n"
+           b"      code: lambda.Code.fromAsset('src'),\n"
+           b"      durableConfig: { executionTimeout: cdk.Duration.hours(1) },\n    });\n"
+           b"    new lambda.Alias(this, 'Live', { aliasName: 'live', version: orderFn.latestVersion });\n  }\n}\n")
+    diags = {d.rule: d for d in FRONTEND._check("stack.ts", src, ProjectView(root=str(tmp_path)))}
+    assert "durable function orderFn (id funcId)" in diags["DUR053"].message
+    assert "has only latestVersion, which is $LATEST" in diags["DUR052"].message
+    assert "orderFn.currentVersion" in diags["DUR052"].fix

@@ -187,10 +187,13 @@ def _var_name(new_node: Any) -> str | None:
 
 def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any, Any]]) -> DurableFn | None:
     cfn = cls == "CfnFunction"
-    ident = f.string(args.named_children[1]) or _text(args.named_children[1])
     var = _var_name(n)
+    literal = f.string(args.named_children[1])
+    ident = literal or _text(args.named_children[1])
+    # a construct id computed at synth time: name the function by its variable too
+    shown = ident if literal is not None or not var else f"{var} (id {' '.join(ident.split())})"
     d_pair, d_val = props["durableConfig"]
-    fn = DurableFn(name=ident, pos=_pos(n), durable_pos=_pos(d_pair.child_by_field_name("key") or d_pair),
+    fn = DurableFn(name=shown, pos=_pos(n), durable_pos=_pos(d_pair.child_by_field_name("key") or d_pair),
                    timeout_text="executionTimeout",
                    retention_text="retentionPeriodInDays" if cfn else "retentionPeriod",
                    function_name_text="functionName")
@@ -221,6 +224,11 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     fn.has_version = _has_version(f, n, var, cfn)
     fn.version_hint = ("Publish a version and alias: new lambda.Alias(this, 'Live', { aliasName: 'live', "
                        "version: fn.currentVersion }), and invoke the alias.")
+    if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.source):
+        fn.version_note = ("has only latestVersion, which is $LATEST (an alias on it still runs whatever was "
+                           "deployed last)")
+        fn.version_hint = (f"Use {var}.currentVersion (a published version) instead of {var}.latestVersion, "
+                           "and invoke the alias.")
     _code(f, fn, cls, ident, props)
     fn.env_targets = _env_targets(f, props, var, fn.code_dir)
     return fn

@@ -67,6 +67,7 @@ class DurableFn:
     role: RoleCheck | None = None             # None: the tool generates a role with the policy
     has_version: bool = False
     version_hint: str = ""
+    version_note: str = ""                    # why it has no usable version, when more is known (CDK latestVersion)
     sam: bool = False  # an AWS::Serverless::Function (Globals and AutoPublishAlias apply)
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
@@ -290,8 +291,9 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
                              f"{DURABLE_POLICY} to the role (or an Allow statement for both actions)."))
         # DUR052
         if not fn.has_version:
+            what = fn.version_note or "has no published version or alias"
             out.append(_diag(path, "DUR052", fn.pos,
-                             f"{where[0].upper()}{where[1:]} has no published version or alias: durable invocations "
+                             f"{where[0].upper()}{where[1:]} {what}: durable invocations "
                              "need a qualified ARN, and $LATEST is not meant for production",
                              fn.version_hint or "Publish a version and an alias and invoke that."))
         # DUR053
