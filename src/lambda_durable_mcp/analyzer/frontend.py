@@ -28,6 +28,9 @@ class FunctionSummary:
     # A write that repeats when a retrying step calls this function (DUR035), if it does one directly:
     # (the write as shown, a frontend-specific hint for the fix).
     nonidempotent: tuple[str, str] | None = None
+    # Module state it writes, which a step or child that calls it loses on replay (DUR012):
+    # (the variable, "" or a frontend-specific note). Not set for caches that check before writing.
+    module_write: tuple[str, str] | None = None
 
 
 @dataclass
@@ -81,6 +84,9 @@ class ProjectView:
     # that function from a retrying step repeats a write (DUR035), like ``impure`` for
     # FunctionSummary.nonidempotent
     nonidempotent: Callable[..., tuple[str, str, str] | None] = lambda path, name, caller=None: None
+    # module_write(path, function_name, caller_path) -> (chain text, the variable, note), the same for
+    # FunctionSummary.module_write (DUR012 where step or child code calls that function)
+    module_write: Callable[..., tuple[str, str, str] | None] = lambda path, name, caller=None: None
     _env_index: dict[str, list[tuple[str, EnvTarget]]] | None = field(default=None, repr=False)
 
     def env_target(self, path: str, var: str) -> tuple[str, EnvTarget] | None:

@@ -132,7 +132,7 @@ class _Deferred:
     """A finding that needs the whole project (pass 2): a call to a project function."""
 
     kind: str                      # "impure" (DUR005) | "binding" (DUR015) | "env-invoke" (DUR032)
-    #                                "nonidempotent" (DUR035)
+    #                                "nonidempotent" (DUR035) | "module-write" (DUR012)
     node: tuple[int, int, int, int]
     candidates: list[tuple[str, str]]
     text: str
@@ -941,9 +941,12 @@ class ModuleAnalyzer:
         v = FunctionVisitor(self, fi, role, inherited)
         v.run()
         nonidempotent = self.nonidempotent.get(fi.qualname) if role == "plain" else None
-        if role == "plain" and (v.impurity or v.calls or nonidempotent):
+        written = self.module_writers.get(fi.qualname) if role == "plain" else None
+        module_write = (written, "") if written is not None and not _memoizes(
+            ast.get_source_segment(self.text, fi.node) or "", written) else None
+        if role == "plain" and (v.impurity or v.calls or nonidempotent or module_write):
             self.functions[fi.qualname] = FunctionSummary(fi.qualname, getattr(fi.node, "lineno", 1),
-                                                          v.impurity, v.calls, nonidempotent)
+                                                          v.impurity, v.calls, nonidempotent, module_write)
 
     def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
                     serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
@@ -2302,7 +2305,12 @@ class FunctionVisitor:
             for c in cands:
                 if c not in self.calls:
                     self.calls.append(c)
-        elif self.retrying:  # DUR035 when the function does a write that a retry repeats
+            return
+        if local is None and (self.role in STEP_ROLES or self.role == "child"):  # same file: _helper_module_writes
+            where = "step" if self.role in STEP_ROLES else "child context"
+            self.m.deferred.append(_Deferred("module-write", _loc(node), cands,
+                                             text if isinstance(text, str) else _short(text, 40), self.ctx, op=where))
+        if self.retrying:  # DUR035 when the function does a write that a retry repeats
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
             self.m.deferred.append(_Deferred("nonidempotent", _loc(node), cands, text, self.ctx, op=self.role))
@@ -2601,6 +2609,20 @@ class PythonFrontend:
                             path, *d.node, "DUR005", r.severity,
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "
                                                    f"replay repeats it: {chain}"), fix))
+                        break
+            elif d.kind == "module-write":
+                for cand_path, name in d.candidates:
+                    found = project.module_write(cand_path, name, path)
+                    if found is not None:
+                        chain, var, _note = found
+                        out.append(Diagnostic(
+                            path, *d.node, "DUR012", RULES["DUR012"].severity,
+                            code_message("DUR012", f"the {d.op} calls `{d.text}()`, which writes module-level `{var}` "
+                                                   f"({chain}): on replay the checkpointed result is returned "
+                                                   "without running the body, so the write is lost (and a cold "
+                                                   "start resets it)"),
+                            f"return the new value from `{d.text}()` and from the {d.op}, and keep it in a local "
+                            "variable of the orchestration code instead of module state"))
                         break
             elif d.kind == "nonidempotent":
                 for cand_path, name in d.candidates:

@@ -87,6 +87,9 @@ class FileAnalysis:
         # function name, whether the step is a waitForCallback submitter, the "where" of the message
         self.project_nonidem: list[tuple[Call, list[str], str, bool, str]] = []
         self._resolved: dict[str, list[str]] = {}  # import specifier -> candidate paths
+        # calls from step or child code to imported helpers: call, candidate paths, name, "where" (DUR012)
+        self.project_writes: list[tuple[Call, list[str], str, str]] = []
+        self._plain_writes: dict[int, tuple[str, Any]] = {}  # top-level plain function -> module write
         self.env_invokes: list[tuple[Any, str]] = []  # (invoke target node, env var) for DUR032 via templates
         # (invoke target node, candidate paths, "NAME" or "NAME.key"): an invoke target another file exports
         self.env_imports: list[tuple[Any, list[str], str]] = []
@@ -2208,8 +2211,28 @@ class FileAnalysis:
                                 "keep the state in a local variable of the handler, or compute it in a step")
                     break
 
+        self._plain_writes = plain_writes
         if plain_writes:
             self._helper_module_writes(plain_writes)
+        self._imported_module_writes()
+
+    def _imported_module_writes(self) -> None:
+        """Calls from step-wrapped code or a child body to helpers other files export: pass 2 reports
+        DUR012 when the helper writes module state there (FunctionSummary.module_write)."""
+        funcs = self.funcs
+        for c in self.col.calls:
+            eff = c.effect
+            if eff is None or eff[0] != "project" or not eff[2]:
+                continue
+            f = funcs[c.fi]
+            if f.scope == "step" and f.step_root >= 0:
+                where = {"check": "waitForCondition check", "submitter": "waitForCallback submitter"}.get(
+                    funcs[f.step_root].role or "", "step function")
+            elif f.scope == "orch" and f.child_root >= 0:
+                where = "child body"
+            else:
+                continue
+            self.project_writes.append((c, self._candidates(eff[2]), eff[1], where))
 
     def _helper_module_writes(self, plain_writes: dict[int, tuple[str, Any]]) -> None:
         """DUR012 at a call from step-wrapped code or a child body to a same-file function that writes
@@ -2317,6 +2340,11 @@ class FileAnalysis:
                 s = tops.get(f.top)
                 if s is not None and (s.impurity is None or rank < _IMPURITY_RANK[s.impurity[0]]):
                     s.impurity = (fact.rule, _call_label(fact))
+        for top, (nm, _node) in self._plain_writes.items():  # DUR012 at callers in other files
+            s = tops.get(top)
+            g = funcs[top]
+            if s is not None and not _memoizes(self.src[g.start:g.end], nm.encode()):
+                s.module_write = (nm, "")
         for fact in self.facts:  # DUR035 at the callers: a retrying step that calls this function
             if fact.rule == "DUR021" and "nonidem" in fact.detail:
                 f = funcs[fact.fi]

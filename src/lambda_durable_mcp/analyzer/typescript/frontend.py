@@ -88,7 +88,8 @@ class _Result:
     """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
-                 "exported_loggers", "exported_env", "env_invokes", "env_imports", "parse_error", "ok")
+                 "project_writes", "exported_loggers", "exported_env", "env_invokes", "env_imports",
+                 "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -103,6 +104,9 @@ class _Result:
         # (record, submitter, "where") of helper calls in retrying steps, for DUR035 through other files
         self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                          bool, str]] = []
+        # (record, "where") of calls from step or child code to imported helpers, for DUR012
+        self.project_writes: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
+                                        str]] = []
         self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
         self.exported_env: dict[str, str] = dict(analysis.exported_env) if analysis is not None else {}
         # ((line, column), (end line, end column), expression text, candidate paths, "NAME" / "NAME.key")
@@ -137,6 +141,8 @@ class _Result:
             self.project_logs = [record(call, candidates, name) for call, candidates, name in analysis.project_logs]
             self.project_nonidem = [(record(call, candidates, name), submitter, where)
                                     for call, candidates, name, submitter, where in analysis.project_nonidem]
+            self.project_writes = [(record(call, candidates, name), where)
+                                   for call, candidates, name, where in analysis.project_writes]
             self.project_calls = [(*record(call, candidates, name), terminal)
                                   for call, candidates, name, terminal in analysis.project_calls]
 
@@ -281,6 +287,21 @@ class TypeScriptFrontend:
                         "(at least once per attempt): a retry after a timeout repeats the write; "
                         f"{SHORT_FIX['DUR035']} (guide: {RULES['DUR035'].guide})",
                 fix=dur035_fix(write, detail, submitter),
+            ))
+        for (sp, ep, label, candidates, name, _ctx), where in res.project_writes:
+            target = next((c for c in candidates if c in known), None)
+            written = project.module_write(target, name, path) if target is not None else None
+            if written is None:
+                continue
+            chain, var, _note = written
+            out.append(Diagnostic(
+                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
+                rule="DUR012", severity=RULES["DUR012"].severity,
+                message=f"the {where} calls {label}(), which writes module-level '{var}' ({chain}): on replay the "
+                        f"{where} is skipped and the write never happens, and a cold start resets it; "
+                        f"{SHORT_FIX['DUR012']} (guide: {RULES['DUR012'].guide})",
+                fix=f"return the new value from {label}() and from the {where}, and keep it in a local variable "
+                    "of the orchestration code instead of module state",
             ))
         for sp, ep, expr, var in res.env_invokes:
             found = project.env_target(path, var)
