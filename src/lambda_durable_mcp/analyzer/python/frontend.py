@@ -1704,9 +1704,12 @@ class FunctionVisitor:
             self.check_invoke(node, arg(0, "function_name"))
 
     def is_function(self, expr: ast.expr) -> bool:
-        """A lambda or the name of a function defined in this module."""
-        return isinstance(expr, ast.Lambda) or (
-            isinstance(expr, ast.Name) and self.m.lookup(self.fi, expr.id) is not None)
+        """A lambda or the name of a function defined in this module (not shadowed by a local variable)."""
+        if isinstance(expr, ast.Lambda):
+            return True
+        if not isinstance(expr, ast.Name) or self.m.lookup(self.fi, expr.id) is None:
+            return False
+        return expr.id not in self.fi.locals() or expr.id in self.fi.scope
 
     def check_shape(self, node: ast.Call, method: str, receiver: str, args: list[ast.expr],
                     kw: dict[str, ast.expr], spread: bool) -> ast.expr | None:
