@@ -132,7 +132,7 @@ class _Deferred:
     """A finding that needs the whole project (pass 2): a call to a project function."""
 
     kind: str                      # "impure" (DUR005) | "binding" (DUR015) | "env-invoke" (DUR032)
-    #                                "nonidempotent" (DUR035) | "module-write" (DUR012)
+    #                                "nonidempotent" (DUR035) | "module-write" (DUR012) | "env-import" (DUR032)
     node: tuple[int, int, int, int]
     candidates: list[tuple[str, str]]
     text: str
@@ -149,6 +149,8 @@ class PyModuleSummary(ModuleSummary):
     deferred: list[_Deferred] = field(default_factory=list)
     # function name -> "durable_step" | "durable_with_child_context" | ... | "factory" | "plain"
     bindings: dict[str, str] = field(default_factory=dict)
+    # module constant ("NAME", or "NAME[key]" of a dict literal) -> the environment variable it holds
+    exported_env: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -2039,6 +2041,11 @@ class FunctionVisitor:
             if var is not None:  # the templates decide: check() looks the variable up
                 self.m.deferred.append(_Deferred("env-invoke", _loc(fn), [], _short(fn), op=var))
                 return
+            imported = self.imported_value(fn)
+            cands = self.m.project_candidates(imported[0]) if imported is not None else []
+            if cands and imported is not None:  # maybe an environment variable in another module: pass 2
+                self.m.deferred.append(_Deferred("env-import", _loc(fn), cands, _short(fn), op=imported[1]))
+                return
         if isinstance(fn, ast.Name) and fn.id in self.m.consts and fn.id not in self.fi.locals():
             fn = self.m.consts[fn.id]
         text = _const_str(fn)
@@ -2076,9 +2083,34 @@ class FunctionVisitor:
             return self.env_var(value, depth + 1) if value is not None else None
         if isinstance(node, ast.Subscript) and self.m.qual(node.value) == "os.environ":
             return _const_str(node.slice)
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name):
+            # TARGETS["worker"] with TARGETS = {"worker": os.environ["WORKER_ARN"]} in this module
+            table = self.m.consts.get(node.value.id) if node.value.id not in self.fi.locals() else None
+            value = _dict_value(table, _const_str(node.slice))
+            return self.env_var(value, depth + 1) if value is not None else None
         if isinstance(node, ast.Call) and node.args and self.m.qual(node.func) in ("os.environ.get", "os.getenv"):
             return _const_str(node.args[0])
         return None
+
+    def imported_value(self, node: ast.expr) -> tuple[str, str] | None:
+        """(qualified name, key suffix) of a value another project module defines: ``WORKER_ARN`` or
+        ``TARGETS["worker"]`` imported from it, or ``config.WORKER_ARN`` on an imported module."""
+        suffix = ""
+        if isinstance(node, ast.Subscript):
+            key = _const_str(node.slice)
+            if key is None:
+                return None
+            suffix, node = f"[{key}]", node.value
+        if isinstance(node, ast.Name):
+            if node.id in self.fi.locals():
+                return None
+            q = self.m.imports.get(node.id)
+        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and \
+                node.value.id in self.m.imports and node.value.id not in self.fi.locals():
+            q = self.m.qual(node)
+        else:
+            return None
+        return (q, suffix) if q else None
 
     # -- other calls ---------------------------------------------------------------------------
 
@@ -2548,6 +2580,50 @@ def _plain_call_with_writes(self: FunctionVisitor, node: ast.Call) -> None:
     _plain_call(self, node)
 
 
+def _dict_value(table: ast.expr | None, key: str | None) -> ast.expr | None:
+    """The value of a constant key in a dict literal, or None."""
+    if not isinstance(table, ast.Dict) or key is None:
+        return None
+    for k, v in zip(table.keys, table.values, strict=True):
+        if k is not None and _const_str(k) == key:
+            return v
+    return None
+
+
+def _module_env(m: ModuleAnalyzer) -> dict[str, str]:
+    """Module constants that hold an environment variable (``WORKER_ARN = os.environ["WORKER_ARN"]``,
+    ``TARGETS = {"worker": os.getenv("WORKER_ARN")}``), for invoke targets other modules import."""
+    if "environ" not in m.text and "getenv" not in m.text:
+        return {}
+
+    def var_of(node: ast.expr | None, depth: int = 0) -> str | None:
+        if node is None or depth > 3:
+            return None
+        if isinstance(node, ast.BoolOp) and isinstance(node.op, ast.Or):
+            return var_of(node.values[0], depth + 1)
+        if isinstance(node, ast.Name):
+            return var_of(m.consts.get(node.id), depth + 1)
+        if isinstance(node, ast.Subscript) and m.qual(node.value) == "os.environ":
+            return _const_str(node.slice)
+        if isinstance(node, ast.Call) and node.args and m.qual(node.func) in ("os.environ.get", "os.getenv"):
+            return _const_str(node.args[0])
+        return None
+
+    out: dict[str, str] = {}
+    for name, value in m.consts.items():
+        if isinstance(value, ast.Dict):
+            for k, v in zip(value.keys, value.values, strict=True):
+                key = _const_str(k) if k is not None else None
+                var = var_of(v) if key is not None else None
+                if var is not None:
+                    out[f"{name}[{key}]"] = var
+        else:
+            var = var_of(value)
+            if var is not None:
+                out[name] = var
+    return out
+
+
 def _memoizes(source: str, name: str) -> bool:
     """A function that writes ``name`` only after reading it to decide: a cache or a lazy client."""
     n = re.escape(name)
@@ -2590,7 +2666,7 @@ class PythonFrontend:
         except RecursionError:
             return PyModuleSummary(path, parse_error="1: code nested too deeply to analyze")
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
-                               deferred=m.deferred, bindings=m.bindings)
+                               deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)
@@ -2643,6 +2719,16 @@ class PythonFrontend:
                 found = project.env_target(path, d.op)
                 if found is not None:
                     out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:], d.text, *found))
+            elif d.kind == "env-import":
+                for cand_path, name in d.candidates:
+                    other = project.summaries.get(cand_path)
+                    if isinstance(other, PyModuleSummary):
+                        var = other.exported_env.get(name + d.op)
+                        found = project.env_target(path, var) if var is not None else None
+                        if found is not None:
+                            out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:],
+                                                             f"{d.text} (os.environ[\"{var}\"])", *found))
+                        break
             elif d.kind == "binding":
                 for cand_path, name in d.candidates:
                     other = project.summaries.get(cand_path)
