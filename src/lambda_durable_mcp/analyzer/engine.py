@@ -105,18 +105,20 @@ def _suppressed(d: Diagnostic, table: dict[int, frozenset[str] | None]) -> bool:
 
 
 # ---------------------------------------------------------------------------------------------
-# The impurity closure behind DUR005
+# The closures behind DUR005, DUR035 and DUR012 across files
 
 
-_Found = tuple[tuple[tuple[str, str], ...], str, str]  # hops (path, name), the impure call, its rule
+_Found = tuple[tuple[tuple[str, str], ...], str, str]  # hops (path, name), what it ends at, its rule or note
 
 
 class ImpurityClosure:
-    """Which project functions are impure across files, and through which chain (DUR005).
+    """Which project functions reach a fact across files, and through which chain: an impure call
+    (``fact="impurity"``, DUR005), a non-idempotent write (``"nonidempotent"``, DUR035) or a write to
+    module state (``"module_write"``, DUR012); the fact is a FunctionSummary field.
 
     ``closure(path, name, caller)`` gives the chain text ("makeId -> crypto.randomUUID()") or None
-    when the function is pure. A hop names its file only when it leaves the file before it (the
-    caller's file first), so a chain inside one file reads as plain function names.
+    when the function reaches no such fact. A hop names its file only when it leaves the file before
+    it (the caller's file first), so a chain inside one file reads as plain function names.
     """
 
     def __init__(self, summaries: dict[str, ModuleSummary], display: Callable[[str], str],
@@ -138,7 +140,7 @@ class ImpurityClosure:
             return None
         result: _Found | None = None
         own = getattr(fn, self._fact)
-        if own is not None:
+        if own is not None:  # impurity is (rule, call); the others are (what, note)
             result = ((key,), own[1], own[0]) if self._fact == "impurity" else ((key,), own[0], own[1])
         else:
             inner = stack | {key}
