@@ -2076,7 +2076,7 @@ class FileAnalysis:
         durable operation, with no other `try` around it: it runs once, when the execution (or the
         child, whose failure is then checkpointed) fails, so what it does is not repeated by replays."""
         f = self.funcs[fi]
-        if f.role not in ("handler", "child"):
+        if f.role not in ("handler", "child") or self.src.find(b"catch", f.start, f.end) < 0:
             return False
         catch = None
         own_try = False
