@@ -286,7 +286,9 @@ class ModuleAnalyzer:
         self.deferred: list[_Deferred] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
         self.module_writers: dict[str, str] = {}  # top-level function -> a module variable it writes (DUR012)
-        self.branch_lambdas: set[int] = set()  # lambdas stored in a list that parallel gets (stored_branches)
+        # lambdas not read as code of the function around them: stored parallel branches (analyzed on
+        # their own) and callbacks handed to a library together with the context (scope unknown)
+        self.own_scope_lambdas: set[int] = set()
         self._branch_lists: dict[int, frozenset[str]] = {}
         self.helper_calls: list[tuple[ast.Call, FuncInfo, str]] = []  # step/child code calling a local function
         self.functions: dict[str, FunctionSummary] = {}
@@ -1132,7 +1134,7 @@ class FunctionVisitor:
 
     def v_lambda(self, node: ast.Lambda) -> None:
         # A lambda not handed to a durable operation runs in this scope (sorted(key=...), map(...)).
-        if id(node) not in self.m.branch_lambdas:  # a stored parallel branch is analyzed on its own
+        if id(node) not in self.m.own_scope_lambdas:
             self.visit(node.body)
 
     def v_global(self, node: ast.Global | ast.Nonlocal) -> None:
@@ -1604,8 +1606,8 @@ class FunctionVisitor:
         else:
             elts = [value]
         for e in elts:
-            if isinstance(e, ast.Lambda) and id(e) not in self.m.branch_lambdas:
-                self.m.branch_lambdas.add(id(e))
+            if isinstance(e, ast.Lambda) and id(e) not in self.m.own_scope_lambdas:
+                self.m.own_scope_lambdas.add(id(e))
                 self.function_argument(e, "parallel", self.ctx, False, False)
 
     # -- durable operations ----------------------------------------------------------------------
@@ -2242,8 +2244,11 @@ class FunctionVisitor:
             self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
-        if self.term is not None and self._hands_ctx(node):
+        hands_ctx = self._hands_ctx(node) if self.ctxs else False
+        if self.term is not None and hands_ctx:
             self.term.work += 1  # hands the context to a helper, which may run durable operations
+        if hands_ctx and self.orch:
+            self.library_callbacks(node)
         r = self.classify(node)
         if r is not None:
             rule, label, is_env = r
@@ -2301,6 +2306,25 @@ class FunctionVisitor:
             if not (maybe_step and isinstance(k.value, ast.Lambda)):
                 self.visit(k.value)
         self.in_threading -= threaded
+
+    def library_callbacks(self, node: ast.Call) -> None:
+        """Lambdas handed to a third-party function together with the durable context
+        (``run_agent(context, on_pause=lambda p: save(p))``): the library decides where they run, often
+        inside a step of its own, so they are not read as this function's code."""
+        func = node.func
+        base = func
+        while isinstance(base, ast.Attribute):
+            base = base.value
+        if not isinstance(base, ast.Name) or base.id in self.fi.locals():
+            return
+        q = self.m.imports.get(base.id)
+        if q is None or q.startswith(".") or _is_sdk(q) or q.split(".")[0] in _STDLIB:
+            return
+        if any(os.path.isfile(p) for p, _ in self.m.project_candidates(q)):
+            return  # a project module: its functions are analyzed like this one
+        for a in (*node.args, *(k.value for k in node.keywords)):
+            if isinstance(a, ast.Lambda):
+                self.m.own_scope_lambdas.add(id(a))
 
     def _hands_ctx(self, node: ast.Call) -> bool:
         ctxs = self.ctxs
