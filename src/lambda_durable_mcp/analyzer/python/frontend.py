@@ -2604,6 +2604,20 @@ def _plain_call_with_writes(self: FunctionVisitor, node: ast.Call) -> None:
     _plain_call(self, node)
 
 
+def _reached(closure: Any, d: _Deferred, path: str) -> tuple[str, str, str] | None:
+    """What a pass-2 closure (ProjectView.nonidempotent / module_write) finds for the first candidate
+    of a deferred call that it knows."""
+    for cand_path, name in d.candidates:
+        found = closure(cand_path, name, path)
+        if found is not None:
+            return found  # type: ignore[no-any-return]
+    return None
+
+
+def _deferred_diagnostic(path: str, d: _Deferred, rule: str, what: str, fix: str) -> Diagnostic:
+    return Diagnostic(path, *d.node, rule, RULES[rule].severity, code_message(rule, what), fix)
+
+
 def _dict_value(table: ast.expr | None, key: str | None) -> ast.expr | None:
     """The value of a constant key in a dict literal, or None."""
     if not isinstance(table, ast.Dict) or key is None:
@@ -2714,31 +2728,25 @@ class PythonFrontend:
                                                    f"replay repeats it: {chain}"), fix))
                         break
             elif d.kind == "module-write":
-                for cand_path, name in d.candidates:
-                    found = project.module_write(cand_path, name, path)
-                    if found is not None:
-                        chain, var, _note = found
-                        out.append(Diagnostic(
-                            path, *d.node, "DUR012", RULES["DUR012"].severity,
-                            code_message("DUR012", f"the {d.op} calls `{d.text}()`, which writes module-level `{var}` "
-                                                   f"({chain}): on replay the checkpointed result is returned "
-                                                   "without running the body, so the write is lost (and a cold "
-                                                   "start resets it)"),
-                            f"return the new value from `{d.text}()` and from the {d.op}, and keep it in a local "
-                            "variable of the orchestration code instead of module state"))
-                        break
+                found = _reached(project.module_write, d, path)
+                if found is not None:
+                    chain, var, _note = found
+                    out.append(_deferred_diagnostic(
+                        path, d, "DUR012",
+                        f"the {d.op} calls `{d.text}()`, which writes module-level `{var}` ({chain}): on replay the "
+                        "checkpointed result is returned without running the body, so the write is lost (and a "
+                        "cold start resets it)",
+                        f"return the new value from `{d.text}()` and from the {d.op}, and keep it in a local "
+                        "variable of the orchestration code instead of module state"))
             elif d.kind == "nonidempotent":
-                for cand_path, name in d.candidates:
-                    found = project.nonidempotent(cand_path, name, path)
-                    if found is not None:
-                        chain, _write, how = found
-                        where, tail = _retrying(d.op)
-                        out.append(Diagnostic(
-                            path, *d.node, "DUR035", "info",
-                            code_message("DUR035", f"`{d.text}(...)` does a write that is not idempotent ({chain}) "
-                                                   f"and {where}: a retry after a timeout or crash repeats it"),
-                            f"{how}, or {tail}"))
-                        break
+                found = _reached(project.nonidempotent, d, path)
+                if found is not None:
+                    chain, _write, how = found
+                    where, tail = _retrying(d.op)
+                    out.append(_deferred_diagnostic(
+                        path, d, "DUR035", f"`{d.text}(...)` does a write that is not idempotent ({chain}) and "
+                                           f"{where}: a retry after a timeout or crash repeats it",
+                        f"{how}, or {tail}"))
             elif d.kind == "env-invoke":
                 found = project.env_target(path, d.op)
                 if found is not None:

@@ -2212,36 +2212,17 @@ class FileAnalysis:
                     break
 
         self._plain_writes = plain_writes
-        if plain_writes:
-            self._helper_module_writes(plain_writes)
-        self._imported_module_writes()
-
-    def _imported_module_writes(self) -> None:
-        """Calls from step-wrapped code or a child body to helpers other files export: pass 2 reports
-        DUR012 when the helper writes module state there (FunctionSummary.module_write)."""
-        funcs = self.funcs
-        for c in self.col.calls:
-            eff = c.effect
-            if eff is None or eff[0] != "project" or not eff[2]:
-                continue
-            f = funcs[c.fi]
-            if f.scope == "step" and f.step_root >= 0:
-                where = {"check": "waitForCondition check", "submitter": "waitForCallback submitter"}.get(
-                    funcs[f.step_root].role or "", "step function")
-            elif f.scope == "orch" and f.child_root >= 0:
-                where = "child body"
-            else:
-                continue
-            self.project_writes.append((c, self._candidates(eff[2]), eff[1], where))
+        self._helper_module_writes(plain_writes)
 
     def _helper_module_writes(self, plain_writes: dict[int, tuple[str, Any]]) -> None:
-        """DUR012 at a call from step-wrapped code or a child body to a same-file function that writes
-        module state (`attempts++`), unless the function only fills a cache or a lazy client: it reads
-        the variable to decide whether to write it (`if (!cache.has(k))`, `x ??= ...`)."""
+        """DUR012 at a call from step-wrapped code or a child body to a function that writes module
+        state (`attempts++`): a same-file one here, unless it only fills a cache or a lazy client (it
+        reads the variable to decide whether to write it: `if (!cache.has(k))`, `x ??= ...`); an
+        imported one in pass 2 (FunctionSummary.module_write)."""
         funcs = self.funcs
         for c in self.col.calls:
             eff = c.effect
-            if eff is None or eff[0] != "project" or eff[2]:
+            if eff is None or eff[0] != "project" or not (eff[2] or plain_writes):
                 continue
             f = funcs[c.fi]
             if f.scope == "step" and f.step_root >= 0:
@@ -2250,6 +2231,9 @@ class FileAnalysis:
             elif f.scope == "orch" and f.child_root >= 0:
                 where = "child body"
             else:
+                continue
+            if eff[2]:
+                self.project_writes.append((c, self._candidates(eff[2]), eff[1], where))
                 continue
             target = self.func_of_name(eff[1], c.fi)
             found = plain_writes.get(target)

@@ -273,36 +273,28 @@ class TypeScriptFrontend:
                         f"{os.path.basename(target)} exports); use {ctx}.logger (guide: {RULES['DUR020'].guide})",
                 fix=f"use {ctx}.logger (replay-aware) instead",
             ))
+        # helpers in other files: a non-idempotent write a retrying step reaches (DUR035), module state
+        # a step or child body writes through them (DUR012)
         for (sp, ep, label, candidates, name, _ctx), submitter, where in res.project_nonidem:
-            target = next((c for c in candidates if c in known), None)
-            found = project.nonidempotent(target, name, path) if target is not None else None
-            if found is None:
-                continue
-            chain, write, detail = found
-            from lambda_durable_mcp.analyzer.typescript._analyze import dur035_fix
-            out.append(Diagnostic(
-                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
-                rule="DUR035", severity="info",
-                message=f"{label}() does a write that is not idempotent ({chain}) and {where} retries on failure "
-                        "(at least once per attempt): a retry after a timeout repeats the write; "
-                        f"{SHORT_FIX['DUR035']} (guide: {RULES['DUR035'].guide})",
-                fix=dur035_fix(write, detail, submitter),
-            ))
+            found = project.nonidempotent(_known(candidates, known), name, path)
+            if found is not None:
+                from lambda_durable_mcp.analyzer.typescript._analyze import dur035_fix
+
+                chain, write, detail = found
+                out.append(_diagnostic(path, sp, ep, "DUR035",
+                                       f"{label}() does a write that is not idempotent ({chain}) and {where} "
+                                       "retries on failure (at least once per attempt): a retry after a timeout "
+                                       "repeats the write", dur035_fix(write, detail, submitter)))
         for (sp, ep, label, candidates, name, _ctx), where in res.project_writes:
-            target = next((c for c in candidates if c in known), None)
-            written = project.module_write(target, name, path) if target is not None else None
-            if written is None:
-                continue
-            chain, var, _note = written
-            out.append(Diagnostic(
-                path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
-                rule="DUR012", severity=RULES["DUR012"].severity,
-                message=f"the {where} calls {label}(), which writes module-level '{var}' ({chain}): on replay the "
-                        f"{where} is skipped and the write never happens, and a cold start resets it; "
-                        f"{SHORT_FIX['DUR012']} (guide: {RULES['DUR012'].guide})",
-                fix=f"return the new value from {label}() and from the {where}, and keep it in a local variable "
-                    "of the orchestration code instead of module state",
-            ))
+            found = project.module_write(_known(candidates, known), name, path)
+            if found is not None:
+                chain, var, _note = found
+                out.append(_diagnostic(path, sp, ep, "DUR012",
+                                       f"the {where} calls {label}(), which writes module-level '{var}' ({chain}): "
+                                       f"on replay the {where} is skipped and the write never happens, and a cold "
+                                       "start resets it",
+                                       f"return the new value from {label}() and from the {where}, and keep it in "
+                                       "a local variable of the orchestration code instead of module state"))
         for sp, ep, expr, var in res.env_invokes:
             found = project.env_target(path, var)
             if found is not None:
@@ -316,6 +308,18 @@ class TypeScriptFrontend:
                 out.append(env_invoke_diagnostic(path, sp, ep, f"{expr} (process.env.{var})", found[0], found[1]))
         out.sort(key=lambda d: (d.line, d.column, d.rule))
         return out
+
+
+def _known(candidates: list[str], known: dict[str, ModuleSummary]) -> str:
+    """The first candidate path that was summarized ("" when none was: nothing to look up)."""
+    return next((c for c in candidates if c in known), "")
+
+
+def _diagnostic(path: str, sp: tuple[int, int], ep: tuple[int, int], rule: str, what: str, fix: str) -> Diagnostic:
+    """A pass-2 diagnostic in the frontend's layout: `<what and why>; <short fix> (guide: <section>)`."""
+    r = RULES[rule]
+    return Diagnostic(path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1], rule=rule,
+                      severity=r.severity, message=f"{what}; {SHORT_FIX[rule]} (guide: {r.guide})", fix=fix)
 
 
 def _kebab(name: str) -> str:
