@@ -290,7 +290,6 @@ class ModuleAnalyzer:
         # their own) and callbacks handed to a library together with the context (scope unknown)
         self.own_scope_lambdas: set[int] = set()
         self._branch_lists: dict[int, frozenset[str]] = {}
-        self.helper_calls: list[tuple[ast.Call, FuncInfo, str]] = []  # step/child code calling a local function
         self.functions: dict[str, FunctionSummary] = {}
         self.durations: list[DurationFact] = []
         self.bindings: dict[str, str] = {}
@@ -359,23 +358,6 @@ class ModuleAnalyzer:
             self.bindings[fi.qualname] = self._binding_kind(fi)
         if self.param_writes and self.step_args:
             self._param_writes()
-        if self.module_writers and self.helper_calls:
-            self._helper_module_writes()
-
-    def _helper_module_writes(self) -> None:
-        """DUR012 at a call from step or child code to a function that writes module state, unless it
-        only fills a cache: it reads the variable to decide whether to write it."""
-        for call, callee, where in self.helper_calls:
-            name = self.module_writers.get(callee.qualname)
-            if name is None or _memoizes(ast.get_source_segment(self.text, callee.node) or "", name):
-                continue
-            fn = callee.qualname
-            self.emit("DUR012", call,
-                      f"the {where} calls `{fn}()`, which writes module-level `{name}`: on replay the checkpointed "
-                      "result is returned without running the body, so the write is lost (and a cold start "
-                      "resets it)",
-                      f"return the new value from `{fn}()` and from the {where}, and keep it in a local variable "
-                      "of the orchestration code instead of module state")
 
     def _snippet(self) -> None:
         """A pasted fragment: ``context.step(...)`` at module level with ``context`` (or ``ctx``) bound
@@ -1671,9 +1653,10 @@ class FunctionVisitor:
         handled: set[int] = set()
         # parallel(f1, f2): branches given one by one (the SDK wants a list, so this fails at run time);
         # read them as branches rather than as a name and a config
-        spread = method == "parallel" and len(args) > 1 and not kw and all(self.is_function(a) for a in args)
+        spread = method == "parallel" and len(args) > 1 and set(kw) <= {"name", "config"} and \
+            all(self.is_function(a) for a in args)
         if spread:
-            name_arg = config_arg = None
+            name_arg, config_arg = kw.get("name"), kw.get("config")
         if method in ("parallel", "map"):
             swapped = self.check_shape(node, method, receiver, args, kw, spread)
             if swapped is not None:
@@ -1692,7 +1675,8 @@ class FunctionVisitor:
                     self.function_argument(a, method, receiver, serdes, at_most_once)
             else:
                 self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
-        if not spread and self.check_name(node, method, name_arg, fn_arg):  # spread: DUR015's fix names it
+        if not (spread and name_arg is None) and self.check_name(node, method, name_arg, fn_arg):
+            # (branches given one by one with no name: DUR015's fix names the operation)
             handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
         for a in args:
             if id(a) not in handled:
@@ -1729,11 +1713,12 @@ class FunctionVisitor:
                 return None
             if spread:
                 names = [_short(a, 30) if not isinstance(a, ast.Lambda) else "lambda" for a in args]
+                rest = ", ".join(f"{k}={_short(v, 30)}" for k, v in kw.items()) or 'name="..."'
                 self.m.emit("DUR015", node,
                             f"`{call}(...)` is given its {len(args)} branches one by one, but parallel takes "
                             f"one list of branches: the first is read as that list and the second as the "
                             "name, so the call fails at run time",
-                            f"pass a list: {call}([{', '.join(names)}], name=\"...\")",
+                            f"pass a list: {call}([{', '.join(names)}], {rest})",
                             short="pass the branches as one list", guide="concurrent-operations#parallel")
             else:
                 name = "lambda" if isinstance(first, ast.Lambda) else _short(first, 30)
@@ -2279,9 +2264,6 @@ class FunctionVisitor:
             if q is not None and isinstance(func.value, ast.Name) and \
                     self.m.imports.get(func.value.id, "").split(".")[0] not in C.THIRD_PARTY_ROOTS:
                 self.project_call(node, q, func)
-        if callee is not None and callee is not self.fi and callee.parent is None and not callee.decorator and \
-                (self.role in STEP_ROLES or self.role == "child"):
-            self.m.helper_calls.append((node, callee, "step" if self.role in STEP_ROLES else "child context"))
         if callee is not None and callee is not self.fi:
             passed = self.context_params(callee, node)
             if passed:
@@ -2290,7 +2272,7 @@ class FunctionVisitor:
                     nested = callee.parent is not None and callee in self.nested
                     self.m.assign_role(callee, "orch", frozenset(self.ctxs), ctx_params=passed | callee.ctx_params,
                                        defer=nested)
-            elif self.orch or self.role == "plain" or self.retrying:
+            elif self.orch or self.role == "plain" or self.role in STEP_ROLES:
                 if callee.role in (None, "plain") and not callee.decorator:
                     self.project_call(node, None, func.id if isinstance(func, ast.Name) else "", callee)
         self.in_threading += threaded
@@ -2365,7 +2347,7 @@ class FunctionVisitor:
                 if c not in self.calls:
                     self.calls.append(c)
             return
-        if local is None and (self.role in STEP_ROLES or self.role == "child"):  # same file: _helper_module_writes
+        if self.role in STEP_ROLES or self.role == "child":  # DUR012 when the function writes module state
             where = "step" if self.role in STEP_ROLES else "child context"
             self.m.deferred.append(_Deferred("module-write", _loc(node), cands,
                                              text if isinstance(text, str) else _short(text, 40), self.ctx, op=where))

@@ -580,7 +580,11 @@ class FileAnalysis:
                 cb = unwrap(args.named_children[0]) if args is not None and args.named_children else None
                 if ch and ch[-1] in ("map", "flatMap") and cb is not None and cb.type in _FUNCLIKE:
                     body = unwrap(cb.child_by_field_name("body"))
-                    if body is not None:
+                    if body is not None and body.type == "statement_block":  # (x) => { return async (ctx) => ... }
+                        for st in body.named_children:
+                            if st.type == "return_statement" and st.named_children:
+                                out.extend(self._branch_of(unwrap(st.named_children[0])))
+                    elif body is not None:
                         out.extend(self._branch_of(body))
             name = text(n)
             for pc in self.col.calls:  # branches.push(async (ctx) => ...)
