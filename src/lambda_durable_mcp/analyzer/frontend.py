@@ -129,6 +129,21 @@ def env_invoke_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int
     )
 
 
+def module_state_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int], call: str, var: str,
+                            chain: str) -> Diagnostic:
+    """DUR013 at a call from orchestration code to a project function that writes module state
+    (``call`` like ``track()`` and ``var`` quoted the frontend's way)."""
+    return Diagnostic(
+        path=path, line=start[0], column=start[1], end_line=end[0], end_column=end[1], rule="DUR013",
+        severity=RULES["DUR013"].severity,
+        message=code_message("DUR013", f"orchestration code calls {call}, which writes module-level {var} "
+                                       f"({chain}): every replay calls it again, and the state survives across "
+                                       "invocations of a warm Lambda"),
+        fix=f"have {call} return the new value and keep it in a local variable of the handler, or do the "
+            "work in a step",
+    )
+
+
 class Frontend(Protocol):
     name: str  # "python" | "typescript" (TS and JS) | "template"
 

@@ -24,6 +24,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     ModuleSummary,
     ProjectView,
     env_invoke_diagnostic,
+    module_state_diagnostic,
 )
 from lambda_durable_mcp.analyzer.model import (
     FUNCTION_ID,
@@ -44,6 +45,7 @@ _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) +
 _SNIPPET_CALL = re.compile(r"(?<![\w.])(?:context|ctx)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
 _GLOBAL_CTX = re.compile(r"\b(?:global|nonlocal)\b[^\n]*\b(?:context|ctx)\b")
 ORCH_ROLES = ("orch", "child")
+ORCHESTRATION = "orchestration code"  # the `op` of a module-write deferral that is DUR013
 STEP_ROLES = ("step", "submitter", "check")
 
 
@@ -2347,8 +2349,9 @@ class FunctionVisitor:
                 if c not in self.calls:
                     self.calls.append(c)
             return
-        if self.role in STEP_ROLES or self.role == "child":  # DUR012 when the function writes module state
-            where = "step" if self.role in STEP_ROLES else "child context"
+        if self.role in STEP_ROLES or self.role in ORCH_ROLES:  # when the function writes module state:
+            # DUR012 in step or child code (the write is lost), DUR013 in other orchestration code
+            where = "step" if self.role in STEP_ROLES else "child context" if self.role == "child" else ORCHESTRATION
             self.m.deferred.append(_Deferred("module-write", _loc(node), cands,
                                              text if isinstance(text, str) else _short(text, 40), self.ctx, op=where))
         if self.retrying:  # DUR035 when the function does a write that a retry repeats
@@ -2695,6 +2698,7 @@ class PythonFrontend:
             assert isinstance(s, PyModuleSummary)
             summary = s
         out = list(summary.diagnostics)
+        state_writes: list[Diagnostic] = []
         for d in summary.deferred:
             if d.kind == "impure":
                 for cand_path, name in d.candidates:
@@ -2711,7 +2715,10 @@ class PythonFrontend:
                         break
             elif d.kind == "module-write":
                 found = _reached(project.module_write, d, path)
-                if found is not None:
+                if found is not None and d.op == ORCHESTRATION:
+                    state_writes.append(module_state_diagnostic(path, d.node[:2], d.node[2:], f"`{d.text}()`",
+                                                                f"`{found[1]}`", found[0]))
+                elif found is not None:
                     chain, var, _note = found
                     out.append(_deferred_diagnostic(
                         path, d, "DUR012",
@@ -2754,6 +2761,8 @@ class PythonFrontend:
                             if diag:
                                 out.append(diag)
                         break
+        impure = {(d.line, d.column) for d in out if d.rule == "DUR005"}  # one diagnostic per call: DUR005 first
+        out.extend(d for d in state_writes if (d.line, d.column) not in impure)
         return out
 
 

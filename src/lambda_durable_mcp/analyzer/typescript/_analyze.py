@@ -2222,7 +2222,8 @@ class FileAnalysis:
         """DUR012 at a call from step-wrapped code or a child body to a function that writes module
         state (`attempts++`): a same-file one here, unless it only fills a cache or a lazy client (it
         reads the variable to decide whether to write it: `if (!cache.has(k))`, `x ??= ...`); an
-        imported one in pass 2 (FunctionSummary.module_write)."""
+        imported one in pass 2 (FunctionSummary.module_write). DUR013 at such a call from other
+        orchestration code, always in pass 2."""
         funcs = self.funcs
         for c in self.col.calls:
             eff = c.effect
@@ -2234,10 +2235,12 @@ class FileAnalysis:
                     funcs[f.step_root].role or "", "step function")
             elif f.scope == "orch" and f.child_root >= 0:
                 where = "child body"
+            elif f.scope == "orch":
+                where = T.ORCHESTRATION  # DUR013, in pass 2: not where the call also gets DUR005
             else:
                 continue
-            if eff[2]:
-                self.project_writes.append((c, self._candidates(eff[2]), eff[1], where))
+            if eff[2] or where == T.ORCHESTRATION:
+                self.project_writes.append((c, self._candidates(eff[2]) if eff[2] else [self.path], eff[1], where))
                 continue
             target = self.func_of_name(eff[1], c.fi)
             found = plain_writes.get(target)

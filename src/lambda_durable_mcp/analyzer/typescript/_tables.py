@@ -187,3 +187,6 @@ def normalize_module(spec: str) -> str:
         parts = spec.split("/")
         return "/".join(parts[:2])
     return spec.split("/", 1)[0]
+
+# the `where` of a call from orchestration code to a function writing module state: DUR013, not DUR012
+ORCHESTRATION = "orchestration code"

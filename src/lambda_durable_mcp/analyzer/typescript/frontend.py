@@ -10,7 +10,12 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any
 
-from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView, env_invoke_diagnostic
+from lambda_durable_mcp.analyzer.frontend import (
+    ModuleSummary,
+    ProjectView,
+    env_invoke_diagnostic,
+    module_state_diagnostic,
+)
 from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, looks_binary
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
@@ -285,10 +290,16 @@ class TypeScriptFrontend:
                                        f"{label}() does a write that is not idempotent ({chain}) and {where} "
                                        "retries on failure (at least once per attempt): a retry after a timeout "
                                        "repeats the write", dur035_fix(write, detail, submitter)))
+        impure_calls = {(d.line, d.column) for d in out if d.rule == "DUR005"}  # one diagnostic per call: DUR005 first
         for (sp, ep, label, candidates, name, _ctx), where in res.project_writes:
             found = project.module_write(_known(candidates, known), name, path)
-            if found is not None:
-                chain, var, _note = found
+            if found is None:
+                continue
+            chain, var, _note = found
+            if where == T.ORCHESTRATION:
+                if (sp[0], sp[1]) not in impure_calls:
+                    out.append(module_state_diagnostic(path, sp, ep, f"{label}()", f"'{var}'", chain))
+            else:
                 out.append(_diagnostic(path, sp, ep, "DUR012",
                                        f"the {where} calls {label}(), which writes module-level '{var}' ({chain}): "
                                        f"on replay the {where} is skipped and the write never happens, and a cold "
