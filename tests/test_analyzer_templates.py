@@ -25,7 +25,7 @@ from lambda_durable_mcp.analyzer.templates import FRONTEND
 FIXTURES = Path(__file__).parent / "fixtures" / "analyzer" / "templates"
 EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")
 TEMPLATE_FILES = sorted(
-    p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
+    p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".ts")
 )
 # Templates that are valid CloudFormation (their findings are durable-specific, not schema errors).
 VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
@@ -146,7 +146,7 @@ def test_project_expectations(project: Path) -> None:
         lines = (project / code_path).read_text().splitlines()
         for fact in summary.durations:
             assert "wait" in lines[fact.line - 1].lower() or "timeout" in lines[fact.line - 1].lower()
-    templates = [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".json", ".ts")
+    templates = [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".ts")
                  and FRONTEND.accepts(p.relative_to(project).as_posix(), p.read_bytes())]
     assert templates
     for path in templates:

@@ -1,9 +1,9 @@
 """Infrastructure-template frontend of the replay-safety analyzer: DUR050-DUR055.
 
-Reads SAM and CloudFormation templates (YAML with short-form intrinsics, or JSON) and CDK apps in
-TypeScript, finds the functions with a durable configuration and checks their timeout and
-retention, role permissions, published versions, fixed names, runtimes, and code waits that
-outlast the execution timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
+Reads SAM and CloudFormation templates (YAML with short-form intrinsics, or JSON), CDK apps in
+TypeScript and Serverless Framework services (`serverless.yml`), finds the functions with a
+durable configuration and checks their timeout and retention, role permissions, published
+versions, fixed names, runtimes, and code waits that outlast the execution timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ _JSON_AWS_TYPE = re.compile(rb"\"Type\"\s*:\s*\"AWS::")
 _CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-lib|@aws-cdk/)""")
 _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
 _MAX_BYTES = 5_000_000
+_SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
+_SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)
 
 
 def _decode(source: bytes) -> str:
@@ -47,6 +49,8 @@ class TemplateFrontend:
         name = os.path.basename(path).lower()  # Path(path).name and .suffix without pathlib's parsing
         if len(source) > _MAX_BYTES or name in _NOT_TEMPLATES:
             return None
+        if name in _SERVERLESS_NAMES:
+            return "serverless" if b"durableConfig" in source and _SERVERLESS_DURABLE.search(source) else None
         dot = name.rfind(".")
         suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
         if suffix in _TEMPLATE_EXTS:
@@ -94,7 +98,7 @@ class TemplateFrontend:
 
         summary = ModuleSummary(path=path)
         kind = self._kind(path, source)
-        if kind in ("yaml", "json"):
+        if kind in ("yaml", "json", "serverless"):
             try:
                 self._load(kind, source)
             except TemplateParseError as e:
@@ -133,9 +137,14 @@ class TemplateFrontend:
             from lambda_durable_mcp.analyzer.templates.cdk import functions as cdk_functions
 
             return cdk_functions(_decode(source), full)
+        doc = self._load(kind, source)
+        if kind == "serverless":
+            from lambda_durable_mcp.analyzer.templates.serverless import functions as service_functions
+            from lambda_durable_mcp.analyzer.templates.serverless import is_service
+
+            return service_functions(doc, full.parent) if isinstance(doc, LDict) and is_service(doc) else []
         from lambda_durable_mcp.analyzer.templates.cfn import functions, is_template
 
-        doc = self._load(kind, source)
         if not isinstance(doc, LDict) or not is_template(doc):
             return []
         return functions(doc, full.parent)

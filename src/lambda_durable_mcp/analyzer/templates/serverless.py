@@ -1,0 +1,65 @@
+"""Serverless Framework services (`serverless.yml`): the functions with `durableConfig`.
+
+The framework (v4, and the oss-serverless fork) reads `functions.<name>.durableConfig` with
+`executionTimeout` and `retentionPeriodInDays` and writes them to the function's CloudFormation
+`DurableConfig`. Judged here: the ranges (DUR050), the runtime (DUR054: the function's `runtime`,
+else `provider.runtime`) and code waits longer than the timeout (DUR055). Not judged, because the
+framework decides them: the role (generated from `provider.iam`, DUR051), versions (published on
+every deploy by default, DUR052) and the function name (always set by the framework, DUR053).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from lambda_durable_mcp.analyzer.templates.cfn import _pos
+from lambda_durable_mcp.analyzer.templates.loader import LDict
+from lambda_durable_mcp.analyzer.templates.rules import UNKNOWN, DurableFn, handler_files
+
+
+def is_service(doc: Any) -> bool:
+    return isinstance(doc, dict) and isinstance(doc.get("functions"), dict) and "provider" in doc
+
+
+def _value(v: Any) -> Any:
+    """A literal, or UNKNOWN for a `${...}` variable or an intrinsic the file cannot settle."""
+    if isinstance(v, str) and "${" in v:
+        return UNKNOWN
+    if isinstance(v, dict | list):
+        return UNKNOWN
+    return v
+
+
+def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
+    provider = doc.get("provider")
+    provider = provider if isinstance(provider, LDict) else LDict()
+    out: list[DurableFn] = []
+    fns = doc["functions"]
+    for name, spec in fns.items():
+        if not isinstance(spec, LDict) or "durableConfig" not in spec:
+            continue
+        durable = spec["durableConfig"]
+        fn = DurableFn(name=str(name), pos=_pos(fns, name), durable_pos=_pos(spec, "durableConfig"),
+                       timeout_text="executionTimeout", retention_text="retentionPeriodInDays",
+                       function_name_text="name", has_version=True)
+        if isinstance(durable, LDict):
+            if "executionTimeout" in durable:
+                fn.timeout = _value(durable["executionTimeout"])
+                fn.timeout_pos = _pos(durable, "executionTimeout")
+            if "retentionPeriodInDays" in durable:
+                fn.retention = _value(durable["retentionPeriodInDays"])
+                fn.retention_pos = _pos(durable, "retentionPeriodInDays")
+        else:
+            fn.timeout = UNKNOWN  # a variable (`${file(...)}`) or something else the file cannot settle
+        owner = spec if "runtime" in spec else provider if "runtime" in provider else None
+        if owner is not None:
+            fn.runtime = _value(owner["runtime"])
+            fn.runtime_pos = _pos(owner, "runtime")
+        handler = spec.get("handler")
+        if isinstance(handler, str) and "${" not in handler and "image" not in spec:
+            # paths are relative to the service folder; Python dependencies sit beside serverless.yml
+            fn.code_dir = base_dir
+            fn.code_files = handler_files(base_dir, handler)
+        out.append(fn)
+    return out
