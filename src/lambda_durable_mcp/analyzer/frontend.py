@@ -129,6 +129,20 @@ def env_invoke_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int
     )
 
 
+def context_helper_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int], call: str, name: str,
+                              chain: str) -> Diagnostic:
+    """DUR005 at a call that hands the durable context to an impure project function: that function
+    is orchestration code, so the call must not be wrapped in a step (that would be DUR010)."""
+    return Diagnostic(
+        path=path, line=start[0], column=start[1], end_line=end[0], end_column=end[1], rule="DUR005",
+        severity=RULES["DUR005"].severity,
+        message=code_message("DUR005", f"{call} gets the durable context, so it runs again on every replay, and it "
+                                       f"is not replay-safe: {chain}", "move that work into a step inside it"),
+        fix=f"inside {name}(), wrap the work the chain ends at in a step of the context it gets; do not wrap "
+            f"{call} itself in a step: it runs durable operations, which cannot nest in a step",
+    )
+
+
 def module_state_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int], call: str, var: str,
                             chain: str) -> Diagnostic:
     """DUR013 at a call from orchestration code to a project function that writes module state

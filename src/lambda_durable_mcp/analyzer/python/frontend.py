@@ -23,6 +23,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     FunctionSummary,
     ModuleSummary,
     ProjectView,
+    context_helper_diagnostic,
     env_invoke_diagnostic,
     module_state_diagnostic,
 )
@@ -1239,16 +1240,19 @@ class FunctionVisitor:
         if self.role in STEP_ROLES or self.role == "child":
             if name in self.m.module_names and name not in self.m.mutable_globals and name not in self.nonlocals:
                 return
+            written = f"this assigns `{name}`" if isinstance(node, ast.Name) else f"`{_short(node, 40)}` writes `{name}`"
             self.m.emit("DUR012", node,
-                        f"`{_short(node, 40)}` writes `{name}`, which lives outside this "
+                        f"{written}, which lives outside this "
                         f"{'step' if self.role in STEP_ROLES else 'child context'}: on replay the "
                         "checkpointed result is returned without running the body, so the write is lost",
                         "return the value from the step or child and assign its result in orchestration code")
             return
         if self.role in ORCH_ROLES and (name in self.m.mutable_globals or
                                         (name in self.nonlocals and name in self.m.module_names)):
+            written = f"this assigns `{name}`, module-level state," if isinstance(node, ast.Name) else \
+                f"`{_short(node, 40)}` writes module-level state `{name}`"
             self.m.emit("DUR013", node,
-                        f"`{_short(node, 40)}` writes module-level state `{name}` from orchestration code: it "
+                        f"{written} from orchestration code: it "
                         "survives between invocations of a warm container, so replays see different values",
                         "keep the state in local variables or in step results")
 
@@ -2361,7 +2365,8 @@ class FunctionVisitor:
         elif self.orch:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
-            d = _Deferred("impure", _loc(node), cands, text, self.ctx)
+            # a function that gets the context runs durable operations: it cannot go in a step
+            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if self._hands_ctx(node) else "")
             self.m.deferred.append(d)
             if self.pending is not None:
                 self.pending.append(d)
@@ -2705,6 +2710,10 @@ class PythonFrontend:
                     chain = project.impure(cand_path, name, path)
                     if chain and d.terminal and project.impurity_rule(cand_path, name) in ("DUR001", "DUR002"):
                         break  # a timestamp or id for the result only: computed once, in the completing invocation
+                    if chain and d.op == "hands-ctx":
+                        out.append(context_helper_diagnostic(path, d.node[:2], d.node[2:], f"`{d.text}()`",
+                                                             name.rsplit(".", 1)[-1], chain))
+                        break
                     if chain:
                         r = RULES["DUR005"]
                         fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"

@@ -81,7 +81,7 @@ class FileAnalysis:
         self.funcs = col.funcs
         self.diags: list[Diagnostic] = []
         # (call, candidate paths, name, terminal) in orchestration; terminal: see _terminal
-        self.project_calls: list[tuple[Call, list[str], str, bool]] = []
+        self.project_calls: list[tuple[Call, list[str], str, bool, bool]] = []  # ..., terminal, hands the context
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
         # helper calls in a retrying step that pass 2 checks for writes (DUR035): call, candidate paths,
         # function name, whether the step is a waitForCallback submitter, the "where" of the message
@@ -228,10 +228,10 @@ class FileAnalysis:
         """Whether each project call only feeds a result (see _terminal), worked out only where the
         answer can matter: not for a same-file helper known to be pure or impure for another reason."""
         marked = []
-        for c, cands, name, _ in self.project_calls:
+        for c, cands, name, _, hands in self.project_calls:
             s = self.functions.get(name) if cands == [self.path] else None
             matters = s is None or bool(s.calls) or (s.impurity is not None and s.impurity[0] in ("DUR001", "DUR002"))
-            marked.append((c, cands, name, matters and self._terminal(c.node, c.fi)))
+            marked.append((c, cands, name, matters and self._terminal(c.node, c.fi), hands))
         self.project_calls = marked
 
     def _exported_loggers(self) -> None:
@@ -517,7 +517,9 @@ class FileAnalysis:
             elif op == "parallel":
                 named = str0 or (len(args) >= 2 and t1 == "array")
             else:  # step, runInChildContext, waitForCondition, waitForCallback: a function comes next
-                named = str0 or (len(args) >= 2 and self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi))
+                # a config is never a function: before one, the first argument is the name (`STEPS.charge`)
+                named = str0 or (len(args) >= 2 and (self._is_function(a1, c.fi) or (
+                    self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi))))
         out: dict[str, Any] = {}
         rest = args[1:] if named else args
         out["name"] = args[0] if named and args else None
@@ -525,7 +527,7 @@ class FileAnalysis:
             out[k] = a
         # Arguments in the wrong place (DUR015): read the function where it is, so that its body gets
         # the scope it will have once the call is fixed, and remember what to report.
-        if op == "map" and self._is_function(out.get("items"), c.fi) and not self._fnlike(out.get("body"), c.fi):
+        if op == "map" and self._is_function(out.get("items"), c.fi) and not self._is_function(out.get("body"), c.fi):
             out["items"], out["body"] = out.get("body"), out["items"]
             out["misplaced"] = out["body"]
         elif op == "parallel" and self._is_function(out.get("branches"), c.fi):
@@ -2065,11 +2067,13 @@ class FileAnalysis:
                 if self._final_catch(c.node, c.fi):
                     continue
                 if eff[2]:
-                    self.project_calls.append((c, self._candidates(eff[2]), eff[1], False))
+                    # a helper that gets the context runs durable operations: it cannot go in a step
+                    hands = any(self.ctx_binding(a, c.fi) is not None for a in c.args)
+                    self.project_calls.append((c, self._candidates(eff[2]), eff[1], False, hands))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
-                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False))
+                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False, False))
                         if target in self._sleepers:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
@@ -2284,9 +2288,14 @@ class FileAnalysis:
                 "instead of writing outer state")
 
     def _lazy_client(self, node: Any, kind: str) -> bool:
-        """`client ??= new S3Client({})`: caching a constructed client is no replay hazard."""
+        """`client ??= new S3Client({})`, `config ||= {...}`: a value set once per container (lazy
+        initialization) or a constructed client is no replay hazard."""
         if kind not in ("assignment_expression", "augmented_assignment_expression"):
             return False
+        if kind == "augmented_assignment_expression":
+            op = node.child_by_field_name("operator")
+            if op is not None and op.type in ("??=", "||="):
+                return True
         right = unwrap(node.child_by_field_name("right"))
         return right is not None and right.type == "new_expression"
 

@@ -13,6 +13,7 @@ from typing import Any
 from lambda_durable_mcp.analyzer.frontend import (
     ModuleSummary,
     ProjectView,
+    context_helper_diagnostic,
     env_invoke_diagnostic,
     module_state_diagnostic,
 )
@@ -104,7 +105,7 @@ class _Result:
         self.durations = list(analysis.durations) if analysis is not None else []
         # ((line, column), (end line, end column), callee label, candidate paths, name, context name,
         # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
-        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, bool]] = []
+        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, bool, bool]] = []
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         # (record, submitter, "where") of helper calls in retrying steps, for DUR035 through other files
         self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
@@ -148,8 +149,8 @@ class _Result:
                                     for call, candidates, name, submitter, where in analysis.project_nonidem]
             self.project_writes = [(record(call, candidates, name), where)
                                    for call, candidates, name, where in analysis.project_writes]
-            self.project_calls = [(*record(call, candidates, name), terminal)
-                                  for call, candidates, name, terminal in analysis.project_calls]
+            self.project_calls = [(*record(call, candidates, name), terminal, hands)
+                                  for call, candidates, name, terminal, hands in analysis.project_calls]
 
 
 def _fs_resolver(path: str, spec: str) -> list[str]:
@@ -246,7 +247,8 @@ class TypeScriptFrontend:
         res = self._analyze(path, source)
         out = list(res.diags)
         known = project.summaries
-        for sp, ep, label, candidates, name, ctx, terminal in res.project_calls:
+        misplaced = {(d.line, d.column) for d in out if d.rule == "DUR015"}  # `step("x", f())` says it all
+        for sp, ep, label, candidates, name, ctx, terminal, hands in res.project_calls:
             target = next((c for c in candidates if c in known), None)
             if target is None:
                 target = next((c for c in candidates if os.path.isfile(os.path.join(project.root, c))
@@ -258,6 +260,11 @@ class TypeScriptFrontend:
                 continue
             if terminal and project.impurity_rule(target, name) in ("DUR001", "DUR002"):
                 continue  # a timestamp or id for the result only: computed once, in the completing invocation
+            if (sp[0], sp[1]) in misplaced:
+                continue
+            if hands:
+                out.append(context_helper_diagnostic(path, sp, ep, f"{label}()", name, chain))
+                continue
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR005", severity="error",
