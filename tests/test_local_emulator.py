@@ -124,12 +124,32 @@ async def test_misbehaving_handlers_never_take_the_server_down(server: Any) -> N
     assert ok["status"] == "FAILED"
 
 
+async def test_diagnose_keeps_the_parents_of_the_rows_it_shows_and_says_what_it_left_out(server: Any) -> None:
+    run = await call_ok(server, "run_durable_function_locally", handler="fanout.py:handler")
+    assert run["status"] == "SUCCEEDED"
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    names = [row["name"] for row in diagnosis["timeline"]]
+    assert "squares" in names  # the map every kept row sits in
+    assert "square-7" in names and "square-0" not in names
+    assert f"shows {len(names)} of 17 operations" in diagnosis["note"]
+    assert "get_durable_execution_history" in diagnosis["note"]
+
+
 async def test_stop_a_suspended_execution(server: Any) -> None:
     run = await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-8"})
+    waiting = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    callback_id = waiting["waiting_on"][0]["callback_id"]
+    beat = await call_ok(server, "send_durable_callback", callback_id=callback_id, outcome="heartbeat")
+    assert beat["sent"] == "heartbeat" and "keeps waiting" in beat["note"]
     stopped = await call_ok(server, "stop_durable_execution", execution_arn=run["execution_arn"], error_message="cancelled by test")
     assert stopped["status"] == "STOPPED"
     diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     assert diagnosis["status"] == "STOPPED"
+    # A callback for an execution that has ended is refused, and the history stays as it was.
+    refused = await call_error(server, "send_durable_callback", callback_id=callback_id, outcome="failure")
+    assert "already ended (STOPPED)" in refused and "nothing was sent" in refused
+    raw = await call_ok(server, "get_durable_execution_history", execution_arn=run["execution_arn"], raw=True)
+    assert raw["events"][-1]["EventType"] == "ExecutionStopped"
 
 
 async def test_invoke_needs_a_qualifier_and_returns_the_execution_arn(server: Any) -> None:
@@ -156,7 +176,7 @@ async def test_bad_inputs_are_refused_with_the_fix(server: Any) -> None:
     unknown = await call_error(
         server, "diagnose_durable_execution", execution_arn="00000000-0000-0000-0000-000000000000/00000000-0000-0000-0000-000000000000"
     )
-    assert "Unknown execution" in unknown
+    assert "Unknown execution" in unknown and "as long as this server process" in unknown
     truncated = await call_error(server, "send_durable_callback", callback_id="bm9wZQ==")
     assert "truncated" in truncated
     unknown_callback = await call_error(server, "send_durable_callback", callback_id="bm9wZSBub3BlIG5vcGUgbm9wZQ==")

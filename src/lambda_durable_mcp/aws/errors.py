@@ -205,6 +205,12 @@ def explain(exc: BaseException, operation: str, resource: str | None = None, *, 
                 f"Function{what} not found{' in the local emulator (run it once with run_durable_function_locally, or list it in functions)' if emulator else ': check the name, qualifier and region'}.",
                 code,
             )
+        if emulator:
+            return AwsCallError(
+                f"Unknown execution{what} in the local emulator: local executions live only as long as this server "
+                "process (list_durable_executions lists the current ones); check the ARN was copied whole.",
+                code,
+            )
         return AwsCallError(
             f"Unknown execution{what}: check the ARN (list_durable_executions lists them) and the region; "
             "finished executions are deleted after their retention period.",

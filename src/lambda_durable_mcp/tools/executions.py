@@ -472,9 +472,18 @@ def register(server: MCPServer, settings: Settings) -> None:
         # The timeline: what failed or waits, and the latest operations, in start order.
         relevant = {op.id for op in history.operations if op.failed or op.status in ("STARTED", "RETRY_PENDING")}
         relevant |= {op.id for op in history.operations[-10:]}
+        for op_id in list(relevant):  # the map, parallel or child a kept row sits in, so its parent is there too
+            parent = history.by_id[op_id].parent_id
+            while parent and parent in history.by_id and parent not in relevant:
+                relevant.add(parent)
+                parent = history.by_id[parent].parent_id
         ops = [op for op in history.operations if op.id in relevant][-25:]
         rows = [operation_row(history, op, include_data=include_data) for op in ops]
         rows = rows[len(rows) - fit(list(reversed(rows)), 12_000):]
+        cut = None
+        if len(rows) < len(history.operations):
+            cut = (f"The timeline shows {len(rows)} of {len(history.operations)} operations (the failed, pending and "
+                   "latest ones, with their parents); get_durable_execution_history has them all.")
         cause = None
         if result.root_cause is not None:
             rc = result.root_cause
@@ -489,6 +498,7 @@ def register(server: MCPServer, settings: Settings) -> None:
         if include_data and history.execution.status != "SUCCEEDED":
             logs, log_note = _log_lines(ctx, api, execution_arn, history)
             note = log_note
+        note = " ".join(filter(None, [cut, note])) or None
         return respond(DiagnosisResult(
             status=result.status,
             summary=result.summary,
@@ -519,6 +529,13 @@ def register(server: MCPServer, settings: Settings) -> None:
         local = ctx.is_local(arn)
         api = ctx.api(local=local)
         before = ctx.emulator().invocation_count(arn) if local and arn else 0
+        if local and arn:
+            # The emulator accepts a callback for an execution that has ended, and records it after the
+            # end; Lambda refuses it. Refuse it here too, before anything is written.
+            ended = api.get_execution(arn, include_data=False).get("Status", "RUNNING")
+            if ended != "RUNNING":
+                raise ToolError(f"The execution of this callback has already ended ({ended}); nothing was sent. "
+                                "Start a new execution if the work is still needed.")
         api.send_callback(
             callback_id, outcome, result=None if result is None else _payload_text(result),
             error_type=error_type, error_message=error_message,
@@ -526,7 +543,10 @@ def register(server: MCPServer, settings: Settings) -> None:
         status = None
         if local and arn and outcome != "heartbeat":
             status = ctx.emulator().wait(arn, 30, min_invocations=before + 1).status
-        note = "The execution resumes; diagnose_durable_execution shows where it is." if status is None else None
+        if outcome == "heartbeat":
+            note = "Heartbeat recorded: the callback's heartbeat timeout starts again; the execution keeps waiting."
+        else:
+            note = "The execution resumes; diagnose_durable_execution shows where it is." if status is None else None
         return respond(CallbackResult(sent=outcome, execution_arn=arn if local else None, status=status, note=note))  # type: ignore[return-value]
 
     @_guarded
@@ -628,7 +648,9 @@ def register(server: MCPServer, settings: Settings) -> None:
             status = "TIMED_OUT"
             note = (
                 f"Stopped after {timeout_seconds}s without finishing or suspending: a step or the handler "
-                "may hang (blocking call without timeout, infinite loop, sleep). Raise timeout_seconds if it is just slow."
+                "may hang (blocking call without timeout, infinite loop, sleep). Raise timeout_seconds if it is just slow. "
+                "The other tools show this execution as STOPPED; diagnose_durable_execution names the operation "
+                "that was still running."
             )
         from lambda_durable_mcp.redaction import redact
 
