@@ -35,6 +35,10 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 async def test_typescript_approval_story(server: Any) -> None:
     run = await call_ok(server, "run_durable_function_locally", handler="orders/approval.ts:handler", input={"orderId": "o-5"})
     assert run["status"] == "SUSPENDED", run
+    # The SDK logger's JSON lines come back short: level, operation, message, the extra fields; no ids.
+    logged = next(line for line in run["output"] if "preparing order" in line)
+    assert logged.startswith("INFO prepare-order: preparing order") and "o-5" in logged, logged
+    assert "requestId" not in logged and "executionArn" not in logged
     diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
     waiting = diagnosis["waiting_on"]
     assert [w["operation_name"] for w in waiting] == ["manager-approval"]

@@ -687,7 +687,7 @@ def register(server: MCPServer, settings: Settings) -> None:
         output = None
         if include_data:
             lines = emulator.logs(arn)
-            output = [redact(line[:300]) for line in lines[-15:]] or None
+            output = [redact(log_line(line)) for line in lines[-15:]] or None
         if not include_data and (status in ("SUCCEEDED", "FAILED") or output):
             note = f"{note + ' ' if note else ''}{withheld_note('Result, error message and output')}"
         return respond(RunResult(
@@ -736,7 +736,7 @@ def _log_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history: Any) 
     arn = arn.strip()
     if ctx.is_local(arn):
         lines = pick_lines(ctx.emulator().logs(arn), _keywords(history))
-        return ([redact(line[:300]) for line in lines] or None), None
+        return ([redact(log_line(line)) for line in lines] or None), None
     try:
         return _cloudwatch_lines(ctx, api, arn, history)
     except Exception as exc:  # noqa: BLE001 - logs are a bonus: say why they are missing
@@ -762,7 +762,7 @@ def _cloudwatch_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history
     except Exception as exc:  # noqa: BLE001
         raise explain(exc, "FilterLogEvents", group) from exc
     lines = [str(e.get("message", "")).rstrip() for e in response.get("events") or []]
-    picked = [redact(line[:300]) for line in pick_lines(lines, _keywords(history))]
+    picked = [redact(log_line(line)) for line in pick_lines(lines, _keywords(history))]
     return (picked or None), (None if lines else f"No lines mentioning {exec_name} in {group}.")
 
 
@@ -775,6 +775,32 @@ def _keywords(history: Any) -> list[str]:
         if cause is not None:
             words += [w for w in (short_type(cause.error_type), cause.operation_name) if w]
     return words
+
+
+_JSON_LOG_DROP = ("requestId", "timestamp", "executionArn", "operationId", "level", "operationName", "attempt",
+                  "message", "time", "xray_trace_id", "function_request_id")
+
+
+def log_line(line: str, limit: int = 300) -> str:
+    """One log line, short: a structured (JSON) line from the SDKs' loggers keeps its level, operation,
+    attempt, message and any other fields, without ids and timestamps the agent already has."""
+    start = line.find("{")
+    if start >= 0 and line.rstrip().endswith("}"):
+        try:
+            data = json.loads(line[start:])
+        except ValueError:
+            data = None
+        if isinstance(data, dict) and "message" in data:
+            head = " ".join(str(data[k]) for k in ("level",) if data.get(k))
+            where = data.get("operationName") or ""
+            if where and data.get("attempt") not in (None, 1):
+                where += f" (attempt {data['attempt']})"
+            rest = {k: v for k, v in data.items() if k not in _JSON_LOG_DROP}
+            text = f"{head} {where + ': ' if where else ''}{data['message']}"
+            if rest:
+                text += " " + json.dumps(rest, separators=(",", ":"), default=str)
+            line = (line[:start].strip() + " " + text.strip()).strip()
+    return line[:limit]
 
 
 def pick_lines(lines: list[str], keywords: list[str], limit: int = 20) -> list[str]:
