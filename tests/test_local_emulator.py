@@ -83,6 +83,9 @@ async def test_failed_step_is_named_with_its_error_type_in_one_call(server: Any)
     assert "charge-card" in diagnosis["summary"] and "PaymentDeclined" in diagnosis["summary"]
     assert diagnosis["guide"] == "error-handling"
     assert any("PaymentDeclined" in line for line in diagnosis["logs"])
+    # Stack traces keep the handler's frames and drop the SDK's (installed packages)
+    assert any('failing_step.py"' in line for line in run["output"]), run["output"]
+    assert not any("site-packages" in line for line in run["output"] + diagnosis["logs"])
 
 
 async def test_history_pages_with_a_cursor_and_raw_events(server: Any) -> None:

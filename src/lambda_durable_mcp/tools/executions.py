@@ -686,7 +686,7 @@ def register(server: MCPServer, settings: Settings) -> None:
             note = "diagnose_durable_execution names the failing operation."
         output = None
         if include_data:
-            lines = emulator.logs(arn)
+            lines = without_library_frames(emulator.logs(arn))
             output = [redact(log_line(line)) for line in lines[-15:]] or None
         if not include_data and (status in ("SUCCEEDED", "FAILED") or output):
             note = f"{note + ' ' if note else ''}{withheld_note('Result, error message and output')}"
@@ -735,7 +735,7 @@ def _log_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history: Any) 
 
     arn = arn.strip()
     if ctx.is_local(arn):
-        lines = pick_lines(ctx.emulator().logs(arn), _keywords(history))
+        lines = pick_lines(without_library_frames(ctx.emulator().logs(arn)), _keywords(history))
         return ([redact(log_line(line)) for line in lines] or None), None
     try:
         return _cloudwatch_lines(ctx, api, arn, history)
@@ -779,6 +779,25 @@ def _keywords(history: Any) -> list[str]:
 
 _JSON_LOG_DROP = ("requestId", "timestamp", "executionArn", "operationId", "level", "operationName", "attempt",
                   "message", "time", "xray_trace_id", "function_request_id")
+
+
+_LIBRARY_FRAME = re.compile(r'^\s*File "[^"]*[/\\](?:site-packages|dist-packages|node_modules)[/\\]|^\s+at .*[/\\]node_modules[/\\]')
+
+
+def without_library_frames(lines: list[str]) -> list[str]:
+    """Stack traces without the frames of installed packages (the SDK's own, mostly): the agent needs the
+    handler's frames, and the SDK's cost many lines. A Python frame's source line goes with it."""
+    out: list[str] = []
+    skip_source = False
+    for line in lines:
+        if _LIBRARY_FRAME.match(line):
+            skip_source = line.lstrip().startswith("File ")
+            continue
+        if skip_source and line.startswith("    ") and not line.lstrip().startswith("File "):
+            continue  # the source line (and a ^^^ marker line) of the skipped frame
+        skip_source = False
+        out.append(line)
+    return out
 
 
 def log_line(line: str, limit: int = 300) -> str:
