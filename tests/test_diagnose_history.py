@@ -77,7 +77,8 @@ def test_running_execution_says_what_it_waits_on() -> None:
     assert kinds["WAIT"].timeout == "2026-11-27T10:00:00.000Z"
     assert kinds["CALLBACK"].operation_name == "approve" and kinds["CALLBACK"].callback_id == "Q0I="
     assert kinds["CALLBACK"].timeout == "2026-11-27T09:10:04.000Z"
-    assert any('callback_id="Q0I="' in step for step in result.next_steps)
+    assert any("send_durable_callback" in step and "waiting_on" in step for step in result.next_steps)
+    assert [w.callback_id for w in result.waiting_on if w.callback_id] == ["Q0I="]
 
 
 async def test_ten_thousand_events_stay_under_the_response_budget() -> None:

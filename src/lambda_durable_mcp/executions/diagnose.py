@@ -224,9 +224,10 @@ def callback_next_steps(waits: list[Waiting]) -> list[str]:
     steps = []
     for w in waits:
         if w.callback_id:
+            # the id is in waiting_on; repeating a ~200-character id here costs tokens and adds nothing
             steps.append(
-                f'Complete callback {w.operation_name!r}: send_durable_callback(callback_id="{w.callback_id}", '
-                'outcome="success", result="<JSON the code expects>") or outcome="failure" with error_type/error_message.'
+                f"Complete callback {w.operation_name!r}: send_durable_callback with its callback_id from waiting_on, "
+                'outcome="success", result="<JSON the code expects>" (or outcome="failure" with error_type/error_message).'
             )
     return steps
 
@@ -240,7 +241,7 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
         "" if data_included else " Error messages are withheld: restart the server with --allow-sensitive-data-access to see them."
     )
     if status == "SUCCEEDED":
-        took = f" in {(ex.end - ex.start).total_seconds():.1f}s" if ex.end and ex.start else ""
+        took = f" in {_span((ex.end - ex.start).total_seconds())}" if ex.end and ex.start else ""
         return Diagnosis(status, f"{name} succeeded{took} after {len(history.operations)} operations.", None, [], [], "troubleshooting-executions", "succeeded")
     if status == "RUNNING":
         if waits:
@@ -321,3 +322,17 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
             summary += withheld_hint
     steps.append("After fixing, re-run it locally with run_durable_function_locally and diagnose again.")
     return Diagnosis(status, summary, cause, waits, steps, _guide_for(cause, kind, history), kind)
+
+
+def _span(seconds: float) -> str:
+    """A duration an agent reads at a glance: 1.2s, 4m 10s, 3h 5m, 330d 2h."""
+    if seconds < 60:
+        return f"{seconds:.1f}s"
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    days, hours = divmod(hours, 24)
+    if days:
+        return f"{days}d {hours}h" if hours else f"{days}d"
+    if hours:
+        return f"{hours}h {minutes}m" if minutes else f"{hours}h"
+    return f"{minutes}m {secs}s" if secs else f"{minutes}m"

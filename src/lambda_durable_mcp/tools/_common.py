@@ -67,7 +67,8 @@ def require_write(settings: Settings, tool_name: str, what: str) -> None:
 
 
 def withheld_note(what: str = "Execution inputs, results and error data") -> str:
-    return f"{what} withheld: {SENSITIVE_HINT}."
+    verb = "is" if what.startswith("The ") else "are"  # "The result is withheld", "Inputs ... are withheld"
+    return f"{what} {verb} withheld: {SENSITIVE_HINT}."
 
 
 _ACCESS_ATTR = "_lambda_durable_access"

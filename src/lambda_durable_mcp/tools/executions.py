@@ -479,6 +479,8 @@ def register(server: MCPServer, settings: Settings) -> None:
                 parent = history.by_id[parent].parent_id
         ops = [op for op in history.operations if op.id in relevant][-25:]
         rows = [operation_row(history, op, include_data=include_data) for op in ops]
+        for row in rows:
+            row.pop("callback_id", None)  # waiting_on carries the pending callback ids, once
         rows = rows[len(rows) - fit(list(reversed(rows)), 12_000):]
         cut = None
         if len(rows) < len(history.operations):
