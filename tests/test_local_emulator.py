@@ -189,6 +189,30 @@ async def test_bad_inputs_are_refused_with_the_fix(server: Any) -> None:
     assert "callback" in unknown_callback.lower()
 
 
+async def test_a_python_handler_that_cannot_load_is_refused_before_it_runs(server: Any) -> None:
+    workspace = executions_context(server).settings.workspace_root
+    (workspace / "typo.py").write_text(
+        "from aws_durable_execution_sdk_python import durable_execution\n\n\n"
+        "@durable_execution\ndef handler(event, context):\n    return context.step(lambda _: 1, name='one'\n"
+    )
+    started = time.monotonic()
+    syntax = await call_error(server, "run_durable_function_locally", handler="typo.py:handler")
+    assert "typo.py:" in syntax and "syntax error" in syntax
+    missing = await call_error(server, "run_durable_function_locally", handler="approval.py:nothere")
+    assert "defines no 'nothere'" in missing and "handler" in missing
+    assert time.monotonic() - started < 5  # no emulator retries
+    # Python 3.12+ syntax is what Lambda's 3.13 runtime reads: not refused on an older server
+    (workspace / "modern.py").write_text(
+        "from aws_durable_execution_sdk_python import durable_execution\n\n"
+        "type Order = dict[str, int]\n\n\n"
+        "def first[T](items: list[T]) -> T:\n    return items[0]\n\n\n"
+        "@durable_execution\ndef handler(event, context):\n    return context.step(lambda _: 1, name='one')\n"
+    )
+    from lambda_durable_mcp.local.handlers import parse_handler
+
+    assert parse_handler(workspace, "modern.py:handler").python_problem() is None
+
+
 async def test_functions_make_plain_invoke_targets_available(server: Any) -> None:
     run = await call_ok(
         server, "run_durable_function_locally", handler="convert.py:handler", input={"currency": "EUR", "amount": 8},

@@ -59,6 +59,12 @@ async def test_typescript_failed_step_is_diagnosed(server: Any) -> None:
     assert "card declined" in cause["error_message"]
 
 
+async def test_a_missing_export_names_the_source_file_and_what_it_exports(server: Any) -> None:
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/approval.ts:nothere")
+    assert run["status"] == "FAILED", run
+    assert "orders/approval.ts" in run["error"] and "failing, handler" in run["error"], run["error"]
+
+
 async def test_typescript_invokes_plain_and_durable_functions(server: Any) -> None:
     workspace = executions_context(server).settings.workspace_root
     checks = workspace / "checks"

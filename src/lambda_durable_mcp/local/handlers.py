@@ -65,6 +65,43 @@ class HandlerSpec:
             return False
         return bool(_DURABLE_MARKERS[self.language].search(text))
 
+    def python_problem(self) -> str | None:
+        """Why a Python handler cannot load, found before any run: a syntax error (code newer than the
+        server's Python is read as the Lambda runtime would) or an export that the module does not define.
+        The emulator would retry such a handler for seconds and then fail the execution."""
+        if self.language != "python":
+            return None
+        import ast
+
+        from lambda_durable_mcp.analyzer.python.downlevel import parse_any
+
+        try:
+            text = self.file.read_text(encoding="utf-8", errors="replace")
+        except OSError as exc:
+            return f"cannot read {self.file.name}: {exc.strerror}"
+        tree, error = parse_any(text, str(self.file))
+        if tree is None:
+            return f"{self.file.name}:{error}"
+        names: set[str] = set()
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                names.add(node.name)
+            elif isinstance(node, ast.Import | ast.ImportFrom):
+                if any(a.name == "*" for a in node.names):
+                    return None  # a star import may define it
+                names.update((a.asname or a.name).split(".")[0] for a in node.names)
+            else:
+                for target in ast.walk(node) if isinstance(node, ast.Assign | ast.AnnAssign | ast.If | ast.Try) else ():
+                    if isinstance(target, ast.Name) and isinstance(target.ctx, ast.Store):
+                        names.add(target.id)
+                    elif isinstance(target, ast.FunctionDef | ast.AsyncFunctionDef | ast.ClassDef):
+                        names.add(target.name)
+        if self.export in names:
+            return None
+        functions = sorted(n.name for n in tree.body if isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef))
+        listed = ", ".join(functions[:10]) or "none"
+        return f"{self.file.name} defines no {self.export!r} at module level (its functions: {listed})"
+
     def default_function_name(self) -> str:
         stem = self.file.stem
         if stem.lower() in GENERIC_STEMS and self.file.parent.name:

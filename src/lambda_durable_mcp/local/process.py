@@ -263,6 +263,7 @@ def run_invocation(
     """Run ``handler`` once with ``event``; never raises for anything the handler does."""
     request = {
         "file": str(handler.module_file),
+        "source": str(handler.spec.file),  # the user's file, for messages (file may be a temporary bundle)
         "handler": handler.spec.export,
         "sys_path": list(handler.sys_path),
         "event": event,

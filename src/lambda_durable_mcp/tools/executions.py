@@ -636,8 +636,13 @@ def register(server: MCPServer, settings: Settings) -> None:
                 f"{spec.file.name} has no durable handler: wrap it with @durable_execution (Python) or "
                 "withDurableExecution (TypeScript/JavaScript); get_durable_guide('getting-started') shows how"
             )
-        for name, target in (functions or {}).items():
-            emulator.register(parse_handler(root, target), name)
+        targets = {name: parse_handler(root, target) for name, target in (functions or {}).items()}
+        for checked in (spec, *targets.values()):
+            problem = checked.python_problem()
+            if problem:
+                raise ToolError(f"{problem}; fix it, then run again")
+        for name, target_spec in targets.items():
+            emulator.register(target_spec, name)
         prepared = emulator.register(spec)
         arn = emulator.start_execution(prepared.function_name, _payload_text({} if input is None else input), execution_name)
         outcome = emulator.wait(arn, timeout_seconds)

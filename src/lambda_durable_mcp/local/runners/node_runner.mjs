@@ -45,7 +45,9 @@ try {
   let fn = ns[request.handler];
   if (typeof fn !== "function" && ns.default) fn = ns.default[request.handler];
   if (typeof fn !== "function") {
-    throw new Error(`handler '${request.handler}' is not exported by ${request.file}`);
+    const exported = Object.keys(ns).filter((k) => typeof ns[k] === "function" && k !== "default");
+    throw new Error(`handler '${request.handler}' is not exported by ${request.source ?? request.file}` +
+      ` (its exported functions: ${exported.join(", ") || "none"})`);
   }
   const result = await fn(request.event, makeContext(request.context ?? {}));
   response = { ok: true, result: result === undefined ? null : result };
