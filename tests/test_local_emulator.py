@@ -71,6 +71,9 @@ async def test_approval_story_without_aws(server: Any) -> None:
     assert arn in [e["execution_arn"] for e in listed["executions"]]
     only_failed = await call_ok(server, "list_durable_executions", function_name="approval", statuses=["FAILED"])
     assert arn not in [e["execution_arn"] for e in only_failed["executions"]]
+    assert "note" not in only_failed  # the function exists; it just has no failed execution
+    wrong = await call_ok(server, "list_durable_executions", function_name="aproval")
+    assert wrong["executions"] == [] and "No local function 'aproval'" in wrong["note"] and "approval" in wrong["note"]
 
 
 async def test_failed_step_is_named_with_its_error_type_in_one_call(server: Any) -> None:

@@ -91,6 +91,7 @@ class ExecutionItem(Compact):
 class ExecutionList(Compact):
     executions: list[ExecutionItem]
     next_cursor: str | None = None
+    note: str | None = None
 
 
 class HistoryResult(Compact):
@@ -360,7 +361,7 @@ def register(server: MCPServer, settings: Settings) -> None:
 
     @_guarded
     def list_durable_executions(
-        function_name: str,
+        function_name: Annotated[str, Field(description="name or ARN; local runs: the function_name a run returned")],
         qualifier: str | None = None,
         statuses: list[ExecutionStatus] | None = None,
         started_after: str | None = None,
@@ -415,7 +416,14 @@ def register(server: MCPServer, settings: Settings) -> None:
             if len(items) == limit:
                 next_cursor = _encode_cursor({"m": marker, "s": 0})
                 break
-        return respond(ExecutionList(executions=items, next_cursor=next_cursor))  # type: ignore[return-value]
+        note = None
+        if local and not items and cursor is None:
+            known = sorted(ctx.emulator().functions()) if ctx.local_started() else []
+            if function_name.split(":")[0] not in known:
+                note = (f"No local function {function_name!r}. " + (
+                    f"Local functions: {', '.join(known[:20])}." if known else
+                    "None has run yet: run_durable_function_locally registers one under the function_name it returns."))
+        return respond(ExecutionList(executions=items, next_cursor=next_cursor, note=note))  # type: ignore[return-value]
 
     @_guarded
     def get_durable_execution_history(
@@ -615,7 +623,7 @@ def register(server: MCPServer, settings: Settings) -> None:
 
     @_guarded
     def run_durable_function_locally(
-        handler: Annotated[str, Field(description="file.py:handler (.py/.ts/.js/.mjs)")],
+        handler: Annotated[str, Field(description="file.py:handler (.py/.ts/.js/.mjs), path from the workspace root")],
         input: Any = None,  # noqa: A002
         execution_name: str | None = None,
         timeout_seconds: Annotated[int, Field(ge=1, le=900)] = 60,

@@ -2,10 +2,11 @@
 
 import shlex
 from pathlib import Path
+from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from lambda_durable_mcp import scaffold
 from lambda_durable_mcp.confine import ConfinementError
@@ -14,11 +15,13 @@ from lambda_durable_mcp.tools._common import MCP_JSON_HINT, Access, add_tool, re
 
 TOOL = "scaffold_durable_project"
 WHAT = "writes project files"
-DESCRIPTION = (
-    "Create a durable function project: handler, tests, IaC, README. language: typescript|javascript|"
-    "python; iac: cdk|sam|cloudformation; pattern: basic|saga|human-approval|batch-map|polling|"
-    "genai-agent. Read-only: preview."
-)
+DESCRIPTION = "Create a durable function project: handler, tests, IaC, README. Read-only: preview."
+
+
+def _choices(values: tuple[str, ...]) -> Any:
+    """A str parameter whose schema lists the choices (agents read enums), while a value outside
+    them still reaches the scaffolder, which says why it is not offered and what is."""
+    return Field(json_schema_extra={"enum": list(values)})
 
 
 class ScaffoldResult(BaseModel):
@@ -36,9 +39,9 @@ def register(server: MCPServer, settings: Settings) -> None:
     def scaffold_durable_project(
         name: str,
         directory: str,
-        language: str = "typescript",
-        iac: str = "cdk",
-        pattern: str = "basic",
+        language: Annotated[str, _choices(scaffold.LANGUAGES)] = "typescript",
+        iac: Annotated[str, _choices(scaffold.IACS)] = "cdk",
+        pattern: Annotated[str, _choices(scaffold.PATTERNS)] = "basic",
         overwrite: bool = False,
     ) -> ScaffoldResult:
         try:
