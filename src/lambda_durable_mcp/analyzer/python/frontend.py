@@ -414,8 +414,9 @@ class ModuleAnalyzer:
         return out
 
     def _param_writes(self) -> None:
-        """DUR012: a @durable_step writes through a parameter that orchestration code passes one of its
-        own locals to; on replay the step body is skipped and the caller's object never changes."""
+        """DUR012: a @durable_step (or @durable_with_child_context function) writes through a parameter
+        that orchestration code passes one of its own locals to; on replay the body is skipped and the
+        caller's object never changes."""
         for key, writes in self.param_writes.items():
             passed = self.step_args.get(key)
             if not passed:
@@ -425,11 +426,12 @@ class ModuleAnalyzer:
                 line = next((ln for ln, arg, caller in passed.get(name, ()) if arg in caller.locals()), None)
                 if line is None or name in self.kept_params(fi):  # prefer silence (see kept_params)
                     continue
+                what = "child context" if fi.decorator == "durable_with_child_context" else "step"
                 self.emit("DUR012", node,
                           f"`{_short(node, 40)}` writes the caller's `{name}` (passed to {fi.qualname} at line "
-                          f"{line}): on replay the checkpointed result is returned without running the step, "
+                          f"{line}): on replay the checkpointed result is returned without running the {what}, "
                           "so the write is lost",
-                          "return the new value from the step and assign its result in orchestration code")
+                          f"return the new value from the {what} and assign its result in orchestration code")
 
     def _drain(self) -> None:
         while self.worklist:
@@ -1228,8 +1230,8 @@ class FunctionVisitor:
                 self.m.module_writers[self.fi.qualname] = name
             return
         is_local = name in self.fi.locals() and name not in self.nonlocals
-        if is_local and self.role == "step" and self.fi.decorator == "durable_step" and node is not None \
-                and not isinstance(node, ast.Name) and name in self.fi.params[1:]:
+        if is_local and (self.role, self.fi.decorator) in (("step", "durable_step"), ("child", "durable_with_child_context")) \
+                and node is not None and not isinstance(node, ast.Name) and name in self.fi.params[1:]:
             self.m.param_writes.setdefault(id(self.fi), []).append((node, name))
             self.m.step_funcs[id(self.fi)] = self.fi
             return
@@ -1827,7 +1829,7 @@ class FunctionVisitor:
             if isinstance(callee, ast.Name):
                 target = self.m.lookup(self.fi, callee.id)
                 if target is not None:
-                    if target.decorator == "durable_step" and self.orch:
+                    if target.decorator in ("durable_step", "durable_with_child_context") and self.orch:
                         self.step_call_site(target, expr)
                     kind = self.m._binding_kind(target)
                     if target.decorator is not None and role in STEP_ROLES and \
@@ -2240,6 +2242,13 @@ class FunctionVisitor:
             self.term.work += 1  # hands the context to a helper, which may run durable operations
         if hands_ctx and self.orch:
             self.library_callbacks(node)
+        if hands_ctx and self.role in STEP_ROLES and self._runs_operations(node):
+            where = "wait_for_callback submitter" if self.role == "submitter" else "step-wrapped code"
+            self.m.emit("DUR010", node,
+                        f"`{_short(node.func, 40)}(...)` gets a durable context inside {where}: any durable operation "
+                        "it runs nests in the step, which breaks replay",
+                        f"call `{_short(node.func, 40)}(...)` from orchestration code, before or after the step, and "
+                        "give the step only plain values")
         r = self.classify(node)
         if r is not None:
             rule, label, is_env = r
@@ -2313,6 +2322,19 @@ class FunctionVisitor:
         for a in (*node.args, *(k.value for k in node.keywords)):
             if isinstance(a, ast.Lambda):
                 self.m.own_scope_lambdas.add(id(a))
+
+    def _runs_operations(self, node: ast.Call) -> bool:
+        """Whether the called function is one of this file's that runs durable operations on a parameter
+        (a helper that only reads `context.execution_arn`, or one in another file, is not judged)."""
+        if not isinstance(node.func, ast.Name):
+            return False
+        callee = self.m.lookup(self.fi, node.func.id)
+        if callee is None or isinstance(callee.node, ast.Lambda):
+            return False
+        params = set(callee.params)
+        return any(type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr in C.OPERATIONS
+                   and type(n.func.value) is ast.Name and n.func.value.id in params  # type: ignore[attr-defined]
+                   for n in ast.walk(callee.node))
 
     def _hands_ctx(self, node: ast.Call) -> bool:
         ctxs = self.ctxs

@@ -82,6 +82,7 @@ class FileAnalysis:
         self.diags: list[Diagnostic] = []
         # (call, candidate paths, name, terminal) in orchestration; terminal: see _terminal
         self.project_calls: list[tuple[Call, list[str], str, bool, bool]] = []  # ..., terminal, hands the context
+        self._this_ctx: dict[int, dict[str, Binding]] = {}  # method -> its class's context fields
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
         # helper calls in a retrying step that pass 2 checks for writes (DUR035): call, candidate paths,
         # function name, whether the step is a waitForCallback submitter, the "where" of the message
@@ -339,6 +340,8 @@ class FileAnalysis:
             for pi, _pat, tt in funcs[i].params or ():
                 if tt and self._is_ctx_type(tt):
                     self._mark_ctx(i, pi, "orch")
+        if typed and b"this" in self.src:
+            self._class_contexts(ctx_names)
         # JSDoc in JavaScript: `@param {DurableContext} ctx` above a function
         for m in _JSDOC_CTX.finditer(self.src):
             j = bisect.bisect_left(starts, m.end())
@@ -397,6 +400,81 @@ class FileAnalysis:
                 if self._snippet_mode(cands):
                     continue
                 break
+
+    def _class_contexts(self, ctx_names: set[bytes]) -> None:
+        """A class that keeps the durable context in a field (`constructor(private readonly ctx:
+        DurableContext)`, `ctx!: DurableContext`, `this.ctx = ctx`): its methods that use `this.<field>`
+        are orchestration code, and `this.<field>.step(...)` is a durable operation."""
+        funcs = self.funcs
+        src = self.src
+        names = b"|".join(re.escape(n) for n in ctx_names)
+        typed_field = re.compile(rb"([A-Za-z_$][\w$]*)\s*[!?]?\s*:\s*(?:[A-Za-z_$][\w$]*\.)?(?:" + names + rb")\b")
+        by_class: dict[int, list[int]] = {}  # class body start -> its methods
+        for i, f in enumerate(funcs):
+            if i and f.node.type == "method_definition" and f.node.parent is not None \
+                    and f.node.parent.type == "class_body":
+                by_class.setdefault(f.node.parent.start_byte, []).append(i)
+        for methods in by_class.values():
+            body = funcs[methods[0]].node.parent
+            lo, hi = body.start_byte, body.end_byte
+            fields: set[str] = set()
+            for m in typed_field.finditer(src, lo, hi):
+                pos = m.start()
+                inside = next((k for k in methods if funcs[k].start <= pos < funcs[k].end), None)
+                if inside is None:  # a field declaration: `private ctx!: DurableContext;`
+                    fields.add(m.group(1).decode())
+                elif funcs[inside].name == "constructor" and re.search(
+                        rb"(?:private|public|protected|readonly)\s+$", src[max(lo, pos - 40):pos]):
+                    fields.add(m.group(1).decode())  # a parameter property
+            for node, fi, left, kind in self.col.writes:  # `this.ctx = ctx` with a context on the right
+                if kind != "assignment_expression" or fi not in methods or left is None:
+                    continue
+                ch = chain_of(left) if left.type == "member_expression" else None
+                right = unwrap(node.child_by_field_name("right"))
+                if ch and len(ch) == 2 and ch[0] == "this" and right is not None and right.type == "identifier":
+                    b = self.lookup(text(right), fi)
+                    if b is not None and b.ctx:
+                        fields.add(ch[1])
+            if not fields:
+                continue
+            for i in methods:
+                f = funcs[i]
+                used = [fd for fd in sorted(fields) if b"this." + fd.encode() in src[f.start:f.end]]
+                if not used:
+                    continue
+                bindings = self._this_ctx.setdefault(i, {})
+                for fd in used:
+                    b = Binding("param", i, f"this.{fd}", f.start, decl="param")
+                    b.ctx = True
+                    bindings[fd] = b
+                if f.role is None:
+                    f.role = "orch"
+                f.ctx_name = f.ctx_name or f"this.{used[0]}"
+
+    def _method_of(self, fi: int, any_method: bool = False) -> int:
+        """The method whose `this` function fi sees (itself, or through arrow functions): one of a class
+        keeping the context, or any method; else -1."""
+        funcs = self.funcs
+        while fi > 0:
+            if fi in self._this_ctx or (any_method and funcs[fi].node.type == "method_definition"):
+                return fi
+            if funcs[fi].node.type != "arrow_function":
+                return -1
+            fi = funcs[fi].parent
+        return -1
+
+    def _this_binding(self, field: str, fi: int) -> Binding | None:
+        """The durable context a class keeps in `this.<field>`, seen from function fi (a method, or an
+        arrow function inside one, which shares its `this`)."""
+        funcs = self.funcs
+        while fi > 0:
+            found = self._this_ctx.get(fi)
+            if found is not None:
+                return found.get(field)
+            if funcs[fi].node.type != "arrow_function":
+                return None
+            fi = funcs[fi].parent
+        return None
 
     def _library_callbacks(self) -> None:
         """Functions handed to a third-party library call together with the durable context
@@ -476,6 +554,11 @@ class FileAnalysis:
             b = self.lookup(ch[0], c.fi)
             if b is not None and b.ctx:
                 c.op, c.ctxb = "promise." + ch[2], b
+                return True
+        elif len(ch) == 3 and ch[0] == "this" and ch[2] in T.DURABLE_OPS and self._this_ctx:
+            b = self._this_binding(ch[1], c.fi)
+            if b is not None:
+                c.op, c.ctxb = ch[2], b
                 return True
         elif len(ch) == 1:
             b = self.lookup(ch[0], c.fi)
@@ -1127,6 +1210,8 @@ class FileAnalysis:
                                                        kind="condition-timeout"))
         # DUR011 also covers handing the parent context to helpers inside a child body
         for c in self.col.calls:
+            if c.op is None and funcs[c.fi].scope == "step" and c.args:
+                self._context_into_step(c)
             if c.effect is not None and c.effect[0] == "ctxarg":
                 f = funcs[c.fi]
                 if f.scope == "orch":
@@ -1139,6 +1224,29 @@ class FileAnalysis:
                                         f"the parent context '{b.name}' is passed to {c.chain[0]}() inside a "
                                         "child/map/parallel body",
                                         f"pass the body's own context ({funcs[f.child_root].ctx_name or 'child'})")
+
+    def _context_into_step(self, c: Call) -> None:
+        """DUR010 for `step("x", async () => audit(context))`: a same-file helper that runs durable
+        operations and gets a durable context from outside step-wrapped code runs them nested in the step."""
+        funcs = self.funcs
+        root = funcs[c.fi].step_root
+        target = self.func_of_name(c.chain[0], c.fi) if c.chain and len(c.chain) == 1 else -1
+        if target < 0 or not self._ops_in(funcs[target].start, funcs[target].end):
+            return  # only a same-file function known to run durable operations (it may just read executionId)
+        for a in c.args:
+            b = self.ctx_binding(a, c.fi)
+            if b is None or (root >= 0 and self._within(b.fi, root)):
+                continue
+            sr = funcs[root] if root >= 0 else None
+            kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
+                (sr.role if sr is not None else None) or "", "step function")
+            name = ".".join(c.chain or ["the call"])
+            self.report("DUR010", c.node,
+                        f"{name}() gets the durable context '{b.name}' inside a {kind}: any durable operation it "
+                        "runs nests in step-wrapped code, which the SDK does not allow",
+                        f"call {name}() from orchestration code, before or after the {kind}, and give the step "
+                        "only plain values")
+            return
 
     def _floating_helper(self, c: Call) -> None:
         """DUR014 for `helper(context, ...)` as a statement when the same-file helper is async."""
@@ -2185,6 +2293,18 @@ class FileAnalysis:
             if base is None:
                 continue
             names: list[tuple[str, Any]] = []
+            if base.type == "this" and f.scope == "step" and f.step_root >= 0 \
+                    and funcs[f.step_root].node.type == "arrow_function":
+                # instance state of the method's object: a replay skips the step and the write with it
+                if self._method_of(funcs[f.step_root].parent, any_method=True) >= 0:
+                    where = {"check": "waitForCondition check", "submitter": "waitForCallback submitter"}.get(
+                        funcs[f.step_root].role or "", "step function")
+                    shown = " ".join(text(target).split())[:40]
+                    self.report("DUR012", node,
+                                f"the {where} writes {shown}: on replay the {where} is skipped and the write never "
+                                "happens (and the object is usually built anew on every invocation)",
+                                self._dur012_fix(node, fi, kind, shown, f.step_root, where, True))
+                continue
             if base.type == "identifier":
                 names.append((text(base), base))
             elif base.type in ("object_pattern", "array_pattern"):
