@@ -314,3 +314,27 @@ def test_snippet_mode_only_for_an_unbound_context() -> None:
     for prefix in ("from helpers import *\n", "context = make()\n", "def setup():\n    global context\n",
                    "import context\n", "with open_context() as context:\n    pass\n"):
         assert analyze_source(prefix + fragment, "python").diagnostics == [], prefix
+
+
+def test_step_fixes_keep_what_turns_a_response_into_a_value_and_collect_generators() -> None:
+    fixes = _fixes("""
+import boto3, requests
+table = boto3.resource("dynamodb").Table("t")
+
+def pages(url):
+    while url:
+        body = requests.get(url, timeout=5).json()
+        yield body["items"]
+        url = body.get("next")
+
+@durable_execution
+def h(event, context: DurableContext):
+    rates = requests.get("https://fx.example.com/rates", timeout=5).json()
+    item = table.get_item(Key={"id": event["id"]})["Item"]
+    n = sum(len(p) for p in pages(event["feed"]))
+    context.wait(Duration.from_seconds(5), name="w")
+    return [rates, item, n]
+""")
+    assert fixes[15][0] == "DUR003" and "requests.get(...).json()" in fixes[15][1]
+    assert fixes[16][0] == "DUR003" and 'get_item(Key={\'id\': event[\'id\']})["Item"]' in fixes[16][1]
+    assert fixes[17][0] == "DUR005" and "list(pages(...))" in fixes[17][1]

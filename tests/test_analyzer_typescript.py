@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_durable_mcp.analyzer import analyze_paths
+from lambda_durable_mcp.analyzer import analyze_paths, analyze_source
 from lambda_durable_mcp.analyzer.engine import project_view
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES
@@ -311,3 +311,20 @@ export const handler = withDurableExecution(async (e: unknown, context: DurableC
     msgs = {d.line: d.message for d in results["a.ts"] if d.rule == "DUR005"}
     assert "converse -> bedrock.send(new ConverseCommand(...))" in msgs[14]
     assert "log -> ddb.send(new PutItemCommand(...))" in msgs[15]
+
+
+def test_dur005_fix_for_a_generator_collects_what_it_yields() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+async function* pages(url: string): AsyncGenerator<string[]> {
+  const r = await fetch(url);
+  yield (await r.json()) as string[];
+}
+export const handler = withDurableExecution(async (event: { feed: string }, context: DurableContext) => {
+  for await (const page of pages(event.feed)) {
+    await context.step(`ingest-${page.length}`, async () => page.length);
+  }
+});
+"""
+    diags = analyze_source(src.decode(), "typescript").diagnostics
+    (d,) = [d for d in diags if d.rule == "DUR005"]
+    assert d.line == 7 and "for await (const x of pages(...)) out.push(x); return out;" in d.fix

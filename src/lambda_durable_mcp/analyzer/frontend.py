@@ -31,6 +31,9 @@ class FunctionSummary:
     # Module state it writes, which a step or child that calls it loses on replay (DUR012):
     # (the variable, "" or a frontend-specific note). Not set for caches that check before writing.
     module_write: tuple[str, str] | None = None
+    # A generator function: a step must collect what it yields, since a generator object cannot be
+    # checkpointed (the DUR005 fix says so).
+    generator: bool = False
 
 
 @dataclass

@@ -86,6 +86,12 @@ _FIX = {
 }
 
 
+# What turns a response into its value (`.json()`, `.text`, `.fetchall()`...): kept in a step fix.
+_RESULT_TAIL = re.compile(r"(?:\.(?:json|read|decode|fetchall|fetchone|fetchmany|all|first|one|scalar|to_dict|"
+                          r"model_dump|dict|get|items|result)\([^()]*\)|\.(?:text|content|status_code|body|data)\b|"
+                          r"\[[^\[\]]{1,40}\])+")
+
+
 class _Label:
     """A call's display text, rendered only when a message needs it."""
 
@@ -412,6 +418,12 @@ class ModuleAnalyzer:
                        if type(n) is ast.Return and type(n.value) is ast.Name)  # type: ignore[attr-defined]
             self._kept[key] = out
         return out
+
+    def source_lines(self) -> list[str]:
+        """The source's lines, split once and only when something needs them."""
+        if self.lines is None:
+            self.lines = self.text.split("\n")
+        return self.lines
 
     def _param_writes(self) -> None:
         """DUR012: a @durable_step (or @durable_with_child_context function) writes through a parameter
@@ -937,7 +949,8 @@ class ModuleAnalyzer:
             ast.get_source_segment(self.text, fi.node) or "", written) else None
         if role == "plain" and (v.impurity or v.calls or nonidempotent or module_write):
             self.functions[fi.qualname] = FunctionSummary(fi.qualname, getattr(fi.node, "lineno", 1),
-                                                          v.impurity, v.calls, nonidempotent, module_write)
+                                                          v.impurity, v.calls, nonidempotent, module_write,
+                                                          generator=_is_generator(fi.node))
 
     def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
                     serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
@@ -2225,6 +2238,16 @@ class FunctionVisitor:
             body = _STREAMING_BODY.get(func.attr)
             if body:
                 text += f"[\"{body}\"].read().decode()"
+                return text
+        # `requests.get(url).json()`: the step must return the decoded value, not the response object
+        end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_line is not None and end_col is not None:
+            lines = self.m.source_lines()
+            # ast offsets count UTF-8 bytes
+            rest = lines[end_line - 1].encode()[end_col:].decode("utf-8", "replace") if end_line <= len(lines) else ""
+            tail = _RESULT_TAIL.match(rest)
+            if tail:
+                text += tail.group(0)
         return text
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
@@ -2674,6 +2697,20 @@ def _module_env(m: ModuleAnalyzer) -> dict[str, str]:
     return out
 
 
+def _is_generator(node: ast.AST) -> bool:
+    """A `def` whose own body yields (not a nested function's)."""
+    if not isinstance(node, ast.FunctionDef):
+        return False  # an async generator cannot run in a step's plain lambda anyway
+    stack: list[ast.AST] = list(node.body)
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Yield | ast.YieldFrom):
+            return True
+        if not isinstance(n, ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda | ast.ClassDef):
+            stack.extend(ast.iter_child_nodes(n))
+    return False
+
+
 def _memoizes(source: str, name: str) -> bool:
     """A function that writes ``name`` only after reading it to decide: a cache or a lazy client."""
     n = re.escape(name)
@@ -2738,7 +2775,12 @@ class PythonFrontend:
                         break
                     if chain:
                         r = RULES["DUR005"]
-                        fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
+                        other = project.summaries.get(cand_path)
+                        called = other.functions.get(name) if other is not None else None
+                        if called is not None and called.generator:  # a generator cannot be checkpointed
+                            fix = f"collect what it yields in a step: {d.ctx}.step(lambda _: list({d.text}(...)), name=\"...\")"
+                        else:
+                            fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
                         out.append(Diagnostic(
                             path, *d.node, "DUR005", r.severity,
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "

@@ -2440,7 +2440,8 @@ class FileAnalysis:
         tops: dict[int, FunctionSummary] = {}
         for i, f in enumerate(funcs):
             if i and f.parent == 0 and f.name:
-                s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1)
+                s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1,
+                                    generator=f.node.type in ("generator_function_declaration", "generator_function"))
                 tops[i] = s
                 self.functions.setdefault(f.name, s)
                 if i in self.col.default_exports:

@@ -265,12 +265,19 @@ class TypeScriptFrontend:
             if hands:
                 out.append(context_helper_diagnostic(path, sp, ep, f"{label}()", name, chain))
                 continue
+            summary = known.get(target)
+            called = summary.functions.get(name) if summary is not None else None
+            if called is not None and called.generator:  # a generator object cannot be checkpointed
+                fix = (f"collect what it yields inside a step: await {ctx}.step('{_kebab(name)}', async () => "
+                       f"{{ const out = []; for await (const x of {label}(...)) out.push(x); return out; }})")
+            else:
+                fix = f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))"
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR005", severity="error",
                 message=f"{label}() is not replay-safe outside a step: {chain}; call it inside a step "
                         f"(guide: {RULES['DUR005'].guide})",
-                fix=f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))",
+                fix=fix,
             ))
         for sp, ep, label, candidates, name, ctx in res.project_logs:
             target = next((c for c in candidates if c in known), None)
