@@ -248,8 +248,9 @@ def h(event, context: DurableContext):
 """)
     for line in (7, 10):
         rule, fix = fixes[line]
-        assert rule == "DUR004" and "module level" in fix and "step" not in fix and "os.environ)" not in fix
-    assert "SETTING = os.environ.get('MODE')" in fixes[7][1]
+        # a published version's environment cannot change; else only the one variable goes in a step
+        assert rule == "DUR004" and "published version" in fix and "os.environ)" not in fix
+    assert "context.step(lambda _: os.environ.get('MODE'), name=\"read-config\")" in fixes[7][1]
     assert fixes[12] == ("DUR004", "read it inside a step and branch on the step's checkpointed result")
 
 

@@ -76,7 +76,7 @@ RULES: dict[str, Rule] = {r.id: r for r in (
 # a key with a suffix is a variant of its rule ("DUR004-env": an environment variable).
 SHORT_FIX: dict[str, str] = {
     "DUR001": "move it into a step", "DUR002": "move it into a step", "DUR003": "wrap it in a step",
-    "DUR004": "read it in a step", "DUR004-env": "read it once at module level or pass it in the event",
+    "DUR004": "read it in a step", "DUR004-env": "invoke a published version, or read it in a step",
     "DUR005": "call it inside a step", "DUR006": "branch on a step's result",
     "DUR007": "iterate a sorted list", "DUR008": "use the context's combinators", "DUR009": "use context.wait",
     "DUR010": "move it out of the step", "DUR011": "use the body's own context",

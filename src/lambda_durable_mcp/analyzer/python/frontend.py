@@ -65,6 +65,8 @@ _WHY = {
     "DUR020": "runs outside a step, so it repeats on every replay",
     "DUR021": "is an external write outside a step: it is repeated on every replay",
 }
+_WHY_ENV = ("steers orchestration logic: environment variables are fixed for a published version, but on $LATEST "
+            "a configuration change between invocations makes a replay take another path")
 _FIX = {
     "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
     # perf_counter and friends count from a per-process origin: a checkpointed reading means nothing in
@@ -75,11 +77,13 @@ _FIX = {
     "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
     "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
-    # Environment variables are configuration fixed per published version: never checkpoint os.environ.
-    "DUR004-env-read": "environment variables are fixed per published version, so read it once at module level "
-                       "(e.g. SETTING = {expr}) or pass it in the event",
-    "DUR004-env-name": "environment variables are fixed per published version, so read it once at module level "
-                       "or pass it in the event",
+    # Environment variables are fixed for a published version; on $LATEST a configuration change between
+    # invocations can change them. Read only the one variable in a step, never all of os.environ.
+    "DUR004-env-read": "invoke a published version or alias (its environment cannot change), or read only this "
+                       "variable in a step and branch on the result: cfg = {ctx}.step(lambda _: {expr}, "
+                       "name=\"read-config\")",
+    "DUR004-env-name": "invoke a published version or alias (its environment cannot change), or read only the "
+                       "variable in a step and branch on the result",
     "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\")",
     "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
     "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"write\")",
@@ -2227,7 +2231,8 @@ class FunctionVisitor:
         if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
             key = "DUR001-process-clock"
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr)
-        self.m.emit(rule, node, f"{label} {_WHY[rule]}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+        why = _WHY_ENV if env else _WHY[rule]
+        self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
 
     def step_expr(self, node: ast.AST) -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3

@@ -2103,10 +2103,13 @@ class FileAnalysis:
         else:
             read = "process.env.NAME ?? null"
         self.report("DUR004", fact.node,
-                    f"{fact.what} {verb} orchestration logic: configuration can differ between invocations",
-                    f"if it is deploy-time configuration, it is fixed per published version (invoke a version or "
-                    f"alias); otherwise read only {'these variables' if len(known) > 1 else 'the variable'} in a step and branch on the result: const cfg = "
-                    f"await {ctx}.step('read-config', async () => {read})")
+                    f"{fact.what} {verb} orchestration logic: environment variables are fixed for a published "
+                    "version, but on $LATEST a configuration change between invocations makes a replay take "
+                    "another path",
+                    f"invoke a published version or alias (its environment cannot change), or read only "
+                    f"{'these variables' if len(known) > 1 else 'the variable'} in a step and branch on the result: "
+                    f"const cfg = await {ctx}.step('read-config', async () => {read})",
+                    short=SHORT_FIX["DUR004-env"])
 
     # ------------------------------------------------------------------ direct effects
     def _emit_effects(self) -> None:
