@@ -127,6 +127,8 @@ async def test_misbehaving_handlers_never_take_the_server_down(server: Any) -> N
     crashed = await call_ok(server, "run_durable_function_locally", handler="misbehaving.py:crash", timeout_seconds=60)
     assert crashed["status"] == "FAILED"
     assert "exited with code 3" in crashed["error"]
+    late = await call_ok(server, "stop_durable_execution", execution_arn=crashed["execution_arn"])
+    assert late["status"] == "FAILED" and "nothing was stopped" in late["note"] and "stopped_at" not in late
 
     # Still serving after all of that.
     ok = await call_ok(server, "run_durable_function_locally", handler="failing_step.py:handler")

@@ -570,7 +570,8 @@ def register(server: MCPServer, settings: Settings) -> None:
         execution = api.get_execution(execution_arn, include_data=False)
         status = execution.get("Status", "STOPPED")
         return respond(StopResult(
-            execution_arn=execution_arn.strip(), status=status, stopped_at=_iso(response.get("StopTimestamp")),
+            execution_arn=execution_arn.strip(), status=status,
+            stopped_at=_iso(response.get("StopTimestamp")) if status in ("STOPPED", "RUNNING") else None,
             note=None if status in ("STOPPED", "RUNNING") else f"It had already ended ({status}); nothing was stopped.",
         ))  # type: ignore[return-value]
 
