@@ -102,4 +102,5 @@ async def test_callback_that_timed_out(server: Any) -> None:
     cause = diagnosis["root_cause"]
     assert (cause["operation_name"], cause["operation_type"]) == ("vendor-confirmation", "CALLBACK")
     assert "timed out" in diagnosis["summary"]
+    assert "create callback id" not in diagnosis["summary"]  # the SDK's internal name is no user's
     assert diagnosis["guide"] == "wait-operations"

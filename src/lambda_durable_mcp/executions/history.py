@@ -155,7 +155,11 @@ class History:
         return out
 
     def path(self, op: Operation) -> str:
-        """``outer > inner > op`` by names, for humans."""
+        """``outer > inner > op`` by names, for humans. The callback of a wait_for_callback is shown as
+        the wait_for_callback itself: the SDK's name for it ("X create callback id") is no user's."""
+        parent = self.by_id.get(op.parent_id or "")
+        if op.type == "CALLBACK" and parent is not None and parent.sub_type == "WaitForCallback":
+            return self.path(parent)
         names = [a.name or a.type.lower() for a in reversed(self.ancestors(op))]
         return " > ".join([*names, op.name or op.type.lower()])
 
