@@ -123,3 +123,11 @@ async def test_tools_list_matches_snapshots_and_budget(tmp_path: Path) -> None:
         assert path.read_text() == current, f"{tool.name} schema changed: review, then UPDATE_SNAPSHOTS=1"
     stale = {p.stem for p in SNAPSHOTS.glob("*.json")} - {t.name for t in listed.tools}
     assert not stale, f"snapshots of tools that no longer exist: {stale}"
+
+
+async def test_a_wrong_argument_is_a_short_tool_error(tmp_path: Path) -> None:
+    async with connect(make_settings(tmp_path, allow_write=True)) as client:
+        result = await client.call_tool("get_durable_execution_history", {"execution_arn": "x", "limit": 0})
+    text = tool_text(result)
+    assert result.is_error and "limit" in text and "greater than or equal to 1" in text
+    assert "errors.pydantic.dev" not in text  # a link that costs tokens and adds nothing

@@ -1,6 +1,7 @@
 """Wires the tool groups into one MCP server. No tool logic lives here."""
 
 import logging
+import os
 import signal
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,9 @@ log = logging.getLogger(__name__)
 
 
 def build_server(settings: Settings) -> MCPServer:
+    # A wrong argument reaches the agent as pydantic's message; its "For further information visit
+    # https://errors.pydantic.dev/..." line costs tokens and says nothing the message does not.
+    os.environ.setdefault("PYDANTIC_ERRORS_INCLUDE_URL", "0")
     server = MCPServer(
         "lambda-durable-mcp",
         title="Lambda durable functions",
