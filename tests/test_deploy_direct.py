@@ -173,6 +173,23 @@ def test_direct_bundles_typescript_with_esbuild(moto_url: str, tmp_path: Path) -
     assert "withDurableExecution" in bundle and "hello " in bundle  # SDK and handler bundled together
 
 
+def test_direct_refuses_a_symlink_out_of_the_project_and_uploads_nothing(moto_url: str, tmp_path: Path) -> None:
+    project = copy_fixture("python-direct", tmp_path)
+    secret = tmp_path / "outside" / "credentials"
+    secret.parent.mkdir()
+    secret.write_text("aws_secret_access_key=FAKE\n")
+    code_dir = next(p.parent for p in project.rglob("*.py") if "durable_execution" in p.read_text())
+    (code_dir / "creds.txt").symlink_to(secret)
+    aws = Recorder(moto_url)
+    with pytest.raises(DeployError, match="symlink to .*outside"):
+        deploy_project(project, aws.clients, method="direct", function_name="symlinked")
+    assert aws.bodies("POST", "/functions") == []  # refused before any upload
+    (code_dir / "creds.txt").unlink()
+    (code_dir / "dangling.txt").symlink_to(code_dir / "gone.txt")
+    with pytest.raises(DeployError, match="broken symlink"):
+        deploy_project(project, aws.clients, method="direct", function_name="symlinked")
+
+
 def _hand_made_function(aws: Recorder, name: str, *, inline: dict[str, Any] | None = None) -> str:
     iam, lam = aws.clients.client("iam"), aws.clients.client("lambda")
     role = iam.create_role(RoleName=f"{name}-role", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]

@@ -102,6 +102,8 @@ async def test_write_gate_holds_for_every_flag_combination(
             else:
                 assert result.is_error, tool.name
                 assert "--allow-write" in text and ".mcp.json" in text, text
+                # the example fits the README's .mcp.json, whose "command" is the server itself
+                assert '"args": ["--allow-write"]' in text, text
 
 
 def tool_snapshot(tool: Any) -> dict[str, Any]:

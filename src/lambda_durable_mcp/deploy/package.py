@@ -21,13 +21,28 @@ _REPO_TOOLCHAIN_BIN = Path(__file__).resolve().parents[3] / "toolchain" / "node_
 
 
 def _files(root: Path, *, keep_node_modules: bool = False) -> Iterator[Path]:
+    """The files to package under root. A file symlink that leads outside root is refused: the package
+    would carry a file from elsewhere on this machine (directory symlinks are not followed at all)."""
     skip = SKIP_DIRS - ({"node_modules"} if keep_node_modules else set())
+    real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
         dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.startswith("."))
         for name in sorted(filenames):
             if name.endswith((".pyc", ".zip")) or name.startswith("."):
                 continue
-            yield Path(dirpath) / name
+            path = Path(dirpath) / name
+            if path.is_symlink():
+                target = path.resolve()
+                if not target.exists():
+                    raise DeployError(f"{path.relative_to(root).as_posix()} is a broken symlink (to {target}): "
+                                      "fix or remove it before deploying.")
+                if not target.is_relative_to(real_root):
+                    raise DeployError(
+                        f"{path.relative_to(root).as_posix()} is a symlink to {target}, outside {root.name}/: "
+                        "deploying would upload a file from outside the project. Replace the link with a copy "
+                        "of the file, or remove it."
+                    )
+            yield path
 
 
 def _zip(entries: Iterator[tuple[Path, str]]) -> bytes:

@@ -18,8 +18,9 @@ from lambda_durable_mcp.settings import Settings
 F = TypeVar("F", bound=Callable[..., Any])
 
 MCP_JSON_HINT = (
-    'add it to the server\'s "args" in .mcp.json, e.g. '
-    '"args": ["lambda-durable-mcp", "--allow-write"], then restart the server'
+    # appended to the args that are there: the README's form has the command itself in "command"
+    'add "--allow-write" to the server\'s "args" in .mcp.json (e.g. "args": ["--allow-write"]), '
+    "then restart the server"
 )
 SENSITIVE_HINT = "restart the server with --allow-sensitive-data-access to include them"
 
