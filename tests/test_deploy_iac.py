@@ -30,7 +30,7 @@ name = pathlib.Path(sys.argv[0]).name
 args = sys.argv[1:]
 with open(os.environ["FAKE_CLI_LOG"], "a") as log:
     log.write(json.dumps({{"cli": name, "args": args, "cwd": os.getcwd(),
-                          "env": {{k: os.environ.get(k) for k in ("AWS_REGION", "CDK_DISABLE_VERSION_CHECK")}}}}) + "\n")
+                          "env": {{k: os.environ.get(k) for k in ("AWS_REGION", "CDK_DISABLE_VERSION_CHECK", "PATH")}}}}) + "\n")
 prefix = "FAKE_" + name.upper() + "_"
 if args == ["--version"]:
     print(os.environ.get(prefix + "VERSION", "0"))
@@ -147,6 +147,26 @@ def test_sam_builds_deploys_and_returns_the_alias_from_the_outputs(
     assert "Build Succeeded" in steps and any("Successfully created/updated stack" in s for s in steps)
 
 
+def test_sam_finds_the_projects_esbuild_and_reads_its_samconfig(
+    fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    project = copy_fixture("sam-python", tmp_path)
+    (project / "node_modules" / ".bin").mkdir(parents=True)  # where `npm install` puts esbuild
+    (project / "samconfig.toml").write_text(
+        'version = 0.1\n[default.deploy.parameters]\nstack_name = "config-stack"\ns3_bucket = "deploy-bucket"\n')
+    _stack(aws, "config-stack")
+    deploy(project, aws, [])
+    build, deploy_call = fake.calls("sam")[1:]
+    # sam build's esbuild builder finds esbuild on PATH only
+    assert build["env"]["PATH"].split(os.pathsep)[0] == str(project / "node_modules" / ".bin")
+    # with --template-file in .aws-sam/build, sam would not find the project's samconfig (and its bucket)
+    config = deploy_call["args"].index("--config-file")
+    assert deploy_call["args"][config + 1] == str((project / "samconfig.toml").resolve())
+    assert "--resolve-s3" not in deploy_call["args"]
+
+
 def test_sam_refuses_to_replace_an_existing_non_durable_function(
     fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
 ) -> None:
@@ -256,7 +276,7 @@ def test_cdk_unknown_stack_name(fake: FakeCli, moto_url: str, tmp_path: Path) ->
     ("current credentials could not be used to assume 'arn:aws:iam::1:role/cdk-hnb659fds-deploy-role', "
      "but are for the right account. Proceeding anyway.\nDurableOrdersStack: SSM parameter /cdk-bootstrap/hnb659fds/"
      "version not found. Has the environment been bootstrapped? Please run 'cdk bootstrap'",
-     "cdk bootstrap aws://ACCOUNT/REGION"),
+     "run `cdk bootstrap` once"),
     ("Unable to resolve AWS account to use. It must be either configured when you define your CDK Stack, or "
      "through the environment\nNeed to perform AWS calls for account 123456789012, but no credentials have been "
      "configured", "aws sso login"),

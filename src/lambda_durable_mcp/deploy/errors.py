@@ -101,8 +101,8 @@ _CLI_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
     (re.compile(p, re.IGNORECASE), m)
     for p, m in (
         (r"not been bootstrapped|cdk bootstrap|/cdk-bootstrap/|bootstrap stack",
-         "The target account/region is not bootstrapped for CDK: run `cdk bootstrap aws://ACCOUNT/REGION` "
-         "once (with the same credentials), then deploy again."),
+         "The target account/region is not bootstrapped for CDK: run `cdk bootstrap` once (with the same "
+         "credentials and region), then deploy again."),
         (r"Unable to locate credentials|Could not load credentials|NoCredentialProviders|"
          r"Need to perform AWS calls for account|no credentials|credentials.*not found|ExpiredToken|"
          r"security token included in the request is (invalid|expired)",
@@ -114,9 +114,12 @@ _CLI_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = tuple(
         (r"requires replacement|Replacement:\s*True|already exists in stack|"
          r"CloudFormation cannot update a stack when a custom-named resource requires replacing",
          f"The change replaces an existing Lambda function: {REPLACEMENT_HINT}."),
+        (r"Cannot find esbuild|esbuild.*not found",
+         "sam build needs esbuild: run `npm install` in the project (esbuild is one of its devDependencies), "
+         "or deploy with method='direct', which bundles with esbuild itself."),
         (r"Binary validation failed for python|PythonPipWorkflow.*not.*found|python\d\.\d+ was not found",
          "sam build needs the Python version of the function's Runtime on PATH (e.g. python3.13): "
-         "install it, or build in a container with `sam build --use-container` (needs Docker)."),
+         "install it, or deploy with method='direct', which installs Linux wheels for the runtime."),
         (r"Cannot connect to the Docker daemon|Docker is not reachable|docker.*not running",
          "This build needs Docker, which is not running: start Docker, or build without a container."),
         (r"ROLLBACK_COMPLETE state and can not be updated|is in ROLLBACK_COMPLETE state",
@@ -135,4 +138,4 @@ def explain_cli_output(tool: str, output: str) -> str:
         if pattern.search(output):
             action = access_denied(output) or "the action named in the error below"
             return message.format(action=action)
-    return f"{tool} failed; see the end of its output below."
+    return "See the end of its output below."

@@ -6,6 +6,7 @@ that is delete, it), deploy, then read the stack outputs.
 """
 
 import json
+import os
 import re
 import tomllib
 from collections.abc import Callable
@@ -225,6 +226,9 @@ def deploy_sam(
     default = re.sub(r"[^A-Za-z0-9-]", "-", default_function_name(project)).lstrip("-0123456789") or "durable-app"
     stack = safe_argument(stack_name or _samconfig_stack(project) or default, "stack_name")
     env = _env(region, profile)
+    local_bin = project / "node_modules" / ".bin"
+    if local_bin.is_dir():  # sam build's esbuild builder looks for esbuild on PATH only
+        env["PATH"] = f"{local_bin}{os.pathsep}{os.environ.get('PATH', '')}"
     progress("sam build")
     built = run([sam, "build", "--template-file", template.name], cwd=project, timeout=BUILD_TIMEOUT_S,
                 env=env, on_line=progress)
@@ -241,6 +245,9 @@ def deploy_sam(
     if built_template.is_file():
         args[2:2] = ["--template-file", str(built_template.relative_to(project))]
     samconfig = project / "samconfig.toml"
+    if samconfig.is_file():
+        # with --template-file in .aws-sam/build, sam looks for samconfig.toml there, not in the project
+        args += ["--config-file", str(samconfig.resolve())]
     if not (samconfig.is_file() and "s3_bucket" in samconfig.read_text()):
         args.append("--resolve-s3")
     if region:
