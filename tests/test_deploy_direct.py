@@ -256,6 +256,21 @@ def test_check_reads_inline_policies_and_passes_a_good_deployment(moto_url: str,
         check_deployment(aws.clients, "missing-fn")
 
 
+def test_check_names_an_explicit_deny_and_an_alias_on_latest(moto_url: str) -> None:
+    aws = Recorder(moto_url)
+    _hand_made_function(aws, "deny-fn", inline={"Version": "2012-10-17", "Statement": [
+        {"Effect": "Allow", "Action": "lambda:*", "Resource": "*"},
+        {"Effect": "Deny", "Action": "lambda:GetDurableExecutionState", "Resource": "*"}]})
+    aws.clients.client("iam").attach_role_policy(RoleName="deny-fn-role", PolicyArn=DURABLE_POLICY_ARN)
+    aws.clients.client("lambda").create_alias(FunctionName="deny-fn", Name="live", FunctionVersion="$LATEST")
+    report = check_deployment(aws.clients, "deny-fn")
+    assert report.missing_actions == ["lambda:GetDurableExecutionState"]
+    text = "\n".join(report.problems)
+    assert "denies lambda:GetDurableExecutionState explicitly" in text and "remove that Deny" in text
+    assert "attach-role-policy" not in text  # attaching cannot override a Deny
+    assert "alias live points at $LATEST" in text and "update-alias" in text
+
+
 def test_required_actions_are_real_lambda_operations() -> None:
     import botocore.session
 

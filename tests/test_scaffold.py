@@ -7,6 +7,7 @@ import gzip
 import json
 import re
 import shlex
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +37,15 @@ async def test_default_preview_writes_nothing_and_shows_the_handler(client_for: 
     assert "withDurableExecution" in data["handler"]
     assert "--allow-write" in data["note"] and ".mcp.json" in data["note"]
     assert data["next"] == "npm install && npm test && npx cdk synth"
+
+
+async def test_next_commands_run_in_a_folder_named_like_an_option(client_for: Any, workspace: Path) -> None:
+    async with client_for(allow_write=True) as client:
+        result = await call(client, name="dash", directory="-rf")
+    assert not result.is_error, tool_text(result)
+    command = result.structured_content["next"]
+    assert command.startswith("cd ./-rf && ")
+    subprocess.run(["bash", "-c", command.split(" && ")[0]], cwd=workspace, check=True)  # a real shell takes it
 
 
 async def test_write_creates_the_project_and_refuses_to_overwrite(client_for: Any, workspace: Path) -> None:

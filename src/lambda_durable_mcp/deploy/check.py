@@ -54,8 +54,8 @@ def _as_list(value: Any) -> list[str]:
     return [value] if isinstance(value, str) else list(value or [])
 
 
-def allowed_actions(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) -> set[str]:
-    """Which of ``wanted`` the policy documents allow (Allow minus Deny; resources not evaluated)."""
+def _effects(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(allowed, explicitly denied) among ``wanted`` in the policy documents (resources not evaluated)."""
     allow: set[str] = set()
     deny: set[str] = set()
     wanted = list(wanted)
@@ -64,6 +64,12 @@ def allowed_actions(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) 
             patterns = [p.lower() for p in _as_list(statement.get("Action"))]
             hits = {a for a in wanted if any(fnmatch.fnmatchcase(a.lower(), p) for p in patterns)}
             (allow if statement.get("Effect") == "Allow" else deny).update(hits)
+    return allow, deny
+
+
+def allowed_actions(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) -> set[str]:
+    """Which of ``wanted`` the policy documents allow (Allow minus Deny; resources not evaluated)."""
+    allow, deny = _effects(documents, wanted)
     return allow - deny
 
 
@@ -125,10 +131,17 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
     role_permissions, missing = "unknown", list(REQUIRED_ACTIONS)
     try:
         attached, documents = _role_documents(clients.client("iam"), role_arn.rsplit("/", 1)[-1])
-        granted = set(REQUIRED_ACTIONS) if attached else allowed_actions(documents, REQUIRED_ACTIONS)
+        allow, deny = _effects(documents, REQUIRED_ACTIONS)
+        granted = (set(REQUIRED_ACTIONS) if attached else allow) - deny  # an explicit Deny always wins
         missing = [a for a in REQUIRED_ACTIONS if a not in granted]
         role_permissions = "missing" if missing else "ok"
-        if missing:
+        denied = [a for a in missing if a in deny]
+        if denied:
+            problems.append(
+                f"role {role_arn} denies {', '.join(denied)} explicitly: remove that Deny statement from the "
+                "role's policies (attaching a policy cannot override a Deny)"
+            )
+        elif missing:
             problems.append(
                 f"role {role_arn} lacks {', '.join(missing)}: attach {DURABLE_POLICY_ARN} "
                 f"(aws iam attach-role-policy --role-name {role_arn.rsplit('/', 1)[-1]} --policy-arn "
@@ -153,6 +166,14 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
             + ": durable functions are invoked with a qualified ARN; publish a "
             f"version (aws lambda publish-version --function-name {name}) and create an alias"
         )
+    for alias in aliases:
+        alias_name, _, target = alias.partition("->")
+        if target == "$LATEST":
+            problems.append(
+                f"alias {alias_name} points at $LATEST, so replays run whatever code was deployed last: publish a "
+                f"version (aws lambda publish-version --function-name {name}) and point the alias at it "
+                f"(aws lambda update-alias --function-name {name} --name {alias_name} --function-version N)"
+            )
     return CheckReport(
         function_arn=str(config["FunctionArn"]), durable=bool(durable_config), durable_config=durable_config,
         runtime=runtime, runtime_supported=runtime_ok, role_arn=role_arn, role_permissions=role_permissions,

@@ -77,7 +77,8 @@ def register(server: MCPServer, settings: Settings) -> None:
             files=files,
             replaced=report.replaced,
             handler="",
-            next=" && ".join([f"cd {shlex.quote(shown)}", *project.commands]),
+            # `cd -rf` would read the folder as options: a leading dash gets a ./ in front
+            next=" && ".join([f"cd {shlex.quote('./' + shown if shown.startswith('-') else shown)}", *project.commands]),
             note=f"Written to {shown}/; handler {project.handler_path}. README.md has the deploy, "
             "invoke and callback commands.",
         )
