@@ -336,13 +336,35 @@ def test_an_existing_role_is_reused_and_given_the_durable_policy(moto_url: str, 
     iam.create_role(RoleName="ec2-fn-durable-role", AssumeRolePolicyDocument=TRUST_POLICY.replace("lambda", "ec2"))
     project = copy_fixture("python-direct", tmp_path)
 
-    deploy_project(project, aws.clients, method="direct", function_name="reuse-fn")
+    outcome = deploy_project(project, aws.clients, method="direct", function_name="reuse-fn")
     attached = iam.list_attached_role_policies(RoleName="reuse-fn-durable-role")["AttachedPolicies"]
     assert [p["PolicyArn"] for p in attached] == [DURABLE_POLICY_ARN]
+    assert any("Reused the existing role reuse-fn-durable-role" in n for n in outcome.notes), outcome.notes
 
     with pytest.raises(DeployError, match="does not trust lambda.amazonaws.com"):
         deploy_project(project, aws.clients, method="direct", function_name="ec2-fn")
     assert not iam.list_attached_role_policies(RoleName="ec2-fn-durable-role")["AttachedPolicies"]
+
+
+def test_an_update_says_what_it_changed_and_what_the_function_still_lacks(moto_url: str, tmp_path: Path) -> None:
+    aws = Recorder(moto_url)
+    iam, lam = aws.clients.client("iam"), aws.clients.client("lambda")
+    role = iam.create_role(RoleName="half-role", AssumeRolePolicyDocument=TRUST_POLICY)["Role"]
+    iam.put_role_policy(RoleName="half-role", PolicyName="inline", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "lambda:CheckpointDurableExecution", "Resource": "*"}]}))
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("index.js", "exports.handler = async () => 1;\n")
+    lam.create_function(FunctionName="old-node", Runtime="nodejs18.x", Role=role["Arn"], Handler="index.handler",
+                        Code={"ZipFile": buffer.getvalue()}, DurableConfig={"ExecutionTimeout": 900})
+
+    outcome = deploy_project(copy_fixture("python-direct", tmp_path), aws.clients, method="direct",
+                             function_name="old-node")
+    notes = "\n".join(outcome.notes)
+    assert "Updated the existing function in place." in notes
+    assert "Changed its runtime from nodejs18.x to python3.13." in notes
+    assert "Still to fix: role" in notes and "lambda:GetDurableExecutionState" in notes
 
 
 def test_access_denied_names_the_action() -> None:

@@ -79,6 +79,12 @@ def deploy_project(
                          "template itself with `aws cloudformation deploy` if you prefer.")
         if not result.created:
             notes.append("Updated the existing function in place.")
+        if result.previous_runtime:
+            notes.append(f"Changed its runtime from {result.previous_runtime} to {result.runtime}.")
+        if result.role_reused:
+            notes.append(f"Reused the existing role {result.role_arn.rsplit('/', 1)[-1]} and attached "
+                         "AWSLambdaBasicDurableExecutionRolePolicy to it.")
+        notes += _after_deploy_problems(clients, result.function_arn, result.alias)
         return DeployOutcome("direct", result.function_arn, result.qualified_arn, result.version, result.alias,
                              result.invoke_command, notes=notes)
     if execution_timeout is not None or retention_days is not None or function_name:
@@ -92,3 +98,13 @@ def deploy_project(
                      force=force)
     return DeployOutcome(chosen, out.function_arn, out.qualified_arn, out.version, out.alias, out.invoke_command,
                          stacks=out.stacks, outputs=out.outputs, notes=notes + out.notes)
+
+
+def _after_deploy_problems(clients: Any, function_arn: str, alias: str) -> list[str]:
+    """What check_durable_deployment would still find (a role this tool did not make may lack the
+    durable permissions): said in the deploy's notes instead of after a failed first execution."""
+    try:
+        report = check_deployment(clients, function_arn, alias)
+    except Exception:  # noqa: BLE001 - the deploy itself succeeded; the check is a bonus
+        return []
+    return [f"Still to fix: {problem}." for problem in report.problems]

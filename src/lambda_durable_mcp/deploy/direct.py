@@ -48,6 +48,8 @@ class DirectResult:
     runtime: str
     handler: str
     role_arn: str
+    previous_runtime: str | None = None   # an update that changed the runtime
+    role_reused: bool = False             # an existing role of that name, given the durable policy
 
 
 @contextmanager
@@ -224,6 +226,7 @@ def deploy_direct(
         if current.get("KMSKeyArn"):
             durable["KMSKeyArn"] = current["KMSKeyArn"]
         role_arn = existing["Role"]
+        previous_runtime = existing.get("Runtime")
         progress(f"updating code of {name}")
         _retry_conflict(lambda: lam.update_function_code(FunctionName=name, ZipFile=zip_bytes),
                         f"updating the code of {name}", sleep)
@@ -236,7 +239,8 @@ def deploy_direct(
         created = False
     else:
         durable_timeout = execution_timeout or DEFAULT_EXECUTION_TIMEOUT_S
-        role_arn, _ = ensure_role(clients.client("iam"), role_name_for(name), progress)
+        previous_runtime = None
+        role_arn, role_created = ensure_role(clients.client("iam"), role_name_for(name), progress)
         progress(f"creating function {name}")
         _create_function(lam, {
             "FunctionName": name, "Runtime": runtime, "Role": role_arn, "Handler": handler.handler,
@@ -270,4 +274,6 @@ def deploy_direct(
         function_arn=function_arn, qualified_arn=alias_arn, version=version, alias=alias,
         invoke_command=invoke_command(alias_arn, durable_timeout), created=created, runtime=runtime,
         handler=handler.handler, role_arn=role_arn,
+        previous_runtime=previous_runtime if previous_runtime and previous_runtime != runtime else None,
+        role_reused=created and not role_created,
     )
