@@ -49,7 +49,8 @@ THROTTLING_CODES = frozenset({
     "TooManyRequestsException", "ThrottlingException", "Throttling", "ThrottledException",
     "RequestLimitExceeded", "RequestThrottled", "RequestThrottledException", "SlowDown",
 })
-_NETWORK_FIX = "check the network (VPN, proxy, firewall), the region and --endpoint-url"
+_NETWORK_FIX = ("check the network (VPN, proxy, firewall), the region and --endpoint-url (Lambda calls only; "
+                "AWS_ENDPOINT_URL or AWS_ENDPOINT_URL_<SERVICE> in the server's env redirect the other services)")
 
 
 def _attempts(exc: BaseException) -> int:
