@@ -10,6 +10,7 @@ import base64
 import io
 import json
 import os
+import shlex
 import shutil
 import zipfile
 from collections.abc import Iterator
@@ -171,6 +172,14 @@ def test_direct_bundles_typescript_with_esbuild(moto_url: str, tmp_path: Path) -
     assert package.namelist() == ["index.js"]
     bundle = package.read("index.js").decode()
     assert "withDurableExecution" in bundle and "hello " in bundle  # SDK and handler bundled together
+
+
+def test_the_invoke_command_sends_the_projects_sample_event(moto_url: str, tmp_path: Path) -> None:
+    project = copy_fixture("python-direct", tmp_path)
+    (project / "events").mkdir()
+    (project / "events" / "event.json").write_text('{\n  "orderId": "o-1",\n  "note": "it\'s here"\n}\n')
+    result = deploy_project(project, Recorder(moto_url).clients, method="direct", function_name="evented")
+    assert result.invoke_command.split(" --payload ")[1] == shlex.quote('{"orderId":"o-1","note":"it\'s here"}') + " response.json"
 
 
 def test_direct_refuses_a_symlink_out_of_the_project_and_uploads_nothing(moto_url: str, tmp_path: Path) -> None:

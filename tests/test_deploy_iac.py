@@ -333,14 +333,14 @@ def test_a_template_without_durable_config_is_refused_unless_forced(
     assert any("declares DurableConfig" in note for note in forced.notes)
 
 
-def test_the_alias_output_is_preferred_and_latest_is_never_returned() -> None:
+def test_the_alias_output_is_preferred_and_latest_is_never_returned(tmp_path: Path) -> None:
     from lambda_durable_mcp.deploy.iac import IacResult, _fill_function
 
     base = "arn:aws:lambda:us-east-1:123456789012:function:orders"
     picked = _fill_function(IacResult("sam", ["s"], {
-        "Latest": f"{base}:$LATEST", "Version": f"{base}:7", "Alias": f"{base}:live", "Name": "orders"}))
+        "Latest": f"{base}:$LATEST", "Version": f"{base}:7", "Alias": f"{base}:live", "Name": "orders"}), tmp_path)
     assert (picked.qualified_arn, picked.alias, picked.function_arn) == (f"{base}:live", "live", base)
-    only_latest = _fill_function(IacResult("sam", ["s"], {"Latest": f"{base}:$LATEST", "Plain": base}))
+    only_latest = _fill_function(IacResult("sam", ["s"], {"Latest": f"{base}:$LATEST", "Plain": base}), tmp_path)
     assert only_latest.qualified_arn == "" and "No stack output holds a qualified function ARN" in only_latest.notes[0]
 
 

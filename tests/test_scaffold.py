@@ -39,6 +39,15 @@ async def test_default_preview_writes_nothing_and_shows_the_handler(client_for: 
     assert data["next"] == "npm install && npm test && npx cdk synth"
 
 
+def test_every_project_has_a_sample_event_for_its_pattern() -> None:
+    from lambda_durable_mcp.scaffold.readme import SAMPLE_EVENTS
+
+    for pattern, event in SAMPLE_EVENTS.items():
+        project = plan("orders", language="python", iac="sam", pattern=pattern)
+        assert json.loads(project.file("events/event.json").content) == event
+        assert json.dumps(event) in project.file("README.md").content  # the README invokes with the same event
+
+
 async def test_next_commands_run_in_a_folder_named_like_an_option(client_for: Any, workspace: Path) -> None:
     async with client_for(allow_write=True) as client:
         result = await call(client, name="dash", directory="-rf")

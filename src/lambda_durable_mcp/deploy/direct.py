@@ -7,6 +7,7 @@ durable execution only at creation; see docs/deploy.md).
 
 import json
 import re
+import shlex
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -90,14 +91,25 @@ def validate_durable_settings(execution_timeout: int | None, retention_days: int
 SYNC_INVOKE_LIMIT_S = 900  # a synchronous invocation waits at most 15 minutes for the execution
 
 
-def invoke_command(qualified_arn: str, execution_timeout: int | None = None) -> str:
+def invoke_command(qualified_arn: str, execution_timeout: int | None = None, payload: str = "{}") -> str:
     """An AWS CLI line that starts an execution; asynchronous unless the execution fits in 15 minutes."""
     region = qualified_arn.split(":")[3] if qualified_arn.count(":") >= 6 else ""
     region_flag = f" --region {region}" if region else ""
     asynchronous = execution_timeout is None or execution_timeout > SYNC_INVOKE_LIMIT_S
     kind = " --invocation-type Event" if asynchronous else ""
     return (f"aws lambda invoke --function-name {qualified_arn}{region_flag}{kind} "
-            "--cli-binary-format raw-in-base64-out --payload '{}' response.json")
+            f"--cli-binary-format raw-in-base64-out --payload {shlex.quote(payload)} response.json")
+
+
+def sample_payload(project: Path) -> str:
+    """The project's sample event (SAM's events/event.json convention), compact, else "{}"."""
+    event = project / "events" / "event.json"
+    try:
+        if event.is_file() and event.stat().st_size <= 2_000:
+            return json.dumps(json.loads(event.read_text()), separators=(",", ":"))
+    except (OSError, ValueError):
+        pass
+    return "{}"
 
 
 def role_name_for(function_name: str) -> str:
@@ -272,7 +284,8 @@ def deploy_direct(
     function_arn = alias_arn.rsplit(":", 1)[0]
     return DirectResult(
         function_arn=function_arn, qualified_arn=alias_arn, version=version, alias=alias,
-        invoke_command=invoke_command(alias_arn, durable_timeout), created=created, runtime=runtime,
+        invoke_command=invoke_command(alias_arn, durable_timeout, sample_payload(project)), created=created,
+        runtime=runtime,
         handler=handler.handler, role_arn=role_arn,
         previous_runtime=previous_runtime if previous_runtime and previous_runtime != runtime else None,
         role_reused=created and not role_created,

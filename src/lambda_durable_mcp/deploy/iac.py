@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.confine import safe_argument
-from lambda_durable_mcp.deploy.direct import _code, invoke_command
+from lambda_durable_mcp.deploy.direct import _code, invoke_command, sample_payload
 from lambda_durable_mcp.deploy.errors import (
     REPLACEMENT_HINT,
     DeployError,
@@ -183,7 +183,7 @@ def _stack_outputs(clients: Any, stack: str) -> dict[str, str]:
     return {o["OutputKey"]: str(o.get("OutputValue", "")) for s in stacks for o in s.get("Outputs", [])}
 
 
-def _fill_function(result: IacResult) -> IacResult:
+def _fill_function(result: IacResult, project: Path) -> IacResult:
     """Pick the alias (else version) ARN among the outputs as the ARN to invoke."""
     qualified = [(m.group(1), v) for v in result.outputs.values()
                  if (m := _QUALIFIED.match(v)) and m.group(1) != "$LATEST"]
@@ -194,7 +194,7 @@ def _fill_function(result: IacResult) -> IacResult:
         result.function_arn = arn.rsplit(":", 1)[0]
         result.alias = "" if qualifier.isdigit() else qualifier
         result.version = qualifier if qualifier.isdigit() else ""
-        result.invoke_command = invoke_command(arn)
+        result.invoke_command = invoke_command(arn, payload=sample_payload(project))
     else:
         result.notes.append(
             "No stack output holds a qualified function ARN (…:function:NAME:ALIAS): add an Output with the "
@@ -258,7 +258,7 @@ def deploy_sam(
     deployed = run(args, cwd=project, timeout=DEPLOY_TIMEOUT_S, env=env, on_line=progress)
     if deployed.returncode != 0:
         raise _failed("sam", "deploy", deployed.output)
-    return _fill_function(IacResult("sam", [stack], _stack_outputs(clients, stack), notes=notes))
+    return _fill_function(IacResult("sam", [stack], _stack_outputs(clients, stack), notes=notes), project)
 
 
 def _cdk_lib_version(project: Path) -> tuple[int, ...] | None:
@@ -324,7 +324,7 @@ def deploy_cdk(
         for stack, values in json.loads(outputs_file.read_text()).items():
             for key, value in (values or {}).items():
                 outputs[f"{stack}.{key}" if len(stacks) > 1 else key] = str(value)
-    return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs, notes=notes))
+    return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs, notes=notes), project)
 
 
 def _cdk_stacks(cdk_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:

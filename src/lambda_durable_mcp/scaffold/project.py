@@ -130,6 +130,8 @@ def plan(name: str, language: str = "typescript", iac: str = "cdk", pattern: str
         files = _node_files(name, language, iac, pattern)
         handler = f"src/handler.{'ts' if language == 'typescript' else 'js'}"
     files.append(ProjectFile(".gitignore", GITIGNORE))
+    # SAM's convention (`sam local invoke -e`); the deploy tool's invoke command sends it too
+    files.append(ProjectFile("events/event.json", json.dumps(readme.SAMPLE_EVENTS[pattern], indent=2) + "\n"))
     doc = readme.render(name=name, language=language, iac=iac, pattern=pattern)
     files.append(ProjectFile("README.md", doc.text))
     return Project(

@@ -46,7 +46,8 @@ def write(root: Path, directory: str, project: Project, *, overwrite: bool = Fal
     target = target_directory(root, directory)
     existing = existing_files(root, target, project)
     if existing and not overwrite:
-        shown = ", ".join(existing[:8]) + (f" and {len(existing) - 8} more" if len(existing) > 8 else "")
+        first = sorted(existing, key=lambda p: (not p.startswith("src/"), p))  # the code people edit, first
+        shown = ", ".join(first[:8]) + (f" and {len(existing) - 8} more" if len(existing) > 8 else "")
         raise ScaffoldError(
             f"{len(existing)} file(s) already exist in {directory!r}: {shown}. Nothing was written. "
             "Choose a new directory, or pass overwrite=true to replace them."
