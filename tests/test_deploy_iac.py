@@ -266,6 +266,12 @@ def test_cdk_synthesizes_deploys_and_reads_the_outputs_file(
     assert any("CREATE_COMPLETE" in s for s in steps)
 
 
+def test_cdk_method_on_a_project_without_cdk_json_says_which_method_fits(tmp_path: Path) -> None:
+    project = copy_fixture("sam-python", tmp_path)
+    with pytest.raises(DeployError, match=r"No cdk.json .* method='sam'"):
+        deploy_project(project, None, method="cdk", force=True)
+
+
 def test_cdk_unknown_stack_name(fake: FakeCli, moto_url: str, tmp_path: Path) -> None:  # noqa: F811
     project = _cdk_project(fake, tmp_path)
     with pytest.raises(DeployError, match="no stack 'Nope'; it has: Stack1"):

@@ -276,6 +276,10 @@ def deploy_cdk(
     project: Path, clients: Any, *, stack_name: str | None, region: str | None, profile: str | None,
     progress: Callable[[str], None], force: bool = False,
 ) -> IacResult:
+    if not (project / "cdk.json").is_file():
+        other = "method='sam' (it has a SAM template)" if sam_template(project) else "method='direct'"
+        raise DeployError(f"No cdk.json in {project.name}/: it is not a CDK app. Deploy it with {other}, or "
+                          "method='auto', which picks by what the project has.")
     require_node_modules(project)
     cdk = check_cli(which("cdk", project / "node_modules" / ".bin"), "cdk", CDK_MIN, CDK_INSTALL, project)
     lib = _cdk_lib_version(project)
