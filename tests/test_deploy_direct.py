@@ -174,6 +174,21 @@ def test_direct_bundles_typescript_with_esbuild(moto_url: str, tmp_path: Path) -
     assert "withDurableExecution" in bundle and "hello " in bundle  # SDK and handler bundled together
 
 
+def test_direct_takes_the_durable_config_the_template_declares(moto_url: str, tmp_path: Path) -> None:
+    project = copy_fixture("python-direct", tmp_path)
+    (project / "template.yaml").write_text(
+        "Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Properties:\n      Handler: handler.handler\n      Runtime: python3.13\n"
+        "      DurableConfig:\n        ExecutionTimeout: 604800\n        RetentionPeriodInDays: 7\n")
+    aws = Recorder(moto_url)
+    result = deploy_project(project, aws.clients, method="direct", function_name="templated")
+    (create,) = aws.bodies("POST", "/functions")
+    assert create["DurableConfig"] == {"ExecutionTimeout": 604800, "RetentionPeriodInDays": 7}
+    assert "ExecutionTimeout 604800 and RetentionPeriodInDays 7 from template.yaml." in result.notes
+    again = deploy_project(project, aws.clients, method="direct", function_name="templated", execution_timeout=900)
+    assert "RetentionPeriodInDays 7 from template.yaml." in again.notes  # what is given wins
+
+
 def test_the_invoke_command_sends_the_projects_sample_event(moto_url: str, tmp_path: Path) -> None:
     project = copy_fixture("python-direct", tmp_path)
     (project / "events").mkdir()

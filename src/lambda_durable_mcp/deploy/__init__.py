@@ -68,6 +68,21 @@ def deploy_project(
         notes.append(checked.note)
     if chosen == "direct":
         from lambda_durable_mcp.deploy.direct import deploy_direct
+        from lambda_durable_mcp.deploy.iac import template_durable_config
+
+        # the template's DurableConfig is what the project means, also when the handler goes up directly
+        declared = template_durable_config(project)
+        if declared is not None:
+            where, values = declared
+            taken = []
+            if execution_timeout is None and "ExecutionTimeout" in values:
+                execution_timeout = values["ExecutionTimeout"]
+                taken.append(f"ExecutionTimeout {execution_timeout}")
+            if retention_days is None and "RetentionPeriodInDays" in values:
+                retention_days = values["RetentionPeriodInDays"]
+                taken.append(f"RetentionPeriodInDays {retention_days}")
+            if taken:
+                notes.append(f"{' and '.join(taken)} from {where}.")
 
         with unparseable_answers("deploying with the direct API"):
             result = deploy_direct(project, clients, function_name=function_name, alias=alias,

@@ -125,6 +125,31 @@ def durable_logical_ids(template: dict[str, Any]) -> set[str]:
     return found
 
 
+def template_durable_config(project: Path) -> tuple[str, dict[str, int]] | None:
+    """(template file, its literal ExecutionTimeout / RetentionPeriodInDays) when the project's
+    SAM/CloudFormation template declares exactly one durable function; for direct deploys."""
+    for name in ("template.yaml", "template.yml", "template.json"):
+        path = project / name
+        if not path.is_file():
+            continue
+        try:
+            template = _TolerantLoader.load(path.read_text()) or {}
+        except Exception:  # noqa: BLE001 - an unreadable template just gives no defaults
+            return None
+        if not isinstance(template, dict):
+            return None
+        ids = durable_logical_ids(template)
+        if len(ids) != 1:
+            return None
+        resource = template["Resources"][next(iter(ids))]
+        config = dict(((template.get("Globals") or {}).get("Function") or {}).get("DurableConfig") or {})
+        config.update((resource.get("Properties") or {}).get("DurableConfig") or {})
+        found = {k: v for k in ("ExecutionTimeout", "RetentionPeriodInDays")
+                 if isinstance(v := config.get(k), int) and not isinstance(v, bool)}
+        return (name, found) if found else None
+    return None
+
+
 def require_durable(durable_ids: set[str], where: str, force: bool, notes: list[str]) -> None:
     """The most common mistake: a template whose function has no DurableConfig."""
     if durable_ids:
