@@ -174,6 +174,30 @@ def test_direct_bundles_typescript_with_esbuild(moto_url: str, tmp_path: Path) -
     assert "withDurableExecution" in bundle and "hello " in bundle  # SDK and handler bundled together
 
 
+def test_plain_javascript_ships_without_its_dev_dependencies(moto_url: str, tmp_path: Path) -> None:
+    project = tmp_path / "js-app"
+    (project / "src").mkdir(parents=True)
+    (project / "src" / "handler.js").write_text(
+        'const { withDurableExecution } = require("@aws/durable-execution-sdk-js");\n'
+        "exports.handler = withDurableExecution(async (event, context) => context.step(\"one\", async () => 1));\n")
+    (project / "package.json").write_text('{"name": "js-app", "main": "src/handler.js"}')
+    (project / "package-lock.json").write_text(json.dumps({"lockfileVersion": 3, "packages": {
+        "": {"name": "js-app"},
+        "node_modules/@aws/durable-execution-sdk-js": {"version": "2.4.0"},
+        "node_modules/jest": {"version": "30.0.0", "dev": True},
+        "node_modules/jest/node_modules/chalk": {"version": "5.0.0", "dev": True},
+    }}))
+    for pkg in ("@aws/durable-execution-sdk-js", "jest", "jest/node_modules/chalk"):
+        (project / "node_modules" / pkg).mkdir(parents=True)
+        (project / "node_modules" / pkg / "index.js").write_text("module.exports = {};\n")
+    aws = Recorder(moto_url)
+    deploy_project(project, aws.clients, method="direct", function_name="js-app", force=True)
+    (create,) = aws.bodies("POST", "/functions")
+    names = zipfile.ZipFile(io.BytesIO(base64.b64decode(create["Code"]["ZipFile"]))).namelist()
+    assert "src/handler.js" in names and "node_modules/@aws/durable-execution-sdk-js/index.js" in names
+    assert not [n for n in names if n.startswith("node_modules/jest")]
+
+
 def test_direct_takes_the_durable_config_the_template_declares(moto_url: str, tmp_path: Path) -> None:
     project = copy_fixture("python-direct", tmp_path)
     (project / "template.yaml").write_text(

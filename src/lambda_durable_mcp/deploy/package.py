@@ -1,6 +1,7 @@
 """Build the zip that ``direct`` uploads: Python with its requirements, TypeScript bundled, JS as is."""
 
 import io
+import json
 import os
 import re
 import sys
@@ -20,13 +21,18 @@ MAX_ZIP_BYTES = 50 * 1024 * 1024  # CreateFunction's direct upload limit
 _REPO_TOOLCHAIN_BIN = Path(__file__).resolve().parents[3] / "toolchain" / "node_modules" / ".bin"
 
 
-def _files(root: Path, *, keep_node_modules: bool = False) -> Iterator[Path]:
+def _files(root: Path, *, keep_node_modules: bool = False, skip_paths: frozenset[str] = frozenset()
+           ) -> Iterator[Path]:
     """The files to package under root. A file symlink that leads outside root is refused: the package
-    would carry a file from elsewhere on this machine (directory symlinks are not followed at all)."""
+    would carry a file from elsewhere on this machine (directory symlinks are not followed at all).
+    ``skip_paths``: folders to leave out, relative to root (``node_modules/jest``)."""
     skip = SKIP_DIRS - ({"node_modules"} if keep_node_modules else set())
     real_root = root.resolve()
     for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.startswith("."))
+        here = Path(dirpath).relative_to(root).as_posix()
+        prefix = "" if here == "." else here + "/"
+        dirnames[:] = sorted(d for d in dirnames if d not in skip and not d.startswith(".")
+                             and prefix + d not in skip_paths)
         for name in sorted(filenames):
             if name.endswith((".pyc", ".zip")) or name.startswith("."):
                 continue
@@ -129,4 +135,22 @@ def build_zip(handler: Handler, runtime: str, project: Path, progress: Callable[
                     "Fix the errors (npx tsc --noEmit shows them all) or install the missing packages."
                 )
             return _zip(iter([(out, "index.js")]))
-    return _zip((p, p.relative_to(project).as_posix()) for p in _files(project, keep_node_modules=True))
+    dev_only = dev_packages(project)
+    if dev_only:
+        progress(f"leaving out {len(dev_only)} devDependencies (package-lock.json)")
+    return _zip((p, p.relative_to(project).as_posix())
+                for p in _files(project, keep_node_modules=True, skip_paths=dev_only))
+
+
+def dev_packages(project: Path) -> frozenset[str]:
+    """node_modules folders that package-lock.json marks as needed only in development (`"dev": true`):
+    test runners, type checkers and bundlers have no place in the function's package."""
+    lock = project / "package-lock.json"
+    try:
+        packages = json.loads(lock.read_text()).get("packages") if lock.is_file() else None
+    except (OSError, ValueError):
+        return frozenset()
+    if not isinstance(packages, dict):
+        return frozenset()
+    return frozenset(path for path, entry in packages.items()
+                     if path.startswith("node_modules/") and isinstance(entry, dict) and entry.get("dev") is True)
