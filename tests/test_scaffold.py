@@ -234,3 +234,12 @@ def test_node_pins_match_the_toolchain_so_the_npm_cache_serves_them() -> None:
                     assert version == toolchain[dep], (language, iac, dep)
                 else:
                     assert "lint" in dep, f"{dep} is neither in toolchain/package.json nor an ESLint package"
+
+
+def test_readmes_name_the_tool_versions_and_need_no_git() -> None:
+    ts = plan("orders").file("README.md").content
+    assert "Node.js 22 or later" in ts
+    sam = plan("orders", language="python", iac="sam").file("README.md").content
+    assert "SAM CLI 1.153.1 or later" in sam and "Python 3.11 or later" in sam
+    cfn = plan("orders", language="javascript", iac="cloudformation").file("README.md").content
+    assert "git rev-parse" not in cfn and "CodeVersion=" in cfn  # a scaffold is not a git repository yet

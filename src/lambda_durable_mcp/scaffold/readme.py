@@ -91,6 +91,8 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
 
     # Test
     parts.append("## Test locally\n")
+    parts.append("Needs Node.js 22 or later (the durable SDK and the `nodejs22.x` runtime).\n" if node else
+                 "Needs Python 3.11 or later (the durable SDK's minimum); the function runs on `python3.13`.\n")
     if node:
         first = ["npm install", "npm test"]
         test_lines = ["npm install", "npm test          # jest, waits skipped", "npm run build     # type-check",
@@ -103,7 +105,8 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
 
     # Deploy
     parts.append("## Deploy\n")
-    parts.append("Needs AWS credentials and AWS CLI v2.\n")
+    parts.append("Needs AWS credentials and AWS CLI v2" + (", and SAM CLI 1.153.1 or later (durable functions)"
+                 if iac == "sam" else "") + ".\n")
     if iac == "cdk":
         lines = ["npm install"] if not node else []
         lines += ["npx cdk synth", "npx cdk bootstrap   # once per account and region", "npx cdk deploy"]
@@ -128,7 +131,7 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
             "aws cloudformation package --template-file template.yaml --s3-bucket YOUR_BUCKET "
             "--output-template-file packaged.yaml",
             f"aws cloudformation deploy --template-file packaged.yaml --stack-name {name} "
-            "--capabilities CAPABILITY_IAM --parameter-overrides CodeVersion=$(git rev-parse --short HEAD)",
+            "--capabilities CAPABILITY_IAM --parameter-overrides CodeVersion=$(date +%Y%m%d%H%M%S)",
         ))
         parts.append("Change `CodeVersion` on every code deploy: that publishes a new version for the "
                      "alias `live`.\n")
