@@ -112,6 +112,9 @@ def render(*, name: str, language: str, iac: str, pattern: str) -> Readme:
         lines += ["npx cdk synth", "npx cdk bootstrap   # once per account and region", "npx cdk deploy"]
         first += ["npm install", "npx cdk synth"] if not node else ["npx cdk synth"]
         parts.append(_block(*lines))
+        parts.append("`cdk synth` notes that \"modifying an existing lambda to use durability will trigger a "
+                     "resource replacement\": that concerns adding durability to a deployed function; a new "
+                     "one is simply created.\n")
         if language == "python":
             parts.append("Bundling runs `python3 scripts/bundle.py` locally (set `PYTHON` to choose the "
                          "interpreter); without a local Python it uses Docker.\n")
