@@ -63,6 +63,9 @@ async def test_write_creates_the_project_and_refuses_to_overwrite(client_for: An
         assert not first.is_error, tool_text(first)
         assert first.structured_content["written"] is True
         assert first.structured_content["next"] == "cd apps/orders && npm install && npm test && npx cdk synth"
+        # once written, the result gives the local-run spec instead of the handler's text
+        assert first.structured_content["local_run"] == "apps/orders/src/handler.ts:handler"
+        assert "handler" not in first.structured_content
         handler = workspace / "apps" / "orders" / "src" / "handler.ts"
         assert handler.read_text() == plan("orders").file("src/handler.ts").content
 

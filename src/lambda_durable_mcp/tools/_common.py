@@ -7,11 +7,12 @@ Gating is enforced here, by the server, not left to annotations: a write tool re
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import ToolAnnotations
+from pydantic import BaseModel, model_serializer
 
 from lambda_durable_mcp.settings import Settings
 
@@ -139,3 +140,20 @@ def trim_schemas(server: MCPServer) -> None:
         _strip_titles(tool.parameters)
         if tool.fn_metadata.output_schema:
             _strip_titles(tool.fn_metadata.output_schema)
+
+
+class Compact(BaseModel):
+    """Serialized without null fields (except those in ``_keep``): agents pay for every character."""
+
+    _keep: ClassVar[frozenset[str]] = frozenset()
+
+    @model_serializer(mode="wrap")
+    def _drop_none(self, handler: Any) -> Any:
+        data = handler(self)
+        if not isinstance(data, dict):
+            return data
+        fields = type(self).model_fields
+        return {
+            k: v for k, v in data.items()
+            if k in self._keep or (v is not None and not (v == [] and k in fields and not fields[k].is_required()))
+        }

@@ -20,10 +20,10 @@ from typing import TYPE_CHECKING, Annotated, Any, ClassVar, Literal
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
 from mcp.types import CallToolResult, TextContent
-from pydantic import BaseModel, Field, model_serializer
+from pydantic import Field
 
 from lambda_durable_mcp.settings import Settings
-from lambda_durable_mcp.tools._common import Access, add_tool, withheld_note
+from lambda_durable_mcp.tools._common import Access, Compact, add_tool, withheld_note
 
 if TYPE_CHECKING:
     from lambda_durable_mcp.aws.durable import DurableApi
@@ -37,23 +37,6 @@ ExecutionStatus = Literal["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPE
 
 
 # -- output models ------------------------------------------------------------------------------
-class Compact(BaseModel):
-    """Serialized without null fields (except those in ``_keep``): agents pay for every character."""
-
-    _keep: ClassVar[frozenset[str]] = frozenset()
-
-    @model_serializer(mode="wrap")
-    def _drop_none(self, handler: Any) -> Any:
-        data = handler(self)
-        if not isinstance(data, dict):
-            return data
-        fields = type(self).model_fields
-        return {
-            k: v for k, v in data.items()
-            if k in self._keep or (v is not None and not (v == [] and k in fields and not fields[k].is_required()))
-        }
-
-
 class ErrorInfo(Compact):
     error_type: str | None = None
     error_message: str | None = None

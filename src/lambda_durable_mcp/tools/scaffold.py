@@ -6,12 +6,12 @@ from typing import Annotated, Any
 
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ToolError
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from lambda_durable_mcp import scaffold
 from lambda_durable_mcp.confine import ConfinementError
 from lambda_durable_mcp.settings import Settings
-from lambda_durable_mcp.tools._common import MCP_JSON_HINT, Access, add_tool, require_write
+from lambda_durable_mcp.tools._common import MCP_JSON_HINT, Access, Compact, add_tool, require_write
 
 TOOL = "scaffold_durable_project"
 WHAT = "writes project files"
@@ -24,11 +24,12 @@ def _choices(values: tuple[str, ...]) -> Any:
     return Field(json_schema_extra={"enum": list(values)})
 
 
-class ScaffoldResult(BaseModel):
+class ScaffoldResult(Compact):
     written: bool
     files: dict[str, int]  # path -> bytes
     replaced: list[str]  # existing files replaced (overwrite=true)
-    handler: str  # its contents, in a preview
+    handler: str | None = None  # its contents, in a preview
+    local_run: str | None = None  # run_durable_function_locally's handler, once written
     next: str  # commands to run in the project folder
     note: str
 
@@ -72,15 +73,17 @@ def register(server: MCPServer, settings: Settings) -> None:
             raise ToolError(str(exc)) from None
         except OSError as exc:
             raise ToolError(f"could not write the project: {exc.strerror or exc}") from None
+        export = "lambda_handler" if project.language == "python" else "handler"
         return ScaffoldResult(
             written=True,
             files=files,
             replaced=report.replaced,
-            handler="",
+            local_run=f"{shown}/{project.handler_path}:{export}",
             # `cd -rf` would read the folder as options: a leading dash gets a ./ in front
             next=" && ".join([f"cd {shlex.quote('./' + shown if shown.startswith('-') else shown)}", *project.commands]),
-            note=f"Written to {shown}/; handler {project.handler_path}. README.md has the deploy, "
-            "invoke and callback commands.",
+            note=f"Written to {shown}/; handler {project.handler_path}. After the install in `next`, "
+            "run_durable_function_locally(handler=local_run, input=<events/event.json>) runs it without AWS; "
+            "README.md has the deploy, invoke and callback commands.",
         )
 
     add_tool(
