@@ -2270,6 +2270,7 @@ class FunctionVisitor:
             self.term.work += 1  # hands the context to a helper, which may run durable operations
         if hands_ctx and self.orch:
             self.library_callbacks(node)
+            self.retry_block(node)
         if hands_ctx and self.role in STEP_ROLES and self._runs_operations(node):
             where = "wait_for_callback submitter" if self.role == "submitter" else "step-wrapped code"
             self.m.emit("DUR010", node,
@@ -2350,6 +2351,17 @@ class FunctionVisitor:
         for a in (*node.args, *(k.value for k in node.keywords)):
             if isinstance(a, ast.Lambda):
                 self.m.own_scope_lambdas.add(id(a))
+
+    def retry_block(self, node: ast.Call) -> None:
+        """The SDK's `with_retry(context, func, config)`: func(ctx, attempt) runs in a child context
+        (by default) and re-runs on failure, so it is orchestration code with its own context."""
+        q = self.m.qual(node.func)
+        if not q or not _is_sdk(q) or q.rsplit(".", 1)[-1] != "with_retry":
+            return
+        func = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "func"), None)
+        if func is not None:
+            self.m.own_scope_lambdas.add(id(func))  # not an unknown library callback: read it as a child body
+            self.function_argument(func, "run_in_child_context", self.ctx, False, False)
 
     def _runs_operations(self, node: ast.Call) -> bool:
         """Whether the called function is one of this file's that runs durable operations on a parameter

@@ -360,6 +360,16 @@ class FileAnalysis:
                 if hf >= 0:
                     funcs[hf].role = "handler"
                     self._mark_ctx(hf, 1, "handler")
+        # the SDK's withRetry(context, [name,] func, config): func(ctx, attempt) runs in a child context
+        # (by default) and re-runs on failure: a child body with its own context
+        for c in self.col.calls:
+            if c.chain and c.chain[-1] == "withRetry" and len(c.args) >= 2 \
+                    and self.is_sdk(c.chain, c.fi, "withRetry"):
+                a1 = unwrap(c.args[1])
+                func = c.args[2] if a1 is not None and a1.type in _STRINGISH and len(c.args) >= 3 else c.args[1]
+                target = self.func_of(func, c.fi)
+                if target >= 0:
+                    self._mark_ctx(target, 0, "child")
         # only calls that can be durable operations or hand a context to a same-file function matter here
         opnames = T.DURABLE_OPS.keys() | T.PROMISE_COMBINATORS
         fn_names = self.col.fn_names
