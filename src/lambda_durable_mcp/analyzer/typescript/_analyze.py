@@ -373,9 +373,12 @@ class FileAnalysis:
         # only calls that can be durable operations or hand a context to a same-file function matter here
         opnames = T.DURABLE_OPS.keys() | T.PROMISE_COMBINATORS
         fn_names = self.col.fn_names
+        # methods destructured under another name (`const { wait: pause } = context`) are operations too
+        renamed = {b.name for _fi, _nn, _val, bs in self.col.decls for b in bs
+                   if b.key in T.DURABLE_OPS and b.key != b.name}
         cands = [c for c in self.col.calls if c.chain and c.chain[0] and (
-            c.chain[-1] in opnames or (len(c.chain) == 1 and c.chain[0] in fn_names
-                                       and self.func_of_name(c.chain[0], c.fi) >= 0))]
+            c.chain[-1] in opnames or (len(c.chain) == 1 and (c.chain[0] in renamed or (
+                c.chain[0] in fn_names and self.func_of_name(c.chain[0], c.fi) >= 0))))]
         aliases = [d for d in self.col.decls if d[2] is not None and d[2].type == "identifier"]
         for _round in range(6):
             changed = False
@@ -1633,6 +1636,17 @@ class FileAnalysis:
             cur = par
 
     def _dur015(self, c: Call, ctx: str) -> None:
+        b = c.ctxb
+        if b is not None and b.method and c.chain and len(c.chain) == 1 and not c.op.startswith("promise."):
+            # `const { step } = context; step(...)`: the SDK's methods use `this`, so a detached call
+            # throws a TypeError at run time
+            source = unwrap(b.value)
+            owner = text(source) if source is not None and source.type in ("identifier", "member_expression") else ctx
+            self.report("DUR015", c.node,
+                        f"{c.chain[0]}() is the durable context's {c.op} method called on its own: it has no "
+                        "`this`, so it throws a TypeError at run time",
+                        f"call it on the context: {owner}.{c.op}(...) (or bind it: {owner}.{c.op}.bind({owner}))",
+                        short="call it on the context")
         misplaced = c.roles.get("misplaced")
         if misplaced is not None:
             self._misplaced(c, ctx, misplaced)
