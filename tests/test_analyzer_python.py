@@ -339,3 +339,21 @@ def h(event, context: DurableContext):
     assert fixes[15][0] == "DUR003" and "requests.get(...).json()" in fixes[15][1]
     assert fixes[16][0] == "DUR003" and 'get_item(Key={\'id\': event[\'id\']})["Item"]' in fixes[16][1]
     assert fixes[17][0] == "DUR005" and "list(pages(...))" in fixes[17][1]
+
+
+def test_dur005_fix_for_an_async_helper_runs_it_to_completion() -> None:
+    fixes = _fixes("""
+import asyncio, httpx
+
+async def fetch_all(urls):
+    async with httpx.AsyncClient() as client:
+        return [r.status_code for r in await asyncio.gather(*(client.get(u) for u in urls))]
+
+@durable_execution
+def h(event, context: DurableContext):
+    codes = asyncio.run(fetch_all(event["urls"]))
+    context.wait(Duration.from_seconds(5), name="w")
+    return codes
+""")
+    (line,) = [k for k, v in fixes.items() if v[0] == "DUR005"]
+    assert "asyncio.run(fetch_all(...))" in fixes[line][1]  # a coroutine cannot be checkpointed

@@ -34,6 +34,8 @@ class FunctionSummary:
     # A generator function: a step must collect what it yields, since a generator object cannot be
     # checkpointed (the DUR005 fix says so).
     generator: bool = False
+    # An async function (Python): its call makes a coroutine, which a step cannot checkpoint either.
+    is_async: bool = False
 
 
 @dataclass

@@ -954,7 +954,8 @@ class ModuleAnalyzer:
         if role == "plain" and (v.impurity or v.calls or nonidempotent or module_write):
             self.functions[fi.qualname] = FunctionSummary(fi.qualname, getattr(fi.node, "lineno", 1),
                                                           v.impurity, v.calls, nonidempotent, module_write,
-                                                          generator=_is_generator(fi.node))
+                                                          generator=_is_generator(fi.node),
+                                                          is_async=isinstance(fi.node, ast.AsyncFunctionDef))
 
     def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
                     serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
@@ -2796,6 +2797,9 @@ class PythonFrontend:
                         called = other.functions.get(name) if other is not None else None
                         if called is not None and called.generator:  # a generator cannot be checkpointed
                             fix = f"collect what it yields in a step: {d.ctx}.step(lambda _: list({d.text}(...)), name=\"...\")"
+                        elif called is not None and called.is_async:  # nor can a coroutine: run it to its end
+                            fix = (f"run it to completion inside a step: {d.ctx}.step(lambda _: "
+                                   f"asyncio.run({d.text}(...)), name=\"...\")")
                         else:
                             fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
                         out.append(Diagnostic(
