@@ -221,6 +221,29 @@ def test_the_invoke_command_sends_the_projects_sample_event(moto_url: str, tmp_p
     assert result.invoke_command.split(" --payload ")[1] == shlex.quote('{"orderId":"o-1","note":"it\'s here"}') + " response.json"
 
 
+def test_nothing_from_outside_the_project_reaches_the_package_or_the_answer(moto_url: str, tmp_path: Path) -> None:
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.json").write_text('{"aws_secret_access_key": "OutsideMarker"}')
+    (outside / "evil.ts").write_text('export const marker = "OutsideTsMarker";\n')
+    from lambda_durable_mcp.deploy.direct import sample_payload
+
+    project = copy_fixture("python-direct", tmp_path)
+    (project / "events").mkdir()
+    (project / "events" / "event.json").symlink_to(outside / "secret.json")
+    assert sample_payload(project) == "{}"  # the invoke command never shows a file from outside
+    aws = Recorder(moto_url)
+
+    ts = copy_fixture("ts-direct", tmp_path)
+    (ts / "node_modules").symlink_to(TOOLCHAIN / "node_modules", target_is_directory=True)
+    manifest = json.loads((ts / "package.json").read_text())
+    (ts / "package.json").write_text(json.dumps({**manifest, "main": "../outside/evil.js"}))
+    deploy_project(ts, aws.clients, method="direct", function_name="main-outside")
+    (create,) = [b for b in aws.bodies("POST", "/functions") if b["FunctionName"] == "main-outside"]
+    bundle = zipfile.ZipFile(io.BytesIO(base64.b64decode(create["Code"]["ZipFile"]))).read("index.js").decode()
+    assert "OutsideTsMarker" not in bundle and "withDurableExecution" in bundle
+
+
 def test_direct_refuses_a_symlink_out_of_the_project_and_uploads_nothing(moto_url: str, tmp_path: Path) -> None:
     project = copy_fixture("python-direct", tmp_path)
     secret = tmp_path / "outside" / "credentials"

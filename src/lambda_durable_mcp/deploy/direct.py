@@ -105,7 +105,8 @@ def sample_payload(project: Path) -> str:
     """The project's sample event (SAM's events/event.json convention), compact, else "{}"."""
     event = project / "events" / "event.json"
     try:
-        if event.is_file() and event.stat().st_size <= 2_000:
+        # a link out of the project must not put another file's contents into the answer
+        if event.is_file() and event.resolve().is_relative_to(project.resolve()) and event.stat().st_size <= 2_000:
             return json.dumps(json.loads(event.read_text()), separators=(",", ":"))
     except (OSError, ValueError):
         pass

@@ -88,7 +88,8 @@ def _python_handler(project: Path) -> Handler | None:
             if not root.is_dir():
                 continue
             for path in sorted(root.glob("*.py") if root == project else root.rglob("*.py")):
-                if not SKIP_DIRS.intersection(path.relative_to(project).parts) and _PY_DECORATED.search(_read(path)):
+                if path.is_file() and not SKIP_DIRS.intersection(path.relative_to(project).parts) \
+                        and _PY_DECORATED.search(_read(path)):  # is_file: a FIFO named x.py would block the read
                     decorated.append(path)
     entry = (decorated or candidates or [None])[0]
     if entry is None:
@@ -123,7 +124,9 @@ def _node_entry_candidates(project: Path) -> list[Path]:
                     if source.is_file():
                         found.append(source)
     found += [project / name for name in NODE_CANDIDATES if (project / name).is_file()]
-    return list(dict.fromkeys(found))
+    # `main: "../x.js"` or a symlinked entry must not pull a file from outside the project into the package
+    root = project.resolve()
+    return [p for p in dict.fromkeys(found) if p.resolve().is_relative_to(root)]
 
 
 def _node_handler(project: Path) -> Handler | None:
