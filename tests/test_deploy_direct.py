@@ -225,7 +225,7 @@ def test_nothing_from_outside_the_project_reaches_the_package_or_the_answer(moto
     outside = tmp_path / "outside"
     outside.mkdir()
     (outside / "secret.json").write_text('{"aws_secret_access_key": "OutsideMarker"}')
-    (outside / "evil.ts").write_text('export const marker = "OutsideTsMarker";\n')
+    (outside / "evil.ts").write_text('// withDurableExecution\nexport const handler = () => "OutsideTsMarker";\n')
     from lambda_durable_mcp.deploy.direct import sample_payload
 
     project = copy_fixture("python-direct", tmp_path)
