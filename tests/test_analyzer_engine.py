@@ -69,6 +69,17 @@ def test_limits_binary_and_oversized_files_are_notes(tmp_path: Path) -> None:
     assert {d.path for d in result.diagnostics} == {"ok.py", "cookie.py"}
 
 
+def test_a_fifo_named_like_code_is_skipped_without_blocking(tmp_path: Path) -> None:
+    import os
+
+    (tmp_path / "ok.py").write_text("x = 1\n")
+    os.mkfifo(tmp_path / "trap.py")  # nothing ever writes to it: a plain open() would wait forever
+    started = time.monotonic()
+    result = analyze_paths([tmp_path], root=tmp_path)
+    assert time.monotonic() - started < 10
+    assert any("trap.py: skipped, not a regular file" in e for e in result.parse_errors), result.parse_errors
+
+
 def test_deadline_stops_early_with_a_note(tmp_path: Path) -> None:
     for i in range(30):
         (tmp_path / f"m{i}.py").write_text(BAD)

@@ -256,6 +256,9 @@ def test_direct_refuses_a_symlink_out_of_the_project_and_uploads_nothing(moto_ur
         deploy_project(project, aws.clients, method="direct", function_name="symlinked")
     assert aws.bodies("POST", "/functions") == []  # refused before any upload
     (code_dir / "creds.txt").unlink()
+    os.mkfifo(code_dir / "pipe.py")  # skipped: reading it would block the deploy (and the server) forever
+    assert deploy_project(project, aws.clients, method="direct", function_name="with-fifo").version == "1"
+    (code_dir / "pipe.py").unlink()
     (code_dir / "dangling.txt").symlink_to(code_dir / "gone.txt")
     with pytest.raises(DeployError, match="broken symlink"):
         deploy_project(project, aws.clients, method="direct", function_name="symlinked")

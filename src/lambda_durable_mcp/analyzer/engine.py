@@ -13,6 +13,7 @@ import importlib
 import logging
 import os
 import re
+import stat
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -367,8 +368,15 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
 
 def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:
     try:
-        with open(path, "rb") as fh:
-            size = os.fstat(fh.fileno()).st_size
+        # O_NONBLOCK: a FIFO named like source code must not block the read (and the server) forever;
+        # fstat on the open file then tells what it is, with no window between check and use
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0))
+        with open(fd, "rb") as fh:
+            info = os.fstat(fh.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                result.parse_errors.append(f"{display}: skipped, not a regular file")
+                return None
+            size = info.st_size
             if size > MAX_FILE_BYTES:
                 result.parse_errors.append(f"{display}: skipped, {size / 1048576:.1f} MB is over the "
                                            f"{MAX_FILE_BYTES // 1048576} MB limit per file")

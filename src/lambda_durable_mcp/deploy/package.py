@@ -37,6 +37,8 @@ def _files(root: Path, *, keep_node_modules: bool = False, skip_paths: frozenset
             if name.endswith((".pyc", ".zip")) or name.startswith("."):
                 continue
             path = Path(dirpath) / name
+            if not path.is_symlink() and not path.is_file():
+                continue  # a FIFO, socket or device: nothing to package, and reading a FIFO would block
             if path.is_symlink():
                 target = path.resolve()
                 if not target.exists():
@@ -48,6 +50,8 @@ def _files(root: Path, *, keep_node_modules: bool = False, skip_paths: frozenset
                         "deploying would upload a file from outside the project. Replace the link with a copy "
                         "of the file, or remove it."
                     )
+                if not target.is_file():
+                    continue  # a link to a FIFO or device inside the project
             yield path
 
 
