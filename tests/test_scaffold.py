@@ -5,6 +5,7 @@ Fast (no npm, no pip): the generated projects are run for real in test_scaffold_
 
 import gzip
 import json
+import os
 import re
 import shlex
 import subprocess
@@ -246,3 +247,32 @@ def test_readmes_name_the_tool_versions_and_need_no_git() -> None:
     assert "SAM CLI 1.153.1 or later" in sam and "Python 3.11 or later" in sam
     cfn = plan("orders", language="javascript", iac="cloudformation").file("README.md").content
     assert "git rev-parse" not in cfn and "CodeVersion=" in cfn  # a scaffold is not a git repository yet
+
+
+async def test_overwrite_replaces_links_instead_of_writing_through_them(client_for: Any, workspace: Path) -> None:
+    (workspace / "app").mkdir()
+    (workspace / "app" / "main.py").write_text("my code\n")
+    outside = workspace.parent / "outside-victim.txt"
+    outside.write_text("not yours\n")
+    project = workspace / "linked"
+    project.mkdir()
+    (project / "README.md").symlink_to(workspace / "app" / "main.py")
+    os.link(outside, project / ".gitignore")  # a hard link to a file outside the workspace
+    async with client_for(allow_write=True) as client:
+        result = await call(client, name="linked", directory="linked", overwrite=True)
+    assert not result.is_error, tool_text(result)
+    assert (workspace / "app" / "main.py").read_text() == "my code\n"
+    assert outside.read_text() == "not yours\n"
+    assert not (project / "README.md").is_symlink() and "linked" in (project / "README.md").read_text()
+
+
+async def test_a_file_where_a_folder_must_go_is_refused_before_anything_is_written(
+    client_for: Any, workspace: Path
+) -> None:
+    project = workspace / "blocked"
+    project.mkdir()
+    (project / "src").write_text("a file, not a folder\n")
+    async with client_for(allow_write=True) as client:
+        result = await call(client, name="blocked", directory="blocked", overwrite=True)
+    assert result.is_error and "'src'" in tool_text(result) and "Nothing was written" in tool_text(result)
+    assert sorted(p.name for p in project.iterdir()) == ["src"]

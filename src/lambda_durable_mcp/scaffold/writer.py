@@ -1,5 +1,8 @@
 """Writing a planned project under the workspace root: confined, and never overwriting by surprise."""
 
+import contextlib
+import os
+import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -54,11 +57,35 @@ def write(root: Path, directory: str, project: Project, *, overwrite: bool = Fal
         )
     report = WriteReport(directory=target, replaced=list(existing))
     # Every path is checked before the first write, so a refusal leaves nothing behind.
-    paths = [_confined(root, target / item.path, item.path) for item in project.files]
-    for item, path in zip(project.files, paths, strict=True):
-        path.parent.mkdir(parents=True, exist_ok=True)
+    for item in project.files:
+        _confined(root, target / item.path, item.path)
+        for parent in (target / item.path).parents:
+            if parent == target or target not in parent.parents:
+                break
+            if parent.exists() and not parent.is_dir():
+                raise ScaffoldError(f"{parent.relative_to(target).as_posix()!r} exists in {directory!r} and is not "
+                                    "a folder, but the project needs one there: move it away first. Nothing was "
+                                    "written.")
+    for item in project.files:
+        entry = target / item.path
+        entry.parent.mkdir(parents=True, exist_ok=True)
         # Re-check after creating parents: a parent may be a symlink that leads out.
-        path = _confined(root, path, item.path)
-        path.write_text(item.content, encoding="utf-8")
+        folder = _confined(root, entry.parent, item.path)
+        _replace(folder / entry.name, item.content)
         report.written.append(item.path)
     return report
+
+
+def _replace(path: Path, content: str) -> None:
+    """Write a new file and rename it over ``path``: an existing link there is replaced, never written
+    through (a symlink's target, or a hard link's other names, keep their content)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            fh.write(content)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
