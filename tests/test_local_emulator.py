@@ -194,6 +194,12 @@ async def test_bad_inputs_are_refused_with_the_fix(server: Any) -> None:
     assert "callback" in unknown_callback.lower()
 
 
+async def test_names_with_a_trailing_newline_are_refused(server: Any) -> None:
+    bad_name = await call_error(server, "run_durable_function_locally", handler="convert.py:handler",
+                                functions={"fx-rates\n": "checks/rates.py:handler"})
+    assert "fx-rates" in bad_name
+
+
 async def test_a_python_handler_that_cannot_load_is_refused_before_it_runs(server: Any) -> None:
     workspace = executions_context(server).settings.workspace_root
     (workspace / "typo.py").write_text(

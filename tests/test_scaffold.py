@@ -276,3 +276,8 @@ async def test_a_file_where_a_folder_must_go_is_refused_before_anything_is_writt
         result = await call(client, name="blocked", directory="blocked", overwrite=True)
     assert result.is_error and "'src'" in tool_text(result) and "Nothing was written" in tool_text(result)
     assert sorted(p.name for p in project.iterdir()) == ["src"]
+
+
+def test_a_name_with_a_trailing_newline_is_refused() -> None:
+    with pytest.raises(ScaffoldError):
+        plan("demo\n")

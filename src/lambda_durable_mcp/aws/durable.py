@@ -15,7 +15,7 @@ from typing import Any
 from lambda_durable_mcp.aws.errors import AwsCallError, explain
 
 # The local emulator names executions "<uuid>/<uuid>"; other emulators may differ too.
-_EMULATOR_ARN = re.compile(r"^[A-Za-z0-9:$._/+=-]{1,1024}$")
+_EMULATOR_ARN = re.compile(r"^[A-Za-z0-9:$._/+=-]{1,1024}\Z")
 QUALIFIED_HINT = (
     "Durable functions are invoked through a version or alias: use 'name:1', 'name:prod', "
     "'name:$LATEST' or a qualified ARN (arn:aws:lambda:REGION:ACCOUNT:function:NAME:QUALIFIER)."
@@ -29,7 +29,7 @@ def execution_arn_pattern() -> re.Pattern[str]:
 
     model = botocore.session.get_session().get_service_model("lambda")
     pattern = model.shape_for("DurableExecutionArn").metadata.get("pattern") or r".+"
-    return re.compile(f"^(?:{pattern})$")
+    return re.compile(f"^(?:{pattern})\\Z")
 
 
 def check_execution_arn(arn: str, *, emulator: bool) -> str:

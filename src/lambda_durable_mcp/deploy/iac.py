@@ -33,7 +33,7 @@ CDK_INSTALL = "npm install --save-dev aws-cdk@latest aws-cdk-lib@latest  (in the
 BUILD_TIMEOUT_S = 900
 DEPLOY_TIMEOUT_S = 1800
 VERSION_TIMEOUT_S = 60
-_QUALIFIED = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+:([\w$-]+)$")
+_QUALIFIED = re.compile(r"^arn:aws[\w-]*:lambda:[\w-]+:\d{12}:function:[\w-]+:([\w$-]+)\Z")
 _CLI_ENV = {"CDK_DISABLE_VERSION_CHECK": "1", "SAM_CLI_TELEMETRY": "0", "CI": "true"}
 
 

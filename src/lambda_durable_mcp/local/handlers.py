@@ -25,8 +25,8 @@ Language = Literal["python", "node"]
 PYTHON_SUFFIXES = (".py",)
 NODE_SUFFIXES = (".ts", ".mts", ".cts", ".js", ".mjs", ".cjs")
 TS_SUFFIXES = (".ts", ".mts", ".cts")
-FUNCTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
-EXPORT_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*$")
+FUNCTION_NAME_RE = re.compile(r"^[A-Za-z0-9_-]{1,64}\Z")
+EXPORT_RE = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$]*\Z")
 _DURABLE_MARKERS = {
     "python": re.compile(r"\bdurable_execution\b"),
     "node": re.compile(r"\bwithDurableExecution\b"),

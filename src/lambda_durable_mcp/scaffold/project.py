@@ -16,7 +16,7 @@ PATTERNS = ("basic", "saga", "human-approval", "batch-map", "polling", "genai-ag
 _IAC_ALIASES = {"cfn": "cloudformation", "aws-sam": "sam", "aws-cdk": "cdk"}
 _LANGUAGE_ALIASES = {"ts": "typescript", "js": "javascript", "node": "javascript", "nodejs": "javascript", "py": "python"}
 
-_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}$")
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9-]{0,39}\Z")
 
 
 class ScaffoldError(ValueError):
