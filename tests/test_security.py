@@ -85,3 +85,18 @@ async def test_values_that_look_like_flags_never_reach_a_command(
     async with connect(make_settings(workspace, allow_write=True)) as client:
         result = await client.call_tool(tool, args)
     assert result.is_error and says in tool_text(result), tool_text(result)
+
+
+def test_paths_that_cannot_be_resolved_are_refused_with_a_reason(tmp_path: Path) -> None:
+    from lambda_durable_mcp.confine import ConfinementError, resolve_in_workspace
+
+    (tmp_path / "loop").symlink_to(tmp_path / "loop")
+    outside = tmp_path.parent / "elsewhere-secret"
+    (tmp_path / "out").symlink_to(outside)
+    cases = {"loop/x.py": "cannot be resolved", "a" * 5000: "cannot be resolved",
+             "~nosuchuser/x": "does not exist", "out": "leads outside the workspace root"}
+    for path, expected in cases.items():
+        with pytest.raises(ConfinementError) as refused:
+            resolve_in_workspace(tmp_path, path, must_exist=True)
+        assert expected in str(refused.value), (path, str(refused.value))
+        assert "elsewhere-secret" not in str(refused.value)  # where a link leads stays unsaid

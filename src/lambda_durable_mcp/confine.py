@@ -22,17 +22,25 @@ def resolve_in_workspace(root: Path, user_path: str | Path, *, must_exist: bool 
     if "\x00" in text:
         raise ConfinementError("path contains a NUL byte")
     root = root.resolve()
-    candidate = Path(text).expanduser()
+    # `~` is not expanded: paths are relative to the workspace root, and a home folder is none of its business
+    candidate = Path(text)
     if not candidate.is_absolute():
         candidate = root / candidate
-    resolved = candidate.resolve()
+    try:
+        resolved = candidate.resolve()
+        exists = resolved.exists() if must_exist else True
+    except (OSError, RuntimeError) as exc:  # a symlink loop, a name too long for the file system
+        reason = getattr(exc, "strerror", None) or str(exc) or type(exc).__name__
+        raise ConfinementError(f"{text[:200]!r} cannot be resolved ({reason}); give a plain path inside the "
+                               "workspace root") from None
     if resolved != root and root not in resolved.parents:
+        # where it leads is not shown: that would tell what lies outside the workspace
         raise ConfinementError(
-            f"{text!r} resolves to {resolved}, outside the workspace root {root}; "
-            "use a path inside it or start the server with --workspace-root"
+            f"{text[:200]!r} leads outside the workspace root {root} (through '..', an absolute path or a "
+            "symlink); use a path inside it or start the server with --workspace-root"
         )
-    if must_exist and not resolved.exists():
-        raise ConfinementError(f"{text!r} does not exist under the workspace root {root}")
+    if not exists:
+        raise ConfinementError(f"{text[:200]!r} does not exist under the workspace root {root}")
     return resolved
 
 
