@@ -52,3 +52,39 @@ def test_nested_values_keep_their_shape_and_json_stays_valid() -> None:
     assert masked["user"]["keys"] == [MASK, 3, None]
     assert json.loads(masked["payload"]) == {"secretAccessKey": MASK}
     assert value["user"]["password"] == "pw-123456"  # the input is not modified
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("db_password=hunter2hunter2", "hunter2hunter2"),
+        ("password=correct horse battery staple", "horse battery"),
+        ('{"secret": "s3cr3t value"}', "s3cr3t value"),
+        ("AUTH_TOKEN=xyz123456", "xyz123456"),
+        ("ghp_abcdefghijklmnopqrstuvwxyz0123", "ghp_abcdefghijklmnopqrstuvwxyz0123"),
+        ("xoxb-1234567890-abcdefghij", "xoxb-1234567890-abcdefghij"),
+        ("Authorization: Basic dXNlcjpwYXNzd29yZA==", "dXNlcjpwYXNzd29yZA=="),
+        ("postgres://app:OutsidePgMarker@db.internal/orders", "OutsidePgMarker"),
+        ("-----BEGIN RSA PRIVATE KEY-----\nMIIEpAIBAAKCAQEA\n-----END RSA PRIVATE KEY-----", "MIIEpAIBAAKCAQEA"),
+    ],
+)
+def test_more_secret_shapes_are_masked(text: str, secret: str) -> None:
+    assert secret not in redact_text(text)
+
+
+def test_any_value_under_a_secrets_name_is_masked_and_usage_counts_stay() -> None:
+    masked = redact({"password": 987654321, "credentials": {"user": "a", "pass": "b"}, "inputTokens": 1234,
+                     "db": {"api_key": ["k1", "k2"]}, "enabled": True})
+    assert masked == {"password": MASK, "credentials": MASK, "inputTokens": 1234, "db": {"api_key": MASK},
+                      "enabled": True}
+    assert redact_text('"inputTokens": 1234, "outputTokens": 56') == '"inputTokens": 1234, "outputTokens": 56'
+
+
+def test_a_cut_never_leaves_part_of_a_secret() -> None:
+    from lambda_durable_mcp.executions.timeline import clip
+    from lambda_durable_mcp.tools.executions import log_line
+
+    secret = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
+    line = "x" * 280 + f" aws_secret_access_key={secret}"
+    assert secret[:10] not in log_line(redact(line))
+    assert secret[:10] not in clip(redact({"note": "y" * 480, "SecretAccessKey": secret}), 500)

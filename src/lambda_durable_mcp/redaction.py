@@ -1,5 +1,6 @@
 """Mask obvious secrets in anything shown to an agent: AWS access key ids, secret access keys,
-session tokens, bearer tokens and JWTs, and values of keys named like passwords or API keys.
+session tokens, bearer and basic credentials, JWTs, well-known API token formats, passwords in
+URLs, PEM private keys, and values of keys named like passwords, secrets, tokens or API keys.
 
 Applied to every output that can carry user data, even with --allow-sensitive-data-access.
 No MCP imports; usable by any tool. ``redact`` walks dicts, lists and strings (JSON kept valid:
@@ -13,16 +14,30 @@ from typing import Any
 
 MASK = "[REDACTED]"
 
+# Key names that hold secrets, also inside longer names (db_password, stripeApiKey, AUTH_TOKEN).
+# "token" only as the last word and singular, so that usage counts (inputTokens) stay readable.
 _KEY_NAMES = (
-    r"aws_?secret_?access_?key|secret_?access_?key|secretAccessKey|SecretAccessKey|"
-    r"aws_?session_?token|session_?token|sessionToken|SessionToken|x-amz-security-token|"
-    r"password|passwd|api[_-]?key|apiKey|client[_-]?secret|clientSecret|private[_-]?key"
+    r"[\w.-]*?(?:secret_?access_?key|secretaccesskey|session_?token|security[_-]?token|password|passwd|"
+    r"pass_?phrase|api[_-]?key|client[_-]?secret|private[_-]?key|secret|credentials?)[\w.-]*|"
+    r"(?:[\w.-]*?[_.-]|[a-z][a-z0-9]*?)?token"
 )
-# key = value, key: value, "key": "value" (JSON, YAML, env files, logs)
+_KEY_RE = re.compile(rf"(?:{_KEY_NAMES})", re.IGNORECASE)
+# key = value, key: value, "key": "value" (JSON, YAML, env files, logs). A quoted value is masked
+# whole, spaces included; an unquoted one up to the end of the line or a separator.
 _KEYED = re.compile(
-    rf"(?P<key>[\"']?(?:{_KEY_NAMES})[\"']?\s*[:=]\s*[\"']?)(?P<value>[^\s\"',;}}]{{4,}})",
+    rf"(?P<key>(?<![\w-])[\"']?(?:{_KEY_NAMES})[\"']?\s*[:=]\s*)"
+    r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]+)(?P=quote)|(?P<value>[^\s\"',;&}\]][^\n\"',;&}\]]{2,}))",
     re.IGNORECASE,
 )
+# Well-known token formats: GitHub, Slack, Stripe-like live keys, Google API keys, HTTP Basic auth,
+# credentials in URLs, PEM private keys.
+_TOKENS = re.compile(
+    r"\b(?:gh[pousr]_[A-Za-z0-9]{20,}|github_pat_[A-Za-z0-9_]{20,}|xox[abprs]-[A-Za-z0-9-]{10,}|"
+    r"sk_live_[A-Za-z0-9]{10,}|AIza[0-9A-Za-z_-]{30,})"
+)
+_BASIC = re.compile(r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}=*")
+_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)(?P<secret>[^\s@/]+)(?=@)", re.IGNORECASE)
+_PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*")
 _JWT = re.compile(r"\beyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}")
@@ -40,10 +55,20 @@ def _looks_like_secret_key(token: str) -> bool:
     )
 
 
+def _keyed(m: re.Match[str]) -> str:
+    if m.group("quote"):
+        return m.group("key") + m.group("quote") + MASK + m.group("quote")
+    return m.group("key") + MASK
+
+
 def redact_text(text: str) -> str:
     if not text:
         return text
-    text = _KEYED.sub(lambda m: m.group("key") + MASK, text)
+    text = _PEM.sub(MASK, text)
+    text = _KEYED.sub(_keyed, text)
+    text = _TOKENS.sub(MASK, text)
+    text = _BASIC.sub(lambda m: m.group(1) + MASK, text)
+    text = _URL_CREDENTIALS.sub(lambda m: m.group("head") + MASK, text)
     text = _STS_TOKEN.sub(MASK, text)
     text = _ACCESS_KEY_ID.sub(MASK, text)
     text = _BEARER.sub(lambda m: m.group(1) + MASK, text)
@@ -59,8 +84,9 @@ def redact(value: Any) -> Any:
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():
-            if isinstance(key, str) and isinstance(item, str) and re.fullmatch(rf"(?:{_KEY_NAMES})", key, re.IGNORECASE):
-                out[key] = MASK if item else item
+            if isinstance(key, str) and item not in (None, "", [], {}) and not isinstance(item, bool) \
+                    and _KEY_RE.fullmatch(key):
+                out[key] = MASK  # any value under a secret's name: a number, a nested object, a list
             else:
                 out[redact(key) if isinstance(key, str) else key] = redact(item)
         return out

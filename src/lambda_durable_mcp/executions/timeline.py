@@ -60,8 +60,8 @@ def operation_row(history: History, op: Operation, *, include_data: bool) -> dic
         "callback_id": op.callback_id if op.status == "STARTED" else None,
     }
     if include_data:
-        row["error_message"] = redact(clip(op.error_message))
-        row["result"] = redact(clip(plain_payload(op.result)))
+        row["error_message"] = clip(redact(op.error_message))  # masked whole, then cut
+        row["result"] = clip(redact(plain_payload(op.result)))
     return row
 
 
@@ -102,7 +102,9 @@ def trim_event(event: dict[str, Any], *, include_data: bool) -> dict[str, Any]:
 
 def _clip_payloads(value: Any) -> Any:
     if isinstance(value, dict):
-        return {k: (clip(v) if k == "Payload" and isinstance(v, str) else _clip_payloads(v)) for k, v in value.items()}
+        # masked before the cut, so that a cut never leaves part of a secret behind
+        return {k: (clip(redact(v)) if k == "Payload" and isinstance(v, str) else _clip_payloads(v))
+                for k, v in value.items()}
     if isinstance(value, list):
         return [_clip_payloads(v) for v in value]
     return value

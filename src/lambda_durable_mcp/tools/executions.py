@@ -484,7 +484,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                 operation_name=rc.operation_name,
                 operation_type=rc.operation_type,
                 error_type=rc.error_type,
-                error_message=redact(clip(rc.error_message, 2_000)) if include_data else None,
+                error_message=clip(redact(rc.error_message), 2_000) if include_data else None,
                 attempts=rc.attempts,
             )
         logs, note = None, note_withheld
@@ -673,7 +673,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                     "exported name; diagnose_durable_execution has details."
                 )
             if include_data and message:
-                error = f"{error}: {redact(message[:2000])}"
+                error = f"{error}: {redact(message)[:2000]}"
         if status == "SUSPENDED":
             from lambda_durable_mcp.executions.diagnose import pending_operations
             from lambda_durable_mcp.executions.history import build_history
@@ -686,7 +686,7 @@ def register(server: MCPServer, settings: Settings) -> None:
         output = None
         if include_data:
             lines = without_library_frames(emulator.logs(arn))
-            output = [redact(log_line(line)) for line in lines[-15:]] or None
+            output = [log_line(redact(line)) for line in lines[-15:]] or None
         if not include_data and (status in ("SUCCEEDED", "FAILED") or output):
             note = f"{note + ' ' if note else ''}{withheld_note('Result, error message and output')}"
         return respond(RunResult(
@@ -735,7 +735,7 @@ def _log_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history: Any) 
     arn = arn.strip()
     if ctx.is_local(arn):
         lines = pick_lines(without_library_frames(ctx.emulator().logs(arn)), _keywords(history))
-        return ([redact(log_line(line)) for line in lines] or None), None
+        return ([log_line(redact(line)) for line in lines] or None), None
     try:
         return _cloudwatch_lines(ctx, api, arn, history)
     except Exception as exc:  # noqa: BLE001 - logs are a bonus: say why they are missing
@@ -761,7 +761,7 @@ def _cloudwatch_lines(ctx: ExecutionsContext, api: DurableApi, arn: str, history
     except Exception as exc:  # noqa: BLE001
         raise explain(exc, "FilterLogEvents", group) from exc
     lines = [str(e.get("message", "")).rstrip() for e in response.get("events") or []]
-    picked = [redact(log_line(line)) for line in pick_lines(lines, _keywords(history))]
+    picked = [log_line(redact(line)) for line in pick_lines(lines, _keywords(history))]
     return (picked or None), (None if lines else f"No lines mentioning {exec_name} in {group}.")
 
 
