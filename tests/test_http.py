@@ -66,3 +66,21 @@ def test_sigterm_shuts_down_gracefully(tmp_path: Path) -> None:
     with http_server(tmp_path) as (_, proc):
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=5) == 0
+
+
+def test_listening_beyond_loopback_warns_that_there_is_no_login(tmp_path: Path) -> None:
+    from conftest import SCRIPT, wait_for_port
+
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--transport", "streamable-http", "--host", "0.0.0.0", "--port", str(port),
+         "--workspace-root", str(tmp_path), "--allow-write"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_port(port, proc)
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=15)
+    text = err.decode()
+    assert "without authentication" in text and "run code" in text, text

@@ -101,6 +101,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stderr, level=settings.log_level,
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
 
+    if settings.transport == "streamable-http" and settings.host not in ("127.0.0.1", "localhost", "::1"):
+        # The Host/Origin checks stop browsers (DNS rebinding), not other clients: there is no login.
+        logging.getLogger("lambda_durable_mcp").warning(
+            "listening on %s:%s without authentication: anyone who can reach this port can call the tools%s; "
+            "keep the port private or put an authenticating proxy in front", settings.host, settings.port,
+            " (with --allow-write: write files, change AWS resources and run code)" if settings.allow_write else "")
+
     from lambda_durable_mcp.server import build_server, run_server
 
     run_server(build_server(settings), settings)
