@@ -1398,7 +1398,25 @@ class FunctionVisitor:
             else:
                 self.body(h.body)
         self.body(node.orelse)
-        self.body(node.finalbody)
+        if not (had_ops and self.orch and node.finalbody):
+            self.body(node.finalbody)
+            return
+        # SuspendExecution (a BaseException) passes through `finally`: a durable operation there runs
+        # whenever the try body suspends (a wait, a callback), before the operations that follow it
+        for stmt in node.finalbody:
+            ops = self.ops
+            self.visit(stmt)
+            if self.ops > ops:
+                self.m.emit("DUR016", stmt,
+                            "this `finally` runs a durable operation, and `finally` also runs when the SDK suspends "
+                            "the function inside the `try` (a wait or callback raises SuspendExecution through "
+                            "it): the operation then runs at suspension, out of order",
+                            "run the cleanup after the try block, and in `except Exception: <cleanup>; raise` for "
+                            "failures, not in `finally`",
+                            short="move it out of finally")
+                for rest in node.finalbody[node.finalbody.index(stmt) + 1:]:
+                    self.visit(rest)
+                return
 
     def final_handler(self, node: ast.Try, h: ast.ExceptHandler) -> bool:
         """``except Exception: ...; raise`` at the top level of the handler or a child body: it cannot see
