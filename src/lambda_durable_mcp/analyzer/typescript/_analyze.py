@@ -464,6 +464,13 @@ class FileAnalysis:
                     f.role = "orch"
                 f.ctx_name = f.ctx_name or f"this.{used[0]}"
 
+    def _is_async(self, fi: int) -> bool:
+        """Whether function fi is declared async (module code counts: top-level await in ESM)."""
+        if fi <= 0:
+            return True
+        node = self.funcs[fi].node
+        return any(node.child(i) is not None and node.child(i).type == "async" for i in range(min(2, node.child_count)))
+
     def _method_of(self, fi: int, any_method: bool = False) -> int:
         """The method whose `this` function fi sees (itself, or through arrow functions): one of a class
         keeping the context, or any method; else -1."""
@@ -2146,26 +2153,29 @@ class FileAnalysis:
             w = fact.what
             r = fact.rule
             expr = _snippet(fact.node, w)
+            # `await` only where the enclosing function is async (a `.then((x) => ...)` callback is not)
+            aw, tail = ("await ", "") if self._is_async(fact.fi) else (
+                "", " (this function is not async: chain that promise with .then(...), or make the function async)")
             if r in ("DUR001", "DUR002") and self._terminal(fact.node, fact.fi):
                 continue
             if r != "DUR004" and self._final_catch(fact.node, fact.fi):
                 continue
             if r == "DUR001":
                 if fact.node.type == "new_expression":
-                    fix = (f"take the time in a step and rebuild the Date: const ms = await {ctx}.step('now', "
-                           "async () => Date.now()); new Date(ms)")
+                    fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step('now', "
+                           f"async () => Date.now()); new Date(ms){tail}")
                 elif w.startswith(_PROCESS_CLOCKS):
                     # counts from a per-process origin: a checkpointed reading means nothing next invocation
                     fix = ("time the work inside one step, or take Date.now() in a step for durations that span "
                            "invocations; a duration only logged for this invocation can be suppressed with "
                            "// durable-lint: ignore[DUR001]")
                 else:
-                    fix = f"move it into a step: await {ctx}.step('now', async () => {expr})"
+                    fix = f"move it into a step: {aw}{ctx}.step('now', async () => {expr}){tail}"
                 self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
                                           "time", fix)
             elif r == "DUR002":
                 self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
-                            f"move it into a step: await {ctx}.step('id', async () => {expr})")
+                            f"move it into a step: {aw}{ctx}.step('id', async () => {expr}){tail}")
             elif r == "DUR003":
                 self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
                                           "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
@@ -2174,8 +2184,8 @@ class FileAnalysis:
                     self._report_env(fact, ctx)
                     continue
                 self.report(r, fact.node, f"{w} is specific to one invocation and differs on replay",
-                            f"read it inside a step and branch on the step's result: await {ctx}.step("
-                            f"'read-invocation', async () => {expr})")
+                            f"read it inside a step and branch on the step's result: {aw}{ctx}.step("
+                            f"'read-invocation', async () => {expr}){tail}")
             elif r == "DUR021":
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
                                           "replay", f"wrap it in {ctx}.step('write', async () => ...)")

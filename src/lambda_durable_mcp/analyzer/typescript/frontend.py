@@ -267,11 +267,12 @@ class TypeScriptFrontend:
                 continue
             summary = known.get(target)
             called = summary.functions.get(name) if summary is not None else None
+            step_name = _kebab(label.rsplit(".", 1)[-1] if name == "default" else name)  # a default export's local name
             if called is not None and called.generator:  # a generator object cannot be checkpointed
-                fix = (f"collect what it yields inside a step: await {ctx}.step('{_kebab(name)}', async () => "
+                fix = (f"collect what it yields inside a step: await {ctx}.step('{step_name}', async () => "
                        f"{{ const out = []; for await (const x of {label}(...)) out.push(x); return out; }})")
             else:
-                fix = f"call it inside a step: await {ctx}.step('{_kebab(name)}', async () => {label}(...))"
+                fix = f"call it inside a step: await {ctx}.step('{step_name}', async () => {label}(...))"
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR005", severity="error",
