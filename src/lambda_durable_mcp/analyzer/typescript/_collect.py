@@ -501,6 +501,15 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                 right = n.child_by_field_name("right")
                 if m and right is not None and right.type in FUNC_VALUE_TYPES:
                     pending_name[right.start_byte] = m.group(1).decode()
+                elif right is not None and right.type == "object" and left.text in (b"module.exports", b"exports"):
+                    # `module.exports = { makeId: () => ..., save: async function () {...} }`
+                    for pair in right.named_children:
+                        if pair.type != "pair":
+                            continue
+                        key, value = pair.child_by_field_name("key"), unwrap(pair.child_by_field_name("value"))
+                        if key is not None and key.type == "property_identifier" and value is not None \
+                                and value.type in FUNC_VALUE_TYPES:
+                            pending_name[value.start_byte] = text(key)
         elif t == "update_expression":
             col.writes.append((n, fi, n.child_by_field_name("argument"), t))
         elif t == "unary_expression":
