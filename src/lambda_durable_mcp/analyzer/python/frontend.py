@@ -779,8 +779,8 @@ class ModuleAnalyzer:
                 base = self.kind_of(f.value, local_kinds)
                 if base == "aws-session" and f.attr in ("client", "resource"):
                     return "aws"
-                if base == "aws" and f.attr in C.AWS_DERIVED:
-                    return "aws"
+                if base == "aws" and (f.attr in C.AWS_DERIVED or f.attr in ("get_paginator", "get_waiter")):
+                    return "aws"  # a paginator's paginate() and a waiter's wait() call the service
                 if base == "db" and f.attr in ("cursor", "connect", "pipeline"):
                     return "db"
                 if base == "path" and f.attr in ("joinpath", "resolve", "absolute", "with_suffix", "parent"):
@@ -2263,6 +2263,8 @@ class FunctionVisitor:
             if body:
                 text += f"[\"{body}\"].read().decode()"
                 return text
+        if isinstance(func, ast.Attribute) and func.attr == "paginate":
+            return f"list({text})"  # a PageIterator is not a value: collect the pages in the step
         # `requests.get(url).json()`: the step must return the decoded value, not the response object
         end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
         if end_line is not None and end_col is not None:

@@ -1022,6 +1022,9 @@ class FileAnalysis:
         if mod in T.LOGGER_MODULES and dotted.rsplit(".", 1)[-1] in T.LOG_METHODS and dotted:
             return ("DUR020", f"{dotted}()", "log")
         if mod.startswith("@aws-sdk/") or mod == "aws-sdk":
+            fn = dotted.rsplit(".", 1)[-1]
+            if fn.startswith("paginate") and len(fn) > 8 and fn[8].isupper():
+                return ("DUR003", f"{fn}()", "aws read")  # paginateListObjectsV2(...) pages through a service
             return None
         if mod.startswith((".", "/")):
             b = self.lookup(ch[0], c.fi)
