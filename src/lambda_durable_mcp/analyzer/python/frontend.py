@@ -183,6 +183,7 @@ class FuncInfo:
     owner: str | None = None              # the class a method belongs to
     result_body: bool = False             # a durable handler or child body: its return value is its result
     handed_ctx: bool = False              # also called directly with a context: its result feeds a caller
+    outer_kinds: dict[str, str] = field(default_factory=dict)  # clients etc. of the enclosing function it sees
     _locals: set[str] | None = None
 
     @property
@@ -1015,7 +1016,9 @@ class FunctionVisitor:
                 if m._is_context_annotation(ann):
                     self.parent_ctx.add(p.arg)
         self.ctxs: set[str] = own | self.parent_ctx
-        self.local_kinds: dict[str, str] = {}
+        # a closure sees the enclosing function's clients (`events = boto3.client(...)` in the handler)
+        self.local_kinds: dict[str, str] = {k: v for k, v in fi.outer_kinds.items() if k not in fi.locals()} \
+            if fi.outer_kinds else {}
         self.taint: set[str] = set()
         self.env_taint: set[str] = set()
         self.env_reported: set[str] = set()
@@ -1834,7 +1837,7 @@ class FunctionVisitor:
         role = C.ARG_ROLE[method]
         inherited = frozenset(self.ctxs)
         if isinstance(expr, ast.Lambda):
-            fi = FuncInfo(expr, f"{self.fi.qualname}.<lambda>", self.fi)
+            fi = FuncInfo(expr, f"{self.fi.qualname}.<lambda>", self.fi, outer_kinds=dict(self.local_kinds))
             params = fi.positional()
             if role == "child":
                 fi.ctx_params = {params[0]} if params else set()
@@ -1846,6 +1849,8 @@ class FunctionVisitor:
             target = self.m.lookup(self.fi, expr.id)
             if target is not None:
                 nested = target.parent is not None and target in self.nested
+                if target.parent is self.fi and not target.done:
+                    target.outer_kinds = dict(self.local_kinds)
                 self.m.assign_role(target, role, inherited, serdes=serdes, at_most_once=at_most_once,
                                    defer=nested)
                 if role == "child" and target.role == "child" and not target.done:
