@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import ast
 import bisect
+import builtins
+import dataclasses
 import io
 import os
 import re
@@ -164,6 +166,10 @@ class PyModuleSummary(ModuleSummary):
     bindings: dict[str, str] = field(default_factory=dict)
     # module constant ("NAME", or "NAME[key]" of a dict literal) -> the environment variable it holds
     exported_env: dict[str, str] = field(default_factory=dict)
+    # names this module imports from project modules, so that `from pkg import f` reaches pkg/x.py:f
+    # through pkg/__init__.py's `from .x import f`: name -> [(file, name there)]
+    reexports: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    star_files: list[str] = field(default_factory=list)  # files of `from .x import *`, any name may come from
 
 
 @dataclass(eq=False)
@@ -267,6 +273,9 @@ def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
     out.difference_update(declared)
 
 
+_BUILTINS = frozenset(dir(builtins))
+
+
 def _is_sdk(name: str) -> bool:
     """The SDK package or one of its modules (not ``aws_durable_execution_sdk_python_testing``)."""
     return name == C.SDK or name.startswith(C.SDK_PREFIX)
@@ -288,6 +297,7 @@ class ModuleAnalyzer:
         self.tree = tree
         self.dir = os.path.dirname(path)
         self.imports: dict[str, str] = {}
+        self.star_modules: list[str] = []  # project modules imported with `from x import *`
         self.kinds: dict[str, str] = {}
         self.attr_kinds: dict[str, str] = {}
         self.consts: dict[str, ast.expr] = {}
@@ -495,6 +505,8 @@ class ModuleAnalyzer:
                     self.imports_sdk = True
                 for a in s.names:
                     if a.name == "*":
+                        if not _is_sdk(mod) and mod.lstrip(".").split(".")[0] not in _STDLIB:
+                            self.star_modules.append(mod)  # names from it resolve at their calls
                         continue
                     base = mod + "." + a.name if mod and not mod.endswith(".") else mod + a.name
                     self.imports[a.asname or a.name] = base
@@ -2329,6 +2341,9 @@ class FunctionVisitor:
                 q = self.m.imports.get(func.id)
                 if q is not None:
                     self.project_call(node, q, func.id)
+                elif self.m.star_modules and func.id not in self.fi.locals() and func.id not in _BUILTINS:
+                    # `from .clock import *`: the name may come from any of those project modules
+                    self.project_call(node, None, func.id, star=True)
         elif isinstance(func, ast.Attribute) and r is None:
             q = self.m.qual(func)
             if q is not None and isinstance(func.value, ast.Name) and \
@@ -2429,9 +2444,12 @@ class FunctionVisitor:
                 out.add(k.arg)
         return out
 
-    def project_call(self, node: ast.Call, q: str | None, text: Any, local: FuncInfo | None = None) -> None:
+    def project_call(self, node: ast.Call, q: str | None, text: Any, local: FuncInfo | None = None,
+                     star: bool = False) -> None:
         if local is not None:
             cands = [(self.m.path, local.qualname)]
+        elif star:
+            cands = [c for mod in self.m.star_modules for c in self.m.project_candidates(f"{mod}.{text}")]
         else:
             cands = self.m.project_candidates(q or "")
         if not cands:
@@ -2740,6 +2758,40 @@ def _module_env(m: ModuleAnalyzer) -> dict[str, str]:
     return out
 
 
+def _reexports(m: ModuleAnalyzer) -> tuple[dict[str, list[tuple[str, str]]], list[str]]:
+    """What this module passes on from other project modules (see PyModuleSummary.reexports)."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for local, q in m.imports.items():
+        if "." not in q.lstrip(".") and not q.startswith("."):
+            continue  # `import x`: a module, not a name
+        found = [c for c in m.project_candidates(q) if os.path.isfile(c[0])]
+        if found:
+            out[local] = found
+    stars = [f for mod in m.star_modules for f, _ in m.project_candidates(f"{mod}._") if os.path.isfile(f)]
+    return out, stars
+
+
+def _through_reexports(d: _Deferred, project: ProjectView) -> _Deferred:
+    """The deferred call with candidates that a package passes on added (`pkg/__init__.py`:
+    `from .clock import now_ms` or `from .clock import *`), up to three hops."""
+    cands = list(d.candidates)
+    seen = set(cands)
+    i = 0
+    while i < len(cands) and len(cands) < 40:
+        path, name = cands[i]
+        i += 1
+        other = project.summaries.get(path)
+        if not isinstance(other, PyModuleSummary) or name in other.functions:
+            continue
+        more = other.reexports.get(name.split(".")[0], []) if "." not in name else []
+        more = more + [(f, name) for f in other.star_files]
+        for c in more:
+            if c not in seen and len(seen) < 40:
+                seen.add(c)
+                cands.append(c)
+    return d if len(cands) == len(d.candidates) else dataclasses.replace(d, candidates=cands)
+
+
 def _is_generator(node: ast.AST) -> bool:
     """A `def` whose own body yields (not a nested function's)."""
     if not isinstance(node, ast.FunctionDef):
@@ -2795,8 +2847,10 @@ class PythonFrontend:
             m.run()
         except RecursionError:
             return PyModuleSummary(path, parse_error="1: code nested too deeply to analyze")
+        reexports, star_files = _reexports(m)
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
-                               deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m))
+                               deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m),
+                               reexports=reexports, star_files=star_files)
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)
@@ -2807,6 +2861,7 @@ class PythonFrontend:
         out = list(summary.diagnostics)
         state_writes: list[Diagnostic] = []
         for d in summary.deferred:
+            d = _through_reexports(d, project)
             if d.kind == "impure":
                 for cand_path, name in d.candidates:
                     chain = project.impure(cand_path, name, path)
