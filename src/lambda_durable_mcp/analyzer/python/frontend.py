@@ -2762,13 +2762,30 @@ def _reexports(m: ModuleAnalyzer) -> tuple[dict[str, list[tuple[str, str]]], lis
     """What this module passes on from other project modules (see PyModuleSummary.reexports)."""
     out: dict[str, list[tuple[str, str]]] = {}
     for local, q in m.imports.items():
-        if "." not in q.lstrip(".") and not q.startswith("."):
-            continue  # `import x`: a module, not a name
+        if not q.startswith("."):
+            root = q.split(".")[0]
+            # `import x` (a module, not a name), the SDK, the standard library and installed packages
+            # pass nothing on from this project: skip them without touching the file system
+            if "." not in q or _is_sdk(q) or root in _STDLIB or root in C.THIRD_PARTY_ROOTS \
+                    or not _local_root(m.dir, root):
+                continue
         found = [c for c in m.project_candidates(q) if os.path.isfile(c[0])]
         if found:
             out[local] = found
     stars = [f for mod in m.star_modules for f, _ in m.project_candidates(f"{mod}._") if os.path.isfile(f)]
     return out, stars
+
+
+def _local_root(directory: str, root: str) -> bool:
+    """Whether a package or module named root sits in directory or up to three folders above it."""
+    for _ in range(4):
+        if os.path.isdir(os.path.join(directory, root)) or os.path.isfile(os.path.join(directory, root + ".py")):
+            return True
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return False
 
 
 def _through_reexports(d: _Deferred, project: ProjectView) -> _Deferred:
