@@ -2251,11 +2251,14 @@ class FunctionVisitor:
                     return ("DUR021", label, False)
         return None
 
-    def open_call(self, node: ast.Call) -> tuple[str, Any, bool]:
+    def open_call(self, node: ast.Call) -> tuple[str, Any, bool] | None:
         mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
         text = _const_str(mode) or "r"
         if any(c in text for c in "wax+"):
             return ("DUR021", f"`open(..., \"{text}\")`", False)
+        path = _const_str(node.args[0]) if node.args else None
+        if path is not None and (not path.startswith("/") or path.startswith("/var/task/")):
+            return None  # a file of the deployment package (Lambda runs in /var/task): fixed per version
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
@@ -2282,6 +2285,8 @@ class FunctionVisitor:
                 return text
         if isinstance(func, ast.Attribute) and func.attr == "paginate":
             return f"list({text})"  # a PageIterator is not a value: collect the pages in the step
+        if isinstance(func, ast.Name) and func.id == "open":
+            return f"{text}.read()"  # a file object is not a value: read it in the step
         # `requests.get(url).json()`: the step must return the decoded value, not the response object
         end_line, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
         if end_line is not None and end_col is not None:

@@ -1011,6 +1011,8 @@ class FileAnalysis:
             if T.FS_WRITE.match(fn):
                 return ("DUR021", f"{fn}()", "file write")
             if T.FS_READ.match(fn):
+                if c.args and _package_file(c.args[0]):
+                    return None  # a file of the deployment package: fixed per version
                 return ("DUR003", f"{fn}()", "file read")
             return None
         if mod in ("node-fetch", "cross-fetch") or (mod == "undici" and dotted in ("fetch", "request")):
@@ -2775,3 +2777,18 @@ def resolve_candidates(path: str, spec: str) -> list[str]:
         out.extend(target + e for e in T.RESOLVE_EXTS)
         out.extend(posixpath.join(target, "index" + e) for e in T.RESOLVE_EXTS)
     return out
+
+
+_PACKAGE_PATH_RE = re.compile(rb"""(?:path\.)?(?:join|resolve)\(\s*__dirname\b|^`\$\{__dirname\}""")
+
+
+def _package_file(arg: Any) -> bool:
+    """A path inside the deployment package: a relative literal (Lambda runs in /var/task), /var/task/...,
+    or one built from __dirname."""
+    node = unwrap(arg)
+    if node is None:
+        return False
+    if node.type == "string":
+        value = text(node)[1:-1]
+        return bool(value) and (not value.startswith("/") or value.startswith("/var/task/"))
+    return bool(_PACKAGE_PATH_RE.search(node.text or b""))
