@@ -218,7 +218,10 @@ class FileAnalysis:
         self._scopes()
         self._effects()
         self._durable_rules()
+        self._dur036_spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self._emit_effects()
+        if self._dur036_spans:
+            self._drop_inside_dur036()
         self._writes()
         self._summaries()
         self._mark_terminal_calls()
@@ -2290,11 +2293,32 @@ class FileAnalysis:
                             f"Promise.{which} over durable operations is not checkpointed as one operation",
                             f"use {ctx}.promise.{which}([...]) or {ctx}.map/{ctx}.parallel", severity="warning")
         elif which in ("all", "allSettled"):
+            self._dur036_spans.append((c.node.start_point, c.node.end_point))
             self.report("DUR036", c.node,
                         f"Promise.{which} over plain async work in orchestration code: unbounded concurrency, "
                         "nothing checkpointed, everything reruns on replay",
                         f"use {ctx}.map('name', items, async (child, item) => child.step(...), "
                         "{ maxConcurrency: N })")
+
+    def _drop_inside_dur036(self) -> None:
+        """One diagnostic per problem, with one fix: a read or write inside a `Promise.all` over plain
+        async work keeps its own (error) rule but takes DUR036's fix (context.map with a step per item:
+        steps inside the Promise.all would be DUR008), and that Promise.all's DUR036 goes."""
+        import dataclasses
+
+        covered: set[int] = set()
+        kept: list[Diagnostic] = []
+        for d in self.diags:
+            at = (d.line - 1, d.column - 1)
+            span = next((i for i, (lo, hi) in enumerate(self._dur036_spans) if lo <= at < hi), None)
+            if d.rule in ("DUR003", "DUR021") and span is not None:
+                covered.add(span)
+                d = dataclasses.replace(d, fix="run the items with context.map instead of Promise.all, each "
+                                               "read or write in a step: context.map('name', items, async (child, "
+                                               "item) => child.step('name', async () => ...), { maxConcurrency: N })")
+            kept.append(d)
+        starts = {self._dur036_spans[i][0] for i in covered}
+        self.diags = [d for d in kept if not (d.rule == "DUR036" and (d.line - 1, d.column - 1) in starts)]
 
     def _candidates(self, spec: str) -> list[str]:
         # one resolution per import specifier: the resolver stats files, and many calls share one import
