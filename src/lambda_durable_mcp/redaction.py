@@ -24,10 +24,11 @@ _KEY_NAMES = (
 _KEY_RE = re.compile(rf"(?:{_KEY_NAMES})", re.IGNORECASE)
 # key = value, key: value, "key": "value" (JSON, YAML, env files, logs). A quoted value is masked
 # whole, spaces included; an unquoted one up to the end of the line or a separator.
+# A key (a whole identifier, at most 80 characters: the name test runs on it afterwards, so a long run
+# of word characters cannot make the regex backtrack) then `:` or `=`, then the value.
 _KEYED = re.compile(
-    rf"(?P<key>(?<![\w-])[\"']?(?:{_KEY_NAMES})[\"']?\s*[:=]\s*)"
+    r"(?<![\w.-])(?P<key>(?P<kq>[\"']?)(?P<name>[\w.-]{1,80})(?P=kq)\s*[:=]\s*)"
     r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]+)(?P=quote)|(?P<value>[^\s\"',;&}\]][^\n\"',;&}\]]{2,}))",
-    re.IGNORECASE,
 )
 # Well-known token formats: GitHub, Slack, Stripe-like live keys, Google API keys, HTTP Basic auth,
 # credentials in URLs, PEM private keys.
@@ -36,7 +37,8 @@ _TOKENS = re.compile(
     r"sk_live_[A-Za-z0-9]{10,}|AIza[0-9A-Za-z_-]{30,})"
 )
 _BASIC = re.compile(r"(?i)\b(basic\s+)[A-Za-z0-9+/]{8,}=*")
-_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]*://[^\s:/@]+:)(?P<secret>[^\s@/]+)(?=@)", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(?P<head>\b[a-z][a-z0-9+.-]{0,30}://[^\s:/@]{1,200}:)(?P<secret>[^\s@/]{1,500})(?=@)",
+                              re.IGNORECASE)
 _PEM = re.compile(r"-----BEGIN [A-Z ]*PRIVATE KEY-----.*?(?:-----END [A-Z ]*PRIVATE KEY-----|\Z)", re.DOTALL)
 _ACCESS_KEY_ID = re.compile(r"(?<![A-Z0-9])(?:AKIA|ASIA|AGPA|AIDA|AROA|AIPA|ANPA|ANVA|ABIA|ACCA)[A-Z0-9]{16}(?![A-Z0-9])")
 _BEARER = re.compile(r"(?i)\b(bearer\s+)[A-Za-z0-9\-._~+/]{8,}=*")
@@ -56,6 +58,8 @@ def _looks_like_secret_key(token: str) -> bool:
 
 
 def _keyed(m: re.Match[str]) -> str:
+    if not _KEY_RE.fullmatch(m.group("name")):
+        return m.group(0)
     if m.group("quote"):
         return m.group("key") + m.group("quote") + MASK + m.group("quote")
     return m.group("key") + MASK
