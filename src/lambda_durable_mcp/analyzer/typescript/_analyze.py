@@ -424,7 +424,7 @@ class FileAnalysis:
         funcs = self.funcs
         src = self.src
         names = b"|".join(re.escape(n) for n in ctx_names)
-        typed_field = re.compile(rb"([A-Za-z_$][\w$]*)\s*[!?]?\s*:\s*(?:[A-Za-z_$][\w$]*\.)?(?:" + names + rb")\b")
+        typed_field = re.compile(rb"(?<![\w$])([A-Za-z_$][\w$]*)\s*[!?]?\s*:\s*(?:[A-Za-z_$][\w$]*\.)?(?:" + names + rb")\b")
         by_class: dict[int, list[int]] = {}  # class body start -> its methods
         for i, f in enumerate(funcs):
             if i and f.node.type == "method_definition" and f.node.parent is not None \
