@@ -2777,6 +2777,7 @@ def _reexports(m: ModuleAnalyzer) -> tuple[dict[str, list[tuple[str, str]]], lis
         found = [c for c in m.project_candidates(q) if os.path.isfile(c[0])]
         if found:
             out[local] = found
+    # the files a star-imported module may be: its candidates for any name ("_" stands for one)
     stars = [f for mod in m.star_modules for f, _ in m.project_candidates(f"{mod}._") if os.path.isfile(f)]
     return out, stars
 

@@ -18,6 +18,7 @@ typed parameter, an alias (`const ctx = context`), or a method destructured from
 from __future__ import annotations
 
 import bisect
+import dataclasses
 import re
 from typing import Any
 
@@ -489,15 +490,8 @@ class FileAnalysis:
     def _this_binding(self, field: str, fi: int) -> Binding | None:
         """The durable context a class keeps in `this.<field>`, seen from function fi (a method, or an
         arrow function inside one, which shares its `this`)."""
-        funcs = self.funcs
-        while fi > 0:
-            found = self._this_ctx.get(fi)
-            if found is not None:
-                return found.get(field)
-            if funcs[fi].node.type != "arrow_function":
-                return None
-            fi = funcs[fi].parent
-        return None
+        method = self._method_of(fi)
+        return self._this_ctx[method].get(field) if method > 0 else None
 
     def _library_callbacks(self) -> None:
         """Functions handed to a third-party library call together with the durable context
@@ -2304,8 +2298,6 @@ class FileAnalysis:
         """One diagnostic per problem, with one fix: a read or write inside a `Promise.all` over plain
         async work keeps its own (error) rule but takes DUR036's fix (context.map with a step per item:
         steps inside the Promise.all would be DUR008), and that Promise.all's DUR036 goes."""
-        import dataclasses
-
         covered: set[int] = set()
         kept: list[Diagnostic] = []
         for d in self.diags:
