@@ -1418,20 +1418,21 @@ class FunctionVisitor:
             return
         # SuspendExecution (a BaseException) passes through `finally`: a durable operation there runs
         # whenever the try body suspends (a wait, a callback), before the operations that follow it
-        for stmt in node.finalbody:
-            ops = self.ops
-            self.visit(stmt)
-            if self.ops > ops:
-                self.m.emit("DUR016", stmt,
-                            "this `finally` runs a durable operation, and `finally` also runs when the SDK suspends "
-                            "the function inside the `try` (a wait or callback raises SuspendExecution through "
-                            "it): the operation then runs at suspension, out of order",
-                            "run the cleanup after the try block, and in `except Exception: <cleanup>; raise` for "
-                            "failures, not in `finally`",
-                            short="move it out of finally")
-                for rest in node.finalbody[node.finalbody.index(stmt) + 1:]:
-                    self.visit(rest)
-                return
+        ops = self.ops
+        self.body(node.finalbody)
+        if self.ops == ops:
+            return
+        first = next((stmt for stmt in node.finalbody if any(
+            type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr in C.OPERATIONS
+            and type(n.func.value) is ast.Name and n.func.value.id in self.ctxs  # type: ignore[attr-defined]
+            for n in ast.walk(stmt))), node.finalbody[0])
+        self.m.emit("DUR016", first,
+                    "this `finally` runs a durable operation, and `finally` also runs when the SDK suspends "
+                    "the function inside the `try` (a wait or callback raises SuspendExecution through "
+                    "it): the operation then runs at suspension, out of order",
+                    "run the cleanup after the try block, and in `except Exception: <cleanup>; raise` for "
+                    "failures, not in `finally`",
+                    short="move it out of finally")
 
     def final_handler(self, node: ast.Try, h: ast.ExceptHandler) -> bool:
         """``except Exception: ...; raise`` at the top level of the handler or a child body: it cannot see
