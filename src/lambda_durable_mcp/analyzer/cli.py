@@ -7,34 +7,63 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lambda_durable_mcp.analyzer.engine import analyze_paths, unknown_rule_ids
-from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult
+from lambda_durable_mcp.analyzer.engine import SKIP_DIRS, analyze_paths, unknown_rule_ids
+from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic
+
+EPILOG = """\
+exit status: 0 no error-severity finding; 1 at least one; 2 usage or I/O problem (a path that is
+missing or cannot be read, an unknown rule id, a report that cannot be written).
+
+Directories are walked, skipping what git ignores, dot-folders, {skipped}, folders of vendored
+packages (pip install -t) and .js files compiled beside their .ts. Project files the analyzed ones
+import are read too (not reported on), so one staged file still sees its helpers.
+Suppress one finding with a comment on its line or the line above:
+'# durable-lint: ignore[DUR001]' (Python, YAML) or '// durable-lint: ignore[DUR001]' (TS/JS).
+
+rules:
+{rules}
+"""
 
 
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lambda-durable-mcp lint",
         description="Find replay bugs in durable functions (Python, TypeScript, JavaScript, SAM/CloudFormation, "
-                    "CDK). Suppress one finding with a comment on its line or the line above: "
-                    "'# durable-lint: ignore[DUR001]'.",
+                    "CDK, Serverless Framework).",
         allow_abbrev=False,
-        epilog="Rules: " + ", ".join(f"{r.id} {r.summary}" for r in RULES.values()),
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=EPILOG.format(skipped=", ".join(sorted(SKIP_DIRS - {".git", ".venv", ".aws-sam"})),
+                             rules="\n".join(f"  {r.id} {r.severity:<7} {r.summary}" for r in RULES.values())),
     )
     p.add_argument("paths", nargs="+", metavar="PATH", help="files or directories (directories are walked)")
-    p.add_argument("--format", choices=["text", "json", "sarif"], default="text")
-    p.add_argument("--select", default="", metavar="IDS",
-                   help="comma-separated rule ids or prefixes to report (default: all), e.g. DUR001,DUR01")
-    p.add_argument("--ignore", default="", metavar="IDS", help="comma-separated rule ids or prefixes to skip")
-    p.add_argument("--output", default=None, metavar="FILE", help="write the report here instead of stdout")
+    p.add_argument("--format", choices=["text", "json", "sarif", "github"], default="text",
+                   help="github: workflow commands that annotate the pull request")
+    p.add_argument("--select", action="append", default=[], metavar="IDS",
+                   help="rule ids or prefixes to report (default: all), e.g. DUR001,DUR01; repeatable")
+    p.add_argument("--ignore", action="append", default=[], metavar="IDS",
+                   help="rule ids or prefixes to skip; repeatable")
+    p.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+                   help="skip files and folders whose name or path below a walked directory matches; repeatable")
+    p.add_argument("--no-respect-gitignore", dest="respect_gitignore", action="store_false",
+                   help="also walk files that git ignores")
+    p.add_argument("--output", default=None, metavar="FILE",
+                   help="write the report here instead of stdout (the counts still go to stderr)")
     return p
 
 
-def _ids(text: str) -> list[str]:
-    return [t.strip().upper() for t in text.split(",") if t.strip()]
+def _ids(values: Sequence[str]) -> list[str]:
+    return [t.upper() for v in values for t in re.split(r"[\s,;]+", v) if t]
+
+
+def _summary_line(result: AnalysisResult) -> str:
+    s = result.summary()
+    return f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info in {s['files']} file(s)"
 
 
 def render_text(result: AnalysisResult) -> str:
@@ -43,13 +72,41 @@ def render_text(result: AnalysisResult) -> str:
         lines.append(f"{d.path}:{d.line}:{d.column}: {d.severity} {d.rule} {d.message}")
         if d.fix:
             lines.append(f"  fix: {d.fix}")  # the message has the fix in a few words; this is the edit
-    s = result.summary()
-    tail = f"{s['error']} error(s), {s['warning']} warning(s), {s['info']} info in {s['files']} file(s)"
     lines.extend(f"note: {e}" for e in result.parse_errors)
     if result.stopped_early:
         lines.append(f"note: {result.stopped_early}")
-    lines.append(tail)
+    lines.append(_summary_line(result))
     return "\n".join(lines) + "\n"
+
+
+def _escape(text: str, prop: bool = False) -> str:
+    out = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return out.replace(":", "%3A").replace(",", "%2C") if prop else out
+
+
+def render_github(result: AnalysisResult, repo_path: Callable[[Diagnostic], str]) -> str:
+    """GitHub Actions workflow commands: one annotation per finding, on the changed lines of a PR."""
+    level = {"error": "error", "warning": "warning", "info": "notice"}
+    lines = []
+    for d in result.diagnostics:
+        props = (f"file={_escape(repo_path(d), True)},line={d.line},col={d.column},"
+                 f"endLine={max(d.end_line, d.line)},endColumn={d.end_column},title={d.rule}")
+        text = d.message + (f"\nfix: {d.fix}" if d.fix else "")
+        lines.append(f"::{level[d.severity]} {props}::{_escape(text)}")
+    lines.extend(f"::warning::{_escape(e)}" for e in result.parse_errors)
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def repository_root(start: Path) -> Path:
+    """The git work tree's top folder above ``start`` (code scanning and PR annotations read paths from
+    there), else ``start`` itself."""
+    here = start
+    while True:
+        if (here / ".git").exists():
+            return here
+        if here.parent == here:
+            return start
+        here = here.parent
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,20 +119,30 @@ def main(argv: Sequence[str] | None = None) -> int:
     bad = unknown_rule_ids(select + ignore)
     if bad:
         print(f"lambda-durable-mcp lint: error: unknown rule id(s) {', '.join(bad)}; "
-              f"ids run from DUR001 to DUR055 (see --help)", file=sys.stderr)
+              f"ids and prefixes run from DUR001 to DUR055, e.g. DUR005 or DUR05 (see --help)", file=sys.stderr)
         return 2
-    missing = [path for path in args.paths if not Path(path).exists()]
+    missing = [path for path in args.paths if not os.path.lexists(path)]
     if missing:
         print(f"lambda-durable-mcp lint: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
         return 2
-    root = Path.cwd()
-    result = analyze_paths([Path(x) for x in args.paths], root=root, select=select or None, ignore=ignore or None)
+    cwd = Path.cwd().resolve()
+    repo = repository_root(cwd)
+    result = analyze_paths([Path(x) for x in args.paths], root=cwd, select=select or None, ignore=ignore or None,
+                           import_root=repo, respect_gitignore=args.respect_gitignore, exclude=args.exclude)
+
+    def repo_path(d: Diagnostic) -> str:
+        full = Path(d.path) if os.path.isabs(d.path) else cwd / d.path
+        rel = os.path.relpath(full, repo)
+        return full.as_posix() if rel.startswith("..") else Path(rel).as_posix()
+
     if args.format == "json":
         out = json.dumps(result.to_dict(), indent=2) + "\n"
     elif args.format == "sarif":
         from lambda_durable_mcp.analyzer.sarif import to_sarif
 
-        out = json.dumps(to_sarif(result, root), indent=2) + "\n"
+        out = json.dumps(to_sarif(result, repo, base=cwd), indent=2) + "\n"
+    elif args.format == "github":
+        out = render_github(result, repo_path)
     else:
         out = render_text(result)
     try:
@@ -87,9 +154,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"lambda-durable-mcp lint: error: cannot write the report: {exc}", file=sys.stderr)
         return 2
-    if args.format != "text" and (result.parse_errors or result.stopped_early):
-        for e in result.parse_errors:
-            print(f"note: {e}", file=sys.stderr)
+    if args.format != "text" or args.output:
+        if args.format != "github":
+            for e in result.parse_errors:
+                print(f"note: {e}", file=sys.stderr)
         if result.stopped_early:
             print(f"note: {result.stopped_early}", file=sys.stderr)
+        print(_summary_line(result) + (f" (report: {args.output})" if args.output else ""), file=sys.stderr)
+    if result.files == 0 and not result.unreadable:
+        print("lambda-durable-mcp lint: warning: no file to analyze under " + ", ".join(args.paths)
+              + " (Python, TypeScript, JavaScript, templates)", file=sys.stderr)
+    if result.unreadable:
+        print(f"lambda-durable-mcp lint: error: could not read {', '.join(result.unreadable[:5])}"
+              + (f" and {len(result.unreadable) - 5} more" if len(result.unreadable) > 5 else ""), file=sys.stderr)
+        return 2
     return 1 if any(d.severity == "error" for d in result.diagnostics) else 0

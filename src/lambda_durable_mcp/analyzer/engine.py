@@ -8,6 +8,7 @@ to ``root``, POSIX separators).
 
 from __future__ import annotations
 
+import fnmatch
 import gc
 import importlib
 import logging
@@ -41,7 +42,10 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_FILES = 20_000
 LANGUAGE_SUFFIX = {"python": ".py", "typescript": ".ts", "javascript": ".js", "template": ".yaml"}
 
-_SUPPRESS = re.compile(r"durable-lint:\s*ignore(?:\[([A-Za-z0-9_,\s]*)\])?")
+# The directive must follow a comment opener (#, //, /* or a JSDoc " * "): inside a string literal it
+# suppresses nothing. Ids go in brackets; "ignore DUR001, DUR002" without them is read the same way.
+_SUPPRESS = re.compile(r"(?:#|//|/\*|^[ \t]*\*)[ \t*/#]*durable-lint:[ \t]*ignore"
+                       r"(?:\[([A-Za-z0-9_,; \t]*)\]|[ \t]+((?:DUR\d+[ \t,;]*)+))?")
 
 _frontends: tuple[Frontend, ...] | None = None
 
@@ -71,9 +75,14 @@ def _rule_filter(select: Iterable[str] | None, ignore: Iterable[str] | None) -> 
     return wanted
 
 
+_RULE_PREFIX = re.compile(r"DUR\d{0,3}\Z")
+
+
 def unknown_rule_ids(ids: Iterable[str]) -> list[str]:
-    """Ids (or prefixes) that match no rule: a typo in --select/--ignore should not pass silently."""
-    return [i for i in ids if i.strip() and not any(r.startswith(i.strip().upper()) for r in RULES)]
+    """Ids (or prefixes from ``DUR`` on) that match no rule: a typo in --select/--ignore should not pass
+    silently, and a prefix shorter than ``DUR`` (``--ignore D``) would switch every rule off."""
+    return [i for i in ids if i.strip() and not (_RULE_PREFIX.match(i.strip().upper())
+                                                 and any(r.startswith(i.strip().upper()) for r in RULES))]
 
 
 def suppressions(text: str) -> dict[int, frozenset[str] | None]:
@@ -88,13 +97,24 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
         m = _SUPPRESS.search(line)
         if not m:
             continue
-        rules = None if m.group(1) is None else frozenset(
-            r.strip().upper() for r in m.group(1).split(",") if r.strip())
+        ids = m.group(1) if m.group(1) is not None else m.group(2)
+        rules = None if ids is None else frozenset(r.upper() for r in re.split(r"[\s,;]+", ids) if r)
         # A comment after code covers its own line; a comment on a line of its own covers the next line.
-        alone = not line[: m.start()].strip().rstrip("#/").strip()
+        alone = not line[: m.start()].strip()
         for target in ((lineno, lineno + 1) if alone else (lineno,)):
             prev = out.get(target, frozenset())
             out[target] = None if rules is None or prev is None else prev | rules
+    return out
+
+
+def unknown_suppressions(text: str) -> list[tuple[int, str]]:
+    """(line, id) of suppression ids that name no rule: a typo there would silently suppress nothing."""
+    out = []
+    for lineno, line in enumerate(text.splitlines(), start=1):
+        m = _SUPPRESS.search(line) if "durable-lint" in line else None
+        ids = m.group(1) if m is not None and m.group(1) is not None else (m.group(2) if m is not None else None)
+        if ids:
+            out.extend((lineno, r.upper()) for r in re.split(r"[\s,;]+", ids) if r and r.upper() not in RULES)
     return out
 
 
@@ -230,10 +250,46 @@ def _display_path(path: Path, root: Path) -> str:
         return path.as_posix()
 
 
-def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: float | None
-          ) -> list[Path]:
+# Compiled output beside its source (tsc without outDir): the source is analyzed, not the copy.
+_COMPILED_FROM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
+
+
+def _git_ignored(top: Path) -> tuple[set[str], set[str]] | None:
+    """(ignored folders, ignored files) under ``top`` as absolute paths, by git's own rules (every
+    .gitignore, .git/info/exclude, the global excludes file); None outside a git work tree or without git."""
+    import subprocess
+
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(top), "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            capture_output=True, timeout=20, check=False,
+            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # a read-only look: no index refresh, no lock
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    if out.returncode != 0:
+        return None
+    dirs: set[str] = set()
+    files: set[str] = set()
+    for entry in out.stdout.decode("utf-8", "surrogateescape").split("\0"):
+        if not entry:
+            continue
+        if entry.endswith("/"):
+            dirs.add(os.path.normpath(os.path.join(top, entry)))
+        else:
+            files.add(os.path.normpath(os.path.join(top, entry)))
+    return dirs, files
+
+
+def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
+    return any(fnmatch.fnmatchcase(rel, pat) or fnmatch.fnmatchcase(name, pat) for pat in patterns)
+
+
+def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: float | None,
+          respect_gitignore: bool = True, exclude: Iterable[str] = ()) -> list[Path]:
     files: list[Path] = []
     seen: set[Path] = set()
+    patterns = tuple(x.strip().rstrip("/") for x in exclude if x.strip())
     for given in paths:
         p = Path(given)
         if not p.is_absolute():
@@ -245,19 +301,46 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
                 files.append(rp)
             continue
         if not p.is_dir():
-            result.parse_errors.append(f"{given}: no such file or directory")
+            if os.path.lexists(p):  # a FIFO, socket or device given by name
+                result.parse_errors.append(f"{given}: skipped, not a regular file")
+                result.unreadable.append(str(given))
+            else:
+                result.parse_errors.append(f"{given}: no such file or directory")
             continue
         top = p.resolve()
-        for dirpath, dirnames, filenames in os.walk(p):
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.startswith("."))
+        ignored = _git_ignored(top) if respect_gitignore else None
+        ignored_dirs, ignored_files = ignored if ignored is not None else (set(), set())
+
+        def unreadable(err: OSError, given: Path = given) -> None:
+            shown = _display_path(Path(err.filename), root) if err.filename else str(given)
+            result.parse_errors.append(f"{shown}: cannot read the folder ({err.strerror or err})")
+            result.unreadable.append(shown)
+
+        for dirpath, dirnames, filenames in os.walk(top, onerror=unreadable):
+            if dirpath != str(top) and any(d.endswith(".dist-info") for d in dirnames):
+                dirnames[:] = []  # what `pip install -t` leaves: vendored packages, not project code
+                continue
+            rel_dir = os.path.relpath(dirpath, top)
+            rel_dir = "" if rel_dir == "." else rel_dir.replace(os.sep, "/") + "/"
+            dirnames[:] = sorted(
+                d for d in dirnames
+                if d not in SKIP_DIRS and not d.startswith(".")
+                and not (ignored_dirs and os.path.join(dirpath, d) in ignored_dirs)
+                and not (patterns and _excluded(rel_dir + d, d, patterns)))
             # os.walk does not descend into linked directories, so below `top` only the file itself
             # can be a link: resolve the directory once, and a file only when it is a link.
             real_dir: Path | None = None
+            names = set(filenames)
             for name in sorted(filenames):
                 if not name.endswith(CANDIDATE_SUFFIXES) or name.endswith((".d.ts", ".min.js")) \
                         or name in SKIP_FILES:
                     continue
+                stem, ext = os.path.splitext(name)
+                if ext in _COMPILED_FROM and any(stem + src in names for src in _COMPILED_FROM[ext]):
+                    continue
                 fp = os.path.join(dirpath, name)
+                if (ignored_files and fp in ignored_files) or (patterns and _excluded(rel_dir + name, name, patterns)):
+                    continue
                 link = os.path.islink(fp)
                 if link:
                     rp = Path(fp).resolve()
@@ -279,20 +362,22 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
 
 
 def _run(units: list[_Unit], result: AnalysisResult, root: Path, select: Iterable[str] | None,
-         ignore: Iterable[str] | None, deadline: float | None, total_files: int) -> AnalysisResult:
+         ignore: Iterable[str] | None, deadline: float | None, total_files: int,
+         import_root: Path | None = None) -> AnalysisResult:
     # Parsing allocates millions of short-lived nodes that reference counting frees; pausing the
     # cyclic collector meanwhile saves its repeated full traversals (a third of the run time).
     was_enabled = gc.isenabled()
     gc.disable()
     try:
-        return _run_passes(units, result, root, select, ignore, deadline, total_files)
+        return _run_passes(units, result, root, select, ignore, deadline, total_files, import_root)
     finally:
         if was_enabled:
             gc.enable()
 
 
 def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: Iterable[str] | None,
-                ignore: Iterable[str] | None, deadline: float | None, total_files: int) -> AnalysisResult:
+                ignore: Iterable[str] | None, deadline: float | None, total_files: int,
+                import_root: Path | None = None) -> AnalysisResult:
     displays = {u.path: u.display for u in units}
 
     def display(path: str) -> str:
@@ -329,6 +414,8 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                 existing.env_targets.extend(summary.env_targets)
             summarized.append((unit, fe))
     result.files = done
+    if import_root is not None:
+        _summarize_imports(summaries, displays, root, import_root, deadline)
 
     project = project_view(str(root), summaries, display)
     wanted = _rule_filter(select, ignore)
@@ -359,11 +446,63 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                 continue
             diags.append(replace(d, path=owner.display) if d.path != owner.display else d)
 
+    for unit in units:
+        if b"durable-lint" in unit.source:
+            for line, rid in unknown_suppressions(unit.source.decode("utf-8", "replace")):
+                result.parse_errors.append(f"{unit.display}:{line}: the suppression names {rid}, which is no "
+                                           "rule id (DUR001-DUR055), so it suppresses nothing")
+
     unique: dict[tuple[str, int, int, str], Diagnostic] = {}
     for d in diags:
         unique.setdefault((d.path, d.line, d.column, d.rule), d)
     result.diagnostics = sorted(unique.values(), key=lambda d: (d.path, d.line, d.column, d.rule))
     return result
+
+
+MAX_FOLLOWED = 2_000  # imported project files summarized beyond the ones given, per run
+
+
+def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, str], root: Path,
+                       import_root: Path, deadline: float | None) -> None:
+    """Summarize the project files the analyzed ones import (transitively) but were not given, so that
+    DUR005/DUR012/DUR013/DUR035 through a helper do not depend on which files were named: a check of
+    the staged handler alone still sees its unchanged helper. These files are not checked themselves.
+    Only regular files below ``import_root`` are read (links leading out of it are not followed)."""
+    code_fes = [fe for fe in frontends() if fe.name != "template"]
+    prefix = str(import_root).rstrip(os.sep) + os.sep
+    queue = [c for s in summaries.values() for c in s.imports]
+    tried: set[str] = set(summaries)
+    followed = 0
+    while queue and followed < MAX_FOLLOWED:
+        if deadline is not None and time.monotonic() > deadline:
+            return
+        cand = queue.pop()
+        if cand in tried:
+            continue
+        tried.add(cand)
+        if not cand.startswith(prefix) or not os.path.isfile(cand):
+            continue
+        real = os.path.realpath(cand)
+        if real in summaries or not real.startswith(prefix):
+            continue
+        data = _read(Path(real), cand, AnalysisResult())  # problems in a followed file are not reported
+        if data is None:
+            continue
+        followed += 1
+        for fe in code_fes:
+            if not _accepts(fe, cand, data):
+                continue
+            try:
+                summary = fe.summarize(cand, data)
+            except Exception:
+                log.debug("frontend %s failed on followed import %s", fe.name, cand, exc_info=True)
+                continue
+            if summary.parse_error:
+                continue
+            summaries[cand] = summary
+            displays[cand] = _display_path(Path(cand), root)
+            queue.extend(summary.imports)
+            break
 
 
 def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:
@@ -384,6 +523,7 @@ def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:
             data = fh.read()
     except OSError as exc:
         result.parse_errors.append(f"{display}: cannot read ({exc.strerror or exc})")
+        result.unreadable.append(display)
         return None
     if looks_binary(data):
         result.parse_errors.append(f"{display}: skipped, binary file")
@@ -398,10 +538,16 @@ def analyze_paths(
     select: Iterable[str] | None = None,
     ignore: Iterable[str] | None = None,
     deadline_seconds: float | None = None,
+    import_root: Path | None = None,
+    respect_gitignore: bool = True,
+    exclude: Iterable[str] = (),
 ) -> AnalysisResult:
-    """Analyze files and directories (recursively; node_modules, .venv, cdk.out and dot-folders skipped).
+    """Analyze files and directories (recursively; node_modules, .venv, cdk.out, dot-folders, what git
+    ignores, vendored packages, compiled copies beside their TypeScript and ``exclude`` globs skipped).
 
     Diagnostic paths are relative to ``root`` when given (else to the working directory).
+    Project files the analyzed ones import are summarized too when they lie below ``import_root``
+    (default: ``root``), so that findings through helpers do not depend on which files were named.
     ``deadline_seconds`` bounds the run: past it, the result carries ``stopped_early``.
     """
     start = time.monotonic()
@@ -410,7 +556,7 @@ def analyze_paths(
     result = AnalysisResult()
     paths = list(paths)
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
-    files = _walk(paths, result, base, deadline)
+    files = _walk(paths, result, base, deadline, respect_gitignore, exclude)
     fes = frontends()
     units: list[_Unit] = []
     for fp in files:
@@ -423,9 +569,11 @@ def analyze_paths(
         accepting = [fe for fe in fes if _accepts(fe, path, data)]
         if accepting:
             units.append(_Unit(path, display, data, accepting))
-        elif fp in explicit:
+        elif fp in explicit and not path.endswith((".json", ".yaml", ".yml")):
+            # JSON and YAML that are no template (package.json, CI files) are passed over silently
             result.parse_errors.append(f"{display}: not analyzed, no installed analyzer handles this file type")
-    return _run(units, result, base, select, ignore, deadline, len(units))
+    follow = (import_root or base).resolve()
+    return _run(units, result, base, select, ignore, deadline, len(units), follow)
 
 
 def _accepts(fe: Frontend, path: str, source: bytes) -> bool:
@@ -525,4 +673,4 @@ def analyze_source(
 
 
 __all__ = ["FRONTEND_MODULES", "analyze_paths", "analyze_source", "detect_language", "frontends",
-           "suppressions", "unknown_rule_ids"]
+           "suppressions", "unknown_rule_ids", "unknown_suppressions"]

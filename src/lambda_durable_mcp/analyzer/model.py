@@ -118,6 +118,7 @@ class AnalysisResult:
     files: int = 0
     parse_errors: list[str] = field(default_factory=list)  # "path:line: message"
     stopped_early: str | None = None                       # why the walk stopped, if it did
+    unreadable: list[str] = field(default_factory=list)    # paths that could not be read (I/O problems)
 
     def summary(self) -> dict[str, object]:
         by_sev = {s: sum(1 for d in self.diagnostics if d.severity == s) for s in ("error", "warning", "info")}

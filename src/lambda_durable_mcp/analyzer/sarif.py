@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 from urllib.parse import quote
 
@@ -16,7 +18,34 @@ def _uri(path: str) -> str:
     return quote(path.replace("\\", "/"), safe="/:@-._~")
 
 
-def to_sarif(result: AnalysisResult, root: Path | None = None) -> dict[str, object]:
+def _rule_name(summary: str) -> str:
+    """PascalCase of the summary's words (SARIF's rule name), whole words only."""
+    words = re.findall(r"[A-Za-z0-9]+", summary)
+    name = ""
+    for w in words:
+        part = w[0].upper() + w[1:]
+        if len(name) + len(part) > 80:
+            break
+        name += part
+    return name
+
+
+def _location(path: str, root: Path | None, base: Path | None) -> dict[str, str]:
+    """A URI relative to %SRCROOT% (the repository root: GitHub resolves relative URIs from there)
+    for files below it, else an absolute file: URI."""
+    full = Path(path) if os.path.isabs(path) else ((base or root or Path.cwd()) / path)
+    if root is not None:
+        rel = os.path.relpath(full, root)
+        if not rel.startswith(".."):
+            return {"uri": _uri(Path(rel).as_posix()), "uriBaseId": "%SRCROOT%"}
+    elif not os.path.isabs(path):
+        return {"uri": _uri(path), "uriBaseId": "%SRCROOT%"}
+    return {"uri": full.resolve().as_uri()}
+
+
+def to_sarif(result: AnalysisResult, root: Path | None = None, *, base: Path | None = None) -> dict[str, object]:
+    """``root`` becomes %SRCROOT% (give the repository root); diagnostic paths are relative to ``base``
+    (default: ``root``)."""
     rule_ids = sorted(RULES)
     index = {rid: i for i, rid in enumerate(rule_ids)}
     rules = []
@@ -24,12 +53,13 @@ def to_sarif(result: AnalysisResult, root: Path | None = None) -> dict[str, obje
         r = RULES[rid]
         rules.append({
             "id": rid,
-            "name": "".join(w.capitalize() for w in r.summary.replace("-", " ").split() if w.isalnum())[:60],
+            "name": _rule_name(r.summary),
             "shortDescription": {"text": r.summary},
-            "fullDescription": {"text": f"{r.summary}. Read the guide section {r.guide} "
-                                        "(get_durable_guide / durable-guide:// resource)."},
+            "fullDescription": {"text": f"{r.summary}. The lambda-durable-mcp guide section {r.guide} explains "
+                                        "the rule."},
             "help": {"text": f"{r.summary}. Each result's message says why it breaks replay and how to fix it; "
-                             f"the guide section {r.guide} explains the rule."},
+                             f"the guide section {r.guide} explains the rule (lambda-durable-mcp: "
+                             f"get_durable_guide or the durable-guide:// resource)."},
             "defaultConfiguration": {"level": LEVELS[r.severity]},
             "properties": {"tags": ["durable-functions", "replay-safety"], "guide": r.guide},
         })
@@ -43,10 +73,9 @@ def to_sarif(result: AnalysisResult, root: Path | None = None) -> dict[str, obje
         entry: dict[str, object] = {
             "ruleId": d.rule,
             "level": LEVELS[d.severity],
-            "message": {"text": d.message},
+            "message": {"text": d.message + (f" Fix: {d.fix}" if d.fix else "")},
             "locations": [{"physicalLocation": {
-                "artifactLocation": {"uri": _uri(d.path), **({"uriBaseId": "%SRCROOT%"}
-                                                             if not d.path.startswith("/") else {})},
+                "artifactLocation": _location(d.path, root, base),
                 "region": region,
             }}],
         }
@@ -65,5 +94,6 @@ def to_sarif(result: AnalysisResult, root: Path | None = None) -> dict[str, obje
         "columnKind": "unicodeCodePoints",
     }
     if root is not None:
-        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": root.resolve().as_uri() + "/"}}
+        uri = root.resolve().as_uri()
+        run["originalUriBaseIds"] = {"%SRCROOT%": {"uri": uri if uri.endswith("/") else uri + "/"}}
     return {"$schema": SCHEMA, "version": "2.1.0", "runs": [run]}

@@ -2844,6 +2844,16 @@ FunctionVisitor.plain_call = _plain_call_with_writes  # type: ignore[method-assi
 # The frontend object
 
 
+def _imported_files(m: ModuleAnalyzer) -> list[str]:
+    """Candidate files of the project modules this module imports (the engine keeps those that exist)."""
+    out: dict[str, None] = {}
+    # q + "._": `from . import helpers` imports a module named like the name it binds
+    for q in [*m.imports.values(), *(mod + "._" for mod in m.star_modules)]:
+        for file, _name in [*m.project_candidates(q), *m.project_candidates(q + "._")]:
+            out[file] = None
+    return list(out)
+
+
 class PythonFrontend:
     name = "python"
 
@@ -2874,7 +2884,7 @@ class PythonFrontend:
         reexports, star_files = _reexports(m)
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
                                deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m),
-                               reexports=reexports, star_files=star_files)
+                               reexports=reexports, star_files=star_files, imports=_imported_files(m))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)

@@ -95,7 +95,7 @@ class _Result:
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "exported_loggers", "exported_env", "env_invokes", "env_imports",
-                 "parse_error", "ok")
+                 "imports", "parse_error", "ok")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -119,6 +119,8 @@ class _Result:
         self.env_imports: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str]] = []
         # ((line, column), (end line, end column), expression text, env var) of invoke(process.env.X)
         self.env_invokes: list[tuple[tuple[int, int], tuple[int, int], str, str]] = []
+        # project files imported (relative specifiers) that exist, for the engine to summarize too
+        self.imports: list[str] = _imported_files(analysis) if analysis is not None else []
         if analysis is not None:
             from lambda_durable_mcp.analyzer.typescript._analyze import char_column
 
@@ -151,6 +153,17 @@ class _Result:
                                    for call, candidates, name, where in analysis.project_writes]
             self.project_calls = [(*record(call, candidates, name), terminal, hands)
                                   for call, candidates, name, terminal, hands in analysis.project_calls]
+
+
+def _imported_files(analysis: Any) -> list[str]:
+    specs = {b.module for b in analysis.col.imports.values() if b.module.startswith(".")}
+    specs.update(mod for _name, mod, _imported in analysis.col.reexports if mod.startswith("."))
+    out: list[str] = []
+    for spec in sorted(specs):
+        found = analysis._candidates(spec)  # _fs_resolver: one existing file, or every candidate
+        if len(found) == 1:
+            out.append(found[0])
+    return out
 
 
 def _fs_resolver(path: str, spec: str) -> list[str]:
@@ -241,7 +254,7 @@ class TypeScriptFrontend:
         res = self._analyze(path, source)
         return TsModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
                                durations=list(res.durations), exported_loggers=dict(res.exported_loggers),
-                               exported_env=dict(res.exported_env))
+                               exported_env=dict(res.exported_env), imports=list(res.imports))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         res = self._analyze(path, source)
