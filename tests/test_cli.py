@@ -34,6 +34,9 @@ def test_version() -> None:
         (["--transport", "http"], "invalid choice"),
         (["--port", "70000"], "--port must be"),
         (["--workspace-root", "/definitely/not/here"], "is not a directory"),
+        # entries that can never match a Host header would only ever give 421
+        (["--transport", "streamable-http", "--allowed-hosts", "https://mcp.example.com"], "is no host name"),
+        (["--transport", "streamable-http", "--allowed-hosts", "*.example.com"], "is no host name"),
     ],
 )
 def test_bad_flags_refuse_to_start(argv: list[str], hint: str) -> None:
@@ -65,3 +68,9 @@ def test_flags_build_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -
     assert explicit.region == "ap-south-1" and explicit.profile == "p"
     with pytest.raises(dataclasses.FrozenInstanceError):  # one immutable object
         settings.allow_write = False  # type: ignore[misc]
+
+
+def test_allowed_hosts_are_lowercased_and_split_on_commas_or_spaces() -> None:
+    args = serve_parser().parse(["--allowed-hosts", "MCP.Example.com, b.example.com:8443 c.example.com;[::1]:9"])
+    assert settings_from_args(args).allowed_hosts == ("mcp.example.com", "b.example.com:8443", "c.example.com",
+                                                      "[::1]:9")

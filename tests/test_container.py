@@ -26,14 +26,15 @@ def instruction(name: str) -> list[str]:
 
 def test_entrypoint_serves_behind_its_allowed_host_and_healthcheck_sees_it(tmp_path: Path) -> None:
     entrypoint = instruction("ENTRYPOINT")
-    assert entrypoint[:2] == ["sh", "-c"]
-    script = entrypoint[2].replace("/workspace", str(tmp_path))
+    # tini is PID 1 in the image (it reaps orphaned handler processes); it is not installed here
+    assert entrypoint[:4] == ["tini", "--", "sh", "-c"]
+    script = entrypoint[4].replace("/workspace", str(tmp_path))
     port = free_port()
     bindir = str(Path(sys.executable).parent)
     env = {**os.environ, "PATH": f"{bindir}{os.pathsep}{os.environ['PATH']}",
-           "MCP_ALLOWED_HOSTS": "mcp.example.com", "MCP_FLAGS": ""}
-    # "$@" after the image's flags: a later --port wins, as `docker run IMAGE --port N` would do.
-    proc = subprocess.Popen(["sh", "-c", script, "--", "--port", str(port)], env=env,
+           "MCP_ALLOWED_HOSTS": "mcp.example.com", "MCP_FLAGS": "", "MCP_PORT": str(port)}
+    # "$@" after the image's flags, as `docker run IMAGE --log-level INFO` would add them
+    proc = subprocess.Popen(["sh", "-c", script, "--", "--log-level", "INFO"], env=env,
                             stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         wait_for_port(port, proc)
@@ -42,9 +43,8 @@ def test_entrypoint_serves_behind_its_allowed_host_and_healthcheck_sees_it(tmp_p
         assert ok.status_code == 200, ok.text
         foreign = httpx.post(url, json=INIT, headers={**HEADERS, "Host": "attacker.example.net"}, timeout=10)
         assert foreign.status_code == 421
-        health = instruction("HEALTHCHECK")
-        health = [sys.executable if part == "python" else part.replace(":8000/", f":{port}/") for part in health]
-        assert subprocess.run(health, capture_output=True, timeout=60).returncode == 0
+        health = [sys.executable if part == "python" else part for part in instruction("HEALTHCHECK")]
+        assert subprocess.run(health, capture_output=True, timeout=60, env=env).returncode == 0
         proc.send_signal(signal.SIGTERM)  # `docker stop`
         assert proc.wait(timeout=10) == 0
     finally:

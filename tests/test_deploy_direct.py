@@ -476,3 +476,26 @@ def test_invoke_command_is_asynchronous_beyond_fifteen_minutes() -> None:
     assert "--invocation-type Event" in invoke_command(arn)  # unknown timeout: the safe choice
     short = invoke_command(arn, 600)
     assert "--invocation-type" not in short and "--region eu-west-1" in short and arn in short
+
+
+async def test_deploy_progress_reaches_a_client_over_streamable_http(
+    tmp_path: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A hosted server (the container) answers with SSE streams, which carry a long deploy's progress."""
+    import mcp
+    from conftest import http_server
+
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)  # the server process inherits it
+    shutil.copytree(FIXTURES / "python-direct", tmp_path / "app")
+    progress: list[str] = []
+
+    async def on_progress(done: float, total: float | None, message: str | None) -> None:
+        progress.append(message or "")
+
+    with http_server(tmp_path, "--allow-write") as (url, _):
+        async with mcp.Client(url) as client:
+            result = await client.call_tool("deploy_durable_function",
+                                            {"project_dir": "app", "function_name": "http-fn"},
+                                            progress_callback=on_progress)
+    assert not result.is_error, tool_text(result)
+    assert progress and progress[0].startswith("pre-flight")

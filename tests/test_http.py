@@ -56,10 +56,16 @@ def test_dns_rebinding_protection(
         assert response.status_code in (403, 421), response.status_code
 
 
-def test_healthcheck_answers_for_a_live_server_only(http: tuple[str, subprocess.Popen[bytes]]) -> None:
+def test_healthcheck_answers_for_a_live_server_only(http: tuple[str, subprocess.Popen[bytes]],
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
     url, _ = http
     assert healthcheck.main(["--url", url]) == 0
     assert healthcheck.main(["--url", f"http://127.0.0.1:{free_port()}/mcp", "--timeout", "3"]) == 1
+    assert "ConnectError" in capsys.readouterr().err
+    # what an operator reads in `docker inspect`: the status, not "unhandled errors in a TaskGroup"
+    assert healthcheck.main(["--url", url.replace("/mcp", "/wrong")]) == 1
+    err = capsys.readouterr().err
+    assert "/wrong: MCPError: Not Found" in err and "TaskGroup" not in err
 
 
 def test_sigterm_shuts_down_gracefully(tmp_path: Path) -> None:
@@ -84,3 +90,74 @@ def test_listening_beyond_loopback_warns_that_there_is_no_login(tmp_path: Path) 
         _, err = proc.communicate(timeout=15)
     text = err.decode()
     assert "without authentication" in text and "run code" in text, text
+
+
+SLOW_HANDLER = """\
+import time
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> dict:
+    return context.step(lambda _: time.sleep(120) or "late", name="slow")
+"""
+
+
+async def test_stop_during_a_long_call_is_bounded_and_logs_stay_off_stdout(tmp_path: Path) -> None:
+    """`docker stop` kills after 10 s: a stop must not wait for a local run of minutes. Access logs go
+    to stderr like every other log line."""
+    import os
+    import time
+
+    import anyio
+    from conftest import SCRIPT, wait_for_port
+
+    from lambda_durable_mcp.server import SHUTDOWN_GRACE_SECONDS
+
+    (tmp_path / "app.py").write_text(SLOW_HANDLER)
+    port = free_port()
+    out, err = tmp_path / "stdout.log", tmp_path / "stderr.log"
+    with out.open("wb") as o, err.open("wb") as e:
+        proc = subprocess.Popen(
+            [str(SCRIPT), "--transport", "streamable-http", "--port", str(port), "--workspace-root", str(tmp_path),
+             "--local", "--allow-write", "--log-level", "INFO"],
+            stdin=subprocess.DEVNULL, stdout=o, stderr=e, start_new_session=True)
+    try:
+        wait_for_port(port, proc)
+        url = f"http://127.0.0.1:{port}/mcp"
+        async with mcp.Client(url) as client:
+            await client.list_tools()
+
+        async def long_call() -> None:
+            try:
+                async with mcp.Client(url) as client:
+                    await client.call_tool("run_durable_function_locally",
+                                           {"handler": "app.py:handler", "timeout_seconds": 300})
+            except Exception:  # the server goes away under it
+                pass
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(long_call)
+            await anyio.sleep(6)  # the emulator is up and the step sleeps
+            stopped = time.monotonic()
+            proc.send_signal(signal.SIGTERM)
+            rc = await anyio.to_thread.run_sync(lambda: proc.wait(timeout=SHUTDOWN_GRACE_SECONDS + 10))
+            took = time.monotonic() - stopped
+            tg.cancel_scope.cancel()
+        assert rc == 0 and took < SHUTDOWN_GRACE_SECONDS + 5, (rc, took)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    # no handler process (they run in the workspace) is left behind
+    time.sleep(0.5)
+    leftover = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            if os.readlink(f"/proc/{pid}/cwd") == str(tmp_path.resolve()):
+                leftover.append(pid)
+        except OSError:
+            continue
+    assert leftover == []
+    assert out.read_bytes() == b""
+    assert b"POST /mcp" in err.read_bytes()

@@ -98,3 +98,16 @@ def test_adversarial_text_is_masked_in_linear_time(text: str) -> None:
     started = time.monotonic()
     redact_text(text)
     assert time.monotonic() - started < 5  # about 0.05 s; the backtracking versions took 30-50 s
+
+
+@pytest.mark.parametrize("depth", [1, 2, 3])
+def test_secrets_in_json_kept_as_a_string_inside_json_are_masked(depth: int) -> None:
+    """A callback result is a JSON string inside the history's JSON: its keys arrive as \\"api_key\\"."""
+    text = json.dumps({"api_key": "sk-123456", "ok": True})
+    for _ in range(depth):
+        text = json.dumps(text)
+    masked = redact_text(text)
+    assert "sk-123456" not in masked and "ok" in masked
+    for _ in range(depth):  # still valid JSON at every level
+        masked = json.loads(masked)
+    assert json.loads(masked) == {"api_key": "[REDACTED]", "ok": True}

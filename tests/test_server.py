@@ -133,3 +133,17 @@ async def test_a_wrong_argument_is_a_short_tool_error(tmp_path: Path) -> None:
     text = tool_text(result)
     assert result.is_error and "limit" in text and "greater than or equal to 1" in text
     assert "errors.pydantic.dev" not in text  # a link that costs tokens and adds nothing
+
+
+async def test_a_hosted_server_tells_whoever_runs_it_how_to_allow_writes(tmp_path: Path) -> None:
+    """Over streamable HTTP the client's .mcp.json only holds a URL: the flag is set where the server runs."""
+    import mcp
+
+    from lambda_durable_mcp.server import build_server
+    from lambda_durable_mcp.settings import Settings
+
+    server = build_server(Settings.build(workspace_root=str(tmp_path), transport="streamable-http"))
+    async with mcp.Client(server) as client:
+        result = await client.call_tool("run_durable_function_locally", {"handler": "app.py:handler"})
+    text = tool_text(result)
+    assert result.is_error and "MCP_FLAGS=--allow-write" in text and ".mcp.json" not in text

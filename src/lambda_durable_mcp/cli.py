@@ -3,6 +3,7 @@
 import argparse
 import difflib
 import logging
+import re
 import sys
 from collections.abc import Sequence
 from typing import NoReturn
@@ -66,6 +67,21 @@ def serve_parser() -> StrictParser:
     return p
 
 
+_HOST = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*|\[[0-9a-f:.]+\])"
+                   r"(?::\d{1,5})?\Z")
+
+
+def allowed_hosts(text: str) -> tuple[str, ...]:
+    """Host names from --allowed-hosts (commas, spaces or semicolons between them), lowercased as
+    clients send them. Anything that cannot match a Host header is refused: it would only ever give 421."""
+    hosts = tuple(h.lower() for h in re.split(r"[\s,;]+", text) if h)
+    bad = [h for h in hosts if not _HOST.match(h)]
+    if bad:
+        raise ValueError(f"--allowed-hosts: {', '.join(bad)} is no host name; give names as the Host header "
+                         "carries them, e.g. mcp.example.com or mcp.example.com:8443 (no scheme, path or wildcard)")
+    return hosts
+
+
 def settings_from_args(args: argparse.Namespace) -> Settings:
     return Settings.build(
         workspace_root=args.workspace_root,
@@ -76,7 +92,7 @@ def settings_from_args(args: argparse.Namespace) -> Settings:
         transport=args.transport,
         host=args.host,
         port=args.port,
-        allowed_hosts=tuple(h.strip() for h in args.allowed_hosts.split(",") if h.strip()),
+        allowed_hosts=allowed_hosts(args.allowed_hosts),
         endpoint_url=args.endpoint_url,
         local=args.local,
         log_level=args.log_level,
@@ -94,7 +110,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse(argv)
     if args.port < 0 or args.port > 65535:
         parser.error(f"--port must be 0..65535, got {args.port}")
-    settings = settings_from_args(args)
+    try:
+        settings = settings_from_args(args)
+    except ValueError as exc:
+        parser.error(str(exc))
     if not settings.workspace_root.is_dir():
         parser.error(f"--workspace-root {settings.workspace_root} is not a directory")
     # stdout belongs to the protocol on stdio: every log line goes to stderr.

@@ -26,9 +26,11 @@ _KEY_RE = re.compile(rf"(?:{_KEY_NAMES})", re.IGNORECASE)
 # whole, spaces included; an unquoted one up to the end of the line or a separator.
 # A key (a whole identifier, at most 80 characters: the name test runs on it afterwards, so a long run
 # of word characters cannot make the regex backtrack) then `:` or `=`, then the value.
+# Quotes may be escaped (a backslash or more before them): a JSON document kept as a string inside
+# JSON, such as a callback result in the history, carries its keys as backslash-quote api_key.
 _KEYED = re.compile(
-    r"(?<![\w.-])(?P<key>(?P<kq>[\"']?)(?P<name>[\w.-]{1,80})(?P=kq)\s*[:=]\s*)"
-    r"(?:(?P<quote>[\"'])(?P<quoted>[^\"'\n]+)(?P=quote)|(?P<value>[^\s\"',;&}\]][^\n\"',;&}\]]{2,}))",
+    r"(?<![\w.-])(?P<key>(?P<kq>\\{0,7}[\"']|)(?P<name>[\w.-]{1,80})(?P=kq)\s*[:=]\s*)"
+    r"(?:(?P<quote>\\{0,7}[\"'])(?P<quoted>[^\"'\n]+?)(?P=quote)|(?P<value>[^\s\"',;&}\]][^\n\"',;&}\]]{2,}))",
 )
 # Well-known token formats: GitHub, Slack, Stripe-like live keys, Google API keys, HTTP Basic auth,
 # credentials in URLs, PEM private keys.

@@ -3,7 +3,7 @@
 import logging
 import os
 import signal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from mcp.server.mcpserver import MCPServer
 
@@ -62,18 +62,57 @@ def _exit_cleanly(signum: int, frame: object) -> None:
     raise SystemExit(0)
 
 
+# Seconds a stop signal waits for tool calls in flight (a local run may last minutes) before they
+# are cancelled: `docker stop` kills after 10 s, so the server must be gone before that.
+SHUTDOWN_GRACE_SECONDS = 8
+
+
 def run_server(server: MCPServer, settings: Settings) -> None:
     if settings.transport == "stdio":
         server.run("stdio")
         return
+    import copy
+
+    import anyio
+    import uvicorn
+    from uvicorn.config import LOGGING_CONFIG
+
+    # SSE responses (not json_response): progress notifications of a long deploy travel on the
+    # request's stream; with plain JSON responses they were dropped.
+    app = server.streamable_http_app(
+        stateless_http=True, json_response=False, transport_security=transport_security(settings), host=settings.host)
+    log_config = copy.deepcopy(LOGGING_CONFIG)
+    log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is no log channel here either
+    config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
+                            log_config=log_config, timeout_graceful_shutdown=SHUTDOWN_GRACE_SECONDS)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that was
     # there before it; make that one a clean exit so a stopped container reports status 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    server.run(
-        "streamable-http",
-        host=settings.host,
-        port=settings.port,
-        stateless_http=True,
-        json_response=True,
-        transport_security=transport_security(settings),
-    )
+    anyio.run(_bounded_shutdown_server(config).serve)
+
+
+def _bounded_shutdown_server(config: Any) -> Any:
+    """uvicorn's server, with a hard stop after the grace period: tool calls run in worker threads
+    that cancellation cannot interrupt, so without it a stop waits as long as the longest call."""
+    import threading
+
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        def handle_exit(self, sig: int, frame: Any) -> None:
+            super().handle_exit(sig, frame)
+            timer = threading.Timer(SHUTDOWN_GRACE_SECONDS + 1, _hard_exit)
+            timer.daemon = True  # an orderly shutdown before it is not held up
+            timer.start()
+
+    return Server(config)
+
+
+def _hard_exit() -> None:
+    import atexit
+
+    log.warning("tool calls still running %s s after the stop signal: stopping them", SHUTDOWN_GRACE_SECONDS + 1)
+    try:
+        atexit._run_exitfuncs()  # stops the local emulator and its handler processes
+    finally:
+        os._exit(0)

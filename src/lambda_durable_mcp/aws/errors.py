@@ -145,8 +145,9 @@ def explain(exc: BaseException, operation: str, resource: str | None = None, *, 
     what = f" {resource}" if resource else ""
     if isinstance(exc, bex.NoCredentialsError | bex.PartialCredentialsError):
         return AwsCallError(
-            "No AWS credentials found. Configure them (aws configure, aws sso login, or AWS_PROFILE "
-            "in the server's env in .mcp.json), or run against the local emulator with --local.",
+            "No AWS credentials found. Configure them where the server runs (aws configure, aws sso login, "
+            "or AWS_PROFILE in the server's env: \"env\" in .mcp.json, -e for a container), or run against "
+            "the local emulator with --local.",
             "NoCredentials",
         )
     if isinstance(exc, bex.ProfileNotFound):

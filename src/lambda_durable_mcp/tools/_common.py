@@ -23,7 +23,15 @@ MCP_JSON_HINT = (
     'add "--allow-write" to the server\'s "args" in .mcp.json (e.g. "args": ["--allow-write"]), '
     "then restart the server"
 )
+# A hosted server (streamable HTTP, the container) is configured by whoever runs it, not in the
+# client's .mcp.json, which only holds its URL.
+HOSTED_WRITE_HINT = ("ask whoever runs the server to restart it with --allow-write "
+                     "(in the container: MCP_FLAGS=--allow-write)")
 SENSITIVE_HINT = "restart the server with --allow-sensitive-data-access to include them"
+
+
+def write_hint(settings: Settings) -> str:
+    return MCP_JSON_HINT if settings.transport == "stdio" else HOSTED_WRITE_HINT
 
 
 @dataclass(frozen=True)
@@ -55,17 +63,17 @@ READ_LOCAL = Access()
 READ_AWS = Access(open_world=True)
 
 
-def write_refusal(tool_name: str, what: str) -> ToolError:
+def write_refusal(tool_name: str, what: str, settings: Settings) -> ToolError:
     return ToolError(
         f"{tool_name} {what}, and this server runs read-only. "
-        f"Start it with --allow-write: {MCP_JSON_HINT}."
+        f"Start it with --allow-write: {write_hint(settings)}."
     )
 
 
 def require_write(settings: Settings, tool_name: str, what: str) -> None:
     """For tools with gate="tool": call before the first write."""
     if not settings.allow_write:
-        raise write_refusal(tool_name, what)
+        raise write_refusal(tool_name, what, settings)
 
 
 def withheld_note(what: str = "Execution inputs, results and error data") -> str:
@@ -101,7 +109,7 @@ def add_tool(
 
         @functools.wraps(fn)
         def refuse(*args: Any, **kwargs: Any) -> Any:
-            raise write_refusal(tool_name, what)
+            raise write_refusal(tool_name, what, settings)
 
         registered: Callable[..., Any] = refuse
     else:

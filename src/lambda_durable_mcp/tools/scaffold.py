@@ -11,7 +11,7 @@ from pydantic import Field
 from lambda_durable_mcp import scaffold
 from lambda_durable_mcp.confine import ConfinementError
 from lambda_durable_mcp.settings import Settings
-from lambda_durable_mcp.tools._common import MCP_JSON_HINT, Access, Compact, add_tool, require_write
+from lambda_durable_mcp.tools._common import Access, Compact, add_tool, require_write, write_hint
 
 TOOL = "scaffold_durable_project"
 WHAT = "writes project files"
@@ -54,7 +54,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                 existing = scaffold.existing_files(settings.workspace_root, target, project)
                 note = (
                     f"Preview of {shown}/ (handler {project.handler_path}); nothing written: this server "
-                    f"runs read-only. To write, start it with --allow-write ({MCP_JSON_HINT}) and call "
+                    f"runs read-only. To write, start it with --allow-write ({write_hint(settings)}) and call "
                     f"{TOOL} again."
                 )
                 if existing:
