@@ -167,12 +167,14 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
         return None, None
 
     durable, d_owner = get("DurableConfig")
-    if durable is None:
-        return None
+    if durable is None or _is_no_value(durable):
+        return None  # `DurableConfig: !Ref AWS::NoValue` opts a function out of Globals: CloudFormation drops it
     from_globals = d_owner is t.globals
-    if sam and from_globals is False and t.globals is not None and isinstance(t.globals.get("DurableConfig"), dict) \
-            and isinstance(durable, dict):
-        merged = LDict()  # SAM merges Globals maps into the function's map
+    g_durable = t.globals.get("DurableConfig") if sam and t.globals is not None else None
+    if not from_globals and isinstance(g_durable, LDict) and not _is_intrinsic(g_durable) \
+            and isinstance(durable, LDict) and not _is_intrinsic(durable):
+        # SAM merges a Globals map into the function's map (an intrinsic on either side replaces instead)
+        merged = LDict()
         g = t.globals["DurableConfig"]
         for k, v in list(g.items()) + list(durable.items()):
             merged[k] = v
@@ -196,7 +198,7 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
     if runtime is not None:
         fn.runtime = t.resolve(runtime)
         fn.runtime_pos = _pos(r_owner, "Runtime")
-    if "FunctionName" in props and props["FunctionName"] != {"Ref": "AWS::NoValue"}:
+    if "FunctionName" in props and not _is_no_value(props["FunctionName"]):
         fn.function_name_pos = _pos(props, "FunctionName")
 
     # DUR051: only an explicit role defined in this template can be judged.
@@ -293,6 +295,10 @@ def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
     if isinstance(v, str):
         return function_id_state(v), repr(v), ""
     return "unknown", "", ""
+
+def _is_no_value(v: Any) -> bool:
+    return isinstance(v, dict) and len(v) == 1 and v.get("Ref") == "AWS::NoValue"
+
 
 def _is_intrinsic(d: dict[str, Any]) -> bool:
     return len(d) == 1 and next(iter(d)).startswith(("Fn::", "Ref", "!"))
