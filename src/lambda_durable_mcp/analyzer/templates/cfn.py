@@ -16,6 +16,7 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    denies_actions,
     function_id_state,
     handler_files,
     qualifier_state,
@@ -131,7 +132,8 @@ class _Template:
         return None
 
 
-def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
+def functions(doc: LDict, base_dir: Path, syntax: str = "yaml") -> list[DurableFn]:
+    """The durable functions of a template; ``syntax`` ("yaml" or "json") decides how fixes are written."""
     t = _Template(doc, base_dir)
     out: list[DurableFn] = []
     for logical_id, res in t.resources.items():
@@ -145,6 +147,7 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
         else:
             continue
         if fn is not None:
+            fn.syntax = syntax
             out.append(fn)
     unversioned = [fn for fn in out if not fn.has_version and fn.sam]
     if len(unversioned) > 1:
@@ -205,6 +208,8 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
     role, role_owner = get("Role")
     if role is not None:
         fn.role = _role_check(t, role)
+        if sam and "Policies" in props and fn.role is not None:
+            fn.role_note = f"; SAM ignores the Policies listed on {logical_id} when Role is set"
     elif not sam:
         fn.role = None  # CloudFormation requires Role; cfn-lint reports its absence
 
@@ -326,41 +331,67 @@ def _role_check(t: _Template, role: Any) -> RoleCheck | None:
     arns = rprops.get("ManagedPolicyArns")
     pos = _pos(rprops, "ManagedPolicyArns") if arns is not None else _pos(t.resources, role_id)
     actions: list[str] = []
+    denied: list[str] = []
     unknown = False
+    managed = False  # the durable managed policy is attached
+    nosub = False    # ... written with ${AWS::Partition} outside Fn::Sub, which CloudFormation rejects
     if arns is not None:
         if not isinstance(arns, list):
             return RoleCheck("unknown", pos, role_id)
         for arn in arns:
             in_template = [r for r in t.refs(arn) if t.rtype(r) == "AWS::IAM::ManagedPolicy"]
             if in_template:
-                unknown |= _collect_actions(t, t.props(in_template[0]).get("PolicyDocument"), actions)
+                unknown |= _collect_actions(t, t.props(in_template[0]).get("PolicyDocument"), actions, denied)
                 continue
             text = t.text(arn)
             if text is None:
                 unknown = True
             elif text.endswith(":policy/service-role/" + DURABLE_POLICY):
-                return RoleCheck("ok", pos, role_id)
+                if _unsubstituted(t, arn):
+                    nosub = True
+                else:
+                    managed = True
     policies = rprops.get("Policies")
     if isinstance(policies, list):
         for p in policies:
             if isinstance(p, dict):
-                unknown |= _collect_actions(t, p.get("PolicyDocument"), actions)
+                unknown |= _collect_actions(t, p.get("PolicyDocument"), actions, denied)
     elif policies is not None:
         unknown = True
     for other in t.resources:
         rtype = t.rtype(other)
         oprops = t.props(other)
         if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and role_id in t.refs(oprops.get("Roles")):
-            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions)
+            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions, denied)
         elif rtype == "AWS::IAM::RolePolicy" and role_id in t.refs(oprops.get("RoleName")):
-            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions)
-    if allows_actions(actions):
+            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions, denied)
+    blocked = denies_actions(denied)
+    if blocked:
+        return RoleCheck("missing", pos, role_id, problem="deny", detail=", ".join(blocked))
+    if managed or allows_actions(actions):
         return RoleCheck("ok", pos, role_id)
-    return RoleCheck("unknown" if unknown else "missing", pos, role_id)
+    if unknown:
+        return RoleCheck("unknown", pos, role_id)
+    return RoleCheck("missing", pos, role_id, problem="nosub" if nosub else "")
 
 
-def _collect_actions(t: _Template, doc: Any, actions: list[str]) -> bool:
-    """Append the Allow actions of a policy document; True when part of it is opaque."""
+def _unsubstituted(t: _Template, v: Any) -> bool:
+    """Whether a value carries ${...} as plain text (outside Fn::Sub, where CloudFormation keeps it as is)."""
+    if isinstance(v, str):
+        return "${" in v
+    if isinstance(v, dict) and len(v) == 1:
+        (k, x), = v.items()
+        if k == "Ref":
+            literal = t.resolve(v)
+            return isinstance(literal, str) and "${" in literal
+        if k == "Fn::Join" and isinstance(x, list) and len(x) == 2 and isinstance(x[1], list):
+            return any(_unsubstituted(t, p) for p in [x[0], *x[1]])
+    return False
+
+
+def _collect_actions(t: _Template, doc: Any, actions: list[str], denied: list[str]) -> bool:
+    """Append the Allow actions of a policy document to ``actions``, and to ``denied`` the actions of Deny
+    statements that surely apply (every resource, no condition); True when part of it is opaque."""
     if not isinstance(doc, dict) or _is_intrinsic(doc):
         return True
     stmts = doc.get("Statement")
@@ -372,13 +403,20 @@ def _collect_actions(t: _Template, doc: Any, actions: list[str]) -> bool:
         if not isinstance(s, dict) or _is_intrinsic(s):
             unknown = True
             continue
+        acts = s.get("Action")
+        acts = [acts] if isinstance(acts, str) else acts
+        if s.get("Effect") == "Deny":
+            res = s.get("Resource")
+            res = [res] if isinstance(res, str) else res
+            if isinstance(acts, list) and isinstance(res, list) and "*" in res and not \
+                    {"Condition", "NotAction", "NotResource", "Principal", "NotPrincipal"} & set(s):
+                denied.extend(a for a in acts if isinstance(a, str))
+            continue
         if s.get("Effect") != "Allow":
             continue
         if "NotAction" in s:
             unknown = True
             continue
-        acts = s.get("Action")
-        acts = [acts] if isinstance(acts, str) else acts
         if not isinstance(acts, list):
             unknown = True
             continue

@@ -47,6 +47,9 @@ class RoleCheck:
     state: str          # "ok" | "missing" | "unknown"
     pos: Pos            # where to report a missing permission (the role's definition)
     name: str           # the role's logical id or variable
+    problem: str = ""   # why "missing": "" (not granted), "nosub" (ARN with ${AWS::Partition} as plain text),
+                        # "deny" (a Deny statement blocks the actions)
+    detail: str = ""    # for "deny": the denied actions as written
 
 
 @dataclass
@@ -72,6 +75,8 @@ class DurableFn:
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
     config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
+    syntax: str = "yaml"                      # "yaml" | "json" | "cdk" | "serverless": how fixes are written
+    role_note: str = ""                       # more on DUR051 for this function (SAM Policies beside Role)
     env_targets: list[EnvTarget] = field(default_factory=list)  # for DUR032 at invoke(<env var>)
 
 
@@ -284,11 +289,8 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
                                  f"Set {fn.retention_text} to whole days between 1 and 90 (default 14)."))
         # DUR051
         if fn.role is not None and fn.role.state == "missing":
-            out.append(_diag(path, "DUR051", fn.role.pos,
-                             f"Role {fn.role.name} of {where} lacks {DURABLE_POLICY} (or "
-                             f"{' + '.join(DURABLE_ACTIONS)}): checkpoints fail with AccessDenied",
-                             f"Add the managed policy arn:${{AWS::Partition}}:iam::aws:policy/service-role/"
-                             f"{DURABLE_POLICY} to the role (or an Allow statement for both actions)."))
+            what, fix = _role_problem(fn, fn.role, where)
+            out.append(_diag(path, "DUR051", fn.role.pos, what, fix))
         # DUR052
         if not fn.has_version:
             what = fn.version_note or "has no published version or alias"
@@ -327,6 +329,45 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
     return _dedupe(out)
 
 
+POLICY_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/" + DURABLE_POLICY
+CDK_POLICY = f'iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/{DURABLE_POLICY}")'
+
+
+def policy_arn(syntax: str) -> str:
+    """The durable managed policy's ARN, written so that the syntax at hand substitutes the partition."""
+    if syntax == "cdk":
+        return CDK_POLICY
+    if syntax == "json":
+        return '{"Fn::Sub": "' + POLICY_ARN + '"}'
+    return "!Sub " + POLICY_ARN
+
+
+def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]:
+    """(message, fix) of DUR051 for the syntax the function is written in."""
+    cdk = fn.syntax == "cdk"
+    if role.problem == "nosub":
+        what = (f"Role {role.name} of {where} lists the {DURABLE_POLICY} ARN with ${{AWS::Partition}} in a plain "
+                "string: CloudFormation substitutes it only inside Fn::Sub, so the ARN is invalid and the policy is not "
+                "attached")
+        fix = (f"Use {CDK_POLICY} (CDK fills in the partition)." if cdk
+               else f"Write the ARN as {policy_arn(fn.syntax)}")
+        return what, fix
+    if role.problem == "deny":
+        what = (f"Role {role.name} of {where} has a Deny statement for {role.detail}: a Deny overrides any Allow, "
+                "so checkpoints fail with AccessDenied")
+        return what, (f"Remove the Deny of {role.detail} from the role, or keep "
+                      f"{' and '.join(DURABLE_ACTIONS)} out of it.")
+    what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): checkpoints "
+            f"fail with AccessDenied{fn.role_note}")
+    if cdk:
+        fix = (f"Add {CDK_POLICY} to the role's managedPolicies (or role.addManagedPolicy(...)), or a "
+               "PolicyStatement allowing both actions.")
+    else:
+        fix = (f"Add {policy_arn(fn.syntax)} to the role's ManagedPolicyArns (or an Allow statement for both "
+               "actions).")
+    return what, fix
+
+
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
     """One diagnostic per problem: a shared role or a Globals DurableConfig is reported once."""
     seen: set[tuple[int, int, str]] = set()
@@ -344,3 +385,9 @@ def allows_actions(actions: list[str]) -> bool:
     """Whether Allow statements with these actions (wildcards allowed) grant both durable actions."""
     pats = [a.lower() for a in actions if isinstance(a, str)]
     return all(any(fnmatchcase(need.lower(), p) for p in pats) for need in DURABLE_ACTIONS)
+
+
+def denies_actions(actions: list[str]) -> list[str]:
+    """The Deny actions (wildcards allowed) that match a durable action, as written."""
+    return [a for a in actions if isinstance(a, str)
+            and any(fnmatchcase(need.lower(), a.lower()) for need in DURABLE_ACTIONS)]

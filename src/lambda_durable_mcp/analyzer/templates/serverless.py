@@ -42,7 +42,7 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
         durable = spec["durableConfig"]
         fn = DurableFn(name=str(name), pos=_pos(fns, name), durable_pos=_pos(spec, "durableConfig"),
                        timeout_text="executionTimeout", retention_text="retentionPeriodInDays",
-                       function_name_text="name", has_version=True)
+                       function_name_text="name", has_version=True, syntax="serverless")
         if isinstance(durable, LDict):
             if "executionTimeout" in durable:
                 fn.timeout = _value(durable["executionTimeout"])
