@@ -228,7 +228,7 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     if "role" in props and not cfn:
         fn.role = _role_check(f, props["role"][1], var)
 
-    fn.has_version = _has_version(f, n, var, cfn)
+    fn.has_version = _has_version(f, n, var, cfn) or _exposed(n, var)
     fn.version_hint = ("Publish a version and alias: new lambda.Alias(this, 'Live', { aliasName: 'live', "
                        "version: fn.currentVersion }), and invoke the alias.")
     if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.source):
@@ -404,6 +404,36 @@ def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
         if cls == "Version" and re.search(rf"\blambda\s*:\s*{v}(?![\w$])", body):
             return True
         if cls in ("CfnVersion", "CfnAlias") and re.search(rf"(?<![\w$.]){v}\s*\.\s*(ref|attrArn)\b", body):
+            return True
+    return False
+
+
+def _exposed(n: Any, var: str | None) -> bool:
+    """Whether a construct hands the function to its users in a field that is not private
+    (``this.fn = new lambda.Function(...)``, or ``this.fn = fn``): they may publish it (``w.fn.addAlias``)."""
+    cls = n.parent
+    while cls is not None and cls.type not in ("class_declaration", "class", "abstract_class_declaration"):
+        cls = cls.parent
+    body = cls.child_by_field_name("body") if cls is not None else None
+    if body is None or not var:
+        return False
+    fields = []
+    if var.startswith("this."):
+        fields.append(var[len("this."):].strip())
+    else:
+        for m in _walk(body):
+            if m.type == "assignment_expression":
+                left, right = m.child_by_field_name("left"), m.child_by_field_name("right")
+                if right is not None and right.type == "identifier" and _text(right) == var and left is not None \
+                        and left.type == "member_expression" and _text(left.child_by_field_name("object")) == "this":
+                    fields.append(_text(left.child_by_field_name("property")))
+    for name in fields:
+        if name.startswith("#"):
+            continue
+        decl = next((c for c in body.named_children if c.type == "public_field_definition"
+                     and _text(c.child_by_field_name("name")) == name), None)
+        if decl is None or not any(c.type == "accessibility_modifier" and _text(c) == "private"
+                                   for c in decl.children):
             return True
     return False
 
