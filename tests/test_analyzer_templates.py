@@ -439,3 +439,56 @@ def test_dur051_says_why_a_listed_policy_does_not_count() -> None:
     cdk = {d.message.split()[1]: d for d in run(FIXTURES / "cdk-dur051-roles.ts", FIXTURES)}
     assert "Deny statement for lambda:CheckpointDurableExecution" in cdk["denied"].message
     assert "lacks AWSLambdaBasicDurableExecutionRolePolicy" in cdk["denyOnly"].message
+
+
+def test_dur055_on_a_shared_globals_timeout_names_the_longest_wait_so_one_fix_is_enough(tmp_path: Path) -> None:
+    project = FIXTURES / "project-sam-globals-waits"
+    summaries = fake_code_summaries(project)
+    (d,) = run(project / "template.yaml", project, summaries)
+    assert d.rule == "DUR055" and "The wait of 10 days at b/app.py:7 (and 1 more)" in d.message
+    assert "ExecutionTimeout 1 day of B and A" in d.message
+    assert d.fix.startswith("Raise ExecutionTimeout above 864,000 s (the longest of these 2 waits)")
+    fixed = tmp_path / "template.yaml"
+    fixed.write_text((project / "template.yaml").read_text().replace("ExecutionTimeout: 86400",
+                                                                     "ExecutionTimeout: 864001"))
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "app.py").write_text((project / sub / "app.py").read_text())
+    assert run(fixed, tmp_path, summaries) == []
+
+
+# --- message details ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (40_000_000, "40,000,000 s (about 463 days)"), (3600.5, "3,600.5 s"), (259_201, "259,201 s (about 3 days)"),
+    (34_560_000, "34,560,000 s (400 days)"), (5400, "5,400 s (90 minutes)"), (0, "0 s"), (-60, "-60 s"),
+])
+def test_seconds_are_shown_without_exponents_and_with_separators(seconds: float, shown: str) -> None:
+    from lambda_durable_mcp.analyzer.templates.rules import _fmt_seconds, _shown_seconds
+
+    assert _shown_seconds(seconds) == shown
+    assert "e+" not in _fmt_seconds(seconds)
+    assert _fmt_seconds(259_201) == "259,201 seconds" and _fmt_seconds(86400 * 1000) == "1,000 days"
+
+
+def test_a_parameter_default_out_of_range_names_the_parameter_and_its_default_line() -> None:
+    diags = [d for d in run(FIXTURES / "sam-dur050.yaml", FIXTURES) if "FromParameters" in d.message]
+    (d,) = diags
+    assert "40,000,000 s (about 463 days) of FromParameters (from the Default of parameter TimeoutSeconds, " \
+           "line 6)" in d.message
+    assert d.fix.startswith("Set the Default of parameter TimeoutSeconds (line 6) to whole seconds")
+    lines = (FIXTURES / "sam-dur050.yaml").read_text().splitlines()
+    assert lines[5].strip() == "Default: 40000000"
+
+
+def test_missing_timeout_messages_use_the_file_spelling_and_hint_at_letter_case() -> None:
+    (sam,) = [d for d in run(FIXTURES / "sam-dur050.yaml", FIXTURES) if "LowerCaseKey" in d.message]
+    assert sam.message.startswith("DurableConfig of LowerCaseKey has no ExecutionTimeout: it is required "
+                                  "(executionTimeout is not read: keys are case-sensitive)")
+    assert sam.fix == "Rename executionTimeout to ExecutionTimeout."
+    project = FIXTURES / "project-serverless"
+    diags = {d.message.split()[2]: d for d in run(project / "serverless.yml", project) if "has no" in d.message}
+    assert diags["missing"].message.startswith("durableConfig of missing has no executionTimeout: it is required (guide")
+    assert diags["missing"].fix.startswith("Add executionTimeout")
+    assert "(ExecutionTimeout is not read: keys are case-sensitive)" in diags["capitalised"].message
+    assert diags["capitalised"].fix == "Rename ExecutionTimeout to executionTimeout."

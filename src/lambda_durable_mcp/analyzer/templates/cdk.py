@@ -203,7 +203,7 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     fn = DurableFn(name=shown, pos=_pos(n), durable_pos=_pos(d_pair.child_by_field_name("key") or d_pair),
                    timeout_text="executionTimeout",
                    retention_text="retentionPeriodInDays" if cfn else "retentionPeriod",
-                   function_name_text="functionName", syntax="cdk")
+                   function_name_text="functionName", syntax="cdk", durable_text="durableConfig")
     dprops = f.props(d_val)
     if f.deref(d_val) is None or f.deref(d_val).type != "object":
         fn.timeout = UNKNOWN

@@ -72,6 +72,13 @@ class _Template:
             return UNKNOWN
         return v
 
+    def param_default(self, v: Any) -> tuple[str, int] | None:
+        """(parameter, line of its Default) when ``v`` is a Ref that resolve() reads from a parameter default."""
+        if isinstance(v, dict) and len(v) == 1 and isinstance(v.get("Ref"), str) and self.resolve(v) is not UNKNOWN:
+            p = self.params[v["Ref"]]
+            return v["Ref"], p.pos("Default")[0] if isinstance(p, LDict) else 1
+        return None
+
     def rtype(self, logical_id: Any) -> str | None:
         r = self.resources.get(logical_id) if isinstance(logical_id, str) else None
         t = r.get("Type") if isinstance(r, dict) else None
@@ -191,9 +198,13 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
         if "ExecutionTimeout" in durable:
             fn.timeout = t.resolve(durable["ExecutionTimeout"])
             fn.timeout_pos = _pos(durable, "ExecutionTimeout")
+            fn.timeout_param = t.param_default(durable["ExecutionTimeout"])
+        else:
+            fn.timeout_case = next((k for k in durable if isinstance(k, str) and k.lower() == "executiontimeout"), "")
         if "RetentionPeriodInDays" in durable:
             fn.retention = t.resolve(durable["RetentionPeriodInDays"])
             fn.retention_pos = _pos(durable, "RetentionPeriodInDays")
+            fn.retention_param = t.param_default(durable["RetentionPeriodInDays"])
     else:
         fn.timeout = UNKNOWN  # an intrinsic: not ours to judge
 
