@@ -221,7 +221,8 @@ def test_valid_fixtures_pass_cfn_lint() -> None:
 SYNTH_JS = """
 const cdk = require('aws-cdk-lib');
 const out = {};
-for (const [file, cls] of [['./cdk-valid.js', 'ValidStack'], ['./cdk-invalid.js', 'InvalidStack']]) {
+for (const [file, cls] of [['./cdk-valid.js', 'ValidStack'], ['./cdk-invalid.js', 'InvalidStack'],
+                           ['./cdk-dur051-roles.js', 'RolesStack']]) {
   const app = new cdk.App({ outdir: process.argv[2] + '/' + cls });
   try {
     new (require(file)[cls])(app, cls);
@@ -243,7 +244,8 @@ def test_cdk_fixtures_compile_and_synth(tmp_path: Path) -> None:
     tsc = modules / ".bin" / "tsc"
     if not tsc.exists():
         pytest.skip("toolchain not installed: run make toolchain")
-    files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts"]
+    files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts",
+             FIXTURES / "cdk-dur051-roles.ts", FIXTURES / "cdk-spread.ts", FIXTURES / "cdk-construct.ts"]
     config = {
         "compilerOptions": {
             "target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
@@ -270,6 +272,20 @@ def test_cdk_fixtures_compile_and_synth(tmp_path: Path) -> None:
                if r["Type"] == "AWS::Lambda::Function" and "DurableConfig" in r["Properties"]]
     assert len(durable) == 5
     assert run(synthesized, tmp_path) == [] == run(FIXTURES / "cdk-valid.ts", FIXTURES)
+    # DUR051's CDK fix (fromAwsManagedPolicyName) synthesizes a valid ARN; the plain "${AWS::Partition}" string
+    # it replaces does not, and the template checks report that role in the synthesized template too.
+    roles = tmp_path / "roles.template.json"
+    roles.write_text(json.dumps(result["RolesStack"], indent=1))
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--", str(roles)], capture_output=True, text=True,
+                          timeout=120, check=False)
+    errors = [line for line in proc.stdout.splitlines() if re.search(r":E\d{4}:", line)]
+    assert [re.search(r":(E\d{4}):", e)[1] for e in errors] == ["E1029", "E3031"], proc.stdout
+    assert "PlainArn" in errors[0] and all(e.split(":")[1] == errors[0].split(":")[1] for e in errors)
+    synth = {re.sub(r"[0-9A-F]{8}$", "", d.message.split()[1]): d.message for d in run(roles, tmp_path)
+             if d.rule == "DUR051"}
+    assert sorted(synth) == ["Denied", "DenyOnly", "PlainArn"]
+    assert "only inside Fn::Sub" in synth["PlainArn"] and "Deny statement" in synth["Denied"]
 
 
 @pytest.mark.parametrize(("runtime", "bundled", "expected"), [
@@ -358,3 +374,121 @@ def test_cdk_messages_name_a_computed_id_by_its_variable_and_explain_latest_vers
     assert "durable function orderFn (id funcId)" in diags["DUR053"].message
     assert "has only latestVersion, which is $LATEST" in diags["DUR052"].message
     assert "orderFn.currentVersion" in diags["DUR052"].fix
+
+
+# --- DUR051: fix texts per syntax, Deny statements, SAM Policies beside Role ---------------------------
+
+PLAIN_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy"
+
+
+def cfn_lint_errors(path: Path) -> list[str]:
+    cfn_lint = Path(sys.executable).with_name("cfn-lint")
+    proc = subprocess.run([str(cfn_lint), "--format", "parseable", "--ignore-checks", "W", "--", str(path)],
+                          capture_output=True, text=True, timeout=120, check=False)
+    return proc.stdout.splitlines()
+
+
+def test_dur051_fix_for_a_plain_partition_arn_applies_literally_in_yaml_and_json(tmp_path: Path) -> None:
+    yaml_path = FIXTURES / "sam-dur051-roles.yaml"
+    (d,) = [d for d in run(yaml_path, FIXTURES) if "PlainArnRole" in d.message]
+    assert "only inside Fn::Sub" in d.message and "not attached" in d.message
+    assert d.fix == f"Write the ARN as !Sub {PLAIN_ARN}"
+    fixed = tmp_path / "template.yaml"
+    fixed.write_text(yaml_path.read_text().replace(f"- {PLAIN_ARN}", "- " + d.fix.removeprefix("Write the ARN as ")))
+    assert any("E1029" in e for e in cfn_lint_errors(yaml_path))
+    assert cfn_lint_errors(fixed) == []
+    assert not [d for d in run(fixed, tmp_path) if "PlainArnRole" in d.message]
+
+    json_path = FIXTURES / "cfn-dur051-sub.json"
+    (d,) = run(json_path, FIXTURES)
+    assert d.rule == "DUR051" and "PlainRole" in d.message
+    assert d.fix == 'Write the ARN as {"Fn::Sub": "' + PLAIN_ARN + '"}'
+    doc = json.loads(json_path.read_text())
+    doc["Resources"]["PlainRole"]["Properties"]["ManagedPolicyArns"] = [json.loads(d.fix.removeprefix("Write the ARN as "))]
+    fixed = tmp_path / "template.json"
+    fixed.write_text(json.dumps(doc, indent=2))
+    assert cfn_lint_errors(fixed) == [] and run(fixed, tmp_path) == []
+
+
+def test_dur051_missing_policy_fix_per_syntax_applies_literally(tmp_path: Path) -> None:
+    yaml_path = FIXTURES / "sam-dur051-roles.yaml"
+    (d,) = [d for d in run(yaml_path, FIXTURES) if "LogsRole" in d.message]
+    assert d.fix.startswith(f"Add !Sub {PLAIN_ARN} to the role's ManagedPolicyArns")
+    text = yaml_path.read_text()
+    logs = "        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole\n"
+    fixed = tmp_path / "template.yaml"
+    fixed.write_text(text.replace(logs, logs + "        - " + d.fix.removeprefix("Add ").split(" to the role")[0] + "\n"))
+    assert not [d for d in run(fixed, tmp_path) if "LogsRole" in d.message]
+    # cfn-lint still finds the fixture's plain ARN (a line further down), and nothing new
+    assert [e.split(":", 3)[3] for e in cfn_lint_errors(fixed)] == [
+        e.split(":", 3)[3] for e in cfn_lint_errors(yaml_path)]
+    (json_d,) = [d for d in run(FIXTURES / "cfn-invalid.json", FIXTURES) if d.rule == "DUR051"]
+    assert json_d.fix.startswith('Add {"Fn::Sub": "' + PLAIN_ARN + '"} to the role\'s ManagedPolicyArns')
+    cdk = [d for d in run(FIXTURES / "cdk-invalid.ts", FIXTURES) if d.rule == "DUR051"]
+    assert cdk and all(d.fix.startswith('Add iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/'
+                                        'AWSLambdaBasicDurableExecutionRolePolicy")') for d in cdk)
+    (cdk_plain,) = [d for d in run(FIXTURES / "cdk-dur051-roles.ts", FIXTURES) if "plainArn" in d.message]
+    assert "fromAwsManagedPolicyName" in cdk_plain.fix and "${" not in cdk_plain.fix
+
+
+def test_dur051_says_why_a_listed_policy_does_not_count() -> None:
+    diags = {d.message.split()[1]: d for d in run(FIXTURES / "sam-dur051-roles.yaml", FIXTURES)}
+    assert "SAM ignores the Policies listed on RoleAndPolicies when Role is set" in diags["LogsRole"].message
+    assert "Deny statement for lambda:*Durable*" in diags["DenyRole"].message
+    assert "Remove the Deny of lambda:*Durable*" in diags["DenyRole"].fix
+    cdk = {d.message.split()[1]: d for d in run(FIXTURES / "cdk-dur051-roles.ts", FIXTURES)}
+    assert "Deny statement for lambda:CheckpointDurableExecution" in cdk["denied"].message
+    assert "lacks AWSLambdaBasicDurableExecutionRolePolicy" in cdk["denyOnly"].message
+
+
+def test_dur055_on_a_shared_globals_timeout_names_the_longest_wait_so_one_fix_is_enough(tmp_path: Path) -> None:
+    project = FIXTURES / "project-sam-globals-waits"
+    summaries = fake_code_summaries(project)
+    (d,) = run(project / "template.yaml", project, summaries)
+    assert d.rule == "DUR055" and "The wait of 10 days at b/app.py:7 (and 1 more)" in d.message
+    assert "ExecutionTimeout 1 day of B and A" in d.message
+    assert d.fix.startswith("Raise ExecutionTimeout above 864,000 s (the longest of these 2 waits)")
+    fixed = tmp_path / "template.yaml"
+    fixed.write_text((project / "template.yaml").read_text().replace("ExecutionTimeout: 86400",
+                                                                     "ExecutionTimeout: 864001"))
+    for sub in ("a", "b", "c"):
+        (tmp_path / sub).mkdir()
+        (tmp_path / sub / "app.py").write_text((project / sub / "app.py").read_text())
+    assert run(fixed, tmp_path, summaries) == []
+
+
+# --- message details ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("seconds", "shown"), [
+    (40_000_000, "40,000,000 s (about 463 days)"), (3600.5, "3,600.5 s"), (259_201, "259,201 s (about 3 days)"),
+    (34_560_000, "34,560,000 s (400 days)"), (5400, "5,400 s (90 minutes)"), (0, "0 s"), (-60, "-60 s"),
+])
+def test_seconds_are_shown_without_exponents_and_with_separators(seconds: float, shown: str) -> None:
+    from lambda_durable_mcp.analyzer.templates.rules import _fmt_seconds, _shown_seconds
+
+    assert _shown_seconds(seconds) == shown
+    assert "e+" not in _fmt_seconds(seconds)
+    assert _fmt_seconds(259_201) == "259,201 seconds" and _fmt_seconds(86400 * 1000) == "1,000 days"
+
+
+def test_a_parameter_default_out_of_range_names_the_parameter_and_its_default_line() -> None:
+    diags = [d for d in run(FIXTURES / "sam-dur050.yaml", FIXTURES) if "FromParameters" in d.message]
+    (d,) = diags
+    assert "40,000,000 s (about 463 days) of FromParameters (from the Default of parameter TimeoutSeconds, " \
+           "line 6)" in d.message
+    assert d.fix.startswith("Set the Default of parameter TimeoutSeconds (line 6) to whole seconds")
+    lines = (FIXTURES / "sam-dur050.yaml").read_text().splitlines()
+    assert lines[5].strip() == "Default: 40000000"
+
+
+def test_missing_timeout_messages_use_the_file_spelling_and_hint_at_letter_case() -> None:
+    (sam,) = [d for d in run(FIXTURES / "sam-dur050.yaml", FIXTURES) if "LowerCaseKey" in d.message]
+    assert sam.message.startswith("DurableConfig of LowerCaseKey has no ExecutionTimeout: it is required "
+                                  "(executionTimeout is not read: keys are case-sensitive)")
+    assert sam.fix == "Rename executionTimeout to ExecutionTimeout."
+    project = FIXTURES / "project-serverless"
+    diags = {d.message.split()[2]: d for d in run(project / "serverless.yml", project) if "has no" in d.message}
+    assert diags["missing"].message.startswith("durableConfig of missing has no executionTimeout: it is required (guide")
+    assert diags["missing"].fix.startswith("Add executionTimeout")
+    assert "(ExecutionTimeout is not read: keys are case-sensitive)" in diags["capitalised"].message
+    assert diags["capitalised"].fix == "Rename ExecutionTimeout to executionTimeout."

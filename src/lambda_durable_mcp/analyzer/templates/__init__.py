@@ -147,7 +147,7 @@ class TemplateFrontend:
 
         if not isinstance(doc, LDict) or not is_template(doc):
             return []
-        return functions(doc, full.parent)
+        return functions(doc, full.parent, kind)
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         try:

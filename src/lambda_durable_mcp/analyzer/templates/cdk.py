@@ -20,6 +20,7 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    denies_actions,
     function_id_state,
     handler_files,
     qualifier_state,
@@ -79,14 +80,20 @@ class _File:
             depth += 1
         return n
 
-    def props(self, obj: Any) -> dict[str, tuple[Any, Any]]:
-        """key -> (pair node, value node) of an object literal."""
+    def props(self, obj: Any, depth: int = 0) -> dict[str, tuple[Any, Any]]:
+        """key -> (pair node, value node) of an object literal. ``...spread`` of a const object literal in
+        this file is read in place, so later properties override earlier ones as in JavaScript; a spread
+        of anything else adds nothing."""
         obj = self.deref(obj)
         out: dict[str, tuple[Any, Any]] = {}
         if obj is None or obj.type != "object":
             return out
         for pair in obj.named_children:
-            if pair.type == "pair":
+            if pair.type == "spread_element" and pair.named_children and depth < 10:
+                for key, value in self.props(pair.named_children[0], depth + 1).items():
+                    out.pop(key, None)  # keep the order JavaScript gives the keys
+                    out[key] = value
+            elif pair.type == "pair":
                 k = pair.child_by_field_name("key")
                 key = _text(k).strip("'\"`") if k is not None else ""
                 out[key] = (pair, pair.child_by_field_name("value"))
@@ -196,7 +203,7 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     fn = DurableFn(name=shown, pos=_pos(n), durable_pos=_pos(d_pair.child_by_field_name("key") or d_pair),
                    timeout_text="executionTimeout",
                    retention_text="retentionPeriodInDays" if cfn else "retentionPeriod",
-                   function_name_text="functionName")
+                   function_name_text="functionName", syntax="cdk", durable_text="durableConfig")
     dprops = f.props(d_val)
     if f.deref(d_val) is None or f.deref(d_val).type != "object":
         fn.timeout = UNKNOWN
@@ -221,7 +228,7 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     if "role" in props and not cfn:
         fn.role = _role_check(f, props["role"][1], var)
 
-    fn.has_version = _has_version(f, n, var, cfn)
+    fn.has_version = _has_version(f, n, var, cfn) or _exposed(n, var)
     fn.version_hint = ("Publish a version and alias: new lambda.Alias(this, 'Live', { aliasName: 'live', "
                        "version: fn.currentVersion }), and invoke the alias.")
     if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.source):
@@ -401,6 +408,36 @@ def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
     return False
 
 
+def _exposed(n: Any, var: str | None) -> bool:
+    """Whether a construct hands the function to its users in a field that is not private
+    (``this.fn = new lambda.Function(...)``, or ``this.fn = fn``): they may publish it (``w.fn.addAlias``)."""
+    cls = n.parent
+    while cls is not None and cls.type not in ("class_declaration", "class", "abstract_class_declaration"):
+        cls = cls.parent
+    body = cls.child_by_field_name("body") if cls is not None else None
+    if body is None or not var:
+        return False
+    fields = []
+    if var.startswith("this."):
+        fields.append(var[len("this."):].strip())
+    else:
+        for m in _walk(body):
+            if m.type == "assignment_expression":
+                left, right = m.child_by_field_name("left"), m.child_by_field_name("right")
+                if right is not None and right.type == "identifier" and _text(right) == var and left is not None \
+                        and left.type == "member_expression" and _text(left.child_by_field_name("object")) == "this":
+                    fields.append(_text(left.child_by_field_name("property")))
+    for name in fields:
+        if name.startswith("#"):
+            continue
+        decl = next((c for c in body.named_children if c.type == "public_field_definition"
+                     and _text(c.child_by_field_name("name")) == name), None)
+        if decl is None or not any(c.type == "accessibility_modifier" and _text(c) == "private"
+                                   for c in decl.children):
+            return True
+    return False
+
+
 _GRANT_METHODS = r"(addManagedPolicy|addToPolicy|addToPrincipalPolicy|attachInlinePolicy)"
 
 
@@ -427,7 +464,7 @@ def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
                     rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])", _text(m)):
                 nodes.append(m)
     # Follow consts (a policy statement or document built above), and notice what cannot be followed.
-    texts: list[str] = []
+    visited: list[Any] = []
     unknown = False
     seen: set[int] = set()
     todo = list(nodes)
@@ -436,7 +473,7 @@ def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
         if node.id in seen:
             continue
         seen.add(node.id)
-        texts.append(_text(node))
+        visited.append(node)
         for ident in _walk(node):
             if ident.type not in ("identifier", "shorthand_property_identifier"):
                 continue
@@ -449,18 +486,57 @@ def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
                     ident.parent.type == "arguments" and ident.parent.parent is not None
                     and ident.parent.parent.type == "call_expression")):
                 unknown = True  # a policy handed over from elsewhere may grant anything
-    joined = "\n".join(texts)
     name = role_var or "role"
     pos = _pos(role_node)
-    if DURABLE_POLICY in joined:
-        return RoleCheck("ok", pos, name)
-    actions = [a for block in re.findall(r"\bactions\s*:\s*\[([^\]]*)\]", joined)
-               for a in re.findall(r"""['"`]([\w:*?]+)['"`]""", block)]
-    if allows_actions(actions):
+    # ManagedPolicy.fromManagedPolicyArn(this, id, "arn:${AWS::Partition}:...") keeps the text as is: invalid
+    bad: set[str] = set()
+    allowed: list[str] = []
+    denied: list[str] = []
+    for node in visited:
+        for m in _walk(node):
+            if m.type == "call_expression" and _text(m.child_by_field_name("function")).endswith(
+                    "fromManagedPolicyArn"):
+                a = m.child_by_field_name("arguments")
+                arn_node = f.deref(a.named_children[2]) if a is not None and len(a.named_children) > 2 else None
+                arn = f.string(arn_node) if arn_node is not None else None
+                if arn is not None and "${" in arn and DURABLE_POLICY in arn:
+                    bad.add(_text(arn_node))
+            elif m.type == "object":
+                unknown |= _statement(f, m, allowed, denied)
+    joined = "\n".join(_text(node) for node in visited)
+    for b in bad:
+        joined = joined.replace(b, "")
+    blocked = denies_actions(denied)
+    if blocked:
+        return RoleCheck("missing", pos, name, problem="deny", detail=", ".join(blocked))
+    if DURABLE_POLICY in joined or allows_actions(allowed):
         return RoleCheck("ok", pos, name)
     if unknown or re.search(r"(managedPolicies|inlinePolicies)\s*:\s*(?![\s\[{])", joined):
         return RoleCheck("unknown", pos, name)
-    return RoleCheck("missing", pos, name)
+    return RoleCheck("missing", pos, name, problem="nosub" if bad else "")
+
+
+def _statement(f: _File, obj: Any, allowed: list[str], denied: list[str]) -> bool:
+    """Read one ``{ effect, actions, resources }`` object of a PolicyStatement into ``allowed`` or ``denied``
+    (a Deny only when it surely applies: every resource, no condition); True when it cannot be read."""
+    props = f.props(obj)
+    if "actions" not in props:
+        return False
+    arr = f.deref(props["actions"][1])
+    if arr is None or arr.type != "array":
+        return True
+    actions = [f.string(a) for a in arr.named_children]
+    effect = _text(props["effect"][1]).replace(" ", "") if "effect" in props else "Effect.ALLOW"
+    if effect.endswith("Effect.ALLOW"):
+        allowed.extend(a for a in actions if a)
+        return False
+    if effect.endswith("Effect.DENY"):
+        res = f.deref(props["resources"][1]) if "resources" in props else None
+        every = res is not None and res.type == "array" and [f.string(r) for r in res.named_children] == ["*"]
+        if every and not {"conditions", "notResources", "principals", "notPrincipals"} & set(props):
+            denied.extend(a for a in actions if a)
+        return False
+    return True
 
 
 def _path_arg(f: _File, n: Any) -> tuple[str, bool] | None:

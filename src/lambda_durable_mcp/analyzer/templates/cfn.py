@@ -16,6 +16,7 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     Pos,
     RoleCheck,
     allows_actions,
+    denies_actions,
     function_id_state,
     handler_files,
     qualifier_state,
@@ -70,6 +71,13 @@ class _Template:
         if isinstance(v, list):
             return UNKNOWN
         return v
+
+    def param_default(self, v: Any) -> tuple[str, int] | None:
+        """(parameter, line of its Default) when ``v`` is a Ref that resolve() reads from a parameter default."""
+        if isinstance(v, dict) and len(v) == 1 and isinstance(v.get("Ref"), str) and self.resolve(v) is not UNKNOWN:
+            p = self.params[v["Ref"]]
+            return v["Ref"], p.pos("Default")[0] if isinstance(p, LDict) else 1
+        return None
 
     def rtype(self, logical_id: Any) -> str | None:
         r = self.resources.get(logical_id) if isinstance(logical_id, str) else None
@@ -131,7 +139,8 @@ class _Template:
         return None
 
 
-def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
+def functions(doc: LDict, base_dir: Path, syntax: str = "yaml") -> list[DurableFn]:
+    """The durable functions of a template; ``syntax`` ("yaml" or "json") decides how fixes are written."""
     t = _Template(doc, base_dir)
     out: list[DurableFn] = []
     for logical_id, res in t.resources.items():
@@ -145,6 +154,7 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
         else:
             continue
         if fn is not None:
+            fn.syntax = syntax
             out.append(fn)
     unversioned = [fn for fn in out if not fn.has_version and fn.sam]
     if len(unversioned) > 1:
@@ -167,12 +177,14 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
         return None, None
 
     durable, d_owner = get("DurableConfig")
-    if durable is None:
-        return None
+    if durable is None or _is_no_value(durable):
+        return None  # `DurableConfig: !Ref AWS::NoValue` opts a function out of Globals: CloudFormation drops it
     from_globals = d_owner is t.globals
-    if sam and from_globals is False and t.globals is not None and isinstance(t.globals.get("DurableConfig"), dict) \
-            and isinstance(durable, dict):
-        merged = LDict()  # SAM merges Globals maps into the function's map
+    g_durable = t.globals.get("DurableConfig") if sam and t.globals is not None else None
+    if not from_globals and isinstance(g_durable, LDict) and not _is_intrinsic(g_durable) \
+            and isinstance(durable, LDict) and not _is_intrinsic(durable):
+        # SAM merges a Globals map into the function's map (an intrinsic on either side replaces instead)
+        merged = LDict()
         g = t.globals["DurableConfig"]
         for k, v in list(g.items()) + list(durable.items()):
             merged[k] = v
@@ -186,9 +198,13 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
         if "ExecutionTimeout" in durable:
             fn.timeout = t.resolve(durable["ExecutionTimeout"])
             fn.timeout_pos = _pos(durable, "ExecutionTimeout")
+            fn.timeout_param = t.param_default(durable["ExecutionTimeout"])
+        else:
+            fn.timeout_case = next((k for k in durable if isinstance(k, str) and k.lower() == "executiontimeout"), "")
         if "RetentionPeriodInDays" in durable:
             fn.retention = t.resolve(durable["RetentionPeriodInDays"])
             fn.retention_pos = _pos(durable, "RetentionPeriodInDays")
+            fn.retention_param = t.param_default(durable["RetentionPeriodInDays"])
     else:
         fn.timeout = UNKNOWN  # an intrinsic: not ours to judge
 
@@ -196,13 +212,15 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
     if runtime is not None:
         fn.runtime = t.resolve(runtime)
         fn.runtime_pos = _pos(r_owner, "Runtime")
-    if "FunctionName" in props and props["FunctionName"] != {"Ref": "AWS::NoValue"}:
+    if "FunctionName" in props and not _is_no_value(props["FunctionName"]):
         fn.function_name_pos = _pos(props, "FunctionName")
 
     # DUR051: only an explicit role defined in this template can be judged.
     role, role_owner = get("Role")
     if role is not None:
         fn.role = _role_check(t, role)
+        if sam and "Policies" in props and fn.role is not None:
+            fn.role_note = f"; SAM ignores the Policies listed on {logical_id} when Role is set"
     elif not sam:
         fn.role = None  # CloudFormation requires Role; cfn-lint reports its absence
 
@@ -294,6 +312,10 @@ def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
         return function_id_state(v), repr(v), ""
     return "unknown", "", ""
 
+def _is_no_value(v: Any) -> bool:
+    return isinstance(v, dict) and len(v) == 1 and v.get("Ref") == "AWS::NoValue"
+
+
 def _is_intrinsic(d: dict[str, Any]) -> bool:
     return len(d) == 1 and next(iter(d)).startswith(("Fn::", "Ref", "!"))
 
@@ -320,41 +342,67 @@ def _role_check(t: _Template, role: Any) -> RoleCheck | None:
     arns = rprops.get("ManagedPolicyArns")
     pos = _pos(rprops, "ManagedPolicyArns") if arns is not None else _pos(t.resources, role_id)
     actions: list[str] = []
+    denied: list[str] = []
     unknown = False
+    managed = False  # the durable managed policy is attached
+    nosub = False    # ... written with ${AWS::Partition} outside Fn::Sub, which CloudFormation rejects
     if arns is not None:
         if not isinstance(arns, list):
             return RoleCheck("unknown", pos, role_id)
         for arn in arns:
             in_template = [r for r in t.refs(arn) if t.rtype(r) == "AWS::IAM::ManagedPolicy"]
             if in_template:
-                unknown |= _collect_actions(t, t.props(in_template[0]).get("PolicyDocument"), actions)
+                unknown |= _collect_actions(t, t.props(in_template[0]).get("PolicyDocument"), actions, denied)
                 continue
             text = t.text(arn)
             if text is None:
                 unknown = True
             elif text.endswith(":policy/service-role/" + DURABLE_POLICY):
-                return RoleCheck("ok", pos, role_id)
+                if _unsubstituted(t, arn):
+                    nosub = True
+                else:
+                    managed = True
     policies = rprops.get("Policies")
     if isinstance(policies, list):
         for p in policies:
             if isinstance(p, dict):
-                unknown |= _collect_actions(t, p.get("PolicyDocument"), actions)
+                unknown |= _collect_actions(t, p.get("PolicyDocument"), actions, denied)
     elif policies is not None:
         unknown = True
     for other in t.resources:
         rtype = t.rtype(other)
         oprops = t.props(other)
         if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and role_id in t.refs(oprops.get("Roles")):
-            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions)
+            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions, denied)
         elif rtype == "AWS::IAM::RolePolicy" and role_id in t.refs(oprops.get("RoleName")):
-            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions)
-    if allows_actions(actions):
+            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions, denied)
+    blocked = denies_actions(denied)
+    if blocked:
+        return RoleCheck("missing", pos, role_id, problem="deny", detail=", ".join(blocked))
+    if managed or allows_actions(actions):
         return RoleCheck("ok", pos, role_id)
-    return RoleCheck("unknown" if unknown else "missing", pos, role_id)
+    if unknown:
+        return RoleCheck("unknown", pos, role_id)
+    return RoleCheck("missing", pos, role_id, problem="nosub" if nosub else "")
 
 
-def _collect_actions(t: _Template, doc: Any, actions: list[str]) -> bool:
-    """Append the Allow actions of a policy document; True when part of it is opaque."""
+def _unsubstituted(t: _Template, v: Any) -> bool:
+    """Whether a value carries ${...} as plain text (outside Fn::Sub, where CloudFormation keeps it as is)."""
+    if isinstance(v, str):
+        return "${" in v
+    if isinstance(v, dict) and len(v) == 1:
+        (k, x), = v.items()
+        if k == "Ref":
+            literal = t.resolve(v)
+            return isinstance(literal, str) and "${" in literal
+        if k == "Fn::Join" and isinstance(x, list) and len(x) == 2 and isinstance(x[1], list):
+            return any(_unsubstituted(t, p) for p in [x[0], *x[1]])
+    return False
+
+
+def _collect_actions(t: _Template, doc: Any, actions: list[str], denied: list[str]) -> bool:
+    """Append the Allow actions of a policy document to ``actions``, and to ``denied`` the actions of Deny
+    statements that surely apply (every resource, no condition); True when part of it is opaque."""
     if not isinstance(doc, dict) or _is_intrinsic(doc):
         return True
     stmts = doc.get("Statement")
@@ -366,13 +414,20 @@ def _collect_actions(t: _Template, doc: Any, actions: list[str]) -> bool:
         if not isinstance(s, dict) or _is_intrinsic(s):
             unknown = True
             continue
+        acts = s.get("Action")
+        acts = [acts] if isinstance(acts, str) else acts
+        if s.get("Effect") == "Deny":
+            res = s.get("Resource")
+            res = [res] if isinstance(res, str) else res
+            if isinstance(acts, list) and isinstance(res, list) and "*" in res and not \
+                    {"Condition", "NotAction", "NotResource", "Principal", "NotPrincipal"} & set(s):
+                denied.extend(a for a in acts if isinstance(a, str))
+            continue
         if s.get("Effect") != "Allow":
             continue
         if "NotAction" in s:
             unknown = True
             continue
-        acts = s.get("Action")
-        acts = [acts] if isinstance(acts, str) else acts
         if not isinstance(acts, list):
             unknown = True
             continue

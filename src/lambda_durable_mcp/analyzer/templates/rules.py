@@ -47,6 +47,9 @@ class RoleCheck:
     state: str          # "ok" | "missing" | "unknown"
     pos: Pos            # where to report a missing permission (the role's definition)
     name: str           # the role's logical id or variable
+    problem: str = ""   # why "missing": "" (not granted), "nosub" (ARN with ${AWS::Partition} as plain text),
+                        # "deny" (a Deny statement blocks the actions)
+    detail: str = ""    # for "deny": the denied actions as written
 
 
 @dataclass
@@ -72,6 +75,12 @@ class DurableFn:
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
     config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
+    syntax: str = "yaml"                      # "yaml" | "json" | "cdk" | "serverless": how fixes are written
+    durable_text: str = "DurableConfig"       # how the file spells the durable configuration key
+    timeout_case: str = ""                    # a differently-cased ExecutionTimeout key that is not read
+    timeout_param: tuple[str, int] | None = None    # (parameter, line of its Default) the timeout comes from
+    retention_param: tuple[str, int] | None = None
+    role_note: str = ""                       # more on DUR051 for this function (SAM Policies beside Role)
     env_targets: list[EnvTarget] = field(default_factory=list)  # for DUR032 at invoke(<env var>)
 
 
@@ -109,6 +118,7 @@ def _num(v: float) -> str:
 
 
 def _fmt_seconds(s: float) -> str:
+    """3 days, 90 minutes, 259,201 seconds: the largest unit that divides the value."""
     if s >= 86400 and s % 86400 == 0:
         n, unit = s / 86400, "day"
     elif s >= 3600 and s % 3600 == 0:
@@ -117,8 +127,26 @@ def _fmt_seconds(s: float) -> str:
         n, unit = s / 60, "minute"
     else:
         n, unit = s, "second"
-    n_txt = f"{n:g}"
-    return f"{n_txt} {unit}{'' if n == 1 else 's'}"
+    return f"{_num(n)} {unit}{'' if n == 1 else 's'}"
+
+
+def _shown_seconds(s: float) -> str:
+    """A value in seconds as a message shows it: "259,200 s (3 days)", "40,000,000 s (about 463 days)"."""
+    plain = _fmt_seconds(s)
+    if not plain.endswith(("second", "seconds")):
+        return f"{_num(s)} s ({plain})"
+    if s >= 86400:
+        return f"{_num(s)} s (about {_num(round(s / 86400, 1))} days)"
+    return f"{_num(s)} s"
+
+
+def _param_note(param: tuple[str, int] | None) -> str:
+    return f" (from the Default of parameter {param[0]}, line {param[1]})" if param else ""
+
+
+def _setting(text: str, param: tuple[str, int] | None) -> str:
+    """What the fix changes: the key, or the parameter default it comes from."""
+    return f"the Default of parameter {param[0]} (line {param[1]})" if param else text
 
 
 # --- DUR054 -----------------------------------------------------------------------------------------
@@ -254,41 +282,44 @@ def _code_waits(fn: DurableFn, project: ProjectView, index: dict[str, str]) -> l
 def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> list[Diagnostic]:
     out: list[Diagnostic] = []
     index = _summary_index(project) if project.summaries else {}
+    # DUR055 per timeout position (a Globals value is shared): (first function, timeout, longer waits)
+    waits: dict[tuple[int, int], tuple[DurableFn, float, list[tuple[float, str, str, str]]]] = {}
     for fn in fns:
         where = f"durable function {fn.name}" + (" (DurableConfig from Globals)" if fn.config_from else "")
         # DUR050
         timeout = _as_number(fn.timeout)
         if fn.timeout is None:
-            out.append(_diag(path, "DUR050", fn.durable_pos,
-                             f"DurableConfig of {fn.name} has no {fn.timeout_text}: it is required",
-                             f"Add {fn.timeout_text} (1 to {MAX_EXECUTION_TIMEOUT:,} seconds)."))
+            what = f"{fn.durable_text} of {fn.name} has no {fn.timeout_text}: it is required"
+            fix = f"Add {fn.timeout_text} (1 to {MAX_EXECUTION_TIMEOUT:,} seconds)."
+            if fn.timeout_case:
+                what += f" ({fn.timeout_case} is not read: keys are case-sensitive)"
+                fix = f"Rename {fn.timeout_case} to {fn.timeout_text}."
+            out.append(_diag(path, "DUR050", fn.durable_pos, what, fix))
             timeout = UNKNOWN
         elif timeout is not UNKNOWN:
             bad = (not isinstance(timeout, int | float) or timeout != int(timeout)
                    or not 1 <= timeout <= MAX_EXECUTION_TIMEOUT)
             if bad:
-                shown = repr(timeout)
-                if isinstance(timeout, int | float):
-                    shown = f"{_num(timeout)} s" + (f" ({_fmt_seconds(timeout)})" if timeout >= 60 else "")
+                shown = _shown_seconds(timeout) if isinstance(timeout, int | float) else repr(timeout)
                 out.append(_diag(path, "DUR050", fn.timeout_pos or fn.durable_pos,
-                                 f"{fn.timeout_text} {shown} of {fn.name} is outside 1..{MAX_EXECUTION_TIMEOUT:,} "
-                                 "whole seconds (366 days)",
-                                 f"Set {fn.timeout_text} to whole seconds between 1 and {MAX_EXECUTION_TIMEOUT:,}."))
+                                 f"{fn.timeout_text} {shown} of {fn.name}{_param_note(fn.timeout_param)} is outside "
+                                 f"1..{MAX_EXECUTION_TIMEOUT:,} whole seconds (366 days)",
+                                 f"Set {_setting(fn.timeout_text, fn.timeout_param)} to whole seconds between 1 and "
+                                 f"{MAX_EXECUTION_TIMEOUT:,}."))
                 timeout = UNKNOWN
         retention = _as_number(fn.retention)
         if retention is not None and retention is not UNKNOWN:
             if not isinstance(retention, int | float) or retention != int(retention) or not 1 <= retention <= 90:
                 shown = f"{_num(retention)} days" if isinstance(retention, int | float) else repr(retention)
                 out.append(_diag(path, "DUR050", fn.retention_pos or fn.durable_pos,
-                                 f"{fn.retention_text} {shown} of {fn.name} is outside 1..90 whole days",
-                                 f"Set {fn.retention_text} to whole days between 1 and 90 (default 14)."))
+                                 f"{fn.retention_text} {shown} of {fn.name}{_param_note(fn.retention_param)} is "
+                                 "outside 1..90 whole days",
+                                 f"Set {_setting(fn.retention_text, fn.retention_param)} to whole days between 1 "
+                                 "and 90 (default 14)."))
         # DUR051
         if fn.role is not None and fn.role.state == "missing":
-            out.append(_diag(path, "DUR051", fn.role.pos,
-                             f"Role {fn.role.name} of {where} lacks {DURABLE_POLICY} (or "
-                             f"{' + '.join(DURABLE_ACTIONS)}): checkpoints fail with AccessDenied",
-                             f"Add the managed policy arn:${{AWS::Partition}}:iam::aws:policy/service-role/"
-                             f"{DURABLE_POLICY} to the role (or an Allow statement for both actions)."))
+            what, fix = _role_problem(fn, fn.role, where)
+            out.append(_diag(path, "DUR051", fn.role.pos, what, fix))
         # DUR052
         if not fn.has_version:
             what = fn.version_note or "has no published version or alias"
@@ -310,21 +341,68 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
             if problem:
                 sev, what, fix = problem
                 out.append(_diag(path, "DUR054", fn.runtime_pos, f"{what} ({fn.name})", fix, severity=sev))
-        # DUR055
+        # DUR055: one finding per timeout value, with the longest wait of every function that shares it
         if isinstance(timeout, int | float) and index:
-            longer = [w for w in _code_waits(fn, project, index) if w[0] > timeout]
+            longer = [(*w, fn.name) for w in _code_waits(fn, project, index) if w[0] > timeout]
             if longer:
-                longer.sort(key=lambda w: (-w[0], w[1]))
-                secs, loc, kind = longer[0]
-                more = f" (and {len(longer) - 1} more)" if len(longer) > 1 else ""
-                label = {"wait": "wait", "callback-timeout": "callback timeout",
-                         "condition-timeout": "condition timeout"}.get(kind, kind)
-                out.append(_diag(path, "DUR055", fn.timeout_pos or fn.durable_pos,
-                                 f"The {label} of {_fmt_seconds(secs)} at {loc}{more} is longer than "
-                                 f"{fn.timeout_text} {_fmt_seconds(timeout)} of {fn.name}: the execution "
-                                 "times out first",
-                                 f"Raise {fn.timeout_text} above {_num(secs)} s or shorten the {label}."))
+                pos = fn.timeout_pos or fn.durable_pos
+                group = waits.setdefault((pos.line, pos.col), (fn, timeout, []))
+                group[2].extend(w for w in longer if w[1:3] not in {g[1:3] for g in group[2]})
+    for first, timeout, longer in waits.values():
+        longer.sort(key=lambda w: (-w[0], w[1]))
+        secs, loc, kind, _ = longer[0]
+        names = list(dict.fromkeys(w[3] for w in longer))
+        more = f" (and {len(longer) - 1} more)" if len(longer) > 1 else ""
+        label = {"wait": "wait", "callback-timeout": "callback timeout",
+                 "condition-timeout": "condition timeout"}.get(kind, kind)
+        of = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+        out.append(_diag(path, "DUR055", first.timeout_pos or first.durable_pos,
+                         f"The {label} of {_fmt_seconds(secs)} at {loc}{more} is longer than "
+                         f"{first.timeout_text} {_fmt_seconds(timeout)} of {of}{_param_note(first.timeout_param)}: "
+                         "the execution times out first",
+                         f"Raise {_setting(first.timeout_text, first.timeout_param)} above {_num(secs)} s"
+                         + (f" (the longest of these {len(longer)} waits) or shorten them." if more
+                            else f" or shorten the {label}.")))
     return _dedupe(out)
+
+
+POLICY_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/" + DURABLE_POLICY
+CDK_POLICY = f'iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/{DURABLE_POLICY}")'
+
+
+def policy_arn(syntax: str) -> str:
+    """The durable managed policy's ARN, written so that the syntax at hand substitutes the partition."""
+    if syntax == "cdk":
+        return CDK_POLICY
+    if syntax == "json":
+        return '{"Fn::Sub": "' + POLICY_ARN + '"}'
+    return "!Sub " + POLICY_ARN
+
+
+def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]:
+    """(message, fix) of DUR051 for the syntax the function is written in."""
+    cdk = fn.syntax == "cdk"
+    if role.problem == "nosub":
+        what = (f"Role {role.name} of {where} lists the {DURABLE_POLICY} ARN with ${{AWS::Partition}} in a plain "
+                "string: CloudFormation substitutes it only inside Fn::Sub, so the ARN is invalid and the policy is not "
+                "attached")
+        fix = (f"Use {CDK_POLICY} (CDK fills in the partition)." if cdk
+               else f"Write the ARN as {policy_arn(fn.syntax)}")
+        return what, fix
+    if role.problem == "deny":
+        what = (f"Role {role.name} of {where} has a Deny statement for {role.detail}: a Deny overrides any Allow, "
+                "so checkpoints fail with AccessDenied")
+        return what, (f"Remove the Deny of {role.detail} from the role, or keep "
+                      f"{' and '.join(DURABLE_ACTIONS)} out of it.")
+    what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): checkpoints "
+            f"fail with AccessDenied{fn.role_note}")
+    if cdk:
+        fix = (f"Add {CDK_POLICY} to the role's managedPolicies (or role.addManagedPolicy(...)), or a "
+               "PolicyStatement allowing both actions.")
+    else:
+        fix = (f"Add {policy_arn(fn.syntax)} to the role's ManagedPolicyArns (or an Allow statement for both "
+               "actions).")
+    return what, fix
 
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
@@ -344,3 +422,9 @@ def allows_actions(actions: list[str]) -> bool:
     """Whether Allow statements with these actions (wildcards allowed) grant both durable actions."""
     pats = [a.lower() for a in actions if isinstance(a, str)]
     return all(any(fnmatchcase(need.lower(), p) for p in pats) for need in DURABLE_ACTIONS)
+
+
+def denies_actions(actions: list[str]) -> list[str]:
+    """The Deny actions (wildcards allowed) that match a durable action, as written."""
+    return [a for a in actions if isinstance(a, str)
+            and any(fnmatchcase(need.lower(), a.lower()) for need in DURABLE_ACTIONS)]

@@ -42,11 +42,15 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
         durable = spec["durableConfig"]
         fn = DurableFn(name=str(name), pos=_pos(fns, name), durable_pos=_pos(spec, "durableConfig"),
                        timeout_text="executionTimeout", retention_text="retentionPeriodInDays",
-                       function_name_text="name", has_version=True)
+                       function_name_text="name", has_version=True, syntax="serverless",
+                       durable_text="durableConfig")
         if isinstance(durable, LDict):
             if "executionTimeout" in durable:
                 fn.timeout = _value(durable["executionTimeout"])
                 fn.timeout_pos = _pos(durable, "executionTimeout")
+            else:  # ExecutionTimeout, as CloudFormation spells it, is not read here
+                fn.timeout_case = next((k for k in durable if isinstance(k, str)
+                                        and k.lower() == "executiontimeout"), "")
             if "retentionPeriodInDays" in durable:
                 fn.retention = _value(durable["retentionPeriodInDays"])
                 fn.retention_pos = _pos(durable, "retentionPeriodInDays")
