@@ -213,6 +213,67 @@ def test_direct_takes_the_durable_config_the_template_declares(moto_url: str, tm
     assert "RetentionPeriodInDays 7 from template.yaml." in again.notes  # what is given wins
 
 
+_HANDLER = ("from aws_durable_execution_sdk_python import DurableContext, durable_execution\n\n\n"
+            "@durable_execution\ndef handler(event: dict, context: DurableContext) -> dict:\n    return event\n")
+_CFN = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Timeout: {Type: Number, Default: 604800}
+  Retention: {Type: Number}
+Conditions:
+  IsProd: !Equals [!Ref AWS::AccountId, "123"]
+Resources:
+  Fn:
+    Type: AWS::Lambda::Function
+    Properties:
+      Runtime: python3.13
+      Handler: handler.handler
+      Role: arn:aws:iam::123456789012:role/x
+      Code: src/
+      DurableConfig: %s
+  V:
+    Type: AWS::Lambda::Version
+    Properties: {FunctionName: !Ref Fn}
+"""
+
+
+def _cfn_project(tmp_path: Path, name: str, durable_config: str) -> Path:
+    project = tmp_path / name
+    project.mkdir()
+    (project / "handler.py").write_text(_HANDLER)
+    (project / "template.yaml").write_text(_CFN % durable_config)
+    return project
+
+
+def test_direct_reads_parameter_defaults_and_names_what_it_could_not_read(moto_url: str, tmp_path: Path) -> None:
+    aws = Recorder(moto_url)
+    project = _cfn_project(tmp_path, "param-app", "{ExecutionTimeout: !Ref Timeout, RetentionPeriodInDays: !Ref Retention}")
+    result = deploy_project(project, aws.clients, method="direct", function_name="param-fn")
+    (create,) = aws.bodies("POST", "/functions")
+    assert create["DurableConfig"] == {"ExecutionTimeout": 604800, "RetentionPeriodInDays": 14}
+    assert "ExecutionTimeout 604800 (the default of parameter Timeout) from template.yaml." in result.notes
+    assert ("RetentionPeriodInDays of Fn in template.yaml was not read (it is !Ref Retention, a parameter without "
+            "a literal default): used the default 14 days; pass retention_days to set it.") in result.notes
+
+
+async def test_deploy_tool_with_a_conditional_durable_config_deploys_and_says_so(
+    client_for: Any, workspace: Path, moto_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An intrinsic DurableConfig used to crash the tool ("Error executing tool")."""
+    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
+    _cfn_project(workspace, "if-app", "!If [IsProd, {ExecutionTimeout: 604800}, {ExecutionTimeout: 300000}]")
+    _cfn_project(workspace, "ref-app", "!Ref Timeout")
+    async with client_for(allow_write=True) as client:
+        result = await client.call_tool("deploy_durable_function", {"project_dir": "if-app", "function_name": "if-fn"})
+        by_ref = await client.call_tool("deploy_durable_function", {"project_dir": "ref-app", "function_name": "ref-fn"})
+    for answer, kind in ((result, "Fn::If"), (by_ref, "Ref")):
+        assert not answer.is_error, tool_text(answer)
+        out = answer.structured_content
+        assert out is not None and out["qualified_arn"].endswith(":live")
+        assert (f"ExecutionTimeout of Fn in template.yaml was not read (its DurableConfig is {kind}): used the "
+                "default 3600 s; pass execution_timeout to set it.") in out["notes"]
+
+
 def test_the_invoke_command_sends_the_projects_sample_event(moto_url: str, tmp_path: Path) -> None:
     project = copy_fixture("python-direct", tmp_path)
     (project / "events").mkdir()
