@@ -531,6 +531,14 @@ def test_nested_templates_are_read_where_sam_build_writes_them(tmp_path: Path) -
     escaped = scan_template({"Resources": {"X": {"Type": "AWS::Serverless::Application", "Properties": {
         "Location": "../elsewhere.yaml"}}}}, tmp_path, tmp_path)
     assert escaped.unread == ["X"] and not escaped.any()  # never a template from outside the project
+    (tmp_path / "cdk.out").mkdir()
+    (tmp_path / "cdk.out" / "Nested.nested.template.json").write_text(json.dumps(DURABLE_TEMPLATE))
+    cdk = scan_template({"Resources": {"N": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::URLSuffix"}, "/x.json"]]}},
+        "Metadata": {"aws:asset:path": "Nested.nested.template.json"}},
+        "Odd": {"Type": "AWS::Serverless::Application", "Properties": {"Location": "a\x00b"}}}},
+        tmp_path / "cdk.out", tmp_path)
+    assert cdk.nested["N"].functions == {"OrdersFunction": "yes"} and cdk.unread == ["Odd"]
 
 
 def test_a_nested_application_that_cannot_be_read_is_named_in_the_refusal(

@@ -216,8 +216,12 @@ def scan_template(template: dict[str, Any], directory: Path, root: Path, *, also
             for base in (directory, also):
                 if base is None:
                     continue
-                path = (base / relative).resolve()
-                if path.is_file() and path.is_relative_to(root.resolve()):
+                try:
+                    path = (base / relative).resolve()
+                    found = path.is_file() and path.is_relative_to(root.resolve())
+                except (OSError, ValueError):  # a NUL byte or an overlong name in the template
+                    found = False
+                if found:
                     child = path
                     break
         if child is None:
