@@ -575,3 +575,40 @@ def test_replacement_in_a_nested_stack_is_refused(fake: FakeCli, moto_url: str, 
     message = str(refused.value)
     assert message.startswith("Refused: nested stack Child of stack") and "logical id Workflow" in message
     assert "sam deploy" not in fake.subcommands()
+
+
+def test_no_template_shape_crashes_the_deploy_side_readers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Intrinsics and shapes no valid template has, where the readers expect mappings: never an exception."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from lambda_durable_mcp.deploy.iac import durable_functions, scan_template, template_durable_config
+
+    words = st.sampled_from(["Ref", "Fn::If", "Fn::Sub", "DurableConfig", "ExecutionTimeout", "RetentionPeriodInDays",
+                             "AWS::NoValue", "Default", "Timeout", "Location", "TemplateURL", "child.json", "../x",
+                             "aws:asset:path", "Function", "Properties", "Type", "Metadata"])
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**9), st.floats(allow_nan=True), words)
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(words, inner, max_size=3), max_leaves=12)
+    types = st.sampled_from(["AWS::Lambda::Function", "AWS::Serverless::Function", "AWS::Serverless::Application",
+                             "AWS::CloudFormation::Stack", 7, None])
+    resource = st.one_of(values, st.fixed_dictionaries({"Type": types}, optional={
+        "Properties": st.one_of(values, st.dictionaries(words, values, max_size=3)), "Metadata": values}))
+    template = st.one_of(values, st.fixed_dictionaries({}, optional={
+        "Parameters": st.one_of(values, st.dictionaries(words, st.dictionaries(words, values), max_size=2)),
+        "Globals": st.one_of(values, st.fixed_dictionaries({"Function": st.dictionaries(words, values)})),
+        "Resources": st.one_of(values, st.dictionaries(st.sampled_from(["A", "B", "C"]), resource, max_size=3))}))
+    root = tmp_path_factory.mktemp("shapes")
+    (root / "child.json").write_text('{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": '
+                                     '{"DurableConfig": {"ExecutionTimeout": {"Fn::If": ["C", 1, 2]}}}}}}')
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(template)
+    def check(document: Any) -> None:
+        document = document if isinstance(document, dict) else {"Resources": document}
+        durable_functions(document)
+        scan_template(document, root, root)
+        (root / "template.json").write_text(json.dumps(document))
+        template_durable_config(root)
+
+    check()

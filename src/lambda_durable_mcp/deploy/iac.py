@@ -532,8 +532,12 @@ def deploy_cdk(
         raise _failed("cdk", "deploy", deployed.output)
     outputs: dict[str, str] = {}
     if outputs_file.is_file():
-        for stack, values in json.loads(outputs_file.read_text()).items():
-            for key, value in (values or {}).items():
+        try:
+            written = _mapping(json.loads(outputs_file.read_text()))
+        except (OSError, ValueError):
+            written = {}  # the deploy succeeded; _fill_function's note says no output was found
+        for stack, values in written.items():
+            for key, value in _mapping(values).items():
                 outputs[f"{stack}.{key}" if len(stacks) > 1 else key] = str(value)
     return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs, notes=notes), project)
 
