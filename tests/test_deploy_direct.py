@@ -254,6 +254,10 @@ def test_direct_reads_parameter_defaults_and_names_what_it_could_not_read(moto_u
     assert "ExecutionTimeout 604800 (the default of parameter Timeout) from template.yaml." in result.notes
     assert ("RetentionPeriodInDays of Fn in template.yaml was not read (it is !Ref Retention, a parameter without "
             "a literal default): used the default 14 days; pass retention_days to set it.") in result.notes
+    (project / "template.yaml").write_text((project / "template.yaml").read_text().replace("604800", "40000000"))
+    with pytest.raises(DeployError, match=r"ExecutionTimeout 40000000 \(the default of parameter Timeout\) of Fn "
+                       r"in template.yaml is outside 1..31,622,400: fix the template, or pass execution_timeout"):
+        deploy_project(project, aws.clients, method="direct", function_name="param-fn", force=True)
 
 
 async def test_deploy_tool_with_a_conditional_durable_config_deploys_and_says_so(

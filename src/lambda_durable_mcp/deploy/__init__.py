@@ -67,7 +67,7 @@ def deploy_project(
     if checked.note:
         notes.append(checked.note)
     if chosen == "direct":
-        from lambda_durable_mcp.deploy.direct import deploy_direct
+        from lambda_durable_mcp.deploy.direct import MAX_EXECUTION_TIMEOUT_S, deploy_direct
         from lambda_durable_mcp.deploy.iac import template_durable_config
 
         # the template's DurableConfig is what the project means, also when the handler goes up directly
@@ -76,8 +76,15 @@ def deploy_project(
         unread: dict[str, str] = {}
         if declared is not None:
             taken = []
+            limits = {"ExecutionTimeout": (MAX_EXECUTION_TIMEOUT_S, "execution_timeout"),
+                      "RetentionPeriodInDays": (90, "retention_days")}
             for key, value in declared.values.items():
                 if given[key] is None:
+                    limit, parameter = limits[key]
+                    if not 1 <= value <= limit:
+                        raise DeployError(
+                            f"{key} {value}{declared.sources.get(key, '')} of {declared.function} in "
+                            f"{declared.where} is outside 1..{limit:,}: fix the template, or pass {parameter}.")
                     given[key] = value
                     taken.append(f"{key} {value}{declared.sources.get(key, '')}")
             if taken:
