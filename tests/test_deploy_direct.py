@@ -265,17 +265,19 @@ async def test_deploy_tool_with_a_conditional_durable_config_deploys_and_says_so
 ) -> None:
     """An intrinsic DurableConfig used to crash the tool ("Error executing tool")."""
     monkeypatch.setenv("AWS_ENDPOINT_URL", moto_url)
-    _cfn_project(workspace, "if-app", "!If [IsProd, {ExecutionTimeout: 604800}, {ExecutionTimeout: 300000}]")
+    _cfn_project(workspace, "if-app", "!If [IsProd, {ExecutionTimeout: 604800, RetentionPeriodInDays: 30}, "
+                                      "{ExecutionTimeout: 300000, RetentionPeriodInDays: 30}]")
     _cfn_project(workspace, "ref-app", "!Ref Timeout")
     async with client_for(allow_write=True) as client:
         result = await client.call_tool("deploy_durable_function", {"project_dir": "if-app", "function_name": "if-fn"})
         by_ref = await client.call_tool("deploy_durable_function", {"project_dir": "ref-app", "function_name": "ref-fn"})
-    for answer, kind in ((result, "Fn::If"), (by_ref, "Ref")):
+    for answer, why in ((result, "it depends on condition IsProd: 604800 or 300000"), (by_ref, "its DurableConfig is Ref")):
         assert not answer.is_error, tool_text(answer)
         out = answer.structured_content
         assert out is not None and out["qualified_arn"].endswith(":live")
-        assert (f"ExecutionTimeout of Fn in template.yaml was not read (its DurableConfig is {kind}): used the "
-                "default 3600 s; pass execution_timeout to set it.") in out["notes"]
+        assert (f"ExecutionTimeout of Fn in template.yaml was not read ({why}): used the "
+                "default 3600 s; pass execution_timeout to set it.") in out["notes"], out["notes"]
+    assert "RetentionPeriodInDays 30 from template.yaml." in result.structured_content["notes"]  # same in both branches
 
 
 def test_the_invoke_command_sends_the_projects_sample_event(moto_url: str, tmp_path: Path) -> None:

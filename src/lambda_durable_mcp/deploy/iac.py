@@ -259,12 +259,41 @@ def _whole_seconds(value: Any) -> int | None:
     return None
 
 
+_DURABLE_KEYS = ("ExecutionTimeout", "RetentionPeriodInDays")
+
+
+def _read_key(resolver: Any, config: dict[str, Any], key: str) -> tuple[int | None, str, str]:
+    """(value, where it came from, why it could not be read) of one DurableConfig key; all empty when absent."""
+    from lambda_durable_mcp.analyzer.templates.rules import UNKNOWN
+
+    if key not in config:
+        return None, "", ""
+    raw = config[key]
+    value = resolver.resolve(raw)
+    number = None if value is UNKNOWN else _whole_seconds(value)
+    parameter = raw.get("Ref") if isinstance(raw, dict) and len(raw) == 1 else None
+    if number is not None:
+        return number, f" (the default of parameter {parameter})" if parameter else "", ""
+    if parameter:
+        return None, "", f"it is !Ref {parameter}, a parameter without a literal default"
+    return None, "", f"it is {_intrinsic(raw) or repr(raw)}, not a literal"
+
+
+def _record(found: TemplateDurableConfig, key: str, read: tuple[int | None, str, str]) -> None:
+    number, source, why = read
+    if number is not None:
+        found.values[key] = number
+        if source:
+            found.sources[key] = source
+    elif why:
+        found.unread[key] = why
+
+
 def template_durable_config(project: Path) -> TemplateDurableConfig | None:
     """What the project's SAM/CloudFormation template declares for ExecutionTimeout and
     RetentionPeriodInDays when it has exactly one durable function: literals and parameter defaults
     are read; intrinsics are listed in ``unread`` with the reason."""
     from lambda_durable_mcp.analyzer.templates.cfn import _Template
-    from lambda_durable_mcp.analyzer.templates.rules import UNKNOWN
 
     for name in _TEMPLATE_NAMES:
         path = project / name
@@ -279,28 +308,26 @@ def template_durable_config(project: Path) -> TemplateDurableConfig | None:
             return None
         (function, config), = configs.items()
         found = TemplateDurableConfig(name, function)
-        keys = ("ExecutionTimeout", "RetentionPeriodInDays")
+        resolver = _Template(template, project)  # type: ignore[arg-type]
         kind = _intrinsic(config)
+        branches = config.get("Fn::If") if kind == "Fn::If" else None
+        if isinstance(branches, list) and len(branches) == 3 and _plain(branches[1]) and _plain(branches[2]):
+            # !If [Cond, {...}, {...}]: a key both branches give the same value is known
+            for key in _DURABLE_KEYS:
+                read = [_read_key(resolver, branch, key) for branch in branches[1:]]
+                if read[0] == read[1]:
+                    _record(found, key, read[0])
+                elif all(number is not None for number, _, _ in read):
+                    found.unread[key] = (f"it depends on condition {branches[0]}: {read[0][0]} or {read[1][0]}")
+                else:
+                    found.unread[key] = f"it depends on condition {branches[0]}"
+            return found
         if kind is not None or not isinstance(config, dict):
-            for key in keys:
+            for key in _DURABLE_KEYS:
                 found.unread[key] = f"its DurableConfig is {kind or 'not a mapping'}"
             return found
-        resolver = _Template(template, project)  # type: ignore[arg-type]
-        for key in keys:
-            if key not in config:
-                continue
-            raw = config[key]
-            value = resolver.resolve(raw)
-            number = None if value is UNKNOWN else _whole_seconds(value)
-            parameter = raw.get("Ref") if isinstance(raw, dict) and len(raw) == 1 else None
-            if number is not None:
-                found.values[key] = number
-                if parameter:
-                    found.sources[key] = f" (the default of parameter {parameter})"
-            elif parameter:
-                found.unread[key] = f"it is !Ref {parameter}, a parameter without a literal default"
-            else:
-                found.unread[key] = f"it is {_intrinsic(raw) or repr(raw)}, not a literal"
+        for key in _DURABLE_KEYS:
+            _record(found, key, _read_key(resolver, config, key))
         return found
     return None
 
