@@ -525,12 +525,12 @@ def test_nested_templates_are_read_where_sam_build_writes_them(tmp_path: Path) -
                                          + "    Metadata:\n      SamResourceId: Child\n")
     (built / "Child" / "template.yaml").write_text(NESTED_CHILD)
     scan = scan_template(load_template(built / "template.yaml"), built, tmp_path, also=tmp_path)
-    assert scan.any() and scan.nested["Child"].functions == {"Workflow": "yes"} and not scan.unread
+    assert scan.has_durable() and scan.nested["Child"].functions == {"Workflow": "yes"} and not scan.unread
     outside = tmp_path.parent / "elsewhere.yaml"
     outside.write_text(NESTED_CHILD)
     escaped = scan_template({"Resources": {"X": {"Type": "AWS::Serverless::Application", "Properties": {
         "Location": "../elsewhere.yaml"}}}}, tmp_path, tmp_path)
-    assert escaped.unread == ["X"] and not escaped.any()  # never a template from outside the project
+    assert escaped.unread == ["X"] and not escaped.has_durable()  # never a template from outside the project
     (tmp_path / "cdk.out").mkdir()
     (tmp_path / "cdk.out" / "Nested.nested.template.json").write_text(json.dumps(DURABLE_TEMPLATE))
     cdk = scan_template({"Resources": {"N": {"Type": "AWS::CloudFormation::Stack", "Properties": {

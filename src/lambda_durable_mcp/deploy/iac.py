@@ -187,8 +187,8 @@ class DurableScan:
     nested: dict[str, "DurableScan"] = field(default_factory=dict)  # nested stack logical id -> its scan
     unread: list[str] = field(default_factory=list)                 # nested stacks whose template is not local
 
-    def any(self) -> bool:
-        return bool(self.functions) or any(child.any() for child in self.nested.values())
+    def has_durable(self) -> bool:
+        return bool(self.functions) or any(child.has_durable() for child in self.nested.values())
 
     def all_unread(self, prefix: str = "") -> list[str]:
         names = [prefix + name for name in self.unread]
@@ -338,7 +338,7 @@ def require_durable(scan: DurableScan, where: str, force: bool, notes: list[str]
     if unread:
         notes.append(f"Nested application(s) {', '.join(unread)} not inspected (their template is not a local "
                      "file): their functions were not checked for DurableConfig or replacement.")
-    if scan.any():
+    if scan.has_durable():
         return
     if unread:
         message = (f"No function in {where} declares DurableConfig, and its nested application(s) "
@@ -359,7 +359,7 @@ def refuse_replacements(clients: Any, stack: str, scan: DurableScan, *, nested_i
     DurableConfig, is now declared durable; notes for functions whose DurableConfig is an intrinsic."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    if not scan.any():
+    if not scan.has_durable():
         return []
     where = f"nested stack {nested_in} of " if nested_in else ""
     cfn = clients.client("cloudformation")
