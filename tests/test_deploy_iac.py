@@ -351,9 +351,10 @@ def test_the_alias_output_is_preferred_and_latest_is_never_returned(tmp_path: Pa
 
 
 def test_durable_functions_are_found_in_templates_with_short_tags_and_globals() -> None:
-    from lambda_durable_mcp.deploy.iac import _TolerantLoader, durable_logical_ids
+    from lambda_durable_mcp.analyzer.templates.loader import load_yaml
+    from lambda_durable_mcp.deploy.iac import durable_functions, durable_logical_ids
 
-    template = _TolerantLoader.load("""
+    template = load_yaml("""
 Transform: AWS::Serverless-2016-10-31
 Globals:
   Function:
@@ -368,9 +369,31 @@ Resources:
   C:
     Type: AWS::Lambda::Function
     Properties: {DurableConfig: {ExecutionTimeout: !Ref Timeout}}
+  OptedOut:
+    Type: AWS::Serverless::Function
+    Properties: {DurableConfig: !Ref AWS::NoValue}
+  PlainOptedOut:
+    Type: AWS::Lambda::Function
+    Properties: {DurableConfig: !Ref AWS::NoValue}
+  Either:
+    Type: AWS::Lambda::Function
+    Properties: {DurableConfig: !If [Prod, {ExecutionTimeout: 60}, !Ref AWS::NoValue]}
+  Both:
+    Type: AWS::Lambda::Function
+    Properties: {DurableConfig: !If [Prod, {ExecutionTimeout: 60}, {ExecutionTimeout: 90}]}
+  Never:
+    Type: AWS::Lambda::Function
+    Properties: {DurableConfig: !If [Prod, !Ref AWS::NoValue, !Ref AWS::NoValue]}
+  Odd:
+    Type: AWS::Lambda::Function
+    Properties: !If [Prod, {}, {}]
 """)
-    assert durable_logical_ids(template) == {"A", "C"}
+    assert durable_functions(template) == {"A": "yes", "C": "yes", "Either": "maybe", "Both": "yes"}
     assert durable_logical_ids({"Resources": {"B": {"Type": "AWS::Serverless::Function"}}}) == set()
+    # shapes a template should not have, but may: no crash, nothing durable
+    for odd in ({"Globals": "x", "Resources": ["a"]}, {"Resources": {"F": "x"}}, {"Resources": {"F": {
+            "Type": "AWS::Serverless::Function", "Properties": ["DurableConfig"]}}}):
+        assert durable_logical_ids(odd) == set()
 
 
 def test_old_cdk_cli_or_library_is_refused_with_the_upgrade_command(
@@ -388,3 +411,204 @@ def test_old_cdk_cli_or_library_is_refused_with_the_upgrade_command(
     with pytest.raises(DeployError, match=r"aws-cdk-lib 2\.200\.0 has no durableConfig"):
         deploy(project, Recorder(moto_url))
     assert "cdk synth" not in fake.subcommands()
+
+
+# --- templates as infrastructure engineers write them (trial findings) ----------------------------
+
+def _non_durable(logical_id: str) -> dict[str, Any]:
+    """A role and a function without DurableConfig: what an earlier deploy left in the stack."""
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    return {f"{logical_id}Role": {"Type": "AWS::IAM::Role", "Properties": {"AssumeRolePolicyDocument": trust}},
+            logical_id: {"Type": "AWS::Lambda::Function", "Properties": {
+                "Runtime": "nodejs20.x", "Handler": "index.handler", "Role": {"Fn::GetAtt": [f"{logical_id}Role", "Arn"]},
+                "Code": {"ZipFile": "exports.handler = async () => 1;\n"}}}}
+
+
+def _sam_project(tmp_path: Path, template: str, name: str = "app", **files: str) -> Path:
+    project = tmp_path / name
+    project.mkdir()
+    (project / "template.yaml").write_text(template)
+    for relative, text in files.items():
+        (project / relative).parent.mkdir(parents=True, exist_ok=True)
+        (project / relative).write_text(text)
+    return project
+
+
+OPTED_OUT = """\
+Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: nodejs22.x
+    Handler: index.handler
+    AutoPublishAlias: live
+    DurableConfig:
+      ExecutionTimeout: 3600
+Resources:
+  Workflow:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.handler=async()=>1"
+  PlainApi:
+    Type: AWS::Serverless::Function
+    Properties:
+      InlineCode: "exports.handler=async()=>1"
+      DurableConfig: !Ref AWS::NoValue
+      Runtime: nodejs20.x
+"""
+
+
+def test_a_function_opted_out_of_globals_is_not_durable_and_its_update_is_not_refused(
+    fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    """`DurableConfig: !Ref AWS::NoValue` drops the Globals DurableConfig: CloudFormation replaces nothing."""
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    _stack(aws, "opted-out-stack", _non_durable("PlainApi"))  # what the first deploy left
+    result = deploy(_sam_project(tmp_path, OPTED_OUT), aws, stack_name="opted-out-stack")
+    assert result.qualified_arn == ALIAS_ARN
+    assert "sam deploy" in fake.subcommands()
+
+
+def test_a_conditional_durable_config_on_an_existing_function_is_a_note_not_a_refusal(
+    fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    _stack(aws, "maybe-stack", _non_durable("PlainApi"))
+    template = OPTED_OUT.replace("DurableConfig: !Ref AWS::NoValue",
+                                 "DurableConfig: !If [IsProd, {ExecutionTimeout: 60}, !Ref AWS::NoValue]")
+    result = deploy(_sam_project(tmp_path, template), aws, stack_name="maybe-stack")
+    (note,) = [n for n in result.notes if "PlainApi" in n]
+    assert "is an intrinsic: if it yields a DurableConfig, CloudFormation replaces the function" in note
+
+
+NESTED_PARENT = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Child:
+    Type: AWS::Serverless::Application
+    Properties:
+      Location: child/template.yaml
+"""
+NESTED_CHILD = """\
+Transform: AWS::Serverless-2016-10-31
+Resources:
+  Workflow:
+    Type: AWS::Serverless::Function
+    Properties:
+      Runtime: nodejs22.x
+      Handler: index.handler
+      InlineCode: "exports.handler=async()=>1"
+      AutoPublishAlias: live
+      DurableConfig:
+        ExecutionTimeout: 3600
+"""
+
+
+def test_durable_functions_in_a_nested_application_count(fake: FakeCli, moto_url: str, tmp_path: Path) -> None:  # noqa: F811
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    _stack(aws, "nested-stack")
+    project = _sam_project(tmp_path, NESTED_PARENT, **{"child/template.yaml": NESTED_CHILD})
+    result = deploy(project, aws, stack_name="nested-stack", force=False)
+    assert result.qualified_arn == ALIAS_ARN and "sam deploy" in fake.subcommands()
+
+
+def test_nested_templates_are_read_where_sam_build_writes_them(tmp_path: Path) -> None:
+    """sam build 1.170 writes .aws-sam/build/Child/template.yaml and points Location at it."""
+    from lambda_durable_mcp.deploy.iac import load_template, scan_template
+
+    built = tmp_path / ".aws-sam" / "build"
+    (built / "Child").mkdir(parents=True)
+    (built / "template.yaml").write_text(NESTED_PARENT.replace("child/template.yaml", "Child/template.yaml")
+                                         + "    Metadata:\n      SamResourceId: Child\n")
+    (built / "Child" / "template.yaml").write_text(NESTED_CHILD)
+    scan = scan_template(load_template(built / "template.yaml"), built, tmp_path, also=tmp_path)
+    assert scan.has_durable() and scan.nested["Child"].functions == {"Workflow": "yes"} and not scan.unread
+    outside = tmp_path.parent / "elsewhere.yaml"
+    outside.write_text(NESTED_CHILD)
+    escaped = scan_template({"Resources": {"X": {"Type": "AWS::Serverless::Application", "Properties": {
+        "Location": "../elsewhere.yaml"}}}}, tmp_path, tmp_path)
+    assert escaped.unread == ["X"] and not escaped.has_durable()  # never a template from outside the project
+    (tmp_path / "cdk.out").mkdir()
+    (tmp_path / "cdk.out" / "Nested.nested.template.json").write_text(json.dumps(DURABLE_TEMPLATE))
+    cdk = scan_template({"Resources": {"N": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": {"Fn::Join": ["", ["https://s3.", {"Ref": "AWS::URLSuffix"}, "/x.json"]]}},
+        "Metadata": {"aws:asset:path": "Nested.nested.template.json"}},
+        "Odd": {"Type": "AWS::Serverless::Application", "Properties": {"Location": "a\x00b"}}}},
+        tmp_path / "cdk.out", tmp_path)
+    assert cdk.nested["N"].functions == {"OrdersFunction": "yes"} and cdk.unread == ["Odd"]
+
+
+def test_a_nested_application_that_cannot_be_read_is_named_in_the_refusal(
+    fake: FakeCli, moto_url: str, tmp_path: Path  # noqa: F811
+) -> None:
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    template = NESTED_PARENT.replace("Location: child/template.yaml", "Location:\n        ApplicationId: "
+                                     "arn:aws:serverlessrepo:us-east-1:123456789012:applications/app\n"
+                                     "        SemanticVersion: 1.0.0")
+    with pytest.raises(DeployError) as refused:
+        deploy(_sam_project(tmp_path, template), aws, stack_name="sar-stack", force=False)
+    message = str(refused.value)
+    assert "nested application(s) Child could not be inspected" in message and "force=true" in message
+    _stack(aws, "sar-stack")
+    forced = deploy(_sam_project(tmp_path, template, name="forced"), aws, stack_name="sar-stack", force=True)
+    assert any("Child not inspected" in note for note in forced.notes)
+
+
+def test_replacement_in_a_nested_stack_is_refused(fake: FakeCli, moto_url: str, tmp_path: Path) -> None:  # noqa: F811
+    import boto3
+
+    fake.install("sam")
+    aws = Recorder(moto_url)
+    s3 = boto3.client("s3", endpoint_url=moto_url, region_name="us-east-1")
+    s3.create_bucket(Bucket="nested-templates")
+    s3.put_object(Bucket="nested-templates", Key="child.json",
+                  Body=json.dumps({"Resources": _non_durable("Workflow")}).encode())
+    _stack(aws, "nested-legacy", {"Child": {"Type": "AWS::CloudFormation::Stack", "Properties": {
+        "TemplateURL": "https://nested-templates.s3.amazonaws.com/child.json"}}})
+    project = _sam_project(tmp_path, NESTED_PARENT, **{"child/template.yaml": NESTED_CHILD})
+    with pytest.raises(DeployError) as refused:
+        deploy(project, aws, stack_name="nested-legacy")
+    message = str(refused.value)
+    assert message.startswith("Refused: nested stack Child of stack") and "logical id Workflow" in message
+    assert "sam deploy" not in fake.subcommands()
+
+
+def test_no_template_shape_crashes_the_deploy_side_readers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Intrinsics and shapes no valid template has, where the readers expect mappings: never an exception."""
+    from hypothesis import HealthCheck, given, settings
+    from hypothesis import strategies as st
+
+    from lambda_durable_mcp.deploy.iac import durable_functions, scan_template, template_durable_config
+
+    words = st.sampled_from(["Ref", "Fn::If", "Fn::Sub", "DurableConfig", "ExecutionTimeout", "RetentionPeriodInDays",
+                             "AWS::NoValue", "Default", "Timeout", "Location", "TemplateURL", "child.json", "../x",
+                             "aws:asset:path", "Function", "Properties", "Type", "Metadata"])
+    leaves = st.one_of(st.none(), st.booleans(), st.integers(-5, 10**9), st.floats(allow_nan=True), words)
+    values = st.recursive(leaves, lambda inner: st.lists(inner, max_size=3)
+                          | st.dictionaries(words, inner, max_size=3), max_leaves=12)
+    types = st.sampled_from(["AWS::Lambda::Function", "AWS::Serverless::Function", "AWS::Serverless::Application",
+                             "AWS::CloudFormation::Stack", 7, None])
+    resource = st.one_of(values, st.fixed_dictionaries({"Type": types}, optional={
+        "Properties": st.one_of(values, st.dictionaries(words, values, max_size=3)), "Metadata": values}))
+    template = st.one_of(values, st.fixed_dictionaries({}, optional={
+        "Parameters": st.one_of(values, st.dictionaries(words, st.dictionaries(words, values), max_size=2)),
+        "Globals": st.one_of(values, st.fixed_dictionaries({"Function": st.dictionaries(words, values)})),
+        "Resources": st.one_of(values, st.dictionaries(st.sampled_from(["A", "B", "C"]), resource, max_size=3))}))
+    root = tmp_path_factory.mktemp("shapes")
+    (root / "child.json").write_text('{"Resources": {"F": {"Type": "AWS::Lambda::Function", "Properties": '
+                                     '{"DurableConfig": {"ExecutionTimeout": {"Fn::If": ["C", 1, 2]}}}}}}')
+
+    @settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+    @given(template)
+    def check(document: Any) -> None:
+        document = document if isinstance(document, dict) else {"Resources": document}
+        durable_functions(document)
+        scan_template(document, root, root)
+        (root / "template.json").write_text(json.dumps(document))
+        template_durable_config(root)
+
+    check()

@@ -67,22 +67,30 @@ def deploy_project(
     if checked.note:
         notes.append(checked.note)
     if chosen == "direct":
-        from lambda_durable_mcp.deploy.direct import deploy_direct
+        from lambda_durable_mcp.deploy.direct import MAX_EXECUTION_TIMEOUT_S, deploy_direct
         from lambda_durable_mcp.deploy.iac import template_durable_config
 
         # the template's DurableConfig is what the project means, also when the handler goes up directly
         declared = template_durable_config(project)
+        given = {"ExecutionTimeout": execution_timeout, "RetentionPeriodInDays": retention_days}
+        unread: dict[str, str] = {}
         if declared is not None:
-            where, values = declared
             taken = []
-            if execution_timeout is None and "ExecutionTimeout" in values:
-                execution_timeout = values["ExecutionTimeout"]
-                taken.append(f"ExecutionTimeout {execution_timeout}")
-            if retention_days is None and "RetentionPeriodInDays" in values:
-                retention_days = values["RetentionPeriodInDays"]
-                taken.append(f"RetentionPeriodInDays {retention_days}")
+            limits = {"ExecutionTimeout": (MAX_EXECUTION_TIMEOUT_S, "execution_timeout"),
+                      "RetentionPeriodInDays": (90, "retention_days")}
+            for key, value in declared.values.items():
+                if given[key] is None:
+                    limit, parameter = limits[key]
+                    if not 1 <= value <= limit:
+                        raise DeployError(
+                            f"{key} {value}{declared.sources.get(key, '')} of {declared.function} in "
+                            f"{declared.where} is outside 1..{limit:,}: fix the template, or pass {parameter}.")
+                    given[key] = value
+                    taken.append(f"{key} {value}{declared.sources.get(key, '')}")
             if taken:
-                notes.append(f"{' and '.join(taken)} from {where}.")
+                notes.append(f"{' and '.join(taken)} from {declared.where}.")
+            unread = {key: why for key, why in declared.unread.items() if given[key] is None}
+        execution_timeout, retention_days = given["ExecutionTimeout"], given["RetentionPeriodInDays"]
 
         with unparseable_answers("deploying with the direct API"):
             result = deploy_direct(project, clients, function_name=function_name, alias=alias,
@@ -92,6 +100,16 @@ def deploy_project(
         if template and method == "auto":
             notes.append(f"{template} is not a SAM template, so the direct API deployed the handler; deploy the "
                          "template itself with `aws cloudformation deploy` if you prefer.")
+        if unread and declared is not None:
+            from lambda_durable_mcp.deploy.direct import DEFAULT_EXECUTION_TIMEOUT_S, DEFAULT_RETENTION_DAYS
+
+            defaults = {"ExecutionTimeout": f"{DEFAULT_EXECUTION_TIMEOUT_S} s",
+                        "RetentionPeriodInDays": f"{DEFAULT_RETENTION_DAYS} days"}
+            for key, why in unread.items():
+                used = f"used the default {defaults[key]}" if result.created else "kept the function's current value"
+                parameter = "execution_timeout" if key == "ExecutionTimeout" else "retention_days"
+                notes.append(f"{key} of {declared.function} in {declared.where} was not read ({why}): {used}; "
+                             f"pass {parameter} to set it.")
         if not result.created:
             notes.append("Updated the existing function in place.")
         if result.previous_runtime:

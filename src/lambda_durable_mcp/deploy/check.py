@@ -26,32 +26,41 @@ class CheckReport:
     durable: bool
     durable_config: dict[str, Any]
     runtime: str
-    runtime_supported: bool
+    runtime_supported: bool | None   # None: cannot be told (container image, custom runtime, SDK bundling)
     role_arn: str
     role_permissions: str             # "ok" | "missing" | "unknown"
     missing_actions: list[str]
     versions: list[str]
     aliases: list[str]                # "NAME->VERSION"
     problems: list[str] = field(default_factory=list)  # "what is wrong: the fix"
+    notes: list[str] = field(default_factory=list)     # what could not be checked
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def _document(raw: Any) -> dict[str, Any]:
+def _document(raw: Any) -> dict[str, Any] | None:
+    """The policy document, or None when it is not a JSON object (moto's CloudFormation stores a Python repr)."""
     if isinstance(raw, dict):
         return raw
-    return json.loads(urllib.parse.unquote(str(raw)))
+    try:
+        document = json.loads(urllib.parse.unquote(str(raw)))
+    except ValueError:
+        return None
+    return document if isinstance(document, dict) else None
 
 
 def _statements(document: dict[str, Any]) -> Iterable[dict[str, Any]]:
     statements = document.get("Statement", [])
-    return [statements] if isinstance(statements, dict) else statements
+    statements = [statements] if isinstance(statements, dict) else statements
+    return [s for s in statements if isinstance(s, dict)] if isinstance(statements, list) else []
 
 
 def _as_list(value: Any) -> list[str]:
-    return [value] if isinstance(value, str) else list(value or [])
+    if isinstance(value, str):
+        return [value]
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
 def _effects(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) -> tuple[set[str], set[str]]:
@@ -73,19 +82,23 @@ def allowed_actions(documents: Iterable[dict[str, Any]], wanted: Iterable[str]) 
     return allow - deny
 
 
-def _role_documents(iam: Any, role_name: str) -> tuple[bool, list[dict[str, Any]]]:
-    """(durable managed policy attached, every policy document of the role)."""
+def _role_documents(iam: Any, role_name: str) -> tuple[bool, list[dict[str, Any]], list[str]]:
+    """(durable managed policy attached, every readable policy document of the role, the names of those
+    that are not JSON policy documents)."""
     attached = [p["PolicyArn"] for page in iam.get_paginator("list_attached_role_policies").paginate(
         RoleName=role_name) for p in page["AttachedPolicies"]]
-    documents = []
+    raw: list[tuple[str, Any]] = []
     for arn in attached:
         policy = iam.get_policy(PolicyArn=arn)["Policy"]
         version = iam.get_policy_version(PolicyArn=arn, VersionId=policy["DefaultVersionId"])
-        documents.append(_document(version["PolicyVersion"]["Document"]))
+        raw.append((arn, version["PolicyVersion"]["Document"]))
     for page in iam.get_paginator("list_role_policies").paginate(RoleName=role_name):
         for name in page["PolicyNames"]:
-            documents.append(_document(iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
-    return DURABLE_POLICY_ARN in attached, documents
+            raw.append((f"inline policy {name}",
+                        iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
+    documents = [d for _, item in raw if (d := _document(item)) is not None]
+    unreadable = [what for what, item in raw if _document(item) is None]
+    return DURABLE_POLICY_ARN in attached, documents, unreadable
 
 
 def check_deployment(clients: Any, function_name: str, qualifier: str | None = None) -> CheckReport:
@@ -114,9 +127,10 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
 
     durable_config = dict(config.get("DurableConfig") or {})
     runtime = str(config.get("Runtime") or "")
-    runtime_ok, runtime_fix = support(runtime or None)
+    runtime_ok, runtime_fix = support(runtime or None, config.get("PackageType"))
     role_arn = str(config.get("Role", ""))
     problems: list[str] = []
+    notes: list[str] = []
     name = config["FunctionName"]
     if not durable_config:
         problems.append(
@@ -125,18 +139,28 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
             "RetentionPeriodInDays), e.g. deploy_durable_function with another function_name, and move "
             "callers to it"
         )
-    if not runtime_ok:
-        problems.append(f"runtime {runtime or 'unknown'} not supported: {runtime_fix}")
+    if runtime_ok is False:
+        problems.append(f"runtime {runtime} not supported: {runtime_fix}")
+    elif runtime_ok is None:
+        notes.append(f"runtime not judged: {runtime_fix}")
 
     role_permissions, missing = "unknown", list(REQUIRED_ACTIONS)
     try:
-        attached, documents = _role_documents(clients.client("iam"), role_arn.rsplit("/", 1)[-1])
+        attached, documents, unreadable = _role_documents(clients.client("iam"), role_arn.rsplit("/", 1)[-1])
         allow, deny = _effects(documents, REQUIRED_ACTIONS)
         granted = (set(REQUIRED_ACTIONS) if attached else allow) - deny  # an explicit Deny always wins
         missing = [a for a in REQUIRED_ACTIONS if a not in granted]
         role_permissions = "missing" if missing else "ok"
         denied = [a for a in missing if a in deny]
-        if denied:
+        if unreadable:
+            notes.append(f"role {role_arn}: {', '.join(unreadable)} is not a JSON policy document and was not read")
+        if unreadable and missing and not denied:
+            role_permissions = "unknown"  # the unreadable policy may grant what the others lack
+            problems.append(
+                f"role {role_arn}: the readable policies lack {', '.join(missing)} and {', '.join(unreadable)} "
+                f"could not be read: verify that it grants them, or attach {DURABLE_POLICY_ARN}"
+            )
+        elif denied:
             problems.append(
                 f"role {role_arn} denies {', '.join(denied)} explicitly: remove that Deny statement from the "
                 "role's policies (attaching a policy cannot override a Deny)"
@@ -178,5 +202,5 @@ def check_deployment(clients: Any, function_name: str, qualifier: str | None = N
         function_arn=str(config["FunctionArn"]), durable=bool(durable_config), durable_config=durable_config,
         runtime=runtime, runtime_supported=runtime_ok, role_arn=role_arn, role_permissions=role_permissions,
         missing_actions=missing if role_permissions != "ok" else [], versions=versions, aliases=aliases,
-        problems=problems,
+        problems=problems, notes=notes,
     )

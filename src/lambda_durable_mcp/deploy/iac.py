@@ -88,71 +88,264 @@ def _failed(tool: str, step: str, output: str) -> DeployError:
     return DeployError(f"{tool} {step} failed. {explain_cli_output(tool, output)}\n--- last output ---\n{output}")
 
 
-class _TolerantLoader:
-    """yaml.SafeLoader that reads CloudFormation short-form tags (!Ref, !GetAtt, ...) as plain values."""
-
-    @staticmethod
-    def load(text: str) -> Any:
-        import yaml
-
-        class Loader(yaml.SafeLoader):
-            pass
-
-        def any_tag(loader: Any, suffix: str, node: Any) -> Any:
-            if isinstance(node, yaml.ScalarNode):
-                return loader.construct_scalar(node)
-            if isinstance(node, yaml.SequenceNode):
-                return loader.construct_sequence(node)
-            return loader.construct_mapping(node)
-
-        Loader.add_multi_constructor("!", any_tag)
-        return yaml.load(text, Loader=Loader)  # noqa: S506 - SafeLoader subclass
+NO_VALUE = {"Ref": "AWS::NoValue"}
+_TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
+_NESTED_TYPES = {"AWS::Serverless::Application": "Location", "AWS::CloudFormation::Stack": "TemplateURL"}
+_MAX_NESTING = 5
 
 
-def durable_logical_ids(template: dict[str, Any]) -> set[str]:
-    """Logical ids of functions that declare DurableConfig (SAM Globals included)."""
-    globals_durable = bool(((template.get("Globals") or {}).get("Function") or {}).get("DurableConfig"))
-    found = set()
-    for logical_id, resource in (template.get("Resources") or {}).items():
-        if not isinstance(resource, dict):
-            continue
+def load_template(path: Path) -> dict[str, Any]:
+    """A SAM/CloudFormation template, YAML or JSON; short-form tags (``!Ref X``) become their long form
+    (``{"Ref": "X"}``), as the analyzer reads them. DeployError when it cannot be read."""
+    from lambda_durable_mcp.analyzer.templates.loader import TemplateParseError, load_json, load_yaml
+
+    try:
+        text = path.read_text(errors="replace")
+        document = load_json(text) if path.suffix == ".json" else load_yaml(text)
+    except TemplateParseError as exc:
+        raise DeployError(f"{path.name} line {exc.line}: {exc.message}. Fix the template and deploy again.") from exc
+    except OSError as exc:
+        raise DeployError(f"Cannot read {path}: {exc.strerror or exc}.") from exc
+    return document if isinstance(document, dict) else {}
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _intrinsic(value: Any) -> str | None:
+    """The function name of an intrinsic (``Fn::If``, ``Ref``, ...), else None."""
+    if isinstance(value, dict) and len(value) == 1:
+        key = next(iter(value))
+        if key == "Ref" or key.startswith("Fn::"):
+            return str(key)
+    return None
+
+
+def _plain(value: Any) -> bool:
+    """A mapping that is not an intrinsic: a literal DurableConfig."""
+    return isinstance(value, dict) and _intrinsic(value) is None
+
+
+def durable_state(value: Any) -> str:
+    """"yes", "no" or "maybe" (an intrinsic only CloudFormation resolves) for a DurableConfig value.
+
+    Absent and ``!Ref AWS::NoValue`` (how a function opts out of SAM Globals) are "no".
+    """
+    if value is None or value == NO_VALUE:
+        return "no"
+    kind = _intrinsic(value)
+    if kind == "Fn::If":
+        branches = value[kind]
+        if isinstance(branches, list) and len(branches) == 3:
+            states = {durable_state(branches[1]), durable_state(branches[2])}
+            return states.pop() if len(states) == 1 else "maybe"
+        return "maybe"
+    if kind is not None or not isinstance(value, dict):
+        return "maybe"
+    return "yes"
+
+
+def function_durable_configs(template: dict[str, Any]) -> dict[str, Any]:
+    """Logical id -> the DurableConfig value of each Lambda function (SAM Globals merged as SAM merges
+    them), for every function that has one, including ``AWS::NoValue`` and intrinsics."""
+    globals_config = _mapping(_mapping(template.get("Globals")).get("Function")).get("DurableConfig")
+    found: dict[str, Any] = {}
+    for logical_id, resource in _mapping(template.get("Resources")).items():
+        resource = _mapping(resource)
         kind = resource.get("Type")
-        props = resource.get("Properties") or {}
-        if kind == "AWS::Lambda::Function" and props.get("DurableConfig"):
-            found.add(logical_id)
-        if kind == "AWS::Serverless::Function" and (props.get("DurableConfig") or globals_durable):
-            found.add(logical_id)
+        props = _mapping(resource.get("Properties"))
+        if kind == "AWS::Lambda::Function" and "DurableConfig" in props:
+            found[str(logical_id)] = props["DurableConfig"]
+        elif kind == "AWS::Serverless::Function":
+            own = props.get("DurableConfig")
+            if "DurableConfig" not in props:
+                own = globals_config
+            elif _plain(own) and _plain(globals_config):
+                own = {**globals_config, **own}  # SAM merges a Globals map into the function's map
+            if own is not None:
+                found[str(logical_id)] = own
     return found
 
 
-def template_durable_config(project: Path) -> tuple[str, dict[str, int]] | None:
-    """(template file, its literal ExecutionTimeout / RetentionPeriodInDays) when the project's
-    SAM/CloudFormation template declares exactly one durable function; for direct deploys."""
-    for name in ("template.yaml", "template.yml", "template.json"):
+def durable_functions(template: dict[str, Any]) -> dict[str, str]:
+    """Logical id -> "yes" or "maybe" for the functions CloudFormation may make durable."""
+    return {logical_id: state for logical_id, value in function_durable_configs(template).items()
+            if (state := durable_state(value)) != "no"}
+
+
+def durable_logical_ids(template: dict[str, Any]) -> set[str]:
+    """Logical ids of functions that declare DurableConfig (SAM Globals included; AWS::NoValue is none)."""
+    return set(durable_functions(template))
+
+
+@dataclass
+class DurableScan:
+    """What a template (and the local templates of its nested applications) declares durable."""
+
+    functions: dict[str, str] = field(default_factory=dict)        # logical id -> "yes" | "maybe"
+    nested: dict[str, "DurableScan"] = field(default_factory=dict)  # nested stack logical id -> its scan
+    unread: list[str] = field(default_factory=list)                 # nested stacks whose template is not local
+
+    def has_durable(self) -> bool:
+        return bool(self.functions) or any(child.has_durable() for child in self.nested.values())
+
+    def all_unread(self, prefix: str = "") -> list[str]:
+        names = [prefix + name for name in self.unread]
+        for name, child in self.nested.items():
+            names += child.all_unread(f"{prefix}{name}/")
+        return names
+
+
+def scan_template(template: dict[str, Any], directory: Path, root: Path, *, also: Path | None = None,
+                  depth: int = 0) -> DurableScan:
+    """``durable_functions`` of the template, and of each nested application or stack whose template is a
+    local file (``sam build`` writes them to .aws-sam/build/<Child>/template.yaml; CDK to cdk.out) inside
+    ``root``. ``also``: a second folder to look for relative locations in (the source template's)."""
+    scan = DurableScan(functions=durable_functions(template))
+    for logical_id, resource in _mapping(template.get("Resources")).items():
+        resource = _mapping(resource)
+        key = _NESTED_TYPES.get(str(resource.get("Type")))
+        if key is None:
+            continue
+        location = _mapping(resource.get("Properties")).get(key)
+        asset = _mapping(resource.get("Metadata")).get("aws:asset:path")  # a CDK nested stack
+        relative = asset if isinstance(asset, str) else location
+        child = None
+        if isinstance(relative, str) and "://" not in relative and depth < _MAX_NESTING:
+            for base in (directory, also):
+                if base is None:
+                    continue
+                try:
+                    path = (base / relative).resolve()
+                    found = path.is_file() and path.is_relative_to(root.resolve())
+                except (OSError, ValueError):  # a NUL byte or an overlong name in the template
+                    found = False
+                if found:
+                    child = path
+                    break
+        if child is None:
+            scan.unread.append(str(logical_id))
+            continue
+        try:
+            nested = load_template(child)
+        except DeployError:
+            scan.unread.append(str(logical_id))
+            continue
+        scan.nested[str(logical_id)] = scan_template(nested, child.parent, root, depth=depth + 1)
+    return scan
+
+
+@dataclass
+class TemplateDurableConfig:
+    """The DurableConfig a project's template declares for its one durable function (direct deploys)."""
+
+    where: str                                                 # template file name
+    function: str                                              # its logical id
+    values: dict[str, int] = field(default_factory=dict)       # what could be read
+    sources: dict[str, str] = field(default_factory=dict)      # key -> " (default of parameter X)"
+    unread: dict[str, str] = field(default_factory=dict)       # key -> why it was not read
+
+
+def _whole_seconds(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value.strip())
+    return None
+
+
+_DURABLE_KEYS = ("ExecutionTimeout", "RetentionPeriodInDays")
+
+
+def _read_key(resolver: Any, config: dict[str, Any], key: str) -> tuple[int | None, str, str]:
+    """(value, where it came from, why it could not be read) of one DurableConfig key; all empty when absent."""
+    from lambda_durable_mcp.analyzer.templates.rules import UNKNOWN
+
+    if key not in config:
+        return None, "", ""
+    raw = config[key]
+    value = resolver.resolve(raw)
+    number = None if value is UNKNOWN else _whole_seconds(value)
+    parameter = raw.get("Ref") if isinstance(raw, dict) and len(raw) == 1 else None
+    if number is not None:
+        return number, f" (the default of parameter {parameter})" if parameter else "", ""
+    if parameter:
+        return None, "", f"it is !Ref {parameter}, a parameter without a literal default"
+    return None, "", f"it is {_intrinsic(raw) or repr(raw)}, not a literal"
+
+
+def _record(found: TemplateDurableConfig, key: str, read: tuple[int | None, str, str]) -> None:
+    number, source, why = read
+    if number is not None:
+        found.values[key] = number
+        if source:
+            found.sources[key] = source
+    elif why:
+        found.unread[key] = why
+
+
+def template_durable_config(project: Path) -> TemplateDurableConfig | None:
+    """What the project's SAM/CloudFormation template declares for ExecutionTimeout and
+    RetentionPeriodInDays when it has exactly one durable function: literals and parameter defaults
+    are read; intrinsics are listed in ``unread`` with the reason."""
+    from lambda_durable_mcp.analyzer.templates.cfn import _Template
+
+    for name in _TEMPLATE_NAMES:
         path = project / name
         if not path.is_file():
             continue
         try:
-            template = _TolerantLoader.load(path.read_text()) or {}
-        except Exception:  # noqa: BLE001 - an unreadable template just gives no defaults
+            template = load_template(path)
+        except DeployError:  # an unreadable template just gives no defaults (the pre-flight reports it)
             return None
-        if not isinstance(template, dict):
+        configs = {k: v for k, v in function_durable_configs(template).items() if durable_state(v) != "no"}
+        if len(configs) != 1:
             return None
-        ids = durable_logical_ids(template)
-        if len(ids) != 1:
-            return None
-        resource = template["Resources"][next(iter(ids))]
-        config = dict(((template.get("Globals") or {}).get("Function") or {}).get("DurableConfig") or {})
-        config.update((resource.get("Properties") or {}).get("DurableConfig") or {})
-        found = {k: v for k in ("ExecutionTimeout", "RetentionPeriodInDays")
-                 if isinstance(v := config.get(k), int) and not isinstance(v, bool)}
-        return (name, found) if found else None
+        (function, config), = configs.items()
+        found = TemplateDurableConfig(name, function)
+        resolver = _Template(template, project)  # type: ignore[arg-type]
+        kind = _intrinsic(config)
+        branches = config.get("Fn::If") if kind == "Fn::If" else None
+        if isinstance(branches, list) and len(branches) == 3 and _plain(branches[1]) and _plain(branches[2]):
+            # !If [Cond, {...}, {...}]: a key both branches give the same value is known
+            for key in _DURABLE_KEYS:
+                read = [_read_key(resolver, branch, key) for branch in branches[1:]]
+                if read[0] == read[1]:
+                    _record(found, key, read[0])
+                elif all(number is not None for number, _, _ in read):
+                    found.unread[key] = (f"it depends on condition {branches[0]}: {read[0][0]} or {read[1][0]}")
+                else:
+                    found.unread[key] = f"it depends on condition {branches[0]}"
+            return found
+        if kind is not None or not isinstance(config, dict):
+            for key in _DURABLE_KEYS:
+                found.unread[key] = f"its DurableConfig is {kind or 'not a mapping'}"
+            return found
+        for key in _DURABLE_KEYS:
+            _record(found, key, _read_key(resolver, config, key))
+        return found
     return None
 
 
-def require_durable(durable_ids: set[str], where: str, force: bool, notes: list[str]) -> None:
+def require_durable(scan: DurableScan, where: str, force: bool, notes: list[str]) -> None:
     """The most common mistake: a template whose function has no DurableConfig."""
-    if durable_ids:
+    unread = scan.all_unread()
+    if unread:
+        notes.append(f"Nested application(s) {', '.join(unread)} not inspected (their template is not a local "
+                     "file): their functions were not checked for DurableConfig or replacement.")
+    if scan.has_durable():
+        return
+    if unread:
+        message = (f"No function in {where} declares DurableConfig, and its nested application(s) "
+                   f"{', '.join(unread)} could not be inspected (not local templates). If their functions are "
+                   "durable, pass force=true to deploy as is")
+        if not force:
+            raise DeployError(message + ".")
         return
     message = (f"No function in {where} declares DurableConfig, so nothing would be durable. Add DurableConfig "
                "with ExecutionTimeout (SAM/CloudFormation) or durableConfig: { executionTimeout } (CDK)")
@@ -161,28 +354,35 @@ def require_durable(durable_ids: set[str], where: str, force: bool, notes: list[
     notes.append(message + ".")
 
 
-def refuse_replacements(clients: Any, stack: str, durable_ids: set[str]) -> None:
-    """DeployError when a function the stack already has, without DurableConfig, is now declared durable."""
+def refuse_replacements(clients: Any, stack: str, scan: DurableScan, *, nested_in: str = "") -> list[str]:
+    """DeployError when a function the stack (or one of its nested stacks) already has, without
+    DurableConfig, is now declared durable; notes for functions whose DurableConfig is an intrinsic."""
     from botocore.exceptions import BotoCoreError, ClientError
 
-    if not durable_ids:
-        return
+    if not scan.has_durable():
+        return []
+    where = f"nested stack {nested_in} of " if nested_in else ""
     cfn = clients.client("cloudformation")
     try:
         resources = [r for page in cfn.get_paginator("list_stack_resources").paginate(StackName=stack)
                      for r in page["StackResourceSummaries"]]
     except ClientError as exc:
         if "does not exist" in str(exc):
-            return  # a new stack: nothing to replace
+            return []  # a new stack: nothing to replace
         raise explain_client_error(exc, f"reading stack {stack}") from exc
     except BotoCoreError as exc:
         raise explain_client_error(exc, f"reading stack {stack}") from exc
+    notes: list[str] = []
     lam = clients.client("lambda")
     for resource in resources:
-        if resource["ResourceType"] != "AWS::Lambda::Function" or resource["LogicalResourceId"] not in durable_ids:
-            continue
-        physical = resource.get("PhysicalResourceId")
+        logical_id, physical = resource["LogicalResourceId"], resource.get("PhysicalResourceId")
         if not physical:
+            continue
+        if resource["ResourceType"] == "AWS::CloudFormation::Stack" and logical_id in scan.nested:
+            child = f"{nested_in}/{logical_id}" if nested_in else logical_id
+            notes += refuse_replacements(clients, physical, scan.nested[logical_id], nested_in=child)
+            continue
+        if resource["ResourceType"] != "AWS::Lambda::Function" or logical_id not in scan.functions:
             continue
         try:
             config = lam.get_function_configuration(FunctionName=physical)
@@ -190,12 +390,21 @@ def refuse_replacements(clients: Any, stack: str, durable_ids: set[str]) -> None
             if _code(exc) == "ResourceNotFoundException":
                 continue
             raise explain_client_error(exc, f"reading function {physical}") from exc
-        if not config.get("DurableConfig"):
-            raise DeployError(
-                f"Refused: stack {stack} already has function {physical} (logical id "
-                f"{resource['LogicalResourceId']}) without DurableConfig, and the template now declares it "
-                f"durable. {REPLACEMENT_HINT}. Nothing was deployed; force does not override this."
+        if config.get("DurableConfig"):
+            continue
+        if scan.functions[logical_id] == "maybe":
+            notes.append(
+                f"{where}stack {stack} has function {physical} (logical id {logical_id}) without DurableConfig, "
+                "and the template's DurableConfig for it is an intrinsic: if it yields a DurableConfig, "
+                f"CloudFormation replaces the function. {REPLACEMENT_HINT}."
             )
+            continue
+        raise DeployError(
+            f"Refused: {where}stack {stack} already has function {physical} (logical id "
+            f"{logical_id}) without DurableConfig, and the template now declares it "
+            f"durable. {REPLACEMENT_HINT}. Nothing was deployed; force does not override this."
+        )
+    return notes
 
 
 def _stack_outputs(clients: Any, stack: str) -> dict[str, str]:
@@ -261,10 +470,10 @@ def deploy_sam(
         raise _failed("sam", "build", built.output)
     built_template = project / ".aws-sam" / "build" / "template.yaml"
     source = built_template if built_template.is_file() else template
-    durable_ids = durable_logical_ids(_TolerantLoader.load(source.read_text()) or {})
+    scan = scan_template(load_template(source), source.parent, project, also=project)
     notes: list[str] = []
-    require_durable(durable_ids, template.name, force, notes)
-    refuse_replacements(clients, stack, durable_ids)
+    require_durable(scan, template.name, force, notes)
+    notes += refuse_replacements(clients, stack, scan)
     args = [sam, "deploy", "--stack-name", stack, "--capabilities", "CAPABILITY_IAM", "CAPABILITY_AUTO_EXPAND",
             "--no-confirm-changeset", "--no-fail-on-empty-changeset"]
     if built_template.is_file():
@@ -291,8 +500,8 @@ def _cdk_lib_version(project: Path) -> tuple[int, ...] | None:
         package = directory / "node_modules" / "aws-cdk-lib" / "package.json"
         if package.is_file():
             try:
-                return parse_version(str(json.loads(package.read_text()).get("version", "")))
-            except ValueError:
+                return parse_version(str(_mapping(json.loads(package.read_text())).get("version", "")))
+            except (OSError, ValueError):
                 return None
     return None
 
@@ -333,12 +542,12 @@ def deploy_cdk(
             raise DeployError(f"The CDK app has no stack {stack_name!r}; it has: {', '.join(stacks)}.")
         stacks = {selector: stacks[selector]}
     notes: list[str] = []
-    require_durable(set().union(*(durable_logical_ids(t) for _, t in stacks.values())),
-                    "the synthesized CDK app", force, notes)
+    scans = {cfn_name: scan_template(template, project / "cdk.out", project) for cfn_name, template in stacks.values()}
+    require_durable(DurableScan(nested=scans), "the synthesized CDK app", force, notes)
     for selector in stacks:
         safe_argument(selector, "stack")
-    for cfn_name, template in stacks.values():
-        refuse_replacements(clients, cfn_name, durable_logical_ids(template))
+    for cfn_name, scan in scans.items():
+        notes += refuse_replacements(clients, cfn_name, scan)
     outputs_file = project / "cdk.out" / "durable-deploy-outputs.json"
     outputs_file.unlink(missing_ok=True)
     args = [cdk, "deploy", "--app", "cdk.out", "--require-approval", "never", "--no-notices", "--progress",
@@ -350,8 +559,12 @@ def deploy_cdk(
         raise _failed("cdk", "deploy", deployed.output)
     outputs: dict[str, str] = {}
     if outputs_file.is_file():
-        for stack, values in json.loads(outputs_file.read_text()).items():
-            for key, value in (values or {}).items():
+        try:
+            written = _mapping(json.loads(outputs_file.read_text()))
+        except (OSError, ValueError):
+            written = {}  # the deploy succeeded; _fill_function's note says no output was found
+        for stack, values in written.items():
+            for key, value in _mapping(values).items():
                 outputs[f"{stack}.{key}" if len(stacks) > 1 else key] = str(value)
     return _fill_function(IacResult("cdk", [cfn_name for cfn_name, _ in stacks.values()], outputs, notes=notes), project)
 
@@ -362,11 +575,16 @@ def _cdk_stacks(cdk_out: Path) -> dict[str, tuple[str, dict[str, Any]]]:
     if not manifest.is_file():
         return {}
     stacks: dict[str, tuple[str, dict[str, Any]]] = {}
-    for artifact_id, artifact in json.loads(manifest.read_text()).get("artifacts", {}).items():
+    try:
+        artifacts = _mapping(_mapping(json.loads(manifest.read_text())).get("artifacts"))
+    except (OSError, ValueError) as exc:
+        raise DeployError(f"cdk.out/manifest.json is unreadable ({exc}): run `cdk synth` and deploy again.") from exc
+    for artifact_id, artifact in artifacts.items():
+        artifact = _mapping(artifact)
         if artifact.get("type") != "aws:cloudformation:stack":
             continue
-        props = artifact.get("properties", {})
-        template_file = cdk_out / props.get("templateFile", "")
-        template = json.loads(template_file.read_text()) if template_file.is_file() else {}
+        props = _mapping(artifact.get("properties"))
+        template_file = cdk_out / str(props.get("templateFile", ""))
+        template = load_template(template_file) if template_file.is_file() else {}
         stacks[str(artifact.get("displayName") or artifact_id)] = (str(props.get("stackName") or artifact_id), template)
     return stacks

@@ -8,8 +8,6 @@ from pathlib import Path
 from lambda_durable_mcp.deploy.project import Handler
 
 DEFAULT_RUNTIME = {"python": "python3.13", "node": "nodejs22.x"}
-MIN_NODE = 22
-MIN_PYTHON = 13  # python3.13+ ships the durable SDK; 3.11/3.12 work only with the SDK bundled
 
 
 @lru_cache(maxsize=1)
@@ -21,25 +19,29 @@ def known_runtimes() -> frozenset[str]:
     return frozenset(model.shape_for("Runtime").enum)
 
 
-def support(runtime: str | None) -> tuple[bool, str]:
-    """(supported, what to do if not) for a Lambda Runtime value."""
+_KNOWN_FAMILY = re.compile(r"(nodejs|python|java|dotnet)\d")
+
+
+def support(runtime: str | None, package_type: str | None = None) -> tuple[bool | None, str]:
+    """(supported, what to know) for a Lambda Runtime value: True, False (with the fix), or None when it
+    cannot be told from the configuration (container image, custom or unknown runtime, Python 3.11/3.12
+    whose package may bundle the SDK). The same judgement as the analyzer's DUR054
+    (``analyzer.templates.rules.runtime_problem``)."""
+    from lambda_durable_mcp.analyzer.templates.rules import runtime_problem
+
+    if package_type == "Image":
+        return None, "a container image: whether it bundles a durable SDK cannot be read from its configuration"
     if not runtime:
-        return False, "container image or unknown runtime: use a nodejs22.x+ or python3.13+ zip runtime"
-    node = re.fullmatch(r"nodejs(\d+)\.x", runtime)
-    if node:
-        if int(node.group(1)) >= MIN_NODE:
-            return True, ""
-        return False, f"{runtime} is too old for the durable SDK: use nodejs{MIN_NODE}.x or later"
-    python = re.fullmatch(r"python3\.(\d+)", runtime)
-    if python:
-        minor = int(python.group(1))
-        if minor >= MIN_PYTHON:
-            return True, ""
-        if minor >= 11:
-            return False, (f"{runtime} has no durable SDK built in: use python3.{MIN_PYTHON}+ or bundle "
-                           "aws-durable-execution-sdk-python in the package")
-        return False, f"{runtime} is too old for the durable SDK: use python3.{MIN_PYTHON} or later"
-    return False, f"{runtime} has no durable execution SDK: use nodejs{MIN_NODE}.x+ or python3.{MIN_PYTHON}+"
+        return None, "no runtime in the configuration: whether the package has a durable SDK cannot be told"
+    problem = runtime_problem(runtime, None)
+    if problem is not None:
+        severity, what, fix = problem
+        text = f"{what}: {fix[:1].lower()}{fix[1:].rstrip('.')}"
+        return (False, text) if severity == "error" else (None, text + " (the package was not inspected)")
+    if _KNOWN_FAMILY.match(runtime):
+        return True, ""
+    return None, (f"{runtime} is a custom or unknown runtime: it runs durable executions only when its package "
+                  "bundles a durable SDK (not inspected)")
 
 
 def choose_runtime(handler: Handler, project: Path) -> str:

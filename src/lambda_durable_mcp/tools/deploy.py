@@ -109,6 +109,7 @@ def register(server: MCPServer, settings: Settings) -> None:
             "runtime_supported": report.runtime_supported, "role_arn": report.role_arn,
             "role_permissions": report.role_permissions, "missing_actions": report.missing_actions,
             "versions": report.versions, "aliases": report.aliases,
+            **({"notes": report.notes} if report.notes else {}),
         }
 
     add_tool(server, settings, deploy_durable_function,
