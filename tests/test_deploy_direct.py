@@ -652,3 +652,28 @@ async def test_deploy_progress_reaches_a_client_over_streamable_http(
                                             progress_callback=on_progress)
     assert not result.is_error, tool_text(result)
     assert progress and progress[0].startswith("pre-flight")
+
+
+@pytest.mark.parametrize(("flags", "expected"), [
+    ({}, "No AWS region configured: start the server with --region or set AWS_REGION"),
+    ({"region": "us-east-1", "profile": "no-such-profile"}, "The config profile (no-such-profile) could not be found"),
+])
+async def test_check_and_deploy_explain_a_missing_region_or_profile(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, flags: dict[str, str], expected: str
+) -> None:
+    """The container sets no AWS_REGION: the answer is the fix, not "Error executing tool"."""
+    import mcp
+
+    from lambda_durable_mcp.server import build_server
+    from lambda_durable_mcp.settings import Settings
+
+    for var in ("AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "no-config"))
+    shutil.copytree(FIXTURES / "python-direct", tmp_path / "app")
+    settings = Settings.build(env={}, workspace_root=tmp_path, allow_write=True, **flags)
+    async with mcp.Client(build_server(settings)) as client:
+        for tool, args in (("check_durable_deployment", {"function_name": "f"}),
+                           ("deploy_durable_function", {"project_dir": "app", "method": "direct"})):
+            result = await client.call_tool(tool, args)
+            assert result.is_error and expected in tool_text(result), (tool, tool_text(result))

@@ -32,6 +32,18 @@ def _clients(settings: Settings, tool: str):  # type: ignore[no-untyped-def]
                                 lambda_endpoint_url=settings.endpoint_url))
 
 
+def _aws_setup_error(exc: Exception, operation: str) -> Exception:
+    """botocore's own errors (no region, an unknown profile, no credentials, an expired SSO session)
+    as the fix; anything else stays unexpected."""
+    from botocore.exceptions import BotoCoreError
+
+    from lambda_durable_mcp.aws.errors import explain
+
+    if isinstance(exc, BotoCoreError):
+        return ToolError(str(explain(exc, operation)))
+    return exc
+
+
 def register(server: MCPServer, settings: Settings) -> None:
     """Register this group's tools and resources."""
 
@@ -82,6 +94,8 @@ def register(server: MCPServer, settings: Settings) -> None:
             outcome = await anyio.to_thread.run_sync(work)
         except (DeployError, ConfinementError) as exc:
             raise ToolError(str(exc)) from exc
+        except Exception as exc:
+            raise _aws_setup_error(exc, "deploy") from exc
         result: Result = {
             "method": outcome.method, "qualified_arn": outcome.qualified_arn, "function_arn": outcome.function_arn,
             "version": outcome.version, "alias": outcome.alias, "invoke_command": outcome.invoke_command,
@@ -103,6 +117,8 @@ def register(server: MCPServer, settings: Settings) -> None:
             report = await anyio.to_thread.run_sync(lambda: check_deployment(clients, function_name, qualifier or None))
         except DeployError as exc:
             raise ToolError(str(exc)) from exc
+        except Exception as exc:
+            raise _aws_setup_error(exc, "GetFunction") from exc
         return {
             "ok": report.ok, "problems": report.problems, "function_arn": report.function_arn,
             "durable_config": report.durable_config or None, "runtime": report.runtime,
