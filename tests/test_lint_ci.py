@@ -193,3 +193,25 @@ def test_sarif_hook_lints_the_repository_in_one_run() -> None:
     # pre-commit splits long file lists into several runs, each of which would overwrite the report
     assert sarif["pass_filenames"] is False and sarif["entry"].endswith(" .")
     assert hooks["durable-lint"].get("pass_filenames", True) is True
+
+
+def test_a_template_alone_still_reads_its_functions_code(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                         capsys: pytest.CaptureFixture[str]) -> None:
+    """DUR055 compares ExecutionTimeout with the waits in the handler: `lint template.yaml` (a commit that
+    only touches the template) reads the handler it names."""
+    (tmp_path / "wf").mkdir()
+    (tmp_path / "wf" / "app.py").write_text(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
+        "from aws_durable_execution_sdk_python.config import Duration\n\n\n"
+        "@durable_execution\ndef handler(event, context: DurableContext):\n"
+        '    context.wait(Duration.from_days(10), name="cool-off")\n    return {"ok": True}\n')
+    (tmp_path / "template.yaml").write_text(
+        "AWSTemplateFormatVersion: '2010-09-09'\nTransform: AWS::Serverless-2016-10-31\nResources:\n"
+        "  Flow:\n    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: wf/\n"
+        "      Handler: app.handler\n      Runtime: python3.13\n      AutoPublishAlias: live\n"
+        "      DurableConfig:\n        ExecutionTimeout: 86400\n")
+    monkeypatch.chdir(tmp_path)
+    assert main(["--format", "json", "template.yaml"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert [(d["path"], d["rule"]) for d in data["diagnostics"]] == [("template.yaml", "DUR055")]
+    assert "wf/app.py:7" in data["diagnostics"][0]["message"] and data["summary"]["files"] == 1

@@ -105,12 +105,14 @@ class TemplateFrontend:
                 summary.parse_error = f"{e.line}: {e.message}"
             except Exception as e:  # noqa: BLE001 - never a traceback for a broken file
                 summary.parse_error = f"1: cannot read template: {type(e).__name__}"
-        if kind is not None and summary.parse_error is None and \
-                b"nvironment" in source:
+        if kind is not None and summary.parse_error is None:
             try:
-                summary.env_targets = [t for fn in self._functions(kind, path, source) for t in fn.env_targets]
+                fns = self._functions(kind, path, source)
+                summary.env_targets = [t for fn in fns for t in fn.env_targets]
+                # the functions' handler files: linting the template alone still sees their waits (DUR055)
+                summary.imports = [str(f.absolute()) for fn in fns for f in fn.code_files]
             except Exception:  # noqa: BLE001 - DUR032's code side then just sees no binding
-                log.debug("environment of %s not read", path, exc_info=True)
+                log.debug("functions of %s not read", path, exc_info=True)
         return summary
 
     def _functions(self, kind: str, path: str, source: bytes, root: str = "") -> list[Any]:
