@@ -132,3 +132,11 @@ async def test_without_error_messages_an_open_step_is_named_as_a_possible_nestin
     result = diagnose(build_history(_without_payloads(events)), data_included=False)
     assert "outside any durable operation" in result.summary and "withheld" in result.summary, result
     assert any("'deploy-canary' was still in progress" in s and "DUR010" in s for s in result.next_steps), result
+
+
+async def test_the_local_emulator_replays_at_every_wait(server: Any) -> None:
+    """testing-patterns says so: unlike Jest with skipTime, where a wait no longer than an earlier one
+    completes inside the invocation, each wait here ends the invocation and the next one replays."""
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/replay.ts:handler")
+    assert run["status"] == "SUCCEEDED", run
+    assert sum("handler starts" in line for line in run["output"]) == 4, run["output"]
