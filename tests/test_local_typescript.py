@@ -140,3 +140,14 @@ async def test_the_local_emulator_replays_at_every_wait(server: Any) -> None:
     run = await call_ok(server, "run_durable_function_locally", handler="orders/replay.ts:handler")
     assert run["status"] == "SUCCEEDED", run
     assert sum("handler starts" in line for line in run["output"]) == 4, run["output"]
+
+
+async def test_each_local_invocation_is_a_fresh_process_on_the_real_clock(server: Any) -> None:
+    """docs/executions.md: module state never survives to the next invocation, and a skipped wait does
+    not move the handler's clock, so warm-container and time-of-day bugs do not show locally."""
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/replay.ts:warm")
+    assert run["status"] == "SUCCEEDED", run
+    lines = [line for line in run["output"] if "in this process" in line]
+    assert len(lines) == 2 and all(line.startswith("invocation 1 in this process") for line in lines), lines
+    clocks = [int(line.rsplit(" ", 1)[1]) for line in lines]
+    assert 0 <= clocks[1] - clocks[0] < 60_000, clocks  # not 12 hours later
