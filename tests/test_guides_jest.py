@@ -70,6 +70,7 @@ it("waits for the job callback", async () => {
     assert len(shown) >= 2
     for n, code in enumerate(shown):
         (tmp_path / f"testing-patterns-{n}.test.ts").write_text(code)
+    (tmp_path / "replay-claims.test.ts").write_text(REPLAY_CLAIMS)
     handlers = write_handler_examples(tmp_path)
     (tmp_path / "jest.config.js").write_text("module.exports = " + json.dumps({
         "testEnvironment": "node",
@@ -80,8 +81,39 @@ it("waits for the job callback", async () => {
                           capture_output=True, text=True, timeout=300)
     tail = "\n".join((proc.stdout + proc.stderr).splitlines()[-40:])
     assert proc.returncode == 0, tail
-    assert f"Test Suites: {2 + len(shown) + handlers} passed" in proc.stderr + proc.stdout, tail
+    assert f"Test Suites: {3 + len(shown) + handlers} passed" in proc.stderr + proc.stdout, tail
 
+
+# What testing-patterns says about where the Jest runner replays with skipTime: at the first wait,
+# and at a later one only if it ends after every wait skipped before it.
+REPLAY_CLAIMS = """
+import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { LocalDurableTestRunner } from "@aws/durable-execution-sdk-js-testing";
+
+type D = { days?: number; hours?: number; seconds?: number };
+const twoWaits = (first: D, second: D) => withDurableExecution(async (_e: unknown, context: DurableContext) => {
+  await context.step("before", async () => 1);
+  await context.wait("first", first);
+  await context.step(`named-${Date.now()}`, async () => 2);  // a replay bug
+  await context.wait("second", second);
+  return "ok";
+});
+
+beforeEach(() => LocalDurableTestRunner.setupTestEnvironment({ skipTime: true }));
+afterEach(() => LocalDurableTestRunner.teardownTestEnvironment());
+
+it("does not replay at a wait shorter than one already skipped", async () => {
+  const result = await new LocalDurableTestRunner({ handlerFunction: twoWaits({ days: 1 }, { seconds: 5 }) }).run();
+  expect(result.getStatus()).toBe("SUCCEEDED");
+  expect(result.getInvocations()).toHaveLength(2);
+});
+
+it("replays at a longer one, where the replay bug shows", async () => {
+  const result = await new LocalDurableTestRunner({ handlerFunction: twoWaits({ hours: 1 }, { hours: 2 }) }).run();
+  expect(result.getStatus()).toBe("FAILED");
+  expect(result.getError().errorType).toBe("NonDeterministicExecutionError");
+});
+"""
 
 SAMPLE = {"orderId": "o1", "id": "i1", "amount": 42, "items": ["a", "b"], "ids": ["a", "b"], "userId": "u1",
           "jobId": "j1", "tripId": "t1", "expenseId": "e1", "approverEmail": "a@example.com", "sku": "s1",

@@ -306,3 +306,42 @@ async def test_a_hanging_execution_elsewhere_does_not_block_a_suspension(server:
         assert run["status"] == "SUSPENDED" and time.monotonic() - started < 10
     finally:
         await call_ok(server, "stop_durable_execution", execution_arn=hanging["execution_arn"])
+
+
+async def test_functions_accept_qualified_names_and_arns_and_show_the_targets_output(server: Any) -> None:
+    """DUR032 asks for qualified invokes: functions={"fx-rates:prod": ...} serves context.invoke("fx-rates:prod"),
+    and the plain target's own output comes back in the caller's output."""
+    workspace = executions_context(server).settings.workspace_root
+    (workspace / "convert_prod.py").write_text(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n\n\n"
+        "@durable_execution\ndef handler(event, context: DurableContext):\n"
+        "    rate = context.invoke('fx-rates:prod', {'currency': 'EUR'}, name='get-rate')\n"
+        "    fee = context.invoke('arn:aws:lambda:us-west-2:123456789012:function:fx-fees:live', {}, name='get-fee')\n"
+        "    return {'amount': 8 * rate['rate'] + fee['fee']}\n"
+    )
+    (workspace / "checks" / "fees.py").write_text(
+        "def handler(event, context):\n    print('fee lookup from', context.invoked_function_arn)\n    return {'fee': 1}\n"
+    )
+    (workspace / "checks" / "rates_logged.py").write_text(
+        "def handler(event, context):\n    print('rate lookup for', event['currency'])\n    return {'rate': 1.25}\n"
+    )
+    run = await call_ok(
+        server, "run_durable_function_locally", handler="convert_prod.py:handler",
+        functions={
+            "fx-rates:prod": "checks/rates_logged.py:handler",
+            "arn:aws:lambda:us-west-2:123456789012:function:fx-fees:live": "checks/fees.py:handler",
+        },
+    )
+    assert run["status"] == "SUCCEEDED", run
+    assert run["result"] == {"amount": 11.0}
+    assert "[fx-rates] rate lookup for EUR" in run["output"], run["output"]
+    assert any(line.startswith("[fx-fees] fee lookup from") and line.endswith("function:fx-fees:live") for line in run["output"]), run
+
+
+async def test_a_malformed_function_name_says_what_forms_are_accepted(server: Any) -> None:
+    refused = await call_error(server, "run_durable_function_locally", handler="convert.py:handler",
+                               functions={"fx rates": "checks/rates.py:handler"})
+    assert "'fx rates'" in refused and "name:qualifier" in refused
+    two = await call_error(server, "run_durable_function_locally", handler="convert.py:handler",
+                           functions={"fx-rates:prod": "checks/rates.py:handler", "fx-rates:dev": "checks/credit.py:handler"})
+    assert "'fx-rates' two handlers" in two and "give it once" in two

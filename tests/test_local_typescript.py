@@ -84,3 +84,70 @@ async def test_javascript_module_handler_with_a_skipped_wait(server: Any) -> Non
                      timeout_seconds=20)
     assert run["status"] == "SUCCEEDED", run
     assert run["result"] == {"greeting": "hello ada"}
+
+
+@pytest.mark.parametrize(
+    ("export", "operation", "rule", "call", "guide"),
+    [
+        ("nestedWait", "deploy-canary", "DUR010", "context.wait()", "step-operations"),
+        ("nestedStep", "outer", "DUR010", "context.step()", "step-operations"),
+        ("parentInChild", "fulfil-order", "DUR011", "context.step()", "concurrent-operations"),
+        ("parentInMap", "map-item-0", "DUR011", "context.step()", "concurrent-operations"),
+    ],
+)
+async def test_a_context_usage_error_names_the_open_operation_and_the_rule(
+    server: Any, export: str, operation: str, rule: str, call: str, guide: str
+) -> None:
+    """The JS SDK's "Context usage error ... parent or sibling context" is a durable operation inside a
+    step or a parent context in a child body, not an error "outside any durable operation"."""
+    run = await call_ok(server, "run_durable_function_locally", handler=f"orders/misuse.ts:{export}")
+    assert run["status"] == "FAILED" and "Context usage error" in run["error"], run
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    assert diagnosis["root_cause"]["operation_name"] == operation, diagnosis
+    summary = diagnosis["summary"]
+    assert "outside any durable operation" not in summary
+    assert f"{call} was called" in summary and repr(operation) in summary and rule in summary, summary
+    assert diagnosis["guide"] == guide
+    fix = diagnosis["next_steps"][0]
+    assert ("runInChildContext" in fix) if rule == "DUR010" else ("context that body receives" in fix), fix
+
+
+def _without_payloads(value: Any) -> Any:
+    """Events as AWS returns them without IncludeExecutionData: no error messages (the emulator keeps them)."""
+    if isinstance(value, dict):
+        return {k: _without_payloads(v) for k, v in value.items() if k != "ErrorMessage"}
+    if isinstance(value, list):
+        return [_without_payloads(v) for v in value]
+    return value
+
+
+async def test_without_error_messages_an_open_step_is_named_as_a_possible_nesting(server: Any) -> None:
+    from lambda_durable_mcp.executions.diagnose import diagnose
+    from lambda_durable_mcp.executions.history import build_history
+
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/misuse.ts:nestedWait")
+    assert run["status"] == "FAILED", run
+    api = executions_context(server).api_for_arn(run["execution_arn"])
+    events, _ = api.all_events(run["execution_arn"], include_data=False)
+    result = diagnose(build_history(_without_payloads(events)), data_included=False)
+    assert "outside any durable operation" in result.summary and "withheld" in result.summary, result
+    assert any("'deploy-canary' was still in progress" in s and "DUR010" in s for s in result.next_steps), result
+
+
+async def test_the_local_emulator_replays_at_every_wait(server: Any) -> None:
+    """testing-patterns says so: unlike Jest with skipTime, where a wait no longer than an earlier one
+    completes inside the invocation, each wait here ends the invocation and the next one replays."""
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/replay.ts:handler")
+    assert run["status"] == "SUCCEEDED", run
+    assert sum("handler starts" in line for line in run["output"]) == 4, run["output"]
+
+
+async def test_each_local_invocation_is_a_fresh_process_on_the_real_clock(server: Any) -> None:
+    """docs/executions.md: module state never survives to the next invocation, and a skipped wait does
+    not move the handler's clock, so warm-container and time-of-day bugs do not show locally."""
+    run = await call_ok(server, "run_durable_function_locally", handler="orders/replay.ts:warm")
+    assert run["status"] == "SUCCEEDED", run
+    lines = [line for line in run["output"] if "in this process" in line]
+    assert len(lines) == 2 and all(line.startswith("invocation 1 in this process") for line in lines), lines
+    clocks = [int(line.rsplit(" ", 1)[1]) for line in lines]
+    assert 0 <= clocks[1] - clocks[0] < 60_000, clocks  # not 12 hours later

@@ -8,6 +8,7 @@ chained invoke that failed. Not the wrapper around it, and not a failure the cod
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from datetime import timedelta
@@ -32,6 +33,10 @@ WRAPPER_ERRORS = {
     "ChildContextFailedError",
 }
 _NON_DETERMINISM = re.compile(r"non[- ]?determinis", re.IGNORECASE)
+# The JS SDK terminates the invocation with this when an operation runs on a context other than the
+# active one: inside a step (DUR010) or on a parent context inside a child/map/parallel body (DUR011).
+_CONTEXT_USAGE = re.compile(r'Context usage error in "([A-Za-z_]+)"')
+_EXPECTED_CONTEXT = re.compile(r'Expected context ID: "([^"]+)"')
 _OP_ID_IN_MESSAGE = re.compile(r"id='([^']+)'")
 
 
@@ -154,9 +159,38 @@ def _non_deterministic_operation(history: History, message: str) -> Operation | 
     return None
 
 
+def _context_in_use(history: History, message: str) -> Operation | None:
+    """The operation whose context was active: the JS SDK names it by its step id ("2", "1-1"), and
+    records it under the first 16 hex digits of that id's MD5; else the innermost open operation."""
+    match = _EXPECTED_CONTEXT.search(message)
+    if match:
+        hashed = hashlib.md5(match.group(1).encode(), usedforsecurity=False).hexdigest()[:16]
+        op = history.by_id.get(hashed) or history.by_id.get(match.group(1))
+        if op is not None:
+            return op
+    return _innermost_open(history)
+
+
+def _innermost_open(history: History) -> Operation | None:
+    """The latest-started STARTED operation with no STARTED operation inside it."""
+    open_ops = [op for op in history.operations if op.status == "STARTED"]
+    open_ids = {op.parent_id for op in open_ops}
+    leaves = [op for op in open_ops if op.id not in open_ids]
+    if not leaves:
+        return None
+    return max(leaves, key=lambda o: (o.start.timestamp() if o.start else 0.0, o.last_event))
+
+
 def find_root_cause(history: History) -> tuple[RootCause | None, str]:
     """(root cause, kind) for a failed execution."""
     ex = history.execution
+    if _CONTEXT_USAGE.search(ex.error_message or ""):
+        op = _context_in_use(history, ex.error_message or "")
+        if op is not None:
+            cause = _root_from_op(history, op)
+            cause.error_type, cause.error_message, cause.attempts = ex.error_type, ex.error_message, None
+            return cause, "context-usage"
+        return RootCause(None, "EXECUTION", ex.error_type, ex.error_message, None), "context-usage"
     inner = invocation_error(ex.error_type, ex.error_message)
     if inner is not None and not any(op.failed for op in history.operations):
         return RootCause(None, "EXECUTION", inner[0], inner[1], None), "invocation-error"
@@ -204,6 +238,8 @@ def pending_operations(history: History) -> list[Waiting]:
 def _guide_for(cause: RootCause | None, kind: str, history: History) -> str:
     if kind == "non-determinism":
         return "replay-model-rules"
+    if kind == "context-usage":
+        return "concurrent-operations" if cause is not None and cause.operation_type == "CONTEXT" else "step-operations"
     if kind in ("timed-out", "execution-error", "stopped", "unknown", "invocation-error"):
         return "troubleshooting-executions"
     if kind == "waiting":
@@ -283,6 +319,8 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
             "Orchestration code re-runs from the top on every invocation: operation names, order and count must not depend on time, randomness, environment or external reads outside steps.",
             "Move the non-deterministic value into a step (its result is replayed), then run validate_durable_code on the handler.",
         ]
+    elif kind == "context-usage" and cause is not None:
+        summary, steps = _context_usage(name, cause)
     elif kind == "failed-operation" and cause is not None:
         tries = f" after {cause.attempts} attempts" if cause.attempts and cause.attempts > 1 else ""
         etype = short_type(cause.error_type) or "an error"
@@ -316,12 +354,55 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
         etype = short_type(cause.error_type) if cause else None
         summary = f"{name} failed in handler code outside any durable operation" + (f" with {etype}." if etype else ".")
         steps = ["The exception was raised by orchestration code (or the handler could not start): check the handler's own code and logs."]
+        open_step = _innermost_open(history)
+        if open_step is not None and open_step.type == "STEP" and not data_included:
+            steps.append(
+                f"Step {open_step.name!r} was still in progress: if it calls a durable operation (directly or through "
+                "a helper), that is a durable operation inside a step (DUR010), which the JS SDK stops this way."
+            )
         if history.execution.invocation_errors:
             steps.append("Some invocations failed before recording a result: check imports, dependencies and the handler name.")
         if cause and cause.error_message is None and not data_included:
             summary += withheld_hint
     steps.append("After fixing, re-run it locally with run_durable_function_locally and diagnose again.")
     return Diagnosis(status, summary, cause, waits, steps, _guide_for(cause, kind, history), kind)
+
+
+def _context_usage(name: str, cause: RootCause) -> tuple[str, list[str]]:
+    """Summary and fix for the JS SDK's "Context usage error": the operation ran on the wrong context."""
+    match = _CONTEXT_USAGE.search(cause.error_message or "")
+    call = f"context.{match.group(1)}()" if match else "a durable operation"
+    where = f" ({cause.path})" if cause.path and cause.path != cause.operation_name else ""
+    if cause.operation_type == "STEP":
+        summary = (
+            f"{name} failed: {call} was called inside step {cause.operation_name!r}{where}, which stays STARTED "
+            "(a durable operation inside a step, DUR010)."
+        )
+        steps = [
+            f"Move {call} out of the function given to step {cause.operation_name!r}, also when a helper or closure "
+            "calls it; to group several operations under one name use "
+            "context.runInChildContext(name, async (child) => ...) and call them on child.",
+        ]
+    elif cause.operation_type == "CONTEXT":
+        summary = (
+            f"{name} failed: {call} was called on a parent context inside {cause.operation_name or 'a child context'!r}"
+            f"{where} (a parent context used in a child, DUR011)."
+        )
+        steps = [
+            "Inside a runInChildContext, map or parallel body, call operations on the context that body receives "
+            "(its first parameter), not on the outer context.",
+        ]
+    else:
+        summary = (
+            f"{name} failed: {call} ran on the wrong context: a durable operation inside a step (DUR010) "
+            "or a parent context used inside a child, map or parallel body (DUR011)."
+        )
+        steps = [
+            "Keep durable operations out of step functions (group them with runInChildContext instead), and inside "
+            "a child, map or parallel body use the context that body receives.",
+        ]
+    steps.append("validate_durable_code on the handler points at the line (DUR010, DUR011).")
+    return summary, steps
 
 
 def _span(seconds: float) -> str:

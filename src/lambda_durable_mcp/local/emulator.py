@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from lambda_durable_mcp.local.endpoint import LambdaEndpoint
+from lambda_durable_mcp.local.endpoint import PARENT_HEADER, LambdaEndpoint, split_function_identifier
 from lambda_durable_mcp.local.handlers import FUNCTION_NAME_RE, HandlerError, HandlerSpec
 from lambda_durable_mcp.local.process import DUMMY_CREDENTIALS, PreparedHandler, handler_environment, prepare
 
@@ -81,6 +81,51 @@ def _install_dummy_credentials() -> None:
     create_lambda_client._ldm_dummy_credentials = True  # type: ignore[attr-defined]
     invoker.create_lambda_client = create_lambda_client
     runner.create_lambda_client = create_lambda_client  # imported by name there
+
+
+_INVOKING = threading.local()
+
+
+def _add_parent_header(params: dict[str, Any], **_kwargs: Any) -> None:
+    """botocore ``before-call`` hook: name the execution a plain chained invoke comes from."""
+    parent = getattr(_INVOKING, "parent", None)
+    if parent:
+        params.setdefault("headers", {})[PARENT_HEADER] = parent
+
+
+class _ParentTaggedClient:
+    """The Lambda client a plain chained-invoke target is invoked with, for one parent execution:
+    its Invoke carries the parent's ARN, so the target's output joins the parent's."""
+
+    def __init__(self, client: Any, parent_arn: str) -> None:
+        self._client = client
+        self._parent_arn = parent_arn
+        if not getattr(client, "_ldm_parent_header", False):
+            client.meta.events.register("before-call.lambda.Invoke", _add_parent_header)
+            client._ldm_parent_header = True
+
+    def invoke(self, **kwargs: Any) -> Any:
+        _INVOKING.parent = self._parent_arn
+        try:
+            return self._client.invoke(**kwargs)
+        finally:
+            _INVOKING.parent = None
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._client, name)
+
+
+def _tag_plain_invokes(dispatcher: Any) -> None:
+    """The testing package invokes plain targets with a client per endpoint, which knows no parent."""
+    provider = getattr(dispatcher, "_client_provider", None)
+    if provider is None or getattr(provider, "_ldm_tagged", False):
+        return
+
+    def tagged(parent_arn: str) -> Any:
+        return _ParentTaggedClient(provider(parent_arn), parent_arn)
+
+    tagged._ldm_tagged = True  # type: ignore[attr-defined]
+    dispatcher._client_provider = tagged
 
 
 def _free_port() -> int:
@@ -159,6 +204,7 @@ class LocalEmulator:
                 raise RuntimeError(f"could not start the local durable emulator: {last_error}")
             # Fail a crashing handler's execution in seconds, not the default 5 x 5 s of backoff.
             executor = getattr(runner, "_executor", None)
+            _tag_plain_invokes(getattr(executor, "_child_dispatcher", None))
             if executor is not None and hasattr(executor, "RETRY_BACKOFF_SECONDS"):
                 executor.RETRY_BACKOFF_SECONDS = 1
                 executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = 3
@@ -210,10 +256,15 @@ class LocalEmulator:
         with self._lock:
             if function_name is None:
                 function_name = self._unique_name(spec)
-            elif not FUNCTION_NAME_RE.match(function_name):
-                raise HandlerError(
-                    f"function name {function_name!r} must be 1-64 letters, digits, '-' or '_'"
-                )
+            else:
+                # context.invoke("x", "name:prod") and ARNs reach the bare name's registration: the
+                # emulator has no versions or aliases, the bare name serves every qualifier.
+                given, function_name = function_name, split_function_identifier(function_name)[0]
+                if not FUNCTION_NAME_RE.match(function_name):
+                    raise HandlerError(
+                        f"function name {given!r} must be 1-64 letters, digits, '-' or '_' "
+                        "(or name:qualifier, or a function ARN)"
+                    )
             prepared = prepare(spec, self.workspace_root, function_name, self._build_dir)
             self._endpoint.functions[function_name] = prepared
             self._function_configs[function_name] = (

@@ -30,6 +30,8 @@ from lambda_durable_mcp.local.process import (
 log = logging.getLogger(__name__)
 
 MARKER_HEADER = "X-Dex-Handler-Invoke"
+# Set on the Invoke of a plain chained-invoke target (local.emulator): the parent execution's ARN.
+PARENT_HEADER = "X-Ldm-Parent-Execution"
 INVOKE_PREFIX = "/2015-03-31/functions/"
 LOG_LINES_PER_EXECUTION = 400
 
@@ -126,8 +128,11 @@ class LambdaEndpoint:
                 act.invocations += 1
                 act.last_change = time.monotonic()
 
-    def _end(self, arn: str | None, outcome: InvocationOutcome) -> None:
+    def _end(self, arn: str | None, outcome: InvocationOutcome, log_to: str | None = None, label: str = "") -> None:
         with self._lock:
+            if arn is None and log_to and outcome.output:  # a plain target's output, in its caller's
+                lines = outcome.output.splitlines()[-LOG_LINES_PER_EXECUTION:]
+                self._activity.setdefault(log_to, ExecutionActivity()).logs.extend(f"[{label}] {line}" for line in lines)
             self._global_in_flight -= 1
             self._global_last_change = time.monotonic()
             if arn:
@@ -150,7 +155,9 @@ class LambdaEndpoint:
             return list(act.logs) if act else []
 
     # -- invocation ------------------------------------------------------------------------
-    def invoke_handler(self, handler: PreparedHandler, event: Any, arn: str | None, qualifier: str | None) -> InvocationOutcome:
+    def invoke_handler(
+        self, handler: PreparedHandler, event: Any, arn: str | None, qualifier: str | None, log_to: str | None = None
+    ) -> InvocationOutcome:
         request_id = str(uuid.uuid4())
         self._begin(arn)
         outcome = InvocationOutcome(ok=False, error_type="Runtime.Unknown")
@@ -166,7 +173,7 @@ class LambdaEndpoint:
             )
             return outcome
         finally:
-            self._end(arn, outcome)
+            self._end(arn, outcome, log_to, handler.function_name)
 
     def handle_invoke(self, identifier: str, query: dict[str, list[str]], headers: Any, body: bytes) -> tuple[int, dict[str, str], bytes]:
         name, qualifier = split_function_identifier(unquote(identifier), (query.get("Qualifier") or [None])[0])
@@ -185,7 +192,8 @@ class LambdaEndpoint:
             if invocation_type == "Event" and not marked:
                 threading.Thread(target=self.invoke_handler, args=(handler, event, None, qualifier), daemon=True).start()
                 return 202, {}, b""
-            outcome = self.invoke_handler(handler, event, arn, qualifier)
+            parent = headers.get(PARENT_HEADER) if not marked else None
+            outcome = self.invoke_handler(handler, event, arn, qualifier, log_to=parent)
             if outcome.ok:
                 return 200, {"X-Amz-Executed-Version": "$LATEST"}, json.dumps(outcome.result).encode()
             return 200, {"X-Amz-Function-Error": "Unhandled", "X-Amz-Executed-Version": "$LATEST"}, json.dumps(outcome.error_payload()).encode()

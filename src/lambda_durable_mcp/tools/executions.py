@@ -612,10 +612,11 @@ def register(server: MCPServer, settings: Settings) -> None:
         execution_name: str | None = None,
         timeout_seconds: Annotated[int, Field(ge=1, le=900)] = 60,
         functions: Annotated[
-            dict[str, str] | None, Field(description='context.invoke targets: {"name": "file.py:handler"}')
+            dict[str, str] | None, Field(description='context.invoke targets: {"name": "file.py:handler"}; name:qualifier and ARNs serve the bare name')
         ] = None,
     ) -> RunResult:
         """Run a durable handler on the local emulator until it ends or suspends (waits on a callback)."""
+        from lambda_durable_mcp.local.endpoint import split_function_identifier
         from lambda_durable_mcp.local.handlers import parse_handler
 
         if execution_name is not None and not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", execution_name):
@@ -629,6 +630,14 @@ def register(server: MCPServer, settings: Settings) -> None:
                 "withDurableExecution (TypeScript/JavaScript); get_durable_guide('getting-started') shows how"
             )
         targets = {name: parse_handler(root, target) for name, target in (functions or {}).items()}
+        by_bare: dict[str, str] = {}
+        for name, target in (functions or {}).items():
+            bare = split_function_identifier(name)[0]
+            if by_bare.setdefault(bare, target) != target:
+                raise ToolError(
+                    f"functions gives {bare!r} two handlers: the local emulator has no versions or aliases, "
+                    f"every qualifier of {bare!r} runs one handler; give it once"
+                )
         for checked in (spec, *targets.values()):
             problem = checked.python_problem()
             if problem:
