@@ -25,9 +25,9 @@ QUALIFIED_HINT = (
 @functools.lru_cache(maxsize=1)
 def execution_arn_pattern() -> re.Pattern[str]:
     """The service's own DurableExecutionArn pattern, from the installed botocore model."""
-    import botocore.session
+    from lambda_durable_mcp.aws.session import profile_free_botocore
 
-    model = botocore.session.get_session().get_service_model("lambda")
+    model = profile_free_botocore().get_service_model("lambda")
     pattern = model.shape_for("DurableExecutionArn").metadata.get("pattern") or r".+"
     return re.compile(f"^(?:{pattern})\\Z")
 

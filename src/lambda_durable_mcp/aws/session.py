@@ -39,6 +39,23 @@ def read_timeout_s() -> float:
     return value
 
 
+def profile_free_botocore() -> Any:
+    """A botocore session that reads no AWS profile, for the service models and the emulator: a
+    missing AWS_PROFILE must not break what needs no account."""
+    import botocore.session
+
+    return botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+
+
+def static_session(region: str | None, key: str, secret: str) -> "boto3.Session":
+    """A session with these credentials that reads no AWS profile: AWS_PROFILE (set for the user's real
+    account, maybe absent on this machine) must not stop calls to the local emulator."""
+    import boto3
+
+    return boto3.Session(region_name=region, aws_access_key_id=key, aws_secret_access_key=secret,
+                         botocore_session=profile_free_botocore())
+
+
 @dataclass(frozen=True)
 class AwsTarget:
     region: str | None = None
@@ -62,7 +79,7 @@ class AwsClients:
 
         if self.target.static_credentials:
             key, secret = self.target.static_credentials
-            return boto3.Session(region_name=self.target.region, aws_access_key_id=key, aws_secret_access_key=secret)
+            return static_session(self.target.region, key, secret)
         return boto3.Session(region_name=self.target.region, profile_name=self.target.profile)
 
     def client(self, service: str) -> Any:

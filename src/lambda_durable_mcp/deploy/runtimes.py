@@ -13,9 +13,9 @@ DEFAULT_RUNTIME = {"python": "python3.13", "node": "nodejs22.x"}
 @lru_cache(maxsize=1)
 def known_runtimes() -> frozenset[str]:
     """The Runtime enum of the installed botocore Lambda model."""
-    import botocore.session
+    from lambda_durable_mcp.aws.session import profile_free_botocore
 
-    model = botocore.session.get_session().get_service_model("lambda")
+    model = profile_free_botocore().get_service_model("lambda")
     return frozenset(model.shape_for("Runtime").enum)
 
 

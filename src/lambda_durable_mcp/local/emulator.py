@@ -43,6 +43,14 @@ class WaitOutcome:
     invocation_failures: tuple[str, ...] = ()
 
 
+
+def dummy_session(region: str) -> Any:
+    """A boto3 session with the emulator's dummy credentials, whatever AWS_PROFILE says."""
+    from lambda_durable_mcp.aws.session import static_session
+
+    return static_session(region, DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"], DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"])
+
+
 def _install_dummy_credentials() -> None:
     """The emulator's own Lambda clients (the Invokes it sends to our endpoint) read credentials
     from the default chain: the user's real ones, or none at all (then every invocation fails
@@ -62,14 +70,9 @@ def _install_dummy_credentials() -> None:
         *,
         mark_invocations: bool = True,
     ) -> Any:
-        import boto3
         from botocore.config import Config
 
-        client = boto3.session.Session(
-            aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-            aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-            region_name=region_name,
-        ).client(
+        client = dummy_session(region_name).client(
             "lambda",
             endpoint_url=endpoint_url,
             config=Config(read_timeout=read_timeout_seconds, retries={"max_attempts": 0}),
@@ -291,14 +294,9 @@ class LocalEmulator:
         """A boto3 Lambda client for the emulator's durable API (dummy credentials)."""
         with self._lock:
             if self._client is None:
-                import boto3
                 from botocore.config import Config
 
-                self._client = boto3.session.Session(
-                    aws_access_key_id=DUMMY_CREDENTIALS["AWS_ACCESS_KEY_ID"],
-                    aws_secret_access_key=DUMMY_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
-                    region_name=REGION,
-                ).client(
+                self._client = dummy_session(REGION).client(
                     "lambda",
                     endpoint_url=self.ensure_started(),
                     config=Config(connect_timeout=5, read_timeout=30, retries={"mode": "standard", "max_attempts": 2}),
