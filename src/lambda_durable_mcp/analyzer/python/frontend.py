@@ -41,6 +41,7 @@ from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_STORING = frozenset({"append", "appendleft", "insert", "extend", "add", "setdefault"})
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
@@ -1173,6 +1174,15 @@ class FunctionVisitor:
         if self.orch and len(targets) == 1 and type(targets[0]) is ast.Name and \
                 targets[0].id in self.m.branch_lists(self.fi):
             self.stored_branches(value)
+        elif self.orch and self.m.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Set) or (
+                self.orch and type(value) is ast.Lambda and type(targets[0]) in (ast.Subscript, ast.Attribute)):
+            key = None
+            t0 = targets[0]
+            if isinstance(t0, ast.Attribute):
+                key = t0.attr
+            elif isinstance(t0, ast.Subscript) and isinstance(t0.slice, ast.Constant) and isinstance(t0.slice.value, str):
+                key = t0.slice.value
+            self.stored_closures(value, key)
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
         if fi is None:
@@ -1636,7 +1646,47 @@ class FunctionVisitor:
                 isinstance(func.value, ast.Name) and func.value.id in self.m.branch_lists(self.fi):
             for a in node.args:
                 self.stored_branches(a)
+        elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_lines:
+            for a in node.args:
+                self.stored_closures(a, None)
         self.plain_call(node)
+
+    def stored_closures(self, value: ast.expr, key: str | None) -> None:
+        """Lambdas orchestration code only keeps (``compensations.append({"name": n, "undo": lambda:
+        cancel(ref)})``, ``undo = {"refund": lambda: refund(ref)}``): creating one runs nothing, it runs
+        where it is called, typically inside a step (a saga's compensation). Not read as this
+        function's code unless this function calls it itself by its key (``c["undo"]()``, ``c.undo()``)."""
+        t = type(value)
+        if t is ast.Lambda:
+            if id(value) not in self.m.own_scope_lambdas and not self._calls_key(key):
+                self.m.own_scope_lambdas.add(id(value))
+        elif t is ast.Dict:
+            for k, v in zip(value.keys, value.values, strict=False):
+                kk = k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
+                self.stored_closures(v, kk)
+        elif t in (ast.List, ast.Tuple, ast.Set):
+            for e in value.elts:  # type: ignore[attr-defined]
+                self.stored_closures(e, None)
+        elif t is ast.Call and isinstance(value.func, ast.Name) and value.func.id == "dict":  # type: ignore[attr-defined]
+            for kw in value.keywords:  # type: ignore[attr-defined]
+                self.stored_closures(kw.value, kw.arg)
+
+    def _calls_key(self, key: str | None) -> bool:
+        """Whether this function's own code (not a nested lambda or def) calls ``x[key]()`` or ``x.key()``."""
+        if key is None:
+            return False
+        todo: list[ast.AST] = list(ast.iter_child_nodes(self.fi.node))
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(n, ast.Call):
+                f = n.func
+                if (isinstance(f, ast.Attribute) and f.attr == key) or (
+                        isinstance(f, ast.Subscript) and isinstance(f.slice, ast.Constant) and f.slice.value == key):
+                    return True
+            todo.extend(ast.iter_child_nodes(n))
+        return False
 
     def stored_branches(self, value: ast.expr) -> None:
         """Lambdas that go into a list later given to parallel (``branches = [lambda c, i=i: ... for i in

@@ -56,6 +56,12 @@ _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
+_TRANSPARENT_WRAP = frozenset({"parenthesized_expression", "non_null_expression", "as_expression",
+                               "satisfies_expression", "type_assertion"})
+_STORING_METHODS = frozenset({"push", "unshift", "splice", "set", "add"})
+_CALLED_AFTER = re.compile(rb"\s*(?:\?\.\s*)?(?:\(|\.\s*(?:call|apply)\s*\()")
+_HANDED_AROUND = re.compile(rb"\s*[,)]")
+_HANDED_BEFORE = re.compile(rb"[(,]\s*\Z")
 
 
 class Fact:
@@ -114,6 +120,8 @@ class FileAnalysis:
         self._step_helper_calls: dict[int, list[Call]] = {}
         self._cur_path: list[Any] = []
         self._handoff_starts: list[int] | None = None
+        self._deferred: dict[int, bool] = {}  # function -> created in orchestration code, called elsewhere
+        self._calls_by_last: dict[str, list[Call]] | None = None
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -1308,7 +1316,7 @@ class FileAnalysis:
             if val is None or self.funcs[fi].scope != "orch":
                 continue
             hit = any(f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
-                      for f in self._facts_in(val.start_byte, val.end_byte))
+                      and not self._is_deferred(f.fi) for f in self._facts_in(val.start_byte, val.end_byte))
             if not hit and tainted:
                 vt = val.text or b""
                 if any(name.encode() in vt for name in tainted):
@@ -1320,7 +1328,8 @@ class FileAnalysis:
 
     def _nondet_in(self, node: Any) -> str | None:
         for f in self._facts_in(node.start_byte, node.end_byte):
-            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch":
+            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch" \
+                    and not self._is_deferred(f.fi):
                 return f.what
         if self._taint:
             t = node.text or b""
@@ -2144,12 +2153,163 @@ class FileAnalysis:
                     f"const cfg = await {ctx}.step('read-config', async () => {read})",
                     short=SHORT_FIX["DUR004-env"])
 
+    # ------------------------------------------------------------------ stored closures
+    def _is_deferred(self, fi: int) -> bool:
+        """Whether function fi (orchestration scope) sits in a function literal that orchestration code
+        only stores (`undo.push({ name, run: () => cancel(id) })`, `const undo = () => cancel(id)`) and
+        never calls itself: it runs where it is called, typically inside a step (a saga's compensation),
+        so what it does is not reported where it is created."""
+        funcs = self.funcs
+        memo = self._deferred
+        chain: list[int] = []
+        out = False
+        i = fi
+        while i > 0:
+            hit = memo.get(i)
+            if hit is not None:
+                out = hit
+                break
+            f = funcs[i]
+            if f.role is not None or f.scope != "orch":
+                out = False
+                break
+            chain.append(i)
+            if f.node.type in _FUNCLIKE or f.node.type == "method_definition":
+                memo[i] = False  # a cycle through calls reads as "not deferred"
+                if self._stored_only(i):
+                    out = True
+                    break
+            i = f.parent
+        for j in chain:
+            memo[j] = out
+        return out
+
+    def _stored_only(self, fi: int) -> bool:
+        f = self.funcs[fi]
+        node = f.node
+        path = self._path(f.parent, node)
+        j = len(path) - 1
+        cur = node
+        while j >= 0 and path[j].type in _TRANSPARENT_WRAP:
+            cur = path[j]
+            j -= 1
+        if j < 0:
+            return False
+        par = path[j]
+        t = par.type
+        var: Binding | None = None
+        key = ""
+        if node.type == "method_definition":
+            if t != "object":
+                return False
+            key = text(node.child_by_field_name("name"))
+        elif t == "variable_declarator":
+            nm = par.child_by_field_name("name")
+            val = par.child_by_field_name("value")
+            if nm is None or nm.type != "identifier" or val is None or val.start_byte != cur.start_byte:
+                return False
+            var = self.lookup(text(nm), f.parent)
+            if var is None:
+                return False
+        elif t == "assignment_expression":
+            left = unwrap(par.child_by_field_name("left"))
+            right = par.child_by_field_name("right")
+            if left is None or right is None or right.start_byte != cur.start_byte:
+                return False
+            if left.type == "identifier":
+                var = self.lookup(text(left), f.parent)
+                if var is None:
+                    return False
+            elif left.type in ("member_expression", "subscript_expression"):
+                prop = left.child_by_field_name("property")
+                key = text(prop) if prop is not None and left.type == "member_expression" else ""
+            else:
+                return False
+        elif t == "pair":
+            val = par.child_by_field_name("value")
+            if val is None or val.start_byte != cur.start_byte:
+                return False
+            k = par.child_by_field_name("key")
+            key = text(k).strip("\"'`") if k is not None else ""
+        elif t not in ("array", "arguments"):
+            return False
+        if t in ("object", "array", "arguments", "pair") and not self._kept(path, j):
+            return False
+        return not self._called_in_orch(fi, var, key)
+
+    def _kept(self, path: list[Any], j: int) -> bool:
+        """Whether the object/array literal (or argument list) at path[j] is kept rather than handed to
+        a call: pushed or set into a collection, or assigned to a variable or property."""
+        while j >= 0:
+            n = path[j]
+            t = n.type
+            if t == "arguments":
+                if j == 0:
+                    return False
+                call = path[j - 1]
+                ch = chain_of(call.child_by_field_name("function")) if call.type == "call_expression" else None
+                return bool(ch) and len(ch) >= 2 and ch[-1] in _STORING_METHODS
+            if t in ("variable_declarator", "assignment_expression"):
+                return True
+            if t not in ("object", "array", "pair", "spread_element") and t not in _TRANSPARENT_WRAP:
+                return False
+            j -= 1
+        return False
+
+    def _called_in_orch(self, fi: int, var: Binding | None, key: str) -> bool:
+        """Whether orchestration code outside function fi calls it by its variable (`undo()`,
+        `undo.call(...)`) or property name (`t.run()`), or hands the variable to another call
+        (`retry(undo)`, which may call it). Searched in the text of the function that declares the
+        variable, or of the orchestration function that stores the closure."""
+        f = self.funcs[fi]
+        if var is not None:
+            word = var.name.encode()
+            scope = self.funcs[var.fi]
+            lo, hi = (scope.start, scope.end) if var.fi else (0, len(self.src))
+        elif key:
+            word = key.encode()
+            scope = self.funcs[f.orch_root if f.orch_root > 0 else 0]
+            lo, hi = (scope.start, scope.end) if f.orch_root > 0 else (0, len(self.src))
+        else:
+            return False
+        src = self.src
+        if self._starts is None:
+            self._starts = [g.start for g in self.funcs]
+        pos = src.find(word, lo, hi)
+        while pos >= 0:
+            end = pos + len(word)
+            nxt = src.find(word, end, hi)
+            if f.start <= pos < f.end or (end < len(src) and (src[end:end + 1].isalnum() or src[end:end + 1] in b"_$")):
+                pos = nxt
+                continue
+            before = src[pos - 1:pos] if pos else b""
+            if var is not None and (before.isalnum() or before in (b"_", b"$", b".")):
+                pos = nxt
+                continue
+            if var is None:
+                k = pos - 1
+                while k > lo and src[k:k + 1] in b" \t\r\n":
+                    k -= 1
+                if src[k:k + 1] != b".":
+                    pos = nxt
+                    continue
+            m = _CALLED_AFTER.match(src, end)
+            handed = var is not None and m is None and _HANDED_AROUND.match(src, end) is not None \
+                and _HANDED_BEFORE.search(src, max(lo, pos - 2), pos) is not None
+            if m is not None or handed:
+                g = _enclosing(self.funcs, pos, self._starts)
+                if self.funcs[g].scope == "orch" and (var is None or self.lookup(var.name, g) is var) \
+                        and not self._is_deferred(g):
+                    return True
+            pos = nxt
+        return False
+
     # ------------------------------------------------------------------ direct effects
     def _emit_effects(self) -> None:
         funcs = self.funcs
         for fact in self.facts:
             f = funcs[fact.fi]
-            if f.scope != "orch" or fact.start in self._suppressed:
+            if f.scope != "orch" or fact.start in self._suppressed or self._is_deferred(fact.fi):
                 continue
             ctx = self.ctx_name(fact.fi)
             w = fact.what
@@ -2202,7 +2362,7 @@ class FileAnalysis:
             if eff is None:
                 continue
             f = funcs[c.fi]
-            if f.scope != "orch":
+            if f.scope != "orch" or self._is_deferred(c.fi):
                 continue
             kind = eff[0]
             ctx = self.ctx_name(c.fi)
