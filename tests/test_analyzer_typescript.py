@@ -328,3 +328,39 @@ export const handler = withDurableExecution(async (event: { feed: string }, cont
     diags = analyze_source(src.decode(), "typescript").diagnostics
     (d,) = [d for d in diags if d.rule == "DUR005"]
     assert d.line == 7 and "for await (const x of pages(...)) out.push(x); return out;" in d.fix
+
+
+def test_dur005_never_suggests_a_step_around_a_helper_that_gets_the_context(tmp_path: Path) -> None:
+    """A helper given the context inside an object (or a class's context field) runs durable operations:
+    wrapping its call in a step, as the plain DUR005 fix says, would nest them (DUR010 at run time)."""
+    (tmp_path / "lib.ts").write_text("""import { DurableContext } from "@aws/durable-execution-sdk-js";
+export async function reserve(deps: { ctx: DurableContext }, id: string): Promise<string> {
+  const res = await fetch(`https://stock.example.com/${id}`);
+  await deps.ctx.step("reserve", async () => id);
+  return res.statusText;
+}
+export async function price(id: string): Promise<string> {
+  return (await fetch(`https://stock.example.com/${id}`)).statusText;
+}
+""")
+    (tmp_path / "handler.ts").write_text("""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { reserve, price } from "./lib";
+class Order {
+  constructor(private readonly ctx: DurableContext) {}
+  async run(id: string) {
+    return reserve({ ctx: this.ctx }, id);
+  }
+}
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  await reserve({ ctx: context }, event.id);
+  await reserve({ context } as never, event.id);
+  await price(event.id);
+  return new Order(context).run(event.id);
+});
+""")
+    _s, results = _analyze_project(tmp_path, [tmp_path / "lib.ts", tmp_path / "handler.ts"])
+    fixes = {d.line: d.fix for d in results["handler.ts"] if d.rule == "DUR005"}
+    for line in (10, 11):
+        assert "do not wrap reserve() itself in a step" in fixes[line]
+        assert ".step(" not in fixes[line]
+    assert fixes[12] == "call it inside a step: await context.step('price', async () => price(...))"

@@ -2372,6 +2372,8 @@ class FunctionVisitor:
                         "it runs nests in the step, which breaks replay",
                         f"call `{_short(node.func, 40)}(...)` from orchestration code, before or after the step, and "
                         "give the step only plain values")
+        elif self.role in STEP_ROLES and self.parent_ctx and type(node.func) is ast.Name:
+            self._closure_in_step(node)
         r = self.classify(node)
         if r is not None:
             rule, label, is_env = r
@@ -2459,6 +2461,30 @@ class FunctionVisitor:
         if func is not None:
             self.m.own_scope_lambdas.add(id(func))  # not an unknown library callback: read it as a child body
             self.function_argument(func, "run_in_child_context", self.ctx, False, False)
+
+    def _closure_in_step(self, node: ast.Call) -> None:
+        """DUR010 for ``notify = lambda: context.step(...)`` (or a nested def) called inside a step: the
+        closure runs durable operations on a context from outside the step."""
+        name = node.func.id  # type: ignore[attr-defined]
+        callee = self.m.lookup(self.fi, name)
+        if callee is None or callee.parent is None or callee is self.fi:
+            return
+        p = self.fi
+        while p is not None and p is not callee:
+            p = p.parent
+        if p is callee:
+            return  # a recursive call of an enclosing function
+        own = set(callee.params)
+        for n in ast.walk(callee.node):
+            if type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr in C.OPERATIONS \
+                    and type(n.func.value) is ast.Name and n.func.value.id in self.parent_ctx \
+                    and n.func.value.id not in own:  # type: ignore[attr-defined]
+                where = "wait_for_callback submitter" if self.role == "submitter" else "step-wrapped code"
+                self.m.emit("DUR010", node,
+                            f"`{name}()` runs `{n.func.value.id}.{n.func.attr}(...)` inside {where}: the "  # type: ignore[attr-defined]
+                            "durable operation nests in the step, which breaks replay",
+                            f"call `{name}()` from orchestration code, before or after the step, not inside it")
+                return
 
     def _runs_operations(self, node: ast.Call) -> bool:
         """Whether the called function is one of this file's that runs durable operations on a parameter

@@ -1238,9 +1238,10 @@ class FileAnalysis:
                 if num is not None:
                     self.durations.append(DurationFact(line=v.start_point[0] + 1, seconds=num,
                                                        kind="condition-timeout"))
+        self._closure_ops_in_steps()
         # DUR011 also covers handing the parent context to helpers inside a child body
         for c in self.col.calls:
-            if c.op is None and funcs[c.fi].scope == "step" and c.args:
+            if c.op is None and funcs[c.fi].scope == "step" and c.chain and len(c.chain) == 1:
                 self._context_into_step(c)
             if c.effect is not None and c.effect[0] == "ctxarg":
                 f = funcs[c.fi]
@@ -1263,6 +1264,26 @@ class FileAnalysis:
         target = self.func_of_name(c.chain[0], c.fi) if c.chain and len(c.chain) == 1 else -1
         if target < 0 or not self._ops_in(funcs[target].start, funcs[target].end):
             return  # only a same-file function known to run durable operations (it may just read executionId)
+        if root >= 0 and not self._within(target, root):
+            # `const notify = () => context.step(...)` called in a step: the closure's operations use a
+            # context from outside the step
+            g = funcs[target]
+            i = bisect.bisect_left(self._op_starts, g.start)
+            while i < len(self._ops) and self._ops[i].start < g.end:
+                op = self._ops[i]
+                b = op.ctxb
+                if b is not None and not self._within(b.fi, target) and not self._within(b.fi, root) \
+                        and (b.fi != 0 or b.kind != "param"):
+                    sr = funcs[root]
+                    kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
+                        sr.role or "", "step function")
+                    name = c.chain[0]
+                    self.report("DUR010", c.node,
+                                f"{name}() runs {_short(op)} inside a {kind}: durable operations cannot nest in "
+                                "step-wrapped code",
+                                f"call {name}() from orchestration code, before or after the {kind}, not inside it")
+                    return
+                i += 1
         for a in c.args:
             b = self.ctx_binding(a, c.fi)
             if b is None or (root >= 0 and self._within(b.fi, root)):
@@ -2185,6 +2206,12 @@ class FileAnalysis:
         return out
 
     def _stored_only(self, fi: int) -> bool:
+        site = self._store_site(fi)
+        return site is not None and not self._called_in_orch(fi, site[0], site[1])
+
+    def _store_site(self, fi: int) -> tuple[Binding | None, str] | None:
+        """Where orchestration code keeps function literal fi: (its variable, or None and its property
+        name, "" when neither is known), or None when fi is not kept (an argument, returned, ...)."""
         f = self.funcs[fi]
         node = f.node
         path = self._path(f.parent, node)
@@ -2194,48 +2221,48 @@ class FileAnalysis:
             cur = path[j]
             j -= 1
         if j < 0:
-            return False
+            return None
         par = path[j]
         t = par.type
         var: Binding | None = None
         key = ""
         if node.type == "method_definition":
             if t != "object":
-                return False
+                return None
             key = text(node.child_by_field_name("name"))
         elif t == "variable_declarator":
             nm = par.child_by_field_name("name")
             val = par.child_by_field_name("value")
             if nm is None or nm.type != "identifier" or val is None or val.start_byte != cur.start_byte:
-                return False
+                return None
             var = self.lookup(text(nm), f.parent)
             if var is None:
-                return False
+                return None
         elif t == "assignment_expression":
             left = unwrap(par.child_by_field_name("left"))
             right = par.child_by_field_name("right")
             if left is None or right is None or right.start_byte != cur.start_byte:
-                return False
+                return None
             if left.type == "identifier":
                 var = self.lookup(text(left), f.parent)
                 if var is None:
-                    return False
+                    return None
             elif left.type in ("member_expression", "subscript_expression"):
                 prop = left.child_by_field_name("property")
                 key = text(prop) if prop is not None and left.type == "member_expression" else ""
             else:
-                return False
+                return None
         elif t == "pair":
             val = par.child_by_field_name("value")
             if val is None or val.start_byte != cur.start_byte:
-                return False
+                return None
             k = par.child_by_field_name("key")
             key = text(k).strip("\"'`") if k is not None else ""
         elif t not in ("array", "arguments"):
-            return False
+            return None
         if t in ("object", "array", "arguments", "pair") and not self._kept(path, j):
-            return False
-        return not self._called_in_orch(fi, var, key)
+            return None
+        return (var, key)
 
     def _kept(self, path: list[Any], j: int) -> bool:
         """Whether the object/array literal (or argument list) at path[j] is kept rather than handed to
@@ -2259,19 +2286,24 @@ class FileAnalysis:
     def _called_in_orch(self, fi: int, var: Binding | None, key: str) -> bool:
         """Whether orchestration code outside function fi calls it by its variable (`undo()`,
         `undo.call(...)`) or property name (`t.run()`), or hands the variable to another call
-        (`retry(undo)`, which may call it). Searched in the text of the function that declares the
-        variable, or of the orchestration function that stores the closure."""
+        (`retry(undo)`, which may call it)."""
+        return any(self.funcs[g].scope == "orch" and not self._is_deferred(g)
+                   for _pos, _end, g in self._call_sites(fi, var, key))
+
+    def _call_sites(self, fi: int, var: Binding | None, key: str) -> Any:
+        """(start, end, enclosing function) of each call of function fi, outside it, by its variable
+        or property name, and (for a variable) each call it is handed to. Searched in the text of the
+        function that declares the variable, or of the orchestration function that stores the closure."""
         f = self.funcs[fi]
         if var is not None:
             word = var.name.encode()
-            scope = self.funcs[var.fi]
-            lo, hi = (scope.start, scope.end) if var.fi else (0, len(self.src))
+            lo, hi = (self.funcs[var.fi].start, self.funcs[var.fi].end) if var.fi else (0, len(self.src))
         elif key:
             word = key.encode()
-            scope = self.funcs[f.orch_root if f.orch_root > 0 else 0]
-            lo, hi = (scope.start, scope.end) if f.orch_root > 0 else (0, len(self.src))
+            lo, hi = (self.funcs[f.orch_root].start, self.funcs[f.orch_root].end) if f.orch_root > 0 \
+                else (0, len(self.src))
         else:
-            return False
+            return
         src = self.src
         if self._starts is None:
             self._starts = [g.start for g in self.funcs]
@@ -2279,7 +2311,8 @@ class FileAnalysis:
         while pos >= 0:
             end = pos + len(word)
             nxt = src.find(word, end, hi)
-            if f.start <= pos < f.end or (end < len(src) and (src[end:end + 1].isalnum() or src[end:end + 1] in b"_$")):
+            after = src[end:end + 1]
+            if f.start <= pos < f.end or (after and (after.isalnum() or after in b"_$")):
                 pos = nxt
                 continue
             before = src[pos - 1:pos] if pos else b""
@@ -2293,16 +2326,46 @@ class FileAnalysis:
                 if src[k:k + 1] != b".":
                     pos = nxt
                     continue
-            m = _CALLED_AFTER.match(src, end)
-            handed = var is not None and m is None and _HANDED_AROUND.match(src, end) is not None \
-                and _HANDED_BEFORE.search(src, max(lo, pos - 2), pos) is not None
-            if m is not None or handed:
+            if _CALLED_AFTER.match(src, end) is not None or (
+                    var is not None and _HANDED_AROUND.match(src, end) is not None
+                    and _HANDED_BEFORE.search(src, max(lo, pos - 2), pos) is not None):
                 g = _enclosing(self.funcs, pos, self._starts)
-                if self.funcs[g].scope == "orch" and (var is None or self.lookup(var.name, g) is var) \
-                        and not self._is_deferred(g):
-                    return True
+                if var is None or self.lookup(var.name, g) is var:
+                    yield pos, end, g
             pos = nxt
-        return False
+
+    def _closure_ops_in_steps(self) -> None:
+        """DUR010 for a closure kept on an object and called inside a step (`undo.push({ run: () =>
+        context.step(...) })`, then `step(c.name, async () => c.run())`): its operations use a context
+        from outside the step. A closure called by its variable is found at the call (_context_into_step)."""
+        funcs = self.funcs
+        done: set[int] = set()
+        for op in self._ops:
+            fi = op.fi
+            f = funcs[fi]
+            b = op.ctxb
+            if fi in done or f.role is not None or f.scope != "orch" or b is None or self._within(b.fi, fi) \
+                    or (f.node.type not in _FUNCLIKE and f.node.type != "method_definition"):
+                continue
+            done.add(fi)
+            site = self._store_site(fi)
+            if site is None or site[0] is not None or not site[1]:
+                continue
+            for pos, end, g in self._call_sites(fi, None, site[1]):
+                root = funcs[g].step_root
+                if funcs[g].scope != "step" or root < 0 or self._within(b.fi, root):
+                    continue
+                node = funcs[0].node.named_descendant_for_byte_range(pos, end)
+                if node is None:
+                    continue
+                kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
+                    funcs[root].role or "", "step function")
+                self.report("DUR010", node,
+                            f"{site[1]}() runs {_short(op)} inside a {kind}: durable operations cannot nest in "
+                            "step-wrapped code",
+                            f"call {site[1]}() from orchestration code, before or after the {kind}, not inside it; "
+                            "a plain function (with no durable operation) can be called in the step")
+                break
 
     # ------------------------------------------------------------------ direct effects
     def _emit_effects(self) -> None:
@@ -2375,7 +2438,7 @@ class FileAnalysis:
                     continue
                 if eff[2]:
                     # a helper that gets the context runs durable operations: it cannot go in a step
-                    hands = any(self.ctx_binding(a, c.fi) is not None for a in c.args)
+                    hands = self._hands_context(c)
                     self.project_calls.append((c, self._candidates(eff[2]), eff[1], False, hands))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
@@ -2385,6 +2448,32 @@ class FileAnalysis:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
+
+    def _hands_context(self, c: Call) -> bool:
+        """Whether a call gives a durable context to the function it calls: as an argument, inside an
+        object or array argument (`reserve({ ctx: context }, id)`), or as a class's context field
+        (`this.ctx`). Such a function runs durable operations, so it must not be wrapped in a step."""
+        for a in c.args:
+            if self.ctx_binding(a, c.fi) is not None:
+                return True
+            u = unwrap(a)
+            if u is None or u.type in ("string", "number", "template_string"):
+                continue
+            if u.type == "member_expression" and self._this_ctx:
+                ch = chain_of(u)
+                if ch and len(ch) == 2 and ch[0] == "this" and self._this_binding(ch[1], c.fi) is not None:
+                    return True
+            if u.type in ("object", "array"):
+                stack = [u]
+                while stack:
+                    n = stack.pop()
+                    if n.type in ("identifier", "shorthand_property_identifier"):
+                        b = self.lookup(text(n), c.fi)
+                        if b is not None and b.ctx:
+                            return True
+                    elif n.type not in _FUNCLIKE and n.type != "string" and len(stack) < 200:
+                        stack.extend(n.named_children)
+        return False
 
     def _final_catch(self, node: Any, fi: int) -> bool:
         """Inside a `catch` of the handler or of a child body itself that always rethrows and runs no
