@@ -364,3 +364,25 @@ export const handler = withDurableExecution(async (event: { id: string }, contex
         assert "do not wrap reserve() itself in a step" in fixes[line]
         assert ".step(" not in fixes[line]
     assert fixes[12] == "call it inside a step: await context.step('price', async () => price(...))"
+
+
+def test_dur003_fix_for_fetch_reads_the_body_in_the_step() -> None:
+    """Applied literally, the fix must not checkpoint a Response (after a replay `res.json` is not a
+    function), and the fixed code is silent."""
+    src = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  const res = await fetch(`https://users.example.com/${event.id}`);
+  await context.wait("pause", { seconds: 5 });
+  return { name: (await res.json()).name };
+});
+"""
+    diags = analyze_source(src, "typescript").diagnostics
+    (d,) = [d for d in diags if d.rule == "DUR003"]
+    step = "await context.step('load', async () => (await fetch(`https://users.example.com/${event.id}`)).json())"
+    assert step in d.fix and "not the Response" in d.fix
+    fixed = src.replace("const res = await fetch(`https://users.example.com/${event.id}`);", f"const data = {step};")
+    fixed = fixed.replace("(await res.json()).name", "data.name")
+    assert [d.rule for d in analyze_source(fixed, "typescript").diagnostics] == []
+    literal = src.replace("await fetch(`https://users.example.com/${event.id}`)",
+                          "await context.step('load', async () => fetch(`https://users.example.com/${event.id}`))")
+    assert [(d.line, d.rule) for d in analyze_source(literal, "typescript").diagnostics] == [(3, "DUR034")]

@@ -54,7 +54,8 @@ _ORCH_ROLES = frozenset({"handler", "orch", "child"})
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
-_NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
+_NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\bfetch\b|\d+n\b|\bget\s|\bset\s")
+_RESPONSE = "a fetch() Response"
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
 _TRANSPARENT_WRAP = frozenset({"parenthesized_expression", "non_null_expression", "as_expression",
                                "satisfies_expression", "type_assertion"})
@@ -2009,6 +2010,8 @@ class FileAnalysis:
             ch = chain_of(n.child_by_field_name("function"))
             if ch == ["BigInt"]:
                 return (n, "a BigInt")
+            if ch and self._is_fetch(ch, fi):
+                return (n, _RESPONSE)
             return None
         if t == "object":
             for pair in n.named_children:
@@ -2033,6 +2036,26 @@ class FileAnalysis:
                     return (n, r[1])
         return None
 
+    def _result_unused(self, c: Call) -> bool:
+        """Whether the operation is a statement of its own (`await ctx.step(...);`): its result is dropped."""
+        anc = self._path(c.fi, c.node)
+        i = len(anc) - 1
+        while i >= 0 and anc[i].type in ("await_expression", "parenthesized_expression"):
+            i -= 1
+        return i >= 0 and anc[i].type == "expression_statement"
+
+    def _chain_at(self, node: Any) -> list[str]:
+        return chain_of(node.child_by_field_name("function")) or []
+
+    def _is_fetch(self, ch: list[str], fi: int) -> bool:
+        """Whether a call chain is the Fetch API (global fetch, node-fetch, cross-fetch, undici's fetch)."""
+        q = self.qualify(ch, fi)
+        if q is None:
+            return False
+        mod, dotted = q
+        return (mod == "" and dotted == "fetch") or (mod in ("node-fetch", "cross-fetch") and dotted in ("", "default", "fetch")) \
+            or (mod == "undici" and dotted == "fetch")
+
     def _dur034(self, c: Call) -> None:
         if self._configure_serdes:
             return
@@ -2054,6 +2077,16 @@ class FileAnalysis:
             found = self._non_json(e, fi)
             if found is not None:
                 bad, what = found
+                if what == _RESPONSE:
+                    if self._result_unused(c):
+                        return  # `await ctx.step("notify", async () => fetch(url, { method: "POST" }))`
+                    call = _snippet(bad, "fetch(...)") if bad.type == "call_expression" else "fetch(...)"
+                    self.report("DUR034", bad,
+                                f"{c.op} result is {what}, which does not survive the JSON checkpoint: on replay it "
+                                "comes back as a plain object, without .json() or .text()",
+                                f"read the body inside the step and return it: async () => (await {call}).json() "
+                                "(or .text())", short="return the body (.json() or .text()), not the Response")
+                    return
                 self.report("DUR034", bad,
                             f"{c.op} result contains {what}, which does not survive the JSON checkpoint: on "
                             "replay it comes back as a plain value",
@@ -2402,8 +2435,16 @@ class FileAnalysis:
                 self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
                             f"move it into a step: {aw}{ctx}.step('id', async () => {expr}){tail}")
             elif r == "DUR003":
+                if fact.node.type == "call_expression" and self._is_fetch(self._chain_at(fact.node), fact.fi):
+                    # a Response is no JSON value: the step must return the body, or replays get {} back
+                    call = expr if expr != w else "fetch(...)"
+                    fix = (f"do the read inside a step and return the body, not the Response (it does not survive the "
+                           f"checkpoint): const data = {aw}{ctx}.step('load', async () => (await {call}).json()) "
+                           f"(.text() for a body that is not JSON){tail}")
+                else:
+                    fix = f"wrap it in {ctx}.step('load', async () => ...)"
                 self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
-                                          "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
+                                          "see different data", fix)
             elif r == "DUR004":
                 if fact.detail == "env":
                     self._report_env(fact, ctx)
@@ -2943,7 +2984,7 @@ def _non_json_hint(src: bytes, lo: int, hi: int) -> bool:
         return _NON_JSON_HINT.search(src, lo, hi) is not None
     if src.find(b"=>", lo, hi) >= 0:
         return True
-    for word, after in ((b"new", 1), (b"get", 1), (b"set", 1), (b"function", 0), (b"BigInt", 0)):
+    for word, after in ((b"new", 1), (b"get", 1), (b"set", 1), (b"function", 0), (b"BigInt", 0), (b"fetch", 0)):
         k = len(word)
         i = src.find(word, lo, hi)
         while i >= 0:
