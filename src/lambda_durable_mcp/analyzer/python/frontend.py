@@ -2316,7 +2316,7 @@ class FunctionVisitor:
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
-        expr = self.step_expr(node) if rule in ("DUR003", "DUR021") else _code(node, 50)
+        expr = self.step_expr(node, rule) if rule in ("DUR003", "DUR021") else _code(node, 50)
         key = f"{rule}-env-{env}" if env else rule
         if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
             key = "DUR001-process-clock"
@@ -2324,7 +2324,7 @@ class FunctionVisitor:
         why = _WHY_ENV if env else _WHY[rule]
         self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
 
-    def step_expr(self, node: ast.AST) -> str:
+    def step_expr(self, node: ast.AST, rule: str = "DUR003") -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
         response's StreamingBody (S3 get_object, Lambda invoke) is read inside the step."""
         text = _code(node, 50)
@@ -2346,7 +2346,11 @@ class FunctionVisitor:
             rest = lines[end_line - 1].encode()[end_col:].decode("utf-8", "replace") if end_line <= len(lines) else ""
             tail = _RESULT_TAIL.match(rest)
             if tail:
-                text += tail.group(0)
+                return text + tail.group(0)
+        # a bare requests/httpx Response is no value either (the SDK's serdes rejects it): keep the body
+        q = self.m.qual(func) if func is not None else None
+        if q and q.split(".", 1)[0] in ("requests", "httpx"):
+            text += ".status_code" if rule == "DUR021" else ".json()"
         return text
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
