@@ -56,6 +56,7 @@ _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\bfetch\b|\d+n\b|\bget\s|\bset\s")
 _RESPONSE = "a fetch() Response"
+_NAME_PROP = re.compile(r"(?i)(?:name|label|id|key|title)$")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
 _TRANSPARENT_WRAP = frozenset({"parenthesized_expression", "non_null_expression", "as_expression",
                                "satisfies_expression", "type_assertion"})
@@ -628,7 +629,12 @@ class FileAnalysis:
             else:  # step, runInChildContext, waitForCondition, waitForCallback: a function comes next
                 # a config is never a function: before one, the first argument is the name (`STEPS.charge`)
                 named = str0 or (len(args) >= 2 and (self._is_function(a1, c.fi) or (
-                    self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi))))
+                    self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi)))) or (
+                    # `step(c.name, c.run)`, `step(t.label, run)`, `step(c.name, c.run, config)`: a
+                    # property as the first argument is a name when a function or more follow
+                    t0 == "member_expression" and len(args) >= 2 and (
+                        t1 == "member_expression" or len(args) >= 3 or _NAME_PROP.search(
+                            text(a0.child_by_field_name("property"))) is not None))
         out: dict[str, Any] = {}
         rest = args[1:] if named else args
         out["name"] = args[0] if named and args else None
