@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from lambda_durable_mcp.analyzer import analyze_paths, analyze_source
-from lambda_durable_mcp.analyzer.engine import project_view
+from lambda_durable_mcp.analyzer.engine import project_view, suppressions
 from lambda_durable_mcp.analyzer.frontend import ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES
 from lambda_durable_mcp.analyzer.typescript import FRONTEND, TypeScriptFrontend
@@ -71,7 +71,9 @@ def test_fixture_expectations(root: Path, files: list[Path]) -> None:
         rel = f.relative_to(root).as_posix()
         assert summaries[rel].parse_error is None, f"{rel}: {summaries[rel].parse_error}"
         want = _expectations(f.read_text())
-        diags = results[rel]
+        quiet = suppressions(f.read_text())  # `durable-lint: ignore[...]`, as the engine applies them
+        diags = [d for d in results[rel] if not (d.line in quiet and (quiet[d.line] is None
+                                                                      or d.rule in quiet[d.line]))]
         got = Counter((d.line, d.rule) for d in diags)
         for key in sorted((got - want) | (want - got)):
             kind = "unexpected" if got[key] > want[key] else "missing"

@@ -124,6 +124,9 @@ class FileAnalysis:
         self._handoff_starts: list[int] | None = None
         self._deferred: dict[int, bool] = {}  # function -> created in orchestration code, called elsewhere
         self._calls_by_last: dict[str, list[Call]] | None = None
+        self._taint_src: dict[str, set[int]] = {}
+        self._dur006_pending: list[tuple[Call, list[tuple[str, set[int]]]]] = []
+        self._reported_src: set[int] = set()  # starts of DUR001-DUR003 facts reported where they are
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -231,6 +234,8 @@ class FileAnalysis:
         self._durable_rules()
         self._dur036_spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self._emit_effects()
+        if self._dur006_pending:
+            self._flush_dur006()
         if self._dur036_spans:
             self._drop_inside_dur036()
         self._writes()
@@ -1338,35 +1343,73 @@ class FileAnalysis:
         return a.start >= b.start and a.end <= b.end and inner != 0
 
     def _tainted_names(self) -> set[str]:
-        """Variables initialized from a clock, randomness or external read outside steps."""
+        """Variables initialized from a clock, randomness or external read outside steps; the facts
+        each comes from are kept in _taint_src (DUR006 is not repeated for a source reported itself)."""
         tainted: set[str] = set()
+        src: dict[str, set[int]] = {}
+        self._taint_src = src
         for fi, _nn, val, bs in self.col.decls:
             if val is None or self.funcs[fi].scope != "orch":
                 continue
-            hit = any(f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
-                      and not self._is_deferred(f.fi) for f in self._facts_in(val.start_byte, val.end_byte))
-            if not hit and tainted:
+            spans = self._op_spans(val.start_byte, val.end_byte)  # a durable result is checkpointed
+            starts = {f.start for f in self._facts_in(val.start_byte, val.end_byte)
+                      if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
+                      and not self._is_deferred(f.fi) and not _inside(f.start, spans)}
+            if tainted:
                 vt = val.text or b""
                 if any(name.encode() in vt for name in tainted):
-                    hit = any(name in tainted for name in _idents(val))
-            if hit:
+                    for name in _idents(val, skip=spans):
+                        if name in tainted:
+                            starts |= src[name]
+            if starts:
                 for b in bs:
                     tainted.add(b.name)
+                    src.setdefault(b.name, set()).update(starts)
         return tainted
 
-    def _nondet_in(self, node: Any) -> str | None:
+    def _nondet_sources(self, node: Any) -> tuple[str | None, set[int]]:
+        """What in a condition changes on replay (as _nondet_in) and the facts it comes from."""
+        spans = self._op_spans(node.start_byte, node.end_byte)
+        what: str | None = None
+        starts: set[int] = set()
         for f in self._facts_in(node.start_byte, node.end_byte):
             if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch" \
-                    and not self._is_deferred(f.fi):
+                    and not self._is_deferred(f.fi) and not _inside(f.start, spans):
+                what = what or f.what
+                starts.add(f.start)
+        if self._taint:
+            t = node.text or b""
+            if any(name.encode() in t for name in self._taint):
+                for name in _idents(node, skip=spans):
+                    if name in self._taint:
+                        what = what or name
+                        starts |= self._taint_src.get(name, set())
+        return what, starts
+
+    def _nondet_in(self, node: Any) -> str | None:
+        spans = self._op_spans(node.start_byte, node.end_byte)
+        for f in self._facts_in(node.start_byte, node.end_byte):
+            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch" \
+                    and not self._is_deferred(f.fi) and not _inside(f.start, spans):
                 return f.what
         if self._taint:
             t = node.text or b""
             if not any(name.encode() in t for name in self._taint):
                 return None
-            for name in _idents(node):
+            for name in _idents(node, skip=spans):
                 if name in self._taint:
                     return name
         return None
+
+    def _op_spans(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Byte spans of the durable operations in [lo, hi): what they return is checkpointed."""
+        i = bisect.bisect_left(self._op_starts, lo)
+        out = []
+        while i < len(self._op_starts) and self._op_starts[i] < hi:
+            op = self._ops[i]
+            out.append((op.start, op.node.end_byte))
+            i += 1
+        return out
 
     def _path(self, fi: int, node: Any) -> list[Any]:
         """Ancestors of node from function fi's node down to node's parent.
@@ -1657,6 +1700,7 @@ class FileAnalysis:
     def _dur006(self, c: Call) -> None:
         anc = self._op_path(c)
         cur = c.node
+        found: list[tuple[str, set[int]]] = []
         for par in reversed(anc):
             field = _COND_FIELDS.get(par.type)
             cond = None
@@ -1671,15 +1715,26 @@ class FileAnalysis:
                         and left.start_byte != cur.start_byte:
                     cond = left
             if cond is not None:
-                bad = self._nondet_in(cond)
+                bad, starts = self._nondet_sources(cond)
                 if bad is not None:
-                    self.report("DUR006", c.node,
-                                f"whether or how often {_short(c)} runs depends on {bad}, which changes on "
-                                "replay: the operation sequence diverges",
-                                f"compute the value in a step first (const v = await {self.ctx_name(c.fi)}"
-                                ".step('name', async () => ...)) and branch on the step's result")
-                    return
+                    found.append((bad, starts))
             cur = par
+        if found:  # reported after the sources (_flush_dur006): one cause, one diagnostic
+            self._dur006_pending.append((c, found))
+
+    def _flush_dur006(self) -> None:
+        """DUR006 for an operation under a condition whose clock/random/read value is not reported
+        itself (DUR001-DUR003 at the source say the same and their fix clears the condition too)."""
+        done = self._reported_src
+        for c, found in self._dur006_pending:
+            bad = next((b for b, starts in found if not starts or not starts <= done), None)
+            if bad is None:
+                continue
+            self.report("DUR006", c.node,
+                        f"whether or how often {_short(c)} runs depends on {bad}, which changes on "
+                        "replay: the operation sequence diverges",
+                        f"compute the value in a step first (const v = await {self.ctx_name(c.fi)}"
+                        ".step('name', async () => ...)) and branch on the step's result")
 
     def _dur015(self, c: Call, ctx: str) -> None:
         b = c.ctxb
@@ -2424,6 +2479,8 @@ class FileAnalysis:
                 continue
             if r != "DUR004" and self._final_catch(fact.node, fact.fi):
                 continue
+            if r in ("DUR001", "DUR002", "DUR003") and not self._ignored_here(fact.start):
+                self._reported_src.add(fact.start)
             if r == "DUR001":
                 if fact.node.type == "new_expression":
                     fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step('now', "
@@ -2495,6 +2552,20 @@ class FileAnalysis:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
+
+    def _ignored_here(self, pos: int) -> bool:
+        """A `durable-lint: ignore` comment on the line of pos, or alone on the line before (the engine
+        then drops what is reported there)."""
+        src = self.src
+        lo = src.rfind(b"\n", 0, pos) + 1
+        hi = src.find(b"\n", pos)
+        if src.find(b"durable-lint", lo, hi if hi >= 0 else len(src)) >= 0:
+            return True
+        if lo == 0:
+            return False
+        plo = src.rfind(b"\n", 0, lo - 1) + 1
+        prev = src[plo:lo].strip()
+        return prev.startswith((b"//", b"/*")) and b"durable-lint" in prev
 
     def _hands_context(self, c: Call) -> bool:
         """Whether a call gives a durable context to the function it calls: as an argument, inside an
@@ -2943,14 +3014,20 @@ def _always_exits(stmt: Any) -> bool:
     return False
 
 
-def _idents(node: Any, limit: int = 2000) -> list[str]:
-    """Identifier names used in an expression (not inside nested functions; bounded)."""
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(lo <= pos < hi for lo, hi in spans)
+
+
+def _idents(node: Any, limit: int = 2000, skip: list[tuple[int, int]] | None = None) -> list[str]:
+    """Identifier names used in an expression (not inside nested functions nor the spans in skip; bounded)."""
     out: list[str] = []
     stack = [node]
     steps = 0
     while stack and steps < limit:
         steps += 1
         n = stack.pop()
+        if skip and _inside(n.start_byte, skip):
+            continue
         t = n.type
         if t == "identifier":
             out.append(text(n))
