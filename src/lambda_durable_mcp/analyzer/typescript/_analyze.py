@@ -54,7 +54,11 @@ _ORCH_ROLES = frozenset({"handler", "orch", "child"})
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
-_NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\bfetch\b|\d+n\b|\bget\s|\bset\s")
+_NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
+# a step body that may return a fetch() Response: an expression body or `return` of a fetch call, or
+# `return res` of a bare variable (DUR034 then looks at what the variable holds)
+_FETCH_BODY = re.compile(rb"\s*(?:await\s+)?[\w$.]*fetch\s*\(", re.IGNORECASE)
+_FETCH_RETURN = re.compile(rb"\breturn\s+(?:(?:await\s+)?[\w$.]*fetch\s*\(|[\w$]+\s*(?:;|\}|\n))", re.IGNORECASE)
 _RESPONSE = "a fetch() Response"
 _NAME_PROP = re.compile(r"(?i)(?:name|label|id|key|title)$")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
@@ -1351,12 +1355,15 @@ class FileAnalysis:
         for fi, _nn, val, bs in self.col.decls:
             if val is None or self.funcs[fi].scope != "orch":
                 continue
+            facts = self._facts_in(val.start_byte, val.end_byte)
+            vt = val.text or b"" if tainted else b""
+            if not facts and not (tainted and any(name.encode() in vt for name in tainted)):
+                continue
             spans = self._op_spans(val.start_byte, val.end_byte)  # a durable result is checkpointed
-            starts = {f.start for f in self._facts_in(val.start_byte, val.end_byte)
+            starts = {f.start for f in facts
                       if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
                       and not self._is_deferred(f.fi) and not _inside(f.start, spans)}
             if tainted:
-                vt = val.text or b""
                 if any(name.encode() in vt for name in tainted):
                     for name in _idents(val, skip=spans):
                         if name in tainted:
@@ -1387,15 +1394,20 @@ class FileAnalysis:
         return what, starts
 
     def _nondet_in(self, node: Any) -> str | None:
-        spans = self._op_spans(node.start_byte, node.end_byte)
+        spans: list[tuple[int, int]] | None = None
         for f in self._facts_in(node.start_byte, node.end_byte):
             if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch" \
-                    and not self._is_deferred(f.fi) and not _inside(f.start, spans):
-                return f.what
+                    and not self._is_deferred(f.fi):
+                if spans is None:
+                    spans = self._op_spans(node.start_byte, node.end_byte)
+                if not _inside(f.start, spans):
+                    return f.what
         if self._taint:
             t = node.text or b""
             if not any(name.encode() in t for name in self._taint):
                 return None
+            if spans is None:
+                spans = self._op_spans(node.start_byte, node.end_byte)
             for name in _idents(node, skip=spans):
                 if name in self._taint:
                     return name
@@ -2132,7 +2144,7 @@ class FileAnalysis:
         if f.node.type == "arrow_function":
             arrow = self.src.find(b"=>", f.start, f.end)
             body_from = arrow + 2 if arrow >= 0 else f.start
-        if not _non_json_hint(self.src, body_from, f.end):
+        if not _non_json_hint(self.src, body_from, f.end) and not _fetch_hint(self.src, body_from, f.end):
             return
         for e in self._returned_exprs(fi):
             found = self._non_json(e, fi)
@@ -3067,7 +3079,7 @@ def _non_json_hint(src: bytes, lo: int, hi: int) -> bool:
         return _NON_JSON_HINT.search(src, lo, hi) is not None
     if src.find(b"=>", lo, hi) >= 0:
         return True
-    for word, after in ((b"new", 1), (b"get", 1), (b"set", 1), (b"function", 0), (b"BigInt", 0), (b"fetch", 0)):
+    for word, after in ((b"new", 1), (b"get", 1), (b"set", 1), (b"function", 0), (b"BigInt", 0)):
         k = len(word)
         i = src.find(word, lo, hi)
         while i >= 0:
@@ -3080,6 +3092,13 @@ def _non_json_hint(src: bytes, lo: int, hi: int) -> bool:
                     return True
             i = src.find(word, i + 1, hi)
     return _DIGIT_N.search(src, lo, hi) is not None
+
+
+def _fetch_hint(src: bytes, lo: int, hi: int) -> bool:
+    """Cheap test before DUR034 looks for a returned fetch() Response in the step body [lo, hi)."""
+    if src.find(b"etch", lo, hi) < 0:
+        return False
+    return _FETCH_BODY.match(src, lo, hi) is not None or _FETCH_RETURN.search(src, lo, hi) is not None
 
 
 _ASCII_WORD = re.compile(rb"[A-Za-z0-9_]+")
