@@ -334,6 +334,7 @@ class ModuleAnalyzer:
             self.lambda_lines.append(line)
             last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
+        self._ignored: set[int] | None = None
         self.lines: list[str] | None = None  # the text's lines, when a terminal result needs them
         # DUR012 through a @durable_step's parameter: its writes, and orchestration call sites passing
         # an orchestration local to it (matched at the end of run, whichever was visited first).
@@ -940,6 +941,18 @@ class ModuleAnalyzer:
 
     # -- diagnostics ---------------------------------------------------------------------------
 
+    def ignored_lines(self) -> set[int]:
+        """Lines a `durable-lint: ignore` comment covers (its own, and the next for a comment alone)."""
+        if self._ignored is None:
+            self._ignored = set()
+            if "durable-lint" in self.text:
+                for i, line in enumerate(self.text.splitlines(), 1):
+                    if "durable-lint" in line:
+                        self._ignored.add(i)
+                        if line.lstrip().startswith("#"):
+                            self._ignored.add(i + 1)
+        return self._ignored
+
     def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None,
              short: str | None = None, guide: str | None = None) -> None:
         """``message`` says what and why; the diagnostic's message adds the short fix and the guide
@@ -1036,6 +1049,10 @@ class FunctionVisitor:
         self.env_taint: set[str] = set()
         self.env_reported: set[str] = set()
         self.cond_taint = 0
+        # conditions whose clock/random/read value is not reported where it is read (kept with a
+        # `durable-lint: ignore` comment): only those get DUR006, one cause giving one diagnostic
+        self.cond_hidden = 0
+        self.hidden_names: set[str] = set()
         self.in_test = 0
         self.set_loops: list[list[Any]] = []
         self.ops = 0
@@ -1199,8 +1216,15 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
         kind = self.m.kind_of(value, self.local_kinds)
+        hidden = bool(tainted and self.hidden(value))
         for t in targets:
             self.bind_target(t, value, tainted, env, kind)
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name):
+                    if hidden:
+                        self.hidden_names.add(n.id)
+                    else:
+                        self.hidden_names.discard(n.id)
             if isinstance(node, ast.AnnAssign) and isinstance(t, ast.Name) and node.annotation is not None \
                     and self.m._is_context_annotation(node.annotation):
                 self.ctxs.add(t.id)
@@ -1303,7 +1327,9 @@ class FunctionVisitor:
 
     def v_if(self, node: ast.If | ast.While) -> None:
         tainted = self.test(node.test)
+        hidden = self.hidden(node.test) if tainted else 0
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         key = id(node)
         saved = self.branch
         self.branch = saved + ((key, 0),)
@@ -1312,6 +1338,7 @@ class FunctionVisitor:
         tails.append(self.body(node.orelse))
         self.branch = saved
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
         # `if c: ...; return` - what follows the `if` runs only through the arm that does not exit,
         # so for duplicate names it sits in that arm (an `elif` chain included).
         exits = _exits(node.body), _exits(node.orelse)
@@ -1332,10 +1359,13 @@ class FunctionVisitor:
 
     def v_ifexp(self, node: ast.IfExp) -> None:
         tainted = self.test(node.test)
+        hidden = self.hidden(node.test) if tainted else 0
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         self.visit(node.body)
         self.visit(node.orelse)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
 
     def v_for(self, node: ast.For | ast.AsyncFor) -> None:
         saved = (self.source_hit, self.taint_hit)
@@ -1344,12 +1374,17 @@ class FunctionVisitor:
         tainted = 1 if (self.source_hit or self.taint_hit) and self.orch else 0
         self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
         self.bind_target(node.target, None, bool(tainted), False, None)
+        hidden = self.hidden(node.iter) if tainted else 0
+        if hidden:
+            self.hidden_names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
         is_set = self.orch and self.is_set(node.iter)
         if is_set:
             self.set_loops.append([node.iter, False])
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         self.body(node.body)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
         if is_set:
             self.set_loops.pop()
         self.body(node.orelse)
@@ -1368,13 +1403,14 @@ class FunctionVisitor:
 
     def v_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         pushed = 0
-        tainted = 0
+        tainted = hidden = 0
         for gen in node.generators:
             saved = (self.source_hit, self.taint_hit)
             self.source_hit = self.taint_hit = False
             self.visit(gen.iter)
             if (self.source_hit or self.taint_hit) and self.orch:
                 tainted += 1
+                hidden += self.hidden(gen.iter)
             self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
             if self.orch and self.is_set(gen.iter):
                 self.set_loops.append([gen.iter, False])
@@ -1382,12 +1418,14 @@ class FunctionVisitor:
             for cond in gen.ifs:
                 self.visit(cond)
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         if isinstance(node, ast.DictComp):
             self.visit(node.key)
             self.visit(node.value)
         else:
             self.visit(node.elt)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
         for _ in range(pushed):
             self.set_loops.pop()
 
@@ -1592,12 +1630,26 @@ class FunctionVisitor:
 
     def v_match(self, node: ast.Match) -> None:
         tainted = self.test(node.subject)
+        hidden = self.hidden(node.subject) if tainted else 0
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         for case in node.cases:
             if case.guard is not None:
                 self.visit(case.guard)
             self.body(case.body)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
+
+    def hidden(self, expr: ast.AST) -> int:
+        """1 when a tainted expression's clock/random/read value comes from a source that is not
+        reported where it is read (a line with a `durable-lint: ignore` comment)."""
+        lines = self.m.ignored_lines()
+        if not lines and not self.hidden_names:
+            return 0
+        for n in ast.walk(expr):
+            if (isinstance(n, ast.Name) and n.id in self.hidden_names) or getattr(n, "lineno", 0) in lines:
+                return 1
+        return 0
 
     # -- expressions ---------------------------------------------------------------------------
 
@@ -1734,7 +1786,7 @@ class FunctionVisitor:
                         f"`{receiver}.{method}(...)` uses the parent context inside a child body: its operations "
                         "get the parent's ids and replay out of order",
                         f"use the body's own context{' `' + own[0] + '`' if own else ''} instead")
-        if self.cond_taint and self.orch:
+        if self.cond_hidden and self.orch:
             self.m.emit("DUR006", node,
                         f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value: on "
                         "replay the operation sequence no longer matches the checkpoints",
