@@ -2315,9 +2315,10 @@ class FileAnalysis:
         site = self._store_site(fi)
         return site is not None and not self._called_in_orch(fi, site[0], site[1])
 
-    def _store_site(self, fi: int) -> tuple[Binding | None, str] | None:
+    def _store_site(self, fi: int) -> tuple[Binding | None, str, str] | None:
         """Where orchestration code keeps function literal fi: (its variable, or None and its property
-        name, "" when neither is known), or None when fi is not kept (an argument, returned, ...)."""
+        name, "" when neither is known; the name of the collection or object that holds it, "" when
+        unknown), or None when fi is not kept (an argument, returned, ...)."""
         f = self.funcs[fi]
         node = f.node
         path = self._path(f.parent, node)
@@ -2332,6 +2333,7 @@ class FileAnalysis:
         t = par.type
         var: Binding | None = None
         key = ""
+        holder = ""
         if node.type == "method_definition":
             if t != "object":
                 return None
@@ -2356,6 +2358,8 @@ class FileAnalysis:
             elif left.type in ("member_expression", "subscript_expression"):
                 prop = left.child_by_field_name("property")
                 key = text(prop) if prop is not None and left.type == "member_expression" else ""
+                obj = chain_of(left.child_by_field_name("object"))
+                holder = obj[-1] if obj else ""
             else:
                 return None
         elif t == "pair":
@@ -2366,28 +2370,36 @@ class FileAnalysis:
             key = text(k).strip("\"'`") if k is not None else ""
         elif t not in ("array", "arguments"):
             return None
-        if t in ("object", "array", "arguments", "pair") and not self._kept(path, j):
-            return None
-        return (var, key)
+        if t in ("object", "array", "arguments", "pair"):
+            kept = self._kept(path, j)
+            if kept is None:
+                return None
+            holder = kept
+        return (var, key, holder)
 
-    def _kept(self, path: list[Any], j: int) -> bool:
+    def _kept(self, path: list[Any], j: int) -> str | None:
         """Whether the object/array literal (or argument list) at path[j] is kept rather than handed to
-        a call: pushed or set into a collection, or assigned to a variable or property."""
+        a call: pushed or set into a collection, or assigned to a variable or property. Returns the
+        name of what keeps it ("" when unknown), or None."""
         while j >= 0:
             n = path[j]
             t = n.type
             if t == "arguments":
                 if j == 0:
-                    return False
+                    return None
                 call = path[j - 1]
                 ch = chain_of(call.child_by_field_name("function")) if call.type == "call_expression" else None
-                return bool(ch) and len(ch) >= 2 and ch[-1] in _STORING_METHODS
-            if t in ("variable_declarator", "assignment_expression"):
-                return True
+                return ch[-2] if ch and len(ch) >= 2 and ch[-1] in _STORING_METHODS else None
+            if t == "variable_declarator":
+                nm = n.child_by_field_name("name")
+                return text(nm) if nm is not None and nm.type == "identifier" else ""
+            if t == "assignment_expression":
+                ch = chain_of(n.child_by_field_name("left"))
+                return ch[-1] if ch else ""
             if t not in ("object", "array", "pair", "spread_element") and t not in _TRANSPARENT_WRAP:
-                return False
+                return None
             j -= 1
-        return False
+        return None
 
     def _called_in_orch(self, fi: int, var: Binding | None, key: str) -> bool:
         """Whether orchestration code outside function fi calls it by its variable (`undo()`,
@@ -2440,6 +2452,29 @@ class FileAnalysis:
                     yield pos, end, g
             pos = nxt
 
+    def _receiver_from(self, pos: int, fi: int, holder: str) -> bool:
+        """Whether the receiver of the property call at pos (`c` in `c.undo()`) is the object or
+        collection `holder` itself, or a `for ... of` variable whose loop header names it (so that a
+        same-named method of something else is not taken for the stored closure)."""
+        src = self.src
+        k = pos - 1
+        while k > 0 and src[k:k + 1] in b" \t\r\n.?":
+            k -= 1
+        e = k + 1
+        while k >= 0 and (src[k:k + 1].isalnum() or src[k:k + 1] in b"_$"):
+            k -= 1
+        recv = src[k + 1:e].decode("utf-8", "replace")
+        if not recv:
+            return False
+        if recv == holder:
+            return True
+        b = self.lookup(recv, fi)
+        if b is None or b.kind != "loop":
+            return False
+        nl = src.find(b"\n", b.start)
+        header = src[b.start:nl if nl >= 0 else len(src)]
+        return re.search(rb"(?<![\w$])" + re.escape(holder.encode()) + rb"(?![\w$])", header) is not None
+
     def _closure_ops_in_steps(self) -> None:
         """DUR010 for a closure kept on an object and called inside a step (`undo.push({ run: () =>
         context.step(...) })`, then `step(c.name, async () => c.run())`): its operations use a context
@@ -2455,11 +2490,12 @@ class FileAnalysis:
                 continue
             done.add(fi)
             site = self._store_site(fi)
-            if site is None or site[0] is not None or not site[1]:
+            if site is None or site[0] is not None or not site[1] or not site[2]:
                 continue
             for pos, end, g in self._call_sites(fi, None, site[1]):
                 root = funcs[g].step_root
-                if funcs[g].scope != "step" or root < 0 or self._within(b.fi, root):
+                if funcs[g].scope != "step" or root < 0 or self._within(b.fi, root) \
+                        or not self._receiver_from(pos, g, site[2]):
                     continue
                 node = funcs[0].node.named_descendant_for_byte_range(pos, end)
                 if node is None:
