@@ -388,3 +388,20 @@ export const handler = withDurableExecution(async (event: { id: string }, contex
     literal = src.replace("await fetch(`https://users.example.com/${event.id}`)",
                           "await context.step('load', async () => fetch(`https://users.example.com/${event.id}`))")
     assert [(d.line, d.rule) for d in analyze_source(literal, "typescript").diagnostics] == [(3, "DUR034")]
+
+
+def test_dur005_same_file_helper_given_the_context_in_an_object() -> None:
+    src = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+async function reserve(deps: { ctx: DurableContext }, id: string): Promise<string> {
+  const res = await fetch(`https://stock.example.com/${id}`);
+  await deps.ctx.step("reserve", async () => id);
+  return res.statusText;
+}
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  await reserve({ ctx: context }, event.id);
+  return "ok";
+});
+"""
+    (d,) = analyze_source(src, "typescript").diagnostics
+    assert (d.line, d.rule) == (8, "DUR005")
+    assert "do not wrap reserve() itself in a step" in d.fix and ".step(" not in d.fix

@@ -2595,7 +2595,8 @@ class FileAnalysis:
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
-                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False, False))
+                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False,
+                                                   self._hands_context(c)))
                         if target in self._sleepers:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
