@@ -407,3 +407,20 @@ def h(event, context: DurableContext):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_dur005_never_suggests_a_step_around_a_helper_given_the_context_in_a_dict() -> None:
+    code = """import requests
+
+def reserve(deps: dict, item: str) -> str:
+    res = requests.get(f"https://stock.example.com/{item}", timeout=5).text
+    deps["ctx"].step(lambda _: item, name="reserve")
+    return res
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> str:
+    return reserve({"ctx": context}, event["id"])
+"""
+    (d,) = analyze_source(HEAD + code, "python").diagnostics
+    assert (d.line, d.rule) == (12, "DUR005")
+    assert "do not wrap `reserve()` itself in a step" in d.fix and "context.step(" not in d.fix

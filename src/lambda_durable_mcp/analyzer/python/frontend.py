@@ -2555,6 +2555,16 @@ class FunctionVisitor:
                    and type(n.func.value) is ast.Name and n.func.value.id in params  # type: ignore[attr-defined]
                    for n in ast.walk(callee.node))
 
+    def _ctx_in_literal(self, node: ast.Call) -> bool:
+        """A durable context inside a dict/list/tuple argument (`reserve({"ctx": context}, id)`): the
+        function gets it and may run durable operations, so its call must not go in a step."""
+        ctxs = self.ctxs
+        for a in (*node.args, *(k.value for k in node.keywords)):
+            if type(a) in (ast.Dict, ast.List, ast.Tuple, ast.Set):
+                if any(type(n) is ast.Name and n.id in ctxs for n in ast.walk(a)):  # type: ignore[attr-defined]
+                    return True
+        return False
+
     def _hands_ctx(self, node: ast.Call) -> bool:
         ctxs = self.ctxs
         for a in (*node.args, *(k.value for k in node.keywords)) if node.keywords else node.args:
@@ -2610,7 +2620,8 @@ class FunctionVisitor:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
             # a function that gets the context runs durable operations: it cannot go in a step
-            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if self._hands_ctx(node) else "")
+            hands = self._hands_ctx(node) or self._ctx_in_literal(node)
+            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "")
             self.m.deferred.append(d)
             if self.pending is not None:
                 self.pending.append(d)
