@@ -41,6 +41,7 @@ from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
+_STORING = frozenset({"append", "appendleft", "insert", "extend", "add", "setdefault"})
 _FUNC_TYPES = (ast.FunctionDef, ast.AsyncFunctionDef)
 _COMPOUND = (ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try)
 _RECEIVER = re.compile(r"\b([A-Za-z_]\w*)\s*\.\s*(?:" + "|".join(C.OPERATIONS) + r")\s*\(")
@@ -333,6 +334,7 @@ class ModuleAnalyzer:
             self.lambda_lines.append(line)
             last, pos = pos, text.find("lambda", pos + 6)
         self.stored: list[FuncInfo] = []  # lambdas in module-level tables (see _stored_lambdas)
+        self._ignored: set[int] | None = None
         self.lines: list[str] | None = None  # the text's lines, when a terminal result needs them
         # DUR012 through a @durable_step's parameter: its writes, and orchestration call sites passing
         # an orchestration local to it (matched at the end of run, whichever was visited first).
@@ -939,6 +941,18 @@ class ModuleAnalyzer:
 
     # -- diagnostics ---------------------------------------------------------------------------
 
+    def ignored_lines(self) -> set[int]:
+        """Lines a `durable-lint: ignore` comment covers (its own, and the next for a comment alone)."""
+        if self._ignored is None:
+            self._ignored = set()
+            if "durable-lint" in self.text:
+                for i, line in enumerate(self.text.splitlines(), 1):
+                    if "durable-lint" in line:
+                        self._ignored.add(i)
+                        if line.lstrip().startswith("#"):
+                            self._ignored.add(i + 1)
+        return self._ignored
+
     def emit(self, rule: str, node: ast.AST, message: str, fix: str, severity: Severity | None = None,
              short: str | None = None, guide: str | None = None) -> None:
         """``message`` says what and why; the diagnostic's message adds the short fix and the guide
@@ -1035,6 +1049,10 @@ class FunctionVisitor:
         self.env_taint: set[str] = set()
         self.env_reported: set[str] = set()
         self.cond_taint = 0
+        # conditions whose clock/random/read value is not reported where it is read (kept with a
+        # `durable-lint: ignore` comment): only those get DUR006, one cause giving one diagnostic
+        self.cond_hidden = 0
+        self.hidden_names: set[str] = set()
         self.in_test = 0
         self.set_loops: list[list[Any]] = []
         self.ops = 0
@@ -1173,6 +1191,15 @@ class FunctionVisitor:
         if self.orch and len(targets) == 1 and type(targets[0]) is ast.Name and \
                 targets[0].id in self.m.branch_lists(self.fi):
             self.stored_branches(value)
+        elif self.orch and self.m.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Set) or (
+                self.orch and type(value) is ast.Lambda and type(targets[0]) in (ast.Subscript, ast.Attribute)):
+            key = None
+            t0 = targets[0]
+            if isinstance(t0, ast.Attribute):
+                key = t0.attr
+            elif isinstance(t0, ast.Subscript) and isinstance(t0.slice, ast.Constant) and isinstance(t0.slice.value, str):
+                key = t0.slice.value
+            self.stored_closures(value, key)
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
         if fi is None:
@@ -1189,8 +1216,15 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
         kind = self.m.kind_of(value, self.local_kinds)
+        hidden = bool(tainted and self.hidden(value))
         for t in targets:
             self.bind_target(t, value, tainted, env, kind)
+            for n in ast.walk(t):
+                if isinstance(n, ast.Name):
+                    if hidden:
+                        self.hidden_names.add(n.id)
+                    else:
+                        self.hidden_names.discard(n.id)
             if isinstance(node, ast.AnnAssign) and isinstance(t, ast.Name) and node.annotation is not None \
                     and self.m._is_context_annotation(node.annotation):
                 self.ctxs.add(t.id)
@@ -1293,7 +1327,9 @@ class FunctionVisitor:
 
     def v_if(self, node: ast.If | ast.While) -> None:
         tainted = self.test(node.test)
+        hidden = self.hidden(node.test) if tainted else 0
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         key = id(node)
         saved = self.branch
         self.branch = saved + ((key, 0),)
@@ -1302,6 +1338,7 @@ class FunctionVisitor:
         tails.append(self.body(node.orelse))
         self.branch = saved
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
         # `if c: ...; return` - what follows the `if` runs only through the arm that does not exit,
         # so for duplicate names it sits in that arm (an `elif` chain included).
         exits = _exits(node.body), _exits(node.orelse)
@@ -1322,10 +1359,13 @@ class FunctionVisitor:
 
     def v_ifexp(self, node: ast.IfExp) -> None:
         tainted = self.test(node.test)
+        hidden = self.hidden(node.test) if tainted else 0
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         self.visit(node.body)
         self.visit(node.orelse)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
 
     def v_for(self, node: ast.For | ast.AsyncFor) -> None:
         saved = (self.source_hit, self.taint_hit)
@@ -1334,12 +1374,17 @@ class FunctionVisitor:
         tainted = 1 if (self.source_hit or self.taint_hit) and self.orch else 0
         self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
         self.bind_target(node.target, None, bool(tainted), False, None)
+        hidden = self.hidden(node.iter) if tainted else 0
+        if hidden:
+            self.hidden_names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
         is_set = self.orch and self.is_set(node.iter)
         if is_set:
             self.set_loops.append([node.iter, False])
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         self.body(node.body)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
         if is_set:
             self.set_loops.pop()
         self.body(node.orelse)
@@ -1358,13 +1403,14 @@ class FunctionVisitor:
 
     def v_comprehension(self, node: ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp) -> None:
         pushed = 0
-        tainted = 0
+        tainted = hidden = 0
         for gen in node.generators:
             saved = (self.source_hit, self.taint_hit)
             self.source_hit = self.taint_hit = False
             self.visit(gen.iter)
             if (self.source_hit or self.taint_hit) and self.orch:
                 tainted += 1
+                hidden += self.hidden(gen.iter)
             self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
             if self.orch and self.is_set(gen.iter):
                 self.set_loops.append([gen.iter, False])
@@ -1372,12 +1418,14 @@ class FunctionVisitor:
             for cond in gen.ifs:
                 self.visit(cond)
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         if isinstance(node, ast.DictComp):
             self.visit(node.key)
             self.visit(node.value)
         else:
             self.visit(node.elt)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
         for _ in range(pushed):
             self.set_loops.pop()
 
@@ -1582,12 +1630,26 @@ class FunctionVisitor:
 
     def v_match(self, node: ast.Match) -> None:
         tainted = self.test(node.subject)
+        hidden = self.hidden(node.subject) if tainted else 0
         self.cond_taint += tainted
+        self.cond_hidden += hidden
         for case in node.cases:
             if case.guard is not None:
                 self.visit(case.guard)
             self.body(case.body)
         self.cond_taint -= tainted
+        self.cond_hidden -= hidden
+
+    def hidden(self, expr: ast.AST) -> int:
+        """1 when a tainted expression's clock/random/read value comes from a source that is not
+        reported where it is read (a line with a `durable-lint: ignore` comment)."""
+        lines = self.m.ignored_lines()
+        if not lines and not self.hidden_names:
+            return 0
+        for n in ast.walk(expr):
+            if (isinstance(n, ast.Name) and n.id in self.hidden_names) or getattr(n, "lineno", 0) in lines:
+                return 1
+        return 0
 
     # -- expressions ---------------------------------------------------------------------------
 
@@ -1636,7 +1698,47 @@ class FunctionVisitor:
                 isinstance(func.value, ast.Name) and func.value.id in self.m.branch_lists(self.fi):
             for a in node.args:
                 self.stored_branches(a)
+        elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_lines:
+            for a in node.args:
+                self.stored_closures(a, None)
         self.plain_call(node)
+
+    def stored_closures(self, value: ast.expr, key: str | None) -> None:
+        """Lambdas orchestration code only keeps (``compensations.append({"name": n, "undo": lambda:
+        cancel(ref)})``, ``undo = {"refund": lambda: refund(ref)}``): creating one runs nothing, it runs
+        where it is called, typically inside a step (a saga's compensation). Not read as this
+        function's code unless this function calls it itself by its key (``c["undo"]()``, ``c.undo()``)."""
+        t = type(value)
+        if t is ast.Lambda:
+            if id(value) not in self.m.own_scope_lambdas and not self._calls_key(key):
+                self.m.own_scope_lambdas.add(id(value))
+        elif t is ast.Dict:
+            for k, v in zip(value.keys, value.values, strict=False):
+                kk = k.value if isinstance(k, ast.Constant) and isinstance(k.value, str) else None
+                self.stored_closures(v, kk)
+        elif t in (ast.List, ast.Tuple, ast.Set):
+            for e in value.elts:  # type: ignore[attr-defined]
+                self.stored_closures(e, None)
+        elif t is ast.Call and isinstance(value.func, ast.Name) and value.func.id == "dict":  # type: ignore[attr-defined]
+            for kw in value.keywords:  # type: ignore[attr-defined]
+                self.stored_closures(kw.value, kw.arg)
+
+    def _calls_key(self, key: str | None) -> bool:
+        """Whether this function's own code (not a nested lambda or def) calls ``x[key]()`` or ``x.key()``."""
+        if key is None:
+            return False
+        todo: list[ast.AST] = list(ast.iter_child_nodes(self.fi.node))
+        while todo:
+            n = todo.pop()
+            if isinstance(n, (ast.Lambda, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                continue
+            if isinstance(n, ast.Call):
+                f = n.func
+                if (isinstance(f, ast.Attribute) and f.attr == key) or (
+                        isinstance(f, ast.Subscript) and isinstance(f.slice, ast.Constant) and f.slice.value == key):
+                    return True
+            todo.extend(ast.iter_child_nodes(n))
+        return False
 
     def stored_branches(self, value: ast.expr) -> None:
         """Lambdas that go into a list later given to parallel (``branches = [lambda c, i=i: ... for i in
@@ -1684,7 +1786,7 @@ class FunctionVisitor:
                         f"`{receiver}.{method}(...)` uses the parent context inside a child body: its operations "
                         "get the parent's ids and replay out of order",
                         f"use the body's own context{' `' + own[0] + '`' if own else ''} instead")
-        if self.cond_taint and self.orch:
+        if self.cond_hidden and self.orch:
             self.m.emit("DUR006", node,
                         f"whether `{receiver}.{method}(...)` runs depends on a non-deterministic value: on "
                         "replay the operation sequence no longer matches the checkpoints",
@@ -2266,7 +2368,7 @@ class FunctionVisitor:
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
-        expr = self.step_expr(node) if rule in ("DUR003", "DUR021") else _code(node, 50)
+        expr = self.step_expr(node, rule) if rule in ("DUR003", "DUR021") else _code(node, 50)
         key = f"{rule}-env-{env}" if env else rule
         if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
             key = "DUR001-process-clock"
@@ -2274,7 +2376,7 @@ class FunctionVisitor:
         why = _WHY_ENV if env else _WHY[rule]
         self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
 
-    def step_expr(self, node: ast.AST) -> str:
+    def step_expr(self, node: ast.AST, rule: str = "DUR003") -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
         response's StreamingBody (S3 get_object, Lambda invoke) is read inside the step."""
         text = _code(node, 50)
@@ -2296,7 +2398,11 @@ class FunctionVisitor:
             rest = lines[end_line - 1].encode()[end_col:].decode("utf-8", "replace") if end_line <= len(lines) else ""
             tail = _RESULT_TAIL.match(rest)
             if tail:
-                text += tail.group(0)
+                return text + tail.group(0)
+        # a bare requests/httpx Response is no value either (the SDK's serdes rejects it): keep the body
+        q = self.m.qual(func) if func is not None else None
+        if q and q.split(".", 1)[0] in ("requests", "httpx"):
+            text += ".status_code" if rule == "DUR021" else ".json()"
         return text
 
     def source_or_impure(self, rule: str, node: ast.AST, label: Any) -> None:
@@ -2322,6 +2428,8 @@ class FunctionVisitor:
                         "it runs nests in the step, which breaks replay",
                         f"call `{_short(node.func, 40)}(...)` from orchestration code, before or after the step, and "
                         "give the step only plain values")
+        elif self.role in STEP_ROLES and self.parent_ctx and type(node.func) is ast.Name:
+            self._closure_in_step(node)
         r = self.classify(node)
         if r is not None:
             rule, label, is_env = r
@@ -2410,6 +2518,30 @@ class FunctionVisitor:
             self.m.own_scope_lambdas.add(id(func))  # not an unknown library callback: read it as a child body
             self.function_argument(func, "run_in_child_context", self.ctx, False, False)
 
+    def _closure_in_step(self, node: ast.Call) -> None:
+        """DUR010 for ``notify = lambda: context.step(...)`` (or a nested def) called inside a step: the
+        closure runs durable operations on a context from outside the step."""
+        name = node.func.id  # type: ignore[attr-defined]
+        callee = self.m.lookup(self.fi, name)
+        if callee is None or callee.parent is None or callee is self.fi:
+            return
+        p = self.fi
+        while p is not None and p is not callee:
+            p = p.parent
+        if p is callee:
+            return  # a recursive call of an enclosing function
+        own = set(callee.params)
+        for n in ast.walk(callee.node):
+            if type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr in C.OPERATIONS \
+                    and type(n.func.value) is ast.Name and n.func.value.id in self.parent_ctx \
+                    and n.func.value.id not in own:  # type: ignore[attr-defined]
+                where = "wait_for_callback submitter" if self.role == "submitter" else "step-wrapped code"
+                self.m.emit("DUR010", node,
+                            f"`{name}()` runs `{n.func.value.id}.{n.func.attr}(...)` inside {where}: the "  # type: ignore[attr-defined]
+                            "durable operation nests in the step, which breaks replay",
+                            f"call `{name}()` from orchestration code, before or after the step, not inside it")
+                return
+
     def _runs_operations(self, node: ast.Call) -> bool:
         """Whether the called function is one of this file's that runs durable operations on a parameter
         (a helper that only reads `context.execution_arn`, or one in another file, is not judged)."""
@@ -2422,6 +2554,16 @@ class FunctionVisitor:
         return any(type(n) is ast.Call and type(n.func) is ast.Attribute and n.func.attr in C.OPERATIONS
                    and type(n.func.value) is ast.Name and n.func.value.id in params  # type: ignore[attr-defined]
                    for n in ast.walk(callee.node))
+
+    def _ctx_in_literal(self, node: ast.Call) -> bool:
+        """A durable context inside a dict/list/tuple argument (`reserve({"ctx": context}, id)`): the
+        function gets it and may run durable operations, so its call must not go in a step."""
+        ctxs = self.ctxs
+        for a in (*node.args, *(k.value for k in node.keywords)):
+            if type(a) in (ast.Dict, ast.List, ast.Tuple, ast.Set):
+                if any(type(n) is ast.Name and n.id in ctxs for n in ast.walk(a)):  # type: ignore[attr-defined]
+                    return True
+        return False
 
     def _hands_ctx(self, node: ast.Call) -> bool:
         ctxs = self.ctxs
@@ -2478,7 +2620,8 @@ class FunctionVisitor:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
             # a function that gets the context runs durable operations: it cannot go in a step
-            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if self._hands_ctx(node) else "")
+            hands = self._hands_ctx(node) or self._ctx_in_literal(node)
+            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "")
             self.m.deferred.append(d)
             if self.pending is not None:
                 self.pending.append(d)

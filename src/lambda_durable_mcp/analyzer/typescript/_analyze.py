@@ -55,7 +55,19 @@ _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
+# a step body that may return a fetch() Response: an expression body or `return` of a fetch call, or
+# `return res` of a bare variable (DUR034 then looks at what the variable holds)
+_FETCH_BODY = re.compile(rb"\s*(?:await\s+)?[\w$.]*fetch\s*\(", re.IGNORECASE)
+_FETCH_RETURN = re.compile(rb"\breturn\s+(?:(?:await\s+)?[\w$.]*fetch\s*\(|[\w$]+\s*(?:;|\}|\n))", re.IGNORECASE)
+_RESPONSE = "a fetch() Response"
+_NAME_PROP = re.compile(r"(?i)(?:name|label|id|key|title)$")
 _STEP_ROLES = frozenset({"step", "submitter", "check"})
+_TRANSPARENT_WRAP = frozenset({"parenthesized_expression", "non_null_expression", "as_expression",
+                               "satisfies_expression", "type_assertion"})
+_STORING_METHODS = frozenset({"push", "unshift", "splice", "set", "add"})
+_CALLED_AFTER = re.compile(rb"\s*(?:\?\.\s*)?(?:\(|\.\s*(?:call|apply)\s*\()")
+_HANDED_AROUND = re.compile(rb"\s*[,)]")
+_HANDED_BEFORE = re.compile(rb"[(,]\s*\Z")
 
 
 class Fact:
@@ -114,6 +126,11 @@ class FileAnalysis:
         self._step_helper_calls: dict[int, list[Call]] = {}
         self._cur_path: list[Any] = []
         self._handoff_starts: list[int] | None = None
+        self._deferred: dict[int, bool] = {}  # function -> created in orchestration code, called elsewhere
+        self._calls_by_last: dict[str, list[Call]] | None = None
+        self._taint_src: dict[str, set[int]] = {}
+        self._dur006_pending: list[tuple[Call, list[tuple[str, set[int]]]]] = []
+        self._reported_src: set[int] = set()  # starts of DUR001-DUR003 facts reported where they are
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -221,6 +238,8 @@ class FileAnalysis:
         self._durable_rules()
         self._dur036_spans: list[tuple[tuple[int, int], tuple[int, int]]] = []
         self._emit_effects()
+        if self._dur006_pending:
+            self._flush_dur006()
         if self._dur036_spans:
             self._drop_inside_dur036()
         self._writes()
@@ -619,7 +638,12 @@ class FileAnalysis:
             else:  # step, runInChildContext, waitForCondition, waitForCallback: a function comes next
                 # a config is never a function: before one, the first argument is the name (`STEPS.charge`)
                 named = str0 or (len(args) >= 2 and (self._is_function(a1, c.fi) or (
-                    self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi))))
+                    self._fnlike(a1, c.fi) and not self._fnlike(a0, c.fi)))) or (
+                    # `step(c.name, c.run)`, `step(t.label, run)`, `step(c.name, c.run, config)`: a
+                    # property as the first argument is a name when a function or more follow
+                    t0 == "member_expression" and len(args) >= 2 and (
+                        t1 == "member_expression" or len(args) >= 3 or _NAME_PROP.search(
+                            text(a0.child_by_field_name("property"))) is not None))
         out: dict[str, Any] = {}
         rest = args[1:] if named else args
         out["name"] = args[0] if named and args else None
@@ -1230,9 +1254,10 @@ class FileAnalysis:
                 if num is not None:
                     self.durations.append(DurationFact(line=v.start_point[0] + 1, seconds=num,
                                                        kind="condition-timeout"))
+        self._closure_ops_in_steps()
         # DUR011 also covers handing the parent context to helpers inside a child body
         for c in self.col.calls:
-            if c.op is None and funcs[c.fi].scope == "step" and c.args:
+            if c.op is None and funcs[c.fi].scope == "step" and c.chain and len(c.chain) == 1:
                 self._context_into_step(c)
             if c.effect is not None and c.effect[0] == "ctxarg":
                 f = funcs[c.fi]
@@ -1255,6 +1280,26 @@ class FileAnalysis:
         target = self.func_of_name(c.chain[0], c.fi) if c.chain and len(c.chain) == 1 else -1
         if target < 0 or not self._ops_in(funcs[target].start, funcs[target].end):
             return  # only a same-file function known to run durable operations (it may just read executionId)
+        if root >= 0 and not self._within(target, root):
+            # `const notify = () => context.step(...)` called in a step: the closure's operations use a
+            # context from outside the step
+            g = funcs[target]
+            i = bisect.bisect_left(self._op_starts, g.start)
+            while i < len(self._ops) and self._ops[i].start < g.end:
+                op = self._ops[i]
+                b = op.ctxb
+                if b is not None and not self._within(b.fi, target) and not self._within(b.fi, root) \
+                        and (b.fi != 0 or b.kind != "param"):
+                    sr = funcs[root]
+                    kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
+                        sr.role or "", "step function")
+                    name = c.chain[0]
+                    self.report("DUR010", c.node,
+                                f"{name}() runs {_short(op)} inside a {kind}: durable operations cannot nest in "
+                                "step-wrapped code",
+                                f"call {name}() from orchestration code, before or after the {kind}, not inside it")
+                    return
+                i += 1
         for a in c.args:
             b = self.ctx_binding(a, c.fi)
             if b is None or (root >= 0 and self._within(b.fi, root)):
@@ -1302,34 +1347,81 @@ class FileAnalysis:
         return a.start >= b.start and a.end <= b.end and inner != 0
 
     def _tainted_names(self) -> set[str]:
-        """Variables initialized from a clock, randomness or external read outside steps."""
+        """Variables initialized from a clock, randomness or external read outside steps; the facts
+        each comes from are kept in _taint_src (DUR006 is not repeated for a source reported itself)."""
         tainted: set[str] = set()
+        src: dict[str, set[int]] = {}
+        self._taint_src = src
         for fi, _nn, val, bs in self.col.decls:
             if val is None or self.funcs[fi].scope != "orch":
                 continue
-            hit = any(f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
-                      for f in self._facts_in(val.start_byte, val.end_byte))
-            if not hit and tainted:
-                vt = val.text or b""
+            facts = self._facts_in(val.start_byte, val.end_byte)
+            vt = val.text or b"" if tainted else b""
+            if not facts and not (tainted and any(name.encode() in vt for name in tainted)):
+                continue
+            spans = self._op_spans(val.start_byte, val.end_byte)  # a durable result is checkpointed
+            starts = {f.start for f in facts
+                      if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch"
+                      and not self._is_deferred(f.fi) and not _inside(f.start, spans)}
+            if tainted:
                 if any(name.encode() in vt for name in tainted):
-                    hit = any(name in tainted for name in _idents(val))
-            if hit:
+                    for name in _idents(val, skip=spans):
+                        if name in tainted:
+                            starts |= src[name]
+            if starts:
                 for b in bs:
                     tainted.add(b.name)
+                    src.setdefault(b.name, set()).update(starts)
         return tainted
 
-    def _nondet_in(self, node: Any) -> str | None:
+    def _nondet_sources(self, node: Any) -> tuple[str | None, set[int]]:
+        """What in a condition changes on replay (as _nondet_in) and the facts it comes from."""
+        spans = self._op_spans(node.start_byte, node.end_byte)
+        what: str | None = None
+        starts: set[int] = set()
         for f in self._facts_in(node.start_byte, node.end_byte):
-            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch":
-                return f.what
+            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch" \
+                    and not self._is_deferred(f.fi) and not _inside(f.start, spans):
+                what = what or f.what
+                starts.add(f.start)
+        if self._taint:
+            t = node.text or b""
+            if any(name.encode() in t for name in self._taint):
+                for name in _idents(node, skip=spans):
+                    if name in self._taint:
+                        what = what or name
+                        starts |= self._taint_src.get(name, set())
+        return what, starts
+
+    def _nondet_in(self, node: Any) -> str | None:
+        spans: list[tuple[int, int]] | None = None
+        for f in self._facts_in(node.start_byte, node.end_byte):
+            if f.rule in ("DUR001", "DUR002", "DUR003") and self.funcs[f.fi].scope == "orch" \
+                    and not self._is_deferred(f.fi):
+                if spans is None:
+                    spans = self._op_spans(node.start_byte, node.end_byte)
+                if not _inside(f.start, spans):
+                    return f.what
         if self._taint:
             t = node.text or b""
             if not any(name.encode() in t for name in self._taint):
                 return None
-            for name in _idents(node):
+            if spans is None:
+                spans = self._op_spans(node.start_byte, node.end_byte)
+            for name in _idents(node, skip=spans):
                 if name in self._taint:
                     return name
         return None
+
+    def _op_spans(self, lo: int, hi: int) -> list[tuple[int, int]]:
+        """Byte spans of the durable operations in [lo, hi): what they return is checkpointed."""
+        i = bisect.bisect_left(self._op_starts, lo)
+        out = []
+        while i < len(self._op_starts) and self._op_starts[i] < hi:
+            op = self._ops[i]
+            out.append((op.start, op.node.end_byte))
+            i += 1
+        return out
 
     def _path(self, fi: int, node: Any) -> list[Any]:
         """Ancestors of node from function fi's node down to node's parent.
@@ -1620,6 +1712,7 @@ class FileAnalysis:
     def _dur006(self, c: Call) -> None:
         anc = self._op_path(c)
         cur = c.node
+        found: list[tuple[str, set[int]]] = []
         for par in reversed(anc):
             field = _COND_FIELDS.get(par.type)
             cond = None
@@ -1634,15 +1727,26 @@ class FileAnalysis:
                         and left.start_byte != cur.start_byte:
                     cond = left
             if cond is not None:
-                bad = self._nondet_in(cond)
+                bad, starts = self._nondet_sources(cond)
                 if bad is not None:
-                    self.report("DUR006", c.node,
-                                f"whether or how often {_short(c)} runs depends on {bad}, which changes on "
-                                "replay: the operation sequence diverges",
-                                f"compute the value in a step first (const v = await {self.ctx_name(c.fi)}"
-                                ".step('name', async () => ...)) and branch on the step's result")
-                    return
+                    found.append((bad, starts))
             cur = par
+        if found:  # reported after the sources (_flush_dur006): one cause, one diagnostic
+            self._dur006_pending.append((c, found))
+
+    def _flush_dur006(self) -> None:
+        """DUR006 for an operation under a condition whose clock/random/read value is not reported
+        itself (DUR001-DUR003 at the source say the same and their fix clears the condition too)."""
+        done = self._reported_src
+        for c, found in self._dur006_pending:
+            bad = next((b for b, starts in found if not starts or not starts <= done), None)
+            if bad is None:
+                continue
+            self.report("DUR006", c.node,
+                        f"whether or how often {_short(c)} runs depends on {bad}, which changes on "
+                        "replay: the operation sequence diverges",
+                        f"compute the value in a step first (const v = await {self.ctx_name(c.fi)}"
+                        ".step('name', async () => ...)) and branch on the step's result")
 
     def _dur015(self, c: Call, ctx: str) -> None:
         b = c.ctxb
@@ -1979,6 +2083,8 @@ class FileAnalysis:
             ch = chain_of(n.child_by_field_name("function"))
             if ch == ["BigInt"]:
                 return (n, "a BigInt")
+            if ch and self._is_fetch(ch, fi):
+                return (n, _RESPONSE)
             return None
         if t == "object":
             for pair in n.named_children:
@@ -2003,6 +2109,26 @@ class FileAnalysis:
                     return (n, r[1])
         return None
 
+    def _result_unused(self, c: Call) -> bool:
+        """Whether the operation is a statement of its own (`await ctx.step(...);`): its result is dropped."""
+        anc = self._path(c.fi, c.node)
+        i = len(anc) - 1
+        while i >= 0 and anc[i].type in ("await_expression", "parenthesized_expression"):
+            i -= 1
+        return i >= 0 and anc[i].type == "expression_statement"
+
+    def _chain_at(self, node: Any) -> list[str]:
+        return chain_of(node.child_by_field_name("function")) or []
+
+    def _is_fetch(self, ch: list[str], fi: int) -> bool:
+        """Whether a call chain is the Fetch API (global fetch, node-fetch, cross-fetch, undici's fetch)."""
+        q = self.qualify(ch, fi)
+        if q is None:
+            return False
+        mod, dotted = q
+        return (mod == "" and dotted == "fetch") or (mod in ("node-fetch", "cross-fetch") and dotted in ("", "default", "fetch")) \
+            or (mod == "undici" and dotted == "fetch")
+
     def _dur034(self, c: Call) -> None:
         if self._configure_serdes:
             return
@@ -2018,12 +2144,22 @@ class FileAnalysis:
         if f.node.type == "arrow_function":
             arrow = self.src.find(b"=>", f.start, f.end)
             body_from = arrow + 2 if arrow >= 0 else f.start
-        if not _non_json_hint(self.src, body_from, f.end):
+        if not _non_json_hint(self.src, body_from, f.end) and not _fetch_hint(self.src, body_from, f.end):
             return
         for e in self._returned_exprs(fi):
             found = self._non_json(e, fi)
             if found is not None:
                 bad, what = found
+                if what == _RESPONSE:
+                    if self._result_unused(c):
+                        return  # `await ctx.step("notify", async () => fetch(url, { method: "POST" }))`
+                    call = _snippet(bad, "fetch(...)") if bad.type == "call_expression" else "fetch(...)"
+                    self.report("DUR034", bad,
+                                f"{c.op} result is {what}, which does not survive the JSON checkpoint: on replay it "
+                                "comes back as a plain object, without .json() or .text()",
+                                f"read the body inside the step and return it: async () => (await {call}).json() "
+                                "(or .text())", short="return the body (.json() or .text()), not the Response")
+                    return
                 self.report("DUR034", bad,
                             f"{c.op} result contains {what}, which does not survive the JSON checkpoint: on "
                             "replay it comes back as a plain value",
@@ -2144,12 +2280,241 @@ class FileAnalysis:
                     f"const cfg = await {ctx}.step('read-config', async () => {read})",
                     short=SHORT_FIX["DUR004-env"])
 
+    # ------------------------------------------------------------------ stored closures
+    def _is_deferred(self, fi: int) -> bool:
+        """Whether function fi (orchestration scope) sits in a function literal that orchestration code
+        only stores (`undo.push({ name, run: () => cancel(id) })`, `const undo = () => cancel(id)`) and
+        never calls itself: it runs where it is called, typically inside a step (a saga's compensation),
+        so what it does is not reported where it is created."""
+        funcs = self.funcs
+        memo = self._deferred
+        chain: list[int] = []
+        out = False
+        i = fi
+        while i > 0:
+            hit = memo.get(i)
+            if hit is not None:
+                out = hit
+                break
+            f = funcs[i]
+            if f.role is not None or f.scope != "orch":
+                out = False
+                break
+            chain.append(i)
+            if f.node.type in _FUNCLIKE or f.node.type == "method_definition":
+                memo[i] = False  # a cycle through calls reads as "not deferred"
+                if self._stored_only(i):
+                    out = True
+                    break
+            i = f.parent
+        for j in chain:
+            memo[j] = out
+        return out
+
+    def _stored_only(self, fi: int) -> bool:
+        site = self._store_site(fi)
+        return site is not None and not self._called_in_orch(fi, site[0], site[1])
+
+    def _store_site(self, fi: int) -> tuple[Binding | None, str, str] | None:
+        """Where orchestration code keeps function literal fi: (its variable, or None and its property
+        name, "" when neither is known; the name of the collection or object that holds it, "" when
+        unknown), or None when fi is not kept (an argument, returned, ...)."""
+        f = self.funcs[fi]
+        node = f.node
+        path = self._path(f.parent, node)
+        j = len(path) - 1
+        cur = node
+        while j >= 0 and path[j].type in _TRANSPARENT_WRAP:
+            cur = path[j]
+            j -= 1
+        if j < 0:
+            return None
+        par = path[j]
+        t = par.type
+        var: Binding | None = None
+        key = ""
+        holder = ""
+        if node.type == "method_definition":
+            if t != "object":
+                return None
+            key = text(node.child_by_field_name("name"))
+        elif t == "variable_declarator":
+            nm = par.child_by_field_name("name")
+            val = par.child_by_field_name("value")
+            if nm is None or nm.type != "identifier" or val is None or val.start_byte != cur.start_byte:
+                return None
+            var = self.lookup(text(nm), f.parent)
+            if var is None:
+                return None
+        elif t == "assignment_expression":
+            left = unwrap(par.child_by_field_name("left"))
+            right = par.child_by_field_name("right")
+            if left is None or right is None or right.start_byte != cur.start_byte:
+                return None
+            if left.type == "identifier":
+                var = self.lookup(text(left), f.parent)
+                if var is None:
+                    return None
+            elif left.type in ("member_expression", "subscript_expression"):
+                prop = left.child_by_field_name("property")
+                key = text(prop) if prop is not None and left.type == "member_expression" else ""
+                obj = chain_of(left.child_by_field_name("object"))
+                holder = obj[-1] if obj else ""
+            else:
+                return None
+        elif t == "pair":
+            val = par.child_by_field_name("value")
+            if val is None or val.start_byte != cur.start_byte:
+                return None
+            k = par.child_by_field_name("key")
+            key = text(k).strip("\"'`") if k is not None else ""
+        elif t not in ("array", "arguments"):
+            return None
+        if t in ("object", "array", "arguments", "pair"):
+            kept = self._kept(path, j)
+            if kept is None:
+                return None
+            holder = kept
+        return (var, key, holder)
+
+    def _kept(self, path: list[Any], j: int) -> str | None:
+        """Whether the object/array literal (or argument list) at path[j] is kept rather than handed to
+        a call: pushed or set into a collection, or assigned to a variable or property. Returns the
+        name of what keeps it ("" when unknown), or None."""
+        while j >= 0:
+            n = path[j]
+            t = n.type
+            if t == "arguments":
+                if j == 0:
+                    return None
+                call = path[j - 1]
+                ch = chain_of(call.child_by_field_name("function")) if call.type == "call_expression" else None
+                return ch[-2] if ch and len(ch) >= 2 and ch[-1] in _STORING_METHODS else None
+            if t == "variable_declarator":
+                nm = n.child_by_field_name("name")
+                return text(nm) if nm is not None and nm.type == "identifier" else ""
+            if t == "assignment_expression":
+                ch = chain_of(n.child_by_field_name("left"))
+                return ch[-1] if ch else ""
+            if t not in ("object", "array", "pair", "spread_element") and t not in _TRANSPARENT_WRAP:
+                return None
+            j -= 1
+        return None
+
+    def _called_in_orch(self, fi: int, var: Binding | None, key: str) -> bool:
+        """Whether orchestration code outside function fi calls it by its variable (`undo()`,
+        `undo.call(...)`) or property name (`t.run()`), or hands the variable to another call
+        (`retry(undo)`, which may call it)."""
+        return any(self.funcs[g].scope == "orch" and not self._is_deferred(g)
+                   for _pos, _end, g in self._call_sites(fi, var, key))
+
+    def _call_sites(self, fi: int, var: Binding | None, key: str) -> Any:
+        """(start, end, enclosing function) of each call of function fi, outside it, by its variable
+        or property name, and (for a variable) each call it is handed to. Searched in the text of the
+        function that declares the variable, or of the orchestration function that stores the closure."""
+        f = self.funcs[fi]
+        if var is not None:
+            word = var.name.encode()
+            lo, hi = (self.funcs[var.fi].start, self.funcs[var.fi].end) if var.fi else (0, len(self.src))
+        elif key:
+            word = key.encode()
+            lo, hi = (self.funcs[f.orch_root].start, self.funcs[f.orch_root].end) if f.orch_root > 0 \
+                else (0, len(self.src))
+        else:
+            return
+        src = self.src
+        if self._starts is None:
+            self._starts = [g.start for g in self.funcs]
+        pos = src.find(word, lo, hi)
+        while pos >= 0:
+            end = pos + len(word)
+            nxt = src.find(word, end, hi)
+            after = src[end:end + 1]
+            if f.start <= pos < f.end or (after and (after.isalnum() or after in b"_$")):
+                pos = nxt
+                continue
+            before = src[pos - 1:pos] if pos else b""
+            if var is not None and (before.isalnum() or before in (b"_", b"$", b".")):
+                pos = nxt
+                continue
+            if var is None:
+                k = pos - 1
+                while k > lo and src[k:k + 1] in b" \t\r\n":
+                    k -= 1
+                if src[k:k + 1] != b".":
+                    pos = nxt
+                    continue
+            if _CALLED_AFTER.match(src, end) is not None or (
+                    var is not None and _HANDED_AROUND.match(src, end) is not None
+                    and _HANDED_BEFORE.search(src, max(lo, pos - 2), pos) is not None):
+                g = _enclosing(self.funcs, pos, self._starts)
+                if var is None or self.lookup(var.name, g) is var:
+                    yield pos, end, g
+            pos = nxt
+
+    def _receiver_from(self, pos: int, fi: int, holder: str) -> bool:
+        """Whether the receiver of the property call at pos (`c` in `c.undo()`) is the object or
+        collection `holder` itself, or a `for ... of` variable whose loop header names it (so that a
+        same-named method of something else is not taken for the stored closure)."""
+        src = self.src
+        k = pos - 1
+        while k > 0 and src[k:k + 1] in b" \t\r\n.?":
+            k -= 1
+        e = k + 1
+        while k >= 0 and (src[k:k + 1].isalnum() or src[k:k + 1] in b"_$"):
+            k -= 1
+        recv = src[k + 1:e].decode("utf-8", "replace")
+        if not recv:
+            return False
+        if recv == holder:
+            return True
+        b = self.lookup(recv, fi)
+        if b is None or b.kind != "loop":
+            return False
+        nl = src.find(b"\n", b.start)
+        header = src[b.start:nl if nl >= 0 else len(src)]
+        return re.search(rb"(?<![\w$])" + re.escape(holder.encode()) + rb"(?![\w$])", header) is not None
+
+    def _closure_ops_in_steps(self) -> None:
+        """DUR010 for a closure kept on an object and called inside a step (`undo.push({ run: () =>
+        context.step(...) })`, then `step(c.name, async () => c.run())`): its operations use a context
+        from outside the step. A closure called by its variable is found at the call (_context_into_step)."""
+        funcs = self.funcs
+        done: set[int] = set()
+        for op in self._ops:
+            fi = op.fi
+            f = funcs[fi]
+            b = op.ctxb
+            if fi in done or f.role is not None or f.scope != "orch" or b is None or self._within(b.fi, fi) \
+                    or (f.node.type not in _FUNCLIKE and f.node.type != "method_definition"):
+                continue
+            done.add(fi)
+            site = self._store_site(fi)
+            if site is None or site[0] is not None or not site[1] or not site[2]:
+                continue
+            for pos, end, g in self._call_sites(fi, None, site[1]):
+                root = funcs[g].step_root
+                if funcs[g].scope != "step" or root < 0 or self._within(b.fi, root) \
+                        or not self._receiver_from(pos, g, site[2]):
+                    continue
+                node = funcs[0].node.named_descendant_for_byte_range(pos, end)
+                if node is None:
+                    continue
+                kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
+                    funcs[root].role or "", "step function")
+                self.report("DUR010", node,
+                            f"{site[1]}() runs {_short(op)} inside a {kind}: durable operations cannot nest in "
+                            "step-wrapped code",
+                            f"call {site[1]}() from orchestration code, before or after the {kind}, not inside it; "
+                            "a plain function (with no durable operation) can be called in the step")
+                break
+
     # ------------------------------------------------------------------ direct effects
     def _emit_effects(self) -> None:
         funcs = self.funcs
         for fact in self.facts:
             f = funcs[fact.fi]
-            if f.scope != "orch" or fact.start in self._suppressed:
+            if f.scope != "orch" or fact.start in self._suppressed or self._is_deferred(fact.fi):
                 continue
             ctx = self.ctx_name(fact.fi)
             w = fact.what
@@ -2162,6 +2527,8 @@ class FileAnalysis:
                 continue
             if r != "DUR004" and self._final_catch(fact.node, fact.fi):
                 continue
+            if r in ("DUR001", "DUR002", "DUR003") and not self._ignored_here(fact.start):
+                self._reported_src.add(fact.start)
             if r == "DUR001":
                 if fact.node.type == "new_expression":
                     fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step('now', "
@@ -2179,8 +2546,16 @@ class FileAnalysis:
                 self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
                             f"move it into a step: {aw}{ctx}.step('id', async () => {expr}){tail}")
             elif r == "DUR003":
+                if fact.node.type == "call_expression" and self._is_fetch(self._chain_at(fact.node), fact.fi):
+                    # a Response is no JSON value: the step must return the body, or replays get {} back
+                    call = expr if expr != w else "fetch(...)"
+                    fix = (f"do the read inside a step and return the body, not the Response (it does not survive the "
+                           f"checkpoint): const data = {aw}{ctx}.step('load', async () => (await {call}).json()) "
+                           f"(.text() for a body that is not JSON){tail}")
+                else:
+                    fix = f"wrap it in {ctx}.step('load', async () => ...)"
                 self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
-                                          "see different data", f"wrap it in {ctx}.step('load', async () => ...)")
+                                          "see different data", fix)
             elif r == "DUR004":
                 if fact.detail == "env":
                     self._report_env(fact, ctx)
@@ -2202,7 +2577,7 @@ class FileAnalysis:
             if eff is None:
                 continue
             f = funcs[c.fi]
-            if f.scope != "orch":
+            if f.scope != "orch" or self._is_deferred(c.fi):
                 continue
             kind = eff[0]
             ctx = self.ctx_name(c.fi)
@@ -2215,16 +2590,57 @@ class FileAnalysis:
                     continue
                 if eff[2]:
                     # a helper that gets the context runs durable operations: it cannot go in a step
-                    hands = any(self.ctx_binding(a, c.fi) is not None for a in c.args)
+                    hands = self._hands_context(c)
                     self.project_calls.append((c, self._candidates(eff[2]), eff[1], False, hands))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
-                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False, False))
+                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False,
+                                                   self._hands_context(c)))
                         if target in self._sleepers:
                             self.report("DUR009", c.node,
                                         f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
+
+    def _ignored_here(self, pos: int) -> bool:
+        """A `durable-lint: ignore` comment on the line of pos, or alone on the line before (the engine
+        then drops what is reported there)."""
+        src = self.src
+        lo = src.rfind(b"\n", 0, pos) + 1
+        hi = src.find(b"\n", pos)
+        if src.find(b"durable-lint", lo, hi if hi >= 0 else len(src)) >= 0:
+            return True
+        if lo == 0:
+            return False
+        plo = src.rfind(b"\n", 0, lo - 1) + 1
+        prev = src[plo:lo].strip()
+        return prev.startswith((b"//", b"/*")) and b"durable-lint" in prev
+
+    def _hands_context(self, c: Call) -> bool:
+        """Whether a call gives a durable context to the function it calls: as an argument, inside an
+        object or array argument (`reserve({ ctx: context }, id)`), or as a class's context field
+        (`this.ctx`). Such a function runs durable operations, so it must not be wrapped in a step."""
+        for a in c.args:
+            if self.ctx_binding(a, c.fi) is not None:
+                return True
+            u = unwrap(a)
+            if u is None or u.type in ("string", "number", "template_string"):
+                continue
+            if u.type == "member_expression" and self._this_ctx:
+                ch = chain_of(u)
+                if ch and len(ch) == 2 and ch[0] == "this" and self._this_binding(ch[1], c.fi) is not None:
+                    return True
+            if u.type in ("object", "array"):
+                stack = [u]
+                while stack:
+                    n = stack.pop()
+                    if n.type in ("identifier", "shorthand_property_identifier"):
+                        b = self.lookup(text(n), c.fi)
+                        if b is not None and b.ctx:
+                            return True
+                    elif n.type not in _FUNCLIKE and n.type != "string" and len(stack) < 200:
+                        stack.extend(n.named_children)
+        return False
 
     def _final_catch(self, node: Any, fi: int) -> bool:
         """Inside a `catch` of the handler or of a child body itself that always rethrows and runs no
@@ -2647,14 +3063,20 @@ def _always_exits(stmt: Any) -> bool:
     return False
 
 
-def _idents(node: Any, limit: int = 2000) -> list[str]:
-    """Identifier names used in an expression (not inside nested functions; bounded)."""
+def _inside(pos: int, spans: list[tuple[int, int]]) -> bool:
+    return any(lo <= pos < hi for lo, hi in spans)
+
+
+def _idents(node: Any, limit: int = 2000, skip: list[tuple[int, int]] | None = None) -> list[str]:
+    """Identifier names used in an expression (not inside nested functions nor the spans in skip; bounded)."""
     out: list[str] = []
     stack = [node]
     steps = 0
     while stack and steps < limit:
         steps += 1
         n = stack.pop()
+        if skip and _inside(n.start_byte, skip):
+            continue
         t = n.type
         if t == "identifier":
             out.append(text(n))
@@ -2707,6 +3129,13 @@ def _non_json_hint(src: bytes, lo: int, hi: int) -> bool:
                     return True
             i = src.find(word, i + 1, hi)
     return _DIGIT_N.search(src, lo, hi) is not None
+
+
+def _fetch_hint(src: bytes, lo: int, hi: int) -> bool:
+    """Cheap test before DUR034 looks for a returned fetch() Response in the step body [lo, hi)."""
+    if src.find(b"etch", lo, hi) < 0:
+        return False
+    return _FETCH_BODY.match(src, lo, hi) is not None or _FETCH_RETURN.search(src, lo, hi) is not None
 
 
 _ASCII_WORD = re.compile(rb"[A-Za-z0-9_]+")
