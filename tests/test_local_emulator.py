@@ -345,3 +345,24 @@ async def test_a_malformed_function_name_says_what_forms_are_accepted(server: An
     two = await call_error(server, "run_durable_function_locally", handler="convert.py:handler",
                            functions={"fx-rates:prod": "checks/rates.py:handler", "fx-rates:dev": "checks/credit.py:handler"})
     assert "'fx-rates' two handlers" in two and "give it once" in two
+
+
+async def test_diagnose_explains_a_success_that_left_a_callback_open(server: Any) -> None:
+    """A catch-all except swallowed the suspension: the execution 'succeeded' without its answer."""
+    run = await call_ok(server, "run_durable_function_locally", handler="swallowed.py:handler")
+    assert run["status"] == "SUCCEEDED"
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    assert "still open" in diagnosis["summary"] and "warehouse-confirmation" in diagnosis["summary"]
+    assert "DUR016" in " ".join(diagnosis["next_steps"]) and diagnosis["guide"] == "error-handling"
+
+
+async def test_diagnose_of_a_rejected_callback_gives_no_timeout_advice(server: Any) -> None:
+    run = await call_ok(server, "run_durable_function_locally", handler="approval.py:handler", input={"order_id": "o-9"})
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    callback_id = diagnosis["waiting_on"][0]["callback_id"]
+    await call_ok(server, "send_durable_callback", callback_id=callback_id, outcome="failure",
+                  error_type="Rejected", error_message="manager rejected")
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    assert "was failed by the callback sender" in diagnosis["summary"]
+    steps = " ".join(diagnosis["next_steps"])
+    assert "timeout" not in steps and "catch the callback error" in steps

@@ -278,7 +278,21 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
     )
     if status == "SUCCEEDED":
         took = f" in {_span((ex.end - ex.start).total_seconds())}" if ex.end and ex.start else ""
-        return Diagnosis(status, f"{name} succeeded{took} after {len(history.operations)} operations.", None, [], [], "troubleshooting-executions", "succeeded")
+        summary = f"{name} succeeded{took} after {len(history.operations)} operations."
+        open_ops = [w for w in waits if w.operation_type in ("CALLBACK", "WAIT", "CHAINED_INVOKE")]
+        if not open_ops:
+            return Diagnosis(status, summary, None, [], [], "troubleshooting-executions", "succeeded")
+        # The handler returned while an operation it started was still open. A race or a map's
+        # completion config may abandon one on purpose; otherwise the exception that suspends the
+        # execution at that operation was caught and the code went on (DUR016).
+        shown = ", ".join(f"{w.operation_type.lower().replace('_', ' ')} {w.operation_name!r}" for w in open_ops)
+        summary += f" It ended with {shown} still open."
+        steps = [
+            "Unless the code abandons it on purpose (a race, a completion config), a catch-all except/catch around that "
+            "operation swallowed the suspension and the handler went on without its result (DUR016): catch only your "
+            "own exception types there, then run validate_durable_code on the handler.",
+        ]
+        return Diagnosis(status, summary, None, open_ops, steps, "error-handling", "succeeded")
     if status == "RUNNING":
         if waits:
             parts = []
@@ -327,9 +341,13 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
         where = f" ({cause.path})" if cause.path and cause.path != cause.operation_name else ""
         if cause.operation_type == "CALLBACK":
             op = history.by_id.get(cause.operation_id or "")
-            how = "timed out" if op is not None and op.status == "TIMED_OUT" else "was failed by the callback sender"
+            timed_out = op is not None and op.status == "TIMED_OUT"
+            how = "timed out" if timed_out else "was failed by the callback sender"
             summary = f"{name} failed: callback {cause.operation_name!r}{where} {how}."
-            steps = ["Send the callback before its timeout (send_durable_callback), raise the timeout, or use heartbeats for long work; catch the callback error in the code to take a fallback path."]
+            if timed_out:
+                steps = ["Send the callback before its timeout (send_durable_callback), raise the timeout, or use heartbeats for long work; catch the callback error in the code to take a fallback path."]
+            else:
+                steps = [f"The sender answered with a failure ({etype}): if a rejection is an expected answer, catch the callback error in the code and take that path (compensate, notify); otherwise fix what the sender saw."]
         elif cause.operation_type == "CHAINED_INVOKE":
             summary = f"{name} failed: chained invoke {cause.operation_name!r}{where} failed with {etype}."
             if cause.child_execution_arn:
