@@ -15,7 +15,7 @@ from lambda_durable_mcp.tools._common import Access, Compact, add_tool, require_
 
 TOOL = "scaffold_durable_project"
 WHAT = "writes project files"
-DESCRIPTION = "Create a durable function project: handler, tests, IaC, README. Read-only: preview."
+DESCRIPTION = "Create a durable function project: handler, tests, IaC, README. Without --allow-write: a preview."
 
 
 def _choices(values: tuple[str, ...]) -> Any:
