@@ -689,7 +689,7 @@ def register(server: MCPServer, settings: Settings) -> None:
 
             events, _ = api.all_events(arn, include_data=False)
             waiting = [w.model_dump(mode="json") for w in _waiting_models(pending_operations(build_history(events)))]
-            note = "Suspended: send_durable_callback completes a callback; diagnose_durable_execution explains."
+            note = "Suspended (RUNNING to the other tools): send_durable_callback completes a callback; diagnose_durable_execution explains."
         elif status == "FAILED" and note is None:
             note = "diagnose_durable_execution names the failing operation."
         output = None
