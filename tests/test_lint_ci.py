@@ -215,3 +215,18 @@ def test_a_template_alone_still_reads_its_functions_code(tmp_path: Path, monkeyp
     data = json.loads(capsys.readouterr().out)
     assert [(d["path"], d["rule"]) for d in data["diagnostics"]] == [("template.yaml", "DUR055")]
     assert "wf/app.py:7" in data["diagnostics"][0]["message"] and data["summary"]["files"] == 1
+
+
+def test_a_file_of_another_project_follows_that_projects_helpers(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """`cd some-checkout && lint /elsewhere/project/handler.ts`: the helpers are read where the file lives."""
+    proj = tmp_path / "project"
+    (proj / "lib").mkdir(parents=True)
+    (proj / "handler.ts").write_text(HANDLER_TS)
+    (proj / "lib" / "ids.ts").write_text(IDS_TS)
+    other = tmp_path / "checkout"
+    other.mkdir()
+    _git(other, "init", "-q")
+    monkeypatch.chdir(other)
+    assert main(["--format", "json", str(proj / "handler.ts")]) == 1
+    assert [r for _, _, r in _rules(capsys)] == ["DUR005"]

@@ -109,6 +109,21 @@ def repository_root(start: Path) -> Path:
         here = here.parent
 
 
+def import_root(paths: Sequence[str], cwd: Path) -> Path:
+    """Where imported project files may be read from: the git repository of each linted path, else the
+    working directory when the path lies below it, else the path's own folder; so that `lint
+    ../other-project/handler.py` follows that project's helpers too."""
+    roots = []
+    for given in paths:
+        p = Path(given).resolve()
+        start = p if p.is_dir() else p.parent
+        repo = repository_root(start)
+        if repo == start and not (start / ".git").exists():  # no repository above it
+            repo = cwd if cwd == start or cwd in start.parents else start
+        roots.append(str(repo))
+    return Path(os.path.commonpath(roots)) if roots else cwd
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     try:
@@ -128,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     cwd = Path.cwd().resolve()
     repo = repository_root(cwd)
     result = analyze_paths([Path(x) for x in args.paths], root=cwd, select=select or None, ignore=ignore or None,
-                           import_root=repo, respect_gitignore=args.respect_gitignore, exclude=args.exclude)
+                           import_root=import_root(args.paths, cwd), respect_gitignore=args.respect_gitignore,
+                           exclude=args.exclude)
 
     def repo_path(d: Diagnostic) -> str:
         full = Path(d.path) if os.path.isabs(d.path) else cwd / d.path
