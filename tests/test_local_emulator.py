@@ -366,3 +366,18 @@ async def test_diagnose_of_a_rejected_callback_gives_no_timeout_advice(server: A
     assert "was failed by the callback sender" in diagnosis["summary"]
     steps = " ".join(diagnosis["next_steps"])
     assert "timeout" not in steps and "catch the callback error" in steps
+
+
+@pytest.mark.parametrize(("handler", "rule", "where"), [
+    ("nested_step.py:handler", "DUR010", "while step 'send-all' was running"),
+    ("map_parent_context.py:handler", "DUR011", "on an outer context while"),
+])
+async def test_diagnose_names_an_operation_started_inside_a_step_or_body(
+        server: Any, handler: str, rule: str, where: str) -> None:
+    """The Python SDK records these without an error; replay then diverges. The diagnosis names the
+    structural cause instead of advising to move a non-deterministic value."""
+    run = await call_ok(server, "run_durable_function_locally", handler=handler)
+    diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    assert diagnosis["status"] == "FAILED", diagnosis
+    assert where in diagnosis["summary"] and rule in diagnosis["summary"], diagnosis["summary"]
+    assert "non-deterministic value" not in diagnosis["next_steps"][0]

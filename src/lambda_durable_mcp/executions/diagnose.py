@@ -333,6 +333,10 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
             "Orchestration code re-runs from the top on every invocation: operation names, order and count must not depend on time, randomness, environment or external reads outside steps.",
             "Move the non-deterministic value into a step (its result is replayed), then run validate_durable_code on the handler.",
         ]
+        inside = started_inside(history)
+        if inside is not None:  # the structural causes explain it better than a non-deterministic value
+            summary += f" {inside[0]}"
+            steps = [inside[1], steps[1]]
     elif kind == "context-usage" and cause is not None:
         summary, steps = _context_usage(name, cause)
     elif kind == "failed-operation" and cause is not None:
@@ -384,6 +388,46 @@ def diagnose(history: History, *, data_included: bool) -> Diagnosis:
             summary += withheld_hint
     steps.append("After fixing, re-run it locally with run_durable_function_locally and diagnose again.")
     return Diagnosis(status, summary, cause, waits, steps, _guide_for(cause, kind, history), kind)
+
+
+def started_inside(history: History) -> tuple[str, str] | None:
+    """(summary sentence, next step) when an operation started while a step of the same context was
+    running (a durable operation inside a step, DUR010) or while a child, map or parallel body below
+    its context was running (the outer context used in that body, DUR011). The Python SDK records
+    both without an error of its own; they surface as non-determinism on replay."""
+    # event order, not timestamps: operations of one invocation often share a millisecond
+    ops = list(history.operations)
+    spans = [op for op in ops if op.type in ("STEP", "CONTEXT")]
+
+    def ancestors(op: Operation) -> list[str | None]:
+        out: list[str | None] = []
+        seen: set[str] = set()
+        parent = op.parent_id
+        while parent is not None and parent not in seen:
+            seen.add(parent)
+            out.append(parent)
+            up = history.by_id.get(parent)
+            parent = up.parent_id if up is not None else None
+        out.append(None)
+        return out
+
+    for op in sorted(ops, key=lambda o: o.first_event):
+        for span in spans:
+            if span is op or span.id == op.parent_id or op.id in ancestors(span):
+                continue
+            ended = span.status != "STARTED" and span.last_event > span.first_event
+            if not (span.first_event < op.first_event and (not ended or op.first_event < span.last_event)):
+                continue
+            if span.type == "STEP" and op.parent_id == span.parent_id:
+                return (f"Operation {op.name!r} started while step {span.name!r} was running: unless the code runs "
+                        "them concurrently on purpose, a durable operation inside a step (DUR010).",
+                        f"Move the operation out of the function given to step {span.name!r} (also when a helper it "
+                        "calls runs it); to group operations under one name, use a child context.")
+            if span.type == "CONTEXT" and op.parent_id in ancestors(span):
+                return (f"Operation {op.name!r} started on an outer context while {span.name!r} was running: the "
+                        "outer context used inside a child, map or parallel body (DUR011).",
+                        "Inside a child, map or parallel body, call operations on the context that body receives.")
+    return None
 
 
 def _context_usage(name: str, cause: RootCause) -> tuple[str, list[str]]:
