@@ -86,7 +86,7 @@ async def test_build_saga_points_at_the_saga_section_and_the_failing_step(client
         )
     assert "topic=advanced-error-handling section=sagas-and-compensation" in text
     assert "compensation" in tool_text(section).lower()
-    assert 'directory="shop"' in text and "re-raised" in text and "must name that step" in text
+    assert 'directory="shop"' in text and "re-raise the original error" in text and "must name that step" in text
 
 
 async def test_build_saga_refuses_an_unknown_language(client_for: Any) -> None:
