@@ -8,15 +8,18 @@ import json
 import os
 import re
 import shlex
+import shutil
 import subprocess
 from pathlib import Path
 from typing import Any
 
 import botocore
 import pytest
-from conftest import REPO_ROOT, tool_text
+from conftest import REPO_ROOT, TOOLCHAIN, call_ok, make_settings, tool_text
 
 from lambda_durable_mcp.scaffold import IACS, LANGUAGES, PATTERNS, ScaffoldError, plan
+from lambda_durable_mcp.server import build_server
+from lambda_durable_mcp.tools.executions import executions_context
 
 TOOL = "scaffold_durable_project"
 
@@ -281,3 +284,49 @@ async def test_a_file_where_a_folder_must_go_is_refused_before_anything_is_writt
 def test_a_name_with_a_trailing_newline_is_refused() -> None:
     with pytest.raises(ScaffoldError):
         plan("demo\n")
+
+
+SAGA_RUNS = [
+    ("typescript", "src/handler.ts:handler"),
+    ("javascript", "src/handler.js:handler"),
+    ("python", "src/handler.py:lambda_handler"),
+]
+
+
+@pytest.mark.parametrize(("language", "spec"), SAGA_RUNS, ids=[lang for lang, _ in SAGA_RUNS])
+async def test_saga_compensates_in_reverse_and_fails_naming_the_failed_step(
+    workspace: Path, language: str, spec: str
+) -> None:
+    """The scaffolded saga, run on the emulator with a failing shipment: refund, then release, then the
+    execution fails and diagnose names ship-order (it used to release only and succeed)."""
+    if language != "python" and (shutil.which("node") is None or not (TOOLCHAIN / "node_modules").is_dir()):
+        pytest.skip("needs Node.js and `make toolchain`")
+    server = build_server(make_settings(workspace_root=workspace, local=True, allow_write=True,
+                                        allow_sensitive_data_access=True))
+    try:
+        await call_ok(server, TOOL, name="shop", directory="shop", language=language, pattern="saga")
+        if language != "python":
+            (workspace / "shop" / "node_modules").symlink_to(TOOLCHAIN / "node_modules", target_is_directory=True)
+        event = {"orderId": "o-1", "amount": 10, "simulateShippingFailure": True}
+        run = await call_ok(server, "run_durable_function_locally", handler=f"shop/{spec}", input=event)
+        assert run["status"] == "FAILED", run
+        diagnosis = await call_ok(server, "diagnose_durable_execution", execution_arn=run["execution_arn"])
+    finally:
+        executions_context(server).shutdown()
+    assert diagnosis["root_cause"]["operation_name"] == "ship-order"
+    assert diagnosis["root_cause"]["error_message"] == "carrier rejected order o-1"
+    assert [(op["name"], op["status"]) for op in diagnosis["timeline"]] == [
+        ("reserve-inventory", "SUCCEEDED"),
+        ("charge-payment", "SUCCEEDED"),
+        ("ship-order", "FAILED"),
+        ("refund-payment", "SUCCEEDED"),
+        ("release-inventory", "SUCCEEDED"),
+    ]
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_saga_handler_has_no_catch_all(language: str) -> None:
+    project = plan("shop", language=language, pattern="saga")
+    handler = project.file(project.handler_path).content
+    assert not re.search(r"catch\s*\{|except\s*:|except Exception", handler), handler
+    assert "refund-payment" in handler and "release-inventory" in handler

@@ -19,8 +19,8 @@ PATTERN_SUMMARY = {
     "basic": "A multi-step workflow: validate, wait, confirm. Each step's result is checkpointed, so a "
     "replay after the wait reuses it instead of running the step again.",
     "saga": "A saga: reserve inventory, charge the payment, ship. A payment provider timeout is retried "
-    "after a pause; a declined payment is final, and the completed steps are undone by compensation "
-    "steps (release the reservation), each itself durable.",
+    "after a pause. Any other failure undoes the completed steps in reverse order (refund the payment, "
+    "release the reservation), each undo a durable step, then fails the execution with the original error.",
     "human-approval": "Human approval: the function sends a callback id to an approver and suspends "
     "(no compute is billed) until someone sends the callback, or the timeout (24 hours) passes.",
     "batch-map": "Batch processing with map: items run with at most 2 at a time, and a completion "
