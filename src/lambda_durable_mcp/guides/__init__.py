@@ -269,7 +269,8 @@ _EXPANSIONS: dict[str, str] = {
     # retries and errors
     "retry": "retryStrategy retries", "backoff": "retry retryStrategy", "flaky": "retry transient",
     "transient": "retry", "fail fast": "poison", "on purpose": "failing purpose",
-    "deliberately": "failing purpose", "execution fail": "failing purpose", "crash": "semantics", "crashes": "semantics",
+    "deliberately": "failing purpose", "execution fail": "failing purpose",
+    "stop the execution": "StopDurableExecution", "stop an execution": "StopDurableExecution", "crash": "semantics", "crashes": "semantics",
     "at most once": "AtMostOncePerRetry semantics", "exactly once": "idempotent semantics",
     "twice": "idempotent", "duplicate": "idempotent", "duplicates": "idempotent",
     "redelivered": "idempotent", "exception": "error", "throw": "error", "raise": "error",
@@ -292,7 +293,9 @@ _EXPANSIONS: dict[str, str] = {
     "powertools": "logger", "log group": "logs", "cloudwatch": "logs",
     "stuck": "history troubleshooting", "debug": "history troubleshooting", "which step": "history events",
     "personal": "personal data", "pii": "personal data",
-    "stop": "stop", "cancel": "stop",
+    "terminate": "stop StopDurableExecution", "abort": "stop StopDurableExecution",
+    "inside a step": "nesting", "inside another step": "nesting", "in a step": "nesting",
+    "expose": "personal data", "leak": "personal data", "sensitive": "personal data",
 }
 
 
@@ -303,13 +306,18 @@ def _words(text: str) -> list[str]:
 # Identifiers written as one camelCase word in questions and docs: split them, and keep them whole.
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _IDENT = re.compile(r"[A-Za-z0-9_]+")
+# Names written in camelCase that are one word (not "type script").
+_PRODUCTS = frozenset("typescript javascript cloudformation cloudwatch dynamodb eventbridge".split())
 
 
 def tokens(text: str) -> list[str]:
     """Index terms of a text: words without stop words and numbers, identifiers split, stemmed."""
     out = []
     for ident in _IDENT.findall(text):
-        parts = _words(_CAMEL.sub(" ", ident).replace("_", " "))
+        if ident.lower() in _PRODUCTS:
+            parts = [ident.lower()]
+        else:
+            parts = _words(_CAMEL.sub(" ", ident).replace("_", " "))
         if len(parts) > 1 and not ident.islower():
             parts.append(ident.lower())  # waitForCallback also as one term
         for raw in parts:
