@@ -20,44 +20,46 @@ async def test_no_arguments_gives_a_compact_index(client_for: Any) -> None:
     async with client_for() as c:
         result = await call(c)
     assert not result.is_error
-    data = result.structured_content
+    data, text = result.structured_content, tool_text(result)
     assert data["topics"] == list(guides.TOPICS)
     for info in guides.guide_infos():
-        assert f"- {info.id}: {info.summary}" in data["text"]
-    assert "  sections: waits, durations, callbacks" in data["text"]
-    assert len(data["text"]) < 5000  # an index, not the library
+        assert f"- {info.id}: {info.summary}" in text
+    assert "  sections: waits, durations, callbacks" in text
+    assert len(text) < 5000  # an index, not the library
 
 
 async def test_topic_returns_the_whole_guide_without_front_matter(client_for: Any) -> None:
     async with client_for() as c:
         result = await call(c, topic="wait-operations")
-    data = result.structured_content
+    data, text = result.structured_content, tool_text(result)
     assert data["topics"] == ["wait-operations"]
-    assert data["text"].startswith("# Waits, callbacks and polling")
-    assert "waitForCallback" in data["text"] and "wait_for_callback" in data["text"]
-    assert "keywords:" not in data["text"]
+    assert text.startswith("# Waits, callbacks and polling")
+    assert "waitForCallback" in text and "wait_for_callback" in text
+    assert "keywords:" not in text
 
 
 async def test_section_by_slug_or_heading(client_for: Any) -> None:
     async with client_for() as c:
-        by_slug = (await call(c, topic="deployment-iac", section="durableconfig")).structured_content
-        by_anchor = (await call(c, topic="deployment-iac", section="#DurableConfig")).structured_content
-    assert by_slug == by_anchor
-    assert by_slug["sections"] == ["deployment-iac#durableconfig"]
-    assert by_slug["text"].startswith("## DurableConfig")
-    assert "## SAM" not in by_slug["text"]
+        by_slug = await call(c, topic="deployment-iac", section="durableconfig")
+        by_anchor = await call(c, topic="deployment-iac", section="#DurableConfig")
+    assert by_slug.structured_content == by_anchor.structured_content
+    assert tool_text(by_slug) == tool_text(by_anchor)
+    assert by_slug.structured_content["sections"] == ["deployment-iac#durableconfig"]
+    assert tool_text(by_slug).startswith("## DurableConfig")
+    assert "## SAM" not in tool_text(by_slug)
 
 
 async def test_question_returns_matching_sections_not_the_library(client_for: Any) -> None:
     async with client_for() as c:
-        data = (await call(c, question="how do I wait for a human approval with a timeout in python?")).structured_content
+        result = await call(c, question="how do I wait for a human approval with a timeout in python?")
+    data, text = result.structured_content, tool_text(result)
     assert data["topics"][0] == "wait-operations"
     assert "wait-operations#callbacks" in data["sections"]
-    assert "wait_for_callback" in data["text"]
+    assert "wait_for_callback" in text
     whole = sum(len(guides.load_guide(t).body) for t in guides.TOPICS)
-    assert len(data["text"]) < whole / 4
+    assert len(text) < whole / 4
     for anchor in data["sections"]:
-        assert f"<!-- {anchor} -->" in data["text"]
+        assert f"<!-- {anchor} -->" in text
 
 
 async def test_unknown_topic_and_section_are_tool_errors_listing_valid_ids(client_for: Any) -> None:
@@ -117,8 +119,34 @@ def test_registration_reads_front_matter_only(monkeypatch: Any, tmp_path: Any) -
 async def test_question_within_a_topic_returns_only_that_guides_sections(client_for: Any) -> None:
     async with client_for() as c:
         data = (await call(c, topic="deployment-iac", question="which iam policy does the role need")).structured_content
-        nothing = (await call(c, topic="getting-started", question="zzzz qqqq")).structured_content
+        nothing = await call(c, topic="getting-started", question="zzzz qqqq")
     assert data["topics"] == ["deployment-iac"]
     assert data["sections"][0] == "deployment-iac#permissions"
     assert all(a.startswith("deployment-iac#") for a in data["sections"])
-    assert nothing["topics"] == [] and "getting-started" in nothing["text"]
+    assert nothing.structured_content["topics"] == [] and "getting-started" in tool_text(nothing)
+
+
+async def test_a_guide_arrives_once_as_markdown(client_for: Any) -> None:
+    """The trial's finding 7: the guide came twice (a JSON dump in the text content and the same
+    again as structured content), the text copy with its markdown JSON-escaped: about 2x tokens."""
+    body = guides.load_guide("error-handling").body
+    async with client_for() as c:
+        tool = next(t for t in (await c.list_tools()).tools if t.name == TOOL)
+        result = await call(c, topic="error-handling")
+    assert [b.type for b in result.content] == ["text"]
+    assert tool_text(result) == body  # readable as is by a client that forwards only the text
+    assert result.structured_content == {"topics": ["error-handling"], "sections": []}
+    # the output schema says what is sent, and no more
+    assert set(tool.output_schema["required"]) == set(result.structured_content)
+    assert set(tool.output_schema["properties"]) == set(result.structured_content)
+    sent = len(json.dumps(result.model_dump(mode="json", by_alias=True, exclude_none=True)))
+    assert sent < 1.2 * len(body)  # was 16.3 K for 7.6 K of markdown
+
+
+async def test_question_answers_carry_their_sections_once(client_for: Any) -> None:
+    async with client_for() as c:
+        result = await call(c, question="saga compensation on failure")
+    assert result.structured_content == {
+        "topics": ["advanced-error-handling"], "sections": ["advanced-error-handling#sagas-and-compensation"]}
+    saga = guides.load_guide("advanced-error-handling").section("sagas-and-compensation").text
+    assert tool_text(result) == "<!-- advanced-error-handling#sagas-and-compensation -->\n" + saga

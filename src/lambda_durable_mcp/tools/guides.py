@@ -5,6 +5,7 @@ from typing import Annotated
 from mcp.server.mcpserver import MCPServer
 from mcp.server.mcpserver.exceptions import ResourceNotFoundError, ToolError
 from mcp.server.mcpserver.resources import FunctionResource
+from mcp.types import CallToolResult, TextContent
 from pydantic import BaseModel, Field
 
 from lambda_durable_mcp import guides
@@ -15,9 +16,17 @@ URI = "durable-guide://{topic}"
 
 
 class GuideResult(BaseModel):
+    # What the markdown of the text content holds; the markdown itself is not repeated here.
     topics: list[str]  # chosen topic ids, best first
-    sections: list[str]  # "topic#section" anchors included in text
-    text: str
+    sections: list[str]  # "topic#section" anchors, in the order the text has them
+
+
+def _result(topics: list[str], sections: list[str], markdown: str) -> CallToolResult:
+    """The markdown itself as the text content, once; the structured part only names it."""
+    return CallToolResult(
+        content=[TextContent(type="text", text=markdown)],
+        structured_content=GuideResult(topics=topics, sections=sections).model_dump(mode="json"),
+    )
 
 
 def _index_text() -> str:
@@ -32,28 +41,29 @@ def get_durable_guide(
     topic: Annotated[str | None, Field(description="Guide id, e.g. wait-operations")] = None,
     section: Annotated[str | None, Field(description="Section slug, e.g. callbacks")] = None,
     question: Annotated[str | None, Field(description="Free-text question")] = None,
-) -> GuideResult:
+) -> Annotated[CallToolResult, GuideResult]:
     """Guides for Lambda durable functions (TS, Python, JS): replay rules, steps, waits/callbacks,
     map/parallel, errors, testing, deployment, troubleshooting. No arguments: topic index;
-    topic (+section): that guide; question: matching sections. Read before writing durable code."""
+    topic (+section): that guide; question: matching sections. Returns markdown. Read before writing
+    durable code."""
     try:
         question = (question or "").strip()
         if topic:
             guide = guides.load_guide(topic)
             if section:
                 sec = guide.section(section)
-                return GuideResult(topics=[topic], sections=[sec.anchor], text=sec.text)
+                return _result([topic], [sec.anchor], sec.text)
             if not question:
-                return GuideResult(topics=[topic], sections=[], text=guide.body)
+                return _result([topic], [], guide.body)
         if section:
             raise ToolError("section needs a topic. Valid topics: " + ", ".join(guides.TOPICS) + ".")
         if question:
             topics, hits = guides.route(question, topic=topic or None)
             if not hits:
-                return GuideResult(topics=[], sections=[], text="No guide matches that question.\n" + _index_text())
+                return _result([], [], "No guide matches that question.\n" + _index_text())
             parts = [f"<!-- {h.section.anchor} -->\n{h.section.text}" for h in hits]
-            return GuideResult(topics=topics, sections=[h.section.anchor for h in hits], text="\n".join(parts))
-        return GuideResult(topics=list(guides.TOPICS), sections=[], text=_index_text())
+            return _result(topics, [h.section.anchor for h in hits], "\n".join(parts))
+        return _result(list(guides.TOPICS), [], _index_text())
     except guides.GuideError as exc:
         raise ToolError(str(exc)) from None
 
