@@ -97,8 +97,8 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
         m = _SUPPRESS.search(line)
         if not m:
             continue
-        ids = m.group(1) if m.group(1) is not None else m.group(2)
-        rules = None if ids is None else frozenset(r.upper() for r in re.split(r"[\s,;]+", ids) if r)
+        ids = _directive_ids(m)
+        rules = None if ids is None else frozenset(ids)
         # A comment after code covers its own line; a comment on a line of its own covers the next line.
         alone = not line[: m.start()].strip()
         for target in ((lineno, lineno + 1) if alone else (lineno,)):
@@ -107,14 +107,19 @@ def suppressions(text: str) -> dict[int, frozenset[str] | None]:
     return out
 
 
+def _directive_ids(m: re.Match[str]) -> list[str] | None:
+    """The ids a suppression names, upper-cased; None for a bare ``ignore`` (every rule)."""
+    ids = m.group(1) if m.group(1) is not None else m.group(2)
+    return None if ids is None else [r.upper() for r in re.split(r"[\s,;]+", ids) if r]
+
+
 def unknown_suppressions(text: str) -> list[tuple[int, str]]:
     """(line, id) of suppression ids that name no rule: a typo there would silently suppress nothing."""
     out = []
     for lineno, line in enumerate(text.splitlines(), start=1):
         m = _SUPPRESS.search(line) if "durable-lint" in line else None
-        ids = m.group(1) if m is not None and m.group(1) is not None else (m.group(2) if m is not None else None)
-        if ids:
-            out.extend((lineno, r.upper()) for r in re.split(r"[\s,;]+", ids) if r and r.upper() not in RULES)
+        if m is not None:
+            out.extend((lineno, r) for r in _directive_ids(m) or () if r not in RULES)
     return out
 
 
