@@ -170,12 +170,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as exc:
         print(f"lambda-durable-mcp lint: error: cannot write the report: {exc}", file=sys.stderr)
         return 2
-    if args.format != "text" or args.output:
-        if args.format != "github":
-            for e in result.parse_errors:
-                print(f"note: {e}", file=sys.stderr)
+    if args.format in ("json", "sarif"):  # text and github output carry the notes themselves
+        for e in result.parse_errors:
+            print(f"note: {e}", file=sys.stderr)
         if result.stopped_early:
             print(f"note: {result.stopped_early}", file=sys.stderr)
+    if args.format != "text" or args.output:  # the counts, for a CI log that shows no report
         print(_summary_line(result) + (f" (report: {args.output})" if args.output else ""), file=sys.stderr)
     if result.files == 0 and not result.unreadable:
         print("lambda-durable-mcp lint: warning: no file to analyze under " + ", ".join(args.paths)
