@@ -94,6 +94,8 @@ def render_github(result: AnalysisResult, repo_path: Callable[[Diagnostic], str]
         text = d.message + (f"\nfix: {d.fix}" if d.fix else "")
         lines.append(f"::{level[d.severity]} {props}::{_escape(text)}")
     lines.extend(f"::warning::{_escape(e)}" for e in result.parse_errors)
+    if result.stopped_early:
+        lines.append(f"::warning::{_escape(result.stopped_early)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
