@@ -230,3 +230,23 @@ def test_a_file_of_another_project_follows_that_projects_helpers(
     monkeypatch.chdir(other)
     assert main(["--format", "json", str(proj / "handler.ts")]) == 1
     assert [r for _, _, r in _rules(capsys)] == ["DUR005"]
+
+
+def test_a_hostile_git_config_runs_nothing(tmp_path: Path) -> None:
+    """The walk asks git what it ignores; a workspace's .git/config must not make that call run a
+    program (core.fsmonitor runs one for every command that reads the index)."""
+    proof = tmp_path / "pwned"
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    (repo / "app.py").write_text(BUGGY_PY)
+    _git(repo, "init", "-q")
+    _git(repo, "add", "app.py")
+    _git(repo, "commit", "-qm", "x")
+    _git(repo, "config", "core.fsmonitor", f"touch {proof}; true")
+    # the vector is real: plain git runs it
+    subprocess.run(["git", "ls-files", "--others"], cwd=repo, capture_output=True, timeout=60)
+    assert proof.exists()
+    proof.unlink()
+    result = analyze_paths([repo], root=repo)
+    assert [d.rule for d in result.diagnostics] == ["DUR001"]
+    assert not proof.exists()

@@ -264,11 +264,16 @@ def _git_ignored(top: Path) -> tuple[set[str], set[str]] | None:
     .gitignore, .git/info/exclude, the global excludes file); None outside a git work tree or without git."""
     import subprocess
 
+    # The workspace may be hostile: its .git/config can name programs git runs (core.fsmonitor runs
+    # one for every command that reads the index), so that is switched off on the command line, which
+    # wins over every config file; GIT_* variables of the server's environment are not passed on.
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    env["GIT_OPTIONAL_LOCKS"] = "0"  # a read-only look: no index refresh, no lock
     try:
         out = subprocess.run(
-            ["git", "-C", str(top), "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
-            capture_output=True, timeout=20, check=False,
-            env={**os.environ, "GIT_OPTIONAL_LOCKS": "0"},  # a read-only look: no index refresh, no lock
+            ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-C", str(top),
+             "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
+            capture_output=True, timeout=20, check=False, stdin=subprocess.DEVNULL, env=env,
         )
     except (OSError, subprocess.SubprocessError):
         return None
