@@ -141,3 +141,93 @@ def test_flagged_bug_breaks_replay_and_the_fix_works(tmp_path: Path, rule: str, 
     good_path, _ = write(tmp_path, f"good_{rule}", fixed)
     assert [d for d in analyze_paths([good_path], root=tmp_path).diagnostics if d.severity != "info"] == []
     assert run(load(good_path)) == ("SUCCEEDED", None, fixed_result)
+
+
+DUR034_MODULE = """\
+import dataclasses
+from dataclasses import dataclass
+from enum import Enum
+from typing import NamedTuple
+
+import boto3
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+s3 = boto3.client("s3", region_name="us-east-1")
+
+
+@dataclass
+class Quote:
+    carrier: str
+    price: float
+
+
+class Box:
+    def __init__(self, size):
+        self.size = size
+
+
+class Rate(NamedTuple):
+    carrier: str
+
+
+class Status(str, Enum):
+    OPEN = "open"
+
+
+def fetch_quotes(kg):
+    return [Quote("dhl", 1.9 * kg)]
+
+
+def best_quote(kg) -> Quote:
+    return min(fetch_quotes(kg), key=lambda q: q.price)
+
+
+def lines(text):
+    yield from text.splitlines()
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    return str(context.step(lambda _: {expr}, name="result"))
+"""
+
+# (step result, whether the SDK's default serializer rejects it)
+DUR034_CASES = [
+    ('[Quote("dhl", 1.9)]', True),
+    ("fetch_quotes(2)", True),
+    ("best_quote(2)", True),
+    ("{q.carrier: q for q in fetch_quotes(1)}", True),
+    ("(x for x in [1, 2])", True),
+    ("({1}, 2)", True),
+    ('{"box": Box(3)}', True),
+    ('lines("a\\\\nb")', True),
+    ('s3.get_object(Bucket="reports", Key="k")', True),
+    ('[dataclasses.asdict(q) for q in fetch_quotes(1)]', False),
+    ('list(lines("a\\\\nb"))', False),
+    ('[Rate("dhl"), Status("open")]', False),
+    ('s3.get_object(Bucket="reports", Key="k")["Body"].read().decode()', False),
+    ("(sorted({1, 2}), 2)", False),
+]
+
+
+@pytest.mark.parametrize(("expr", "rejected"), DUR034_CASES, ids=[c[0] for c in DUR034_CASES])
+def test_dur034_flags_exactly_the_step_results_the_sdk_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              expr: str, rejected: bool) -> None:
+    from moto import mock_aws
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    path = tmp_path / "dur034_case.py"
+    path.write_text(DUR034_MODULE.replace("{expr}", expr))
+    found = [d.rule for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"]
+    assert found == (["DUR034"] if rejected else [])
+    with mock_aws():
+        import boto3
+
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="reports")
+        boto3.client("s3", region_name="us-east-1").put_object(Bucket="reports", Key="k", Body=b"x")
+        status, error, _ = run(load(path))
+    if rejected:
+        assert status == "FAILED" and (error or "").endswith("SerDesError"), (status, error)
+    else:
+        assert (status, error) == ("SUCCEEDED", None)

@@ -171,6 +171,8 @@ class PyModuleSummary(ModuleSummary):
     # through pkg/__init__.py's `from .x import f`: name -> [(file, name there)]
     reexports: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     star_files: list[str] = field(default_factory=list)  # files of `from .x import *`, any name may come from
+    # top-level class or function -> (what calling it makes that a step cannot checkpoint, the way out): DUR034
+    result_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -305,6 +307,11 @@ class ModuleAnalyzer:
         self.module_names: set[str] = set()
         self.mutable_globals: set[str] = set()
         self.classes: set[str] = set()
+        self.class_nodes: dict[str, ast.ClassDef] = {}
+        self._plain: set[str] | None = None
+        self._helper_results: dict[str, tuple[str, str] | None] = {}
+        # top-level name -> what calling it makes that a step cannot checkpoint (DUR034 across files)
+        self.result_kinds: dict[str, str] = {}
         self.scope: dict[str, FuncInfo] = {}
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
@@ -490,6 +497,7 @@ class ModuleAnalyzer:
                 if module_level:
                     self.classes.add(s.name)
                     self.module_names.add(s.name)
+                    self.class_nodes[s.name] = s
                 self._index(s.body, parent, scope, prefix + s.name + ".", in_class=True)
                 self._context_attributes(s, prefix + s.name)
             elif isinstance(s, ast.Import):
@@ -931,6 +939,171 @@ class ModuleAnalyzer:
                             names.add(first.id)  # type: ignore[attr-defined]
             found = self._branch_lists[id(fi)] = frozenset(names)
         return found
+
+    # -- results a step cannot checkpoint (DUR034) ---------------------------------------------
+
+    def plain_classes(self) -> set[str]:
+        """Module-level classes whose instances the SDK's serializer rejects: no base but ``object`` or
+        another such class, no metaclass. A subclass of dict, str, tuple (NamedTuple) or an outside base
+        may serialize, so it stays silent."""
+        if self._plain is None:
+            plain: set[str] = set()
+            grown = True
+            while grown:
+                grown = False
+                for name, node in self.class_nodes.items():
+                    if name not in plain and not node.keywords and all(
+                            type(b) is ast.Name and (b.id == "object" or b.id in plain)  # type: ignore[attr-defined]
+                            for b in node.bases):
+                        plain.add(name)
+                        grown = True
+            self._plain = plain
+        return self._plain
+
+    def _instance(self, name: str) -> tuple[str, str]:
+        node = self.class_nodes[name]
+        dc = any(_short(d, 80).split("(")[0].endswith("dataclass") for d in node.decorator_list)
+        return f"a {name} instance", "dataclasses.asdict(...)" if dc else "a dict of its fields"
+
+    def unserializable(self, value: ast.expr, fi: FuncInfo | None, local_kinds: dict[str, str] | None,
+                       later: list[tuple[ast.Call, str]] | None = None, depth: int = 0,
+                       wrap: str = "{}") -> tuple[str, str] | None:
+        """(what, the way out) when ``value``, returned by a step or child, cannot be checkpointed by the
+        SDK's default serializer (serdes.py: JSON types, bytes, UUID, Decimal, datetime, date, list,
+        tuple, dict with no tuple keys). Calls to another file's functions or classes go to ``later``
+        (call, wrapper text) for pass 2."""
+        t = type(value)
+        if t is ast.Set or t is ast.SetComp:
+            return wrap.format("a set"), "sorted(...) or list(...)"
+        if t is ast.GeneratorExp:
+            return wrap.format("a generator"), "list(...) around it"
+        if t is ast.Lambda and depth == 0:  # a list of functions may be branches built for later: silent
+            return "a function", "its result, not the function"
+        if depth > 3:
+            return None
+        if t is ast.List or t is ast.Tuple:
+            inner = "a list that holds {}" if t is ast.List else "a tuple that holds {}"
+            for e in value.elts:  # type: ignore[attr-defined]
+                found = self.unserializable(e.value if type(e) is ast.Starred else e, fi, local_kinds, later,
+                                            depth + 1, wrap.format(inner))
+                if found:
+                    return found
+            return None
+        if t is ast.Dict:
+            if any(type(k) is ast.Tuple for k in value.keys):  # type: ignore[attr-defined]
+                return wrap.format("a dict with tuple keys"), "string keys"
+            for k, v in zip(value.keys, value.values, strict=True):  # type: ignore[attr-defined]
+                found = self.unserializable(v, fi, local_kinds, later, depth + 1,
+                                            wrap.format("a dict that holds {}") if k is not None else wrap)
+                if found:
+                    return found
+            return None
+        if t is ast.ListComp or t is ast.DictComp:
+            elt = value.elt if t is ast.ListComp else value.value  # type: ignore[attr-defined]
+            outer = wrap.format("a list that holds {}" if t is ast.ListComp else "a dict that holds {}")
+            gens = value.generators  # type: ignore[attr-defined]
+            if type(elt) is ast.Name and len(gens) == 1 and type(gens[0].target) is ast.Name \
+                    and gens[0].target.id == elt.id:  # type: ignore[attr-defined]
+                # `{q.carrier: q for q in fetch_quotes()}`: the items of a list of instances
+                found = self.unserializable(gens[0].iter, fi, local_kinds, None, depth + 1)
+                if found and "a list that holds " in found[0]:
+                    return outer.format(found[0].rsplit("a list that holds ", 1)[1]), found[1]
+                return None
+            return self.unserializable(elt, fi, local_kinds, later, depth + 1, outer)
+        if t is ast.IfExp:
+            return (self.unserializable(value.body, fi, local_kinds, later, depth + 1, wrap)  # type: ignore[attr-defined]
+                    or self.unserializable(value.orelse, fi, local_kinds, later, depth + 1, wrap))  # type: ignore[attr-defined]
+        if t is ast.Name:
+            if depth == 0 and value.id in self.scope and (fi is None or value.id not in fi.locals()) \
+                    and self.lookup(fi, value.id) is self.scope[value.id]:  # type: ignore[attr-defined]
+                return "a function", "its result, not the function"
+            return None
+        if t is not ast.Call:
+            return None
+        func = value.func  # type: ignore[attr-defined]
+        if type(func) is ast.Attribute:
+            body = _STREAMING_BODY.get(func.attr)
+            if body and self.kind_of(func.value, local_kinds) == "aws":
+                what = "an S3 get_object response" if body == "Body" else "a Lambda invoke response"
+                return (wrap.format(f"{what}, whose {body} is a stream"),
+                        f"{_code(value, 50)}[\"{body}\"].read().decode() (read the stream in the step)")
+            return None
+        if type(func) is not ast.Name:
+            return None
+        name = func.id
+        if name in C.SET_FACTORIES and name not in self.module_names:
+            return wrap.format(f"a {name}"), "sorted(...) or list(...)"
+        if fi is not None and name in fi.locals():
+            return None
+        if name in self.class_nodes:
+            if name in self.plain_classes() and self.lookup(fi, name) is None:
+                what, way = self._instance(name)
+                return wrap.format(what), way
+            return None
+        target = self.lookup(fi, name)
+        if target is not None:
+            if target.parent is None and target.decorator is None and not isinstance(target.node, ast.Lambda):
+                found = self.helper_result(name, depth + 1)
+                if found:
+                    return wrap.format(f"what `{name}()` returns, {found[0]}"), found[1]
+            return None
+        if later is not None and name in self.imports and name not in self.module_names:
+            later.append((value, wrap))  # type: ignore[arg-type]
+        return None
+
+    def helper_result(self, name: str, depth: int = 0) -> tuple[str, str] | None:
+        """What a module-level function returns that cannot be checkpointed: from its return annotation
+        (``-> Quote``, ``-> list[Quote]``), its returned expressions, or its yields (a generator)."""
+        if name in self._helper_results:
+            return self._helper_results[name]
+        self._helper_results[name] = None  # recursion guard
+        fi = self.scope[name]
+        node = fi.node
+        found: tuple[str, str] | None = None
+        if isinstance(node, ast.FunctionDef):
+            if "yield" in self.text and _is_generator(node):
+                found = ("a generator", "list(...) around it")
+            elif node.returns is not None:
+                found = self.annotation_result(node.returns)
+            if found is None:
+                stack: list[Any] = list(node.body)
+                while stack and found is None:
+                    n = stack.pop()
+                    tn = type(n)
+                    if tn is ast.Return:
+                        if n.value is not None:
+                            found = self.unserializable(n.value, fi, None, None, depth)
+                    elif tn in _BLOCKS:  # statements that hold statements (not nested functions or classes)
+                        for f in ("body", "orelse", "finalbody", "handlers", "cases"):
+                            stack.extend(getattr(n, f, ()))
+        self._helper_results[name] = found
+        return found
+
+    def annotation_result(self, ann: ast.expr) -> tuple[str, str] | None:
+        """``Quote``, ``list[Quote]``, ``dict[str, Quote]``, ``set[str]``, ``Iterator[int]``, ..."""
+        if type(ann) is ast.Name:
+            name = ann.id  # type: ignore[attr-defined]
+            if name in self.class_nodes and name in self.plain_classes():
+                return self._instance(name)
+            if name in ("set", "frozenset") and name not in self.module_names:
+                return f"a {name}", "sorted(...) or list(...)"
+            return None
+        if type(ann) is ast.Subscript:
+            base = _short(ann.value, 60).rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+            if base in ("set", "Set", "frozenset", "FrozenSet", "AbstractSet"):
+                return "a set", "sorted(...) or list(...)"
+            if base in ("list", "List", "tuple", "Tuple", "dict", "Dict", "Sequence"):
+                sl = ann.slice  # type: ignore[attr-defined]
+                args = sl.elts if type(sl) is ast.Tuple else [sl]  # type: ignore[attr-defined]
+                if base in ("dict", "Dict"):
+                    args = args[1:]
+                for a in args:
+                    found = self.annotation_result(a)
+                    if found:
+                        kind = "a dict" if base in ("dict", "Dict") else (
+                            "a tuple" if base in ("tuple", "Tuple") else "a list")
+                        return f"{kind} that holds {found[0]}", found[1]
+        return None
 
     def lookup(self, fi: FuncInfo | None, name: str) -> FuncInfo | None:
         while fi is not None:
@@ -1596,12 +1769,7 @@ class FunctionVisitor:
 
     def check_result(self, value: ast.expr) -> None:
         """DUR034: results the default serializer cannot round-trip."""
-        what = None
-        if isinstance(value, (ast.Set, ast.SetComp)):
-            what = "a set"
-        elif isinstance(value, ast.Lambda):
-            what = "a function"
-        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
             name = value.func.id
             target = self.m.lookup(self.fi, name)
             if target is not None and target.decorator in _OPERATION_DECORATORS and self.role == "child":
@@ -1614,19 +1782,18 @@ class FunctionVisitor:
                             f"run it and return its result: {self.ctx}.{op}({_short(value, 40)})",
                             short=f"run it with {self.ctx}.{op}(...)")
                 return
-            if name in C.SET_FACTORIES and name not in self.m.module_names:
-                what = f"a {name}"
-            elif name in self.m.classes:
-                what = f"a {name} instance"
-        elif isinstance(value, ast.Name) and value.id in self.m.scope and value.id not in self.fi.locals():
-            what = "a function"
-        if what:
-            self.m.emit("DUR034", value,
-                        f"this {'step' if self.role == 'step' else 'child context'} returns {what}, which the "
-                        "default serializer cannot checkpoint (it handles JSON types, datetime, Decimal, UUID, "
-                        "bytes and tuples), so the operation fails",
-                        "return a dict or list (e.g. sorted(...) for a set, dataclasses.asdict(...) for an "
-                        "object) or pass a serdes in the config")
+        later: list[tuple[ast.Call, str]] = []
+        found = self.m.unserializable(value, self.fi, self.local_kinds, later)
+        where = "step" if self.role == "step" else "child context"
+        if found:
+            self.m.emit("DUR034", value, unserializable_message(where, found[0]), unserializable_fix(found[1]))
+            return
+        for call, wrap in later:
+            q = self.m.qual(call.func)
+            cands = self.m.project_candidates(q) if q else []
+            if cands:
+                self.m.deferred.append(_Deferred("result", _loc(value), cands, call.func.id,  # type: ignore[attr-defined]
+                                                 self.ctx, op=where + "\n" + wrap))
 
     def v_match(self, node: ast.Match) -> None:
         tainted = self.test(node.subject)
@@ -2787,6 +2954,8 @@ _ONCE_RULES = frozenset({"DUR001", "DUR002", "DUR003", "DUR020", "DUR021"})
 _OPERATION_DECORATORS = {"durable_step": "step", "durable_with_child_context": "run_in_child_context",
                          "durable_wait_for_callback": "wait_for_callback"}
 _IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
+_BLOCKS = frozenset({ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
+                     ast.ExceptHandler, ast.match_case, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
@@ -2828,6 +2997,15 @@ _DISPATCH: dict[type, Any] = {
 }
 if hasattr(ast, "TryStar"):
     _DISPATCH[ast.TryStar] = FunctionVisitor.v_try
+
+
+def unserializable_message(where: str, what: str) -> str:
+    return (f"this {where} returns {what}, which the default serializer cannot checkpoint (it handles JSON "
+            "types, datetime, Decimal, UUID, bytes and tuples), so the operation fails")
+
+
+def unserializable_fix(way: str) -> str:
+    return f"return a value it can checkpoint: {way}; or pass a serdes in the config"
 
 
 def _calls_mutating(v: FunctionVisitor, node: ast.Call) -> None:
@@ -2959,6 +3137,17 @@ def _through_reexports(d: _Deferred, project: ProjectView) -> _Deferred:
     return d if len(cands) == len(d.candidates) else dataclasses.replace(d, candidates=cands)
 
 
+def _result_kinds(m: ModuleAnalyzer) -> dict[str, tuple[str, str]]:
+    """Top-level classes and functions whose call makes a value a step cannot checkpoint (DUR034)."""
+    out = {name: m._instance(name) for name in m.plain_classes()}
+    for name, fi in m.scope.items():
+        if fi.decorator is None and isinstance(fi.node, ast.FunctionDef):
+            found = m.helper_result(name)
+            if found:
+                out[name] = found
+    return out
+
+
 def _is_generator(node: ast.AST) -> bool:
     """A `def` whose own body yields (not a nested function's)."""
     if not isinstance(node, ast.FunctionDef):
@@ -3027,7 +3216,8 @@ class PythonFrontend:
         reexports, star_files = _reexports(m)
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
                                deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m),
-                               reexports=reexports, star_files=star_files, imports=_imported_files(m))
+                               reexports=reexports, star_files=star_files, imports=_imported_files(m),
+                               result_kinds=_result_kinds(m))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)
@@ -3100,6 +3290,17 @@ class PythonFrontend:
                         if found is not None:
                             out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:],
                                                              f"{d.text} (os.environ[\"{var}\"])", *found))
+                        break
+            elif d.kind == "result":
+                where, wrap = d.op.split("\n", 1)
+                for cand_path, name in d.candidates:
+                    other = project.summaries.get(cand_path)
+                    if isinstance(other, PyModuleSummary) and name in other.result_kinds:
+                        what, way = other.result_kinds[name]
+                        if what != f"a {name.rsplit('.', 1)[-1]} instance":
+                            what = f"what `{d.text}()` returns, {what}"
+                        out.append(_deferred_diagnostic(path, d, "DUR034", unserializable_message(where, wrap.format(what)),
+                                                        unserializable_fix(way)))
                         break
             elif d.kind == "binding":
                 for cand_path, name in d.candidates:
