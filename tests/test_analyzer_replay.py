@@ -231,3 +231,46 @@ def test_dur034_flags_exactly_the_step_results_the_sdk_rejects(tmp_path: Path, m
         assert status == "FAILED" and (error or "").endswith("SerDesError"), (status, error)
     else:
         assert (status, error) == ("SUCCEEDED", None)
+
+
+DUR015_MODULE = """\
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
+
+
+{decorator}
+def fraud_check(step: StepContext, customer: str) -> dict:
+    return {{"customer": customer, "risk": 12}}
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    check = context.step({call}, name="fraud-check")
+    return check["risk"]
+"""
+
+
+def test_dur015_decorate_fix_drops_the_step_context_argument(tmp_path: Path) -> None:
+    """The "decorate with @durable_step" fix also says to drop the context the caller passed, and a
+    decorated function called with the context too (one argument too many) is reported: the SDK's
+    wrapper calls func(step_context, *args)."""
+    def lint(name: str, decorator: str, call: str) -> tuple[Path, list[Any]]:
+        path = tmp_path / f"{name}.py"
+        path.write_text(DUR015_MODULE.format(decorator=decorator, call=call))
+        return path, [d for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"]
+
+    _, found = lint("bug", "", 'fraud_check(None, event.get("customer"))')
+    assert [d.rule for d in found] == ["DUR015"]
+    assert 'so drop it at the call site: fraud_check(event.get("customer"))' in (found[0].fix or "")
+
+    # only decorating, as the old fix said: reported, and it really fails
+    half, found = lint("half", "@durable_step", 'fraud_check(None, event.get("customer"))')
+    assert [d.rule for d in found] == ["DUR015"]
+    assert "takes 1 after the context" in found[0].message
+    assert found[0].fix == 'drop the step-context argument: fraud_check(event.get("customer"))'
+    status, error, _ = run(load(half))
+    assert (status, error) == ("FAILED", "aws_durable_execution_sdk_python.exceptions.StepError")  # a TypeError inside
+
+    # the whole fix, applied literally: clean, and it runs
+    good, found = lint("good", "@durable_step", 'fraud_check(event.get("customer"))')
+    assert found == []
+    assert run(load(good)) == ("SUCCEEDED", None, 12)

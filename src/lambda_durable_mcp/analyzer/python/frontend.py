@@ -2152,14 +2152,21 @@ class FunctionVisitor:
             if isinstance(callee, ast.Name):
                 target = self.m.lookup(self.fi, callee.id)
                 if target is not None:
-                    if target.decorator in ("durable_step", "durable_with_child_context") and self.orch:
-                        self.step_call_site(target, expr)
+                    if target.decorator in ("durable_step", "durable_with_child_context"):
+                        if self.decorated_arity(target, expr, method, receiver):
+                            for a in expr.args:
+                                self.visit(a)
+                            for k in expr.keywords:
+                                self.visit(k.value)
+                            return
+                        if self.orch:
+                            self.step_call_site(target, expr)
                     kind = self.m._binding_kind(target)
                     if target.decorator is not None and role in STEP_ROLES and \
                             target.role in STEP_ROLES and not target.done:
                         target.serdes = target.serdes and serdes
                         target.at_most_once = target.at_most_once and at_most_once
-                    self.binding_problem(expr, method, callee.id, kind, receiver)
+                    self.binding_problem(expr, method, callee.id, kind, receiver, target)
                 elif q is not None:
                     cands = self.m.project_candidates(q)
                     if cands and method in C.BINDING_DECORATOR:
@@ -2191,7 +2198,38 @@ class FunctionVisitor:
             for p, arg in got:
                 sites.setdefault(p, []).append((call.lineno, arg, self.fi))
 
-    def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str) -> None:
+    def decorated_arity(self, target: FuncInfo, call: ast.Call, method: str, receiver: str) -> bool:
+        """DUR015 for ``context.step(fraud_check(None, customer))`` where ``fraud_check`` is a
+        @durable_step (or @durable_with_child_context) function: the SDK's wrapper calls it as
+        ``func(context, *args, **kwargs)``, so a context the caller passes too is one argument too many
+        (TypeError when the step runs). True when reported."""
+        node = target.node
+        if isinstance(node, ast.Lambda) or node.args.vararg is not None or target.is_method:
+            return False
+        params = target.positional()
+        if not params or any(type(a) is ast.Starred for a in call.args) or len(call.args) < len(params):
+            return False
+        kind = "step" if target.decorator == "durable_step" else "child"
+        name = target.node.name  # type: ignore[union-attr]
+        fixed = ""
+        first = call.args[0]
+        if len(call.args) == len(params) and (
+                (type(first) is ast.Constant and first.value is None)  # type: ignore[attr-defined]
+                or (type(first) is ast.Name and first.id in self.ctxs)):  # type: ignore[attr-defined]
+            fixed = _without_first_argument(self.m, call)
+        given, takes = len(call.args), len(params) - 1
+        self.m.emit("DUR015", call,
+                    f"`{name}` is decorated with @{target.decorator}, whose wrapper passes the {kind} context as "
+                    f"its first argument (`{params[0]}`): this call passes {given} argument{'s' if given != 1 else ''} "
+                    f"and `{name}` takes {takes} after the context, so the {method.replace('_', ' ')} fails with "
+                    "TypeError",
+                    f"drop the {kind}-context argument: {fixed}" if fixed else
+                    f"pass only the arguments after `{params[0]}`: the SDK supplies the {kind} context",
+                    short=f"do not pass the {kind} context to `{name}(...)`")
+        return True
+
+    def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str,
+                        target: FuncInfo | None = None) -> None:
         if kind == "factory" or kind.startswith("durable_"):
             if method == "parallel" and kind == "durable_step":
                 pass
@@ -2200,7 +2238,7 @@ class FunctionVisitor:
         need = C.BINDING_DECORATOR.get(method)
         if need is None:
             return
-        emit_binding(self.m, expr, method, name, need, receiver)
+        emit_binding(self.m, expr, method, name, need, receiver, target=target, ctxs=self.ctxs)
 
     def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> bool:
         """DUR030; True when the name is not deterministic (reported here)."""
@@ -2929,18 +2967,46 @@ def _loc(node: ast.AST) -> tuple[int, int, int, int]:
 
 
 def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, need: str, receiver: str,
-                 path: str = "", loc: tuple[int, int, int, int] | None = None) -> Diagnostic | None:
+                 path: str = "", loc: tuple[int, int, int, int] | None = None, target: FuncInfo | None = None,
+                 ctxs: set[str] | None = None) -> Diagnostic | None:
     r = RULES["DUR015"]
     msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
            f"and hands over its result, and `{name}` is not decorated with @{need}")
-    fix = (f"decorate `{name}` with @{need}, or pass a function: "
-           f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")")
+    lam = f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")"
+    # @durable_step and @durable_with_child_context pass the context as the first argument themselves
+    # (func(context, *args)); other decorators have other shapes: name the decorator only
+    kind = {"step": "step", "run_in_child_context": "child"}.get(method)
+    decorate = f"decorate `{name}` with @{need}"
+    if kind is not None:
+        decorate += f" (it passes the {kind} context as the first argument"
+        call = expr if isinstance(expr, ast.Call) else None
+        params = target.positional() if target is not None and not isinstance(target.node, ast.Lambda) else None
+        if call is not None and params and len(call.args) == len(params) and call.args \
+                and not any(type(a) is ast.Starred for a in call.args) and (
+                    (type(call.args[0]) is ast.Constant and call.args[0].value is None)  # type: ignore[attr-defined]
+                    or (type(call.args[0]) is ast.Name and call.args[0].id in (ctxs or ()))):  # type: ignore[attr-defined]
+            decorate += f", so drop it at the call site: {_without_first_argument(m, call)})"
+        elif call is not None and params and len(call.args) == len(params) - 1:
+            decorate += ")"
+        else:
+            decorate += "; do not pass one at the call site)"
+    fix = f"{decorate}, or pass a function: {lam}"
     if m is not None:
         m.emit("DUR015", expr, msg, fix)
         return None
     assert loc is not None
     return Diagnostic(path, loc[0], loc[1], loc[2], loc[3], "DUR015", r.severity,
                       code_message("DUR015", msg), fix)
+
+
+def _without_first_argument(m: ModuleAnalyzer | None, call: ast.Call) -> str:
+    """``f(None, a, k=1)`` as ``f(a, k=1)``, in the source's own spelling where it can be read."""
+    def text(node: ast.AST) -> str:
+        seg = ast.get_source_segment(m.text, node) if m is not None and m.text else None
+        return seg if seg is not None and "\n" not in seg else _short(node, 10_000)
+    parts = [text(a) for a in call.args[1:]]
+    parts += [f"{k.arg}={text(k.value)}" if k.arg else f"**{text(k.value)}" for k in call.keywords]
+    return f"{text(call.func)}({', '.join(parts)})"
 
 
 # Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
