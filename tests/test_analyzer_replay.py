@@ -274,3 +274,45 @@ def test_dur015_decorate_fix_drops_the_step_context_argument(tmp_path: Path) -> 
     good, found = lint("good", "@durable_step", 'fraud_check(event.get("customer"))')
     assert found == []
     assert run(load(good)) == ("SUCCEEDED", None, 12)
+
+
+VALUE_FIX_MODULE = """\
+import uuid
+from datetime import datetime, timezone
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    created_at = datetime.now(timezone.utc).isoformat()
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    ref = uuid.uuid4().hex
+    order_id = str(uuid.uuid4())
+    row = context.step(lambda _: "|".join([created_at, day, ref, order_id]), name="save")
+    context.wait(Duration.from_seconds(1), name="pause")
+    return row == "|".join([created_at, day, ref, order_id]) and isinstance(created_at, str)
+"""
+
+
+def test_dur001_dur002_fixes_applied_literally_keep_the_value_and_distinct_names(tmp_path: Path) -> None:
+    """Each fix moves the whole value (with .isoformat(), .strftime(...), .hex, str(...)) into a step
+    named after the variable: applied literally, all four together lint clean (no DUR030 for a shared
+    name) and the handler runs; before, the replay saw new values."""
+    bad = tmp_path / "values_bad.py"
+    bad.write_text(VALUE_FIX_MODULE)
+    found = [d for d in analyze_paths([bad], root=tmp_path).diagnostics if d.severity != "info"]
+    assert [(d.line, d.rule) for d in found] == [(10, "DUR001"), (11, "DUR001"), (12, "DUR002"), (13, "DUR002")]
+    assert run(load(bad)) == ("SUCCEEDED", None, False)
+
+    lines = VALUE_FIX_MODULE.splitlines()
+    for d in found:
+        code = (d.fix or "").split(": ", 1)[1]
+        lines[d.line - 1] = "    " + code
+    assert lines[9] == ('    created_at = context.step(lambda _: datetime.now(timezone.utc).isoformat(), '
+                        'name="created-at")')
+    good = tmp_path / "values_good.py"
+    good.write_text("\n".join(lines) + "\n")
+    assert [d for d in analyze_paths([good], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(good)) == ("SUCCEEDED", None, True)

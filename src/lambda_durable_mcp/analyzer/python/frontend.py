@@ -71,13 +71,13 @@ _WHY = {
 _WHY_ENV = ("steers orchestration logic: environment variables are fixed for a published version, but on $LATEST "
             "a configuration change between invocations makes a replay take another path")
 _FIX = {
-    "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
+    "DUR001": "read it inside a step: {var} = {ctx}.step(lambda _: {expr}, name=\"{name}\")",
     # perf_counter and friends count from a per-process origin: a checkpointed reading means nothing in
     # the next invocation, so the useful fixes are different
     "DUR001-process-clock": "time the work inside one step, or take time.time() in a step for durations that span "
                             "invocations; a duration only logged for this invocation can be suppressed with "
                             "# durable-lint: ignore[DUR001]",
-    "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
+    "DUR002": "generate it inside a step: {var} = {ctx}.step(lambda _: {expr}, name=\"{name}\")",
     "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
     # Environment variables are fixed for a published version; on $LATEST a configuration change between
@@ -93,6 +93,12 @@ _FIX = {
 }
 
 
+# What turns a clock reading or random id into the value the code uses (`.isoformat()`, `.hex[:8]`,
+# `.strftime("%Y")`, `.timestamp()`): kept in a DUR001/DUR002 step fix, with a str()/int() around it.
+_VALUE_TAIL = re.compile(r"(?:\.(?:isoformat|strftime|timestamp|date|time|replace|astimezone|isoweekday|weekday|"
+                         r"toordinal|hex|int|urn|bytes|year|month|day|hour|minute|second|microsecond|upper|lower)"
+                         r"(?![\w])(?:\([^()]*\))?|\[[^\[\]()]{1,40}\])+")
+_CONVERTER = re.compile(r"\b(str|int|float|repr)\($")
 # What turns a response into its value (`.json()`, `.text`, `.fetchall()`...): kept in a step fix.
 _RESULT_TAIL = re.compile(r"(?:\.(?:json|read|decode|fetchall|fetchone|fetchmany|all|first|one|scalar|to_dict|"
                           r"model_dump|dict|get|items|result)\([^()]*\)|\.(?:text|content|status_code|body|data)\b|"
@@ -1245,6 +1251,10 @@ class FunctionVisitor:
         # (Few attributes: past 30, CPython 3.11 stops sharing instance dict keys and every access slows.)
         self.term = _Terminal() if fi.result_body and not fi.handed_ctx and role in ORCH_ROLES else None
         self.pending: list[Any] | None = None  # DUR001/DUR002 reports and DUR005 calls held back
+        # `x = <value>` being visited, and the one each DUR001/DUR002 node was found in (its fix names
+        # the step after x, so that two applied fixes do not share a name: DUR030)
+        self.assigning: tuple[str, ast.expr] | None = None
+        self.assigned: dict[int, tuple[str, ast.expr]] = {}
 
     @property
     def retrying(self) -> bool:
@@ -1375,6 +1385,9 @@ class FunctionVisitor:
             self.stored_closures(value, key)
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
+        assigning = self.assigning
+        self.assigning = (targets[0].id, value) if len(targets) == 1 and type(targets[0]) is ast.Name \
+            else None  # type: ignore[attr-defined]
         if fi is None:
             term = self.term
             if term is not None and self.pending is None and len(targets) == 1 and type(targets[0]) is ast.Name:
@@ -1385,6 +1398,7 @@ class FunctionVisitor:
                     term.held.append((targets[0], node, term.work, held))
             else:
                 self.visit(value)
+        self.assigning = assigning
         tainted, env = self.source_hit or self.taint_hit, self.env_hit
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
@@ -2570,16 +2584,55 @@ class FunctionVisitor:
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
+        if self.assigning is not None and rule in ("DUR001", "DUR002"):
+            self.assigned.setdefault(id(node), self.assigning)
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
         expr = self.step_expr(node, rule) if rule in ("DUR003", "DUR021") else _code(node, 50)
         key = f"{rule}-env-{env}" if env else rule
+        var = name = ""
         if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
             key = "DUR001-process-clock"
-        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr)
+        elif rule in ("DUR001", "DUR002"):
+            expr, var, name = self.value_fix(rule, node, expr)
+        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         why = _WHY_ENV if env else _WHY[rule]
         self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+
+    def value_fix(self, rule: str, node: ast.AST, expr: str) -> tuple[str, str, str]:
+        """DUR001/DUR002's fix: the expression to move into the step with what turns the reading into a
+        value (``datetime.now(tz).isoformat()``, ``uuid4().hex``, ``str(uuid4())``), the variable and
+        the step name. In ``x = <that expression>`` the step replaces the value and is named after x; in
+        a larger value it gets a variable of its own, its name still derived from x."""
+        var, name = ("now", "now") if rule == "DUR001" else ("value", "make-id")
+        line, end_line = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
+        lines = self.m.source_lines()
+        if line != end_line or not 0 < line <= len(lines) or expr.endswith("(...)"):
+            return expr, var, name
+        raw = lines[line - 1].encode()
+        start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        expr = raw[start:end].decode("utf-8", "replace")  # as written (ast.unparse changes quotes)
+        tail = _VALUE_TAIL.match(raw[end:].decode("utf-8", "replace"))
+        if tail:
+            expr += tail.group(0)
+            end += len(tail.group(0).encode())
+        head = _CONVERTER.search(raw[:start].decode("utf-8", "replace"))
+        if head and raw[end:end + 1] == b")":
+            expr = f"{head.group(1)}({expr})"
+            start -= len(head.group(0).encode())
+            end += 1
+        assigned = self.assigned.get(id(node))
+        if assigned is not None:
+            target, value = assigned
+            stem = re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")
+            if stem:
+                whole = (value.lineno, value.col_offset, value.end_lineno, value.end_col_offset) == (line, start, line, end)
+                if whole:
+                    var, name = target, stem
+                else:
+                    name = f"{stem}-{'now' if rule == 'DUR001' else 'random'}"
+        return expr, var, name
 
     def step_expr(self, node: ast.AST, rule: str = "DUR003") -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
