@@ -316,3 +316,31 @@ def test_dur001_dur002_fixes_applied_literally_keep_the_value_and_distinct_names
     good.write_text("\n".join(lines) + "\n")
     assert [d for d in analyze_paths([good], root=tmp_path).diagnostics if d.severity != "info"] == []
     assert run(load(good)) == ("SUCCEEDED", None, True)
+
+
+FINALLY_FIX_MODULE = """\
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    context.step(lambda _: "locked", name="lock")
+    try:
+        context.wait(Duration.from_seconds(1), name="settle")
+        count = context.step(lambda _: 41, name="count")
+    except Exception:
+        context.step(lambda _: "free", name="unlock")
+        raise
+    context.step(lambda _: "free", name="unlock")
+    return count
+"""
+
+
+def test_dur016_cleanup_fix_keeps_one_name_without_dur030(tmp_path: Path) -> None:
+    """DUR016's fix (the cleanup after the try, and in `except Exception: <cleanup>; raise`) uses the
+    same step name twice; the two can never both run, so DUR030 stays silent, and the SDK agrees."""
+    path = tmp_path / "cleanup.py"
+    path.write_text(FINALLY_FIX_MODULE)
+    assert [d for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(path)) == ("SUCCEEDED", None, 41)

@@ -1304,7 +1304,7 @@ class FunctionVisitor:
         visit = self.visit
         for s in stmts:
             visit(s)
-            if type(s) is ast.If and self.after_if:  # v_if has just set after_if
+            if (type(s) is ast.If or type(s) is ast.Try) and self.after_if:  # v_if/v_try has just set after_if
                 self.branch = self.branch + self.after_if
         if self.branch is saved:
             return ()
@@ -1637,6 +1637,9 @@ class FunctionVisitor:
                             "catch Exception (or the specific errors) instead, or re-raise with a bare `raise`")
             if h.type is not None:
                 self.visit(h.type)
+            saved_branch = self.branch
+            if _exits(h.body):  # for duplicate names: this arm and what follows the try never both run
+                self.branch = saved_branch + ((id(h), 1),)
             if self.final_handler(node, h):
                 # runs once, when the execution (or the child) fails: what it does is not repeated
                 n_diags, n_deferred, ops = len(self.m.diagnostics), len(self.m.deferred), self.ops
@@ -1647,14 +1650,22 @@ class FunctionVisitor:
                     self.m.deferred[n_deferred:] = [d for d in self.m.deferred[n_deferred:] if d.kind != "impure"]
             else:
                 self.body(h.body)
+            self.branch = saved_branch
+        exiting = tuple((id(h), 0) for h in node.handlers if _exits(h.body))
+        saved_branch = self.branch
+        self.branch = saved_branch + exiting
         self.body(node.orelse)
+        self.branch = saved_branch
+        self.after_if = exiting  # read by body() once this statement is done
         if not (had_ops and self.orch and node.finalbody):
             self.body(node.finalbody)
+            self.after_if = exiting
             return
         # SuspendExecution (a BaseException) passes through `finally`: a durable operation there runs
         # whenever the try body suspends (a wait, a callback), before the operations that follow it
         ops = self.ops
         self.body(node.finalbody)
+        self.after_if = exiting
         if self.ops == ops:
             return
         first = next((stmt for stmt in node.finalbody if any(
