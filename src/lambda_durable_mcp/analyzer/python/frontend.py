@@ -356,6 +356,8 @@ class ModuleAnalyzer:
         self.step_args: dict[int, dict[str, list[tuple[int, str, FuncInfo]]]] = {}
         self.step_funcs: dict[int, FuncInfo] = {}
         self._kept: dict[int, set[str]] = {}
+        # DUR008 reports: (diagnostic, the function it is in, project functions its call runs)
+        self.threaded: list[tuple[Diagnostic, FuncInfo, list[FuncInfo]]] = []
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -397,6 +399,27 @@ class ModuleAnalyzer:
             self.bindings[fi.qualname] = self._binding_kind(fi)
         if self.param_writes and self.step_args:
             self._param_writes()
+        if len(self.threaded) > 1:
+            self._outermost_threading()
+
+    def _outermost_threading(self) -> None:
+        """One DUR008 per construct: ``asyncio.run(fetch_all(ctx))`` whose ``fetch_all`` gathers
+        ``fetch_feed(ctx)`` tasks that call ``asyncio.to_thread(ctx.step, ...)`` is reported at
+        ``asyncio.run`` only. A function's own DUR008 goes when every reference to it in the module is an
+        argument of a reported threading call."""
+        covered: dict[int, int] = {}  # id(FuncInfo) -> references inside reported threading calls
+        for _diag, _fi, targets in self.threaded:
+            for t in targets:
+                covered[id(t)] = covered.get(id(t), 0) + 1
+        loads: dict[str, int] = {}
+        for n in ast.walk(self.tree):
+            if type(n) is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads[n.id] = loads.get(n.id, 0) + 1  # type: ignore[attr-defined]
+        inner = {id(fi) for fi in self.funcs if id(fi) in covered and not isinstance(fi.node, ast.Lambda)
+                 and fi.parent is None and loads.get(fi.node.name) == covered[id(fi)]}  # type: ignore[union-attr]
+        drop = {id(diag) for diag, fi, _t in self.threaded if id(fi) in inner}
+        if drop:
+            self.diagnostics[:] = [d for d in self.diagnostics if id(d) not in drop]
 
     def _snippet(self) -> None:
         """A pasted fragment: ``context.step(...)`` at module level with ``context`` (or ``ctx``) bound
@@ -1255,6 +1278,11 @@ class FunctionVisitor:
         # the step after x, so that two applied fixes do not share a name: DUR030)
         self.assigning: tuple[str, ast.expr] | None = None
         self.assigned: dict[int, tuple[str, ast.expr]] = {}
+        # DUR001/DUR002 reported in `x = ...`, and how often a non-deterministic name (DUR030) reads x:
+        # when names are x's only uses, DUR030 says it all (one cause, one diagnostic)
+        self.source_diags: list[tuple[str, Diagnostic]] = []
+        self.name_uses: dict[str, int] = {}
+        self.clock_reads: list[tuple[ast.AST, Diagnostic]] = []  # DUR001 on perf_counter/monotonic (see timing_pairs)
 
     @property
     def retrying(self) -> bool:
@@ -1281,6 +1309,47 @@ class FunctionVisitor:
             self.release_held(self.term)
         self.finish_nested()
         self.report_duplicate_names()
+        if self.name_uses and self.source_diags:
+            self.names_only()
+        if len(self.clock_reads) > 1:
+            self.timing_pairs()
+
+    def timing_pairs(self) -> None:
+        """One DUR001 per timing pair: ``started = time.monotonic()`` is reported, the
+        ``time.monotonic() - started`` that ends it is not (the first one's fix covers both)."""
+        starts: dict[str, str] = {}
+        for node, _d in self.clock_reads:
+            assigned = self.assigned.get(id(node))
+            if assigned is not None and assigned[1] is node:
+                starts[assigned[0]] = self.m.qual(node.func) or ""  # type: ignore[attr-defined]
+        if not starts:
+            return
+        lines = self.m.source_lines()
+        drop: set[int] = set()
+        for node, diag in self.clock_reads:
+            line, end = getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0)
+            if not 0 < line <= len(lines) or id(node) in self.assigned and self.assigned[id(node)][1] is node:
+                continue
+            rest = lines[line - 1].encode()[end:].decode("utf-8", "replace")
+            hit = re.match(r"\s*-\s*([A-Za-z_]\w*)\b(?!\s*[.(\[])", rest)
+            if hit and starts.get(hit.group(1)) == self.m.qual(node.func):  # type: ignore[attr-defined]
+                drop.add(id(diag))
+        if drop:
+            self.m.diagnostics[:] = [d for d in self.m.diagnostics if id(d) not in drop]
+
+    def names_only(self) -> None:
+        """Drops DUR001/DUR002 on ``label = f"snap-{datetime.now()}"`` when ``label`` is assigned once
+        and read only in operation names, each already DUR030 (as for a read inside the name)."""
+        loads: dict[str, int] = {}
+        stores: dict[str, int] = {}
+        for n in ast.walk(self.fi.node):
+            if type(n) is ast.Name:
+                d = loads if type(n.ctx) is ast.Load else stores  # type: ignore[attr-defined]
+                d[n.id] = d.get(n.id, 0) + 1  # type: ignore[attr-defined]
+        drop = {id(diag) for var, diag in self.source_diags
+                if self.name_uses.get(var) and stores.get(var) == 1 and loads.get(var) == self.name_uses[var]}
+        if drop:
+            self.m.diagnostics[:] = [d for d in self.m.diagnostics if id(d) not in drop]
 
     def finish_nested(self) -> None:
         for nf in self.nested:
@@ -2286,8 +2355,13 @@ class FunctionVisitor:
         self.source_hit = self.taint_hit = False
         self.probe(name_arg)
         bad = self.source_hit or self.taint_hit
+        direct = self.source_hit
         self.source_hit, self.taint_hit = saved
         if bad:
+            if not direct:  # through variables only: which ones (see names_only)
+                for n in ast.walk(name_arg):
+                    if type(n) is ast.Name and n.id in self.taint:  # type: ignore[attr-defined]
+                        self.name_uses[n.id] = self.name_uses.get(n.id, 0) + 1  # type: ignore[attr-defined]
             self.m.emit("DUR030", name_arg,
                         f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
@@ -2610,6 +2684,10 @@ class FunctionVisitor:
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         why = _WHY_ENV if env else _WHY[rule]
         self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+        if rule in ("DUR001", "DUR002") and id(node) in self.assigned:
+            self.source_diags.append((self.assigned[id(node)][0], self.m.diagnostics[-1]))
+        if key == "DUR001-process-clock":
+            self.clock_reads.append((node, self.m.diagnostics[-1]))
 
     def value_fix(self, rule: str, node: ast.AST, expr: str) -> tuple[str, str, str]:
         """DUR001/DUR002's fix: the expression to move into the step with what turns the reading into a
@@ -2912,6 +2990,9 @@ class FunctionVisitor:
                                 f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks: "
                                 "operations then start in a non-deterministic order and replay diverges",
                                 f"use {self.ctx}.parallel(...) or {self.ctx}.map(...), which run branches durably")
+                    targets = [t for t in (self.m.lookup(self.fi, x.id) for x in ast.walk(node)
+                                           if type(x) is ast.Name) if t is not None]  # type: ignore[attr-defined]
+                    self.m.threaded.append((self.m.diagnostics[-1], self.fi, targets))
                     return True
         return False
 
