@@ -18,6 +18,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import (
@@ -1062,16 +1063,17 @@ class ModuleAnalyzer:
         name = func.id
         if name in C.SET_FACTORIES and name not in self.module_names:
             return wrap.format(f"a {name}"), "sorted(...) or list(...)"
-        if fi is not None and name in fi.locals():
-            return None
         if name in self.class_nodes:
+            if fi is not None and name in fi.locals():
+                return None
             if name in self.plain_classes() and self.lookup(fi, name) is None:
                 what, way = self._instance(name)
                 return wrap.format(what), way
             return None
         target = self.lookup(fi, name)
         if target is not None:
-            if target.parent is None and target.decorator is None and not isinstance(target.node, ast.Lambda):
+            if target.parent is None and target.decorator is None and not isinstance(target.node, ast.Lambda) \
+                    and (fi is None or name not in fi.locals()):
                 found = self.helper_result(name, depth + 1)
                 if found:
                     return wrap.format(f"what `{name}()` returns, {found[0]}"), found[1]
@@ -1089,7 +1091,10 @@ class ModuleAnalyzer:
         fi = self.scope[name]
         node = fi.node
         found: tuple[str, str] | None = None
-        if isinstance(node, ast.FunctionDef):
+        ann = node.returns if isinstance(node, ast.FunctionDef) else None
+        if type(ann) is ast.Name and ann.id in _SCALARS or type(ann) is ast.Constant:  # type: ignore[attr-defined]
+            pass  # `-> str`, `-> None`: taken at its word
+        elif isinstance(node, ast.FunctionDef):
             if "yield" in self.text and _is_generator(node):
                 found = ("a generator", "list(...) around it")
             elif node.returns is not None:
@@ -1101,7 +1106,7 @@ class ModuleAnalyzer:
                     tn = type(n)
                     if tn is ast.Return:
                         if n.value is not None:
-                            found = self.unserializable(n.value, fi, None, None, depth)
+                            found = self.unserializable(n.value, None, None, None, depth)
                     elif tn in _BLOCKS:  # statements that hold statements (not nested functions or classes)
                         for f in ("body", "orelse", "finalbody", "handlers", "cases"):
                             stack.extend(getattr(n, f, ()))
@@ -1221,6 +1226,17 @@ class _Terminal:
 class FunctionVisitor:
     """Walks one function body in one role; nested step/child functions get their own visitor."""
 
+    # `x = <value>` being visited, and the one each DUR001/DUR002 node was found in (its fix names
+    # the step after x, so that two applied fixes do not share a name: DUR030). Like the fields below,
+    # an empty class-level value until a report needs one (most functions never do).
+    assigning: ast.Assign | ast.AnnAssign | None = None
+    assigned: dict[int, tuple[str, ast.expr]] = MappingProxyType({})  # type: ignore[assignment]
+    # DUR001/DUR002 reported in `x = ...`, and how often a non-deterministic name (DUR030) reads x:
+    # when names are x's only uses, DUR030 says it all (one cause, one diagnostic)
+    source_diags: list[tuple[str, Diagnostic]] = ()  # type: ignore[assignment]
+    name_uses: dict[str, int] = MappingProxyType({})  # type: ignore[assignment]
+    clock_reads: list[tuple[ast.AST, Diagnostic]] = ()  # type: ignore[assignment]  # DUR001 on monotonic & co
+
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
         self.m = m
         self.fi = fi
@@ -1276,13 +1292,6 @@ class FunctionVisitor:
         self.pending: list[Any] | None = None  # DUR001/DUR002 reports and DUR005 calls held back
         # `x = <value>` being visited, and the one each DUR001/DUR002 node was found in (its fix names
         # the step after x, so that two applied fixes do not share a name: DUR030)
-        self.assigning: tuple[str, ast.expr] | None = None
-        self.assigned: dict[int, tuple[str, ast.expr]] = {}
-        # DUR001/DUR002 reported in `x = ...`, and how often a non-deterministic name (DUR030) reads x:
-        # when names are x's only uses, DUR030 says it all (one cause, one diagnostic)
-        self.source_diags: list[tuple[str, Diagnostic]] = []
-        self.name_uses: dict[str, int] = {}
-        self.clock_reads: list[tuple[ast.AST, Diagnostic]] = []  # DUR001 on perf_counter/monotonic (see timing_pairs)
 
     @property
     def retrying(self) -> bool:
@@ -1455,8 +1464,7 @@ class FunctionVisitor:
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
         assigning = self.assigning
-        self.assigning = (targets[0].id, value) if len(targets) == 1 and type(targets[0]) is ast.Name \
-            else None  # type: ignore[attr-defined]
+        self.assigning = node
         if fi is None:
             term = self.term
             if term is not None and self.pending is None and len(targets) == 1 and type(targets[0]) is ast.Name:
@@ -2361,6 +2369,8 @@ class FunctionVisitor:
             if not direct:  # through variables only: which ones (see names_only)
                 for n in ast.walk(name_arg):
                     if type(n) is ast.Name and n.id in self.taint:  # type: ignore[attr-defined]
+                        if not self.name_uses:
+                            self.name_uses = {}
                         self.name_uses[n.id] = self.name_uses.get(n.id, 0) + 1  # type: ignore[attr-defined]
             self.m.emit("DUR030", name_arg,
                         f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
@@ -2669,8 +2679,13 @@ class FunctionVisitor:
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
-        if self.assigning is not None and rule in ("DUR001", "DUR002"):
-            self.assigned.setdefault(id(node), self.assigning)
+        a = self.assigning
+        if a is not None and rule in ("DUR001", "DUR002") and id(node) not in self.assigned:
+            targets = a.targets if type(a) is ast.Assign else [a.target]  # type: ignore[union-attr]
+            if len(targets) == 1 and type(targets[0]) is ast.Name and a.value is not None:
+                if not self.assigned:
+                    self.assigned = {}
+                self.assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
@@ -2685,9 +2700,9 @@ class FunctionVisitor:
         why = _WHY_ENV if env else _WHY[rule]
         self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
         if rule in ("DUR001", "DUR002") and id(node) in self.assigned:
-            self.source_diags.append((self.assigned[id(node)][0], self.m.diagnostics[-1]))
+            self.source_diags = [*self.source_diags, (self.assigned[id(node)][0], self.m.diagnostics[-1])]
         if key == "DUR001-process-clock":
-            self.clock_reads.append((node, self.m.diagnostics[-1]))
+            self.clock_reads = [*self.clock_reads, (node, self.m.diagnostics[-1])]
 
     def value_fix(self, rule: str, node: ast.AST, expr: str) -> tuple[str, str, str]:
         """DUR001/DUR002's fix: the expression to move into the step with what turns the reading into a
@@ -3165,6 +3180,7 @@ _ONCE_RULES = frozenset({"DUR001", "DUR002", "DUR003", "DUR020", "DUR021"})
 _OPERATION_DECORATORS = {"durable_step": "step", "durable_with_child_context": "run_in_child_context",
                          "durable_wait_for_callback": "wait_for_callback"}
 _IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
+_SCALARS = frozenset({"str", "int", "float", "bool", "bytes", "None", "Decimal", "datetime", "date", "UUID"})
 _BLOCKS = frozenset({ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
                      ast.ExceptHandler, ast.match_case, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
@@ -3352,7 +3368,7 @@ def _result_kinds(m: ModuleAnalyzer) -> dict[str, tuple[str, str]]:
     """Top-level classes and functions whose call makes a value a step cannot checkpoint (DUR034)."""
     out = {name: m._instance(name) for name in m.plain_classes()}
     for name, fi in m.scope.items():
-        if fi.decorator is None and isinstance(fi.node, ast.FunctionDef):
+        if fi.decorator is None and fi.role in ("plain", None) and isinstance(fi.node, ast.FunctionDef):
             found = m.helper_result(name)
             if found:
                 out[name] = found
