@@ -344,3 +344,42 @@ def test_dur016_cleanup_fix_keeps_one_name_without_dur030(tmp_path: Path) -> Non
     path.write_text(FINALLY_FIX_MODULE)
     assert [d for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"] == []
     assert run(load(path)) == ("SUCCEEDED", None, 41)
+
+
+JITTER_MODULE = """\
+import random
+import time
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    started = time.monotonic()
+    digest = context.step(lambda _: ["ai-news", "cloud-news"], name="build-digest")
+    context.logger.info("digest built", extra={"ms": int((time.monotonic() - started) * 1000)})
+    context.wait(Duration.from_seconds(1 + random.randint(0, 1)), name="jittered-delay")
+    delay = 1 + random.randint(0, 1)
+    context.wait(Duration.from_seconds(delay), name="second-delay")
+    return context.step(lambda _: {"items": digest}, name="send-digest")
+"""
+
+
+def test_clock_or_random_only_in_a_log_or_wait_duration_is_a_warning_and_runs(tmp_path: Path) -> None:
+    """A jittered wait duration and a monotonic timing that only reaches a log line replay correctly in
+    the SDK runner (a wait's replay identity is its type, name and parent); they are warnings, not
+    errors, and the timing pair is one finding. A clock value in a duration stays an error (it drifts
+    below 1 second as time passes: ValidationError)."""
+    path = tmp_path / "jitter.py"
+    path.write_text(JITTER_MODULE)
+    found = [(d.line, d.rule, d.severity) for d in analyze_paths([path], root=tmp_path).diagnostics]
+    assert found == [(10, "DUR001", "warning"), (13, "DUR002", "warning"), (14, "DUR002", "warning")]
+    assert run(load(path)) == ("SUCCEEDED", None, {"items": ["ai-news", "cloud-news"]})
+
+    clock = tmp_path / "clock_wait.py"
+    clock.write_text(JITTER_MODULE.replace("1 + random.randint(0, 1)), name=\"jittered", "DEADLINE - time.time()), "
+                                           "name=\"jittered").replace("import time\n", "import time\n\nDEADLINE = 0\n"))
+    line = next(i for i, text in enumerate(clock.read_text().splitlines(), 1) if "DEADLINE - time.time()" in text)
+    found = [(d.rule, d.severity) for d in analyze_paths([clock], root=tmp_path).diagnostics if d.line == line]
+    assert found == [("DUR001", "error")]

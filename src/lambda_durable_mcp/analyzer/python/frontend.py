@@ -69,6 +69,20 @@ _WHY = {
     "DUR020": "runs outside a step, so it repeats on every replay",
     "DUR021": "is an external write outside a step: it is repeated on every replay",
 }
+# A clock or random value that only reaches a log line or a wait's duration does not steer the replay:
+# a warning. A wait's identity on replay is its type, name and parent (identifier.validate_checkpoint),
+# and the timer it started with stands; only a duration below 1 s fails (ValidationError). A clock value
+# in a duration (`deadline - time.time()`) drifts below that as time passes, so it stays an error.
+_SOFT_WHY = {
+    ("log", "DUR001"): "reads the clock outside a step, but only for a log line: a replay logs another value "
+                       "(a duration measured from an earlier invocation is meaningless), and the orchestration "
+                       "does not change",
+    ("log", "DUR002"): "is random outside a step, but only for a log line: a replay logs another value, and "
+                       "the orchestration does not change",
+    ("wait", "DUR002"): "is random outside a step, but only sets a wait's duration: the wait keeps the timer it "
+                        "started with (its replay identity is its type, name and parent), so a replay's other "
+                        "value is harmless while it stays at least 1 second (below that: ValidationError)",
+}
 _WHY_ENV = ("steers orchestration logic: environment variables are fixed for a published version, but on $LATEST "
             "a configuration change between invocations makes a replay take another path")
 _FIX = {
@@ -1236,6 +1250,11 @@ class FunctionVisitor:
     source_diags: list[tuple[str, Diagnostic]] = ()  # type: ignore[assignment]
     name_uses: dict[str, int] = MappingProxyType({})  # type: ignore[assignment]
     clock_reads: list[tuple[ast.AST, Diagnostic]] = ()  # type: ignore[assignment]  # DUR001 on monotonic & co
+    # Where a clock/random value only matters little (see _SOFT_WHY): "log" inside a logger call's
+    # arguments, "wait" inside a wait's duration; the arguments seen, and the kind each read was in
+    soft: str | None = None
+    soft_args: list[tuple[str, ast.AST]] = ()  # type: ignore[assignment]
+    soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
 
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
         self.m = m
@@ -1322,6 +1341,33 @@ class FunctionVisitor:
             self.names_only()
         if len(self.clock_reads) > 1:
             self.timing_pairs()
+        if self.soft_args and self.source_diags:
+            self.soft_only()
+
+    def soft_only(self) -> None:
+        """``started = time.monotonic()`` read only in logger calls, or ``delay = 60 + random.randint(0, 30)``
+        read only in wait durations: a warning, like the same read written inline there."""
+        loads: dict[str, int] = {}
+        for n in ast.walk(self.fi.node):
+            if type(n) is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads[n.id] = loads.get(n.id, 0) + 1  # type: ignore[attr-defined]
+        inside: dict[tuple[str, str], int] = {}
+        for kind, arg in self.soft_args:
+            for n in ast.walk(arg):
+                if type(n) is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    inside[(kind, n.id)] = inside.get((kind, n.id), 0) + 1  # type: ignore[attr-defined]
+        swap: dict[int, Diagnostic] = {}
+        for var, diag in self.source_diags:
+            if diag.severity != "error" or not loads.get(var):
+                continue
+            for kind in ("log", "wait"):
+                why = _SOFT_WHY.get((kind, diag.rule))
+                if why and inside.get((kind, var)) == loads[var] and _WHY[diag.rule] in diag.message:
+                    swap[id(diag)] = dataclasses.replace(diag, severity="warning",
+                                                         message=diag.message.replace(_WHY[diag.rule], why))
+                    break
+        if swap:
+            self.m.diagnostics[:] = [swap.get(id(d), d) for d in self.m.diagnostics]
 
     def timing_pairs(self) -> None:
         """One DUR001 per timing pair: ``started = time.monotonic()`` is reported, the
@@ -1970,7 +2016,20 @@ class FunctionVisitor:
         elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_lines:
             for a in node.args:
                 self.stored_closures(a, None)
+        if type(func) is ast.Attribute and func.attr in C.LOGGING_FUNCS and self.orch and self.is_logger(func.value):
+            saved, self.soft = self.soft, "log"
+            self.plain_call(node)
+            self.soft = saved
+            self.soft_args = [*self.soft_args, ("log", node)]
+            return
         self.plain_call(node)
+
+    def is_logger(self, base: ast.expr) -> bool:
+        """``context.logger`` or a logger object (logging.getLogger, powertools, structlog)."""
+        if type(base) is ast.Attribute and base.attr == "logger" and type(base.value) is ast.Name \
+                and base.value.id in self.ctxs:  # type: ignore[attr-defined]
+            return True
+        return self.m.kind_of(base, self.local_kinds) == "logger"
 
     def stored_closures(self, value: ast.expr, key: str | None) -> None:
         """Lambdas orchestration code only keeps (``compensations.append({"name": n, "undo": lambda:
@@ -2109,6 +2168,13 @@ class FunctionVisitor:
         if not (spread and name_arg is None) and self.check_name(node, method, name_arg, fn_arg):
             # (branches given one by one with no name: DUR015's fix names the operation)
             handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
+        duration = arg(0, "duration") if method == "wait" and self.orch else None
+        if duration is not None:
+            handled.add(id(duration))
+            saved_soft, self.soft = self.soft, "wait"
+            self.visit(duration)
+            self.soft = saved_soft
+            self.soft_args = [*self.soft_args, ("wait", duration)]
         for a in args:
             if id(a) not in handled:
                 self.visit(a)
@@ -2679,6 +2745,10 @@ class FunctionVisitor:
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
+        if self.soft is not None and rule in ("DUR001", "DUR002") and id(node) not in self.soft_of:
+            if not self.soft_of:
+                self.soft_of = {}
+            self.soft_of[id(node)] = self.soft
         a = self.assigning
         if a is not None and rule in ("DUR001", "DUR002") and id(node) not in self.assigned:
             targets = a.targets if type(a) is ast.Assign else [a.target]  # type: ignore[union-attr]
@@ -2698,7 +2768,9 @@ class FunctionVisitor:
             expr, var, name = self.value_fix(rule, node, expr)
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         why = _WHY_ENV if env else _WHY[rule]
-        self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+        soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
+        self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,
+                    short=SHORT_FIX["DUR004-env"] if env else None)
         if rule in ("DUR001", "DUR002") and id(node) in self.assigned:
             self.source_diags = [*self.source_diags, (self.assigned[id(node)][0], self.m.diagnostics[-1])]
         if key == "DUR001-process-clock":
