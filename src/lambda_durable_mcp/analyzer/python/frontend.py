@@ -331,8 +331,6 @@ class ModuleAnalyzer:
         self.class_nodes: dict[str, ast.ClassDef] = {}
         self._plain: set[str] | None = None
         self._helper_results: dict[str, tuple[str, str] | None] = {}
-        # top-level name -> what calling it makes that a step cannot checkpoint (DUR034 across files)
-        self.result_kinds: dict[str, str] = {}
         self.scope: dict[str, FuncInfo] = {}
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
