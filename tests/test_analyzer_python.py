@@ -22,7 +22,7 @@ def test_messages_say_what_why_fix_and_guide() -> None:
                           "    x = random.randint(1, 6)\n", "python").diagnostics
     assert d.rule == "DUR002" and d.line == 6 and d.column == 9
     assert "random.randint" in d.message and "replay" in d.message
-    assert d.fix.startswith("generate it inside a step: value = ctx.step(lambda _: random.randint(1, 6)")
+    assert d.fix == "generate it inside a step: x = ctx.step(lambda _: random.randint(1, 6), name=\"x\")"
     # The TypeScript layout: `<what and why>; <short fix> (guide: <section>)`, the full fix only in `fix`.
     assert d.message.endswith("; move it into a step (guide: " + RULES["DUR002"].guide + ")")
     assert d.fix not in d.message and "Fix:" not in d.message

@@ -141,3 +141,245 @@ def test_flagged_bug_breaks_replay_and_the_fix_works(tmp_path: Path, rule: str, 
     good_path, _ = write(tmp_path, f"good_{rule}", fixed)
     assert [d for d in analyze_paths([good_path], root=tmp_path).diagnostics if d.severity != "info"] == []
     assert run(load(good_path)) == ("SUCCEEDED", None, fixed_result)
+
+
+DUR034_MODULE = """\
+import dataclasses
+from dataclasses import dataclass
+from enum import Enum
+from typing import NamedTuple
+
+import boto3
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+s3 = boto3.client("s3", region_name="us-east-1")
+
+
+@dataclass
+class Quote:
+    carrier: str
+    price: float
+
+
+class Box:
+    def __init__(self, size):
+        self.size = size
+
+
+class Rate(NamedTuple):
+    carrier: str
+
+
+class Status(str, Enum):
+    OPEN = "open"
+
+
+def fetch_quotes(kg):
+    return [Quote("dhl", 1.9 * kg)]
+
+
+def best_quote(kg) -> Quote:
+    return min(fetch_quotes(kg), key=lambda q: q.price)
+
+
+def lines(text):
+    yield from text.splitlines()
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    return str(context.step(lambda _: {expr}, name="result"))
+"""
+
+# (step result, whether the SDK's default serializer rejects it)
+DUR034_CASES = [
+    ('[Quote("dhl", 1.9)]', True),
+    ("fetch_quotes(2)", True),
+    ("best_quote(2)", True),
+    ("{q.carrier: q for q in fetch_quotes(1)}", True),
+    ("(x for x in [1, 2])", True),
+    ("({1}, 2)", True),
+    ('{"box": Box(3)}', True),
+    ('lines("a\\\\nb")', True),
+    ('s3.get_object(Bucket="reports", Key="k")', True),
+    ('[dataclasses.asdict(q) for q in fetch_quotes(1)]', False),
+    ('list(lines("a\\\\nb"))', False),
+    ('[Rate("dhl"), Status("open")]', False),
+    ('s3.get_object(Bucket="reports", Key="k")["Body"].read().decode()', False),
+    ("(sorted({1, 2}), 2)", False),
+]
+
+
+@pytest.mark.parametrize(("expr", "rejected"), DUR034_CASES, ids=[c[0] for c in DUR034_CASES])
+def test_dur034_flags_exactly_the_step_results_the_sdk_rejects(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                              expr: str, rejected: bool) -> None:
+    from moto import mock_aws
+
+    for key in ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY"):
+        monkeypatch.setenv(key, "testing")
+    path = tmp_path / "dur034_case.py"
+    path.write_text(DUR034_MODULE.replace("{expr}", expr))
+    found = [d.rule for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"]
+    assert found == (["DUR034"] if rejected else [])
+    with mock_aws():
+        import boto3
+
+        boto3.client("s3", region_name="us-east-1").create_bucket(Bucket="reports")
+        boto3.client("s3", region_name="us-east-1").put_object(Bucket="reports", Key="k", Body=b"x")
+        status, error, _ = run(load(path))
+    if rejected:
+        assert status == "FAILED" and (error or "").endswith("SerDesError"), (status, error)
+    else:
+        assert (status, error) == ("SUCCEEDED", None)
+
+
+DUR015_MODULE = """\
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
+
+
+{decorator}
+def fraud_check(step: StepContext, customer: str) -> dict:
+    return {{"customer": customer, "risk": 12}}
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    check = context.step({call}, name="fraud-check")
+    return check["risk"]
+"""
+
+
+def test_dur015_decorate_fix_drops_the_step_context_argument(tmp_path: Path) -> None:
+    """The "decorate with @durable_step" fix also says to drop the context the caller passed, and a
+    decorated function called with the context too (one argument too many) is reported: the SDK's
+    wrapper calls func(step_context, *args)."""
+    def lint(name: str, decorator: str, call: str) -> tuple[Path, list[Any]]:
+        path = tmp_path / f"{name}.py"
+        path.write_text(DUR015_MODULE.format(decorator=decorator, call=call))
+        return path, [d for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"]
+
+    _, found = lint("bug", "", 'fraud_check(None, event.get("customer"))')
+    assert [d.rule for d in found] == ["DUR015"]
+    assert 'so drop it at the call site: fraud_check(event.get("customer"))' in (found[0].fix or "")
+
+    # only decorating, as the old fix said: reported, and it really fails
+    half, found = lint("half", "@durable_step", 'fraud_check(None, event.get("customer"))')
+    assert [d.rule for d in found] == ["DUR015"]
+    assert "takes 1 after the context" in found[0].message
+    assert found[0].fix == 'drop the step-context argument: fraud_check(event.get("customer"))'
+    status, error, _ = run(load(half))
+    assert (status, error) == ("FAILED", "aws_durable_execution_sdk_python.exceptions.StepError")  # a TypeError inside
+
+    # the whole fix, applied literally: clean, and it runs
+    good, found = lint("good", "@durable_step", 'fraud_check(event.get("customer"))')
+    assert found == []
+    assert run(load(good)) == ("SUCCEEDED", None, 12)
+
+
+VALUE_FIX_MODULE = """\
+import uuid
+from datetime import datetime, timezone
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    created_at = datetime.now(timezone.utc).isoformat()
+    day = datetime.now(timezone.utc).strftime("%Y-%m-%d")
+    ref = uuid.uuid4().hex
+    order_id = str(uuid.uuid4())
+    row = context.step(lambda _: "|".join([created_at, day, ref, order_id]), name="save")
+    context.wait(Duration.from_seconds(1), name="pause")
+    return row == "|".join([created_at, day, ref, order_id]) and isinstance(created_at, str)
+"""
+
+
+def test_dur001_dur002_fixes_applied_literally_keep_the_value_and_distinct_names(tmp_path: Path) -> None:
+    """Each fix moves the whole value (with .isoformat(), .strftime(...), .hex, str(...)) into a step
+    named after the variable: applied literally, all four together lint clean (no DUR030 for a shared
+    name) and the handler runs; before, the replay saw new values."""
+    bad = tmp_path / "values_bad.py"
+    bad.write_text(VALUE_FIX_MODULE)
+    found = [d for d in analyze_paths([bad], root=tmp_path).diagnostics if d.severity != "info"]
+    assert [(d.line, d.rule) for d in found] == [(10, "DUR001"), (11, "DUR001"), (12, "DUR002"), (13, "DUR002")]
+    assert run(load(bad)) == ("SUCCEEDED", None, False)
+
+    lines = VALUE_FIX_MODULE.splitlines()
+    for d in found:
+        code = (d.fix or "").split(": ", 1)[1]
+        lines[d.line - 1] = "    " + code
+    assert lines[9] == ('    created_at = context.step(lambda _: datetime.now(timezone.utc).isoformat(), '
+                        'name="created-at")')
+    good = tmp_path / "values_good.py"
+    good.write_text("\n".join(lines) + "\n")
+    assert [d for d in analyze_paths([good], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(good)) == ("SUCCEEDED", None, True)
+
+
+FINALLY_FIX_MODULE = """\
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    context.step(lambda _: "locked", name="lock")
+    try:
+        context.wait(Duration.from_seconds(1), name="settle")
+        count = context.step(lambda _: 41, name="count")
+    except Exception:
+        context.step(lambda _: "free", name="unlock")
+        raise
+    context.step(lambda _: "free", name="unlock")
+    return count
+"""
+
+
+def test_dur016_cleanup_fix_keeps_one_name_without_dur030(tmp_path: Path) -> None:
+    """DUR016's fix (the cleanup after the try, and in `except Exception: <cleanup>; raise`) uses the
+    same step name twice; the two can never both run, so DUR030 stays silent, and the SDK agrees."""
+    path = tmp_path / "cleanup.py"
+    path.write_text(FINALLY_FIX_MODULE)
+    assert [d for d in analyze_paths([path], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(path)) == ("SUCCEEDED", None, 41)
+
+
+JITTER_MODULE = """\
+import random
+import time
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    started = time.monotonic()
+    digest = context.step(lambda _: ["ai-news", "cloud-news"], name="build-digest")
+    context.logger.info("digest built", extra={"ms": int((time.monotonic() - started) * 1000)})
+    context.wait(Duration.from_seconds(1 + random.randint(0, 1)), name="jittered-delay")
+    delay = 1 + random.randint(0, 1)
+    context.wait(Duration.from_seconds(delay), name="second-delay")
+    return context.step(lambda _: {"items": digest}, name="send-digest")
+"""
+
+
+def test_clock_or_random_only_in_a_log_or_wait_duration_is_a_warning_and_runs(tmp_path: Path) -> None:
+    """A jittered wait duration and a monotonic timing that only reaches a log line replay correctly in
+    the SDK runner (a wait's replay identity is its type, name and parent); they are warnings, not
+    errors, and the timing pair is one finding. A clock value in a duration stays an error (it drifts
+    below 1 second as time passes: ValidationError)."""
+    path = tmp_path / "jitter.py"
+    path.write_text(JITTER_MODULE)
+    found = [(d.line, d.rule, d.severity) for d in analyze_paths([path], root=tmp_path).diagnostics]
+    assert found == [(10, "DUR001", "warning"), (13, "DUR002", "warning"), (14, "DUR002", "warning")]
+    assert run(load(path)) == ("SUCCEEDED", None, {"items": ["ai-news", "cloud-news"]})
+
+    clock = tmp_path / "clock_wait.py"
+    clock.write_text(JITTER_MODULE.replace("1 + random.randint(0, 1)), name=\"jittered", "DEADLINE - time.time()), "
+                                           "name=\"jittered").replace("import time\n", "import time\n\nDEADLINE = 0\n"))
+    line = next(i for i, text in enumerate(clock.read_text().splitlines(), 1) if "DEADLINE - time.time()" in text)
+    found = [(d.rule, d.severity) for d in analyze_paths([clock], root=tmp_path).diagnostics if d.line == line]
+    assert found == [("DUR001", "error")]

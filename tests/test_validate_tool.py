@@ -33,7 +33,7 @@ async def test_inline_code_with_detected_language(client_for: Any) -> None:
     data = result.structured_content
     (d,) = data["diagnostics"]
     assert (d["rule"], d["line"], d["column"], d["severity"]) == ("DUR002", 7, 20, "error")
-    assert "context.step(lambda _: uuid.uuid4()" in d["fix"]
+    assert "order_id = context.step(lambda _: str(uuid.uuid4()), name=\"order-id\")" in d["fix"]
     assert data["summary"]["error"] == 1 and data["next_cursor"] == ""
 
 

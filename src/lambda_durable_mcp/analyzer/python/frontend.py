@@ -18,6 +18,7 @@ import re
 import sys
 import tokenize
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import (
@@ -68,16 +69,30 @@ _WHY = {
     "DUR020": "runs outside a step, so it repeats on every replay",
     "DUR021": "is an external write outside a step: it is repeated on every replay",
 }
+# A clock or random value that only reaches a log line or a wait's duration does not steer the replay:
+# a warning. A wait's identity on replay is its type, name and parent (identifier.validate_checkpoint),
+# and the timer it started with stands; only a duration below 1 s fails (ValidationError). A clock value
+# in a duration (`deadline - time.time()`) drifts below that as time passes, so it stays an error.
+_SOFT_WHY = {
+    ("log", "DUR001"): "reads the clock outside a step, but only for a log line: a replay logs another value "
+                       "(a duration measured from an earlier invocation is meaningless), and the orchestration "
+                       "does not change",
+    ("log", "DUR002"): "is random outside a step, but only for a log line: a replay logs another value, and "
+                       "the orchestration does not change",
+    ("wait", "DUR002"): "is random outside a step, but only sets a wait's duration: the wait keeps the timer it "
+                        "started with (its replay identity is its type, name and parent), so a replay's other "
+                        "value is harmless while it stays at least 1 second (below that: ValidationError)",
+}
 _WHY_ENV = ("steers orchestration logic: environment variables are fixed for a published version, but on $LATEST "
             "a configuration change between invocations makes a replay take another path")
 _FIX = {
-    "DUR001": "read it inside a step: now = {ctx}.step(lambda _: {expr}, name=\"now\")",
+    "DUR001": "read it inside a step: {var} = {ctx}.step(lambda _: {expr}, name=\"{name}\")",
     # perf_counter and friends count from a per-process origin: a checkpointed reading means nothing in
     # the next invocation, so the useful fixes are different
     "DUR001-process-clock": "time the work inside one step, or take time.time() in a step for durations that span "
                             "invocations; a duration only logged for this invocation can be suppressed with "
                             "# durable-lint: ignore[DUR001]",
-    "DUR002": "generate it inside a step: value = {ctx}.step(lambda _: {expr}, name=\"make-id\")",
+    "DUR002": "generate it inside a step: {var} = {ctx}.step(lambda _: {expr}, name=\"{name}\")",
     "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
     # Environment variables are fixed for a published version; on $LATEST a configuration change between
@@ -93,6 +108,12 @@ _FIX = {
 }
 
 
+# What turns a clock reading or random id into the value the code uses (`.isoformat()`, `.hex[:8]`,
+# `.strftime("%Y")`, `.timestamp()`): kept in a DUR001/DUR002 step fix, with a str()/int() around it.
+_VALUE_TAIL = re.compile(r"(?:\.(?:isoformat|strftime|timestamp|date|time|replace|astimezone|isoweekday|weekday|"
+                         r"toordinal|hex|int|urn|bytes|year|month|day|hour|minute|second|microsecond|upper|lower)"
+                         r"(?![\w])(?:\([^()]*\))?|\[[^\[\]()]{1,40}\])+")
+_CONVERTER = re.compile(r"\b(str|int|float|repr)\($")
 # What turns a response into its value (`.json()`, `.text`, `.fetchall()`...): kept in a step fix.
 _RESULT_TAIL = re.compile(r"(?:\.(?:json|read|decode|fetchall|fetchone|fetchmany|all|first|one|scalar|to_dict|"
                           r"model_dump|dict|get|items|result)\([^()]*\)|\.(?:text|content|status_code|body|data)\b|"
@@ -171,6 +192,8 @@ class PyModuleSummary(ModuleSummary):
     # through pkg/__init__.py's `from .x import f`: name -> [(file, name there)]
     reexports: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
     star_files: list[str] = field(default_factory=list)  # files of `from .x import *`, any name may come from
+    # top-level class or function -> (what calling it makes that a step cannot checkpoint, the way out): DUR034
+    result_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -305,6 +328,9 @@ class ModuleAnalyzer:
         self.module_names: set[str] = set()
         self.mutable_globals: set[str] = set()
         self.classes: set[str] = set()
+        self.class_nodes: dict[str, ast.ClassDef] = {}
+        self._plain: set[str] | None = None
+        self._helper_results: dict[str, tuple[str, str] | None] = {}
         self.scope: dict[str, FuncInfo] = {}
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
@@ -343,6 +369,8 @@ class ModuleAnalyzer:
         self.step_args: dict[int, dict[str, list[tuple[int, str, FuncInfo]]]] = {}
         self.step_funcs: dict[int, FuncInfo] = {}
         self._kept: dict[int, set[str]] = {}
+        # DUR008 reports: (diagnostic, the function it is in, project functions its call runs)
+        self.threaded: list[tuple[Diagnostic, FuncInfo, list[FuncInfo]]] = []
 
     # -- indexing ------------------------------------------------------------------------------
 
@@ -384,6 +412,27 @@ class ModuleAnalyzer:
             self.bindings[fi.qualname] = self._binding_kind(fi)
         if self.param_writes and self.step_args:
             self._param_writes()
+        if len(self.threaded) > 1:
+            self._outermost_threading()
+
+    def _outermost_threading(self) -> None:
+        """One DUR008 per construct: ``asyncio.run(fetch_all(ctx))`` whose ``fetch_all`` gathers
+        ``fetch_feed(ctx)`` tasks that call ``asyncio.to_thread(ctx.step, ...)`` is reported at
+        ``asyncio.run`` only. A function's own DUR008 goes when every reference to it in the module is an
+        argument of a reported threading call."""
+        covered: dict[int, int] = {}  # id(FuncInfo) -> references inside reported threading calls
+        for _diag, _fi, targets in self.threaded:
+            for t in targets:
+                covered[id(t)] = covered.get(id(t), 0) + 1
+        loads: dict[str, int] = {}
+        for n in ast.walk(self.tree):
+            if type(n) is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads[n.id] = loads.get(n.id, 0) + 1  # type: ignore[attr-defined]
+        inner = {id(fi) for fi in self.funcs if id(fi) in covered and not isinstance(fi.node, ast.Lambda)
+                 and fi.parent is None and loads.get(fi.node.name) == covered[id(fi)]}  # type: ignore[union-attr]
+        drop = {id(diag) for diag, fi, _t in self.threaded if id(fi) in inner}
+        if drop:
+            self.diagnostics[:] = [d for d in self.diagnostics if id(d) not in drop]
 
     def _snippet(self) -> None:
         """A pasted fragment: ``context.step(...)`` at module level with ``context`` (or ``ctx``) bound
@@ -490,6 +539,7 @@ class ModuleAnalyzer:
                 if module_level:
                     self.classes.add(s.name)
                     self.module_names.add(s.name)
+                    self.class_nodes[s.name] = s
                 self._index(s.body, parent, scope, prefix + s.name + ".", in_class=True)
                 self._context_attributes(s, prefix + s.name)
             elif isinstance(s, ast.Import):
@@ -932,6 +982,175 @@ class ModuleAnalyzer:
             found = self._branch_lists[id(fi)] = frozenset(names)
         return found
 
+    # -- results a step cannot checkpoint (DUR034) ---------------------------------------------
+
+    def plain_classes(self) -> set[str]:
+        """Module-level classes whose instances the SDK's serializer rejects: no base but ``object`` or
+        another such class, no metaclass. A subclass of dict, str, tuple (NamedTuple) or an outside base
+        may serialize, so it stays silent."""
+        if self._plain is None:
+            plain: set[str] = set()
+            grown = True
+            while grown:
+                grown = False
+                for name, node in self.class_nodes.items():
+                    if name not in plain and not node.keywords and all(
+                            type(b) is ast.Name and (b.id == "object" or b.id in plain)  # type: ignore[attr-defined]
+                            for b in node.bases):
+                        plain.add(name)
+                        grown = True
+            self._plain = plain
+        return self._plain
+
+    def _instance(self, name: str) -> tuple[str, str]:
+        node = self.class_nodes[name]
+        dc = any(_short(d, 80).split("(")[0].endswith("dataclass") for d in node.decorator_list)
+        return f"a {name} instance", "dataclasses.asdict(...)" if dc else "a dict of its fields"
+
+    def unserializable(self, value: ast.expr, fi: FuncInfo | None, local_kinds: dict[str, str] | None,
+                       later: list[tuple[ast.Call, str]] | None = None, depth: int = 0,
+                       wrap: str = "{}") -> tuple[str, str] | None:
+        """(what, the way out) when ``value``, returned by a step or child, cannot be checkpointed by the
+        SDK's default serializer (serdes.py: JSON types, bytes, UUID, Decimal, datetime, date, list,
+        tuple, dict with no tuple keys). Calls to another file's functions or classes go to ``later``
+        (call, wrapper text) for pass 2."""
+        t = type(value)
+        if t is ast.Set or t is ast.SetComp:
+            return wrap.format("a set"), "sorted(...) or list(...)"
+        if t is ast.GeneratorExp:
+            return wrap.format("a generator"), "list(...) around it"
+        if t is ast.Lambda and depth == 0:  # a list of functions may be branches built for later: silent
+            return "a function", "its result, not the function"
+        if depth > 3:
+            return None
+        if t is ast.List or t is ast.Tuple:
+            inner = "a list that holds {}" if t is ast.List else "a tuple that holds {}"
+            for e in value.elts:  # type: ignore[attr-defined]
+                found = self.unserializable(e.value if type(e) is ast.Starred else e, fi, local_kinds, later,
+                                            depth + 1, wrap.format(inner))
+                if found:
+                    return found
+            return None
+        if t is ast.Dict:
+            if any(type(k) is ast.Tuple for k in value.keys):  # type: ignore[attr-defined]
+                return wrap.format("a dict with tuple keys"), "string keys"
+            for k, v in zip(value.keys, value.values, strict=True):  # type: ignore[attr-defined]
+                found = self.unserializable(v, fi, local_kinds, later, depth + 1,
+                                            wrap.format("a dict that holds {}") if k is not None else wrap)
+                if found:
+                    return found
+            return None
+        if t is ast.ListComp or t is ast.DictComp:
+            elt = value.elt if t is ast.ListComp else value.value  # type: ignore[attr-defined]
+            outer = wrap.format("a list that holds {}" if t is ast.ListComp else "a dict that holds {}")
+            gens = value.generators  # type: ignore[attr-defined]
+            if type(elt) is ast.Name and len(gens) == 1 and type(gens[0].target) is ast.Name \
+                    and gens[0].target.id == elt.id:  # type: ignore[attr-defined]
+                # `{q.carrier: q for q in fetch_quotes()}`: the items of a list of instances
+                found = self.unserializable(gens[0].iter, fi, local_kinds, None, depth + 1)
+                if found and "a list that holds " in found[0]:
+                    return outer.format(found[0].rsplit("a list that holds ", 1)[1]), found[1]
+                return None
+            return self.unserializable(elt, fi, local_kinds, later, depth + 1, outer)
+        if t is ast.IfExp:
+            return (self.unserializable(value.body, fi, local_kinds, later, depth + 1, wrap)  # type: ignore[attr-defined]
+                    or self.unserializable(value.orelse, fi, local_kinds, later, depth + 1, wrap))  # type: ignore[attr-defined]
+        if t is ast.Name:
+            if depth == 0 and value.id in self.scope and (fi is None or value.id not in fi.locals()) \
+                    and self.lookup(fi, value.id) is self.scope[value.id]:  # type: ignore[attr-defined]
+                return "a function", "its result, not the function"
+            return None
+        if t is not ast.Call:
+            return None
+        func = value.func  # type: ignore[attr-defined]
+        if type(func) is ast.Attribute:
+            body = _STREAMING_BODY.get(func.attr)
+            if body and self.kind_of(func.value, local_kinds) == "aws":
+                what = "an S3 get_object response" if body == "Body" else "a Lambda invoke response"
+                return (wrap.format(f"{what}, whose {body} is a stream"),
+                        f"{_code(value, 50)}[\"{body}\"].read().decode() (read the stream in the step)")
+            return None
+        if type(func) is not ast.Name:
+            return None
+        name = func.id
+        if name in C.SET_FACTORIES and name not in self.module_names:
+            return wrap.format(f"a {name}"), "sorted(...) or list(...)"
+        if name in self.class_nodes:
+            if fi is not None and name in fi.locals():
+                return None
+            if name in self.plain_classes() and self.lookup(fi, name) is None:
+                what, way = self._instance(name)
+                return wrap.format(what), way
+            return None
+        target = self.lookup(fi, name)
+        if target is not None:
+            if target.parent is None and target.decorator is None and not isinstance(target.node, ast.Lambda) \
+                    and (fi is None or name not in fi.locals()):
+                found = self.helper_result(name, depth + 1)
+                if found:
+                    return wrap.format(f"what `{name}()` returns, {found[0]}"), found[1]
+            return None
+        if later is not None and name in self.imports and name not in self.module_names:
+            later.append((value, wrap))  # type: ignore[arg-type]
+        return None
+
+    def helper_result(self, name: str, depth: int = 0) -> tuple[str, str] | None:
+        """What a module-level function returns that cannot be checkpointed: from its return annotation
+        (``-> Quote``, ``-> list[Quote]``), its returned expressions, or its yields (a generator)."""
+        if name in self._helper_results:
+            return self._helper_results[name]
+        self._helper_results[name] = None  # recursion guard
+        fi = self.scope[name]
+        node = fi.node
+        found: tuple[str, str] | None = None
+        ann = node.returns if isinstance(node, ast.FunctionDef) else None
+        if type(ann) is ast.Name and ann.id in _SCALARS or type(ann) is ast.Constant:  # type: ignore[attr-defined]
+            pass  # `-> str`, `-> None`: taken at its word
+        elif isinstance(node, ast.FunctionDef):
+            if "yield" in self.text and _is_generator(node):
+                found = ("a generator", "list(...) around it")
+            elif node.returns is not None:
+                found = self.annotation_result(node.returns)
+            if found is None:
+                stack: list[Any] = list(node.body)
+                while stack and found is None:
+                    n = stack.pop()
+                    tn = type(n)
+                    if tn is ast.Return:
+                        if n.value is not None:
+                            found = self.unserializable(n.value, None, None, None, depth)
+                    elif tn in _BLOCKS:  # statements that hold statements (not nested functions or classes)
+                        for f in ("body", "orelse", "finalbody", "handlers", "cases"):
+                            stack.extend(getattr(n, f, ()))
+        self._helper_results[name] = found
+        return found
+
+    def annotation_result(self, ann: ast.expr) -> tuple[str, str] | None:
+        """``Quote``, ``list[Quote]``, ``dict[str, Quote]``, ``set[str]``, ``Iterator[int]``, ..."""
+        if type(ann) is ast.Name:
+            name = ann.id  # type: ignore[attr-defined]
+            if name in self.class_nodes and name in self.plain_classes():
+                return self._instance(name)
+            if name in ("set", "frozenset") and name not in self.module_names:
+                return f"a {name}", "sorted(...) or list(...)"
+            return None
+        if type(ann) is ast.Subscript:
+            base = _short(ann.value, 60).rsplit(".", 1)[-1]  # type: ignore[attr-defined]
+            if base in ("set", "Set", "frozenset", "FrozenSet", "AbstractSet"):
+                return "a set", "sorted(...) or list(...)"
+            if base in ("list", "List", "tuple", "Tuple", "dict", "Dict", "Sequence"):
+                sl = ann.slice  # type: ignore[attr-defined]
+                args = sl.elts if type(sl) is ast.Tuple else [sl]  # type: ignore[attr-defined]
+                if base in ("dict", "Dict"):
+                    args = args[1:]
+                for a in args:
+                    found = self.annotation_result(a)
+                    if found:
+                        kind = "a dict" if base in ("dict", "Dict") else (
+                            "a tuple" if base in ("tuple", "Tuple") else "a list")
+                        return f"{kind} that holds {found[0]}", found[1]
+        return None
+
     def lookup(self, fi: FuncInfo | None, name: str) -> FuncInfo | None:
         while fi is not None:
             if name in fi.scope:
@@ -1019,6 +1238,22 @@ class _Terminal:
 class FunctionVisitor:
     """Walks one function body in one role; nested step/child functions get their own visitor."""
 
+    # `x = <value>` being visited, and the one each DUR001/DUR002 node was found in (its fix names
+    # the step after x, so that two applied fixes do not share a name: DUR030). Like the fields below,
+    # an empty class-level value until a report needs one (most functions never do).
+    assigning: ast.Assign | ast.AnnAssign | None = None
+    assigned: dict[int, tuple[str, ast.expr]] = MappingProxyType({})  # type: ignore[assignment]
+    # DUR001/DUR002 reported in `x = ...`, and how often a non-deterministic name (DUR030) reads x:
+    # when names are x's only uses, DUR030 says it all (one cause, one diagnostic)
+    source_diags: list[tuple[str, Diagnostic]] = ()  # type: ignore[assignment]
+    name_uses: dict[str, int] = MappingProxyType({})  # type: ignore[assignment]
+    clock_reads: list[tuple[ast.AST, Diagnostic]] = ()  # type: ignore[assignment]  # DUR001 on monotonic & co
+    # Where a clock/random value only matters little (see _SOFT_WHY): "log" inside a logger call's
+    # arguments, "wait" inside a wait's duration; the arguments seen, and the kind each read was in
+    soft: str | None = None
+    soft_args: list[tuple[str, ast.AST]] = ()  # type: ignore[assignment]
+    soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
+
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
         self.m = m
         self.fi = fi
@@ -1072,6 +1307,8 @@ class FunctionVisitor:
         # (Few attributes: past 30, CPython 3.11 stops sharing instance dict keys and every access slows.)
         self.term = _Terminal() if fi.result_body and not fi.handed_ctx and role in ORCH_ROLES else None
         self.pending: list[Any] | None = None  # DUR001/DUR002 reports and DUR005 calls held back
+        # `x = <value>` being visited, and the one each DUR001/DUR002 node was found in (its fix names
+        # the step after x, so that two applied fixes do not share a name: DUR030)
 
     @property
     def retrying(self) -> bool:
@@ -1098,6 +1335,74 @@ class FunctionVisitor:
             self.release_held(self.term)
         self.finish_nested()
         self.report_duplicate_names()
+        if self.name_uses and self.source_diags:
+            self.names_only()
+        if len(self.clock_reads) > 1:
+            self.timing_pairs()
+        if self.soft_args and self.source_diags:
+            self.soft_only()
+
+    def soft_only(self) -> None:
+        """``started = time.monotonic()`` read only in logger calls, or ``delay = 60 + random.randint(0, 30)``
+        read only in wait durations: a warning, like the same read written inline there."""
+        loads: dict[str, int] = {}
+        for n in ast.walk(self.fi.node):
+            if type(n) is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                loads[n.id] = loads.get(n.id, 0) + 1  # type: ignore[attr-defined]
+        inside: dict[tuple[str, str], int] = {}
+        for kind, arg in self.soft_args:
+            for n in ast.walk(arg):
+                if type(n) is ast.Name and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                    inside[(kind, n.id)] = inside.get((kind, n.id), 0) + 1  # type: ignore[attr-defined]
+        swap: dict[int, Diagnostic] = {}
+        for var, diag in self.source_diags:
+            if diag.severity != "error" or not loads.get(var):
+                continue
+            for kind in ("log", "wait"):
+                why = _SOFT_WHY.get((kind, diag.rule))
+                if why and inside.get((kind, var)) == loads[var] and _WHY[diag.rule] in diag.message:
+                    swap[id(diag)] = dataclasses.replace(diag, severity="warning",
+                                                         message=diag.message.replace(_WHY[diag.rule], why))
+                    break
+        if swap:
+            self.m.diagnostics[:] = [swap.get(id(d), d) for d in self.m.diagnostics]
+
+    def timing_pairs(self) -> None:
+        """One DUR001 per timing pair: ``started = time.monotonic()`` is reported, the
+        ``time.monotonic() - started`` that ends it is not (the first one's fix covers both)."""
+        starts: dict[str, str] = {}
+        for node, _d in self.clock_reads:
+            assigned = self.assigned.get(id(node))
+            if assigned is not None and assigned[1] is node:
+                starts[assigned[0]] = self.m.qual(node.func) or ""  # type: ignore[attr-defined]
+        if not starts:
+            return
+        lines = self.m.source_lines()
+        drop: set[int] = set()
+        for node, diag in self.clock_reads:
+            line, end = getattr(node, "end_lineno", 0), getattr(node, "end_col_offset", 0)
+            if not 0 < line <= len(lines) or id(node) in self.assigned and self.assigned[id(node)][1] is node:
+                continue
+            rest = lines[line - 1].encode()[end:].decode("utf-8", "replace")
+            hit = re.match(r"\s*-\s*([A-Za-z_]\w*)\b(?!\s*[.(\[])", rest)
+            if hit and starts.get(hit.group(1)) == self.m.qual(node.func):  # type: ignore[attr-defined]
+                drop.add(id(diag))
+        if drop:
+            self.m.diagnostics[:] = [d for d in self.m.diagnostics if id(d) not in drop]
+
+    def names_only(self) -> None:
+        """Drops DUR001/DUR002 on ``label = f"snap-{datetime.now()}"`` when ``label`` is assigned once
+        and read only in operation names, each already DUR030 (as for a read inside the name)."""
+        loads: dict[str, int] = {}
+        stores: dict[str, int] = {}
+        for n in ast.walk(self.fi.node):
+            if type(n) is ast.Name:
+                d = loads if type(n.ctx) is ast.Load else stores  # type: ignore[attr-defined]
+                d[n.id] = d.get(n.id, 0) + 1  # type: ignore[attr-defined]
+        drop = {id(diag) for var, diag in self.source_diags
+                if self.name_uses.get(var) and stores.get(var) == 1 and loads.get(var) == self.name_uses[var]}
+        if drop:
+            self.m.diagnostics[:] = [d for d in self.m.diagnostics if id(d) not in drop]
 
     def finish_nested(self) -> None:
         for nf in self.nested:
@@ -1121,7 +1426,7 @@ class FunctionVisitor:
         visit = self.visit
         for s in stmts:
             visit(s)
-            if type(s) is ast.If and self.after_if:  # v_if has just set after_if
+            if (type(s) is ast.If or type(s) is ast.Try) and self.after_if:  # v_if/v_try has just set after_if
                 self.branch = self.branch + self.after_if
         if self.branch is saved:
             return ()
@@ -1202,6 +1507,8 @@ class FunctionVisitor:
             self.stored_closures(value, key)
         saved = (self.source_hit, self.taint_hit, self.env_hit)
         self.source_hit = self.taint_hit = self.env_hit = False
+        assigning = self.assigning
+        self.assigning = node
         if fi is None:
             term = self.term
             if term is not None and self.pending is None and len(targets) == 1 and type(targets[0]) is ast.Name:
@@ -1212,6 +1519,7 @@ class FunctionVisitor:
                     term.held.append((targets[0], node, term.work, held))
             else:
                 self.visit(value)
+        self.assigning = assigning
         tainted, env = self.source_hit or self.taint_hit, self.env_hit
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
@@ -1450,6 +1758,9 @@ class FunctionVisitor:
                             "catch Exception (or the specific errors) instead, or re-raise with a bare `raise`")
             if h.type is not None:
                 self.visit(h.type)
+            saved_branch = self.branch
+            if _exits(h.body):  # for duplicate names: this arm and what follows the try never both run
+                self.branch = saved_branch + ((id(h), 1),)
             if self.final_handler(node, h):
                 # runs once, when the execution (or the child) fails: what it does is not repeated
                 n_diags, n_deferred, ops = len(self.m.diagnostics), len(self.m.deferred), self.ops
@@ -1460,14 +1771,22 @@ class FunctionVisitor:
                     self.m.deferred[n_deferred:] = [d for d in self.m.deferred[n_deferred:] if d.kind != "impure"]
             else:
                 self.body(h.body)
+            self.branch = saved_branch
+        exiting = tuple((id(h), 0) for h in node.handlers if _exits(h.body))
+        saved_branch = self.branch
+        self.branch = saved_branch + exiting
         self.body(node.orelse)
+        self.branch = saved_branch
+        self.after_if = exiting  # read by body() once this statement is done
         if not (had_ops and self.orch and node.finalbody):
             self.body(node.finalbody)
+            self.after_if = exiting
             return
         # SuspendExecution (a BaseException) passes through `finally`: a durable operation there runs
         # whenever the try body suspends (a wait, a callback), before the operations that follow it
         ops = self.ops
         self.body(node.finalbody)
+        self.after_if = exiting
         if self.ops == ops:
             return
         first = next((stmt for stmt in node.finalbody if any(
@@ -1596,12 +1915,7 @@ class FunctionVisitor:
 
     def check_result(self, value: ast.expr) -> None:
         """DUR034: results the default serializer cannot round-trip."""
-        what = None
-        if isinstance(value, (ast.Set, ast.SetComp)):
-            what = "a set"
-        elif isinstance(value, ast.Lambda):
-            what = "a function"
-        elif isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
+        if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
             name = value.func.id
             target = self.m.lookup(self.fi, name)
             if target is not None and target.decorator in _OPERATION_DECORATORS and self.role == "child":
@@ -1614,19 +1928,18 @@ class FunctionVisitor:
                             f"run it and return its result: {self.ctx}.{op}({_short(value, 40)})",
                             short=f"run it with {self.ctx}.{op}(...)")
                 return
-            if name in C.SET_FACTORIES and name not in self.m.module_names:
-                what = f"a {name}"
-            elif name in self.m.classes:
-                what = f"a {name} instance"
-        elif isinstance(value, ast.Name) and value.id in self.m.scope and value.id not in self.fi.locals():
-            what = "a function"
-        if what:
-            self.m.emit("DUR034", value,
-                        f"this {'step' if self.role == 'step' else 'child context'} returns {what}, which the "
-                        "default serializer cannot checkpoint (it handles JSON types, datetime, Decimal, UUID, "
-                        "bytes and tuples), so the operation fails",
-                        "return a dict or list (e.g. sorted(...) for a set, dataclasses.asdict(...) for an "
-                        "object) or pass a serdes in the config")
+        later: list[tuple[ast.Call, str]] = []
+        found = self.m.unserializable(value, self.fi, self.local_kinds, later)
+        where = "step" if self.role == "step" else "child context"
+        if found:
+            self.m.emit("DUR034", value, unserializable_message(where, found[0]), unserializable_fix(found[1]))
+            return
+        for call, wrap in later:
+            q = self.m.qual(call.func)
+            cands = self.m.project_candidates(q) if q else []
+            if cands:
+                self.m.deferred.append(_Deferred("result", _loc(value), cands, call.func.id,  # type: ignore[attr-defined]
+                                                 self.ctx, op=where + "\n" + wrap))
 
     def v_match(self, node: ast.Match) -> None:
         tainted = self.test(node.subject)
@@ -1701,7 +2014,20 @@ class FunctionVisitor:
         elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_lines:
             for a in node.args:
                 self.stored_closures(a, None)
+        if type(func) is ast.Attribute and func.attr in C.LOGGING_FUNCS and self.orch and self.is_logger(func.value):
+            saved, self.soft = self.soft, "log"
+            self.plain_call(node)
+            self.soft = saved
+            self.soft_args = [*self.soft_args, ("log", node)]
+            return
         self.plain_call(node)
+
+    def is_logger(self, base: ast.expr) -> bool:
+        """``context.logger`` or a logger object (logging.getLogger, powertools, structlog)."""
+        if type(base) is ast.Attribute and base.attr == "logger" and type(base.value) is ast.Name \
+                and base.value.id in self.ctxs:  # type: ignore[attr-defined]
+            return True
+        return self.m.kind_of(base, self.local_kinds) == "logger"
 
     def stored_closures(self, value: ast.expr, key: str | None) -> None:
         """Lambdas orchestration code only keeps (``compensations.append({"name": n, "undo": lambda:
@@ -1840,6 +2166,13 @@ class FunctionVisitor:
         if not (spread and name_arg is None) and self.check_name(node, method, name_arg, fn_arg):
             # (branches given one by one with no name: DUR015's fix names the operation)
             handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
+        duration = arg(0, "duration") if method == "wait" and self.orch else None
+        if duration is not None:
+            handled.add(id(duration))
+            saved_soft, self.soft = self.soft, "wait"
+            self.visit(duration)
+            self.soft = saved_soft
+            self.soft_args = [*self.soft_args, ("wait", duration)]
         for a in args:
             if id(a) not in handled:
                 self.visit(a)
@@ -1985,14 +2318,21 @@ class FunctionVisitor:
             if isinstance(callee, ast.Name):
                 target = self.m.lookup(self.fi, callee.id)
                 if target is not None:
-                    if target.decorator in ("durable_step", "durable_with_child_context") and self.orch:
-                        self.step_call_site(target, expr)
+                    if target.decorator in ("durable_step", "durable_with_child_context"):
+                        if self.decorated_arity(target, expr, method, receiver):
+                            for a in expr.args:
+                                self.visit(a)
+                            for k in expr.keywords:
+                                self.visit(k.value)
+                            return
+                        if self.orch:
+                            self.step_call_site(target, expr)
                     kind = self.m._binding_kind(target)
                     if target.decorator is not None and role in STEP_ROLES and \
                             target.role in STEP_ROLES and not target.done:
                         target.serdes = target.serdes and serdes
                         target.at_most_once = target.at_most_once and at_most_once
-                    self.binding_problem(expr, method, callee.id, kind, receiver)
+                    self.binding_problem(expr, method, callee.id, kind, receiver, target)
                 elif q is not None:
                     cands = self.m.project_candidates(q)
                     if cands and method in C.BINDING_DECORATOR:
@@ -2024,7 +2364,38 @@ class FunctionVisitor:
             for p, arg in got:
                 sites.setdefault(p, []).append((call.lineno, arg, self.fi))
 
-    def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str) -> None:
+    def decorated_arity(self, target: FuncInfo, call: ast.Call, method: str, receiver: str) -> bool:
+        """DUR015 for ``context.step(fraud_check(None, customer))`` where ``fraud_check`` is a
+        @durable_step (or @durable_with_child_context) function: the SDK's wrapper calls it as
+        ``func(context, *args, **kwargs)``, so a context the caller passes too is one argument too many
+        (TypeError when the step runs). True when reported."""
+        node = target.node
+        if isinstance(node, ast.Lambda) or node.args.vararg is not None or target.is_method:
+            return False
+        params = target.positional()
+        if not params or any(type(a) is ast.Starred for a in call.args) or len(call.args) < len(params):
+            return False
+        kind = "step" if target.decorator == "durable_step" else "child"
+        name = target.node.name  # type: ignore[union-attr]
+        fixed = ""
+        first = call.args[0]
+        if len(call.args) == len(params) and (
+                (type(first) is ast.Constant and first.value is None)  # type: ignore[attr-defined]
+                or (type(first) is ast.Name and first.id in self.ctxs)):  # type: ignore[attr-defined]
+            fixed = _without_first_argument(self.m, call)
+        given, takes = len(call.args), len(params) - 1
+        self.m.emit("DUR015", call,
+                    f"`{name}` is decorated with @{target.decorator}, whose wrapper passes the {kind} context as "
+                    f"its first argument (`{params[0]}`): this call passes {given} argument{'s' if given != 1 else ''} "
+                    f"and `{name}` takes {takes} after the context, so the {method.replace('_', ' ')} fails with "
+                    "TypeError",
+                    f"drop the {kind}-context argument: {fixed}" if fixed else
+                    f"pass only the arguments after `{params[0]}`: the SDK supplies the {kind} context",
+                    short=f"do not pass the {kind} context to `{name}(...)`")
+        return True
+
+    def binding_problem(self, expr: ast.Call, method: str, name: str, kind: str, receiver: str,
+                        target: FuncInfo | None = None) -> None:
         if kind == "factory" or kind.startswith("durable_"):
             if method == "parallel" and kind == "durable_step":
                 pass
@@ -2033,7 +2404,7 @@ class FunctionVisitor:
         need = C.BINDING_DECORATOR.get(method)
         if need is None:
             return
-        emit_binding(self.m, expr, method, name, need, receiver)
+        emit_binding(self.m, expr, method, name, need, receiver, target=target, ctxs=self.ctxs)
 
     def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> bool:
         """DUR030; True when the name is not deterministic (reported here)."""
@@ -2056,8 +2427,15 @@ class FunctionVisitor:
         self.source_hit = self.taint_hit = False
         self.probe(name_arg)
         bad = self.source_hit or self.taint_hit
+        direct = self.source_hit
         self.source_hit, self.taint_hit = saved
         if bad:
+            if not direct:  # through variables only: which ones (see names_only)
+                for n in ast.walk(name_arg):
+                    if type(n) is ast.Name and n.id in self.taint:  # type: ignore[attr-defined]
+                        if not self.name_uses:
+                            self.name_uses = {}
+                        self.name_uses[n.id] = self.name_uses.get(n.id, 0) + 1  # type: ignore[attr-defined]
             self.m.emit("DUR030", name_arg,
                         f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
@@ -2365,16 +2743,70 @@ class FunctionVisitor:
         return ("DUR003", "`open(...)`", False)
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
+        if self.soft is not None and rule in ("DUR001", "DUR002") and id(node) not in self.soft_of:
+            if not self.soft_of:
+                self.soft_of = {}
+            self.soft_of[id(node)] = self.soft
+        a = self.assigning
+        if a is not None and rule in ("DUR001", "DUR002") and id(node) not in self.assigned:
+            targets = a.targets if type(a) is ast.Assign else [a.target]  # type: ignore[union-attr]
+            if len(targets) == 1 and type(targets[0]) is ast.Name and a.value is not None:
+                if not self.assigned:
+                    self.assigned = {}
+                self.assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
         expr = self.step_expr(node, rule) if rule in ("DUR003", "DUR021") else _code(node, 50)
         key = f"{rule}-env-{env}" if env else rule
+        var = name = ""
         if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
             key = "DUR001-process-clock"
-        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr)
+        elif rule in ("DUR001", "DUR002"):
+            expr, var, name = self.value_fix(rule, node, expr)
+        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         why = _WHY_ENV if env else _WHY[rule]
-        self.m.emit(rule, node, f"{label} {why}", fix, short=SHORT_FIX["DUR004-env"] if env else None)
+        soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
+        self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,
+                    short=SHORT_FIX["DUR004-env"] if env else None)
+        if rule in ("DUR001", "DUR002") and id(node) in self.assigned:
+            self.source_diags = [*self.source_diags, (self.assigned[id(node)][0], self.m.diagnostics[-1])]
+        if key == "DUR001-process-clock":
+            self.clock_reads = [*self.clock_reads, (node, self.m.diagnostics[-1])]
+
+    def value_fix(self, rule: str, node: ast.AST, expr: str) -> tuple[str, str, str]:
+        """DUR001/DUR002's fix: the expression to move into the step with what turns the reading into a
+        value (``datetime.now(tz).isoformat()``, ``uuid4().hex``, ``str(uuid4())``), the variable and
+        the step name. In ``x = <that expression>`` the step replaces the value and is named after x; in
+        a larger value it gets a variable of its own, its name still derived from x."""
+        var, name = ("now", "now") if rule == "DUR001" else ("value", "make-id")
+        line, end_line = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
+        lines = self.m.source_lines()
+        if line != end_line or not 0 < line <= len(lines) or expr.endswith("(...)"):
+            return expr, var, name
+        raw = lines[line - 1].encode()
+        start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
+        expr = raw[start:end].decode("utf-8", "replace")  # as written (ast.unparse changes quotes)
+        tail = _VALUE_TAIL.match(raw[end:].decode("utf-8", "replace"))
+        if tail:
+            expr += tail.group(0)
+            end += len(tail.group(0).encode())
+        head = _CONVERTER.search(raw[:start].decode("utf-8", "replace"))
+        if head and raw[end:end + 1] == b")":
+            expr = f"{head.group(1)}({expr})"
+            start -= len(head.group(0).encode())
+            end += 1
+        assigned = self.assigned.get(id(node))
+        if assigned is not None:
+            target, value = assigned
+            stem = re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")
+            if stem:
+                whole = (value.lineno, value.col_offset, value.end_lineno, value.end_col_offset) == (line, start, line, end)
+                if whole:
+                    var, name = target, stem
+                else:
+                    name = f"{stem}-{'now' if rule == 'DUR001' else 'random'}"
+        return expr, var, name
 
     def step_expr(self, node: ast.AST, rule: str = "DUR003") -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
@@ -2643,6 +3075,9 @@ class FunctionVisitor:
                                 f"`{_short(node.func, 40)}(...)` runs durable work on threads or tasks: "
                                 "operations then start in a non-deterministic order and replay diverges",
                                 f"use {self.ctx}.parallel(...) or {self.ctx}.map(...), which run branches durably")
+                    targets = [t for t in (self.m.lookup(self.fi, x.id) for x in ast.walk(node)
+                                           if type(x) is ast.Name) if t is not None]  # type: ignore[attr-defined]
+                    self.m.threaded.append((self.m.diagnostics[-1], self.fi, targets))
                     return True
         return False
 
@@ -2762,18 +3197,46 @@ def _loc(node: ast.AST) -> tuple[int, int, int, int]:
 
 
 def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, need: str, receiver: str,
-                 path: str = "", loc: tuple[int, int, int, int] | None = None) -> Diagnostic | None:
+                 path: str = "", loc: tuple[int, int, int, int] | None = None, target: FuncInfo | None = None,
+                 ctxs: set[str] | None = None) -> Diagnostic | None:
     r = RULES["DUR015"]
     msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
            f"and hands over its result, and `{name}` is not decorated with @{need}")
-    fix = (f"decorate `{name}` with @{need}, or pass a function: "
-           f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")")
+    lam = f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")"
+    # @durable_step and @durable_with_child_context pass the context as the first argument themselves
+    # (func(context, *args)); other decorators have other shapes: name the decorator only
+    kind = {"step": "step", "run_in_child_context": "child"}.get(method)
+    decorate = f"decorate `{name}` with @{need}"
+    if kind is not None:
+        decorate += f" (it passes the {kind} context as the first argument"
+        call = expr if isinstance(expr, ast.Call) else None
+        params = target.positional() if target is not None and not isinstance(target.node, ast.Lambda) else None
+        if call is not None and params and len(call.args) == len(params) and call.args \
+                and not any(type(a) is ast.Starred for a in call.args) and (
+                    (type(call.args[0]) is ast.Constant and call.args[0].value is None)  # type: ignore[attr-defined]
+                    or (type(call.args[0]) is ast.Name and call.args[0].id in (ctxs or ()))):  # type: ignore[attr-defined]
+            decorate += f", so drop it at the call site: {_without_first_argument(m, call)})"
+        elif call is not None and params and len(call.args) == len(params) - 1:
+            decorate += ")"
+        else:
+            decorate += "; do not pass one at the call site)"
+    fix = f"{decorate}, or pass a function: {lam}"
     if m is not None:
         m.emit("DUR015", expr, msg, fix)
         return None
     assert loc is not None
     return Diagnostic(path, loc[0], loc[1], loc[2], loc[3], "DUR015", r.severity,
                       code_message("DUR015", msg), fix)
+
+
+def _without_first_argument(m: ModuleAnalyzer | None, call: ast.Call) -> str:
+    """``f(None, a, k=1)`` as ``f(a, k=1)``, in the source's own spelling where it can be read."""
+    def text(node: ast.AST) -> str:
+        seg = ast.get_source_segment(m.text, node) if m is not None and m.text else None
+        return seg if seg is not None and "\n" not in seg else _short(node, 10_000)
+    parts = [text(a) for a in call.args[1:]]
+    parts += [f"{k.arg}={text(k.value)}" if k.arg else f"**{text(k.value)}" for k in call.keywords]
+    return f"{text(call.func)}({', '.join(parts)})"
 
 
 # Which impurity a DUR005 chain names when a helper has several: a write, then an external read,
@@ -2787,6 +3250,9 @@ _ONCE_RULES = frozenset({"DUR001", "DUR002", "DUR003", "DUR020", "DUR021"})
 _OPERATION_DECORATORS = {"durable_step": "step", "durable_with_child_context": "run_in_child_context",
                          "durable_wait_for_callback": "wait_for_callback"}
 _IMPURITY_RANK = {"DUR021": 4, "DUR003": 3, "DUR002": 2, "DUR001": 2, "DUR004": 1}
+_SCALARS = frozenset({"str", "int", "float", "bool", "bytes", "None", "Decimal", "datetime", "date", "UUID"})
+_BLOCKS = frozenset({ast.If, ast.For, ast.AsyncFor, ast.While, ast.With, ast.AsyncWith, ast.Try, ast.Match,
+                     ast.ExceptHandler, ast.match_case, *([ast.TryStar] if hasattr(ast, "TryStar") else [])})
 _SKIP_INDEX = frozenset({ast.Expr, ast.Return, ast.AugAssign, ast.Pass, ast.Raise, ast.Delete, ast.Assert,
                          ast.Break, ast.Continue, ast.Global, ast.Nonlocal})
 _NOT_CHILDREN = frozenset({"ctx", "op", "ops", "type_comment", "kind", "conversion", "level", "is_async",
@@ -2828,6 +3294,15 @@ _DISPATCH: dict[type, Any] = {
 }
 if hasattr(ast, "TryStar"):
     _DISPATCH[ast.TryStar] = FunctionVisitor.v_try
+
+
+def unserializable_message(where: str, what: str) -> str:
+    return (f"this {where} returns {what}, which the default serializer cannot checkpoint (it handles JSON "
+            "types, datetime, Decimal, UUID, bytes and tuples), so the operation fails")
+
+
+def unserializable_fix(way: str) -> str:
+    return f"return a value it can checkpoint: {way}; or pass a serdes in the config"
 
 
 def _calls_mutating(v: FunctionVisitor, node: ast.Call) -> None:
@@ -2959,6 +3434,17 @@ def _through_reexports(d: _Deferred, project: ProjectView) -> _Deferred:
     return d if len(cands) == len(d.candidates) else dataclasses.replace(d, candidates=cands)
 
 
+def _result_kinds(m: ModuleAnalyzer) -> dict[str, tuple[str, str]]:
+    """Top-level classes and functions whose call makes a value a step cannot checkpoint (DUR034)."""
+    out = {name: m._instance(name) for name in m.plain_classes()}
+    for name, fi in m.scope.items():
+        if fi.decorator is None and fi.role in ("plain", None) and isinstance(fi.node, ast.FunctionDef):
+            found = m.helper_result(name)
+            if found:
+                out[name] = found
+    return out
+
+
 def _is_generator(node: ast.AST) -> bool:
     """A `def` whose own body yields (not a nested function's)."""
     if not isinstance(node, ast.FunctionDef):
@@ -3027,7 +3513,8 @@ class PythonFrontend:
         reexports, star_files = _reexports(m)
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
                                deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m),
-                               reexports=reexports, star_files=star_files, imports=_imported_files(m))
+                               reexports=reexports, star_files=star_files, imports=_imported_files(m),
+                               result_kinds=_result_kinds(m))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)
@@ -3100,6 +3587,17 @@ class PythonFrontend:
                         if found is not None:
                             out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:],
                                                              f"{d.text} (os.environ[\"{var}\"])", *found))
+                        break
+            elif d.kind == "result":
+                where, wrap = d.op.split("\n", 1)
+                for cand_path, name in d.candidates:
+                    other = project.summaries.get(cand_path)
+                    if isinstance(other, PyModuleSummary) and name in other.result_kinds:
+                        what, way = other.result_kinds[name]
+                        if what != f"a {name.rsplit('.', 1)[-1]} instance":
+                            what = f"what `{d.text}()` returns, {what}"
+                        out.append(_deferred_diagnostic(path, d, "DUR034", unserializable_message(where, wrap.format(what)),
+                                                        unserializable_fix(way)))
                         break
             elif d.kind == "binding":
                 for cand_path, name in d.candidates:
