@@ -472,6 +472,15 @@ class ModuleAnalyzer:
         self._analyze(fi, "orch", frozenset())
         self._drain()
 
+    def lambda_within(self, node: ast.AST) -> bool:
+        """Whether a lambda starts on one of ``node``'s lines (lambda_lines is in file order: a bisect,
+        not a walk of the node)."""
+        lines = self.lambda_lines
+        if not lines:
+            return False
+        i = bisect.bisect_left(lines, node.lineno)  # type: ignore[attr-defined]
+        return i < len(lines) and lines[i] <= (node.end_lineno or 0)  # type: ignore[attr-defined]
+
     def kept_params(self, fi: FuncInfo) -> set[str]:
         """Names a step rebinds (it works on a copy) or returns as they are (the caller probably uses the
         checkpointed result): a write through such a parameter is not reported."""
@@ -567,11 +576,9 @@ class ModuleAnalyzer:
                 value = s.value
                 if value is None:
                     continue
-                if module_level and self.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Call):
-                    # lambda_lines is in file order: a bisect, not a scan per assignment (quadratic)
-                    i = bisect.bisect_left(self.lambda_lines, value.lineno)
-                    if i < len(self.lambda_lines) and self.lambda_lines[i] <= (value.end_lineno or 0):
-                        self._stored_lambdas(value, targets)
+                if module_level and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Call) and \
+                        self.lambda_within(value):
+                    self._stored_lambdas(value, targets)
                 for t in targets:
                     if isinstance(t, ast.Name):
                         if module_level:
@@ -1496,7 +1503,7 @@ class FunctionVisitor:
         if self.orch and len(targets) == 1 and type(targets[0]) is ast.Name and \
                 targets[0].id in self.m.branch_lists(self.fi):
             self.stored_branches(value)
-        elif self.orch and self.m.lambda_lines and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Set) or (
+        elif self.orch and type(value) in (ast.Dict, ast.List, ast.Tuple, ast.Set) and self.m.lambda_within(value) or (
                 self.orch and type(value) is ast.Lambda and type(targets[0]) in (ast.Subscript, ast.Attribute)):
             key = None
             t0 = targets[0]
@@ -1527,12 +1534,13 @@ class FunctionVisitor:
         hidden = bool(tainted and self.hidden(value))
         for t in targets:
             self.bind_target(t, value, tainted, env, kind)
-            for n in ast.walk(t):
-                if isinstance(n, ast.Name):
-                    if hidden:
-                        self.hidden_names.add(n.id)
-                    else:
-                        self.hidden_names.discard(n.id)
+            if hidden or self.hidden_names:  # most functions have none: no walk over every target
+                for n in (t,) if type(t) is ast.Name else ast.walk(t):
+                    if isinstance(n, ast.Name):
+                        if hidden:
+                            self.hidden_names.add(n.id)
+                        else:
+                            self.hidden_names.discard(n.id)
             if isinstance(node, ast.AnnAssign) and isinstance(t, ast.Name) and node.annotation is not None \
                     and self.m._is_context_annotation(node.annotation):
                 self.ctxs.add(t.id)
@@ -2011,7 +2019,7 @@ class FunctionVisitor:
                 isinstance(func.value, ast.Name) and func.value.id in self.m.branch_lists(self.fi):
             for a in node.args:
                 self.stored_branches(a)
-        elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_lines:
+        elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_within(node):
             for a in node.args:
                 self.stored_closures(a, None)
         if type(func) is ast.Attribute and func.attr in C.LOGGING_FUNCS and self.orch and self.is_logger(func.value):
@@ -3473,11 +3481,18 @@ FunctionVisitor.plain_call = _plain_call_with_writes  # type: ignore[method-assi
 # The frontend object
 
 
+_NOT_PROJECT = frozenset(_STDLIB) | frozenset(C.THIRD_PARTY_ROOTS)
+
+
 def _imported_files(m: ModuleAnalyzer) -> list[str]:
     """Candidate files of the project modules this module imports (the engine keeps those that exist)."""
     out: dict[str, None] = {}
+    seen: set[str] = set()
     # q + "._": `from . import helpers` imports a module named like the name it binds
     for q in [*m.imports.values(), *(mod + "._" for mod in m.star_modules)]:
+        if q in seen or (q[0] != "." and q.partition(".")[0] in _NOT_PROJECT):  # the stdlib, the SDK, boto3...
+            continue
+        seen.add(q)
         for file, _name in [*m.project_candidates(q), *m.project_candidates(q + "._")]:
             out[file] = None
     return list(out)
