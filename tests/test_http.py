@@ -161,3 +161,43 @@ async def test_stop_during_a_long_call_is_bounded_and_logs_stay_off_stdout(tmp_p
     assert leftover == []
     assert out.read_bytes() == b""
     assert b"POST /mcp" in err.read_bytes()
+
+
+async def test_a_call_in_flight_at_the_stop_signal_still_gets_its_answer(tmp_path: Path) -> None:
+    """The stop waits for answers being streamed (a raw POST, as a proxy or curl sends it: the SDK
+    client also reopens its event stream, which a stopping server refuses)."""
+    import json
+
+    import anyio
+    from conftest import SCRIPT, wait_for_port
+
+    (tmp_path / "app.py").write_text(SLOW_HANDLER.replace("time.sleep(120)", "time.sleep(2)"))
+    port = free_port()
+    proc = subprocess.Popen(
+        [str(SCRIPT), "--transport", "streamable-http", "--port", str(port), "--workspace-root", str(tmp_path),
+         "--local", "--allow-write"],
+        stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_for_port(port, proc)
+        call = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                "params": {"name": "run_durable_function_locally", "arguments": {"handler": "app.py:handler"}}}
+        bodies: list[str] = []
+
+        async def post() -> None:
+            async with httpx.AsyncClient(timeout=30) as http:
+                response = await http.post(f"http://127.0.0.1:{port}/mcp", json=call,
+                                           headers={**HEADERS, "MCP-Protocol-Version": "2025-06-18"})
+                bodies.append(response.text)
+
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(post)
+            await anyio.sleep(1)
+            proc.send_signal(signal.SIGTERM)
+        data = [json.loads(line[5:]) for line in bodies[0].splitlines() if line.startswith("data:")]
+        result = next(d["result"] for d in data if d.get("id") == 7)
+        assert not result.get("isError") and result["structuredContent"]["status"] == "SUCCEEDED", result
+        assert await anyio.to_thread.run_sync(lambda: proc.wait(timeout=15)) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -250,3 +250,13 @@ def test_a_hostile_git_config_runs_nothing(tmp_path: Path) -> None:
     result = analyze_paths([repo], root=repo)
     assert [d.rule for d in result.diagnostics] == ["DUR001"]
     assert not proof.exists()
+
+
+def test_a_long_run_of_comment_characters_is_read_in_linear_time(tmp_path: Path) -> None:
+    """A workspace file is input: a suppression pattern that backtracks would stall the server."""
+    import time
+
+    (tmp_path / "app.py").write_text("x = 1  " + "#" * 1_000_000 + "durable-lint\n")
+    started = time.monotonic()
+    analyze_paths([tmp_path / "app.py"], root=tmp_path)
+    assert time.monotonic() - started < 5  # about 0.1 s; the unbounded pattern took hours

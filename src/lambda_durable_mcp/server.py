@@ -75,12 +75,16 @@ def run_server(server: MCPServer, settings: Settings) -> None:
 
     import anyio
     import uvicorn
+    from sse_starlette.sse import AppStatus
     from uvicorn.config import LOGGING_CONFIG
 
     # SSE responses (not json_response): progress notifications of a long deploy travel on the
     # request's stream; with plain JSON responses they were dropped.
-    app = server.streamable_http_app(
-        stateless_http=True, json_response=False, transport_security=transport_security(settings), host=settings.host)
+    app = _InFlight(server.streamable_http_app(
+        stateless_http=True, json_response=False, transport_security=transport_security(settings), host=settings.host))
+    # sse-starlette would close every stream at the stop signal, cutting the answers of calls in
+    # flight; the shutdown below closes them itself once those calls are done (or the grace is over).
+    AppStatus.disable_automatic_graceful_drain()
     log_config = copy.deepcopy(LOGGING_CONFIG)
     log_config["handlers"]["access"]["stream"] = "ext://sys.stderr"  # stdout is no log channel here either
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=settings.log_level.lower(),
@@ -88,31 +92,62 @@ def run_server(server: MCPServer, settings: Settings) -> None:
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal to the handler that was
     # there before it; make that one a clean exit so a stopped container reports status 0.
     signal.signal(signal.SIGTERM, _exit_cleanly)
-    anyio.run(_bounded_shutdown_server(config).serve)
+    anyio.run(_bounded_shutdown_server(config, app).serve)
 
 
-def _bounded_shutdown_server(config: Any) -> Any:
-    """uvicorn's server, with a hard stop after the grace period: tool calls run in worker threads
-    that cancellation cannot interrupt, so without it a stop waits as long as the longest call."""
+class _InFlight:
+    """ASGI wrapper that counts requests being answered (tool calls; idle GET streams are not)."""
+
+    def __init__(self, app: Any) -> None:
+        self.app = app
+        self.count = 0
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope.get("type") != "http" or scope.get("method") != "POST":
+            await self.app(scope, receive, send)
+            return
+        self.count += 1
+        try:
+            await self.app(scope, receive, send)
+        finally:
+            self.count -= 1
+
+
+def _bounded_shutdown_server(config: Any, app: _InFlight) -> Any:
+    """uvicorn's server with a bounded stop: answers in flight may finish within the grace period,
+    then the remaining streams are closed; tool calls run in worker threads that cancellation cannot
+    interrupt, so a hard stop follows a second later."""
     import threading
+    import time
 
     import uvicorn
+    from sse_starlette.sse import AppStatus
+
+    def drain() -> None:
+        until = time.monotonic() + SHUTDOWN_GRACE_SECONDS - 0.5
+        while app.count and time.monotonic() < until:
+            time.sleep(0.1)
+        AppStatus.should_exit = True  # closes the SSE streams still open (idle GET streams among them)
 
     class Server(uvicorn.Server):
         def handle_exit(self, sig: int, frame: Any) -> None:
             super().handle_exit(sig, frame)
-            timer = threading.Timer(SHUTDOWN_GRACE_SECONDS + 1, _hard_exit)
-            timer.daemon = True  # an orderly shutdown before it is not held up
-            timer.start()
+            for target, delay in ((drain, 0.0), (_hard_exit, SHUTDOWN_GRACE_SECONDS + 1)):
+                timer = threading.Timer(delay, target)
+                timer.daemon = True  # an orderly shutdown before it is not held up
+                timer.start()
 
     return Server(config)
 
 
 def _hard_exit() -> None:
     import atexit
+    import threading
 
     log.warning("tool calls still running %s s after the stop signal: stopping them", SHUTDOWN_GRACE_SECONDS + 1)
-    try:
-        atexit._run_exitfuncs()  # stops the local emulator and its handler processes
-    finally:
-        os._exit(0)
+    # the exit functions stop the local emulator and its handler processes; one that waits on a lock
+    # (a build in progress) must not hold the exit up
+    cleanup = threading.Thread(target=atexit._run_exitfuncs, daemon=True)
+    cleanup.start()
+    cleanup.join(timeout=1.0)
+    os._exit(0)

@@ -44,7 +44,8 @@ LANGUAGE_SUFFIX = {"python": ".py", "typescript": ".ts", "javascript": ".js", "t
 
 # The directive must follow a comment opener (#, //, /* or a JSDoc " * "): inside a string literal it
 # suppresses nothing. Ids go in brackets; "ignore DUR001, DUR002" without them is read the same way.
-_SUPPRESS = re.compile(r"(?:#|//|/\*|^[ \t]*\*)[ \t*/#]*durable-lint:[ \t]*ignore"
+# The filler between opener and directive is bounded: unbounded, a long run of '#' made it quadratic.
+_SUPPRESS = re.compile(r"(?:#|//|/\*|^[ \t]*\*)[ \t*/#]{0,16}durable-lint:[ \t]*ignore"
                        r"(?:\[([A-Za-z0-9_,; \t]*)\]|[ \t]+((?:DUR\d+[ \t,;]*)+))?")
 
 _frontends: tuple[Frontend, ...] | None = None
@@ -259,7 +260,7 @@ def _display_path(path: Path, root: Path) -> str:
 _COMPILED_FROM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 
 
-def _git_ignored(top: Path) -> tuple[set[str], set[str]] | None:
+def _git_ignored(top: Path, deadline: float | None = None) -> tuple[set[str], set[str]] | None:
     """(ignored folders, ignored files) under ``top`` as absolute paths, by git's own rules (every
     .gitignore, .git/info/exclude, the global excludes file); None outside a git work tree or without git."""
     import subprocess
@@ -271,9 +272,14 @@ def _git_ignored(top: Path) -> tuple[set[str], set[str]] | None:
     env["GIT_OPTIONAL_LOCKS"] = "0"  # a read-only look: no index refresh, no lock
     try:
         out = subprocess.run(
-            ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false", "-C", str(top),
+            # safe.bareRepository=explicit: a bare repository committed inside the workspace (a plain
+            # clone can carry one) is not discovered, so its config is never read
+            ["git", "-c", "core.fsmonitor=false", "-c", "core.untrackedCache=false",
+             "-c", "safe.bareRepository=explicit", "-C", str(top),
              "ls-files", "-z", "--others", "--ignored", "--exclude-standard", "--directory"],
-            capture_output=True, timeout=20, check=False, stdin=subprocess.DEVNULL, env=env,
+            capture_output=True, check=False, stdin=subprocess.DEVNULL, env=env,
+            # a FIFO named .gitignore blocks git: never longer than the caller's own deadline
+            timeout=max(1.0, min(20.0, deadline - time.monotonic())) if deadline is not None else 20,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -318,7 +324,7 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
                 result.parse_errors.append(f"{given}: no such file or directory")
             continue
         top = p.resolve()
-        ignored = _git_ignored(top) if respect_gitignore else None
+        ignored = _git_ignored(top, deadline) if respect_gitignore else None
         ignored_dirs, ignored_files = ignored if ignored is not None else (set(), set())
 
         def unreadable(err: OSError, given: Path = given) -> None:
