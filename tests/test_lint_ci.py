@@ -260,3 +260,17 @@ def test_a_long_run_of_comment_characters_is_read_in_linear_time(tmp_path: Path)
     started = time.monotonic()
     analyze_paths([tmp_path / "app.py"], root=tmp_path)
     assert time.monotonic() - started < 5  # about 0.1 s; the unbounded pattern took hours
+
+
+def test_file_names_cannot_start_lines_of_their_own(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    """A repository chooses its file names: a newline in one must not forge a GitHub workflow command."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "x\n::error file=README.md::forged\n.py").write_text(BUGGY_PY)
+    (tmp_path / "gone.py").symlink_to("missing\n::error title=Injected::from stderr\n")
+    for fmt in ("text", "github"):
+        assert main(["--format", fmt, "."]) == 2  # the dangling link is an I/O problem
+        out, err = capsys.readouterr()
+        lines = (out + err).splitlines()
+        assert not [x for x in lines if x.startswith(("::error file=README.md", "::error title=Injected"))], lines
+        assert any("DUR001" in x for x in lines)

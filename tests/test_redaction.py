@@ -111,3 +111,16 @@ def test_secrets_in_json_kept_as_a_string_inside_json_are_masked(depth: int) -> 
     for _ in range(depth):  # still valid JSON at every level
         masked = json.loads(masked)
     assert json.loads(masked) == {"api_key": "[REDACTED]", "ok": True}
+
+
+def test_secrets_in_a_json_body_kept_under_a_key_are_masked() -> None:
+    """An HTTP response in a step result: {"status": 200, "body": "{\\"api_key\\": ...}"} (the body is a
+    JSON document kept as a string under a key)."""
+    payload = json.dumps({"status": 200, "body": json.dumps({"api_key": "sk-123456abc", "password": "hunter2xyz",
+                                                              "note": "it's fine"})})
+    masked = redact(payload)
+    assert "sk-123456abc" not in masked and "hunter2xyz" not in masked
+    body = json.loads(json.loads(masked)["body"])
+    assert body == {"api_key": "[REDACTED]", "password": "[REDACTED]", "note": "it's fine"}
+    assert redact('{"password": "it\'s-s3cretpw"}') == '{"password": "[REDACTED]"}'
+    assert redact("[" * 100_000 + "]" * 100_000)  # too deep to parse: the patterns, no crash

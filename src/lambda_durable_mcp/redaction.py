@@ -9,6 +9,7 @@ only string contents change).
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -83,10 +84,26 @@ def redact_text(text: str) -> str:
     return text
 
 
+def _redact_string(text: str) -> str:
+    """A string that holds a JSON object or array (an HTTP body, a callback result) is masked by its
+    structure, strings it holds in turn included; other text by the patterns."""
+    stripped = text.strip()
+    if len(stripped) > 1 and stripped[0] in "{[" and stripped[-1] in "}]":
+        try:
+            parsed = json.loads(stripped)
+            masked = redact(parsed) if isinstance(parsed, (dict, list)) else parsed
+        except (ValueError, RecursionError):  # not JSON, or nested beyond what is worth parsing
+            pass
+        else:
+            if isinstance(parsed, (dict, list)):
+                return json.dumps(masked, ensure_ascii=False) if masked != parsed else text
+    return redact_text(text)
+
+
 def redact(value: Any) -> Any:
     """A copy of ``value`` with secrets masked in every string (keys of dicts included)."""
     if isinstance(value, str):
-        return redact_text(value)
+        return _redact_string(value)
     if isinstance(value, dict):
         out = {}
         for key, item in value.items():

@@ -57,6 +57,15 @@ def parser() -> argparse.ArgumentParser:
     return p
 
 
+# File names are the workspace's to choose: a newline in one must not start a line of its own in a
+# terminal or a CI log (GitHub reads "::error ..." lines as commands, on stderr too).
+_CONTROL = {i: f"\\x{i:02x}" for i in (*range(32), 127)}
+
+
+def _printable(text: str) -> str:
+    return text.translate(_CONTROL)
+
+
 def _ids(values: Sequence[str]) -> list[str]:
     return [t.upper() for v in values for t in re.split(r"[\s,;]+", v) if t]
 
@@ -76,7 +85,7 @@ def render_text(result: AnalysisResult) -> str:
     if result.stopped_early:
         lines.append(f"note: {result.stopped_early}")
     lines.append(_summary_line(result))
-    return "\n".join(lines) + "\n"
+    return "\n".join(_printable(line) for line in lines) + "\n"
 
 
 def _escape(text: str, prop: bool = False) -> str:
@@ -89,7 +98,7 @@ def render_github(result: AnalysisResult, repo_path: Callable[[Diagnostic], str]
     level = {"error": "error", "warning": "warning", "info": "notice"}
     lines = []
     for d in result.diagnostics:
-        props = (f"file={_escape(repo_path(d), True)},line={d.line},col={d.column},"
+        props = (f"file={_escape(_printable(repo_path(d)), True)},line={d.line},col={d.column},"
                  f"endLine={max(d.end_line, d.line)},endColumn={d.end_column},title={d.rule}")
         text = d.message + (f"\nfix: {d.fix}" if d.fix else "")
         lines.append(f"::{level[d.severity]} {props}::{_escape(text)}")
@@ -140,7 +149,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     missing = [path for path in args.paths if not os.path.lexists(path)]
     if missing:
-        print(f"lambda-durable-mcp lint: error: no such file or directory: {', '.join(missing)}", file=sys.stderr)
+        print(_printable(f"lambda-durable-mcp lint: error: no such file or directory: {', '.join(missing)}"),
+              file=sys.stderr)
         return 2
     cwd = Path.cwd().resolve()
     repo = repository_root(cwd)
@@ -174,16 +184,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if args.format in ("json", "sarif"):  # text and github output carry the notes themselves
         for e in result.parse_errors:
-            print(f"note: {e}", file=sys.stderr)
+            print(_printable(f"note: {e}"), file=sys.stderr)
         if result.stopped_early:
             print(f"note: {result.stopped_early}", file=sys.stderr)
     if args.format != "text" or args.output:  # the counts, for a CI log that shows no report
         print(_summary_line(result) + (f" (report: {args.output})" if args.output else ""), file=sys.stderr)
     if result.files == 0 and not result.unreadable:
-        print("lambda-durable-mcp lint: warning: no file to analyze under " + ", ".join(args.paths)
-              + " (Python, TypeScript, JavaScript, templates)", file=sys.stderr)
+        print(_printable("lambda-durable-mcp lint: warning: no file to analyze under " + ", ".join(args.paths)
+                         + " (Python, TypeScript, JavaScript, templates)"), file=sys.stderr)
     if result.unreadable:
-        print(f"lambda-durable-mcp lint: error: could not read {', '.join(result.unreadable[:5])}"
-              + (f" and {len(result.unreadable) - 5} more" if len(result.unreadable) > 5 else ""), file=sys.stderr)
+        print(_printable(f"lambda-durable-mcp lint: error: could not read {', '.join(result.unreadable[:5])}"
+                         + (f" and {len(result.unreadable) - 5} more" if len(result.unreadable) > 5 else "")),
+              file=sys.stderr)
         return 2
     return 1 if any(d.severity == "error" for d in result.diagnostics) else 0

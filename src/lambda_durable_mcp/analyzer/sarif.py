@@ -15,7 +15,9 @@ LEVELS = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _uri(path: str) -> str:
-    return quote(path.replace("\\", "/"), safe="/:@-._~")
+    uri = quote(path.replace("\\", "/"), safe="/:@-._~")
+    # a relative reference whose first segment has a colon reads as a scheme ("javascript:x.py")
+    return "./" + uri if ":" in uri.split("/", 1)[0] and not uri.startswith("/") else uri
 
 
 def _rule_name(summary: str) -> str:
