@@ -430,8 +430,9 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                 existing.env_targets.extend(summary.env_targets)
             summarized.append((unit, fe))
     result.files = done
-    if import_root is not None:
-        _summarize_imports(summaries, displays, root, import_root, deadline)
+    if import_root is not None and not _summarize_imports(summaries, displays, root, import_root, deadline):
+        result.stopped_early = result.stopped_early or (
+            "the time limit passed while reading imported project files: findings through helpers may be missing")
 
     project = project_view(str(root), summaries, display)
     wanted = _rule_filter(select, ignore)
@@ -479,11 +480,12 @@ MAX_FOLLOWED = 2_000  # imported project files summarized beyond the ones given,
 
 
 def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, str], root: Path,
-                       import_root: Path, deadline: float | None) -> None:
+                       import_root: Path, deadline: float | None) -> bool:
     """Summarize the project files the analyzed ones import (transitively) but were not given, so that
     DUR005/DUR012/DUR013/DUR035 through a helper do not depend on which files were named: a check of
     the staged handler alone still sees its unchanged helper. These files are not checked themselves.
-    Only regular files below ``import_root`` are read (links leading out of it are not followed)."""
+    Only regular files below ``import_root`` are read (links leading out of it are not followed).
+    False when the deadline stopped it."""
     code_fes = [fe for fe in frontends() if fe.name != "template"]
     prefix = str(import_root).rstrip(os.sep) + os.sep
     queue = [c for s in summaries.values() for c in s.imports]
@@ -491,7 +493,7 @@ def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, 
     followed = 0
     while queue and followed < MAX_FOLLOWED:
         if deadline is not None and time.monotonic() > deadline:
-            return
+            return False
         cand = queue.pop()
         if cand in tried:
             continue
@@ -519,6 +521,7 @@ def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, 
             displays[cand] = _display_path(Path(cand), root)
             queue.extend(summary.imports)
             break
+    return True
 
 
 def _read(path: Path, display: str, result: AnalysisResult) -> bytes | None:

@@ -3494,7 +3494,8 @@ def _imported_files(m: ModuleAnalyzer) -> list[str]:
             continue
         seen.add(q)
         for file, _name in [*m.project_candidates(q), *m.project_candidates(q + "._")]:
-            out[file] = None
+            if file not in out and os.path.isfile(file):  # only what exists: a summary stays small
+                out[file] = None
     return list(out)
 
 
