@@ -492,3 +492,23 @@ def test_missing_timeout_messages_use_the_file_spelling_and_hint_at_letter_case(
     assert diags["missing"].fix.startswith("Add executionTimeout")
     assert "(ExecutionTimeout is not read: keys are case-sensitive)" in diags["capitalised"].message
     assert diags["capitalised"].fix == "Rename ExecutionTimeout to executionTimeout."
+
+
+def test_dur054_reads_no_code_folder_outside_the_root(tmp_path: Path) -> None:
+    """A CodeUri leading out of the workspace must not make the analyzer probe files there (the answer
+    would tell whether an outside requirements.txt names the SDK)."""
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    ws, outside = tmp_path / "ws", tmp_path / "outside"
+    ws.mkdir()
+    outside.mkdir()
+    (outside / "requirements.txt").write_text("requests\n")
+    template = ("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                "    Properties:\n      CodeUri: {uri}\n      Handler: app.handler\n      Runtime: python3.12\n"
+                "      AutoPublishAlias: live\n      DurableConfig:\n        ExecutionTimeout: 900\n")
+    (ws / "template.yaml").write_text(template.format(uri="../outside/"))
+    assert [d.rule for d in analyze_paths([ws / "template.yaml"], root=ws).diagnostics] == []
+    (ws / "inside").mkdir()
+    (ws / "inside" / "requirements.txt").write_text("requests\n")
+    (ws / "template.yaml").write_text(template.format(uri="inside/"))
+    assert [d.rule for d in analyze_paths([ws / "template.yaml"], root=ws).diagnostics] == ["DUR054"]

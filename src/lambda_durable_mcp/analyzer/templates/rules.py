@@ -192,6 +192,11 @@ def runtime_problem(runtime: str, python_sdk_bundled: bool | None) -> tuple[Seve
     return None
 
 
+def _below(path: Path, root: str) -> bool:
+    real, top = os.path.realpath(path), os.path.realpath(root or ".")
+    return real == top or real.startswith(top.rstrip(os.sep) + os.sep)
+
+
 def python_sdk_bundled(code_dir: Path | None) -> bool | None:
     if code_dir is None:
         return None
@@ -336,7 +341,13 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
                              f"Remove {fn.function_name_text} and let the tool generate the name."))
         # DUR054
         if isinstance(fn.runtime, str) and fn.runtime_pos is not None:
-            bundled = python_sdk_bundled(fn.code_dir) if fn.runtime.lower().startswith("python") else None
+            bundled = None
+            if fn.runtime.lower().startswith("python"):
+                # the code folder is read only below the analysis root (a CodeUri of ../../x must not
+                # probe files outside the workspace); outside it, whether the SDK is bundled is unknown,
+                # and an older Python runtime is not judged
+                inside = fn.code_dir is not None and _below(fn.code_dir, project.root)
+                bundled = python_sdk_bundled(fn.code_dir) if inside else True
             problem = runtime_problem(fn.runtime, bundled)
             if problem:
                 sev, what, fix = problem
