@@ -612,3 +612,18 @@ def test_no_template_shape_crashes_the_deploy_side_readers(tmp_path_factory: pyt
         template_durable_config(root)
 
     check()
+
+
+def test_nested_applications_naming_one_template_are_read_once(tmp_path: Path) -> None:
+    """Several nested applications (or a template naming itself) must not make the scan exponential."""
+    import time
+
+    from lambda_durable_mcp.deploy.iac import load_template, scan_template
+
+    apps = "".join(f"  App{i}:\n    Type: AWS::Serverless::Application\n    Properties:\n      Location: template.yaml\n"
+                   for i in range(8))
+    (tmp_path / "template.yaml").write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n" + apps)
+    started = time.monotonic()
+    scan = scan_template(load_template(tmp_path / "template.yaml"), tmp_path, tmp_path)
+    assert time.monotonic() - started < 5  # was about a minute for 8
+    assert set(scan.nested) == {f"App{i}" for i in range(8)} and not scan.has_durable()

@@ -198,10 +198,11 @@ class DurableScan:
 
 
 def scan_template(template: dict[str, Any], directory: Path, root: Path, *, also: Path | None = None,
-                  depth: int = 0) -> DurableScan:
+                  depth: int = 0, _scanned: dict[Path, DurableScan] | None = None) -> DurableScan:
     """``durable_functions`` of the template, and of each nested application or stack whose template is a
     local file (``sam build`` writes them to .aws-sam/build/<Child>/template.yaml; CDK to cdk.out) inside
     ``root``. ``also``: a second folder to look for relative locations in (the source template's)."""
+    scanned = {} if _scanned is None else _scanned  # each nested template once: several may name the same
     scan = DurableScan(functions=durable_functions(template))
     for logical_id, resource in _mapping(template.get("Resources")).items():
         resource = _mapping(resource)
@@ -227,12 +228,17 @@ def scan_template(template: dict[str, Any], directory: Path, root: Path, *, also
         if child is None:
             scan.unread.append(str(logical_id))
             continue
+        if child in scanned:
+            scan.nested[str(logical_id)] = scanned[child]
+            continue
         try:
             nested = load_template(child)
         except DeployError:
             scan.unread.append(str(logical_id))
             continue
-        scan.nested[str(logical_id)] = scan_template(nested, child.parent, root, depth=depth + 1)
+        scanned[child] = DurableScan()  # a template that names itself ends here
+        scanned[child] = scan.nested[str(logical_id)] = scan_template(nested, child.parent, root, depth=depth + 1,
+                                                                      _scanned=scanned)
     return scan
 
 
