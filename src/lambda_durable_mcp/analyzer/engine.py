@@ -265,6 +265,11 @@ def _git_ignored(top: Path, deadline: float | None = None) -> tuple[set[str], se
     .gitignore, .git/info/exclude, the global excludes file); None outside a git work tree or without git."""
     import subprocess
 
+    here = top
+    while not (here / ".git").exists():  # outside any work tree: no process to start
+        if here.parent == here:
+            return None
+        here = here.parent
     # The workspace may be hostile: its .git/config can name programs git runs (core.fsmonitor runs
     # one for every command that reads the index), so that is switched off on the command line, which
     # wins over every config file; GIT_* variables of the server's environment are not passed on.

@@ -2006,28 +2006,31 @@ class FunctionVisitor:
 
     def v_call(self, node: ast.Call) -> None:
         func = node.func
-        if isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS and self.ctxs:
-            recv = func.value
-            if isinstance(recv, ast.Name) and recv.id in self.ctxs:
-                self.operation(node, func.attr, recv.id)
+        if type(func) is ast.Attribute:  # one test of the callee's shape, then by method name
+            attr = func.attr
+            if attr in C.OPERATIONS and self.ctxs:
+                recv = func.value
+                if isinstance(recv, ast.Name) and recv.id in self.ctxs:
+                    self.operation(node, attr, recv.id)
+                    return
+                if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and \
+                        f"{recv.value.id}.{recv.attr}" in self.ctxs:
+                    self.operation(node, attr, f"{recv.value.id}.{recv.attr}")
+                    return
+            elif self.orch and attr in _STORING:
+                if attr in ("append", "insert", "extend") and isinstance(func.value, ast.Name) and \
+                        func.value.id in self.m.branch_lists(self.fi):
+                    for a in node.args:
+                        self.stored_branches(a)
+                elif self.m.lambda_within(node):
+                    for a in node.args:
+                        self.stored_closures(a, None)
+            elif self.orch and attr in C.LOGGING_FUNCS and self.is_logger(func.value):
+                saved, self.soft = self.soft, "log"
+                self.plain_call(node)
+                self.soft = saved
+                self.soft_args = [*self.soft_args, ("log", node)]
                 return
-            if isinstance(recv, ast.Attribute) and isinstance(recv.value, ast.Name) and \
-                    f"{recv.value.id}.{recv.attr}" in self.ctxs:
-                self.operation(node, func.attr, f"{recv.value.id}.{recv.attr}")
-                return
-        if self.orch and isinstance(func, ast.Attribute) and func.attr in ("append", "insert", "extend") and \
-                isinstance(func.value, ast.Name) and func.value.id in self.m.branch_lists(self.fi):
-            for a in node.args:
-                self.stored_branches(a)
-        elif self.orch and isinstance(func, ast.Attribute) and func.attr in _STORING and self.m.lambda_within(node):
-            for a in node.args:
-                self.stored_closures(a, None)
-        if type(func) is ast.Attribute and func.attr in C.LOGGING_FUNCS and self.orch and self.is_logger(func.value):
-            saved, self.soft = self.soft, "log"
-            self.plain_call(node)
-            self.soft = saved
-            self.soft_args = [*self.soft_args, ("log", node)]
-            return
         self.plain_call(node)
 
     def is_logger(self, base: ast.expr) -> bool:
