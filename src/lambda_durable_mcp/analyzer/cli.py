@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lambda_durable_mcp.analyzer.engine import SKIP_DIRS, analyze_paths, unknown_rule_ids
+from lambda_durable_mcp.analyzer.engine import SKIP_DIRS, analyze_paths, unknown_rule_ids, work_tree
 from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic
 
 EPILOG = """\
@@ -111,13 +111,7 @@ def render_github(result: AnalysisResult, repo_path: Callable[[Diagnostic], str]
 def repository_root(start: Path) -> Path:
     """The git work tree's top folder above ``start`` (code scanning and PR annotations read paths from
     there), else ``start`` itself."""
-    here = start
-    while True:
-        if (here / ".git").exists():
-            return here
-        if here.parent == here:
-            return start
-        here = here.parent
+    return work_tree(start) or start
 
 
 def import_root(paths: Sequence[str], cwd: Path) -> Path:
@@ -128,8 +122,8 @@ def import_root(paths: Sequence[str], cwd: Path) -> Path:
     for given in paths:
         p = Path(given).resolve()
         start = p if p.is_dir() else p.parent
-        repo = repository_root(start)
-        if repo == start and not (start / ".git").exists():  # no repository above it
+        repo = work_tree(start)
+        if repo is None:  # no repository above it
             repo = cwd if cwd == start or cwd in start.parents else start
         roots.append(str(repo))
     return Path(os.path.commonpath(roots)) if roots else cwd

@@ -260,16 +260,23 @@ def _display_path(path: Path, root: Path) -> str:
 _COMPILED_FROM = {".js": (".ts", ".tsx"), ".jsx": (".tsx",), ".mjs": (".mts",), ".cjs": (".cts",)}
 
 
+def work_tree(start: Path) -> Path | None:
+    """The top folder of the git work tree ``start`` lies in (the nearest folder holding .git)."""
+    here = start
+    while not (here / ".git").exists():
+        if here.parent == here:
+            return None
+        here = here.parent
+    return here
+
+
 def _git_ignored(top: Path, deadline: float | None = None) -> tuple[set[str], set[str]] | None:
     """(ignored folders, ignored files) under ``top`` as absolute paths, by git's own rules (every
     .gitignore, .git/info/exclude, the global excludes file); None outside a git work tree or without git."""
     import subprocess
 
-    here = top
-    while not (here / ".git").exists():  # outside any work tree: no process to start
-        if here.parent == here:
-            return None
-        here = here.parent
+    if work_tree(top) is None:  # outside any work tree: no process to start
+        return None
     # The workspace may be hostile: its .git/config can name programs git runs (core.fsmonitor runs
     # one for every command that reads the index), so that is switched off on the command line, which
     # wins over every config file; GIT_* variables of the server's environment are not passed on.

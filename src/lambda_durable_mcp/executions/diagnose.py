@@ -399,21 +399,12 @@ def started_inside(history: History) -> tuple[str, str] | None:
     ops = list(history.operations)
     spans = [op for op in ops if op.type in ("STEP", "CONTEXT")]
 
-    def ancestors(op: Operation) -> list[str | None]:
-        out: list[str | None] = []
-        seen: set[str] = set()
-        parent = op.parent_id
-        while parent is not None and parent not in seen:
-            seen.add(parent)
-            out.append(parent)
-            up = history.by_id.get(parent)
-            parent = up.parent_id if up is not None else None
-        out.append(None)
-        return out
+    # the contexts above each span (None: the top level), computed once
+    above = {id(span): {a.id for a in history.ancestors(span)} | {None} for span in spans}
 
     for op in sorted(ops, key=lambda o: o.first_event):
         for span in spans:
-            if span is op or span.id == op.parent_id or op.id in ancestors(span):
+            if span is op or span.id == op.parent_id or op.id in above[id(span)]:
                 continue
             ended = span.status != "STARTED" and span.last_event > span.first_event
             if not (span.first_event < op.first_event and (not ended or op.first_event < span.last_event)):
@@ -423,7 +414,7 @@ def started_inside(history: History) -> tuple[str, str] | None:
                         "them concurrently on purpose, a durable operation inside a step (DUR010).",
                         f"Move the operation out of the function given to step {span.name!r} (also when a helper it "
                         "calls runs it); to group operations under one name, use a child context.")
-            if span.type == "CONTEXT" and op.parent_id in ancestors(span):
+            if span.type == "CONTEXT" and op.parent_id in above[id(span)]:
                 return (f"Operation {op.name!r} started on an outer context while {span.name!r} was running: the "
                         "outer context used inside a child, map or parallel body (DUR011).",
                         "Inside a child, map or parallel body, call operations on the context that body receives.")
