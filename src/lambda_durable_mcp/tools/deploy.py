@@ -32,16 +32,14 @@ def _clients(settings: Settings, tool: str):  # type: ignore[no-untyped-def]
                                 lambda_endpoint_url=settings.endpoint_url))
 
 
-def _aws_setup_error(exc: Exception, operation: str) -> Exception:
+def _aws_setup_error(exc: Exception, operation: str) -> ToolError | None:
     """botocore's own errors (no region, an unknown profile, no credentials, an expired SSO session)
-    as the fix; anything else stays unexpected."""
+    as the fix; None for anything else, which stays unexpected."""
     from botocore.exceptions import BotoCoreError
 
     from lambda_durable_mcp.aws.errors import explain
 
-    if isinstance(exc, BotoCoreError):
-        return ToolError(str(explain(exc, operation)))
-    return exc
+    return ToolError(str(explain(exc, operation))) if isinstance(exc, BotoCoreError) else None
 
 
 def register(server: MCPServer, settings: Settings) -> None:
@@ -95,7 +93,10 @@ def register(server: MCPServer, settings: Settings) -> None:
         except (DeployError, ConfinementError) as exc:
             raise ToolError(str(exc)) from exc
         except Exception as exc:
-            raise _aws_setup_error(exc, "deploy") from exc
+            explained = _aws_setup_error(exc, "deploy")
+            if explained is None:
+                raise
+            raise explained from exc
         result: Result = {
             "method": outcome.method, "qualified_arn": outcome.qualified_arn, "function_arn": outcome.function_arn,
             "version": outcome.version, "alias": outcome.alias, "invoke_command": outcome.invoke_command,
@@ -118,7 +119,10 @@ def register(server: MCPServer, settings: Settings) -> None:
         except DeployError as exc:
             raise ToolError(str(exc)) from exc
         except Exception as exc:
-            raise _aws_setup_error(exc, "GetFunction") from exc
+            explained = _aws_setup_error(exc, "GetFunction")
+            if explained is None:
+                raise
+            raise explained from exc
         return {
             "ok": report.ok, "problems": report.problems, "function_arn": report.function_arn,
             "durable_config": report.durable_config or None, "runtime": report.runtime,
