@@ -96,8 +96,14 @@ def _role_documents(iam: Any, role_name: str) -> tuple[bool, list[dict[str, Any]
         for name in page["PolicyNames"]:
             raw.append((f"inline policy {name}",
                         iam.get_role_policy(RoleName=role_name, PolicyName=name)["PolicyDocument"]))
-    documents = [d for _, item in raw if (d := _document(item)) is not None]
-    unreadable = [what for what, item in raw if _document(item) is None]
+    documents: list[dict[str, Any]] = []
+    unreadable: list[str] = []
+    for what, item in raw:
+        document = _document(item)
+        if document is None:
+            unreadable.append(what)
+        else:
+            documents.append(document)
     return DURABLE_POLICY_ARN in attached, documents, unreadable
 
 
