@@ -64,7 +64,8 @@ CASES = _cases()
 
 @pytest.mark.parametrize("root,files", CASES, ids=[f"{r.name}/{fs[0].name}" if len(fs) == 1 else r.name
                                                    for r, fs in CASES])
-def test_fixture_expectations(root: Path, files: list[Path]) -> None:
+def test_fixture_expectations(root: Path, files: list[Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(root)  # the relative paths name real files: package names and aliases resolve
     summaries, results = _analyze_project(root, files)
     problems = []
     for f in files:

@@ -697,7 +697,14 @@ class ModuleAnalyzer:
             fi.role = fi.role or "orch"
 
     def _is_context_annotation(self, ann: ast.expr) -> bool:
-        if isinstance(ann, ast.Constant) and isinstance(ann.value, str):
+        t = type(ann)
+        if t is ast.Name:  # cheap rejections first: most annotations are `str`, `dict`, ...
+            if ann.id != "DurableContext" and ann.id not in self.imports:  # type: ignore[attr-defined]
+                return False
+        elif t is ast.Attribute:
+            if ann.attr != "DurableContext":  # type: ignore[attr-defined]
+                return False
+        elif isinstance(ann, ast.Constant) and isinstance(ann.value, str):
             return ann.value.split(".")[-1] == "DurableContext"
         if isinstance(ann, ast.BinOp):  # DurableContext | None
             return self._is_context_annotation(ann.left) or self._is_context_annotation(ann.right)

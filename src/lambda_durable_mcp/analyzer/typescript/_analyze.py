@@ -86,9 +86,11 @@ class Fact:
 class FileAnalysis:
     """Everything about one file that does not depend on other files."""
 
-    def __init__(self, path: str, col: Collected, resolver: Any = None) -> None:
+    def __init__(self, path: str, col: Collected, resolver: Any = None, bare_resolver: Any = None) -> None:
         self.path = path
         self.resolver = resolver or (lambda p, spec: resolve_candidates(p, spec))
+        # (importer, spec) -> the project file a package name or tsconfig alias names, else None
+        self.bare_resolver = bare_resolver
         self.col = col
         self.src = col.source
         self.funcs = col.funcs
@@ -231,6 +233,8 @@ class FileAnalysis:
                     if j >= 0:
                         self._foreach_fns.add(j)
         self._requires_and_instances()
+        if self.bare_resolver is not None:
+            self._localize_imports()
         self._resolve_contexts()
         self._library_callbacks()
         self._scopes()
@@ -247,6 +251,29 @@ class FileAnalysis:
         self._mark_terminal_calls()
         self._exported_loggers()
         self._exported_env()
+
+    def _localize_imports(self) -> None:
+        """Imports of the project's own files by workspace package name (`@acme/shared`) or tsconfig
+        alias (`@lib/clock`) become relative ones, so that every cross-file rule follows them."""
+        from lambda_durable_mcp.analyzer.typescript.modules import relative_spec
+
+        local: dict[str, str | None] = {}
+
+        def localized(spec: str) -> str:
+            if not spec or spec.startswith((".", "/")) or spec == T.SDK_MODULE:
+                return spec
+            if spec not in local:
+                target = self.bare_resolver(self.path, spec)
+                local[spec] = relative_spec(self.path, target) if target else None
+            return local[spec] or spec
+
+        for f in self.funcs:
+            for b in f.names.values():
+                if b.kind == "import" and b.module:
+                    b.module = localized(b.module)
+        for b in self.col.imports.values():
+            b.module = localized(b.module)
+        self.col.reexports = [(name, localized(mod), imported) for name, mod, imported in self.col.reexports]
 
     def _mark_terminal_calls(self) -> None:
         """Whether each project call only feeds a result (see _terminal), worked out only where the
@@ -354,7 +381,8 @@ class FileAnalysis:
         ctx_names = {b"DurableContext"} | {name.encode() for name, b in self.col.imports.items()
                                            if b.imported == "DurableContext"}
         starts = [f.start for f in funcs]
-        for pos in _word_positions(self.src, ctx_names):
+        ctx_positions = sorted(_word_positions(self.src, ctx_names))
+        for pos in ctx_positions:
             typed.add(_enclosing(funcs, pos, starts))
         for i in sorted(typed):
             if i == 0:
@@ -364,7 +392,7 @@ class FileAnalysis:
                 if tt and self._is_ctx_type(tt):
                     self._mark_ctx(i, pi, "orch")
         if typed and b"this" in self.src:
-            self._class_contexts(ctx_names)
+            self._class_contexts(ctx_positions)
         # JSDoc in JavaScript: `@param {DurableContext} ctx` above a function
         for m in _JSDOC_CTX.finditer(self.src):
             j = bisect.bisect_left(starts, m.end())
@@ -437,44 +465,60 @@ class FileAnalysis:
                     continue
                 break
 
-    def _class_contexts(self, ctx_names: set[bytes]) -> None:
+    def _class_contexts(self, ctx_positions: list[int]) -> None:
         """A class that keeps the durable context in a field (`constructor(private readonly ctx:
         DurableContext)`, `ctx!: DurableContext`, `this.ctx = ctx`): its methods that use `this.<field>`
         are orchestration code, and `this.<field>.step(...)` is a durable operation."""
         funcs = self.funcs
         src = self.src
-        names = b"|".join(re.escape(n) for n in ctx_names)
-        typed_field = re.compile(rb"(?<![\w$])([A-Za-z_$][\w$]*)\s*[!?]?\s*:\s*(?:[A-Za-z_$][\w$]*\.)?(?:" + names + rb")\b")
-        by_class: dict[int, list[int]] = {}  # class body start -> its methods
-        for i, f in enumerate(funcs):
-            if i and f.node.type == "method_definition" and f.node.parent is not None \
-                    and f.node.parent.type == "class_body":
-                by_class.setdefault(f.node.parent.start_byte, []).append(i)
-        for methods in by_class.values():
-            body = funcs[methods[0]].node.parent
-            lo, hi = body.start_byte, body.end_byte
-            fields: set[str] = set()
-            for m in typed_field.finditer(src, lo, hi):
-                pos = m.start()
-                inside = next((k for k in methods if funcs[k].start <= pos < funcs[k].end), None)
-                if inside is None:  # a field declaration: `private ctx!: DurableContext;`
-                    fields.add(m.group(1).decode())
-                elif funcs[inside].name == "constructor" and re.search(
-                        rb"(?:private|public|protected|readonly)\s+$", src[max(lo, pos - 40):pos]):
-                    fields.add(m.group(1).decode())  # a parameter property
-            for node, fi, left, kind in self.col.writes:  # `this.ctx = ctx` with a context on the right
-                if kind != "assignment_expression" or fi not in methods or left is None:
-                    continue
-                ch = chain_of(left) if left.type == "member_expression" else None
-                right = unwrap(node.child_by_field_name("right"))
-                if ch and len(ch) == 2 and ch[0] == "this" and right is not None and right.type == "identifier":
-                    b = self.lookup(text(right), fi)
-                    if b is not None and b.ctx:
-                        fields.add(ch[1])
-            if not fields:
+        # Only the few places that can keep a context get their tree parents looked up: a parent lookup
+        # descends from the root, so doing it for every method of a large file is what used to cost.
+        fields_of: dict[int, set[str]] = {}  # class body start -> fields keeping a context
+        bodies: dict[int, Any] = {}
+        starts = [f.start for f in funcs]
+        for type_pos in ctx_positions:  # `<name>: DurableContext`, read backwards from the type
+            m = _TYPED_NAME_RE.search(src, max(0, type_pos - 160), type_pos)
+            if m is None:
                 continue
-            for i in methods:
+            pos = m.start(1)
+            fi = _enclosing(funcs, pos, starts)
+            f = funcs[fi]
+            if fi and f.name == "constructor" and f.node.type == "method_definition":
+                if not re.search(rb"(?:private|public|protected|readonly)\s+$", src[max(f.start, pos - 40):pos]):
+                    continue
+                body = f.node.parent  # a parameter property: `constructor(private readonly ctx: DurableContext)`
+            else:
+                if fi and f.params is not None and any(pat is not None and pat.start_byte == pos
+                                                       for _pi, pat, _ty in f.params):
+                    continue  # a typed parameter (the common case), known without a tree lookup
+                node = funcs[0].node.named_descendant_for_byte_range(pos, m.end(1))
+                decl = node.parent if node is not None else None
+                if decl is None or decl.type != "public_field_definition":
+                    continue  # a parameter or variable, not a field: `ctx!: DurableContext;`
+                body = decl.parent
+            if body is not None and body.type == "class_body":
+                fields_of.setdefault(body.start_byte, set()).add(m.group(1).decode())
+                bodies[body.start_byte] = body
+        for node, fi, left, kind in self.col.writes:  # `this.ctx = ctx` with a context on the right
+            if kind != "assignment_expression" or not fi or left is None or not left.text.startswith(b"this") \
+                    or funcs[fi].node.type != "method_definition":
+                continue
+            ch = chain_of(left)
+            right = unwrap(node.child_by_field_name("right"))
+            if ch and len(ch) == 2 and ch[0] == "this" and right is not None and right.type == "identifier":
+                b = self.lookup(text(right), fi)
+                if b is not None and b.ctx:
+                    body = funcs[fi].node.parent
+                    if body is not None and body.type == "class_body":
+                        fields_of.setdefault(body.start_byte, set()).add(ch[1])
+                        bodies[body.start_byte] = body
+        for key, fields in fields_of.items():
+            body = bodies[key]
+            lo, hi = body.start_byte, body.end_byte
+            for i in range(bisect.bisect_left(starts, lo), bisect.bisect_left(starts, hi)):
                 f = funcs[i]
+                if f.node.type != "method_definition" or f.node.parent is None or f.node.parent.start_byte != lo:
+                    continue  # a method of a nested class or object literal
                 used = [fd for fd in sorted(fields) if b"this." + fd.encode() in src[f.start:f.end]]
                 if not used:
                     continue
@@ -3140,6 +3184,9 @@ def _fetch_hint(src: bytes, lo: int, hi: int) -> bool:
 
 _ASCII_WORD = re.compile(rb"[A-Za-z0-9_]+")
 _WORD_BYTES = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_")
+
+
+_TYPED_NAME_RE = re.compile(rb"(?<![\w$])([A-Za-z_$][\w$]*)\s*[!?]?\s*:\s*(?:[A-Za-z_$][\w$]*\.)?\Z")
 
 
 def _word_positions(src: bytes, words: set[bytes]) -> set[int]:

@@ -166,6 +166,12 @@ def _imported_files(analysis: Any) -> list[str]:
     return out
 
 
+def resolve_bare(path: str, spec: str) -> str | None:
+    from lambda_durable_mcp.analyzer.typescript.modules import resolve_bare as resolve
+
+    return resolve(path, spec)
+
+
 def _fs_resolver(path: str, spec: str) -> list[str]:
     from lambda_durable_mcp.analyzer.typescript._analyze import resolve_candidates
 
@@ -238,7 +244,7 @@ class TypeScriptFrontend:
                 line, what = _first_error(root)
                 parse_error = f"{line}: {what} (analysis continued on the recoverable parts)"
             col = collect(tree, source, lang)
-            fa = FileAnalysis(path, col, _fs_resolver)
+            fa = FileAnalysis(path, col, _fs_resolver, resolve_bare)
             fa.run()
             return _Result(fa, parse_error)
         except RecursionError:

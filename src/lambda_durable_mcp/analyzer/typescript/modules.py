@@ -1,0 +1,461 @@
+"""Non-relative import specifiers that name the project's own files.
+
+A monorepo imports its shared code by package name (`@acme/shared`, a workspace of npm, yarn or
+pnpm) or through a tsconfig/jsconfig `paths` alias (`@lib/clock`, `~/ids`) or `baseUrl`. Cross-file
+rules (DUR005 and the others that follow helpers) need the source file behind such a specifier:
+`resolve_bare(importer, spec)` returns it, or None when the specifier is a third-party package or
+cannot be found. Only source files count: a package's `main: dist/index.js` is mapped back to
+`src/index.ts`, and nothing inside node_modules is ever returned.
+
+Configuration files are read once per content (keyed by path, size and mtime); where they are is
+looked up per directory and remembered for a few seconds, so that a lint run over many files
+costs one walk per directory and a server notices a new tsconfig soon after it is written.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import time
+from typing import Any
+
+from lambda_durable_mcp.analyzer.typescript import _tables as T
+
+_SOURCE_EXTS = T.RESOLVE_EXTS
+_BUILD_DIRS = ("dist", "lib", "build", "out", "esm", "cjs", "es", "types")
+_CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
+_NOT_PROJECT = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
+                          r"aws-cdk-lib|constructs$|@types/)")
+_TTL_SECONDS = 5.0
+_MAX_UP = 12                 # directory levels walked up from a file
+_MAX_PACKAGES = 2000         # workspace packages read per workspace
+_MAX_EXTENDS = 8             # tsconfig `extends` hops
+
+_file_cache: dict[str, tuple[tuple[int, int], Any]] = {}
+_dir_cache: dict[tuple[str, str], tuple[float, Any]] = {}
+
+
+def resolve_bare(importer: str, spec: str) -> str | None:
+    """The project source file a non-relative specifier in `importer` names, or None."""
+    if not spec or spec.startswith((".", "/")) or _NOT_PROJECT.match(spec) or "\\" in spec:
+        return None
+    if not os.path.isfile(importer):
+        return None  # inline code: no project around it
+    here = os.path.dirname(os.path.abspath(importer))
+    config = _remember(("tsconfig", here), lambda: _tsconfig_for(here))
+    if config is not None:
+        found = config.resolve(spec)
+        if found is not None:
+            return found
+    workspace = _remember(("workspace", here), lambda: _workspace_for(here))
+    if workspace is not None:
+        return workspace.resolve(spec)
+    return None
+
+
+def relative_spec(importer: str, target: str) -> str:
+    """A relative specifier from importer to target, the way resolve_candidates reads it back."""
+    base = os.path.dirname(os.path.abspath(importer))
+    rel = os.path.relpath(target, base).replace(os.sep, "/")
+    stem, ext = os.path.splitext(rel)
+    if ext in _SOURCE_EXTS:
+        rel = stem  # resolve_candidates adds the extensions back, .ts first
+    return rel if rel.startswith("../") else "./" + rel
+
+
+# ---------------------------------------------------------------------------------------------
+# caches
+
+
+def _remember(key: tuple[str, str], compute: Any) -> Any:
+    now = time.monotonic()
+    hit = _dir_cache.get(key)
+    if hit is not None and now - hit[0] < _TTL_SECONDS:
+        return hit[1]
+    value = compute()
+    if len(_dir_cache) > 4096:
+        _dir_cache.clear()
+    _dir_cache[key] = (now, value)
+    return value
+
+
+def _read(path: str, parse: Any) -> Any:
+    """parse(text) of a small config file, cached by its size and mtime; None if unreadable."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    stamp = (st.st_size, st.st_mtime_ns)
+    hit = _file_cache.get(path)
+    if hit is not None and hit[0] == stamp:
+        return hit[1]
+    value = None
+    if st.st_size <= 1_000_000:
+        try:
+            with open(path, encoding="utf-8-sig") as f:
+                value = parse(f.read())
+        except (OSError, UnicodeDecodeError, ValueError):
+            value = None
+    if len(_file_cache) > 4096:
+        _file_cache.clear()
+    _file_cache[path] = (stamp, value)
+    return value
+
+
+def _jsonc(text: str) -> Any:
+    """JSON with comments and trailing commas, as tsconfig files are written."""
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c == '"':
+            j = i + 1
+            while j < n and text[j] != '"':
+                j += 2 if text[j] == "\\" else 1
+            out.append(text[i:j + 1])
+            i = j + 1
+        elif text.startswith("//", i):
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif text.startswith("/*", i):
+            j = text.find("*/", i + 2)
+            i = n if j < 0 else j + 2
+        else:
+            out.append(c)
+            i += 1
+    cleaned = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
+    value = json.loads(cleaned)
+    return value if isinstance(value, dict) else None
+
+
+def _json(text: str) -> Any:
+    value = json.loads(text)
+    return value if isinstance(value, dict) else None
+
+
+def _yaml(text: str) -> Any:
+    import yaml
+
+    try:
+        value = yaml.safe_load(text)
+    except yaml.YAMLError:
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def _ancestors(start: str) -> list[str]:
+    out = []
+    d = start
+    for _ in range(_MAX_UP):
+        out.append(d)
+        parent = os.path.dirname(d)
+        if parent == d:
+            break
+        d = parent
+    return out
+
+
+def _outside_dependencies(path: str) -> bool:
+    return f"{os.sep}node_modules{os.sep}" not in path
+
+
+def _source_file(base: str) -> str | None:
+    """The source file a path without (or with a compiled) extension names: base.ts, base/index.ts, ..."""
+    stem, ext = os.path.splitext(base)
+    if base.endswith(".d.ts"):
+        stem, ext = base[:-5], ""
+    if ext in T.SPEC_EXT_ALIASES:
+        tries = [stem + e for e in T.SPEC_EXT_ALIASES[ext]]
+    elif ext in _SOURCE_EXTS:
+        tries = [base]
+    else:
+        tries = [base + e for e in _SOURCE_EXTS] + [os.path.join(base, "index" + e) for e in _SOURCE_EXTS]
+    for t in tries:
+        if os.path.isfile(t) and _outside_dependencies(os.path.realpath(t)):
+            return os.path.normpath(t)
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# tsconfig / jsconfig `paths` and `baseUrl`
+
+
+class _PathsConfig:
+    def __init__(self, base_url: str | None, paths: dict[str, list[str]], paths_base: str) -> None:
+        self.base_url = base_url
+        self.paths = paths
+        self.paths_base = paths_base
+        self.memo: dict[str, str | None] = {}
+
+    def resolve(self, spec: str) -> str | None:
+        if spec not in self.memo:
+            self.memo[spec] = self._resolve(spec)
+        return self.memo[spec]
+
+    def _resolve(self, spec: str) -> str | None:
+        for target in self._substitutions(spec):
+            found = _source_file(os.path.join(self.paths_base, target))
+            if found is not None:
+                return found
+        if self.base_url is not None:
+            return _source_file(os.path.join(self.base_url, spec))
+        return None
+
+    def _substitutions(self, spec: str) -> list[str]:
+        """TypeScript's choice: an exact key, else the wildcard key with the longest prefix."""
+        if spec in self.paths:
+            return list(self.paths[spec])
+        best: tuple[int, str] | None = None
+        for key in self.paths:
+            if key.count("*") != 1:
+                continue
+            prefix, suffix = key.split("*")
+            if spec.startswith(prefix) and spec.endswith(suffix) and len(spec) >= len(prefix) + len(suffix):
+                if best is None or len(prefix) > best[0]:
+                    best = (len(prefix), key)
+        if best is None:
+            return []
+        prefix, suffix = best[1].split("*")
+        star = spec[len(prefix):len(spec) - len(suffix)]
+        return [t.replace("*", star, 1) for t in self.paths[best[1]]]
+
+
+def _tsconfig_for(directory: str) -> _PathsConfig | None:
+    for d in _ancestors(directory):
+        for name in _CONFIG_NAMES:
+            path = os.path.join(d, name)
+            if os.path.isfile(path):  # one object per config file: directories share its memo
+                return _remember(("config", path), lambda path=path: _load_config(path))
+        if os.path.exists(os.path.join(d, ".git")):
+            return None  # a repository's top: configs above it belong to something else
+    return None
+
+
+def _load_config(path: str) -> _PathsConfig | None:
+    """The nearest config's `baseUrl` and `paths`, following `extends` (each resolved where it is set)."""
+    base_url: str | None = None
+    paths: dict[str, list[str]] | None = None
+    paths_base = os.path.dirname(path)
+    seen: set[str] = set()
+    current: str | None = path
+    for _ in range(_MAX_EXTENDS):
+        if current is None or current in seen:
+            break
+        seen.add(current)
+        config = _read(current, _jsonc)
+        if config is None:
+            break
+        options = config.get("compilerOptions")
+        here = os.path.dirname(current)
+        if isinstance(options, dict):
+            if base_url is None and isinstance(options.get("baseUrl"), str):
+                base_url = os.path.normpath(os.path.join(here, options["baseUrl"]))
+            if paths is None and isinstance(options.get("paths"), dict):
+                paths = {k: [t for t in v if isinstance(t, str)] for k, v in options["paths"].items()
+                         if isinstance(k, str) and isinstance(v, list)}
+                paths_base = here
+        if base_url is not None and paths is not None:
+            break
+        current = _extended(config.get("extends"), here)
+    if paths is not None and base_url is not None:
+        paths_base = base_url  # with baseUrl, `paths` targets are relative to it
+    if paths is None and base_url is None:
+        return None
+    return _PathsConfig(base_url, paths or {}, paths_base)
+
+
+def _extended(value: Any, here: str) -> str | None:
+    """The first config an `extends` names (a string, or TypeScript 5's list), relative or a package."""
+    first = value[0] if isinstance(value, list) and value else value
+    if not isinstance(first, str) or not first:
+        return None
+    if first.startswith((".", "/")):
+        path = os.path.normpath(os.path.join(here, first))
+        if not path.endswith(".json") and not os.path.isfile(path):
+            path += ".json"
+        return path if os.path.isfile(path) else None
+    for d in _ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
+        pkg = os.path.join(d, "node_modules", first)
+        for path in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")):
+            if os.path.isfile(path):
+                return path
+    return None
+
+
+# ---------------------------------------------------------------------------------------------
+# npm / yarn / pnpm workspaces
+
+
+class _Workspace:
+    def __init__(self, packages: dict[str, str]) -> None:
+        self.packages = packages  # package name -> its directory
+        self.memo: dict[str, str | None] = {}
+
+    def resolve(self, spec: str) -> str | None:
+        if spec not in self.memo:
+            self.memo[spec] = self._resolve(spec) if self.packages else None
+        return self.memo[spec]
+
+    def _resolve(self, spec: str) -> str | None:
+        name = spec
+        sub = ""
+        if spec not in self.packages:
+            parts = spec.split("/")
+            cut = 2 if spec.startswith("@") else 1
+            name, sub = "/".join(parts[:cut]), "/".join(parts[cut:])
+            if name not in self.packages:
+                return None
+        directory = self.packages[name]
+        manifest = _read(os.path.join(directory, "package.json"), _json) or {}
+        for target in _entry_targets(manifest, sub):
+            found = _mapped_source(directory, target)
+            if found is not None:
+                return found
+        if sub:
+            return _mapped_source(directory, sub) or _source_file(os.path.join(directory, "src", sub))
+        return _source_file(os.path.join(directory, "src", "index")) or _source_file(os.path.join(directory, "index"))
+
+
+def _entry_targets(manifest: dict[str, Any], sub: str) -> list[str]:
+    """What package.json says the root (sub == "") or a subpath resolves to, most source-like first."""
+    out: list[str] = []
+    exports = manifest.get("exports")
+    if isinstance(exports, (str, list)) or (isinstance(exports, dict) and not any(
+            isinstance(k, str) and k.startswith(".") for k in exports)):
+        if not sub:
+            out.extend(_leaves(exports))
+    elif isinstance(exports, dict):
+        key = "./" + sub if sub else "."
+        if key in exports:
+            out.extend(_leaves(exports[key]))
+        else:
+            for pattern, value in exports.items():
+                if isinstance(pattern, str) and pattern.count("*") == 1:
+                    prefix, suffix = pattern.split("*")
+                    if key.startswith(prefix) and key.endswith(suffix) and len(key) >= len(prefix) + len(suffix):
+                        star = key[len(prefix):len(key) - len(suffix)]
+                        out.extend(t.replace("*", star) for t in _leaves(value))
+    if not sub:
+        for field in ("source", "types", "typings", "module", "main"):
+            value = manifest.get(field)
+            if isinstance(value, str):
+                out.append(value)
+    return out
+
+
+def _leaves(value: Any, depth: int = 0) -> list[str]:
+    """The paths of an `exports` value: a string, a list, or conditions (`types`, `import`, ...)."""
+    if depth > 6:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list):
+        return [t for v in value for t in _leaves(v, depth + 1)]
+    if isinstance(value, dict):
+        order = sorted(value, key=lambda k: (k not in ("source", "types", "typescript"), 0))
+        return [t for k in order for t in _leaves(value[k], depth + 1)]
+    return []
+
+
+def _mapped_source(directory: str, target: str) -> str | None:
+    """The source behind a manifest target: itself if it is source, else dist/ -> src/ and .js -> .ts."""
+    if target.startswith("./"):
+        target = target[2:]
+    path = os.path.normpath(os.path.join(directory, target))
+    if not path.startswith(os.path.normpath(directory) + os.sep) and path != os.path.normpath(directory):
+        return None
+    found = _source_file(path)
+    if found is not None:
+        return found
+    parts = target.split("/")
+    if len(parts) > 1 and parts[0] in _BUILD_DIRS:
+        return _source_file(os.path.join(directory, "src", *parts[1:]))
+    return _source_file(os.path.join(directory, "src", target))
+
+
+def _workspace_for(directory: str) -> _Workspace | None:
+    for d in _ancestors(directory):
+        patterns: list[str] | None = None
+        pnpm = os.path.join(d, "pnpm-workspace.yaml")
+        if os.path.isfile(pnpm):
+            doc = _read(pnpm, _yaml) or {}
+            patterns = [p for p in doc.get("packages") or [] if isinstance(p, str)]
+        else:
+            manifest = _read(os.path.join(d, "package.json"), _json)
+            if manifest is not None and "workspaces" in manifest:
+                ws = manifest["workspaces"]
+                if isinstance(ws, dict):
+                    ws = ws.get("packages")
+                patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
+        if patterns is not None:
+            return _remember(("packages", d), lambda d=d, p=patterns: _Workspace(_packages(d, p)))
+        if os.path.exists(os.path.join(d, ".git")):
+            return None
+    return None
+
+
+def _packages(root: str, patterns: list[str]) -> dict[str, str]:
+    """Workspace package names -> directories, from the workspace globs (`!` excludes honoured)."""
+    included: list[str] = []
+    excluded: set[str] = set()
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        pat = pattern[1:] if negate else pattern
+        pat = pat.strip().rstrip("/")
+        if not pat or pat.startswith("/") or ".." in pat.split("/"):
+            continue
+        matches = _glob_dirs(root, pat.split("/"))
+        if negate:
+            excluded.update(os.path.normpath(m) for m in matches)
+        else:
+            included.extend(os.path.normpath(m) for m in matches)
+    out: dict[str, str] = {}
+    for d in included:
+        if d in excluded or not os.path.isdir(d):
+            continue
+        manifest = _read(os.path.join(d, "package.json"), _json)
+        name = manifest.get("name") if manifest else None
+        if isinstance(name, str) and name and name not in out:
+            out[name] = d
+    manifest = _read(os.path.join(root, "package.json"), _json)
+    name = manifest.get("name") if manifest else None
+    if isinstance(name, str) and name and name not in out:
+        out[name] = root  # the root package may import itself by name too
+    return out
+
+
+def _glob_dirs(root: str, segments: list[str], depth: int = 0) -> list[str]:
+    """Directories below root matching a workspace glob (`packages/*`, `apps/**`), never entering
+    node_modules or dot-folders, at most _MAX_PACKAGES of them and a few levels deep for `**`."""
+    if not segments:
+        return [root]
+    head, rest = segments[0], segments[1:]
+    if head == "**":
+        out = _glob_dirs(root, rest, depth)
+        if depth < 4:
+            for child in _subdirs(root):
+                out.extend(_glob_dirs(child, segments, depth + 1))
+                if len(out) >= _MAX_PACKAGES:
+                    break
+        return out[:_MAX_PACKAGES]
+    if not any(c in head for c in "*?["):
+        child = os.path.join(root, head)
+        return _glob_dirs(child, rest, depth) if os.path.isdir(child) else []
+    out = []
+    for child in _subdirs(root):
+        if fnmatch.fnmatchcase(os.path.basename(child), head):
+            out.extend(_glob_dirs(child, rest, depth))
+            if len(out) >= _MAX_PACKAGES:
+                break
+    return out[:_MAX_PACKAGES]
+
+
+def _subdirs(directory: str) -> list[str]:
+    try:
+        with os.scandir(directory) as it:
+            return sorted(e.path for e in it if e.is_dir(follow_symlinks=False)
+                          and e.name != "node_modules" and not e.name.startswith("."))
+    except OSError:
+        return []

@@ -1,0 +1,156 @@
+"""Non-relative TypeScript/JavaScript imports of the project's own files (workspaces, tsconfig paths).
+
+Each test builds a small repository on disk and asks what a specifier resolves to, or lints it with
+the real engine and checks that DUR005 follows (or does not follow) the import.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from lambda_durable_mcp.analyzer import analyze_paths
+from lambda_durable_mcp.analyzer.typescript import modules
+
+HANDLER = """import {{ withDurableExecution, DurableContext }} from "@aws/durable-execution-sdk-js";
+import {{ {name} }} from "{spec}";
+
+export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {{
+  const value = {name}();
+  await context.wait("pause", {{ seconds: 1 }});
+  return {{ value }};
+}});
+"""
+IMPURE = "export function {name}(): string {{\n  return String(Date.now());\n}}\n"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_caches() -> None:
+    modules._dir_cache.clear()
+    modules._file_cache.clear()
+
+
+def _write(root: Path, files: dict[str, str | dict]) -> None:
+    for rel, content in files.items():
+        p = root / rel
+        p.parent.mkdir(parents=True, exist_ok=True)
+        p.write_text(json.dumps(content) if isinstance(content, dict) else content)
+
+
+def _dur005_lines(root: Path) -> list[tuple[str, int]]:
+    result = analyze_paths([root], root=root)
+    return sorted((d.path, d.line) for d in result.diagnostics if d.rule == "DUR005")
+
+
+def test_npm_workspace_package_with_built_entry_maps_to_source(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "package.json": {"name": "root", "private": True, "workspaces": {"packages": ["libs/**"]}},
+        "libs/group/ids/package.json": {"name": "@acme/ids", "exports": {
+            ".": {"types": "./dist/index.d.ts", "import": "./dist/index.mjs", "require": "./dist/index.cjs"},
+            "./time/*": {"import": "./dist/time/*.js"}}},
+        "libs/group/ids/src/index.ts": IMPURE.format(name="makeId"),
+        "libs/group/ids/src/time/clock.ts": IMPURE.format(name="now"),
+        "apps/api/handler.ts": HANDLER.format(name="makeId", spec="@acme/ids"),
+        "apps/api/other.ts": HANDLER.format(name="now", spec="@acme/ids/time/clock"),
+    })
+    handler = str(tmp_path / "apps/api/handler.ts")
+    assert modules.resolve_bare(handler, "@acme/ids") == str(tmp_path / "libs/group/ids/src/index.ts")
+    assert modules.resolve_bare(handler, "@acme/ids/time/clock") == str(tmp_path / "libs/group/ids/src/time/clock.ts")
+    assert modules.resolve_bare(handler, "zod") is None
+    assert modules.resolve_bare(handler, "@acme/unknown") is None
+    assert _dur005_lines(tmp_path) == [("apps/api/handler.ts", 5), ("apps/api/other.ts", 5)]
+
+
+def test_pnpm_workspace_and_node_modules_never_resolved(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "pnpm-workspace.yaml": "packages:\n  - 'packages/*'\n  - '!packages/private-*'\n",
+        "packages/clock/package.json": {"name": "clock", "main": "lib/index.js"},
+        "packages/clock/src/index.ts": IMPURE.format(name="now"),
+        "packages/private-x/package.json": {"name": "private-x"},
+        "packages/private-x/index.ts": IMPURE.format(name="x"),
+        "node_modules/dep/package.json": {"name": "dep", "main": "index.ts"},
+        "node_modules/dep/index.ts": IMPURE.format(name="dep"),
+        "svc/handler.ts": HANDLER.format(name="now", spec="clock"),
+    })
+    importer = str(tmp_path / "svc/handler.ts")
+    assert modules.resolve_bare(importer, "clock") == str(tmp_path / "packages/clock/src/index.ts")
+    assert modules.resolve_bare(importer, "private-x") is None  # excluded by the `!` pattern
+    assert modules.resolve_bare(importer, "dep") is None  # a dependency, not project code
+    assert _dur005_lines(tmp_path) == [("svc/handler.ts", 5)]
+
+
+def test_tsconfig_paths_with_comments_extends_and_base_url(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "node_modules/@acme/tsconfig/base.json": '{ "compilerOptions": { "strict": true } }',
+        "tsconfig.base.json": """{
+  // "paths" below is relative to baseUrl, which is relative to this file
+  "extends": "@acme/tsconfig/base.json",
+  "compilerOptions": {
+    "baseUrl": "./src",
+    "paths": {
+      "~/*": ["./*"],            /* "~/ids" -> src/ids */
+      "@cfg": ["config/index.ts"],
+      "@docs/*": ["https://example.com/*"],
+    },
+  },
+}""",
+        "app/tsconfig.json": '{ "extends": "../tsconfig.base" }',
+        "src/ids.ts": IMPURE.format(name="makeId"),
+        "src/config/index.ts": IMPURE.format(name="readConfig"),
+        "src/lib/pure.ts": "export function pure(): string {\n  return 'x';\n}\n",
+        "app/handler.ts": HANDLER.format(name="makeId", spec="~/ids"),
+        "app/config.ts": HANDLER.format(name="readConfig", spec="@cfg"),
+        "app/pure.ts": HANDLER.format(name="pure", spec="lib/pure"),  # through baseUrl alone
+    })
+    importer = str(tmp_path / "app/handler.ts")
+    assert modules.resolve_bare(importer, "~/ids") == str(tmp_path / "src/ids.ts")
+    assert modules.resolve_bare(importer, "lib/pure") == str(tmp_path / "src/lib/pure.ts")
+    assert modules.resolve_bare(importer, "@docs/x") is None
+    assert _dur005_lines(tmp_path) == [("app/config.ts", 5), ("app/handler.ts", 5)]
+
+
+def test_paths_without_base_url_are_relative_to_their_config(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "tsconfig.json": '{"compilerOptions": {"paths": {"@/*": ["./src/*"], "@/special": ["./other/special"]}}}',
+        "src/special.ts": IMPURE.format(name="a"),
+        "other/special.ts": IMPURE.format(name="b"),
+        "src/h.ts": "",
+    })
+    importer = str(tmp_path / "src/h.ts")
+    assert modules.resolve_bare(importer, "@/special") == str(tmp_path / "other/special.ts")  # exact key wins
+    assert modules.resolve_bare(importer, "@/h") == str(tmp_path / "src/h.ts")
+
+
+def test_nothing_is_read_above_the_repository_top_or_for_inline_code(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "tsconfig.json": '{"compilerOptions": {"paths": {"@up/*": ["./up/*"]}}}',
+        "package.json": {"workspaces": ["up"]},
+        "up/package.json": {"name": "up-pkg", "main": "index.ts"},
+        "up/index.ts": IMPURE.format(name="a"),
+        "up/x.ts": IMPURE.format(name="x"),
+        "repo/.git/HEAD": "ref: refs/heads/main\n",
+        "repo/h.ts": "",
+    })
+    importer = str(tmp_path / "repo/h.ts")
+    assert modules.resolve_bare(importer, "@up/x") is None
+    assert modules.resolve_bare(importer, "up-pkg") is None
+    assert modules.resolve_bare(str(tmp_path / "repo/missing.ts"), "up-pkg") is None
+
+
+def test_broken_configs_are_ignored(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "tsconfig.json": "{ this is not json",
+        "package.json": '{"workspaces": 5}',
+        "h.ts": HANDLER.format(name="x", spec="@acme/x"),
+    })
+    assert modules.resolve_bare(str(tmp_path / "h.ts"), "@acme/x") is None
+    assert _dur005_lines(tmp_path) == []
+
+
+def test_relative_spec_reads_back_through_the_extension_rules(tmp_path: Path) -> None:
+    importer = str(tmp_path / "a" / "b" / "h.ts")
+    assert modules.relative_spec(importer, str(tmp_path / "a" / "b" / "c" / "ids.ts")) == "./c/ids"
+    assert modules.relative_spec(importer, str(tmp_path / "lib" / "index.mjs")) == "../../lib/index"
