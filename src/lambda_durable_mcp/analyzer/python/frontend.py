@@ -215,23 +215,31 @@ class FuncInfo:
     handed_ctx: bool = False              # also called directly with a context: its result feeds a caller
     outer_kinds: dict[str, str] = field(default_factory=dict)  # clients etc. of the enclosing function it sees
     _locals: set[str] | None = None
+    _params: list[str] | None = None  # computed once: asked for at every call the function makes
+    _positional: list[str] | None = None
 
     @property
     def params(self) -> list[str]:
-        a = self.node.args
-        names = [p.arg for p in (*a.posonlyargs, *a.args)]
-        if a.vararg:
-            names.append(a.vararg.arg)
-        names.extend(p.arg for p in a.kwonlyargs)
-        if a.kwarg:
-            names.append(a.kwarg.arg)
+        names = self._params
+        if names is None:
+            a = self.node.args
+            names = [p.arg for p in (*a.posonlyargs, *a.args)]
+            if a.vararg:
+                names.append(a.vararg.arg)
+            names.extend(p.arg for p in a.kwonlyargs)
+            if a.kwarg:
+                names.append(a.kwarg.arg)
+            self._params = names
         return names
 
     def positional(self) -> list[str]:
-        a = self.node.args
-        names = [p.arg for p in (*a.posonlyargs, *a.args)]
-        if self.is_method and names and names[0] in ("self", "cls"):
-            names = names[1:]
+        names = self._positional
+        if names is None:
+            a = self.node.args
+            names = [p.arg for p in (*a.posonlyargs, *a.args)]
+            if self.is_method and names and names[0] in ("self", "cls"):
+                names = names[1:]
+            self._positional = names
         return names
 
     def locals(self) -> set[str]:
@@ -253,12 +261,19 @@ def _target_names(t: ast.AST, out: set[str]) -> None:
         _target_names(t.value, out)
 
 
+# Statements that bind no name and hold no statements: passed over first (most of a body)
+_BINDS_NOTHING = frozenset({ast.Expr, ast.Return, ast.Pass, ast.Raise, ast.Delete, ast.Assert, ast.Break,
+                            ast.Continue})
+
+
 def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
     """Names a function body binds locally (statements only; nested function bodies excluded)."""
     declared: set[str] = set()
     stack = list(body)
     while stack:
         s = stack.pop()
+        if type(s) in _BINDS_NOTHING:
+            continue
         if isinstance(s, ast.Assign):
             for t in s.targets:
                 _target_names(t, out)
@@ -298,6 +313,9 @@ def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
 
 
 _BUILTINS = frozenset(dir(builtins))
+_SIMPLE_STATEMENTS = frozenset({ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass, ast.Raise,
+                                ast.Delete, ast.Assert, ast.Break, ast.Continue, ast.Import, ast.ImportFrom,
+                                ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
 
 
 def _is_sdk(name: str) -> bool:
@@ -348,6 +366,8 @@ class ModuleAnalyzer:
         self.worklist: list[FuncInfo] = []
         self.class_contexts: dict[str, set[str]] = {}
         self._qual_cache: dict[int, str | None] = {}
+        self._ann_cache: dict[int, bool] = {}
+        self._mentions_ctx = "DurableContext" in text
         self.text = text
         self._receivers: set[str] | None = None
         self._returns: dict[str, str | None] = {}
@@ -697,6 +717,17 @@ class ModuleAnalyzer:
             fi.role = fi.role or "orch"
 
     def _is_context_annotation(self, ann: ast.expr) -> bool:
+        """Whether an annotation names the SDK's DurableContext (one answer per annotation node:
+        each parameter's is asked from several places)."""
+        if not self._mentions_ctx:
+            return False  # every spelling of it (alias, module attribute, string) has this text
+        key = id(ann)
+        found = self._ann_cache.get(key)
+        if found is None:
+            found = self._ann_cache[key] = self._names_context(ann)
+        return found
+
+    def _names_context(self, ann: ast.expr) -> bool:
         t = type(ann)
         if t is ast.Name:  # cheap rejections first: most annotations are `str`, `dict`, ...
             if ann.id != "DurableContext" and ann.id not in self.imports:  # type: ignore[attr-defined]
@@ -707,9 +738,9 @@ class ModuleAnalyzer:
         elif isinstance(ann, ast.Constant) and isinstance(ann.value, str):
             return ann.value.split(".")[-1] == "DurableContext"
         if isinstance(ann, ast.BinOp):  # DurableContext | None
-            return self._is_context_annotation(ann.left) or self._is_context_annotation(ann.right)
+            return self._names_context(ann.left) or self._names_context(ann.right)
         if isinstance(ann, ast.Subscript):  # Optional[DurableContext]
-            return self._is_context_annotation(ann.slice)
+            return self._names_context(ann.slice)
         return self.sdk_name(ann) == "DurableContext"
 
     def _durable_receivers(self, fi: FuncInfo) -> set[str]:
@@ -780,13 +811,16 @@ class ModuleAnalyzer:
         stack: list[ast.AST] = list(node.body)  # statements only: cheap
         while stack:
             n = stack.pop()
-            if isinstance(n, ast.Return):
-                v = n.value
+            t = type(n)
+            if t is ast.Return:
+                v = n.value  # type: ignore[attr-defined]
                 if isinstance(v, ast.Lambda) or (isinstance(v, ast.Name) and v.id in fi.scope):
                     return "factory"
                 if isinstance(v, ast.Call) and self.qual(v.func) in ("functools.partial",):
                     return "factory"
-            elif isinstance(n, (*_COMPOUND, ast.Match)) or type(n).__name__ == "TryStar":
+            elif t in _SIMPLE_STATEMENTS:
+                continue
+            elif t in _COMPOUND or t is ast.Match or t.__name__ == "TryStar":
                 for name in ("body", "orelse", "finalbody"):
                     stack.extend(getattr(n, name, ()) or ())
                 for h in getattr(n, "handlers", ()):
@@ -2865,20 +2899,23 @@ class FunctionVisitor:
             self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
+        role = self.role
+        in_step = role in STEP_ROLES
         hands_ctx = self._hands_ctx(node) if self.ctxs else False
-        if self.term is not None and hands_ctx:
-            self.term.work += 1  # hands the context to a helper, which may run durable operations
-        if hands_ctx and self.orch:
-            self.library_callbacks(node)
-            self.retry_block(node)
-        if hands_ctx and self.role in STEP_ROLES and self._runs_operations(node):
+        if hands_ctx:
+            if self.term is not None:
+                self.term.work += 1  # hands the context to a helper, which may run durable operations
+            if self.orch:
+                self.library_callbacks(node)
+                self.retry_block(node)
+        if hands_ctx and in_step and self._runs_operations(node):
             where = "wait_for_callback submitter" if self.role == "submitter" else "step-wrapped code"
             self.m.emit("DUR010", node,
                         f"`{_short(node.func, 40)}(...)` gets a durable context inside {where}: any durable operation "
                         "it runs nests in the step, which breaks replay",
                         f"call `{_short(node.func, 40)}(...)` from orchestration code, before or after the step, and "
                         "give the step only plain values")
-        elif self.role in STEP_ROLES and self.parent_ctx and type(node.func) is ast.Name:
+        elif in_step and self.parent_ctx and type(node.func) is ast.Name:
             self._closure_in_step(node)
         r = self.classify(node)
         if r is not None:
@@ -2897,9 +2934,10 @@ class FunctionVisitor:
                     if how is not None:  # reported where a retrying step calls this function
                         self.m.nonidempotent[self.fi.qualname] = (str(label).strip("`"), how)
         func = node.func
+        func_type = type(func)
         threaded = self.orch and not self.in_threading and self.threading(node)
         callee: FuncInfo | None = None
-        if isinstance(func, ast.Name):
+        if func_type is ast.Name:
             callee = self.m.lookup(self.fi, func.id)
             if callee is None and r is None:
                 q = self.m.imports.get(func.id)
@@ -2908,7 +2946,7 @@ class FunctionVisitor:
                 elif self.m.star_modules and func.id not in self.fi.locals() and func.id not in _BUILTINS:
                     # `from .clock import *`: the name may come from any of those project modules
                     self.project_call(node, None, func.id, star=True)
-        elif isinstance(func, ast.Attribute) and r is None:
+        elif func_type is ast.Attribute and r is None:
             q = self.m.qual(func)
             if q is not None and isinstance(func.value, ast.Name) and \
                     self.m.imports.get(func.value.id, "").split(".")[0] not in C.THIRD_PARTY_ROOTS:
@@ -2921,21 +2959,22 @@ class FunctionVisitor:
                     nested = callee.parent is not None and callee in self.nested
                     self.m.assign_role(callee, "orch", frozenset(self.ctxs), ctx_params=passed | callee.ctx_params,
                                        defer=nested)
-            elif self.orch or self.role == "plain" or self.role in STEP_ROLES:
+            elif self.orch or role == "plain" or in_step:
                 if callee.role in (None, "plain") and not callee.decorator:
                     self.project_call(node, None, func.id if isinstance(func, ast.Name) else "", callee)
         self.in_threading += threaded
-        self.visit(func) if not isinstance(func, ast.Name) else self.v_name(func)
+        self.visit(func) if func_type is not ast.Name else self.v_name(func)  # type: ignore[arg-type]
         # In a helper that may receive a context from another file, `param.step(lambda ...)` may be
         # a step: its function argument does not count against the helper's purity.
-        maybe_step = self.role == "plain" and isinstance(func, ast.Attribute) and func.attr in C.OPERATIONS \
-            and isinstance(func.value, ast.Name) and func.value.id in self.fi.params
+        maybe_step = role == "plain" and func_type is ast.Attribute and func.attr in C.OPERATIONS \
+            and type(func.value) is ast.Name and func.value.id in self.fi.params  # type: ignore[attr-defined]
+        visit = self.visit
         for a in node.args:
-            if not (maybe_step and isinstance(a, ast.Lambda)):
-                self.visit(a)
+            if not (maybe_step and type(a) is ast.Lambda):
+                visit(a)
         for k in node.keywords:
-            if not (maybe_step and isinstance(k.value, ast.Lambda)):
-                self.visit(k.value)
+            if not (maybe_step and type(k.value) is ast.Lambda):
+                visit(k.value)
         self.in_threading -= threaded
 
     def library_callbacks(self, node: ast.Call) -> None:
