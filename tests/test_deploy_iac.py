@@ -352,7 +352,7 @@ def test_the_alias_output_is_preferred_and_latest_is_never_returned(tmp_path: Pa
 
 def test_durable_functions_are_found_in_templates_with_short_tags_and_globals() -> None:
     from lambda_durable_mcp.analyzer.templates.loader import load_yaml
-    from lambda_durable_mcp.deploy.iac import durable_functions, durable_logical_ids
+    from lambda_durable_mcp.deploy.iac import durable_functions, durable_logical_ids, function_durable_configs
 
     template = load_yaml("""
 Transform: AWS::Serverless-2016-10-31
@@ -387,8 +387,23 @@ Resources:
   Odd:
     Type: AWS::Lambda::Function
     Properties: !If [Prod, {}, {}]
+  IgnoresAll:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: "*"
+  IgnoresDurable:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: [DurableConfig]
+  IgnoresOther:
+    Type: AWS::Serverless::Function
+    IgnoreGlobals: [Runtime]
+  Merged:
+    Type: AWS::Serverless::Function
+    Properties: {DurableConfig: {RetentionPeriodInDays: 3}}
 """)
-    assert durable_functions(template) == {"A": "yes", "C": "yes", "Either": "maybe", "Both": "yes"}
+    assert durable_functions(template) == {"A": "yes", "C": "yes", "Either": "maybe", "Both": "yes",
+                                           "IgnoresOther": "yes", "Merged": "yes"}
+    # SAM merges a Globals map into the function's, the function's keys winning (the analyzer's reading)
+    assert function_durable_configs(template)["Merged"] == {"ExecutionTimeout": 900, "RetentionPeriodInDays": 3}
     assert durable_logical_ids({"Resources": {"B": {"Type": "AWS::Serverless::Function"}}}) == set()
     # shapes a template should not have, but may: no crash, nothing durable
     for odd in ({"Globals": "x", "Resources": ["a"]}, {"Resources": {"F": "x"}}, {"Resources": {"F": {

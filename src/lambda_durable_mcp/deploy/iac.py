@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from lambda_durable_mcp.analyzer.templates.cfn import durable_config, durable_state, function_globals
 from lambda_durable_mcp.confine import safe_argument
 from lambda_durable_mcp.deploy.direct import _code, invoke_command, sample_payload
 from lambda_durable_mcp.deploy.errors import (
@@ -88,7 +89,6 @@ def _failed(tool: str, step: str, output: str) -> DeployError:
     return DeployError(f"{tool} {step} failed. {explain_cli_output(tool, output)}\n--- last output ---\n{output}")
 
 
-NO_VALUE = {"Ref": "AWS::NoValue"}
 _TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 _NESTED_TYPES = {"AWS::Serverless::Application": "Location", "AWS::CloudFormation::Stack": "TemplateURL"}
 _MAX_NESTING = 5
@@ -127,44 +127,23 @@ def _plain(value: Any) -> bool:
     return isinstance(value, dict) and _intrinsic(value) is None
 
 
-def durable_state(value: Any) -> str:
-    """"yes", "no" or "maybe" (an intrinsic only CloudFormation resolves) for a DurableConfig value.
-
-    Absent and ``!Ref AWS::NoValue`` (how a function opts out of SAM Globals) are "no".
-    """
-    if value is None or value == NO_VALUE:
-        return "no"
-    kind = _intrinsic(value)
-    if kind == "Fn::If":
-        branches = value[kind]
-        if isinstance(branches, list) and len(branches) == 3:
-            states = {durable_state(branches[1]), durable_state(branches[2])}
-            return states.pop() if len(states) == 1 else "maybe"
-        return "maybe"
-    if kind is not None or not isinstance(value, dict):
-        return "maybe"
-    return "yes"
-
-
 def function_durable_configs(template: dict[str, Any]) -> dict[str, Any]:
     """Logical id -> the DurableConfig value of each Lambda function (SAM Globals merged as SAM merges
-    them), for every function that has one, including ``AWS::NoValue`` and intrinsics."""
-    globals_config = _mapping(_mapping(template.get("Globals")).get("Function")).get("DurableConfig")
+    them, by the analyzer's reading), for every function that has one, including ``AWS::NoValue`` and
+    intrinsics."""
+    globals_function = _mapping(_mapping(template.get("Globals")).get("Function"))
     found: dict[str, Any] = {}
     for logical_id, resource in _mapping(template.get("Resources")).items():
         resource = _mapping(resource)
         kind = resource.get("Type")
-        props = _mapping(resource.get("Properties"))
-        if kind == "AWS::Lambda::Function" and "DurableConfig" in props:
-            found[str(logical_id)] = props["DurableConfig"]
-        elif kind == "AWS::Serverless::Function":
-            own = props.get("DurableConfig")
-            if "DurableConfig" not in props:
-                own = globals_config
-            elif _plain(own) and _plain(globals_config):
-                own = {**globals_config, **own}  # SAM merges a Globals map into the function's map
-            if own is not None:
-                found[str(logical_id)] = own
+        if kind not in ("AWS::Lambda::Function", "AWS::Serverless::Function"):
+            continue
+        sam = kind == "AWS::Serverless::Function"
+        value, _owner = durable_config(_mapping(resource.get("Properties")),
+                                       function_globals(globals_function, resource.get("IgnoreGlobals")) if sam
+                                       else None, sam=sam)
+        if value is not None:
+            found[str(logical_id)] = value
     return found
 
 

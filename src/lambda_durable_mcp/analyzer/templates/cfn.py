@@ -169,28 +169,19 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
     props = res.get("Properties")
     props = props if isinstance(props, dict) else LDict()
 
+    gl = function_globals(t.globals, res.get("IgnoreGlobals")) if sam else None
+
     def get(key: str) -> tuple[Any, Any]:
         if key in props:
             return props[key], props
-        if sam and t.globals is not None and key in t.globals:
-            return t.globals[key], t.globals
+        if gl is not None and key in gl:
+            return gl[key], gl
         return None, None
 
-    durable, d_owner = get("DurableConfig")
-    if durable is None or _is_no_value(durable):
-        return None  # `DurableConfig: !Ref AWS::NoValue` opts a function out of Globals: CloudFormation drops it
-    from_globals = d_owner is t.globals
-    g_durable = t.globals.get("DurableConfig") if sam and t.globals is not None else None
-    if not from_globals and isinstance(g_durable, LDict) and not _is_intrinsic(g_durable) \
-            and isinstance(durable, LDict) and not _is_intrinsic(durable):
-        # SAM merges a Globals map into the function's map (an intrinsic on either side replaces instead)
-        merged = LDict()
-        g = t.globals["DurableConfig"]
-        for k, v in list(g.items()) + list(durable.items()):
-            merged[k] = v
-            merged.key_pos[k] = (durable if k in durable else g).pos(k)
-        merged.line, merged.col = durable.line, durable.col
-        durable = merged
+    durable, d_owner = durable_config(props, gl, sam=sam)
+    if durable_state(durable) == "no":
+        return None  # absent, `!Ref AWS::NoValue` (an opt-out of Globals), or an Fn::If of those
+    from_globals = d_owner is not None and d_owner is gl
 
     fn = DurableFn(name=logical_id, pos=_pos(t.resources, logical_id), durable_pos=_pos(d_owner, "DurableConfig"),
                    config_from="Globals" if from_globals else "")
@@ -233,7 +224,7 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
 
     # DUR054/DUR055: where the handler's code lives
     _code_location(t, fn, res, get, sam)
-    fn.env_targets = _env_targets(t, props, fn, sam)
+    fn.env_targets = _env_targets(t, props, fn, gl)
     return fn
 
 
@@ -242,10 +233,10 @@ _QUALIFIED_TYPES = ("AWS::Lambda::Alias", "AWS::Lambda::Version")
 _PSEUDO = {"AWS::Region": "us-east-1", "AWS::AccountId": "123456789012", "AWS::Partition": "aws"}
 
 
-def _env_targets(t: _Template, props: dict[str, Any], fn: DurableFn, sam: bool) -> list[EnvTarget]:
+def _env_targets(t: _Template, props: dict[str, Any], fn: DurableFn, gl: dict[str, Any] | None) -> list[EnvTarget]:
     """Environment variables whose value the template makes a Lambda function id (DUR032)."""
     merged: dict[str, tuple[Any, LDict]] = {}
-    sources = [t.globals, props] if sam and t.globals is not None else [props]
+    sources = [gl, props] if gl is not None else [props]
     for owner in sources:  # SAM merges Globals variables under the function's own
         env = owner.get("Environment") if isinstance(owner, dict) else None
         variables = env.get("Variables") if isinstance(env, dict) else None
@@ -259,8 +250,11 @@ def _env_targets(t: _Template, props: dict[str, Any], fn: DurableFn, sam: bool) 
         if state == "unknown":
             continue
         if target and t.rtype(target) == "AWS::Serverless::Function":
-            published = "AutoPublishAlias" in t.props(target) or (t.globals is not None
-                                                                  and "AutoPublishAlias" in t.globals)
+            target_res = t.resources.get(target)
+            target_gl = function_globals(t.globals, target_res.get("IgnoreGlobals")
+                                         if isinstance(target_res, dict) else None)
+            published = "AutoPublishAlias" in t.props(target) or (target_gl is not None
+                                                                  and "AutoPublishAlias" in target_gl)
             fix = (f"use !Ref {target}.Alias" if published
                    else f"add AutoPublishAlias: live to {target} and use !Ref {target}.Alias")
         elif target:
@@ -311,6 +305,69 @@ def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
     if isinstance(v, str):
         return function_id_state(v), repr(v), ""
     return "unknown", "", ""
+
+def function_globals(globals_function: dict[str, Any] | None, ignore: Any) -> dict[str, Any] | None:
+    """The Globals a SAM function takes, after its ``IgnoreGlobals`` resource attribute: ``"*"`` for none,
+    a list of property names to leave out (positions kept for the messages)."""
+    if not isinstance(globals_function, dict) or ignore == "*":
+        return None
+    if not isinstance(ignore, list) or not ignore:
+        return globals_function
+    kept: dict[str, Any]
+    if isinstance(globals_function, LDict):
+        kept = LDict()
+        kept.line, kept.col = globals_function.line, globals_function.col
+        for k, v in globals_function.items():
+            if k not in ignore:
+                kept[k] = v
+                kept.key_pos[k] = globals_function.pos(k)
+    else:
+        kept = {k: v for k, v in globals_function.items() if k not in ignore}
+    return kept
+
+
+def durable_config(props: dict[str, Any], globals_function: dict[str, Any] | None, *,
+                   sam: bool) -> tuple[Any, dict[str, Any] | None]:
+    """(the DurableConfig CloudFormation gets for a function, the mapping it is written in): the
+    function's own, else (SAM) the Globals one, SAM-merged when both are literal maps. (None, None)
+    when there is none. The deploy checks read templates through this too, so that both agree."""
+    own = props.get("DurableConfig") if isinstance(props, dict) else None
+    g = globals_function.get("DurableConfig") if sam and isinstance(globals_function, dict) else None
+    if own is None:
+        return (g, globals_function) if g is not None else (None, None)
+    if g is None:
+        return own, props
+    if not (isinstance(g, dict) and not _is_intrinsic(g) and isinstance(own, dict) and not _is_intrinsic(own)):
+        return own, props  # an intrinsic on either side replaces instead of merging
+    # SAM merges a Globals map into the function's map, the function's keys winning
+    merged: dict[str, Any]
+    if isinstance(own, LDict) and isinstance(g, LDict):
+        merged = LDict()
+        for k, v in list(g.items()) + list(own.items()):
+            merged[k] = v
+            merged.key_pos[k] = (own if k in own else g).pos(k)
+        merged.line, merged.col = own.line, own.col
+    else:
+        merged = {**g, **own}
+    return merged, props
+
+
+def durable_state(value: Any) -> str:
+    """"yes", "no" or "maybe" (an intrinsic only CloudFormation resolves) for a DurableConfig value.
+    Absent and ``!Ref AWS::NoValue`` (how a function opts out of SAM Globals) are "no"; an ``Fn::If``
+    whose branches agree is what they say."""
+    if value is None or _is_no_value(value):
+        return "no"
+    if not isinstance(value, dict):
+        return "maybe"
+    if _is_intrinsic(value):
+        branches = value.get("Fn::If")
+        if isinstance(branches, list) and len(branches) == 3:
+            states = {durable_state(branches[1]), durable_state(branches[2])}
+            return states.pop() if len(states) == 1 else "maybe"
+        return "maybe"
+    return "yes"
+
 
 def _is_no_value(v: Any) -> bool:
     return isinstance(v, dict) and len(v) == 1 and v.get("Ref") == "AWS::NoValue"
