@@ -154,3 +154,16 @@ def test_relative_spec_reads_back_through_the_extension_rules(tmp_path: Path) ->
     importer = str(tmp_path / "a" / "b" / "h.ts")
     assert modules.relative_spec(importer, str(tmp_path / "a" / "b" / "c" / "ids.ts")) == "./c/ids"
     assert modules.relative_spec(importer, str(tmp_path / "lib" / "index.mjs")) == "../../lib/index"
+
+
+def test_a_cached_analysis_notices_a_new_alias(tmp_path: Path) -> None:
+    """The frontend keeps analyses by file content; one that read an import as third-party is redone
+    when the workspace configuration later names a project file for it."""
+    _write(tmp_path, {
+        "src/ids.ts": IMPURE.format(name="makeId"),
+        "src/handler.ts": HANDLER.format(name="makeId", spec="@lib/ids"),
+    })
+    assert _dur005_lines(tmp_path) == []
+    _write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"paths": {"@lib/*": ["./src/*"]}}}'})
+    modules._dir_cache.clear()  # what a few seconds do to the directory lookups
+    assert _dur005_lines(tmp_path) == [("src/handler.ts", 5)]

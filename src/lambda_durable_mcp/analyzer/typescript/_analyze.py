@@ -91,6 +91,7 @@ class FileAnalysis:
         self.resolver = resolver or (lambda p, spec: resolve_candidates(p, spec))
         # (importer, spec) -> the project file a package name or tsconfig alias names, else None
         self.bare_resolver = bare_resolver
+        self.bare_targets: dict[str, str | None] = {}  # what each non-relative specifier resolved to
         self.col = col
         self.src = col.source
         self.funcs = col.funcs
@@ -264,6 +265,7 @@ class FileAnalysis:
                 return spec
             if spec not in local:
                 target = self.bare_resolver(self.path, spec)
+                self.bare_targets[spec] = target
                 local[spec] = relative_spec(self.path, target) if target else None
             return local[spec] or spec
 

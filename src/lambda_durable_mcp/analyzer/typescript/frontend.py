@@ -95,11 +95,14 @@ class _Result:
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "exported_loggers", "exported_env", "env_invokes", "env_imports",
-                 "imports", "parse_error", "ok")
+                 "imports", "parse_error", "ok", "bare")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
         self.ok = analysis is not None
+        # non-relative specifier -> the project file it named (or None) when analyzed: a cached result
+        # is only good while the workspace and tsconfig files still say the same
+        self.bare: dict[str, str | None] = dict(analysis.bare_targets) if analysis is not None else {}
         self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
         self.functions = dict(analysis.functions) if analysis is not None else {}
         self.durations = list(analysis.durations) if analysis is not None else []
@@ -207,7 +210,8 @@ class TypeScriptFrontend:
             hit = self._cache.get(key)
             if hit is not None:
                 self._cache.move_to_end(key)
-                return hit
+        if hit is not None and all(resolve_bare(path, spec) == target for spec, target in hit.bare.items()):
+            return hit
         res = self._analyze_uncached(path, source)
         with self._lock:
             self._cache[key] = res
