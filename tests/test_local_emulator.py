@@ -7,6 +7,7 @@ import json
 import shutil
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +51,9 @@ async def test_approval_story_without_aws(server: Any) -> None:
     assert diagnosis["status"] == "RUNNING"
     waiting = diagnosis["waiting_on"]
     assert [w["operation_name"] for w in waiting] == ["manager-approval"]
+    # the handler's 24-hour timeout gives the deadline (the emulator's own history leaves it out)
+    deadline = datetime.fromisoformat(waiting[0]["timeout"]) - datetime.fromisoformat(waiting[0]["started"])
+    assert deadline == timedelta(hours=24)
     callback_id = waiting[0]["callback_id"]
     assert callback_id and "waiting_on" in " ".join(diagnosis["next_steps"])
     # a long id, given once (the handler's own log line may print it too)

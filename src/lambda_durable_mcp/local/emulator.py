@@ -131,6 +131,44 @@ def _tag_plain_invokes(dispatcher: Any) -> None:
     dispatcher._client_provider = tagged
 
 
+def _keep_callback_timeouts(executor: Any) -> None:
+    """The testing package's history drops a callback's timeouts: it builds the CallbackStarted event
+    without the checkpoint update that carried them, so `waiting_on` would show no deadline. Put
+    them back from that update (the AWS service records them; aws-durable-execution-sdk-python-testing
+    1.4.0 passes the update only for retries, failures and chained invokes)."""
+    original = getattr(executor, "get_execution_history", None)
+    if original is None or getattr(original, "_ldm_callback_timeouts", False):
+        return
+    import dataclasses
+
+    def get_execution_history(execution_arn: str, *args: Any, **kwargs: Any) -> Any:
+        response = original(execution_arn, *args, **kwargs)
+        try:
+            updates = executor.get_execution(execution_arn).updates or []
+            options = {u.operation_id: u.callback_options for u in updates
+                       if getattr(u, "callback_options", None) is not None}
+            if not options:
+                return response
+            events = []
+            for event in response.events:
+                details = getattr(event, "callback_started_details", None)
+                found = options.get(getattr(event, "operation_id", None))
+                if details is not None and found is not None and details.timeout is None:
+                    details = dataclasses.replace(
+                        details,
+                        timeout=found.timeout_seconds or None,  # 0 means none
+                        heartbeat_timeout=details.heartbeat_timeout or found.heartbeat_timeout_seconds or None)
+                    event = dataclasses.replace(event, callback_started_details=details)
+                events.append(event)
+            return dataclasses.replace(response, events=events)
+        except Exception:  # a shape this patch does not know: the history as the package made it
+            log.debug("could not restore callback timeouts", exc_info=True)
+            return response
+
+    get_execution_history._ldm_callback_timeouts = True  # type: ignore[attr-defined]
+    executor.get_execution_history = get_execution_history
+
+
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(("127.0.0.1", 0))
@@ -208,6 +246,8 @@ class LocalEmulator:
             # Fail a crashing handler's execution in seconds, not the default 5 x 5 s of backoff.
             executor = getattr(runner, "_executor", None)
             _tag_plain_invokes(getattr(executor, "_child_dispatcher", None))
+            if executor is not None:
+                _keep_callback_timeouts(executor)
             if executor is not None and hasattr(executor, "RETRY_BACKOFF_SECONDS"):
                 executor.RETRY_BACKOFF_SECONDS = 1
                 executor.MAX_CONSECUTIVE_FAILED_ATTEMPTS = 3
