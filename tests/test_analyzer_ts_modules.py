@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from lambda_durable_mcp.analyzer import analyze_paths
+from lambda_durable_mcp.analyzer import analyze_paths, configfiles
 from lambda_durable_mcp.analyzer.typescript import modules
 
 HANDLER = """import {{ withDurableExecution, DurableContext }} from "@aws/durable-execution-sdk-js";
@@ -28,8 +28,7 @@ IMPURE = "export function {name}(): string {{\n  return String(Date.now());\n}}\
 
 @pytest.fixture(autouse=True)
 def _fresh_caches() -> None:
-    modules._dir_cache.clear()
-    modules._file_cache.clear()
+    configfiles.clear_caches()
 
 
 def _write(root: Path, files: dict[str, str | dict]) -> None:
@@ -165,5 +164,5 @@ def test_a_cached_analysis_notices_a_new_alias(tmp_path: Path) -> None:
     })
     assert _dur005_lines(tmp_path) == []
     _write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"paths": {"@lib/*": ["./src/*"]}}}'})
-    modules._dir_cache.clear()  # what a few seconds do to the directory lookups
+    configfiles.clear_caches()  # what a few seconds do to the directory lookups
     assert _dur005_lines(tmp_path) == [("src/handler.ts", 5)]

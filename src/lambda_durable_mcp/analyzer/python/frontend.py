@@ -367,6 +367,7 @@ class ModuleAnalyzer:
         self.class_contexts: dict[str, set[str]] = {}
         self._qual_cache: dict[int, str | None] = {}
         self._ann_cache: dict[int, bool] = {}
+        self._import_roots: dict[str, list[str]] | None = None
         self._mentions_ctx = "DurableContext" in text
         self.text = text
         self._receivers: set[str] | None = None
@@ -986,6 +987,20 @@ class ModuleAnalyzer:
         self._returns[name] = kind
         return kind
 
+    def import_roots(self) -> dict[str, list[str]]:
+        """Top-level module name -> a src/ layout or uv workspace member folder providing it (see layout),
+        in the style of this file's path (absolute, or relative to the working directory)."""
+        if self._import_roots is None:
+            found: dict[str, list[str]] = {}
+            if os.path.isfile(self.path):  # inline code has no project around it
+                from lambda_durable_mcp.analyzer.python.layout import import_roots
+
+                relative = not os.path.isabs(self.path)
+                found = {name: [os.path.relpath(r) if relative else r for r in roots]
+                         for name, roots in import_roots(self.dir or ".").items()}
+            self._import_roots = found
+        return self._import_roots
+
     def project_candidates(self, q: str) -> list[tuple[str, str]]:
         """Files and function names a qualified name may refer to in the project."""
         level = len(q) - len(q.lstrip("."))
@@ -1009,6 +1024,7 @@ class ModuleAnalyzer:
                     if parent == d:
                         break
                     d = parent
+                bases.extend(b for b in self.import_roots().get(parts[0], ()) if b not in bases)
             for b in bases:
                 stem = os.path.join(b, *mod) if mod else b
                 out.append((stem + ".py", name))

@@ -7,20 +7,25 @@ rules (DUR005 and the others that follow helpers) need the source file behind su
 cannot be found. Only source files count: a package's `main: dist/index.js` is mapped back to
 `src/index.ts`, and nothing inside node_modules is ever returned.
 
-Configuration files are read once per content (keyed by path, size and mtime); where they are is
-looked up per directory and remembered for a few seconds, so that a lint run over many files
-costs one walk per directory and a server notices a new tsconfig soon after it is written.
+Configuration files are read through analyzer.configfiles (cached per content and directory).
 """
 
 from __future__ import annotations
 
-import fnmatch
-import json
 import os
 import re
-import time
 from typing import Any
 
+from lambda_durable_mcp.analyzer.configfiles import (
+    ancestors,
+    glob_dirs,
+    parse_json,
+    parse_jsonc,
+    parse_yaml,
+    read,
+    remember,
+    repository_top,
+)
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 _SOURCE_EXTS = T.RESOLVE_EXTS
@@ -28,13 +33,7 @@ _BUILD_DIRS = ("dist", "lib", "build", "out", "esm", "cjs", "es", "types")
 _CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 _NOT_PROJECT = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
                           r"aws-cdk-lib|constructs$|@types/)")
-_TTL_SECONDS = 5.0
-_MAX_UP = 12                 # directory levels walked up from a file
-_MAX_PACKAGES = 2000         # workspace packages read per workspace
 _MAX_EXTENDS = 8             # tsconfig `extends` hops
-
-_file_cache: dict[str, tuple[tuple[int, int], Any]] = {}
-_dir_cache: dict[tuple[str, str], tuple[float, Any]] = {}
 
 
 def resolve_bare(importer: str, spec: str) -> str | None:
@@ -44,12 +43,12 @@ def resolve_bare(importer: str, spec: str) -> str | None:
     if not os.path.isfile(importer):
         return None  # inline code: no project around it
     here = os.path.dirname(os.path.abspath(importer))
-    config = _remember(("tsconfig", here), lambda: _tsconfig_for(here))
+    config = remember(("tsconfig", here), lambda: _tsconfig_for(here))
     if config is not None:
         found = config.resolve(spec)
         if found is not None:
             return found
-    workspace = _remember(("workspace", here), lambda: _workspace_for(here))
+    workspace = remember(("workspace", here), lambda: _workspace_for(here))
     if workspace is not None:
         return workspace.resolve(spec)
     return None
@@ -63,98 +62,6 @@ def relative_spec(importer: str, target: str) -> str:
     if ext in _SOURCE_EXTS:
         rel = stem  # resolve_candidates adds the extensions back, .ts first
     return rel if rel.startswith("../") else "./" + rel
-
-
-# ---------------------------------------------------------------------------------------------
-# caches
-
-
-def _remember(key: tuple[str, str], compute: Any) -> Any:
-    now = time.monotonic()
-    hit = _dir_cache.get(key)
-    if hit is not None and now - hit[0] < _TTL_SECONDS:
-        return hit[1]
-    value = compute()
-    if len(_dir_cache) > 4096:
-        _dir_cache.clear()
-    _dir_cache[key] = (now, value)
-    return value
-
-
-def _read(path: str, parse: Any) -> Any:
-    """parse(text) of a small config file, cached by its size and mtime; None if unreadable."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    stamp = (st.st_size, st.st_mtime_ns)
-    hit = _file_cache.get(path)
-    if hit is not None and hit[0] == stamp:
-        return hit[1]
-    value = None
-    if st.st_size <= 1_000_000:
-        try:
-            with open(path, encoding="utf-8-sig") as f:
-                value = parse(f.read())
-        except (OSError, UnicodeDecodeError, ValueError):
-            value = None
-    if len(_file_cache) > 4096:
-        _file_cache.clear()
-    _file_cache[path] = (stamp, value)
-    return value
-
-
-def _jsonc(text: str) -> Any:
-    """JSON with comments and trailing commas, as tsconfig files are written."""
-    out: list[str] = []
-    i, n = 0, len(text)
-    while i < n:
-        c = text[i]
-        if c == '"':
-            j = i + 1
-            while j < n and text[j] != '"':
-                j += 2 if text[j] == "\\" else 1
-            out.append(text[i:j + 1])
-            i = j + 1
-        elif text.startswith("//", i):
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-        elif text.startswith("/*", i):
-            j = text.find("*/", i + 2)
-            i = n if j < 0 else j + 2
-        else:
-            out.append(c)
-            i += 1
-    cleaned = re.sub(r",(\s*[}\]])", r"\1", "".join(out))
-    value = json.loads(cleaned)
-    return value if isinstance(value, dict) else None
-
-
-def _json(text: str) -> Any:
-    value = json.loads(text)
-    return value if isinstance(value, dict) else None
-
-
-def _yaml(text: str) -> Any:
-    import yaml
-
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _ancestors(start: str) -> list[str]:
-    out = []
-    d = start
-    for _ in range(_MAX_UP):
-        out.append(d)
-        parent = os.path.dirname(d)
-        if parent == d:
-            break
-        d = parent
-    return out
 
 
 def _outside_dependencies(path: str) -> bool:
@@ -223,12 +130,12 @@ class _PathsConfig:
 
 
 def _tsconfig_for(directory: str) -> _PathsConfig | None:
-    for d in _ancestors(directory):
+    for d in ancestors(directory):
         for name in _CONFIG_NAMES:
             path = os.path.join(d, name)
             if os.path.isfile(path):  # one object per config file: directories share its memo
-                return _remember(("config", path), lambda path=path: _load_config(path))
-        if os.path.exists(os.path.join(d, ".git")):
+                return remember(("config", path), lambda path=path: _load_config(path))
+        if repository_top(d):
             return None  # a repository's top: configs above it belong to something else
     return None
 
@@ -244,7 +151,7 @@ def _load_config(path: str) -> _PathsConfig | None:
         if current is None or current in seen:
             break
         seen.add(current)
-        config = _read(current, _jsonc)
+        config = read(current, parse_jsonc)
         if config is None:
             break
         options = config.get("compilerOptions")
@@ -276,7 +183,7 @@ def _extended(value: Any, here: str) -> str | None:
         if not path.endswith(".json") and not os.path.isfile(path):
             path += ".json"
         return path if os.path.isfile(path) else None
-    for d in _ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
+    for d in ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
         pkg = os.path.join(d, "node_modules", first)
         for path in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")):
             if os.path.isfile(path):
@@ -308,7 +215,7 @@ class _Workspace:
             if name not in self.packages:
                 return None
         directory = self.packages[name]
-        manifest = _read(os.path.join(directory, "package.json"), _json) or {}
+        manifest = read(os.path.join(directory, "package.json"), parse_json) or {}
         for target in _entry_targets(manifest, sub):
             found = _mapped_source(directory, target)
             if found is not None:
@@ -376,22 +283,22 @@ def _mapped_source(directory: str, target: str) -> str | None:
 
 
 def _workspace_for(directory: str) -> _Workspace | None:
-    for d in _ancestors(directory):
+    for d in ancestors(directory):
         patterns: list[str] | None = None
         pnpm = os.path.join(d, "pnpm-workspace.yaml")
         if os.path.isfile(pnpm):
-            doc = _read(pnpm, _yaml) or {}
+            doc = read(pnpm, parse_yaml) or {}
             patterns = [p for p in doc.get("packages") or [] if isinstance(p, str)]
         else:
-            manifest = _read(os.path.join(d, "package.json"), _json)
+            manifest = read(os.path.join(d, "package.json"), parse_json)
             if manifest is not None and "workspaces" in manifest:
                 ws = manifest["workspaces"]
                 if isinstance(ws, dict):
                     ws = ws.get("packages")
                 patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
         if patterns is not None:
-            return _remember(("packages", d), lambda d=d, p=patterns: _Workspace(_packages(d, p)))
-        if os.path.exists(os.path.join(d, ".git")):
+            return remember(("packages", d), lambda d=d, p=patterns: _Workspace(_packages(d, p)))
+        if repository_top(d):
             return None
     return None
 
@@ -406,7 +313,7 @@ def _packages(root: str, patterns: list[str]) -> dict[str, str]:
         pat = pat.strip().rstrip("/")
         if not pat or pat.startswith("/") or ".." in pat.split("/"):
             continue
-        matches = _glob_dirs(root, pat.split("/"))
+        matches = glob_dirs(root, pat.split("/"))
         if negate:
             excluded.update(os.path.normpath(m) for m in matches)
         else:
@@ -415,47 +322,12 @@ def _packages(root: str, patterns: list[str]) -> dict[str, str]:
     for d in included:
         if d in excluded or not os.path.isdir(d):
             continue
-        manifest = _read(os.path.join(d, "package.json"), _json)
+        manifest = read(os.path.join(d, "package.json"), parse_json)
         name = manifest.get("name") if manifest else None
         if isinstance(name, str) and name and name not in out:
             out[name] = d
-    manifest = _read(os.path.join(root, "package.json"), _json)
+    manifest = read(os.path.join(root, "package.json"), parse_json)
     name = manifest.get("name") if manifest else None
     if isinstance(name, str) and name and name not in out:
         out[name] = root  # the root package may import itself by name too
     return out
-
-
-def _glob_dirs(root: str, segments: list[str], depth: int = 0) -> list[str]:
-    """Directories below root matching a workspace glob (`packages/*`, `apps/**`), never entering
-    node_modules or dot-folders, at most _MAX_PACKAGES of them and a few levels deep for `**`."""
-    if not segments:
-        return [root]
-    head, rest = segments[0], segments[1:]
-    if head == "**":
-        out = _glob_dirs(root, rest, depth)
-        if depth < 4:
-            for child in _subdirs(root):
-                out.extend(_glob_dirs(child, segments, depth + 1))
-                if len(out) >= _MAX_PACKAGES:
-                    break
-        return out[:_MAX_PACKAGES]
-    if not any(c in head for c in "*?["):
-        child = os.path.join(root, head)
-        return _glob_dirs(child, rest, depth) if os.path.isdir(child) else []
-    out = []
-    for child in _subdirs(root):
-        if fnmatch.fnmatchcase(os.path.basename(child), head):
-            out.extend(_glob_dirs(child, rest, depth))
-            if len(out) >= _MAX_PACKAGES:
-                break
-    return out[:_MAX_PACKAGES]
-
-
-def _subdirs(directory: str) -> list[str]:
-    try:
-        with os.scandir(directory) as it:
-            return sorted(e.path for e in it if e.is_dir(follow_symlinks=False)
-                          and e.name != "node_modules" and not e.name.startswith("."))
-    except OSError:
-        return []
