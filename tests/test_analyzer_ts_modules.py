@@ -166,3 +166,20 @@ def test_a_cached_analysis_notices_a_new_alias(tmp_path: Path) -> None:
     _write(tmp_path, {"tsconfig.json": '{"compilerOptions": {"paths": {"@lib/*": ["./src/*"]}}}'})
     configfiles.clear_caches()  # what a few seconds do to the directory lookups
     assert _dur005_lines(tmp_path) == [("src/handler.ts", 5)]
+
+
+def test_a_pathological_workspace_glob_is_bounded(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`**/**/**/**` reaches each folder many ways: the folders listed are capped, results are unique."""
+    from lambda_durable_mcp.analyzer import configfiles as cf
+
+    for i in range(6):
+        for j in range(6):
+            (tmp_path / f"a{i}" / f"b{j}" / "c" / "d").mkdir(parents=True)
+    found = cf.glob_dirs(str(tmp_path), ["**", "**", "**", "**", "*"])
+    assert len(found) == len(set(found)) and str(tmp_path / "a1" / "b2" / "c") in found
+    listed = []
+    real = cf.subdirs
+    monkeypatch.setattr(cf, "subdirs", lambda d: listed.append(d) or real(d))
+    monkeypatch.setattr(cf, "MAX_LISTED", 25)
+    cf.glob_dirs(str(tmp_path), ["**", "**", "**", "**", "*"])
+    assert len(listed) == 25  # without the cap: 4,409 listings of the same 80 folders

@@ -15,6 +15,7 @@ from typing import Any
 TTL_SECONDS = 5.0
 MAX_UP = 12             # directory levels walked up from a file
 MAX_PACKAGES = 2000     # workspace members read per workspace
+MAX_LISTED = 5000       # folders listed to expand one workspace glob
 
 _file_cache: dict[str, tuple[tuple[int, int], Any]] = {}
 _dir_cache: dict[tuple[str, str], tuple[float, Any]] = {}
@@ -113,30 +114,43 @@ def ancestors(start: str) -> list[str]:
     return out
 
 
-def glob_dirs(root: str, segments: list[str], depth: int = 0) -> list[str]:
+def glob_dirs(root: str, segments: list[str]) -> list[str]:
     """Directories below root matching a workspace glob (`packages/*`, `apps/**`), never entering
-    node_modules or dot-folders, at most MAX_PACKAGES of them and a few levels deep for `**`."""
+    node_modules or dot-folders: at most MAX_PACKAGES of them, a few levels deep for `**`, and at
+    most MAX_LISTED folders listed however the pattern is written (a bound on one lint's time)."""
+    budget = [MAX_LISTED]
+    return list(dict.fromkeys(_glob(root, segments, 0, budget)))[:MAX_PACKAGES]
+
+
+def _glob(root: str, segments: list[str], depth: int, budget: list[int]) -> list[str]:
     if not segments:
         return [root]
     head, rest = segments[0], segments[1:]
     if head == "**":
-        out = glob_dirs(root, rest, depth)
+        out = _glob(root, rest, depth, budget)
         if depth < 4:
-            for child in subdirs(root):
-                out.extend(glob_dirs(child, segments, depth + 1))
+            for child in _listed(root, budget):
+                out.extend(_glob(child, segments, depth + 1, budget))
                 if len(out) >= MAX_PACKAGES:
                     break
-        return out[:MAX_PACKAGES]
+        return out
     if not any(c in head for c in "*?["):
         child = os.path.join(root, head)
-        return glob_dirs(child, rest, depth) if os.path.isdir(child) else []
+        return _glob(child, rest, depth, budget) if os.path.isdir(child) else []
     out = []
-    for child in subdirs(root):
+    for child in _listed(root, budget):
         if fnmatch.fnmatchcase(os.path.basename(child), head):
-            out.extend(glob_dirs(child, rest, depth))
+            out.extend(_glob(child, rest, depth, budget))
             if len(out) >= MAX_PACKAGES:
                 break
-    return out[:MAX_PACKAGES]
+    return out
+
+
+def _listed(directory: str, budget: list[int]) -> list[str]:
+    if budget[0] <= 0:
+        return []
+    budget[0] -= 1
+    return subdirs(directory)
 
 
 def subdirs(directory: str) -> list[str]:
