@@ -37,7 +37,9 @@ def handler(event: dict, context: DurableContext) -> dict:
     context.logger.info("started")
     return {"started": started}
 '''
-WARN_ONLY = CLEAN.replace('    context.logger.info("started")', '    print("started")')
+# a print before the last operation repeats on replay (one after it runs once, in the completing invocation)
+WARN_ONLY = CLEAN.replace('    context.logger.info("started")\n', '').replace(
+    '    started = context.step(', '    print("starting")\n    started = context.step(')
 
 # The parts of the SARIF 2.1.0 schema that GitHub code scanning relies on (required properties,
 # enums and types), written from the OASIS specification.

@@ -19,7 +19,7 @@ def diags(code: str) -> list[tuple[int, str]]:
 
 def test_messages_say_what_why_fix_and_guide() -> None:
     (d,) = analyze_source(HEAD + "@durable_execution\ndef h(event, ctx):\n    import random\n"
-                          "    x = random.randint(1, 6)\n", "python").diagnostics
+                          "    x = random.randint(1, 6)\n    ctx.step(lambda _: x, name=\"use\")\n", "python").diagnostics
     assert d.rule == "DUR002" and d.line == 6 and d.column == 9
     assert "random.randint" in d.message and "replay" in d.message
     assert d.fix == "generate it inside a step: x = ctx.step(lambda _: random.randint(1, 6), name=\"x\")"
@@ -123,7 +123,8 @@ def h(event, ctx):
 
 
 def test_snippets_without_imports_still_resolve_sdk_names() -> None:
-    code = "import time\n\n@durable_execution\ndef handler(event, context):\n    t = time.time()\n"
+    code = "import time\n\n@durable_execution\ndef handler(event, context):\n    t = time.time()\n" \
+           "    context.step(lambda _: t, name=\"use\")\n"
     assert [(d.line, d.rule) for d in analyze_source(code).diagnostics] == [(5, "DUR001")]
 
 
@@ -250,6 +251,7 @@ def h(event, context: DurableContext):
         return 2
     if context.lambda_context.aws_request_id:
         return 3
+    context.step(lambda _: 4, name="later")
 """)
     for line in (7, 10):
         rule, fix = fixes[line]
@@ -282,6 +284,7 @@ def h(event, context: DurableContext):
     log_progress("start")
     pick()
     fetch()
+    context.step(lambda _: 1, name="later")
 """
     messages = [d.message for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR005"]
     assert len(messages) == 3
@@ -302,6 +305,7 @@ def h(event, context: DurableContext):
     short = s3.get_object(Bucket="b", Key="k")
     out = lam.invoke(FunctionName="f:live", Payload=b"{}")
     item = ddb.get_item(TableName="a-table-with-a-rather-long-name", Key={"pk": {"S": event["id"]}})
+    context.step(lambda _: 1, name="later")
     return [long, short, out, item]
 """)
     long, short, out, item = (fixes[n][1] for n in (10, 11, 12, 13))
@@ -381,6 +385,7 @@ def h(event, context: DurableContext):
     res = requests.get("http://127.0.0.1/u", timeout=5)
     data = requests.get("http://127.0.0.1/v", timeout=5).json()
     requests.post("http://127.0.0.1/w", json=data, timeout=5)
+    context.step(lambda _: 1, name="later")
     return res.json()["a"]
 """
     fixes = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics}

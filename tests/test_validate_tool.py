@@ -78,7 +78,7 @@ async def test_many_diagnostics_are_paged(client_for: Any, workspace: Path) -> N
     body = "\n".join(f"    t{i} = time.time()" for i in range(120))
     (workspace / "many.py").write_text(
         "import time\nfrom aws_durable_execution_sdk_python import durable_execution\n\n\n"
-        f"@durable_execution\ndef handler(event, context):\n{body}\n")
+        f"@durable_execution\ndef handler(event, context):\n{body}\n    context.wait(Duration.from_seconds(1), name=\"later\")\n")
     seen: list[dict[str, Any]] = []
     cursor = ""
     async with client_for() as c:

@@ -313,6 +313,8 @@ def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
 
 
 _BUILTINS = frozenset(dir(builtins))
+# What a handler's or child body's tail (see _tail_statements) does once, not on every replay
+_ONCE_IN_TAIL = frozenset({"DUR001", "DUR002", "DUR003", "DUR004", "DUR020", "DUR021"})
 _SIMPLE_STATEMENTS = frozenset({ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass, ast.Raise,
                                 ast.Delete, ast.Assert, ast.Break, ast.Continue, ast.Import, ast.ImportFrom,
                                 ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
@@ -1288,6 +1290,81 @@ class ModuleAnalyzer:
             self.worklist.append(fi)
 
 
+def _tail_statements(body: list[ast.stmt], may_run_operations: Any) -> set[int]:
+    """ids of the statements of a handler's or child body after which no durable operation can run:
+    earlier invocations suspend at (or before) an operation, so such code runs once, in the invocation
+    that completes the body, and is never replayed. ``may_run_operations(stmt)`` is conservative (any
+    call that could start an operation counts). Loops, try/except/finally, return, raise, break and
+    continue are followed; anything unknown counts as "an operation may follow"."""
+    tail: set[int] = set()
+
+    def block(stmts: list[ast.stmt], follow: bool, escape: bool, cont: bool, brk: bool) -> bool:
+        """Marks a block given whether operations may run after it; returns whether any may run from
+        its start. escape: after a return/raise; cont/brk: after continue/break of the nearest loop."""
+        for s in reversed(stmts):
+            t = type(s)
+            if t is ast.Return or t is ast.Raise:
+                follow = escape or may_run_operations(s)
+            elif t is ast.Continue:
+                follow = cont
+            elif t is ast.Break:
+                follow = brk
+            elif t is ast.If:
+                follow = block(s.body, follow, escape, cont, brk) | block(s.orelse, follow, escape, cont, brk) \
+                    | may_run_operations(s.test)
+            elif t is ast.For or t is ast.AsyncFor or t is ast.While:
+                loop_ops = may_run_operations(s)
+                after = block(s.orelse, follow, escape, cont, brk) or follow
+                block(s.body, after or loop_ops, escape, after or loop_ops, after)
+                follow = after or loop_ops
+            elif t is ast.With or t is ast.AsyncWith:
+                follow = block(s.body, follow, escape, cont, brk) or any(
+                    may_run_operations(i.context_expr) for i in s.items)
+            elif t is ast.Try or t.__name__ == "TryStar":
+                fin = block(s.finalbody, follow, escape, cont, brk)  # type: ignore[attr-defined]
+                out = follow or fin
+                handlers = False
+                for h in s.handlers:  # type: ignore[attr-defined]
+                    handlers |= block(h.body, out, escape or fin, cont or fin, brk or fin)
+                orelse = block(s.orelse, out, escape or fin, cont or fin, brk or fin)  # type: ignore[attr-defined]
+                follow = block(s.body, out or orelse or handlers, escape or fin or handlers,  # type: ignore[attr-defined]
+                               cont or fin or handlers, brk or fin or handlers) or handlers or fin
+            elif t is ast.Match:
+                arms = False
+                for case in s.cases:  # type: ignore[attr-defined]
+                    arms |= block(case.body, follow, escape, cont, brk)
+                follow = follow or arms or may_run_operations(s.subject)  # type: ignore[attr-defined]
+            elif t is ast.FunctionDef or t is ast.AsyncFunctionDef or t is ast.ClassDef:
+                pass  # defining runs nothing (decorators aside, which do not start operations)
+            else:
+                if not follow and not may_run_operations(s):
+                    tail.add(id(s))
+                    continue
+                follow = True
+            if not follow:
+                tail.add(id(s))
+        return follow
+
+    block(body, False, False, True, True)
+    return tail
+
+
+def _carries(value: ast.AST, names: set[str]) -> bool:
+    """Whether a value may hold the context (`c = context`, `wf = Workflow(context)`, `f = lambda: ctx...`),
+    not what an operation returns (`x = context.step(...)` is plain data)."""
+    t = type(value)
+    if t is ast.Name:
+        return value.id in names  # type: ignore[attr-defined]
+    if t is ast.Call:
+        return any(type(a) is ast.Name and a.id in names  # type: ignore[attr-defined]
+                   for a in (*value.args, *(k.value for k in value.keywords)))  # type: ignore[attr-defined]
+    if t is ast.Tuple or t is ast.List:
+        return any(_carries(e, names) for e in value.elts)  # type: ignore[attr-defined]
+    if t is ast.Lambda:
+        return any(type(x) is ast.Name and x.id in names for x in ast.walk(value))  # type: ignore[attr-defined]
+    return False
+
+
 class _Terminal:
     """A handler's or child body's terminal results so far (see FunctionVisitor.result_value)."""
 
@@ -1317,6 +1394,11 @@ class FunctionVisitor:
     soft: str | None = None
     soft_args: list[tuple[str, ast.AST]] = ()  # type: ignore[assignment]
     soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
+    # A handler's or child body's statements after which no operation can run (see _tail_statements),
+    # and the statement being visited: code there runs once, so "repeats on every replay" is not true
+    tail: set[int] | None = None
+    stmt: ast.stmt | None = None
+    _op_names: set[str] | None = None
 
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
         self.m = m
@@ -1394,6 +1476,8 @@ class FunctionVisitor:
             if self.role in ("step", "child") and not self.fi.serdes:
                 self.check_result(node.body)
         else:
+            if self.term is not None:
+                self.tail = _tail_statements(node.body, self._may_run_operations)
             self.body(node.body)  # decorators run at definition time, not in this scope
         if self.term is not None and self.term.held:
             self.release_held(self.term)
@@ -1488,10 +1572,16 @@ class FunctionVisitor:
         """Visits a block; returns the branch arms its end is reached through (see v_if)."""
         saved = self.branch
         visit = self.visit
+        outer = self.stmt
+        tracking = self.tail is not None
         for s in stmts:
+            if tracking:
+                self.stmt = s
             visit(s)
             if (type(s) is ast.If or type(s) is ast.Try) and self.after_if:  # v_if/v_try has just set after_if
                 self.branch = self.branch + self.after_if
+        if tracking:
+            self.stmt = outer
         if self.branch is saved:
             return ()
         tail = self.branch[len(saved):]
@@ -2810,7 +2900,53 @@ class FunctionVisitor:
             return None  # a file of the deployment package (Lambda runs in /var/task): fixed per version
         return ("DUR003", "`open(...)`", False)
 
+    def in_tail(self) -> bool:
+        return self.tail is not None and self.stmt is not None and id(self.stmt) in self.tail
+
+    def _may_run_operations(self, node: ast.AST) -> bool:
+        """Whether code may start a durable operation: a call of an operation's method name on anything,
+        one given (or called on) the context or a value built from it, a local function that uses it.
+        Conservative by design: a wrong "yes" only keeps a finding."""
+        names = self._op_names
+        if names is None:
+            names = set(self.ctxs) | set(self.fi.ctx_params)
+            assigns = [n for n in ast.walk(self.fi.node) if type(n) is ast.Assign]
+            for _ in range(3):  # `c = context`, `wf = Workflow(c)`: values that carry the context
+                before = len(names)
+                for a in assigns:
+                    if _carries(a.value, names):  # type: ignore[attr-defined]
+                        names.update(x.id for t in a.targets for x in ast.walk(t) if type(x) is ast.Name)  # type: ignore[attr-defined]
+                if len(names) == before:
+                    break
+            self._op_names = names
+        for n in ast.walk(node):
+            t = type(n)
+            if t is ast.Call:
+                f = n.func  # type: ignore[attr-defined]
+                if type(f) is ast.Attribute:
+                    if f.attr in C.OPERATIONS:
+                        return True
+                    base = f.value
+                    while type(base) is ast.Attribute:
+                        base = base.value
+                    if type(base) is ast.Name and base.id in names:
+                        return True
+                elif type(f) is ast.Name:
+                    callee = self.m.lookup(self.fi, f.id)
+                    if callee is not None and callee is not self.fi and (
+                            callee.role in ORCH_ROLES or callee.ctx_params or self._references(callee, names)):
+                        return True
+                for a in (*n.args, *(k.value for k in n.keywords)):  # type: ignore[attr-defined]
+                    for x in ast.walk(a):
+                        if type(x) is ast.Name and x.id in names:  # type: ignore[attr-defined]
+                            return True
+            elif t is ast.Yield or t is ast.YieldFrom or t is ast.Await:
+                return True
+        return False
+
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
+        if rule in _ONCE_IN_TAIL and self.tail is not None and self.in_tail():
+            return  # after the body's last operation: runs once, in the invocation that completes it
         if self.soft is not None and rule in ("DUR001", "DUR002") and id(node) not in self.soft_of:
             if not self.soft_of:
                 self.soft_of = {}
@@ -3126,6 +3262,8 @@ class FunctionVisitor:
                 text = _short(text, 40)
             # a function that gets the context runs durable operations: it cannot go in a step
             hands = self._hands_ctx(node) or self._ctx_in_literal(node)
+            if not hands and self.tail is not None and self.in_tail():
+                return  # after the body's last operation it runs once: nothing for DUR005 to say
             d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "")
             self.m.deferred.append(d)
             if self.pending is not None:
