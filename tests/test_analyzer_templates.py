@@ -245,7 +245,8 @@ def test_cdk_fixtures_compile_and_synth(tmp_path: Path) -> None:
     if not tsc.exists():
         pytest.skip("toolchain not installed: run make toolchain")
     files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts",
-             FIXTURES / "cdk-dur051-roles.ts", FIXTURES / "cdk-spread.ts", FIXTURES / "cdk-construct.ts"]
+             FIXTURES / "cdk-dur051-roles.ts", FIXTURES / "cdk-spread.ts", FIXTURES / "cdk-construct.ts",
+             FIXTURES / "cdk-dur052-comment.ts"]
     config = {
         "compilerOptions": {
             "target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
