@@ -31,7 +31,7 @@ TEMPLATE_FILES = sorted(
 VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
              "sam-dur052.yaml", "sam-dur053.yaml", "project-sam-python/template.yaml",
              "project-esbuild-json/template.json", "project-within-timeout/template.yaml",
-             "project-cfn-node/template.yaml", "project-ts-dist/template.yaml"]
+             "project-cfn-node/template.yaml", "project-ts-dist/template.yaml", "sam-dur051-resource.yaml"]
 
 
 def expectations(path: Path) -> set[tuple[int, str]]:
@@ -245,7 +245,8 @@ def test_cdk_fixtures_compile_and_synth(tmp_path: Path) -> None:
     if not tsc.exists():
         pytest.skip("toolchain not installed: run make toolchain")
     files = [FIXTURES / "cdk-valid.ts", FIXTURES / "cdk-invalid.ts", FIXTURES / "project-cdk-ts/lambda/index.ts",
-             FIXTURES / "cdk-dur051-roles.ts", FIXTURES / "cdk-spread.ts", FIXTURES / "cdk-construct.ts"]
+             FIXTURES / "cdk-dur051-roles.ts", FIXTURES / "cdk-spread.ts", FIXTURES / "cdk-construct.ts",
+             FIXTURES / "cdk-dur052-comment.ts"]
     config = {
         "compilerOptions": {
             "target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
@@ -512,3 +513,284 @@ def test_dur054_reads_no_code_folder_outside_the_root(tmp_path: Path) -> None:
     (ws / "inside" / "requirements.txt").write_text("requests\n")
     (ws / "template.yaml").write_text(template.format(uri="inside/"))
     assert [d.rule for d in analyze_paths([ws / "template.yaml"], root=ws).diagnostics] == ["DUR054"]
+
+
+# --- DUR053: what still uses a fixed name; DUR051: a Resource that cannot be the function ------------------
+
+NAMED_BY_PARAMETER = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Transform: AWS::Serverless-2016-10-31
+Parameters:
+  FunctionName:
+    Type: String
+    Default: fn-fraud-detection
+Resources:
+  ExecutionRole:
+    Type: AWS::IAM::Role
+    Properties:
+      AssumeRolePolicyDocument:
+        Version: '2012-10-17'
+        Statement:
+          - Effect: Allow
+            Principal: {Service: lambda.amazonaws.com}
+            Action: sts:AssumeRole
+      Policies:
+        - PolicyName: durable
+          PolicyDocument:
+            Version: '2012-10-17'
+            Statement:
+              - Effect: Allow
+                Action: [lambda:CheckpointDurableExecution, lambda:GetDurableExecutionState]
+                Resource: !Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${FunctionName}:*'
+  Topic:
+    Type: AWS::SNS::Topic
+    Properties:
+      TopicName: !Sub '${FunctionName}-verification'
+  Detection:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: !Ref FunctionName
+      CodeUri: src/
+      Handler: app.handler
+      Runtime: python3.13
+      AutoPublishAlias: live
+      Role: !GetAtt ExecutionRole.Arn
+      DurableConfig:
+        ExecutionTimeout: 600
+  Notifier:
+    Type: AWS::Serverless::Function
+    Properties:
+      CodeUri: src/
+      Handler: notify.handler
+      Runtime: python3.13
+      Environment:
+        Variables:
+          WORKFLOW: !Ref FunctionName
+          TABLE: fn-fraud-detection-table
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: lambda:SendDurableExecutionCallbackSuccess
+              Resource: arn:aws:lambda:us-east-1:123456789012:function:fn-fraud-detection:*
+"""
+
+
+def test_dur053_fix_names_what_uses_the_name_and_removing_it_alone_is_then_dur051(tmp_path: Path) -> None:
+    """Removing FunctionName (the fix, applied literally) leaves a checkpoint policy scoped to the old
+    name: the fix names those lines, and DUR051 reports that policy once the name is gone."""
+    template = tmp_path / "template.yaml"
+    template.write_text(NAMED_BY_PARAMETER)
+    (d,) = run(template, tmp_path)
+    assert d.rule == "DUR053"
+    # the IAM resource, the environment and the other function's policy; not the topic that reuses the parameter
+    assert "line 24 (policy of ExecutionRole), line 48 (environment of Notifier), line 54 (policy of Notifier)" in d.fix
+    assert "AWSLambdaBasicDurableExecutionRolePolicy" in d.fix and "replaces a deployed function" in d.fix
+    template.write_text(NAMED_BY_PARAMETER.replace("      FunctionName: !Ref FunctionName\n", ""))
+    (d,) = run(template, tmp_path)
+    assert d.rule == "DUR051" and d.line == 8
+    assert "lambda:CheckpointDurableExecution + lambda:GetDurableExecutionState only on" in d.message
+    assert "(line 24), which cannot match its generated name (<stack>-Detection-<suffix>)" in d.message
+    assert d.fix.startswith("Add !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/"
+                            "AWSLambdaBasicDurableExecutionRolePolicy to the role's ManagedPolicyArns")
+    # the fix of DUR051 applied: nothing left to report
+    template.write_text(template.read_text().replace(
+        "      Policies:\n        - PolicyName: durable",
+        "      ManagedPolicyArns:\n        - !Sub arn:${AWS::Partition}:iam::aws:policy/service-role/"
+        "AWSLambdaBasicDurableExecutionRolePolicy\n      Policies:\n        - PolicyName: durable", 1))
+    assert run(template, tmp_path) == []
+
+
+def test_dur053_fix_without_references_still_says_it_replaces_the_function() -> None:
+    (d,) = [d for d in run(FIXTURES / "sam-dur053.yaml", FIXTURES) if d.rule == "DUR053"]
+    assert d.fix.startswith("Remove FunctionName and let the tool generate the name.")
+    assert "do it before the first durable deploy, or accept the replacement" in d.fix
+
+
+def test_dur051_resource_messages_name_the_resource_and_the_function_name() -> None:
+    diags = {d.message.split()[1]: d for d in run(FIXTURES / "sam-dur051-resource.yaml", FIXTURES)
+             if d.rule == "DUR051"}
+    assert sorted(diags) == ["OtherNameRole", "ParamScopedRole", "SiblingArnRole"]
+    assert "allows lambda:CheckpointDurableExecution only on [" in diags["OtherNameRole"].message
+    assert "which cannot match its FunctionName orders-new" in diags["OtherNameRole"].message
+    assert "'${OwnArn.Arn}:*' (line 158)" in diags["SiblingArnRole"].message
+
+
+@pytest.mark.parametrize(("resource", "name", "state"), [
+    ("'*'", "", "yes"),
+    ("!Sub '${Fn.Arn}:*'", "", "yes"),
+    ("!Sub '${Fn.Arn}*'", "", "yes"),
+    ("!GetAtt Fn.Arn", "", "unknown"),           # the bare ARN: not judged
+    ("arn:aws:lambda:us-east-1:1:function:x:*", "", "no"),
+    ("arn:aws:lambda:us-east-1:1:function:x:*", "x", "yes"),
+    ("arn:aws:lambda:us-east-1:1:function:x-*", "x-1", "yes"),
+    ("arn:aws:lambda:us-east-1:1:function:x-*", "y-1", "no"),
+    ("arn:aws:lambda:us-east-1:1:function:*", "", "yes"),
+    ("arn:aws:lambda:us-east-1:1:function:app-*", "", "unknown"),   # may match some stack's generated name
+    ("arn:aws:lambda:us-east-1:1:function:stack-Fn-ABC:*", "", "unknown"),  # a generated name written down
+    ("!Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${AWS::StackName}-Fn*'", "", "unknown"),
+    ("!Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${NoDefault}'", "", "unknown"),
+    ("!Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${Named}:*'", "named-x", "yes"),
+    ("!Sub 'arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:${WithDefault}:*'", "", "no"),
+    ("!Sub '${Other.Arn}:*'", "", "no"),
+    ("[arn:aws:lambda:us-east-1:1:function:x, '*']", "", "yes"),
+    ("arn:aws:s3:::bucket/*", "", "unknown"),
+    ("!ImportValue Something", "", "unknown"),
+])
+def test_dur051_resource_coverage(resource: str, name: str, state: str) -> None:
+    from lambda_durable_mcp.analyzer.templates.cfn import _covers, _Template
+    from lambda_durable_mcp.analyzer.templates.loader import load_yaml
+
+    own = f"      FunctionName: {name}\n" if name else ""
+    doc = load_yaml("Parameters:\n  NoDefault: {Type: String}\n  WithDefault: {Type: String, Default: orders}\n"
+                    "Resources:\n  Fn:\n    Type: AWS::Serverless::Function\n    Properties:\n" + own +
+                    "  Other:\n    Type: AWS::Serverless::Function\n  Named:\n    Type: AWS::Lambda::Function\n"
+                    "    Properties:\n      FunctionName: named-x\n"
+                    f"  P:\n    Type: AWS::IAM::Policy\n    Properties:\n      R: {resource}\n")
+    t = _Template(doc, Path("."))
+    assert _covers(t, doc["Resources"]["P"]["Properties"]["R"], "Fn") == state
+
+
+CDK_NAMED = b"""import * as cdk from "aws-cdk-lib";
+import * as lambda from "aws-cdk-lib/aws-lambda";
+import * as iam from "aws-cdk-lib/aws-iam";
+
+const NAME = "orders-workflow";
+
+export class S extends cdk.Stack {
+  constructor(scope: cdk.App, id: string) {
+    super(scope, id);
+    const fn = new lambda.Function(this, NAME, {
+      functionName: NAME,
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: lambda.Code.fromAsset("src"),
+      durableConfig: { executionTimeout: cdk.Duration.hours(1) },
+    });
+    new lambda.Alias(this, "Live", { aliasName: "live", version: fn.currentVersion });
+    const other = new lambda.Function(this, "Other", {
+      runtime: lambda.Runtime.NODEJS_22_X,
+      handler: "index.handler",
+      code: lambda.Code.fromAsset("src"),
+      environment: { TARGET: NAME, TABLE: "orders" },
+    });
+    other.addToRolePolicy(new iam.PolicyStatement({
+      actions: ["lambda:SendDurableExecutionCallbackSuccess"],
+      resources: [`arn:aws:lambda:${this.region}:${this.account}:function:${NAME}:*`,
+                  "arn:aws:lambda:us-east-1:123456789012:function:orders-workflow"],
+    }));
+    other.addEnvironment("FN", fn.functionName);
+  }
+}
+"""
+
+
+def test_cdk_dur053_fix_names_the_lines_that_use_the_name(tmp_path: Path) -> None:
+    (d,) = FRONTEND._check("stack.ts", CDK_NAMED, ProjectView(root=str(tmp_path)))
+    assert d.rule == "DUR053" and d.line == 11
+    # the environment value and both ARNs; not the construct id, fn.functionName or an unrelated "orders"
+    assert "change what uses the name: line 22, line 26, line 27;" in d.fix
+    assert "replaces a deployed function" in d.fix
+    alone = CDK_NAMED.replace(b"TARGET: NAME, ", b"").replace(b"${NAME}", b"other").replace(
+        b"function:orders-workflow", b"function:other")
+    (d,) = FRONTEND._check("stack.ts", alone, ProjectView(root=str(tmp_path)))
+    assert d.fix.startswith("Remove functionName and let the tool generate the name.")
+
+
+def test_cdk_dur052_fix_creates_an_alias_to_invoke_and_grant_on() -> None:
+    src = (FIXTURES / "cdk-dur052-comment.ts").read_bytes()
+    (d,) = FRONTEND._check("cdk-dur052-comment.ts", src, ProjectView(root=str(FIXTURES)))
+    assert 'new lambda.Alias(this, "Live", { aliasName: "live", version: workflow.currentVersion })' in d.fix
+    assert "invoke and grant on the alias (live.functionArn)" in d.fix
+    latest = src.replace(b"    void workflow;", b"    void workflow.latestVersion.functionArn;")
+    (d,) = FRONTEND._check("cdk-dur052-comment.ts", latest, ProjectView(root=str(FIXTURES)))
+    assert "has only latestVersion" in d.message
+    assert "invoke and grant on the alias" in d.fix and "instead of workflow.latestVersion" in d.fix
+
+
+# --- DUR032: the durability of an invoke target, and fixes for CloudFormation and literal targets -----------
+
+DUR032_TEMPLATE = """\
+AWSTemplateFormatVersion: '2010-09-09'
+Parameters:
+  Target:
+    Type: String
+    Default: arn:aws:lambda:us-east-1:123456789012:function:worker
+Resources:
+  Orchestrator:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.13
+      Role: arn:aws:iam::123456789012:role/r
+      Code: src/
+      DurableConfig:
+        ExecutionTimeout: 900
+      Environment:
+        Variables:
+          WITH_ALIAS: !GetAtt Durable.Arn
+          NO_ALIAS: !Ref DurableNoAlias
+          ON_DEMAND: !GetAtt OnDemand.Arn
+          FROM_PARAMETER: !Ref Target
+          LITERAL: arn:aws:lambda:us-east-1:123456789012:function:other
+  Durable:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.13
+      Role: arn:aws:iam::123456789012:role/r
+      Code: src/
+      DurableConfig:
+        ExecutionTimeout: 900
+  DurableVersion:
+    Type: AWS::Lambda::Version
+    Properties:
+      FunctionName: !Ref Durable
+  DurableLive:
+    Type: AWS::Lambda::Alias
+    Properties:
+      FunctionName: !Ref Durable
+      FunctionVersion: !GetAtt DurableVersion.Version
+      Name: live
+  DurableNoAlias:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.13
+      Role: arn:aws:iam::123456789012:role/r
+      Code: src/
+      DurableConfig:
+        ExecutionTimeout: 900
+  OnDemand:
+    Type: AWS::Lambda::Function
+    Properties:
+      Handler: app.handler
+      Runtime: python3.13
+      Role: arn:aws:iam::123456789012:role/r
+      Code: src/
+"""
+
+
+def test_dur032_targets_carry_their_durability_and_a_fix_for_the_template_at_hand() -> None:
+    from lambda_durable_mcp.analyzer.frontend import env_invoke_diagnostic
+
+    summary = FRONTEND.summarize("template.yaml", DUR032_TEMPLATE.encode())
+    targets = {t.var: t for t in summary.env_targets}
+    assert {v: t.durable for v, t in targets.items()} == {
+        "WITH_ALIAS": "yes", "NO_ALIAS": "yes", "ON_DEMAND": "no", "FROM_PARAMETER": "unknown", "LITERAL": "unknown"}
+    assert targets["WITH_ALIAS"].fix == "set WITH_ALIAS to !Ref DurableLive (the alias of Durable)"
+    assert targets["NO_ALIAS"].fix == ("add an AWS::Lambda::Version and an AWS::Lambda::Alias (FunctionName: "
+                                       "!Ref DurableNoAlias) and set NO_ALIAS to !Ref <the alias>")
+    assert targets["FROM_PARAMETER"].fix == ("append an alias or version to the Default of parameter Target (line 5), "
+                                             "e.g. 'arn:aws:lambda:us-east-1:123456789012:function:worker:live'")
+    assert targets["LITERAL"].fix == ("append an alias or version to LITERAL, e.g. "
+                                      "'arn:aws:lambda:us-east-1:123456789012:function:other:live'")
+    # an on-demand target is never reported; a durable one is, saying why; an unknown one, with the condition
+    view = ProjectView(root=".", summaries={"template.yaml": summary})
+    assert view.env_target("app.py", "ON_DEMAND") is None
+    where, durable = view.env_target("app.py", "WITH_ALIAS")
+    d = env_invoke_diagnostic("app.py", (1, 1), (1, 2), "x", where, durable)
+    assert "an unqualified durable function: a durable function is invoked only through a version or alias" \
+        in d.message
+    where, unknown = view.env_target("app.py", "LITERAL")
+    d = env_invoke_diagnostic("app.py", (1, 1), (1, 2), "x", where, unknown)
+    assert "if the target is durable, it is invoked only through a version or alias" in d.message

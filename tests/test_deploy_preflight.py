@@ -39,3 +39,45 @@ def test_clean_fixtures_pass_the_preflight() -> None:
     for name in ("python-direct", "ts-direct", "sam-python"):
         found = run_preflight(FIXTURES / name)
         assert not found.errors, (name, found.errors)
+
+
+def _monorepo(top: Path) -> Path:
+    """An npm workspace: services/orders (the SAM project) imports @acme/shared from packages/shared."""
+    files = {
+        "package.json": '{"name": "acme", "private": true, "workspaces": ["packages/*", "services/*"]}',
+        "packages/shared/package.json": '{"name": "@acme/shared", "main": "dist/index.js", "types": "dist/index.d.ts"}',
+        "packages/shared/src/index.ts": 'export { makeId } from "./ids";\n',
+        "packages/shared/src/ids.ts": "export function makeId(): string {\n  return `id-${Date.now()}`;\n}\n",
+        "services/orders/package.json": '{"name": "@acme/orders", "dependencies": {"@acme/shared": "*"}}',
+        "services/orders/src/handler.ts": (
+            'import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";\n'
+            'import { makeId } from "@acme/shared";\n\n'
+            "export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {\n"
+            "  const id = makeId();\n"
+            '  await context.step("save", async () => id);\n'
+            "  return { id };\n"
+            "});\n"),
+    }
+    for rel, text in files.items():
+        (top / rel).parent.mkdir(parents=True, exist_ok=True)
+        (top / rel).write_text(text)
+    (top / ".git").mkdir()
+    return top / "services" / "orders"
+
+
+def test_preflight_follows_a_monorepos_workspace_packages(tmp_path: Path) -> None:
+    """The SAM project is one folder of a repository: its helpers in packages/ are read too (as `lint` does),
+    and findings stay relative to the project."""
+    from lambda_durable_mcp.deploy.preflight import import_root, run_preflight
+
+    project = _monorepo(tmp_path / "repo")
+    found = run_preflight(project)
+    assert [(d.path, d.line, d.rule) for d in found.errors] == [("src/handler.ts", 5, "DUR005")]
+    assert "makeId" in found.errors[0].message
+    # never above the server's workspace root: a workspace that is the project alone reads only the project
+    assert run_preflight(project, workspace=project).errors == []
+    assert import_root(project, workspace=tmp_path) == (tmp_path / "repo").resolve()
+    assert import_root(project, workspace=tmp_path / "repo" / "services") == (tmp_path / "repo" / "services").resolve()
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    assert import_root(plain, workspace=plain) == plain.resolve()

@@ -61,6 +61,9 @@ class EnvTarget:
     line: int
     fix: str            # how to qualify it in this kind of template
     code_dir: str | None = None  # normalized absolute folder of the function's code; None: unknown
+    # whether the target is durable: "yes", "no" (the template shows no durable configuration: an
+    # on-demand function needs no qualifier, and a completed invoke is never re-run), "maybe", "unknown"
+    durable: str = "unknown"
 
 
 @dataclass
@@ -113,7 +116,7 @@ class ProjectView:
         mine = [(k, t) for k, t in bound if t.code_dir is not None and _inside(full, t.code_dir)]
         if not mine:  # no function's code folder holds this file (a bundler may pull it in): by name
             mine = bound
-        if all(t.state in ("unqualified", "latest") for _, t in mine):
+        if all(t.state in ("unqualified", "latest") and t.durable != "no" for _, t in mine):
             key, t = mine[0]
             return self.display(key), t
         return None
@@ -126,12 +129,21 @@ def _inside(path: str, folder: str) -> bool:
 def env_invoke_diagnostic(path: str, start: tuple[int, int], end: tuple[int, int], expr: str,
                           where: str, target: EnvTarget) -> Diagnostic:
     """DUR032 at ``invoke(<env var>)`` whose value a template sets to an unqualified function."""
-    kind = "$LATEST" if target.state == "latest" else "an unqualified function"
+    # an on-demand target needs no qualifier (a completed invoke is never re-run): say so when unknown
+    durable = target.durable == "yes"
+    if target.state == "latest":
+        kind = "$LATEST of a durable function" if durable else "$LATEST"
+        why = ": that runs whatever was deployed last" if durable else \
+            ": if the target is durable, that runs whatever was deployed last"
+    else:
+        kind = "an unqualified durable function" if durable else "an unqualified function"
+        why = (": a durable function is invoked only through a version or alias" if durable
+               else ": if the target is durable, it is invoked only through a version or alias")
     return Diagnostic(
         path=path, line=start[0], column=start[1], end_line=end[0], end_column=end[1], rule="DUR032",
         severity=RULES["DUR032"].severity,
         message=code_message("DUR032", f"invoke of {expr}: {where}:{target.line} sets {target.var} to "
-                                       f"{target.value}, {kind}, so a replay may reach different code",
+                                       f"{target.value}, {kind}{why}",
                              f"qualify {target.var} in the template"),
         fix=f"in {where}:{target.line}, {target.fix}",
     )

@@ -46,8 +46,10 @@ def deploy_project(
     region: str | None = None,
     profile: str | None = None,
     progress: Callable[[str], None] = lambda message: None,
+    workspace: Path | None = None,
 ) -> DeployOutcome:
-    """Pre-flight, then deploy with the chosen method. Never deletes anything."""
+    """Pre-flight, then deploy with the chosen method. Never deletes anything. The pre-flight follows
+    imports up to the project's repository top folder, but not above ``workspace``."""
     from lambda_durable_mcp.deploy.preflight import refusal, run_preflight
 
     if not project.is_dir():
@@ -59,7 +61,7 @@ def deploy_project(
     chosen = detect_method(project) if method == "auto" else method
     notes: list[str] = []
     progress("pre-flight: replay-safety and template checks")
-    checked = run_preflight(project)
+    checked = run_preflight(project, workspace)
     if checked.errors and not force:
         raise DeployError(refusal(checked))
     if checked.errors:

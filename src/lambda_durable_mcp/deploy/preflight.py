@@ -4,6 +4,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from lambda_durable_mcp.analyzer import Diagnostic, analyze_paths
+from lambda_durable_mcp.analyzer.engine import work_tree
 
 DEADLINE_S = 30.0
 MAX_LISTED = 12
@@ -17,8 +18,25 @@ class Preflight:
     note: str = ""
 
 
-def run_preflight(project: Path) -> Preflight:
-    result = analyze_paths([project], root=project, deadline_seconds=DEADLINE_S)
+def import_root(project: Path, workspace: Path | None = None) -> Path:
+    """Where the pre-flight may read the files the project imports: the repository's top folder (a
+    monorepo's workspace packages lie beside the project), else the project; never above ``workspace``
+    (the server's workspace root), so that nothing outside it is read."""
+    project = project.resolve()
+    top = work_tree(project) or project
+    if workspace is not None:
+        ws = workspace.resolve()
+        if top != ws and top in ws.parents:  # the repository holds the workspace: stop at the workspace
+            top = ws
+        elif top != ws and ws not in top.parents:
+            top = project  # unrelated folders: only the project itself
+    return top
+
+
+def run_preflight(project: Path, workspace: Path | None = None) -> Preflight:
+    # diagnostics stay relative to the project; imported helpers may lie anywhere in its repository
+    result = analyze_paths([project], root=project, import_root=import_root(project, workspace),
+                           deadline_seconds=DEADLINE_S)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     warnings = sum(1 for d in result.diagnostics if d.severity == "warning")
     note = f"analysis stopped early: {result.stopped_early}" if result.stopped_early else ""

@@ -86,6 +86,7 @@ def register(server: MCPServer, settings: Settings) -> None:
                 stack_name=stack_name or None, alias=alias, execution_timeout=execution_timeout or None,
                 retention_days=retention_days or None, force=force,
                 region=settings.region, profile=settings.profile, progress=progress,
+                workspace=settings.workspace_root,
             )
 
         try:

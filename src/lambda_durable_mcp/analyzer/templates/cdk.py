@@ -55,13 +55,30 @@ def _walk(n: Any, depth: int = 0) -> Any:
         stack.extend(reversed(cur.named_children))
 
 
+def _without_comments(source: str, tree: Any) -> str:
+    """``source`` with every comment blanked (newlines kept, so offsets and lines stay): a comment that
+    names ``fn.currentVersion`` publishes nothing."""
+    data = source.encode("utf-8")
+    parts: list[str] = []
+    done = 0
+    for n in _walk(tree.root_node):
+        if n.type == "comment" and n.start_byte >= done:
+            parts.append(data[done:n.start_byte].decode("utf-8", "replace"))
+            parts.append(re.sub(r"[^\n]", " ", data[n.start_byte:n.end_byte].decode("utf-8", "replace")))
+            done = n.end_byte
+    parts.append(data[done:].decode("utf-8", "replace"))
+    return "".join(parts)
+
+
 class _File:
     def __init__(self, source: str, path: Path) -> None:
         self.source = source
         self.path = path
         self.tree = _parser().parse(source.encode("utf-8"))
+        self.code = _without_comments(source, self.tree)  # what the regexes below read
         self.consts: dict[str, Any] = {}
         self.constructed: dict[str, str] | None = None  # see _constructed(), built when first needed
+        self.new_nodes: dict[str, Any] = {}  # variable -> its `new` expression, with `constructed`
         for n in _walk(self.tree.root_node):
             if n.type == "variable_declarator":
                 name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
@@ -225,20 +242,66 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     if "functionName" in props and not re.search(r"PhysicalName\s*\.\s*GENERATE_IF_NEEDED|^undefined$",
                                                   _text(props["functionName"][1])):
         fn.function_name_pos = _pos(props["functionName"][0])
+        fn.name_refs = _name_references(f, props["functionName"][1])
     if "role" in props and not cfn:
         fn.role = _role_check(f, props["role"][1], var)
 
     fn.has_version = _has_version(f, n, var, cfn) or _exposed(n, var)
-    fn.version_hint = ("Publish a version and alias: new lambda.Alias(this, 'Live', { aliasName: 'live', "
-                       "version: fn.currentVersion }), and invoke the alias.")
-    if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.source):
+    # the alias is what callers invoke and what grants name: currentVersion alone publishes nothing to call
+    shown_var = var or "fn"
+    alias = (f'const live = new lambda.Alias(this, "Live", {{ aliasName: "live", version: '
+             f'{shown_var}.currentVersion }})')
+    fn.version_hint = f"Create an alias on a published version: {alias}; invoke and grant on the alias (live.functionArn)."
+    if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.code):
         fn.version_note = ("has only latestVersion, which is $LATEST (an alias on it still runs whatever was "
                            "deployed last)")
-        fn.version_hint = (f"Use {var}.currentVersion (a published version) instead of {var}.latestVersion, "
-                           "and invoke the alias.")
+        fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
+                           f"(live.functionArn; in IAM `${{{var}.functionArn}}:*` covers every version) instead of "
+                           f"{var}.latestVersion.")
     _code(f, fn, cls, ident, props)
     fn.env_targets = _env_targets(f, props, var, fn.code_dir)
     return fn
+
+
+def _name_references(f: _File, value: Any) -> list[str]:
+    """Other places in the file that use a fixed ``functionName`` as the function's name ("line N", for
+    DUR053's fix): the same text (or the const holding it) as a whole environment value, or after
+    ``:function:`` in an ARN or ``/aws/lambda/`` in a log group name. ``fn.functionName`` keeps working."""
+    literal = f.string(value)
+    ident = _text(value) if value.type == "identifier" else ""
+    if not literal and not ident:
+        return []
+    skip = {(value.start_byte, value.end_byte)}
+    if ident in f.consts:
+        skip.add((f.consts[ident].start_byte, f.consts[ident].end_byte))
+    names = [re.escape(literal)] if literal else []
+    if ident:
+        names.append(r"\$\{\s*" + re.escape(ident) + r"\s*\}")
+    in_arn = re.compile(r"(?::function:|/aws/lambda/)(?:" + "|".join(names) + r")(?![\w-])")
+    lines: set[int] = set()
+    for n in _walk(f.tree.root_node):
+        if (n.start_byte, n.end_byte) in skip:
+            continue
+        whole = _environment_value(n)
+        if n.type in ("string", "template_string"):
+            if in_arn.search(_text(n)) or (whole and literal and f.string(n) == literal):
+                lines.add(n.start_point[0] + 1)
+        elif n.type == "identifier" and ident and _text(n) == ident and whole:
+            lines.add(n.start_point[0] + 1)
+    return [f"line {line}" for line in sorted(lines)]
+
+
+def _environment_value(n: Any) -> bool:
+    """Whether a node is a whole environment value: ``environment: { X: n }`` or ``addEnvironment('X', n)``."""
+    p = n.parent
+    if p is not None and p.type == "pair" and p.child_by_field_name("value") == n:
+        outer = p.parent.parent if p.parent is not None else None
+        key = outer.child_by_field_name("key") if outer is not None and outer.type == "pair" else None
+        return key is not None and _text(key).strip("'\"") == "environment"
+    if p is not None and p.type == "arguments" and len(p.named_children) >= 2 and p.named_children[1] == n:
+        call = p.parent
+        return call is not None and _text(call.child_by_field_name("function")).endswith("addEnvironment")
+    return False
 
 
 _FUNCTION_KINDS = FUNCTION_CLASSES | {"DockerImageFunction", "SingletonFunction"}
@@ -254,7 +317,32 @@ def _constructed(f: _File) -> dict[str, str]:
                 var = _var_name(n)
                 if var:
                     f.constructed.setdefault(var, _text(n.child_by_field_name("constructor")).rsplit(".", 1)[-1])
+                    f.new_nodes.setdefault(var, n)
     return f.constructed
+
+
+def _target_durable(f: _File, target: str) -> str:
+    """Whether the function a variable holds has durableConfig: "yes", "no" (its props are an object literal
+    without it, read whole), or "unknown" (DUR032 skips "no" only)."""
+    var = target.replace(" ", "")
+    if _constructed(f).get(var) not in _FUNCTION_KINDS:
+        return "unknown"
+    args = f.new_nodes[var].child_by_field_name("arguments")
+    if args is None or len(args.named_children) < 3:
+        return "no" if args is not None and len(args.named_children) == 2 else "unknown"
+    props = f.props(args.named_children[2])
+    if "durableConfig" in props:
+        return "no" if _text(props["durableConfig"][1]) in ("undefined", "null") else "yes"
+    return "no" if _whole_object(f, args.named_children[2]) else "unknown"
+
+
+def _whole_object(f: _File, n: Any, depth: int = 0) -> bool:
+    """Whether an object literal's keys are all known: every spread is a const object literal of this file."""
+    obj = f.deref(n)
+    if obj is None or obj.type != "object" or depth > 10:
+        return False
+    return all(c.type != "spread_element" or (c.named_children and _whole_object(f, c.named_children[0], depth + 1))
+               for c in obj.named_children)
 
 
 def _env_targets(f: _File, props: dict[str, tuple[Any, Any]], var: str | None,
@@ -266,7 +354,7 @@ def _env_targets(f: _File, props: dict[str, tuple[Any, Any]], var: str | None,
             pairs.append((key, pair, value))
     if var:
         pattern = re.compile(rf"(?<![\w$.]){re.escape(var)}\s*\.\s*addEnvironment\s*\(")
-        for m in pattern.finditer(f.source):
+        for m in pattern.finditer(f.code):
             call = f.tree.root_node.descendant_for_byte_range(len(f.source[:m.end() - 1].encode()),
                                                               len(f.source[:m.end()].encode()))
             while call is not None and call.type != "call_expression":
@@ -287,7 +375,8 @@ def _env_targets(f: _File, props: dict[str, tuple[Any, Any]], var: str | None,
         shown = " ".join(_text(value).split())
         out.append(EnvTarget(var=key, state=state, value=shown if len(shown) <= 80 else shown[:77] + "...",
                              line=at.start_point[0] + 1, fix=fix,
-                             code_dir=os.path.normpath(code_dir.absolute()) if code_dir is not None else None))
+                             code_dir=os.path.normpath(code_dir.absolute()) if code_dir is not None else None,
+                             durable=_target_durable(f, target) if target else "unknown"))
     return out
 
 
@@ -392,9 +481,9 @@ def _has_version(f: _File, n: Any, var: str | None, cfn: bool) -> bool:
     if not var:
         return False
     v = re.escape(var)
-    if re.search(rf"(?<![\w$.]){v}\s*\??\.\s*(currentVersion|addAlias)\b", f.source):
+    if re.search(rf"(?<![\w$.]){v}\s*\??\.\s*(currentVersion|addAlias)\b", f.code):
         return True
-    if re.search(rf"\breturn\s+{v}\s*[;}}\n]", f.source):
+    if re.search(rf"\breturn\s+{v}\s*[;}}\n]", f.code):
         return True
     for m in _walk(f.tree.root_node):
         if m.type != "new_expression":

@@ -4,12 +4,15 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import EnvTarget
-from lambda_durable_mcp.analyzer.templates.loader import LDict
+from lambda_durable_mcp.analyzer.templates.loader import LDict, LList
 from lambda_durable_mcp.analyzer.templates.rules import (
+    DURABLE_ACTIONS,
     DURABLE_POLICY,
     UNKNOWN,
     DurableFn,
@@ -208,8 +211,11 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
 
     # DUR051: only an explicit role defined in this template can be judged.
     role, role_owner = get("Role")
+    if fn.function_name_pos is not None:
+        roles = {r for r in t.refs(role) if t.rtype(r) == "AWS::IAM::Role"} if role is not None else set()
+        fn.name_refs = _name_references(t, logical_id, props["FunctionName"], roles)
     if role is not None:
-        fn.role = _role_check(t, role)
+        fn.role = _role_check(t, role, logical_id)
         if sam and "Policies" in props and fn.role is not None:
             fn.role_note = f"; SAM ignores the Policies listed on {logical_id} when Role is set"
     elif not sam:
@@ -258,12 +264,37 @@ def _env_targets(t: _Template, props: dict[str, Any], fn: DurableFn, gl: dict[st
             fix = (f"use !Ref {target}.Alias" if published
                    else f"add AutoPublishAlias: live to {target} and use !Ref {target}.Alias")
         elif target:
-            fix = f"point {var} at an AWS::Lambda::Alias (or Version) of {target}: !Ref <alias>"
+            fix = _plain_target_fix(t, var, target)
         else:
-            fix = f"append a version or alias to {var}, e.g. ...:live"
+            fix = _literal_fix(t, var, value)
         out.append(EnvTarget(var=var, state=state, value=shown, line=owner.pos(var)[0], fix=fix,
-                             code_dir=None if code_dir is None else os.path.normpath(code_dir)))
+                             code_dir=None if code_dir is None else os.path.normpath(code_dir),
+                             durable=_target_durable(t, target) if target else "unknown"))
     return out
+
+
+def _plain_target_fix(t: _Template, var: str, target: str) -> str:
+    """DUR032's fix for an AWS::Lambda::Function target: its alias (or version) if the template has one."""
+    found: dict[str, str] = {}
+    for other in t.resources:
+        rtype = t.rtype(other)
+        if rtype in _QUALIFIED_TYPES and target in t.refs(t.props(other).get("FunctionName")):
+            found.setdefault(rtype, other)
+    pick = found.get("AWS::Lambda::Alias") or found.get("AWS::Lambda::Version")
+    if pick:
+        return f"set {var} to !Ref {pick} (the {t.rtype(pick).rsplit('::', 1)[1].lower()} of {target})"
+    return (f"add an AWS::Lambda::Version and an AWS::Lambda::Alias (FunctionName: !Ref {target}) and set {var} "
+            "to !Ref <the alias>")
+
+
+def _literal_fix(t: _Template, var: str, value: Any) -> str:
+    """DUR032's fix for a function id written as text: the alias appended where the text is."""
+    param = t.param_default(value)
+    literal = t.resolve(value)
+    example = f"'{literal}:live'" if isinstance(literal, str) else "...:live"
+    if param is not None:
+        return f"append an alias or version to the Default of parameter {param[0]} (line {param[1]}), e.g. {example}"
+    return f"append an alias or version to {var}, e.g. {example}"
 
 
 def _env_value(t: _Template, v: Any) -> tuple[str, str, str]:
@@ -386,7 +417,7 @@ def _has_version_resource(t: _Template, logical_id: str) -> bool:
     return False
 
 
-def _role_check(t: _Template, role: Any) -> RoleCheck | None:
+def _role_check(t: _Template, role: Any, fn_id: str) -> RoleCheck | None:
     if not isinstance(role, dict):
         return None  # an ARN string: not verifiable here
     targets = [r for r in t.refs(role) if t.rtype(r) == "AWS::IAM::Role"]
@@ -400,16 +431,22 @@ def _role_check(t: _Template, role: Any) -> RoleCheck | None:
     pos = _pos(rprops, "ManagedPolicyArns") if arns is not None else _pos(t.resources, role_id)
     actions: list[str] = []
     denied: list[str] = []
+    # Allow statements whose Resource cannot match this function: (actions, resource as written, line)
+    elsewhere: list[tuple[list[str], str, int]] = []
     unknown = False
     managed = False  # the durable managed policy is attached
     nosub = False    # ... written with ${AWS::Partition} outside Fn::Sub, which CloudFormation rejects
+
+    def collect(doc: Any) -> bool:
+        return _collect_actions(t, doc, actions, denied, lambda r: _covers(t, r, fn_id), elsewhere)
+
     if arns is not None:
         if not isinstance(arns, list):
             return RoleCheck("unknown", pos, role_id)
         for arn in arns:
             in_template = [r for r in t.refs(arn) if t.rtype(r) == "AWS::IAM::ManagedPolicy"]
             if in_template:
-                unknown |= _collect_actions(t, t.props(in_template[0]).get("PolicyDocument"), actions, denied)
+                unknown |= collect(t.props(in_template[0]).get("PolicyDocument"))
                 continue
             text = t.text(arn)
             if text is None:
@@ -423,16 +460,16 @@ def _role_check(t: _Template, role: Any) -> RoleCheck | None:
     if isinstance(policies, list):
         for p in policies:
             if isinstance(p, dict):
-                unknown |= _collect_actions(t, p.get("PolicyDocument"), actions, denied)
+                unknown |= collect(p.get("PolicyDocument"))
     elif policies is not None:
         unknown = True
     for other in t.resources:
         rtype = t.rtype(other)
         oprops = t.props(other)
         if rtype in ("AWS::IAM::Policy", "AWS::IAM::ManagedPolicy") and role_id in t.refs(oprops.get("Roles")):
-            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions, denied)
+            unknown |= collect(oprops.get("PolicyDocument"))
         elif rtype == "AWS::IAM::RolePolicy" and role_id in t.refs(oprops.get("RoleName")):
-            unknown |= _collect_actions(t, oprops.get("PolicyDocument"), actions, denied)
+            unknown |= collect(oprops.get("PolicyDocument"))
     blocked = denies_actions(denied)
     if blocked:
         return RoleCheck("missing", pos, role_id, problem="deny", detail=", ".join(blocked))
@@ -440,6 +477,14 @@ def _role_check(t: _Template, role: Any) -> RoleCheck | None:
         return RoleCheck("ok", pos, role_id)
     if unknown:
         return RoleCheck("unknown", pos, role_id)
+    if allows_actions(actions + [a for acts, _, _ in elsewhere for a in acts]):
+        # the actions are there, but only on resources that cannot be this function
+        lacking = [need for need in DURABLE_ACTIONS if not _allows(actions, need)]
+        shown = [f"{text} (line {line})" for acts, text, line in elsewhere
+                 if any(_allows(acts, need) for need in lacking)]
+        return RoleCheck("missing", pos, role_id, problem="resource",
+                         detail=f"{' + '.join(lacking)} only on {', '.join(dict.fromkeys(shown))}, which cannot "
+                                f"match {_name_shown(t, fn_id)}")
     return RoleCheck("missing", pos, role_id, problem="nosub" if nosub else "")
 
 
@@ -457,9 +502,16 @@ def _unsubstituted(t: _Template, v: Any) -> bool:
     return False
 
 
-def _collect_actions(t: _Template, doc: Any, actions: list[str], denied: list[str]) -> bool:
+def _allows(actions: list[str], need: str) -> bool:
+    return any(fnmatchcase(need.lower(), a.lower()) for a in actions)
+
+
+def _collect_actions(t: _Template, doc: Any, actions: list[str], denied: list[str],
+                     covers: Callable[[Any], str] | None = None,
+                     elsewhere: list[tuple[list[str], str, int]] | None = None) -> bool:
     """Append the Allow actions of a policy document to ``actions``, and to ``denied`` the actions of Deny
-    statements that surely apply (every resource, no condition); True when part of it is opaque."""
+    statements that surely apply (every resource, no condition); True when part of it is opaque.
+    With ``covers``, an Allow whose Resource ``covers`` says "no" goes to ``elsewhere`` instead."""
     if not isinstance(doc, dict) or _is_intrinsic(doc):
         return True
     stmts = doc.get("Statement")
@@ -488,7 +540,12 @@ def _collect_actions(t: _Template, doc: Any, actions: list[str], denied: list[st
         if not isinstance(acts, list):
             unknown = True
             continue
-        actions.extend(a for a in acts if isinstance(a, str))
+        allowed = [a for a in acts if isinstance(a, str)]
+        if covers is not None and elsewhere is not None and "Resource" in s and covers(s["Resource"]) == "no":
+            line = s.pos("Resource")[0] if isinstance(s, LDict) else 1
+            elsewhere.append((allowed, _shown_resource(t, s["Resource"]), line))
+            continue
+        actions.extend(allowed)
     return unknown
 
 
@@ -509,7 +566,13 @@ def _code_location(t: _Template, fn: DurableFn, res: dict[str, Any], get: Any, s
             code_dir = t.base_dir / code
     if code_dir is None:
         return
+    handler, _ = get("Handler")
+    handler = t.resolve(handler) if handler is not None else None
     if code_dir.suffix.lower() in (".zip", ".jar"):
+        # a local archive (CodeUri: package.zip) is usually built from the template's folder: the handler
+        # module there counts when it exists; the code folder itself stays unknown
+        if isinstance(handler, str) and code_dir.suffix.lower() == ".zip":
+            fn.code_files = [f for f in handler_files(t.base_dir, handler) if f.is_file()]
         return
     fn.code_dir = code_dir
     files: list[Path] = []
@@ -518,8 +581,232 @@ def _code_location(t: _Template, fn: DurableFn, res: dict[str, Any], get: Any, s
     entries = build.get("EntryPoints") if isinstance(build, dict) else None
     if isinstance(entries, list):
         files += [code_dir / e for e in entries if isinstance(e, str)]
-    handler, _ = get("Handler")
-    handler = t.resolve(handler) if handler is not None else None
     if isinstance(handler, str):
         files += handler_files(code_dir, handler)
     fn.code_files = files
+
+
+# --- function names: what a policy Resource covers (DUR051), what uses a fixed name (DUR053) ------------
+
+_SELF, _OTHER = "\x00self\x00", "\x00other\x00"  # a name token: this function, a generated name of another
+_PSEUDO_TEXT = {"AWS::Partition": "aws", "AWS::Region": "region", "AWS::AccountId": "000000000000",
+                "AWS::URLSuffix": "amazonaws.com"}
+_VAR = re.compile(r"\$\{([^}!][^}]*)\}")
+_LAMBDA_ARN = re.compile(r"arn:[^:]*:lambda:[^:]*:[^:]*:function:([^:/]*)(.*)", re.S)
+
+
+def _ref_text(t: _Template, v: Any, depth: int = 0) -> str | None:
+    """A value as Fn::Sub text: references kept as ${X} / ${X.Attr}; None when opaque."""
+    if isinstance(v, str):
+        return None if "${" in v else v  # ${...} in a plain string is literal text: not worth guessing
+    if isinstance(v, int | float) and not isinstance(v, bool):
+        return str(v)
+    if not isinstance(v, dict) or len(v) != 1 or depth > 10:
+        return None
+    (k, x), = v.items()
+    if k == "Ref" and isinstance(x, str):
+        return "${" + x + "}"
+    if k == "Fn::GetAtt":
+        parts = x if isinstance(x, list) else []
+        return "${" + ".".join(parts) + "}" if len(parts) == 2 and all(isinstance(p, str) for p in parts) else None
+    if k == "Fn::Sub":
+        if isinstance(x, str):
+            return x
+        if isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) and isinstance(x[1], dict):
+            text = x[0]
+            for name, value in x[1].items():
+                inner = _ref_text(t, value, depth + 1)
+                if inner is None:
+                    return None
+                text = text.replace("${" + name + "}", inner)
+            return text
+        return None
+    if k == "Fn::Join" and isinstance(x, list) and len(x) == 2 and isinstance(x[0], str) and isinstance(x[1], list):
+        parts = []
+        for p in x[1]:
+            inner = _ref_text(t, p, depth + 1)
+            if inner is None:
+                return None
+            parts.append(inner)
+        return x[0].join(parts)
+    return None
+
+
+def _expand(t: _Template, text: str, fn_id: str | None, depth: int = 0) -> str:
+    """Sub text with parameters (literal defaults), partition/region/account and function names filled in.
+    A function's name becomes _SELF (``fn_id``), its fixed name, or _OTHER (generated); the rest stays ${X}."""
+    def one(m: re.Match[str]) -> str:
+        var = m.group(1)
+        if var in _PSEUDO_TEXT:
+            return _PSEUDO_TEXT[var]
+        base, _, attr = var.partition(".")
+        if t.rtype(base) in _FUNCTION_TYPES and attr in ("", "Arn"):
+            if base == fn_id:
+                name = _SELF
+            else:
+                fixed = _fixed_name(t, base, depth + 1)
+                name = _OTHER if fixed is None else fixed if isinstance(fixed, str) else m.group(0)
+            return f"arn:aws:lambda:region:000000000000:function:{name}" if attr else name
+        p = t.params.get(var)
+        if not attr and isinstance(p, dict) and isinstance(p.get("Default"), str | int) \
+                and "${" not in str(p["Default"]):
+            return str(p["Default"])
+        return m.group(0)
+    return _VAR.sub(one, text)
+
+
+def _fixed_name(t: _Template, logical_id: str, depth: int = 0) -> Any:
+    """The FunctionName of a function as text, None when it has none (CloudFormation generates one),
+    UNKNOWN when it cannot be read."""
+    props = t.props(logical_id)
+    v = props.get("FunctionName")
+    if v is None or _is_no_value(v):
+        return None
+    text = _ref_text(t, v) if depth < 5 else None
+    if text is None:
+        return UNKNOWN
+    text = _expand(t, text, None, depth)
+    return UNKNOWN if "${" in text or "\x00" in text else text
+
+
+def _name_shown(t: _Template, fn_id: str) -> str:
+    fixed = _fixed_name(t, fn_id)
+    if isinstance(fixed, str):
+        return f"its FunctionName {fixed}"
+    return f"its generated name (<stack>-{fn_id}-<suffix>)"
+
+
+def _shown_resource(t: _Template, res: Any) -> str:
+    """A Resource for messages: its text, with references as ${X} the way Fn::Sub writes them."""
+    if isinstance(res, list):
+        return "[" + ", ".join(_shown_resource(t, r) for r in res) + "]"
+    text = _ref_text(t, res)
+    return repr(text) if text is not None else "an intrinsic"
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """An IAM resource pattern (* and ? only) as a regex."""
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.S)
+
+
+def _covers(t: _Template, res: Any, fn_id: str) -> str:
+    """Whether a statement's Resource can cover function ``fn_id``: "yes", "no" or "unknown" (a shape
+    not judged: it counts as granting, so that no finding rests on a guess)."""
+    items = res if isinstance(res, list) else [res]
+    states = [_covers_one(t, r, fn_id) for r in items]
+    if "yes" in states:
+        return "yes"
+    return "no" if states and all(s == "no" for s in states) else "unknown"
+
+
+def _covers_one(t: _Template, res: Any, fn_id: str) -> str:
+    if res == "*":
+        return "yes"
+    text = _ref_text(t, res)
+    if text is None:
+        return "unknown"
+    m = _LAMBDA_ARN.fullmatch(_expand(t, text, fn_id))
+    if m is None:
+        return "unknown"  # not a function ARN (or an unresolved part before the name)
+    name, rest = m.group(1), m.group(2)
+    if "${" in name:
+        return "unknown"  # ${AWS::StackName}, a parameter without default, ...
+    if _SELF in name:
+        # this function's own ARN: the executions live below function:NAME:QUALIFIER/...
+        covered = (name == _SELF and rest.startswith(("*", ":*"))) or name == _SELF + "*"
+        return "yes" if covered else "unknown"
+    if _OTHER in name:
+        return "no" if name.startswith(_OTHER) else "unknown"
+    own = _fixed_name(t, fn_id)
+    if isinstance(own, str):
+        return "yes" if _wildcard(name).fullmatch(own) else "no"
+    if own is UNKNOWN:
+        return "unknown"
+    # a generated name: <stack>-<LogicalId>-<suffix>
+    if name and all(c in "*?" for c in name):
+        return "yes"
+    if "*" in name or "?" in name or fn_id in name:
+        return "unknown"  # a pattern may match some stack's generated name; a name written after a deploy may
+    return "no"
+
+
+def _name_references(t: _Template, fn_id: str, value: Any, roles: set[str]) -> list[str]:
+    """Where else the template uses a function's fixed name as its name: "line N (what)" for DUR053's fix.
+    The name (its literal text, or ${P} of the parameter it comes from) counts where a function name is
+    meant: a whole environment variable or FunctionName value, after ``:function:`` in an ARN, or after
+    ``/aws/lambda/`` in a log group; in the policies of the function's own ``roles`` also an ARN pattern
+    that covers the name (function:orders-*). Other uses of the parameter (a topic name) keep working."""
+    names: set[str] = set()
+    text = _ref_text(t, value)
+    if text is not None:
+        names.add(text)  # ${P} for !Ref P, the Sub text, the literal
+        expanded = _expand(t, text, None)
+        if "\x00" not in expanded:
+            names.add(expanded)  # a parameter's default, written out
+    names.discard("")
+    found: dict[int, str] = {}
+    forms = [re.compile(r"(?::function:|/aws/lambda/)" + re.escape(n) + r"(?![\w-])") for n in names]
+    own = False  # walking a policy of the function's own role (set in the loop below)
+
+    def hit(s: str, whole: bool) -> bool:
+        if whole and s in names:
+            return True
+        if any(f.search(s) for f in forms):
+            return True
+        if not own:
+            return False
+        # a pattern that covers this name, and a generated one only by chance (function:orders-*)
+        m = _LAMBDA_ARN.fullmatch(_expand(t, s, None))
+        pattern = m.group(1) if m else ""
+        return bool(pattern) and "${" not in pattern and "\x00" not in pattern and \
+            not all(c in "*?" for c in pattern) and any(_wildcard(pattern).fullmatch(n) for n in names)
+
+    def walk(v: Any, line: int, where: str, whole: bool, depth: int) -> None:
+        if depth > 60 or line in found:
+            return
+        if isinstance(v, str):
+            if hit(v, whole):
+                found[line] = where
+        elif isinstance(v, dict) and len(v) == 1 and next(iter(v)) in ("Ref", "Fn::Sub", "Fn::Join"):
+            s = _ref_text(t, v)
+            if s is not None and hit(s, whole):
+                found[line] = where
+        elif isinstance(v, dict):
+            for k, x in v.items():
+                walk(x, v.pos(k)[0] if isinstance(v, LDict) else line, where, whole, depth + 1)
+        elif isinstance(v, list):
+            for i, x in enumerate(v):
+                at = v.pos[i][0] if isinstance(v, LList) and i < len(v.pos) else line
+                walk(x, at, where, whole, depth + 1)
+
+    for rid, res in t.resources.items():
+        props = res.get("Properties") if isinstance(res, dict) else None
+        if not isinstance(props, dict):
+            continue
+        # SAM Policies of the function itself go to its generated role
+        own = rid in roles or bool(roles & t.refs(props.get("Roles"))) or bool(roles & t.refs(props.get("RoleName"))) \
+            or rid == fn_id
+        for key, v in props.items():
+            if rid == fn_id and key == "FunctionName":
+                continue
+            if key in ("Policies", "PolicyDocument", "ManagedPolicyArns"):
+                where = f"policy of {rid}"
+            elif key == "Environment":
+                where = f"environment of {rid}"
+            else:
+                where = f"{key} of {rid}"
+            line = props.pos(key)[0] if isinstance(props, LDict) else 1
+            walk(v, line, where, key in ("Environment", "FunctionName"), 0)
+    if t.globals is not None:
+        walk(t.globals.get("Environment"), t.globals.pos("Environment")[0], "Globals environment", True, 0)
+    return [f"line {line} ({where})" for line, where in sorted(found.items())]
+
+
+def _target_durable(t: _Template, logical_id: str) -> str:
+    """Whether a function of this template is durable: "yes", "no" or "maybe" (DUR032 skips "no")."""
+    res = t.resources.get(logical_id)
+    if not isinstance(res, dict):
+        return "unknown"
+    sam = t.rtype(logical_id) == "AWS::Serverless::Function"
+    gl = function_globals(t.globals, res.get("IgnoreGlobals")) if sam else None
+    return durable_state(durable_config(t.props(logical_id), gl, sam=sam)[0])

@@ -48,8 +48,8 @@ class RoleCheck:
     pos: Pos            # where to report a missing permission (the role's definition)
     name: str           # the role's logical id or variable
     problem: str = ""   # why "missing": "" (not granted), "nosub" (ARN with ${AWS::Partition} as plain text),
-                        # "deny" (a Deny statement blocks the actions)
-    detail: str = ""    # for "deny": the denied actions as written
+                        # "deny" (a Deny statement blocks the actions), "resource" (granted on other resources)
+    detail: str = ""    # for "deny": the denied actions as written; for "resource": the resources and why
 
 
 @dataclass
@@ -67,6 +67,7 @@ class DurableFn:
     runtime_pos: Pos | None = None
     function_name_pos: Pos | None = None
     function_name_text: str = "FunctionName"
+    name_refs: list[str] = field(default_factory=list)  # "line N (what)": other uses of the fixed name
     role: RoleCheck | None = None             # None: the tool generates a role with the policy
     has_version: bool = False
     version_hint: str = ""
@@ -338,7 +339,7 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
                              f"{fn.function_name_text} is fixed on {where}: any change that replaces the function "
                              "(adding DurableConfig to an existing one does) fails: the new function is created "
                              "before the old one is deleted, under the same name",
-                             f"Remove {fn.function_name_text} and let the tool generate the name."))
+                             _name_fix(fn)))
         # DUR054
         if isinstance(fn.runtime, str) and fn.runtime_pos is not None:
             bundled = None
@@ -390,6 +391,18 @@ def policy_arn(syntax: str) -> str:
     return "!Sub " + POLICY_ARN
 
 
+def _name_fix(fn: DurableFn) -> str:
+    """DUR053's fix: removing the name breaks what still uses it, and replaces a deployed function."""
+    key = fn.function_name_text
+    replaced = ("Removing the name replaces a deployed function: do it before the first durable deploy, or accept "
+                "the replacement.")
+    if not fn.name_refs:
+        return f"Remove {key} and let the tool generate the name. {replaced}"
+    refs = fn.name_refs[:5] + ([f"{len(fn.name_refs) - 5} more"] if len(fn.name_refs) > 5 else [])
+    return (f"Remove {key}, and change what uses the name: {', '.join(refs)}; grant the durable actions with "
+            f"{DURABLE_POLICY} (or a Resource that does not name the function). {replaced}")
+
+
 def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]:
     """(message, fix) of DUR051 for the syntax the function is written in."""
     cdk = fn.syntax == "cdk"
@@ -405,6 +418,10 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
                 "so checkpoints fail with AccessDenied")
         return what, (f"Remove the Deny of {role.detail} from the role, or keep "
                       f"{' and '.join(DURABLE_ACTIONS)} out of it.")
+    if role.problem == "resource":
+        what = f"Role {role.name} of {where} allows {role.detail}: checkpoints fail with AccessDenied{fn.role_note}"
+        return what, (f"Add {policy_arn(fn.syntax)} to the role's ManagedPolicyArns (its Resource is *), or make "
+                      "that Resource match the function's name.")
     what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): checkpoints "
             f"fail with AccessDenied{fn.role_note}")
     if cdk:
