@@ -183,3 +183,44 @@ def test_a_pathological_workspace_glob_is_bounded(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(cf, "MAX_LISTED", 25)
     cf.glob_dirs(str(tmp_path), ["**", "**", "**", "**", "*"])
     assert len(listed) == 25  # without the cap: 4,409 listings of the same 80 folders
+
+
+def _dur005_messages(root: Path) -> dict[tuple[str, int], str]:
+    result = analyze_paths([root], root=root)
+    return {(d.path, d.line): d.message for d in result.diagnostics if d.rule == "DUR005"}
+
+
+def test_star_reexports_and_commonjs_barrels_are_followed(tmp_path: Path) -> None:
+    """`export *`, `export * as ns`, an import exported again and CommonJS barrels, relative ones
+    included; two barrels that re-export each other end the walk."""
+    js_handler = """const {{ withDurableExecution }} = require("@aws/durable-execution-sdk-js");
+const {name} = require("{spec}");
+
+exports.handler = withDurableExecution(async (event, context) => {{
+  const value = {name}.{fn}();
+  await context.wait("pause", {{ seconds: 1 }});
+  return {{ value }};
+}});
+"""
+    _write(tmp_path, {
+        "lib/time.ts": IMPURE.format(name="nowIso"),
+        "lib/ids.ts": IMPURE.format(name="makeId"),
+        "lib/index.ts": 'export * from "./time";\nexport * as ids from "./ids";\nexport * from "./loop";\n',
+        "lib/loop.ts": 'export * from "./index";\n',
+        "lib/again.ts": 'import { makeId } from "./ids";\nexport { makeId as newId };\n',
+        "cjs/ids.js": "function makeId() {\n  return String(Date.now());\n}\nmodule.exports = { makeId };\n",
+        "cjs/spread.js": 'const ids = require("./ids");\nmodule.exports = { ...ids };\n',
+        "cjs/whole.js": 'module.exports = require("./ids");\n',
+        "cjs/inline.js": 'module.exports = { ...require("./ids") };\n',
+        "a.ts": HANDLER.format(name="nowIso", spec="./lib"),
+        "b.ts": HANDLER.format(name="missing", spec="./lib"),  # found in no module: nothing, and no loop
+        "c.ts": HANDLER.replace("{name}();", "{name}.makeId();").format(name="ids", spec="./lib"),
+        "d.ts": HANDLER.format(name="newId", spec="./lib/again"),
+        "e.js": js_handler.format(name="x", spec="./cjs/spread", fn="makeId"),
+        "f.js": js_handler.format(name="x", spec="./cjs/whole", fn="makeId"),
+        "g.js": js_handler.format(name="x", spec="./cjs/inline", fn="makeId"),
+    })
+    found = _dur005_messages(tmp_path)
+    assert sorted(found) == [("a.ts", 5), ("c.ts", 5), ("d.ts", 5), ("e.js", 5), ("f.js", 5), ("g.js", 5)]
+    assert "lib/index.ts:nowIso -> time.ts:nowIso -> Date.now()" in found[("a.ts", 5)]
+    assert "lib/index.ts:ids.makeId -> ids.ts:makeId -> Date.now()" in found[("c.ts", 5)]
