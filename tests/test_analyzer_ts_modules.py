@@ -224,3 +224,77 @@ exports.handler = withDurableExecution(async (event, context) => {{
     assert sorted(found) == [("a.ts", 5), ("c.ts", 5), ("d.ts", 5), ("e.js", 5), ("f.js", 5), ("g.js", 5)]
     assert "lib/index.ts:nowIso -> time.ts:nowIso -> Date.now()" in found[("a.ts", 5)]
     assert "lib/index.ts:ids.makeId -> ids.ts:makeId -> Date.now()" in found[("c.ts", 5)]
+
+
+def test_a_build_on_disk_never_hides_the_source(tmp_path: Path) -> None:
+    """A package built with tsc (CommonJS the analyzer cannot follow, or a stale ESM build) is read from
+    its source; tsc's output beside its source too; the built file counts only when there is no source."""
+    stale = "export function makeId() {\n  return 'fixed';\n}\n"
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/cjs/package.json": {"name": "cjs", "main": "dist/index.js", "types": "dist/index.d.ts"},
+        "packages/cjs/src/index.ts": IMPURE.format(name="makeId"),
+        "packages/cjs/dist/index.js": '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n',
+        "packages/cjs/dist/index.d.ts": "export declare function makeId(): string;\n",
+        "packages/esm/package.json": {"name": "esm", "type": "module", "exports": {".": {
+            "types": "./dist/index.d.ts", "import": "./dist/index.js"}}},
+        "packages/esm/src/index.ts": IMPURE.format(name="makeId"),
+        "packages/esm/dist/index.js": stale,
+        "packages/esm/dist/index.d.ts": "export declare function makeId(): string;\n",
+        "packages/inplace/package.json": {"name": "inplace", "main": "index.js"},
+        "packages/inplace/index.ts": IMPURE.format(name="makeId"),
+        "packages/inplace/index.js": stale,
+        "packages/plainjs/package.json": {"name": "plainjs", "main": "lib/index.js"},
+        "packages/plainjs/lib/index.js": "exports.makeId = function () {\n  return String(Date.now());\n};\n",
+        "app/a.ts": HANDLER.format(name="makeId", spec="cjs"),
+        "app/b.ts": HANDLER.format(name="makeId", spec="esm"),
+        "app/c.ts": HANDLER.format(name="makeId", spec="inplace"),
+        "app/d.ts": HANDLER.format(name="makeId", spec="plainjs"),
+    })
+    importer = str(tmp_path / "app/a.ts")
+    for name, source in (("cjs", "cjs/src/index.ts"), ("esm", "esm/src/index.ts"),
+                         ("inplace", "inplace/index.ts"), ("plainjs", "plainjs/lib/index.js")):
+        assert modules.resolve_bare(importer, name) == str(tmp_path / "packages" / source)
+    assert _dur005_lines(tmp_path) == [("app/a.ts", 5), ("app/b.ts", 5), ("app/c.ts", 5), ("app/d.ts", 5)]
+
+
+def test_subpath_exports_into_format_folders_map_to_source(tmp_path: Path) -> None:
+    """dist/esm, dist/cjs, dist/types and tsup's .mjs/.cjs are one src/ tree; a build folder's own
+    subfolder (dist/lib -> src/lib) stays when the source has it."""
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/kit/package.json": {"name": "@acme/kit", "exports": {
+            "./node": {"types": "./dist/types/platform/node.d.ts", "import": "./dist/esm/platform/node.js",
+                       "require": "./dist/cjs/platform/node.js"},
+            "./clock": {"import": "./dist/utils/clock.mjs", "require": "./dist/utils/clock.cjs"},
+            "./types": {"import": "./dist/esm/types/index.js"},
+            "./util": "./dist/lib/util.js"}},
+        "packages/kit/src/platform/node.ts": IMPURE.format(name="a"),
+        "packages/kit/src/utils/clock.ts": IMPURE.format(name="b"),
+        "packages/kit/src/types/index.ts": IMPURE.format(name="c"),
+        "packages/kit/src/lib/util.ts": IMPURE.format(name="d"),
+        "app/h.ts": "",
+    })
+    importer = str(tmp_path / "app/h.ts")
+    src = tmp_path / "packages/kit/src"
+    assert modules.resolve_bare(importer, "@acme/kit/node") == str(src / "platform/node.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/clock") == str(src / "utils/clock.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/types") == str(src / "types/index.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/util") == str(src / "lib/util.ts")
+
+
+def test_the_package_tsconfig_says_where_its_build_comes_from(tmp_path: Path) -> None:
+    """rootDir lib, outDir dist: dist/index.js is built from lib/index.ts, not src/."""
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/clock/package.json": {"name": "clock", "main": "dist/index.js", "types": "dist/index.d.ts",
+                                        "exports": {".": "./dist/index.js", "./esm/*": "./dist/esm/*.js"}},
+        "packages/clock/tsconfig.json": '{\n  // the build\n  "compilerOptions": {"rootDir": "./lib", "outDir": "./dist"}\n}',
+        "packages/clock/lib/index.ts": IMPURE.format(name="now"),
+        "packages/clock/lib/zone.ts": IMPURE.format(name="zone"),
+        "svc/handler.ts": HANDLER.format(name="now", spec="clock"),
+    })
+    importer = str(tmp_path / "svc/handler.ts")
+    assert modules.resolve_bare(importer, "clock") == str(tmp_path / "packages/clock/lib/index.ts")
+    assert modules.resolve_bare(importer, "clock/esm/zone") == str(tmp_path / "packages/clock/lib/zone.ts")
+    assert _dur005_lines(tmp_path) == [("svc/handler.ts", 5)]

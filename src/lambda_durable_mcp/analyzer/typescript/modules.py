@@ -30,6 +30,12 @@ from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 _SOURCE_EXTS = T.RESOLVE_EXTS
 _BUILD_DIRS = ("dist", "lib", "build", "out", "esm", "cjs", "es", "types")
+_FORMAT_DIRS = ("esm", "cjs", "es", "types", "mjs", "umd")  # dist/esm/..., dist/types/... of one src/
+_TS_EXTS = (".ts", ".tsx", ".mts", ".cts")
+_JS_EXTS = (".js", ".jsx", ".mjs", ".cjs")
+# a compiled file's extension -> the source extensions it is built from, most likely first
+_BUILT_EXTS = {".d.ts": _TS_EXTS, ".d.mts": (".mts", ".ts"), ".d.cts": (".cts", ".ts"),
+               ".js": _TS_EXTS, ".jsx": (".tsx",), ".mjs": (".mts", ".ts", ".tsx"), ".cjs": (".cts", ".ts", ".tsx")}
 _CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 _NOT_PROJECT = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
                           r"aws-cdk-lib|constructs$|@types/)")
@@ -267,19 +273,88 @@ def _leaves(value: Any, depth: int = 0) -> list[str]:
 
 
 def _mapped_source(directory: str, target: str) -> str | None:
-    """The source behind a manifest target: itself if it is source, else dist/ -> src/ and .js -> .ts."""
-    if target.startswith("./"):
-        target = target[2:]
-    path = os.path.normpath(os.path.join(directory, target))
-    if not path.startswith(os.path.normpath(directory) + os.sep) and path != os.path.normpath(directory):
-        return None
-    found = _source_file(path)
+    """The source behind a manifest target. A built file (`dist/esm/x.js`, `index.d.ts`) is mapped back
+    first (the package tsconfig's outDir -> rootDir, a build folder -> src/, .js -> .ts beside it):
+    a build left on disk may be stale or CommonJS the analyzer cannot read. The target itself counts
+    only when no source exists."""
+    target = os.path.normpath(target).replace(os.sep, "/")
+    if target.startswith("../") or target in ("..", "/") or os.path.isabs(target):
+        return None  # a target outside the package
+    stem, built = _built_stem(target)
+    parts = stem.split("/")
+    if built or (len(parts) > 1 and parts[0] in _BUILD_DIRS):
+        exts = _BUILT_EXTS.get(built, _TS_EXTS)
+        for base, also_js in _source_bases(directory, parts):
+            found = _first_file(base, exts + (_JS_EXTS if also_js else ()))
+            if found is not None:
+                return found
+    found = _source_file(os.path.join(directory, target))
     if found is not None:
         return found
-    parts = target.split("/")
     if len(parts) > 1 and parts[0] in _BUILD_DIRS:
         return _source_file(os.path.join(directory, "src", *parts[1:]))
     return _source_file(os.path.join(directory, "src", target))
+
+
+def _built_stem(target: str) -> tuple[str, str]:
+    """(target without its compiled extension, that extension or "")."""
+    for ext in (".d.ts", ".d.mts", ".d.cts"):
+        if target.endswith(ext):
+            return target[: -len(ext)], ext
+    stem, ext = os.path.splitext(target)
+    return (stem, ext) if ext in _BUILT_EXTS else (target, "")
+
+
+def _source_bases(directory: str, parts: list[str]) -> list[tuple[str, bool]]:
+    """Where the source of a built path (split, without extension) may be: (path without extension,
+    whether a .js file there is source too), most likely first."""
+    out: list[tuple[str, bool]] = []
+    layout = _out_and_root(directory)
+    if layout is not None:  # the package's tsconfig says where its build comes from
+        out_dir, root_dir = layout
+        n = len(out_dir)
+        if parts[:n] == out_dir and len(parts) > n:
+            rest = parts[n:]
+            out.extend((os.path.join(directory, *root_dir, *r), True) for r in _without_format_dirs(rest))
+    if len(parts) > 1 and parts[0] in _BUILD_DIRS:
+        out.extend((os.path.join(directory, "src", *r), True) for r in _without_format_dirs(parts[1:]))
+    out.append((os.path.join(directory, *parts), False))  # tsc next to its source: index.js beside index.ts
+    return out
+
+
+def _without_format_dirs(rest: list[str]) -> list[list[str]]:
+    """`esm/platform/node` -> [`platform/node`, `esm/platform/node`]: a format subfolder of one build
+    (dist/esm, dist/types) is not in the source, but a source folder may share its name."""
+    stripped = rest
+    while len(stripped) > 1 and stripped[0] in _FORMAT_DIRS:
+        stripped = stripped[1:]
+    return [stripped, rest] if stripped is not rest else [rest]
+
+
+def _first_file(base: str, exts: tuple[str, ...]) -> str | None:
+    for e in exts:
+        t = base + e
+        if os.path.isfile(t) and _outside_dependencies(os.path.realpath(t)):
+            return os.path.normpath(t)
+    return None
+
+
+def _out_and_root(directory: str) -> tuple[list[str], list[str]] | None:
+    """The package tsconfig's `outDir` and `rootDir` (as path segments below the package), when both are set."""
+    config = read(os.path.join(directory, "tsconfig.json"), parse_jsonc)
+    options = config.get("compilerOptions") if config else None
+    if not isinstance(options, dict):
+        return None
+    out_dir, root_dir = options.get("outDir"), options.get("rootDir")
+    if not isinstance(out_dir, str) or not isinstance(root_dir, str):
+        return None
+    segs = []
+    for value in (out_dir, root_dir):
+        rel = os.path.normpath(value).replace(os.sep, "/")
+        if rel.startswith("../") or rel == ".." or os.path.isabs(rel):
+            return None
+        segs.append([] if rel == "." else rel.split("/"))
+    return (segs[0], segs[1]) if segs[0] else None
 
 
 def _workspace_for(directory: str) -> _Workspace | None:
