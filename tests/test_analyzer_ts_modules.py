@@ -298,3 +298,56 @@ def test_the_package_tsconfig_says_where_its_build_comes_from(tmp_path: Path) ->
     assert modules.resolve_bare(importer, "clock") == str(tmp_path / "packages/clock/lib/index.ts")
     assert modules.resolve_bare(importer, "clock/esm/zone") == str(tmp_path / "packages/clock/lib/zone.ts")
     assert _dur005_lines(tmp_path) == [("svc/handler.ts", 5)]
+
+
+def test_extends_list_later_entries_win_and_config_dir_is_the_nearest_config(tmp_path: Path) -> None:
+    """TypeScript 5: every entry of an `extends` list is read, a later one overriding an earlier one
+    (`paths` as a whole); `${configDir}` in a shared config is the folder of the config being compiled."""
+    _write(tmp_path, {
+        "node_modules/@tsconfig/node20/tsconfig.json": {"compilerOptions": {"strict": True}},
+        "tsconfig.aliases.json": {"compilerOptions": {"paths": {"@lib/*": ["./first/*"], "@old/*": ["./first/*"]}}},
+        "tsconfig.override.json": {"compilerOptions": {"paths": {"@lib/*": ["./second/*"]}}},
+        "a/tsconfig.json": {"extends": ["@tsconfig/node20/tsconfig.json", "../tsconfig.aliases.json"]},
+        "b/tsconfig.json": {"extends": ["../tsconfig.aliases.json", "../tsconfig.override.json"]},
+        "first/t.ts": IMPURE.format(name="t"),
+        "second/t.ts": IMPURE.format(name="t"),
+        "a/h.ts": "",
+        "b/h.ts": "",
+        "tsconfig.base.json": {"compilerOptions": {"paths": {"~/*": ["${configDir}/src/*"]}}},
+        "svc/tsconfig.json": {"extends": "../tsconfig.base.json"},
+        "svc/src/lib/time.ts": IMPURE.format(name="nowIso"),
+        "svc/src/handler.ts": HANDLER.format(name="nowIso", spec="~/lib/time"),
+        "web/tsconfig.json": {"extends": "../tsconfig.base.json", "compilerOptions": {"baseUrl": "${configDir}/src"}},
+        "web/src/ids.ts": IMPURE.format(name="makeId"),
+        "web/h.ts": "",
+    })
+    assert modules.resolve_bare(str(tmp_path / "a/h.ts"), "@lib/t") == str(tmp_path / "first/t.ts")
+    assert modules.resolve_bare(str(tmp_path / "b/h.ts"), "@lib/t") == str(tmp_path / "second/t.ts")
+    assert modules.resolve_bare(str(tmp_path / "b/h.ts"), "@old/t") is None  # `paths` is replaced, not merged
+    assert modules.resolve_bare(str(tmp_path / "web/h.ts"), "ids") == str(tmp_path / "web/src/ids.ts")
+    assert _dur005_lines(tmp_path) == [("svc/src/handler.ts", 5)]
+
+
+def test_extends_is_read_where_a_linked_package_really_is_and_never_above_the_repository(tmp_path: Path) -> None:
+    """A workspace's tsconfig package reached through its node_modules link keeps `baseUrl: "../.."`
+    relative to its own folder; a relative `extends` out of the repository is not read."""
+    _write(tmp_path, {
+        "repo/.git/HEAD": "ref: refs/heads/main\n",
+        "repo/package.json": {"name": "acme", "private": True, "workspaces": ["packages/*"]},
+        "repo/packages/tsconfig/package.json": {"name": "@acme/tsconfig"},
+        "repo/packages/tsconfig/base.json": {"compilerOptions": {"baseUrl": "../..", "paths": {"@lib/*": ["libs/*/src"]}}},
+        "repo/libs/clock/src/index.ts": IMPURE.format(name="nowIso"),
+        "repo/packages/app/package.json": {"name": "@acme/app"},
+        "repo/packages/app/tsconfig.json": {"extends": "@acme/tsconfig/base.json"},
+        "repo/packages/app/src/handler.ts": HANDLER.format(name="nowIso", spec="@lib/clock"),
+        "tsconfig.outer.json": {"compilerOptions": {"paths": {"@up/*": ["./outer/*"]}}},
+        "outer/time.ts": IMPURE.format(name="nowIso"),
+        "repo/services/x/tsconfig.json": {"extends": "../../../tsconfig.outer.json"},
+        "repo/services/x/h.ts": "",
+    })
+    (tmp_path / "repo/node_modules/@acme").mkdir(parents=True)
+    (tmp_path / "repo/node_modules/@acme/tsconfig").symlink_to("../../packages/tsconfig")
+    importer = str(tmp_path / "repo/packages/app/src/handler.ts")
+    assert modules.resolve_bare(importer, "@lib/clock") == str(tmp_path / "repo/libs/clock/src/index.ts")
+    assert modules.resolve_bare(str(tmp_path / "repo/services/x/h.ts"), "@up/time") is None
+    assert _dur005_lines(tmp_path / "repo") == [("packages/app/src/handler.ts", 5)]

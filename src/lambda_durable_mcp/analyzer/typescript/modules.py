@@ -147,31 +147,37 @@ def _tsconfig_for(directory: str) -> _PathsConfig | None:
 
 
 def _load_config(path: str) -> _PathsConfig | None:
-    """The nearest config's `baseUrl` and `paths`, following `extends` (each resolved where it is set)."""
+    """The nearest config's `baseUrl` and `paths`, following `extends` (a string, or TypeScript 5's
+    list whose later entries override earlier ones). Each value is resolved where it is set, and
+    `${configDir}` (TypeScript 5.5) is the folder of the nearest config, the one being compiled."""
+    config_dir = os.path.dirname(path)
+    top = _top_of(config_dir)
     base_url: str | None = None
     paths: dict[str, list[str]] | None = None
-    paths_base = os.path.dirname(path)
+    paths_base = config_dir
     seen: set[str] = set()
-    current: str | None = path
-    for _ in range(_MAX_EXTENDS):
-        if current is None or current in seen:
-            break
+    # depth first: a config, then what it extends from the last entry to the first; the first value wins
+    stack = [path]
+    while stack and len(seen) < _MAX_EXTENDS:
+        current = stack.pop()
+        if current in seen:
+            continue
         seen.add(current)
         config = read(current, parse_jsonc)
         if config is None:
-            break
+            continue
         options = config.get("compilerOptions")
         here = os.path.dirname(current)
         if isinstance(options, dict):
             if base_url is None and isinstance(options.get("baseUrl"), str):
-                base_url = os.path.normpath(os.path.join(here, options["baseUrl"]))
+                base_url = os.path.normpath(os.path.join(here, _config_dir(options["baseUrl"], config_dir)))
             if paths is None and isinstance(options.get("paths"), dict):
-                paths = {k: [t for t in v if isinstance(t, str)] for k, v in options["paths"].items()
-                         if isinstance(k, str) and isinstance(v, list)}
+                paths = {k: [_config_dir(t, config_dir) for t in v if isinstance(t, str)]
+                         for k, v in options["paths"].items() if isinstance(k, str) and isinstance(v, list)}
                 paths_base = here
         if base_url is not None and paths is not None:
             break
-        current = _extended(config.get("extends"), here)
+        stack.extend(_extended(config.get("extends"), here, top))
     if paths is not None and base_url is not None:
         paths_base = base_url  # with baseUrl, `paths` targets are relative to it
     if paths is None and base_url is None:
@@ -179,22 +185,49 @@ def _load_config(path: str) -> _PathsConfig | None:
     return _PathsConfig(base_url, paths or {}, paths_base)
 
 
-def _extended(value: Any, here: str) -> str | None:
-    """The first config an `extends` names (a string, or TypeScript 5's list), relative or a package."""
-    first = value[0] if isinstance(value, list) and value else value
-    if not isinstance(first, str) or not first:
-        return None
-    if first.startswith((".", "/")):
-        path = os.path.normpath(os.path.join(here, first))
-        if not path.endswith(".json") and not os.path.isfile(path):
-            path += ".json"
-        return path if os.path.isfile(path) else None
-    for d in ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
-        pkg = os.path.join(d, "node_modules", first)
-        for path in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")):
-            if os.path.isfile(path):
-                return path
+def _config_dir(value: str, config_dir: str) -> str:
+    return value.replace("${configDir}", config_dir) if "${configDir}" in value else value
+
+
+def _top_of(directory: str) -> str | None:
+    """The repository top folder (the one holding .git) at or above directory, if any."""
+    for d in ancestors(directory):
+        if repository_top(d):
+            return d
     return None
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _extended(value: Any, here: str, top: str | None) -> list[str]:
+    """The configs an `extends` names (a string, or TypeScript 5's list), in the order written: relative
+    ones, never above the repository's top, and packages in node_modules, read where they really are
+    (a workspace's shared tsconfig package is a link, and its relative settings are from its folder)."""
+    out: list[str] = []
+    for entry in value if isinstance(value, list) else [value]:
+        if not isinstance(entry, str) or not entry:
+            continue
+        if entry.startswith((".", "/")):
+            path = os.path.normpath(os.path.join(here, entry))
+            if not path.endswith(".json") and not os.path.isfile(path):
+                path += ".json"
+            if top is not None and _inside(here, top) and not _inside(path, top):
+                continue  # above the repository: configuration of something else
+            if os.path.isfile(path):
+                out.append(path)
+            continue
+        for d in ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
+            pkg = os.path.join(d, "node_modules", entry)
+            path = next((p for p in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")) if os.path.isfile(p)),
+                        None)
+            if path is not None:
+                out.append(os.path.realpath(path))
+                break
+            if d == top:
+                break
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
