@@ -351,3 +351,23 @@ def test_extends_is_read_where_a_linked_package_really_is_and_never_above_the_re
     assert modules.resolve_bare(importer, "@lib/clock") == str(tmp_path / "repo/libs/clock/src/index.ts")
     assert modules.resolve_bare(str(tmp_path / "repo/services/x/h.ts"), "@up/time") is None
     assert _dur005_lines(tmp_path / "repo") == [("packages/app/src/handler.ts", 5)]
+
+
+def test_the_most_specific_exports_pattern_wins(tmp_path: Path) -> None:
+    """Node picks the matching pattern with the longest prefix, whatever the order they are written in."""
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/kit/package.json": {"name": "@acme/kit", "exports": {
+            "./*": "./src/*.ts", "./time/*": "./src/clocks/*.ts", "./time/*.js": "./src/clocks/js/*.ts"}},
+        "packages/kit/src/time/now.ts": "export function nowIso(): string {\n  return 'fixed';\n}\n",
+        "packages/kit/src/clocks/now.ts": IMPURE.format(name="nowIso"),
+        "packages/kit/src/clocks/js/now.ts": IMPURE.format(name="nowIso"),
+        "packages/kit/src/other.ts": IMPURE.format(name="other"),
+        "app/handler.ts": HANDLER.format(name="nowIso", spec="@acme/kit/time/now"),
+    })
+    importer = str(tmp_path / "app/handler.ts")
+    kit = tmp_path / "packages/kit/src"
+    assert modules.resolve_bare(importer, "@acme/kit/time/now") == str(kit / "clocks/now.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/time/now.js") == str(kit / "clocks/js/now.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/other") == str(kit / "other.ts")
+    assert _dur005_lines(tmp_path) == [("app/handler.ts", 5)]

@@ -277,12 +277,19 @@ def _entry_targets(manifest: dict[str, Any], sub: str) -> list[str]:
         if key in exports:
             out.extend(_leaves(exports[key]))
         else:
-            for pattern, value in exports.items():
+            # Node's choice among matching patterns: the longest prefix, then the longest key
+            best: tuple[int, int, str] | None = None
+            for pattern in exports:
                 if isinstance(pattern, str) and pattern.count("*") == 1:
                     prefix, suffix = pattern.split("*")
-                    if key.startswith(prefix) and key.endswith(suffix) and len(key) >= len(prefix) + len(suffix):
-                        star = key[len(prefix):len(key) - len(suffix)]
-                        out.extend(t.replace("*", star) for t in _leaves(value))
+                    if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix) + len(suffix):
+                        rank = (len(prefix), len(pattern), pattern)
+                        if best is None or rank[:2] > best[:2]:
+                            best = rank
+            if best is not None:
+                prefix, suffix = best[2].split("*")
+                star = key[len(prefix):len(key) - len(suffix)]
+                out.extend(t.replace("*", star) for t in _leaves(exports[best[2]]))
     if not sub:
         for field in ("source", "types", "typings", "module", "main"):
             value = manifest.get(field)
