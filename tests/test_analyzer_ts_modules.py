@@ -371,3 +371,20 @@ def test_the_most_specific_exports_pattern_wins(tmp_path: Path) -> None:
     assert modules.resolve_bare(importer, "@acme/kit/time/now.js") == str(kit / "clocks/js/now.ts")
     assert modules.resolve_bare(importer, "@acme/kit/other") == str(kit / "other.ts")
     assert _dur005_lines(tmp_path) == [("app/handler.ts", 5)]
+
+
+def test_a_paths_target_that_is_a_package_folder_uses_its_package_json(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "tsconfig.json": {"compilerOptions": {"paths": {"@pkg/*": ["./packages/*"]}}},
+        "packages/clock/package.json": {"name": "@pkg/clock", "main": "src/main.ts"},
+        "packages/clock/src/main.ts": IMPURE.format(name="nowIso"),
+        "packages/built/package.json": {"name": "@pkg/built", "main": "dist/index.js"},
+        "packages/built/src/index.ts": IMPURE.format(name="makeId"),
+        "packages/plain/index.ts": IMPURE.format(name="plain"),
+        "src/handler.ts": HANDLER.format(name="nowIso", spec="@pkg/clock"),
+    })
+    importer = str(tmp_path / "src/handler.ts")
+    assert modules.resolve_bare(importer, "@pkg/clock") == str(tmp_path / "packages/clock/src/main.ts")
+    assert modules.resolve_bare(importer, "@pkg/built") == str(tmp_path / "packages/built/src/index.ts")
+    assert modules.resolve_bare(importer, "@pkg/plain") == str(tmp_path / "packages/plain/index.ts")
+    assert _dur005_lines(tmp_path) == [("src/handler.ts", 5)]

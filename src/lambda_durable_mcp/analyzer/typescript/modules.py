@@ -109,11 +109,11 @@ class _PathsConfig:
 
     def _resolve(self, spec: str) -> str | None:
         for target in self._substitutions(spec):
-            found = _source_file(os.path.join(self.paths_base, target))
+            found = _path_target(os.path.join(self.paths_base, target))
             if found is not None:
                 return found
         if self.base_url is not None:
-            return _source_file(os.path.join(self.base_url, spec))
+            return _path_target(os.path.join(self.base_url, spec))
         return None
 
     def _substitutions(self, spec: str) -> list[str]:
@@ -133,6 +133,14 @@ class _PathsConfig:
         prefix, suffix = best[1].split("*")
         star = spec[len(prefix):len(spec) - len(suffix)]
         return [t.replace("*", star, 1) for t in self.paths[best[1]]]
+
+
+def _path_target(path: str) -> str | None:
+    """The source a `paths` target or baseUrl path names: a file, or a folder's package.json entry
+    (as TypeScript reads a package folder) before its index."""
+    if os.path.isfile(os.path.join(path, "package.json")):
+        return _first_file(path, _SOURCE_EXTS) or _package_source(path, "")
+    return _source_file(path)
 
 
 def _tsconfig_for(directory: str) -> _PathsConfig | None:
@@ -253,15 +261,19 @@ class _Workspace:
             name, sub = "/".join(parts[:cut]), "/".join(parts[cut:])
             if name not in self.packages:
                 return None
-        directory = self.packages[name]
-        manifest = read(os.path.join(directory, "package.json"), parse_json) or {}
-        for target in _entry_targets(manifest, sub):
-            found = _mapped_source(directory, target)
-            if found is not None:
-                return found
-        if sub:
-            return _mapped_source(directory, sub) or _source_file(os.path.join(directory, "src", sub))
-        return _source_file(os.path.join(directory, "src", "index")) or _source_file(os.path.join(directory, "index"))
+        return _package_source(self.packages[name], sub)
+
+
+def _package_source(directory: str, sub: str) -> str | None:
+    """The source file of a package folder's root (sub == "") or subpath, from its package.json."""
+    manifest = read(os.path.join(directory, "package.json"), parse_json) or {}
+    for target in _entry_targets(manifest, sub):
+        found = _mapped_source(directory, target)
+        if found is not None:
+            return found
+    if sub:
+        return _mapped_source(directory, sub) or _source_file(os.path.join(directory, "src", sub))
+    return _source_file(os.path.join(directory, "src", "index")) or _source_file(os.path.join(directory, "index"))
 
 
 def _entry_targets(manifest: dict[str, Any], sub: str) -> list[str]:
