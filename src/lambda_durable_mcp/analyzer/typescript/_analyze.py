@@ -378,7 +378,7 @@ class FileAnalysis:
         obj = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" \
             else None
         mod = required_module(obj)
-        if mod is None or c.chain is None:
+        if mod is None or obj is None or c.chain is None:
             return
         name = text(obj)
         if name not in self.col.imports:

@@ -517,11 +517,11 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                         if pair.type != "pair":
                             continue
                         key, value = pair.child_by_field_name("key"), unwrap(pair.child_by_field_name("value"))
-                        if key is not None and key.type == "property_identifier" and value is not None \
-                                and value.type in FUNC_VALUE_TYPES:
+                        if key is None or key.type != "property_identifier" or value is None:
+                            continue
+                        if value.type in FUNC_VALUE_TYPES:
                             pending_name[value.start_byte] = text(key)
-                        elif key is not None and key.type == "property_identifier" and value is not None \
-                                and value.type == "identifier":
+                        elif value.type == "identifier":
                             col.export_locals.append((text(key), text(value)))
                 elif right is not None and left.text == b"module.exports":
                     _export_whole(col, right)  # `module.exports = require("./ids")`
