@@ -388,3 +388,27 @@ def test_a_paths_target_that_is_a_package_folder_uses_its_package_json(tmp_path:
     assert modules.resolve_bare(importer, "@pkg/built") == str(tmp_path / "packages/built/src/index.ts")
     assert modules.resolve_bare(importer, "@pkg/plain") == str(tmp_path / "packages/plain/index.ts")
     assert _dur005_lines(tmp_path) == [("src/handler.ts", 5)]
+
+
+def test_a_nested_yarn_workspace_sees_the_packages_of_the_one_above(tmp_path: Path) -> None:
+    """`platform/` is a member of the root workspace and has workspaces of its own: its packages
+    import the root's packages too; a folder with workspaces that the root does not list does not."""
+    _write(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "package.json": {"name": "acme", "private": True, "workspaces": ["packages/*", "platform"]},
+        "packages/clock/package.json": {"name": "@acme/clock", "main": "src/index.ts"},
+        "packages/clock/src/index.ts": IMPURE.format(name="nowIso"),
+        "platform/package.json": {"name": "@acme/platform", "private": True, "workspaces": ["functions/*"]},
+        "platform/functions/ids/package.json": {"name": "@acme/ids", "main": "src/index.ts"},
+        "platform/functions/ids/src/index.ts": IMPURE.format(name="makeId"),
+        "platform/functions/orders/package.json": {"name": "@acme/fn-orders"},
+        "platform/functions/orders/src/handler.ts": HANDLER.format(name="nowIso", spec="@acme/clock"),
+        "sandbox/package.json": {"name": "sandbox", "private": True, "workspaces": ["apps/*"]},
+        "sandbox/apps/x/package.json": {"name": "x"},
+        "sandbox/apps/x/h.ts": "",
+    })
+    importer = str(tmp_path / "platform/functions/orders/src/handler.ts")
+    assert modules.resolve_bare(importer, "@acme/clock") == str(tmp_path / "packages/clock/src/index.ts")
+    assert modules.resolve_bare(importer, "@acme/ids") == str(tmp_path / "platform/functions/ids/src/index.ts")
+    assert modules.resolve_bare(str(tmp_path / "sandbox/apps/x/h.ts"), "@acme/clock") is None
+    assert _dur005_lines(tmp_path) == [("platform/functions/orders/src/handler.ts", 5)]

@@ -228,10 +228,10 @@ def _extended(value: Any, here: str, top: str | None) -> list[str]:
             continue
         for d in ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
             pkg = os.path.join(d, "node_modules", entry)
-            path = next((p for p in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")) if os.path.isfile(p)),
-                        None)
-            if path is not None:
-                out.append(os.path.realpath(path))
+            found = next((p for p in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")) if os.path.isfile(p)),
+                         None)
+            if found is not None:
+                out.append(os.path.realpath(found))
                 break
             if d == top:
                 break
@@ -411,23 +411,49 @@ def _out_and_root(directory: str) -> tuple[list[str], list[str]] | None:
 
 def _workspace_for(directory: str) -> _Workspace | None:
     for d in ancestors(directory):
-        patterns: list[str] | None = None
-        pnpm = os.path.join(d, "pnpm-workspace.yaml")
-        if os.path.isfile(pnpm):
-            doc = read(pnpm, parse_yaml) or {}
-            patterns = [p for p in doc.get("packages") or [] if isinstance(p, str)]
-        else:
-            manifest = read(os.path.join(d, "package.json"), parse_json)
-            if manifest is not None and "workspaces" in manifest:
-                ws = manifest["workspaces"]
-                if isinstance(ws, dict):
-                    ws = ws.get("packages")
-                patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
-        if patterns is not None:
-            return remember(("packages", d), lambda d=d, p=patterns: _Workspace(_packages(d, p)))
+        if _workspace_at(d) is not None:
+            return remember(("nested", d), lambda d=d: _with_outer(d))
         if repository_top(d):
             return None
     return None
+
+
+def _with_outer(root: str) -> _Workspace | None:
+    """The workspace at root, joined by the packages of each workspace above it that lists root as a
+    member (yarn's nested workspaces): the nearer one's names win."""
+    workspace = _workspace_at(root)
+    if workspace is None or repository_top(root):
+        return workspace
+    inner = root
+    for d in ancestors(os.path.dirname(root)):
+        outer = _workspace_at(d)
+        if outer is not None:
+            if inner not in outer.packages.values():
+                break
+            workspace = _Workspace({**outer.packages, **workspace.packages})
+            inner = d
+        if repository_top(d):
+            break
+    return workspace
+
+
+def _workspace_at(d: str) -> _Workspace | None:
+    """The workspace whose root is d (pnpm-workspace.yaml, or package.json `workspaces`), if it is one."""
+    patterns: list[str] | None = None
+    pnpm = os.path.join(d, "pnpm-workspace.yaml")
+    if os.path.isfile(pnpm):
+        doc = read(pnpm, parse_yaml) or {}
+        patterns = [p for p in doc.get("packages") or [] if isinstance(p, str)]
+    else:
+        manifest = read(os.path.join(d, "package.json"), parse_json)
+        if manifest is not None and "workspaces" in manifest:
+            ws = manifest["workspaces"]
+            if isinstance(ws, dict):
+                ws = ws.get("packages")
+            patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
+    if patterns is None:
+        return None
+    return remember(("packages", d), lambda: _Workspace(_packages(d, patterns)))
 
 
 def _packages(root: str, patterns: list[str]) -> dict[str, str]:
