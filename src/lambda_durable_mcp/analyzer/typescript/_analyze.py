@@ -312,10 +312,11 @@ class FileAnalysis:
     def _requires_and_instances(self) -> None:
         src = self.src
         newvars = self.col.newvars
-        for c in self.col.calls:
-            ch = c.chain
-            if ch is not None and len(ch) == 2 and not ch[0] and src.startswith(b"require", c.start):
-                self._direct_require(c)
+        if b"require" in src:  # a plain search first: most files are ES modules
+            for c in self.col.calls:
+                ch = c.chain
+                if ch is not None and len(ch) == 2 and not ch[0] and src.startswith(b"require", c.start):
+                    self._direct_require(c)
         for fi, _nn, val, bs in self.col.decls:
             if val is None:
                 continue
@@ -3056,11 +3057,14 @@ class FileAnalysis:
     def _star_exports(self) -> None:
         """`export * [as ns] from`, and imports exported again (`export { a as b }`, CommonJS
         `module.exports = { a, ...ids }`): re-exports the engine follows by name."""
+        src = self.src
+        clause = b"export {" in src or b"export{" in src  # a plain search first: the regex is slower
+        if not (clause or self.col.star_exports or self.col.export_locals):
+            return
         stars = [(ns, mod) for ns, mod in self.col.star_exports if mod.startswith(".")]
         names = self.funcs[0].names
         exported_locals = self.col.export_locals
-        src = self.src
-        if b"export {" in src or b"export{" in src:  # a plain search first: the regex is slower
+        if clause:
             exported_locals = list(exported_locals)
             for m in _EXPORT_CLAUSE_RE.finditer(src):
                 for spec in m.group(1).decode("utf-8", "replace").split(","):
