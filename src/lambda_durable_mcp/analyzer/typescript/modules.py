@@ -5,7 +5,7 @@ pnpm) or through a tsconfig/jsconfig `paths` alias (`@lib/clock`, `~/ids`) or `b
 rules (DUR005 and the others that follow helpers) need the source file behind such a specifier:
 `resolve_bare(importer, spec)` returns it, or None when the specifier is a third-party package or
 cannot be found. Only source files count: a package's `main: dist/index.js` is mapped back to
-`src/index.ts`, and nothing inside node_modules is ever returned.
+`src/index.ts` (even when a build is on disk), and nothing inside node_modules is ever returned.
 
 Configuration files are read through analyzer.configfiles (cached per content and directory).
 """
