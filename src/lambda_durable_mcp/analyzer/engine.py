@@ -224,7 +224,7 @@ def _forwarded(stars: list[tuple[str, str]], name: str) -> FunctionSummary | Non
     """A name a module re-exports through `export *` (or `ns.f` through `export * as ns`): a hop that
     calls the same name in each re-exported module, so the chain shows the barrel it went through."""
     ns, _, rest = name.partition(".")
-    calls = [(p, name) for space, p in stars if not space]
+    calls = [(p, name) for space, p in stars if not space and name != "default"]  # `export *` skips default
     calls += [(p, rest) for space, p in stars if rest and space == ns]
     return FunctionSummary(name=name, line=1, calls=calls) if calls else None
 
