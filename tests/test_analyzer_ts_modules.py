@@ -183,3 +183,235 @@ def test_a_pathological_workspace_glob_is_bounded(tmp_path: Path, monkeypatch: p
     monkeypatch.setattr(cf, "MAX_LISTED", 25)
     cf.glob_dirs(str(tmp_path), ["**", "**", "**", "**", "*"])
     assert len(listed) == 25  # without the cap: 4,409 listings of the same 80 folders
+
+
+def _dur005_messages(root: Path) -> dict[tuple[str, int], str]:
+    result = analyze_paths([root], root=root)
+    return {(d.path, d.line): d.message for d in result.diagnostics if d.rule == "DUR005"}
+
+
+def test_star_reexports_and_commonjs_barrels_are_followed(tmp_path: Path) -> None:
+    """`export *`, `export * as ns`, an import exported again and CommonJS barrels, relative ones
+    included; two barrels that re-export each other end the walk."""
+    js_handler = """const {{ withDurableExecution }} = require("@aws/durable-execution-sdk-js");
+const {name} = require("{spec}");
+
+exports.handler = withDurableExecution(async (event, context) => {{
+  const value = {name}.{fn}();
+  await context.wait("pause", {{ seconds: 1 }});
+  return {{ value }};
+}});
+"""
+    _write(tmp_path, {
+        "lib/time.ts": IMPURE.format(name="nowIso"),
+        "lib/ids.ts": IMPURE.format(name="makeId"),
+        "lib/index.ts": 'export * from "./time";\nexport * as ids from "./ids";\nexport * from "./loop";\n',
+        "lib/loop.ts": 'export * from "./index";\n',
+        "lib/again.ts": 'import { makeId } from "./ids";\nexport { makeId as newId };\n',
+        "lib/seed.ts": "export default function seed(): number {\n  return Math.random();\n}\n",
+        "lib/noseed.ts": 'export * from "./seed";\n',
+        "h.ts": HANDLER.replace("{{ {name} }}", "{name}").format(name="seed", spec="./lib/noseed"),
+        "cjs/ids.js": "function makeId() {\n  return String(Date.now());\n}\nmodule.exports = { makeId };\n",
+        "cjs/spread.js": 'const ids = require("./ids");\nmodule.exports = { ...ids };\n',
+        "cjs/whole.js": 'module.exports = require("./ids");\n',
+        "cjs/inline.js": 'module.exports = { ...require("./ids") };\n',
+        "a.ts": HANDLER.format(name="nowIso", spec="./lib"),
+        "b.ts": HANDLER.format(name="missing", spec="./lib"),  # found in no module: nothing, and no loop
+        "c.ts": HANDLER.replace("{name}();", "{name}.makeId();").format(name="ids", spec="./lib"),
+        "d.ts": HANDLER.format(name="newId", spec="./lib/again"),
+        "e.js": js_handler.format(name="x", spec="./cjs/spread", fn="makeId"),
+        "f.js": js_handler.format(name="x", spec="./cjs/whole", fn="makeId"),
+        "g.js": js_handler.format(name="x", spec="./cjs/inline", fn="makeId"),
+    })
+    found = _dur005_messages(tmp_path)
+    assert sorted(found) == [("a.ts", 5), ("c.ts", 5), ("d.ts", 5), ("e.js", 5), ("f.js", 5), ("g.js", 5)]
+    assert "lib/index.ts:nowIso -> time.ts:nowIso -> Date.now()" in found[("a.ts", 5)]
+    assert "lib/index.ts:ids.makeId -> ids.ts:makeId -> Date.now()" in found[("c.ts", 5)]
+
+
+def test_a_build_on_disk_never_hides_the_source(tmp_path: Path) -> None:
+    """A package built with tsc (CommonJS the analyzer cannot follow, or a stale ESM build) is read from
+    its source; tsc's output beside its source too; the built file counts only when there is no source."""
+    stale = "export function makeId() {\n  return 'fixed';\n}\n"
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/cjs/package.json": {"name": "cjs", "main": "dist/index.js", "types": "dist/index.d.ts"},
+        "packages/cjs/src/index.ts": IMPURE.format(name="makeId"),
+        "packages/cjs/dist/index.js": '"use strict";\nObject.defineProperty(exports, "__esModule", { value: true });\n',
+        "packages/cjs/dist/index.d.ts": "export declare function makeId(): string;\n",
+        "packages/esm/package.json": {"name": "esm", "type": "module", "exports": {".": {
+            "types": "./dist/index.d.ts", "import": "./dist/index.js"}}},
+        "packages/esm/src/index.ts": IMPURE.format(name="makeId"),
+        "packages/esm/dist/index.js": stale,
+        "packages/esm/dist/index.d.ts": "export declare function makeId(): string;\n",
+        "packages/inplace/package.json": {"name": "inplace", "main": "index.js"},
+        "packages/inplace/index.ts": IMPURE.format(name="makeId"),
+        "packages/inplace/index.js": stale,
+        "packages/plainjs/package.json": {"name": "plainjs", "main": "lib/index.js"},
+        "packages/plainjs/lib/index.js": "exports.makeId = function () {\n  return String(Date.now());\n};\n",
+        "app/a.ts": HANDLER.format(name="makeId", spec="cjs"),
+        "app/b.ts": HANDLER.format(name="makeId", spec="esm"),
+        "app/c.ts": HANDLER.format(name="makeId", spec="inplace"),
+        "app/d.ts": HANDLER.format(name="makeId", spec="plainjs"),
+    })
+    importer = str(tmp_path / "app/a.ts")
+    for name, source in (("cjs", "cjs/src/index.ts"), ("esm", "esm/src/index.ts"),
+                         ("inplace", "inplace/index.ts"), ("plainjs", "plainjs/lib/index.js")):
+        assert modules.resolve_bare(importer, name) == str(tmp_path / "packages" / source)
+    assert _dur005_lines(tmp_path) == [("app/a.ts", 5), ("app/b.ts", 5), ("app/c.ts", 5), ("app/d.ts", 5)]
+
+
+def test_subpath_exports_into_format_folders_map_to_source(tmp_path: Path) -> None:
+    """dist/esm, dist/cjs, dist/types and tsup's .mjs/.cjs are one src/ tree; a build folder's own
+    subfolder (dist/lib -> src/lib) stays when the source has it."""
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/kit/package.json": {"name": "@acme/kit", "exports": {
+            "./node": {"types": "./dist/types/platform/node.d.ts", "import": "./dist/esm/platform/node.js",
+                       "require": "./dist/cjs/platform/node.js"},
+            "./clock": {"import": "./dist/utils/clock.mjs", "require": "./dist/utils/clock.cjs"},
+            "./types": {"import": "./dist/esm/types/index.js"},
+            "./util": "./dist/lib/util.js"}},
+        "packages/kit/src/platform/node.ts": IMPURE.format(name="a"),
+        "packages/kit/src/utils/clock.ts": IMPURE.format(name="b"),
+        "packages/kit/src/types/index.ts": IMPURE.format(name="c"),
+        "packages/kit/src/lib/util.ts": IMPURE.format(name="d"),
+        "app/h.ts": "",
+    })
+    importer = str(tmp_path / "app/h.ts")
+    src = tmp_path / "packages/kit/src"
+    assert modules.resolve_bare(importer, "@acme/kit/node") == str(src / "platform/node.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/clock") == str(src / "utils/clock.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/types") == str(src / "types/index.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/util") == str(src / "lib/util.ts")
+
+
+def test_the_package_tsconfig_says_where_its_build_comes_from(tmp_path: Path) -> None:
+    """rootDir lib, outDir dist: dist/index.js is built from lib/index.ts, not src/."""
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/clock/package.json": {"name": "clock", "main": "dist/index.js", "types": "dist/index.d.ts",
+                                        "exports": {".": "./dist/index.js", "./esm/*": "./dist/esm/*.js"}},
+        "packages/clock/tsconfig.json": '{\n  // the build\n  "compilerOptions": {"rootDir": "./lib", "outDir": "./dist"}\n}',
+        "packages/clock/lib/index.ts": IMPURE.format(name="now"),
+        "packages/clock/lib/zone.ts": IMPURE.format(name="zone"),
+        "svc/handler.ts": HANDLER.format(name="now", spec="clock"),
+    })
+    importer = str(tmp_path / "svc/handler.ts")
+    assert modules.resolve_bare(importer, "clock") == str(tmp_path / "packages/clock/lib/index.ts")
+    assert modules.resolve_bare(importer, "clock/esm/zone") == str(tmp_path / "packages/clock/lib/zone.ts")
+    assert _dur005_lines(tmp_path) == [("svc/handler.ts", 5)]
+
+
+def test_extends_list_later_entries_win_and_config_dir_is_the_nearest_config(tmp_path: Path) -> None:
+    """TypeScript 5: every entry of an `extends` list is read, a later one overriding an earlier one
+    (`paths` as a whole); `${configDir}` in a shared config is the folder of the config being compiled."""
+    _write(tmp_path, {
+        "node_modules/@tsconfig/node20/tsconfig.json": {"compilerOptions": {"strict": True}},
+        "tsconfig.aliases.json": {"compilerOptions": {"paths": {"@lib/*": ["./first/*"], "@old/*": ["./first/*"]}}},
+        "tsconfig.override.json": {"compilerOptions": {"paths": {"@lib/*": ["./second/*"]}}},
+        "a/tsconfig.json": {"extends": ["@tsconfig/node20/tsconfig.json", "../tsconfig.aliases.json"]},
+        "b/tsconfig.json": {"extends": ["../tsconfig.aliases.json", "../tsconfig.override.json"]},
+        "first/t.ts": IMPURE.format(name="t"),
+        "second/t.ts": IMPURE.format(name="t"),
+        "a/h.ts": "",
+        "b/h.ts": "",
+        "tsconfig.base.json": {"compilerOptions": {"paths": {"~/*": ["${configDir}/src/*"]}}},
+        "svc/tsconfig.json": {"extends": "../tsconfig.base.json"},
+        "svc/src/lib/time.ts": IMPURE.format(name="nowIso"),
+        "svc/src/handler.ts": HANDLER.format(name="nowIso", spec="~/lib/time"),
+        "web/tsconfig.json": {"extends": "../tsconfig.base.json", "compilerOptions": {"baseUrl": "${configDir}/src"}},
+        "web/src/ids.ts": IMPURE.format(name="makeId"),
+        "web/h.ts": "",
+    })
+    assert modules.resolve_bare(str(tmp_path / "a/h.ts"), "@lib/t") == str(tmp_path / "first/t.ts")
+    assert modules.resolve_bare(str(tmp_path / "b/h.ts"), "@lib/t") == str(tmp_path / "second/t.ts")
+    assert modules.resolve_bare(str(tmp_path / "b/h.ts"), "@old/t") is None  # `paths` is replaced, not merged
+    assert modules.resolve_bare(str(tmp_path / "web/h.ts"), "ids") == str(tmp_path / "web/src/ids.ts")
+    assert _dur005_lines(tmp_path) == [("svc/src/handler.ts", 5)]
+
+
+def test_extends_is_read_where_a_linked_package_really_is_and_never_above_the_repository(tmp_path: Path) -> None:
+    """A workspace's tsconfig package reached through its node_modules link keeps `baseUrl: "../.."`
+    relative to its own folder; a relative `extends` out of the repository is not read."""
+    _write(tmp_path, {
+        "repo/.git/HEAD": "ref: refs/heads/main\n",
+        "repo/package.json": {"name": "acme", "private": True, "workspaces": ["packages/*"]},
+        "repo/packages/tsconfig/package.json": {"name": "@acme/tsconfig"},
+        "repo/packages/tsconfig/base.json": {"compilerOptions": {"baseUrl": "../..", "paths": {"@lib/*": ["libs/*/src"]}}},
+        "repo/libs/clock/src/index.ts": IMPURE.format(name="nowIso"),
+        "repo/packages/app/package.json": {"name": "@acme/app"},
+        "repo/packages/app/tsconfig.json": {"extends": "@acme/tsconfig/base.json"},
+        "repo/packages/app/src/handler.ts": HANDLER.format(name="nowIso", spec="@lib/clock"),
+        "tsconfig.outer.json": {"compilerOptions": {"paths": {"@up/*": ["./outer/*"]}}},
+        "outer/time.ts": IMPURE.format(name="nowIso"),
+        "repo/services/x/tsconfig.json": {"extends": "../../../tsconfig.outer.json"},
+        "repo/services/x/h.ts": "",
+    })
+    (tmp_path / "repo/node_modules/@acme").mkdir(parents=True)
+    (tmp_path / "repo/node_modules/@acme/tsconfig").symlink_to("../../packages/tsconfig")
+    importer = str(tmp_path / "repo/packages/app/src/handler.ts")
+    assert modules.resolve_bare(importer, "@lib/clock") == str(tmp_path / "repo/libs/clock/src/index.ts")
+    assert modules.resolve_bare(str(tmp_path / "repo/services/x/h.ts"), "@up/time") is None
+    assert _dur005_lines(tmp_path / "repo") == [("packages/app/src/handler.ts", 5)]
+
+
+def test_the_most_specific_exports_pattern_wins(tmp_path: Path) -> None:
+    """Node picks the matching pattern with the longest prefix, whatever the order they are written in."""
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/kit/package.json": {"name": "@acme/kit", "exports": {
+            "./*": "./src/*.ts", "./time/*": "./src/clocks/*.ts", "./time/*.js": "./src/clocks/js/*.ts"}},
+        "packages/kit/src/time/now.ts": "export function nowIso(): string {\n  return 'fixed';\n}\n",
+        "packages/kit/src/clocks/now.ts": IMPURE.format(name="nowIso"),
+        "packages/kit/src/clocks/js/now.ts": IMPURE.format(name="nowIso"),
+        "packages/kit/src/other.ts": IMPURE.format(name="other"),
+        "app/handler.ts": HANDLER.format(name="nowIso", spec="@acme/kit/time/now"),
+    })
+    importer = str(tmp_path / "app/handler.ts")
+    kit = tmp_path / "packages/kit/src"
+    assert modules.resolve_bare(importer, "@acme/kit/time/now") == str(kit / "clocks/now.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/time/now.js") == str(kit / "clocks/js/now.ts")
+    assert modules.resolve_bare(importer, "@acme/kit/other") == str(kit / "other.ts")
+    assert _dur005_lines(tmp_path) == [("app/handler.ts", 5)]
+
+
+def test_a_paths_target_that_is_a_package_folder_uses_its_package_json(tmp_path: Path) -> None:
+    _write(tmp_path, {
+        "tsconfig.json": {"compilerOptions": {"paths": {"@pkg/*": ["./packages/*"]}}},
+        "packages/clock/package.json": {"name": "@pkg/clock", "main": "src/main.ts"},
+        "packages/clock/src/main.ts": IMPURE.format(name="nowIso"),
+        "packages/built/package.json": {"name": "@pkg/built", "main": "dist/index.js"},
+        "packages/built/src/index.ts": IMPURE.format(name="makeId"),
+        "packages/plain/index.ts": IMPURE.format(name="plain"),
+        "src/handler.ts": HANDLER.format(name="nowIso", spec="@pkg/clock"),
+    })
+    importer = str(tmp_path / "src/handler.ts")
+    assert modules.resolve_bare(importer, "@pkg/clock") == str(tmp_path / "packages/clock/src/main.ts")
+    assert modules.resolve_bare(importer, "@pkg/built") == str(tmp_path / "packages/built/src/index.ts")
+    assert modules.resolve_bare(importer, "@pkg/plain") == str(tmp_path / "packages/plain/index.ts")
+    assert _dur005_lines(tmp_path) == [("src/handler.ts", 5)]
+
+
+def test_a_nested_yarn_workspace_sees_the_packages_of_the_one_above(tmp_path: Path) -> None:
+    """`platform/` is a member of the root workspace and has workspaces of its own: its packages
+    import the root's packages too; a folder with workspaces that the root does not list does not."""
+    _write(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "package.json": {"name": "acme", "private": True, "workspaces": ["packages/*", "platform"]},
+        "packages/clock/package.json": {"name": "@acme/clock", "main": "src/index.ts"},
+        "packages/clock/src/index.ts": IMPURE.format(name="nowIso"),
+        "platform/package.json": {"name": "@acme/platform", "private": True, "workspaces": ["functions/*"]},
+        "platform/functions/ids/package.json": {"name": "@acme/ids", "main": "src/index.ts"},
+        "platform/functions/ids/src/index.ts": IMPURE.format(name="makeId"),
+        "platform/functions/orders/package.json": {"name": "@acme/fn-orders"},
+        "platform/functions/orders/src/handler.ts": HANDLER.format(name="nowIso", spec="@acme/clock"),
+        "sandbox/package.json": {"name": "sandbox", "private": True, "workspaces": ["apps/*"]},
+        "sandbox/apps/x/package.json": {"name": "x"},
+        "sandbox/apps/x/h.ts": "",
+    })
+    importer = str(tmp_path / "platform/functions/orders/src/handler.ts")
+    assert modules.resolve_bare(importer, "@acme/clock") == str(tmp_path / "packages/clock/src/index.ts")
+    assert modules.resolve_bare(importer, "@acme/ids") == str(tmp_path / "platform/functions/ids/src/index.ts")
+    assert modules.resolve_bare(str(tmp_path / "sandbox/apps/x/h.ts"), "@acme/clock") is None
+    assert _dur005_lines(tmp_path) == [("platform/functions/orders/src/handler.ts", 5)]

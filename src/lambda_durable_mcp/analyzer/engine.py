@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from lambda_durable_mcp.analyzer.frontend import Frontend, ModuleSummary, ProjectView
+from lambda_durable_mcp.analyzer.frontend import Frontend, FunctionSummary, ModuleSummary, ProjectView
 from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic, looks_binary
 
 log = logging.getLogger(__name__)
@@ -163,6 +163,8 @@ class ImpurityClosure:
             return None
         summary = self._summaries.get(path)
         fn = summary.functions.get(name) if summary else None
+        if fn is None and summary is not None and summary.star_exports:
+            fn = _forwarded(summary.star_exports, name)
         if fn is None:
             return None
         result: _Found | None = None
@@ -216,6 +218,15 @@ class ImpurityClosure:
         chain = self(path, name, caller)
         found = self._find(path, name)
         return (chain, found[1], found[2]) if chain is not None and found is not None else None
+
+
+def _forwarded(stars: list[tuple[str, str]], name: str) -> FunctionSummary | None:
+    """A name a module re-exports through `export *` (or `ns.f` through `export * as ns`): a hop that
+    calls the same name in each re-exported module, so the chain shows the barrel it went through."""
+    ns, _, rest = name.partition(".")
+    calls = [(p, name) for space, p in stars if not space and name != "default"]  # `export *` skips default
+    calls += [(p, rest) for space, p in stars if rest and space == ns]
+    return FunctionSummary(name=name, line=1, calls=calls) if calls else None
 
 
 def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> ImpurityClosure:
@@ -440,6 +451,7 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                                            if k not in existing.functions})
                 existing.durations.extend(summary.durations)
                 existing.env_targets.extend(summary.env_targets)
+                existing.star_exports.extend(summary.star_exports)
             summarized.append((unit, fe))
     result.files = done
     if import_root is not None and not _summarize_imports(summaries, displays, root, import_root, deadline):

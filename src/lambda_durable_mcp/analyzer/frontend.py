@@ -76,6 +76,10 @@ class ModuleSummary:
     # Project files this module imports (absolute paths; candidates, not all need exist): the engine
     # summarizes those it was not given, so that a check of one file still follows its helpers.
     imports: list[str] = field(default_factory=list)
+    # Modules re-exported without naming what they export (`export * from "./x"`, a CommonJS
+    # `module.exports = { ...require("./x") }`): (namespace, candidate path), the namespace "" for a
+    # plain `export *` and "ns" for `export * as ns`. A name the module lacks is looked up there.
+    star_exports: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass

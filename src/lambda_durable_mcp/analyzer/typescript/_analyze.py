@@ -34,6 +34,7 @@ from lambda_durable_mcp.analyzer.typescript._collect import (
     chain_of,
     load_params,
     module_of,
+    required_module,
     text,
     unwrap,
 )
@@ -113,6 +114,7 @@ class FileAnalysis:
         self.exported_env: dict[str, str] = {}  # "NAME" / "NAME.key" of an exported const -> env var
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
+        self.star_exports: list[tuple[str, str]] = []  # (namespace or "", candidate path): see ModuleSummary
         self.durations: list[DurationFact] = []
         self._seen: set[tuple[str, int, int]] = set()
         self._op_starts: list[int] = []
@@ -276,6 +278,7 @@ class FileAnalysis:
         for b in self.col.imports.values():
             b.module = localized(b.module)
         self.col.reexports = [(name, localized(mod), imported) for name, mod, imported in self.col.reexports]
+        self.col.star_exports = [(ns, localized(mod)) for ns, mod in self.col.star_exports]
 
     def _mark_terminal_calls(self) -> None:
         """Whether each project call only feeds a result (see _terminal), worked out only where the
@@ -309,6 +312,11 @@ class FileAnalysis:
     def _requires_and_instances(self) -> None:
         src = self.src
         newvars = self.col.newvars
+        if b"require" in src:  # a plain search first: most files are ES modules
+            for c in self.col.calls:
+                ch = c.chain
+                if ch is not None and len(ch) == 2 and not ch[0] and src.startswith(b"require", c.start):
+                    self._direct_require(c)
         for fi, _nn, val, bs in self.col.decls:
             if val is None:
                 continue
@@ -317,6 +325,15 @@ class FileAnalysis:
                 continue
             v = unwrap(val)
             if v is None:
+                continue
+            if v.type == "member_expression" and len(bs) == 1 and bs[0].key is None:
+                # `const makeId = require("./ids").makeId`
+                mod = required_module(v.child_by_field_name("object"))
+                prop = v.child_by_field_name("property")
+                if mod is not None and prop is not None and self.lookup(bs[0].name, fi) is bs[0]:
+                    bs[0].kind, bs[0].module, bs[0].imported = "import", mod, text(prop)
+                    if fi == 0:
+                        self.col.imports[bs[0].name] = bs[0]
                 continue
             if v.type == "call_expression":
                 callee = v.child_by_field_name("function")
@@ -354,6 +371,23 @@ class FileAnalysis:
             elif b0 is not None and b0.instance is not None and v.type == "call_expression":
                 # axios.create(), DynamoDBDocumentClient.from(client) on an instance
                 bs[0].instance = b0.instance
+
+    def _direct_require(self, c: Call) -> None:
+        """`require("./ids").makeId()`: the call reads as `<require("./ids")>.makeId()` of a module-level
+        namespace import named by the require text (never an identifier, so never a real name)."""
+        callee = c.callee
+        obj = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" \
+            else None
+        mod = required_module(obj)
+        if mod is None or obj is None or c.chain is None:
+            return
+        name = text(obj)
+        if name not in self.col.imports:
+            b = Binding("import", 0, name, obj.start_byte)
+            b.module, b.imported = mod, "*"
+            self.col.imports[name] = b
+            self.funcs[0].names[name] = b
+        c.chain = [name, c.chain[1]]
 
     def _mark_ctx(self, fi: int, index: int, role: str | None) -> bool:
         """Mark parameter `index` of function fi as a durable context; True when something changed."""
@@ -1107,6 +1141,10 @@ class FileAnalysis:
                 # `import { logger } from "./log"; logger.info(...)`: DUR020 when that module exports
                 # a logger instance (known only across files, in the frontend's check)
                 return ("project-log", b.imported, mod)
+            elif len(ch) == 2 and b.imported != "default":
+                name = f"{b.imported}.{ch[1]}"  # found when the module has `export * as <imported>`
+            elif len(ch) == 3 and b.imported == "*":
+                name = f"{ch[1]}.{ch[2]}"
             else:
                 return None
             return ("project", name, mod) if name else None
@@ -3014,6 +3052,36 @@ class FileAnalysis:
                 s = FunctionSummary(name=exported, line=1)
                 s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, s)
+        self._star_exports()
+
+    def _star_exports(self) -> None:
+        """`export * [as ns] from`, and imports exported again (`export { a as b }`, CommonJS
+        `module.exports = { a, ...ids }`): re-exports the engine follows by name."""
+        src = self.src
+        clause = b"export {" in src or b"export{" in src  # a plain search first: the regex is slower
+        if not (clause or self.col.star_exports or self.col.export_locals):
+            return
+        stars = [(ns, mod) for ns, mod in self.col.star_exports if mod.startswith(".")]
+        names = self.funcs[0].names
+        exported_locals = self.col.export_locals
+        if clause:
+            exported_locals = list(exported_locals)
+            for m in _EXPORT_CLAUSE_RE.finditer(src):
+                for spec in m.group(1).decode("utf-8", "replace").split(","):
+                    parts = spec.split()
+                    if len(parts) == 1 or (len(parts) == 3 and parts[1] == "as"):
+                        exported_locals.append((parts[-1], parts[0]))
+        for exported, local in exported_locals:
+            b = names.get(local)
+            if b is None or b.kind != "import" or not b.module.startswith("."):
+                continue
+            if b.imported == "*":
+                stars.append(("" if exported == "..." else exported, b.module))
+            elif exported != "...":
+                s = FunctionSummary(name=exported, line=1)
+                s.calls = [(p, b.imported) for p in self._candidates(b.module)]
+                self.functions.setdefault(exported, s)
+        self.star_exports = [(ns, p) for ns, mod in stars for p in self._candidates(mod)]
 
 
 _EXPORT_DECL_RE = re.compile(rb"\bexport\s+(?:const|let|var)\s+\Z")

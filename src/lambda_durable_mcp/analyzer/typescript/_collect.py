@@ -153,7 +153,7 @@ class Call:
 
 class Collected:
     __slots__ = ("funcs", "calls", "news", "writes", "members", "decls", "imports", "reexports", "by_start", "default_exports", "newvars", "fn_names",
-                 "source")
+                 "source", "star_exports", "export_locals")
 
     def __init__(self, source: bytes) -> None:
         self.source = source
@@ -165,6 +165,10 @@ class Collected:
         self.decls: list[tuple[int, Any, Any, list[Binding]]] = []  # (fi, name node, value, bindings)
         self.imports: dict[str, Binding] = {}
         self.reexports: list[tuple[str, str, str]] = []      # (exported name, module, imported name)
+        self.star_exports: list[tuple[str, str]] = []        # `export * [as ns] from`: (ns or "", module)
+        # module-level names CommonJS exports as they are (`module.exports = { b: a, ...a }`):
+        # (exported name, "..." for a spread, local name); an imported one is a re-export
+        self.export_locals: list[tuple[str, str]] = []
         self.by_start: dict[int, int] = {}                   # function node start byte -> index
         self.default_exports: set[int] = set()
         self.fn_names: set[str] = set()  # names bound to functions anywhere in the file
@@ -504,12 +508,23 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                 elif right is not None and right.type == "object" and left.text in (b"module.exports", b"exports"):
                     # `module.exports = { makeId: () => ..., save: async function () {...} }`
                     for pair in right.named_children:
+                        if pair.type == "spread_element":  # a CommonJS barrel: `{ ...require("./ids") }`
+                            _export_whole(col, pair.named_children[0] if pair.named_children else None)
+                            continue
+                        if pair.type == "shorthand_property_identifier":
+                            col.export_locals.append((text(pair), text(pair)))
+                            continue
                         if pair.type != "pair":
                             continue
                         key, value = pair.child_by_field_name("key"), unwrap(pair.child_by_field_name("value"))
-                        if key is not None and key.type == "property_identifier" and value is not None \
-                                and value.type in FUNC_VALUE_TYPES:
+                        if key is None or key.type != "property_identifier" or value is None:
+                            continue
+                        if value.type in FUNC_VALUE_TYPES:
                             pending_name[value.start_byte] = text(key)
+                        elif value.type == "identifier":
+                            col.export_locals.append((text(key), text(value)))
+                elif right is not None and left.text == b"module.exports":
+                    _export_whole(col, right)  # `module.exports = require("./ids")`
         elif t == "update_expression":
             col.writes.append((n, fi, n.child_by_field_name("argument"), t))
         elif t == "unary_expression":
@@ -517,16 +532,26 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
         elif t == "import_statement":
             _import(col, funcs, n)
         elif t == "export_statement":
-            src = _string_value(n.child_by_field_name("source"))
-            if src is not None:
-                for ch in n.named_children:
-                    if ch.type == "export_clause":
-                        for sp in ch.named_children:
-                            if sp.type != "export_specifier":
-                                continue
-                            nm = sp.child_by_field_name("name")
-                            al = sp.child_by_field_name("alias")
-                            col.reexports.append((text(al or nm), src, text(nm)))
+            src = _string_value(n.child_by_field_name("source")) or ""
+            star = ""  # "*", or the namespace of `export * as ns`
+            for ch in n.children:
+                if ch.type == "export_clause":
+                    for sp in ch.named_children:
+                        if sp.type != "export_specifier":
+                            continue
+                        nm = sp.child_by_field_name("name")
+                        al = sp.child_by_field_name("alias")
+                        col.reexports.append((text(al or nm), src, text(nm)))
+                elif ch.type == "*" and not star:
+                    star = "*"
+                elif ch.type == "namespace_export":
+                    ids = [c for c in ch.named_children if c.type == "identifier"]
+                    star = text(ids[0]) if ids else ""
+                elif ch.type == "ERROR":
+                    star = ""  # `export type * from`: types only
+                    break
+            if star:
+                col.star_exports.append(("" if star == "*" else star, src))
         elif t == "catch_clause":
             p = n.child_by_field_name("parameter")
             if p is not None:
@@ -605,6 +630,28 @@ class _Starts:
 
     def __getitem__(self, i: int) -> int:
         return self.funcs[i].start
+
+
+def required_module(node: Any) -> str | None:
+    """The specifier of `require("<spec>")`, or None for any other expression."""
+    node = unwrap(node)
+    if node is None or node.type != "call_expression":
+        return None
+    fn = node.child_by_field_name("function")
+    args = node.child_by_field_name("arguments")
+    if fn is None or fn.type != "identifier" or fn.text != b"require" or args is None:
+        return None
+    named = [a for a in args.named_children if a.type != "comment"]
+    return _string_value(named[0]) if len(named) == 1 else None
+
+
+def _export_whole(col: Collected, node: Any) -> None:
+    """`module.exports = require("./x")` or `{ ...require("./x") }` / `{ ...x }`: all of x is exported."""
+    mod = required_module(node)
+    if mod is not None:
+        col.star_exports.append(("", mod))
+    elif node is not None and node.type == "identifier":
+        col.export_locals.append(("...", text(node)))
 
 
 def _import(col: Collected, funcs: list[Func], n: Any) -> None:

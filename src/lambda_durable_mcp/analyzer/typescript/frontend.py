@@ -95,7 +95,7 @@ class _Result:
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "exported_loggers", "exported_env", "env_invokes", "env_imports",
-                 "imports", "parse_error", "ok", "bare")
+                 "imports", "parse_error", "ok", "bare", "star_exports")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -105,6 +105,7 @@ class _Result:
         self.bare: dict[str, str | None] = dict(analysis.bare_targets) if analysis is not None else {}
         self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
         self.functions = dict(analysis.functions) if analysis is not None else {}
+        self.star_exports = list(analysis.star_exports) if analysis is not None else []
         self.durations = list(analysis.durations) if analysis is not None else []
         # ((line, column), (end line, end column), callee label, candidate paths, name, context name,
         # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
@@ -161,6 +162,7 @@ class _Result:
 def _imported_files(analysis: Any) -> list[str]:
     specs = {b.module for b in analysis.col.imports.values() if b.module.startswith(".")}
     specs.update(mod for _name, mod, _imported in analysis.col.reexports if mod.startswith("."))
+    specs.update(mod for _ns, mod in analysis.col.star_exports if mod.startswith("."))
     out: list[str] = []
     for spec in sorted(specs):
         found = analysis._candidates(spec)  # _fs_resolver: one existing file, or every candidate
@@ -264,7 +266,8 @@ class TypeScriptFrontend:
         res = self._analyze(path, source)
         return TsModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
                                durations=list(res.durations), exported_loggers=dict(res.exported_loggers),
-                               exported_env=dict(res.exported_env), imports=list(res.imports))
+                               exported_env=dict(res.exported_env), imports=list(res.imports),
+                               star_exports=list(res.star_exports))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         res = self._analyze(path, source)
@@ -290,7 +293,8 @@ class TypeScriptFrontend:
                 continue
             summary = known.get(target)
             called = summary.functions.get(name) if summary is not None else None
-            step_name = _kebab(label.rsplit(".", 1)[-1] if name == "default" else name)  # a default export's local name
+            # a default export's local name; of `ns.f` (through `export * as ns`) the function
+            step_name = _kebab(label.rsplit(".", 1)[-1] if name == "default" else name.rsplit(".", 1)[-1])
             if called is not None and called.generator:  # a generator object cannot be checkpointed
                 fix = (f"collect what it yields inside a step: await {ctx}.step('{step_name}', async () => "
                        f"{{ const out = []; for await (const x of {label}(...)) out.push(x); return out; }})")

@@ -5,7 +5,7 @@ pnpm) or through a tsconfig/jsconfig `paths` alias (`@lib/clock`, `~/ids`) or `b
 rules (DUR005 and the others that follow helpers) need the source file behind such a specifier:
 `resolve_bare(importer, spec)` returns it, or None when the specifier is a third-party package or
 cannot be found. Only source files count: a package's `main: dist/index.js` is mapped back to
-`src/index.ts`, and nothing inside node_modules is ever returned.
+`src/index.ts` (even when a build is on disk), and nothing inside node_modules is ever returned.
 
 Configuration files are read through analyzer.configfiles (cached per content and directory).
 """
@@ -30,6 +30,12 @@ from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 _SOURCE_EXTS = T.RESOLVE_EXTS
 _BUILD_DIRS = ("dist", "lib", "build", "out", "esm", "cjs", "es", "types")
+_FORMAT_DIRS = ("esm", "cjs", "es", "types", "mjs", "umd")  # dist/esm/..., dist/types/... of one src/
+_TS_EXTS = (".ts", ".tsx", ".mts", ".cts")
+_JS_EXTS = (".js", ".jsx", ".mjs", ".cjs")
+# a compiled file's extension -> the source extensions it is built from, most likely first
+_BUILT_EXTS = {".d.ts": _TS_EXTS, ".d.mts": (".mts", ".ts"), ".d.cts": (".cts", ".ts"),
+               ".js": _TS_EXTS, ".jsx": (".tsx",), ".mjs": (".mts", ".ts", ".tsx"), ".cjs": (".cts", ".ts", ".tsx")}
 _CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
 _NOT_PROJECT = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
                           r"aws-cdk-lib|constructs$|@types/)")
@@ -103,11 +109,11 @@ class _PathsConfig:
 
     def _resolve(self, spec: str) -> str | None:
         for target in self._substitutions(spec):
-            found = _source_file(os.path.join(self.paths_base, target))
+            found = _path_target(os.path.join(self.paths_base, target))
             if found is not None:
                 return found
         if self.base_url is not None:
-            return _source_file(os.path.join(self.base_url, spec))
+            return _path_target(os.path.join(self.base_url, spec))
         return None
 
     def _substitutions(self, spec: str) -> list[str]:
@@ -129,6 +135,14 @@ class _PathsConfig:
         return [t.replace("*", star, 1) for t in self.paths[best[1]]]
 
 
+def _path_target(path: str) -> str | None:
+    """The source a `paths` target or baseUrl path names: a file, or a folder's package.json entry
+    (as TypeScript reads a package folder) before its index."""
+    if os.path.isfile(os.path.join(path, "package.json")):
+        return _first_file(path, _SOURCE_EXTS) or _package_source(path, "")
+    return _source_file(path)
+
+
 def _tsconfig_for(directory: str) -> _PathsConfig | None:
     for d in ancestors(directory):
         for name in _CONFIG_NAMES:
@@ -141,31 +155,37 @@ def _tsconfig_for(directory: str) -> _PathsConfig | None:
 
 
 def _load_config(path: str) -> _PathsConfig | None:
-    """The nearest config's `baseUrl` and `paths`, following `extends` (each resolved where it is set)."""
+    """The nearest config's `baseUrl` and `paths`, following `extends` (a string, or TypeScript 5's
+    list whose later entries override earlier ones). Each value is resolved where it is set, and
+    `${configDir}` (TypeScript 5.5) is the folder of the nearest config, the one being compiled."""
+    config_dir = os.path.dirname(path)
+    top = _top_of(config_dir)
     base_url: str | None = None
     paths: dict[str, list[str]] | None = None
-    paths_base = os.path.dirname(path)
+    paths_base = config_dir
     seen: set[str] = set()
-    current: str | None = path
-    for _ in range(_MAX_EXTENDS):
-        if current is None or current in seen:
-            break
+    # depth first: a config, then what it extends from the last entry to the first; the first value wins
+    stack = [path]
+    while stack and len(seen) < _MAX_EXTENDS:
+        current = stack.pop()
+        if current in seen:
+            continue
         seen.add(current)
         config = read(current, parse_jsonc)
         if config is None:
-            break
+            continue
         options = config.get("compilerOptions")
         here = os.path.dirname(current)
         if isinstance(options, dict):
             if base_url is None and isinstance(options.get("baseUrl"), str):
-                base_url = os.path.normpath(os.path.join(here, options["baseUrl"]))
+                base_url = os.path.normpath(os.path.join(here, _config_dir(options["baseUrl"], config_dir)))
             if paths is None and isinstance(options.get("paths"), dict):
-                paths = {k: [t for t in v if isinstance(t, str)] for k, v in options["paths"].items()
-                         if isinstance(k, str) and isinstance(v, list)}
+                paths = {k: [_config_dir(t, config_dir) for t in v if isinstance(t, str)]
+                         for k, v in options["paths"].items() if isinstance(k, str) and isinstance(v, list)}
                 paths_base = here
         if base_url is not None and paths is not None:
             break
-        current = _extended(config.get("extends"), here)
+        stack.extend(_extended(config.get("extends"), here, top))
     if paths is not None and base_url is not None:
         paths_base = base_url  # with baseUrl, `paths` targets are relative to it
     if paths is None and base_url is None:
@@ -173,22 +193,49 @@ def _load_config(path: str) -> _PathsConfig | None:
     return _PathsConfig(base_url, paths or {}, paths_base)
 
 
-def _extended(value: Any, here: str) -> str | None:
-    """The first config an `extends` names (a string, or TypeScript 5's list), relative or a package."""
-    first = value[0] if isinstance(value, list) and value else value
-    if not isinstance(first, str) or not first:
-        return None
-    if first.startswith((".", "/")):
-        path = os.path.normpath(os.path.join(here, first))
-        if not path.endswith(".json") and not os.path.isfile(path):
-            path += ".json"
-        return path if os.path.isfile(path) else None
-    for d in ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
-        pkg = os.path.join(d, "node_modules", first)
-        for path in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")):
-            if os.path.isfile(path):
-                return path
+def _config_dir(value: str, config_dir: str) -> str:
+    return value.replace("${configDir}", config_dir) if "${configDir}" in value else value
+
+
+def _top_of(directory: str) -> str | None:
+    """The repository top folder (the one holding .git) at or above directory, if any."""
+    for d in ancestors(directory):
+        if repository_top(d):
+            return d
     return None
+
+
+def _inside(path: str, folder: str) -> bool:
+    return path == folder or path.startswith(folder.rstrip(os.sep) + os.sep)
+
+
+def _extended(value: Any, here: str, top: str | None) -> list[str]:
+    """The configs an `extends` names (a string, or TypeScript 5's list), in the order written: relative
+    ones, never above the repository's top, and packages in node_modules, read where they really are
+    (a workspace's shared tsconfig package is a link, and its relative settings are from its folder)."""
+    out: list[str] = []
+    for entry in value if isinstance(value, list) else [value]:
+        if not isinstance(entry, str) or not entry:
+            continue
+        if entry.startswith((".", "/")):
+            path = os.path.normpath(os.path.join(here, entry))
+            if not path.endswith(".json") and not os.path.isfile(path):
+                path += ".json"
+            if top is not None and _inside(here, top) and not _inside(path, top):
+                continue  # above the repository: configuration of something else
+            if os.path.isfile(path):
+                out.append(path)
+            continue
+        for d in ancestors(here):  # `@tsconfig/node20/tsconfig.json`, `@acme/tsconfig`
+            pkg = os.path.join(d, "node_modules", entry)
+            found = next((p for p in (pkg, pkg + ".json", os.path.join(pkg, "tsconfig.json")) if os.path.isfile(p)),
+                         None)
+            if found is not None:
+                out.append(os.path.realpath(found))
+                break
+            if d == top:
+                break
+    return out
 
 
 # ---------------------------------------------------------------------------------------------
@@ -214,15 +261,19 @@ class _Workspace:
             name, sub = "/".join(parts[:cut]), "/".join(parts[cut:])
             if name not in self.packages:
                 return None
-        directory = self.packages[name]
-        manifest = read(os.path.join(directory, "package.json"), parse_json) or {}
-        for target in _entry_targets(manifest, sub):
-            found = _mapped_source(directory, target)
-            if found is not None:
-                return found
-        if sub:
-            return _mapped_source(directory, sub) or _source_file(os.path.join(directory, "src", sub))
-        return _source_file(os.path.join(directory, "src", "index")) or _source_file(os.path.join(directory, "index"))
+        return _package_source(self.packages[name], sub)
+
+
+def _package_source(directory: str, sub: str) -> str | None:
+    """The source file of a package folder's root (sub == "") or subpath, from its package.json."""
+    manifest = read(os.path.join(directory, "package.json"), parse_json) or {}
+    for target in _entry_targets(manifest, sub):
+        found = _mapped_source(directory, target)
+        if found is not None:
+            return found
+    if sub:
+        return _mapped_source(directory, sub) or _source_file(os.path.join(directory, "src", sub))
+    return _source_file(os.path.join(directory, "src", "index")) or _source_file(os.path.join(directory, "index"))
 
 
 def _entry_targets(manifest: dict[str, Any], sub: str) -> list[str]:
@@ -238,12 +289,19 @@ def _entry_targets(manifest: dict[str, Any], sub: str) -> list[str]:
         if key in exports:
             out.extend(_leaves(exports[key]))
         else:
-            for pattern, value in exports.items():
+            # Node's choice among matching patterns: the longest prefix, then the longest key
+            best: tuple[int, int, str] | None = None
+            for pattern in exports:
                 if isinstance(pattern, str) and pattern.count("*") == 1:
                     prefix, suffix = pattern.split("*")
-                    if key.startswith(prefix) and key.endswith(suffix) and len(key) >= len(prefix) + len(suffix):
-                        star = key[len(prefix):len(key) - len(suffix)]
-                        out.extend(t.replace("*", star) for t in _leaves(value))
+                    if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix) + len(suffix):
+                        rank = (len(prefix), len(pattern), pattern)
+                        if best is None or rank[:2] > best[:2]:
+                            best = rank
+            if best is not None:
+                prefix, suffix = best[2].split("*")
+                star = key[len(prefix):len(key) - len(suffix)]
+                out.extend(t.replace("*", star) for t in _leaves(exports[best[2]]))
     if not sub:
         for field in ("source", "types", "typings", "module", "main"):
             value = manifest.get(field)
@@ -267,40 +325,135 @@ def _leaves(value: Any, depth: int = 0) -> list[str]:
 
 
 def _mapped_source(directory: str, target: str) -> str | None:
-    """The source behind a manifest target: itself if it is source, else dist/ -> src/ and .js -> .ts."""
-    if target.startswith("./"):
-        target = target[2:]
-    path = os.path.normpath(os.path.join(directory, target))
-    if not path.startswith(os.path.normpath(directory) + os.sep) and path != os.path.normpath(directory):
-        return None
-    found = _source_file(path)
+    """The source behind a manifest target. A built file (`dist/esm/x.js`, `index.d.ts`) is mapped back
+    first (the package tsconfig's outDir -> rootDir, a build folder -> src/, .js -> .ts beside it):
+    a build left on disk may be stale or CommonJS the analyzer cannot read. The target itself counts
+    only when no source exists."""
+    target = os.path.normpath(target).replace(os.sep, "/")
+    if target.startswith("../") or target in ("..", "/") or os.path.isabs(target):
+        return None  # a target outside the package
+    stem, built = _built_stem(target)
+    parts = stem.split("/")
+    if built or (len(parts) > 1 and parts[0] in _BUILD_DIRS):
+        exts = _BUILT_EXTS.get(built, _TS_EXTS)
+        for base, also_js in _source_bases(directory, parts):
+            found = _first_file(base, exts + (_JS_EXTS if also_js else ()))
+            if found is not None:
+                return found
+    found = _source_file(os.path.join(directory, target))
     if found is not None:
         return found
-    parts = target.split("/")
     if len(parts) > 1 and parts[0] in _BUILD_DIRS:
         return _source_file(os.path.join(directory, "src", *parts[1:]))
     return _source_file(os.path.join(directory, "src", target))
 
 
+def _built_stem(target: str) -> tuple[str, str]:
+    """(target without its compiled extension, that extension or "")."""
+    for ext in (".d.ts", ".d.mts", ".d.cts"):
+        if target.endswith(ext):
+            return target[: -len(ext)], ext
+    stem, ext = os.path.splitext(target)
+    return (stem, ext) if ext in _BUILT_EXTS else (target, "")
+
+
+def _source_bases(directory: str, parts: list[str]) -> list[tuple[str, bool]]:
+    """Where the source of a built path (split, without extension) may be: (path without extension,
+    whether a .js file there is source too), most likely first."""
+    out: list[tuple[str, bool]] = []
+    layout = _out_and_root(directory)
+    if layout is not None:  # the package's tsconfig says where its build comes from
+        out_dir, root_dir = layout
+        n = len(out_dir)
+        if parts[:n] == out_dir and len(parts) > n:
+            rest = parts[n:]
+            out.extend((os.path.join(directory, *root_dir, *r), True) for r in _without_format_dirs(rest))
+    if len(parts) > 1 and parts[0] in _BUILD_DIRS:
+        out.extend((os.path.join(directory, "src", *r), True) for r in _without_format_dirs(parts[1:]))
+    out.append((os.path.join(directory, *parts), False))  # tsc next to its source: index.js beside index.ts
+    return out
+
+
+def _without_format_dirs(rest: list[str]) -> list[list[str]]:
+    """`esm/platform/node` -> [`platform/node`, `esm/platform/node`]: a format subfolder of one build
+    (dist/esm, dist/types) is not in the source, but a source folder may share its name."""
+    stripped = rest
+    while len(stripped) > 1 and stripped[0] in _FORMAT_DIRS:
+        stripped = stripped[1:]
+    return [stripped, rest] if stripped is not rest else [rest]
+
+
+def _first_file(base: str, exts: tuple[str, ...]) -> str | None:
+    for e in exts:
+        t = base + e
+        if os.path.isfile(t) and _outside_dependencies(os.path.realpath(t)):
+            return os.path.normpath(t)
+    return None
+
+
+def _out_and_root(directory: str) -> tuple[list[str], list[str]] | None:
+    """The package tsconfig's `outDir` and `rootDir` (as path segments below the package), when both are set."""
+    config = read(os.path.join(directory, "tsconfig.json"), parse_jsonc)
+    options = config.get("compilerOptions") if config else None
+    if not isinstance(options, dict):
+        return None
+    out_dir, root_dir = options.get("outDir"), options.get("rootDir")
+    if not isinstance(out_dir, str) or not isinstance(root_dir, str):
+        return None
+    segs = []
+    for value in (out_dir, root_dir):
+        rel = os.path.normpath(value).replace(os.sep, "/")
+        if rel.startswith("../") or rel == ".." or os.path.isabs(rel):
+            return None
+        segs.append([] if rel == "." else rel.split("/"))
+    return (segs[0], segs[1]) if segs[0] else None
+
+
 def _workspace_for(directory: str) -> _Workspace | None:
     for d in ancestors(directory):
-        patterns: list[str] | None = None
-        pnpm = os.path.join(d, "pnpm-workspace.yaml")
-        if os.path.isfile(pnpm):
-            doc = read(pnpm, parse_yaml) or {}
-            patterns = [p for p in doc.get("packages") or [] if isinstance(p, str)]
-        else:
-            manifest = read(os.path.join(d, "package.json"), parse_json)
-            if manifest is not None and "workspaces" in manifest:
-                ws = manifest["workspaces"]
-                if isinstance(ws, dict):
-                    ws = ws.get("packages")
-                patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
-        if patterns is not None:
-            return remember(("packages", d), lambda d=d, p=patterns: _Workspace(_packages(d, p)))
+        if _workspace_at(d) is not None:
+            return remember(("nested", d), lambda d=d: _with_outer(d))
         if repository_top(d):
             return None
     return None
+
+
+def _with_outer(root: str) -> _Workspace | None:
+    """The workspace at root, joined by the packages of each workspace above it that lists root as a
+    member (yarn's nested workspaces): the nearer one's names win."""
+    workspace = _workspace_at(root)
+    if workspace is None or repository_top(root):
+        return workspace
+    inner = root
+    for d in ancestors(os.path.dirname(root)):
+        outer = _workspace_at(d)
+        if outer is not None:
+            if inner not in outer.packages.values():
+                break
+            workspace = _Workspace({**outer.packages, **workspace.packages})
+            inner = d
+        if repository_top(d):
+            break
+    return workspace
+
+
+def _workspace_at(d: str) -> _Workspace | None:
+    """The workspace whose root is d (pnpm-workspace.yaml, or package.json `workspaces`), if it is one."""
+    patterns: list[str] | None = None
+    pnpm = os.path.join(d, "pnpm-workspace.yaml")
+    if os.path.isfile(pnpm):
+        doc = read(pnpm, parse_yaml) or {}
+        patterns = [p for p in doc.get("packages") or [] if isinstance(p, str)]
+    else:
+        manifest = read(os.path.join(d, "package.json"), parse_json)
+        if manifest is not None and "workspaces" in manifest:
+            ws = manifest["workspaces"]
+            if isinstance(ws, dict):
+                ws = ws.get("packages")
+            patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
+    if patterns is None:
+        return None
+    return remember(("packages", d), lambda: _Workspace(_packages(d, patterns)))
 
 
 def _packages(root: str, patterns: list[str]) -> dict[str, str]:
