@@ -369,6 +369,7 @@ class ModuleAnalyzer:
         self.class_contexts: dict[str, set[str]] = {}
         self._qual_cache: dict[int, str | None] = {}
         self._ann_cache: dict[int, bool] = {}
+        self.closure_uses: dict[tuple[int, frozenset[str]], bool] = {}  # see FunctionVisitor._may_orchestrate
         self._import_roots: dict[str, list[str]] | None = None
         self._mentions_ctx = "DurableContext" in text
         self.text = text
@@ -1290,13 +1291,13 @@ class ModuleAnalyzer:
             self.worklist.append(fi)
 
 
-def _tail_statements(body: list[ast.stmt], may_run_operations: Any) -> set[int]:
-    """ids of the statements of a handler's or child body after which no durable operation can run:
+def _tail_statements(body: list[ast.stmt], may_run_operations: Any) -> list[ast.stmt]:
+    """The statements of a handler's or child body after which no durable operation can run:
     earlier invocations suspend at (or before) an operation, so such code runs once, in the invocation
     that completes the body, and is never replayed. ``may_run_operations(stmt)`` is conservative (any
     call that could start an operation counts). Loops, try/except/finally, return, raise, break and
     continue are followed; anything unknown counts as "an operation may follow"."""
-    tail: set[int] = set()
+    tail: list[ast.stmt] = []
 
     def block(stmts: list[ast.stmt], follow: bool, escape: bool, cont: bool, brk: bool) -> bool:
         """Marks a block given whether operations may run after it; returns whether any may run from
@@ -1338,31 +1339,15 @@ def _tail_statements(body: list[ast.stmt], may_run_operations: Any) -> set[int]:
                 pass  # defining runs nothing (decorators aside, which do not start operations)
             else:
                 if not follow and not may_run_operations(s):
-                    tail.add(id(s))
+                    tail.append(s)
                     continue
                 follow = True
             if not follow:
-                tail.add(id(s))
+                tail.append(s)
         return follow
 
     block(body, False, False, True, True)
     return tail
-
-
-def _carries(value: ast.AST, names: set[str]) -> bool:
-    """Whether a value may hold the context (`c = context`, `wf = Workflow(context)`, `f = lambda: ctx...`),
-    not what an operation returns (`x = context.step(...)` is plain data)."""
-    t = type(value)
-    if t is ast.Name:
-        return value.id in names  # type: ignore[attr-defined]
-    if t is ast.Call:
-        return any(type(a) is ast.Name and a.id in names  # type: ignore[attr-defined]
-                   for a in (*value.args, *(k.value for k in value.keywords)))  # type: ignore[attr-defined]
-    if t is ast.Tuple or t is ast.List:
-        return any(_carries(e, names) for e in value.elts)  # type: ignore[attr-defined]
-    if t is ast.Lambda:
-        return any(type(x) is ast.Name and x.id in names for x in ast.walk(value))  # type: ignore[attr-defined]
-    return False
 
 
 class _Terminal:
@@ -1396,9 +1381,9 @@ class FunctionVisitor:
     soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
     # A handler's or child body's statements after which no operation can run (see _tail_statements),
     # and the statement being visited: code there runs once, so "repeats on every replay" is not true
-    tail: set[int] | None = None
-    stmt: ast.stmt | None = None
-    _op_names: set[str] | None = None
+    op_marks: list[tuple[int, int]] | None = None
+    tail_reports: list[tuple[tuple[int, int], Any]] = ()  # type: ignore[assignment]
+    carriers: frozenset[str] = frozenset()  # names holding a value built from the context (`wf = Workflow(ctx)`)
 
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
         self.m = m
@@ -1477,7 +1462,8 @@ class FunctionVisitor:
                 self.check_result(node.body)
         else:
             if self.term is not None:
-                self.tail = _tail_statements(node.body, self._may_run_operations)
+                self.op_marks = []
+                self.tail_reports = []
             self.body(node.body)  # decorators run at definition time, not in this scope
         if self.term is not None and self.term.held:
             self.release_held(self.term)
@@ -1489,6 +1475,8 @@ class FunctionVisitor:
             self.timing_pairs()
         if self.soft_args and self.source_diags:
             self.soft_only()
+        if self.tail_reports:
+            self.drop_tail_reports()
 
     def soft_only(self) -> None:
         """``started = time.monotonic()`` read only in logger calls, or ``delay = 60 + random.randint(0, 30)``
@@ -1572,16 +1560,10 @@ class FunctionVisitor:
         """Visits a block; returns the branch arms its end is reached through (see v_if)."""
         saved = self.branch
         visit = self.visit
-        outer = self.stmt
-        tracking = self.tail is not None
         for s in stmts:
-            if tracking:
-                self.stmt = s
             visit(s)
             if (type(s) is ast.If or type(s) is ast.Try) and self.after_if:  # v_if/v_try has just set after_if
                 self.branch = self.branch + self.after_if
-        if tracking:
-            self.stmt = outer
         if self.branch is saved:
             return ()
         tail = self.branch[len(saved):]
@@ -1678,6 +1660,9 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
         kind = self.m.kind_of(value, self.local_kinds)
+        if self.op_marks is not None and type(value) is ast.Call and self.ctxs and self._hands_ctx(value):  # type: ignore[arg-type]
+            # `wf = Workflow(context)`: calling wf's methods later may run operations
+            self.carriers = self.carriers | {t.id for t in targets if type(t) is ast.Name}  # type: ignore[attr-defined]
         hidden = bool(tainted and self.hidden(value))
         for t in targets:
             self.bind_target(t, value, tainted, env, kind)
@@ -2122,6 +2107,8 @@ class FunctionVisitor:
     # -- expressions ---------------------------------------------------------------------------
 
     def v_name(self, node: ast.Name) -> None:
+        if self.op_marks is not None and (node.id in self.ctxs or node.id in self.carriers):
+            self.mark_operation(node)  # the context (or what holds it) used here may start an operation
         if isinstance(node.ctx, ast.Load):
             name = node.id
             if name in self.taint:
@@ -2241,6 +2228,8 @@ class FunctionVisitor:
     # -- durable operations ----------------------------------------------------------------------
 
     def operation(self, node: ast.Call, method: str, receiver: str) -> None:
+        if self.op_marks is not None:
+            self.mark_operation(node)
         if self.role == "submitter":
             if method in ("step", "run_in_child_context"):
                 fix = (f"call the work as a plain function inside the submitter (no {receiver}.{method}, no "
@@ -2900,53 +2889,72 @@ class FunctionVisitor:
             return None  # a file of the deployment package (Lambda runs in /var/task): fixed per version
         return ("DUR003", "`open(...)`", False)
 
-    def in_tail(self) -> bool:
-        return self.tail is not None and self.stmt is not None and id(self.stmt) in self.tail
-
-    def _may_run_operations(self, node: ast.AST) -> bool:
-        """Whether code may start a durable operation: a call of an operation's method name on anything,
-        one given (or called on) the context or a value built from it, a local function that uses it.
-        Conservative by design: a wrong "yes" only keeps a finding."""
-        names = self._op_names
-        if names is None:
-            names = set(self.ctxs) | set(self.fi.ctx_params)
-            assigns = [n for n in ast.walk(self.fi.node) if type(n) is ast.Assign]
-            for _ in range(3):  # `c = context`, `wf = Workflow(c)`: values that carry the context
-                before = len(names)
-                for a in assigns:
-                    if _carries(a.value, names):  # type: ignore[attr-defined]
-                        names.update(x.id for t in a.targets for x in ast.walk(t) if type(x) is ast.Name)  # type: ignore[attr-defined]
-                if len(names) == before:
-                    break
-            self._op_names = names
-        for n in ast.walk(node):
-            t = type(n)
-            if t is ast.Call:
-                f = n.func  # type: ignore[attr-defined]
-                if type(f) is ast.Attribute:
-                    if f.attr in C.OPERATIONS:
-                        return True
-                    base = f.value
-                    while type(base) is ast.Attribute:
-                        base = base.value
-                    if type(base) is ast.Name and base.id in names:
-                        return True
-                elif type(f) is ast.Name:
-                    callee = self.m.lookup(self.fi, f.id)
-                    if callee is not None and callee is not self.fi and (
-                            callee.role in ORCH_ROLES or callee.ctx_params or self._references(callee, names)):
-                        return True
-                for a in (*n.args, *(k.value for k in n.keywords)):  # type: ignore[attr-defined]
-                    for x in ast.walk(a):
-                        if type(x) is ast.Name and x.id in names:  # type: ignore[attr-defined]
-                            return True
-            elif t is ast.Yield or t is ast.YieldFrom or t is ast.Await:
+    def _may_orchestrate(self, node: ast.Call) -> bool:
+        """A call that may run durable operations without being given the context: a nested function
+        (it may close over the context) or one with an orchestration role, or a method of a value built
+        from the context."""
+        f = node.func
+        if type(f) is ast.Name:
+            callee = self.m.lookup(self.fi, f.id)  # type: ignore[attr-defined]
+            if callee is None or callee is self.fi:
+                return False
+            if callee.role in ORCH_ROLES or callee.ctx_params:
                 return True
+            if callee.parent is None:
+                return False
+            key = (id(callee), frozenset(self.ctxs | self.carriers))
+            found = self.m.closure_uses.get(key)
+            if found is None:  # a nested function that reads the context runs operations with it
+                found = self.m.closure_uses[key] = self._references(callee, set(key[1])) or any(
+                    type(n) is ast.Attribute and n.attr in C.OPERATIONS for n in ast.walk(callee.node))
+            return found
+        if type(f) is ast.Attribute and f.attr in C.OPERATIONS:  # type: ignore[attr-defined]
+            return True  # an operation on a receiver not known to be a context: maybe one
+        if type(f) is ast.Attribute and self.carriers:
+            base = f.value  # type: ignore[attr-defined]
+            while type(base) is ast.Attribute:
+                base = base.value  # type: ignore[attr-defined]
+            return type(base) is ast.Name and base.id in self.carriers  # type: ignore[attr-defined]
         return False
 
+    def mark_operation(self, node: ast.AST) -> None:
+        """Something at node may start a durable operation (see drop_tail_reports)."""
+        marks = self.op_marks
+        if marks is not None:
+            marks.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+
+    def drop_tail_reports(self) -> None:
+        """A handler's or child body's code after its last durable operation runs once, in the invocation
+        that completes the body (earlier invocations suspend at an operation before it): drop what this
+        body reported there as repeating on replay. The operations were marked while visiting (calls of
+        operations, of the context or of values built from it, of nested functions, every read of a
+        context name), so no second walk is needed; anything unknown keeps the finding."""
+        marks = sorted(self.op_marks or ())
+
+        def may_run(node: ast.AST) -> bool:
+            start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
+            end = (node.end_lineno, node.end_col_offset)  # type: ignore[attr-defined]
+            i = bisect.bisect_left(marks, start)
+            return i < len(marks) and marks[i] < end
+
+        body = self.fi.node.body  # type: ignore[union-attr]
+        ranges = sorted(((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset))  # type: ignore[attr-defined]
+                        for n in _tail_statements(body, may_run))
+        if not ranges:
+            return
+
+        def in_tail(pos: tuple[int, int]) -> bool:
+            i = bisect.bisect_right(ranges, (pos, (1 << 30, 0))) - 1
+            return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
+
+        drop_diags = {id(d) for pos, d in self.tail_reports if isinstance(d, Diagnostic) and in_tail(pos)}
+        drop_deferred = {id(d) for pos, d in self.tail_reports if not isinstance(d, Diagnostic) and in_tail(pos)}
+        if drop_diags:
+            self.m.diagnostics[:] = [d for d in self.m.diagnostics if id(d) not in drop_diags]
+        if drop_deferred:
+            self.m.deferred[:] = [d for d in self.m.deferred if id(d) not in drop_deferred]
+
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
-        if rule in _ONCE_IN_TAIL and self.tail is not None and self.in_tail():
-            return  # after the body's last operation: runs once, in the invocation that completes it
         if self.soft is not None and rule in ("DUR001", "DUR002") and id(node) not in self.soft_of:
             if not self.soft_of:
                 self.soft_of = {}
@@ -2973,6 +2981,9 @@ class FunctionVisitor:
         soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
         self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,
                     short=SHORT_FIX["DUR004-env"] if env else None)
+        if self.op_marks is not None and rule in _ONCE_IN_TAIL:
+            self.tail_reports.append(((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)),
+                                      self.m.diagnostics[-1]))
         if rule in ("DUR001", "DUR002") and id(node) in self.assigned:
             self.source_diags = [*self.source_diags, (self.assigned[id(node)][0], self.m.diagnostics[-1])]
         if key == "DUR001-process-clock":
@@ -3054,6 +3065,8 @@ class FunctionVisitor:
         role = self.role
         in_step = role in STEP_ROLES
         hands_ctx = self._hands_ctx(node) if self.ctxs else False
+        if self.op_marks is not None and (hands_ctx or self._may_orchestrate(node)):
+            self.mark_operation(node)
         if hands_ctx:
             if self.term is not None:
                 self.term.work += 1  # hands the context to a helper, which may run durable operations
@@ -3262,10 +3275,12 @@ class FunctionVisitor:
                 text = _short(text, 40)
             # a function that gets the context runs durable operations: it cannot go in a step
             hands = self._hands_ctx(node) or self._ctx_in_literal(node)
-            if not hands and self.tail is not None and self.in_tail():
-                return  # after the body's last operation it runs once: nothing for DUR005 to say
             d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "")
             self.m.deferred.append(d)
+            if hands:
+                self.mark_operation(node)
+            elif self.op_marks is not None:  # dropped if it turns out to be after the last operation
+                self.tail_reports.append(((node.lineno, node.col_offset), d))
             if self.pending is not None:
                 self.pending.append(d)
 

@@ -52,6 +52,10 @@ _STATEMENT_STOP = frozenset({
     "method_definition", "class_body",
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
+_LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+_JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
+# What the code after a body's last operation does once, not on every replay (see _in_tail)
+_ONCE_IN_TAIL = frozenset({"DUR001", "DUR002", "DUR003", "DUR004", "DUR020", "DUR021"})
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
@@ -136,6 +140,8 @@ class FileAnalysis:
         self._taint_src: dict[str, set[int]] = {}
         self._dur006_pending: list[tuple[Call, list[tuple[str, set[int]]]]] = []
         self._reported_src: set[int] = set()  # starts of DUR001-DUR003 facts reported where they are
+        self._awaited_cache: dict[int, bool] = {}
+        self._orch_starts: list[int] | None = None
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -2611,6 +2617,8 @@ class FileAnalysis:
                 continue
             if r != "DUR004" and self._final_catch(fact.node, fact.fi):
                 continue
+            if r in _ONCE_IN_TAIL and self._in_tail(fact.node, fact.fi):
+                continue
             if r in ("DUR001", "DUR002", "DUR003") and not self._ignored_here(fact.start):
                 self._reported_src.add(fact.start)
             if r == "DUR001":
@@ -2668,10 +2676,13 @@ class FileAnalysis:
             if kind == "combinator":
                 self._combinator(c, eff[2], ctx)
             elif kind == "project-log":
-                self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
+                if not self._in_tail(c.node, c.fi):
+                    self.project_logs.append((c, self._candidates(eff[2]), eff[1]))
             elif kind == "project":
                 if self._final_catch(c.node, c.fi):
                     continue
+                if not self._hands_context(c) and self._in_tail(c.node, c.fi):
+                    continue  # after the body's last operation it runs once: nothing for DUR005 to say
                 if eff[2]:
                     # a helper that gets the context runs durable operations: it cannot go in a step
                     hands = self._hands_context(c)
@@ -2725,6 +2736,117 @@ class FileAnalysis:
                     elif n.type not in _FUNCLIKE and n.type != "string" and len(stack) < 200:
                         stack.extend(n.named_children)
         return False
+
+    def _in_tail(self, node: Any, fi: int) -> bool:
+        """Whether node, in a handler or child body itself, comes after the body's last durable operation:
+        earlier invocations suspend at an operation before it, so it runs once, in the invocation that
+        completes the body (checked with the SDK's runner). Conservative: a loop or try that runs
+        operations around it, break/continue, or a durable promise started without await (it may
+        suspend wherever it is awaited) keep it out."""
+        f = self.funcs[fi]
+        if f.role not in ("handler", "child") or not self._ops_awaited(fi):
+            return False
+        between = self._may_orchestrate
+        cur = node
+        done = False  # past a return/throw at the level walked: only finally blocks can run after it
+        for anc in reversed(self._path(fi, node)):
+            t = anc.type
+            if anc is f.node or (anc.start_byte == f.node.start_byte and anc.type == f.node.type):
+                return True
+            if t == "try_statement":
+                fin = anc.child_by_field_name("finalizer")
+                if fin is not None and fin.start_byte != cur.start_byte and between(fin.start_byte, fin.end_byte, fi):
+                    return False
+                body = anc.child_by_field_name("body")
+                handler = anc.child_by_field_name("handler")
+                if body is not None and body.start_byte == cur.start_byte and handler is not None \
+                        and between(handler.start_byte, handler.end_byte, fi):
+                    return False  # an exception may go on in the catch, which runs operations
+            elif done:
+                pass
+            elif t in _LOOPS:
+                if between(anc.start_byte, anc.end_byte, fi):
+                    return False  # another iteration runs operations
+            elif t == "statement_block":
+                sib = cur.next_named_sibling
+                while sib is not None and not done:
+                    st = sib.type
+                    if st in ("break_statement", "continue_statement") or _JUMP_RE.search(sib.text or b""):
+                        return False  # another iteration, or code after the loop, may come next
+                    if between(sib.start_byte, sib.end_byte, fi):
+                        return False
+                    done = st in ("return_statement", "throw_statement")
+                    sib = sib.next_named_sibling
+            elif between(cur.end_byte, anc.end_byte, fi):
+                return False  # later in the same statement or switch
+            cur = anc
+        return False
+
+    def _may_orchestrate(self, lo: int, hi: int, fi: int) -> bool:
+        """A durable operation, or anything that may run one, in [lo, hi): a call or `new` given the
+        context, a call on a value built from the context, a call of this file's function that runs
+        operations. Conservative, for _in_tail: a wrong "yes" only keeps a finding."""
+        starts = self._orch_starts
+        if starts is None:
+            funcs = self.funcs
+            found = set(self._op_starts)
+            carriers: set[int] = set()  # starts of bindings whose value was built from the context
+            for c in self.col.calls:
+                if c.args and any(self.ctx_binding(a, c.fi) is not None for a in c.args):
+                    found.add(c.start)
+            for node, nfi, _chain, args in self.col.news:
+                if args and any(self.ctx_binding(a, nfi) is not None for a in args):
+                    found.add(node.start_byte)
+            for dfi, _nn, val, bs in self.col.decls:
+                v = unwrap(val)
+                if v is not None and v.type in ("new_expression", "call_expression") and \
+                        self._may_orchestrate_value(v, dfi):
+                    carriers.update(id(b) for b in bs)
+            op_ranges = [(f.start, f.end) for f in funcs[1:] if self._ops_in(f.start, f.end)]
+            for c in self.col.calls:
+                ch = c.chain
+                if not ch or c.start in found:
+                    continue
+                b = self.lookup(ch[0], c.fi)
+                if b is not None and id(b) in carriers:
+                    found.add(c.start)
+                elif len(ch) == 1:
+                    target = self.func_of_name(ch[0], c.fi)
+                    if target > 0 and any(lo_ <= funcs[target].start < hi_ for lo_, hi_ in op_ranges):
+                        found.add(c.start)  # a local function that runs operations
+            starts = self._orch_starts = sorted(found)
+        i = bisect.bisect_left(starts, lo)
+        return i < len(starts) and starts[i] < hi
+
+    def _may_orchestrate_value(self, v: Any, fi: int) -> bool:
+        an = v.child_by_field_name("arguments")
+        return an is not None and any(self.ctx_binding(a, fi) is not None for a in an.named_children)
+
+    def _ops_awaited(self, fi: int) -> bool:
+        """Every durable operation in function fi (nested functions included) is awaited where it is
+        called, or is a child body's own result: no durable promise is pending across statements."""
+        found = self._awaited_cache.get(fi)
+        if found is None:
+            f = self.funcs[fi]
+            found = True
+            for c in self._ops:
+                if not (f.start <= c.start < f.end):
+                    continue
+                if c.op == "createCallback":
+                    found = False  # its promise comes back in a tuple and is awaited later, anywhere
+                    break
+                p = c.node.parent
+                while p is not None and p.type == "parenthesized_expression":
+                    p = p.parent
+                pt = p.type if p is not None else ""
+                if pt == "await_expression":
+                    continue
+                if pt in ("return_statement", "arrow_function") and self.funcs[c.fi].role == "child":
+                    continue
+                found = False
+                break
+            self._awaited_cache[fi] = found
+        return found
 
     def _final_catch(self, node: Any, fi: int) -> bool:
         """Inside a `catch` of the handler or of a child body itself that always rethrows and runs no
