@@ -141,7 +141,7 @@ class FileAnalysis:
         self._dur006_pending: list[tuple[Call, list[tuple[str, set[int]]]]] = []
         self._reported_src: set[int] = set()  # starts of DUR001-DUR003 facts reported where they are
         self._awaited_cache: dict[int, bool] = {}
-        self._orch_starts: list[int] | None = None
+        self._call_index: tuple[list[int], list[Call], list[int], list[Any]] | None = None
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -2785,38 +2785,41 @@ class FileAnalysis:
     def _may_orchestrate(self, lo: int, hi: int, fi: int) -> bool:
         """A durable operation, or anything that may run one, in [lo, hi): a call or `new` given the
         context, a call on a value built from the context, a call of this file's function that runs
-        operations. Conservative, for _in_tail: a wrong "yes" only keeps a finding."""
-        starts = self._orch_starts
-        if starts is None:
-            funcs = self.funcs
-            found = set(self._op_starts)
-            carriers: set[int] = set()  # starts of bindings whose value was built from the context
-            for c in self.col.calls:
-                if c.args and any(self.ctx_binding(a, c.fi) is not None for a in c.args):
-                    found.add(c.start)
-            for node, nfi, _chain, args in self.col.news:
-                if args and any(self.ctx_binding(a, nfi) is not None for a in args):
-                    found.add(node.start_byte)
-            for dfi, _nn, val, bs in self.col.decls:
-                v = unwrap(val)
+        operations. Conservative, for _in_tail: a wrong "yes" only keeps a finding. Only the calls in
+        the range are looked at beyond the file-wide operation and hand-off lists."""
+        if self._orchestration_between(lo, hi, fi):
+            return True
+        index = self._call_index
+        if index is None:
+            calls = sorted(self.col.calls, key=lambda c: c.start)
+            news = sorted(self.col.news, key=lambda n: n[0].start_byte)
+            index = self._call_index = ([c.start for c in calls], calls, [n[0].start_byte for n in news], news)
+        call_starts, calls, new_starts, news = index
+        funcs = self.funcs
+        i = bisect.bisect_left(call_starts, lo)
+        while i < len(calls) and call_starts[i] < hi:
+            c = calls[i]
+            i += 1
+            ch = c.chain
+            if not ch:
+                continue
+            b = self.lookup(ch[0], c.fi)
+            if b is not None and b.kind == "var" and b.value is not None:
+                v = unwrap(b.value)
                 if v is not None and v.type in ("new_expression", "call_expression") and \
-                        self._may_orchestrate_value(v, dfi):
-                    carriers.update(id(b) for b in bs)
-            op_ranges = [(f.start, f.end) for f in funcs[1:] if self._ops_in(f.start, f.end)]
-            for c in self.col.calls:
-                ch = c.chain
-                if not ch or c.start in found:
-                    continue
-                b = self.lookup(ch[0], c.fi)
-                if b is not None and id(b) in carriers:
-                    found.add(c.start)
-                elif len(ch) == 1:
-                    target = self.func_of_name(ch[0], c.fi)
-                    if target > 0 and any(lo_ <= funcs[target].start < hi_ for lo_, hi_ in op_ranges):
-                        found.add(c.start)  # a local function that runs operations
-            starts = self._orch_starts = sorted(found)
-        i = bisect.bisect_left(starts, lo)
-        return i < len(starts) and starts[i] < hi
+                        self._may_orchestrate_value(v, b.fi):
+                    return True  # a method of a value built from the context
+            if len(ch) == 1:
+                target = self.func_of_name(ch[0], c.fi)
+                if target > 0 and self._ops_in(funcs[target].start, funcs[target].end):
+                    return True  # this file's function that runs operations
+        i = bisect.bisect_left(new_starts, lo)
+        while i < len(news) and new_starts[i] < hi:
+            node, nfi, _chain, args = news[i]
+            i += 1
+            if args and any(self.ctx_binding(a, nfi) is not None for a in args):
+                return True
+        return False
 
     def _may_orchestrate_value(self, v: Any, fi: int) -> bool:
         an = v.child_by_field_name("arguments")
