@@ -355,6 +355,8 @@ class ModuleAnalyzer:
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[_Deferred] = []
+        # DUR012 for writes to outer state in step or child code: (diagnostic, name, writing function)
+        self.outer_writes: list[tuple[Diagnostic, str, ast.AST]] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
         self.module_writers: dict[str, str] = {}  # top-level function -> a module variable it writes (DUR012)
         # lambdas not read as code of the function around them: stored parallel branches (analyzed on
@@ -432,12 +434,39 @@ class ModuleAnalyzer:
             self._analyze(fi, fi.role or "plain", frozenset())
             self._drain()
         self._snippet()
+        if self.outer_writes:
+            self._unread_outer_writes()
         for fi in self.funcs:
             self.bindings[fi.qualname] = self._binding_kind(fi)
         if self.param_writes and self.step_args:
             self._param_writes()
         if len(self.threaded) > 1:
             self._outermost_threading()
+
+    def _unread_outer_writes(self) -> None:
+        """A write to outer state that only the writing step itself reads (an attempt counter of a
+        retried step: `global attempts; attempts += 1; if attempts < 3: raise ...`), or only tests read
+        (a probe counting how often a body ran), loses nothing anyone depends on: drop its DUR012.
+        Read anywhere else (orchestration code, another step, module code), it stays."""
+        names = {name for _d, name, _w in self.outer_writes}
+        reads: dict[str, list[tuple[int, int]]] = {}
+        tests: list[tuple[int, int]] = []  # spans of pytest-style test functions and classes
+        for n in ast.walk(self.tree):
+            t = type(n)
+            if t is ast.Name and n.id in names and type(n.ctx) is ast.Load:  # type: ignore[attr-defined]
+                reads.setdefault(n.id, []).append((n.lineno, n.col_offset))  # type: ignore[attr-defined]
+            elif t in (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef) and \
+                    n.name.startswith(("test_", "Test")):  # type: ignore[attr-defined]
+                tests.append((n.lineno, n.end_lineno or n.lineno))  # type: ignore[attr-defined]
+        drop = set()
+        for diag, name, writer in self.outer_writes:
+            lo = (writer.lineno, writer.col_offset)  # type: ignore[attr-defined]
+            hi = (writer.end_lineno or writer.lineno, writer.end_col_offset or 0)  # type: ignore[attr-defined]
+            outside = [ln for ln, c in reads.get(name, ()) if not lo <= (ln, c) < hi]
+            if not any(not any(a <= ln <= b for a, b in tests) for ln in outside):
+                drop.add(id(diag))
+        if drop:
+            self.diagnostics[:] = [d for d in self.diagnostics if id(d) not in drop]
 
     def _outermost_threading(self) -> None:
         """One DUR008 per construct: ``asyncio.run(fetch_all(ctx))`` whose ``fetch_all`` gathers
@@ -1763,6 +1792,8 @@ class FunctionVisitor:
                         f"{'step' if self.role in STEP_ROLES else 'child context'}: on replay the "
                         "checkpointed result is returned without running the body, so the write is lost",
                         "return the value from the step or child and assign its result in orchestration code")
+            # kept only if code outside this function reads it (see _unread_outer_writes)
+            self.m.outer_writes.append((self.m.diagnostics[-1], name, self.fi.node))
             return
         if self.role in ORCH_ROLES and (name in self.m.mutable_globals or
                                         (name in self.nonlocals and name in self.m.module_names)):
