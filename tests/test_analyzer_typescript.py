@@ -275,6 +275,7 @@ export const handler = withDurableExecution(async (event: any, context: DurableC
     await context.step("inner", async () => id);
   }, { timeout: { hours: 1 } });
   await context.step("post", async () => fetch("https://x.example", { method: "POST", body: "1" }));
+  return done.length;
 });
 """
     _ms, diags = _check("fixes.ts", src)

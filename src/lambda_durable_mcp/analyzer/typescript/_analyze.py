@@ -54,6 +54,8 @@ _STATEMENT_STOP = frozenset({
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
 _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
+# after a name: an assignment to it (`x = 1`, `x += 1`, `x++`), not a comparison
+_WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
 # What the code after a body's last operation does once, not on every replay (see _in_tail)
 _ONCE_IN_TAIL = frozenset({"DUR001", "DUR002", "DUR003", "DUR004", "DUR020", "DUR021"})
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
@@ -3008,6 +3010,8 @@ class FileAnalysis:
                     break
                 boundary = f.step_root if f.scope == "step" else f.child_root
                 if boundary >= 0 and not self._within(b.fi, boundary):
+                    if self._unread_elsewhere(nm, b, boundary):
+                        break  # an attempt counter only this step reads: losing its write changes nothing
                     where = "step function" if f.scope == "step" else "child body"
                     self.report("DUR012", node,
                                 f"the {where} writes to outer variable '{nm}': on replay the {where} is skipped "
@@ -3024,6 +3028,27 @@ class FileAnalysis:
 
         self._plain_writes = plain_writes
         self._helper_module_writes(plain_writes)
+
+    def _unread_elsewhere(self, name: str, b: Binding, boundary: int) -> bool:
+        """No code outside function `boundary` reads `name` (writes such as `attempts = 0` in a test's
+        setup do not count): the variable is an attempt counter of a retried step, or a probe nobody
+        reads, and the write a replay skips loses nothing."""
+        g = self.funcs[boundary]
+        src = self.src
+        for m in re.finditer(rb"(?<![\w$])" + re.escape(name.encode()) + rb"(?![\w$])", src):
+            pos = m.start()
+            if g.start <= pos < g.end or pos == b.start:
+                continue
+            if src[pos - 1:pos] == b"." and src[pos - 2:pos - 1] != b".":
+                continue  # another object's property (`x.attempts`); a spread (`...done`) reads it
+            at = self.funcs[0].node.descendant_for_byte_range(pos, m.end())
+            if at is not None and at.type not in ("identifier", "shorthand_property_identifier"):
+                continue  # a comment or a string
+            before = src[max(0, pos - 2):pos]
+            if _WRITE_AFTER_RE.match(src, m.end()) or before in (b"++", b"--"):
+                continue  # a write, not a read
+            return False
+        return True
 
     def _helper_module_writes(self, plain_writes: dict[int, tuple[str, Any]]) -> None:
         """DUR012 at a call from step-wrapped code or a child body to a function that writes module
