@@ -53,6 +53,10 @@ _STATEMENT_STOP = frozenset({
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
+# A logger method -> the durable logger's (error, warn, info, debug; its `log` takes a level first)
+_DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning": "warn", "error": "error",
+                       "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
+                       "critical": "error", "table": "info", "dir": "info"}
 _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 # after a name: an assignment to it (`x = 1`, `x += 1`, `x++`), not a comparison
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
@@ -2661,8 +2665,10 @@ class FileAnalysis:
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
                                           "replay", f"wrap it in {ctx}.step('write', async () => ...)")
             elif r == "DUR020":
+                method = _DURABLE_LOG_METHOD.get(w.split("(")[0].rsplit(".", 1)[-1])
                 self.report(r, fact.node, f"{w} outside a step repeats on every replay",
-                            f"use {ctx}.logger (replay-aware) instead")
+                            f"use {ctx}.logger.{method}(...) (replay-aware) instead" if method
+                            else f"use {ctx}.logger (replay-aware) instead")
             elif r == "DUR009":
                 self.report(r, fact.node, f"{w} sleeps in-process: the Lambda keeps running (and billing) and "
                                           "the delay is lost on replay", f"use await {ctx}.wait({{ seconds: N }})")
