@@ -433,3 +433,18 @@ def handler(event: dict, context: DurableContext) -> str:
     (d,) = analyze_source(HEAD + code, "python").diagnostics
     assert (d.line, d.rule) == (12, "DUR005")
     assert "do not wrap `reserve()` itself in a step" in d.fix and "context.step(" not in d.fix
+
+
+def test_dur033_fix_adds_the_timeout_to_a_config_that_is_already_there() -> None:
+    """Applied literally, "pass config=..." would repeat the keyword or drop the serdes the config sets."""
+    code = """
+@durable_execution
+def h(event, context: DurableContext):
+    cb = context.create_callback("approval", config=CallbackConfig(serdes=MySerDes()))
+    bare = context.create_callback("bare")
+    context.wait(Duration.from_seconds(1), name="later")
+    return [cb.result(), bare.result()]
+"""
+    fixes = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR033"}
+    assert fixes[6] == "add timeout=Duration.from_hours(1) to the existing CallbackConfig(...)"
+    assert fixes[7] == "pass config=CallbackConfig(timeout=Duration.from_hours(1))"

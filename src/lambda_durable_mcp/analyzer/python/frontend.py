@@ -2735,11 +2735,14 @@ class FunctionVisitor:
             if seconds > 0:
                 self.m.durations.append(DurationFact(node.lineno, seconds, "callback-timeout"))
                 return
+        kind = 'WaitForCallbackConfig' if method == 'wait_for_callback' else 'CallbackConfig'
+        if isinstance(config, ast.Call):  # a config is there already: add to it, keep what it sets
+            fix = f"add timeout=Duration.from_hours(1) to the existing {_short(config.func, 30)}(...)"
+        else:
+            fix = f"pass config={kind}(timeout=Duration.from_hours(1))"
         self.m.emit("DUR033", node,
                     f"this {method} has no timeout: if the callback never arrives the execution waits until its "
-                    "ExecutionTimeout",
-                    f"pass config={'WaitForCallbackConfig' if method == 'wait_for_callback' else 'CallbackConfig'}"
-                    "(timeout=Duration.from_hours(1))")
+                    "ExecutionTimeout", fix)
 
     def check_invoke(self, node: ast.Call, fn: ast.expr | None) -> None:
         where = fn
