@@ -212,3 +212,25 @@ def test_lowering_handles_the_newer_syntax_zoo() -> None:
     for code in cases:
         tree, err = parse_any(code)
         assert tree is not None, (code, err)
+
+
+def test_followed_imports_are_capped_nearest_first_and_the_cap_is_said(tmp_path: Path, monkeypatch) -> None:
+    """Linting one file reads the files it imports, breadth first; past the cap the result says so
+    (a pre-commit run on a huge monorepo must not lose findings silently)."""
+    import lambda_durable_mcp.analyzer.engine as engine
+
+    (tmp_path / "handler.py").write_text(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
+        "from near import stamp\nfrom other import helper\n\n\n@durable_execution\n"
+        "def handler(event: dict, context: DurableContext) -> dict:\n"
+        "    value = stamp()  # DUR005 through near.py\n"
+        "    context.step(lambda _: value, name=\"save\")\n    return {\"v\": helper()}\n")
+    (tmp_path / "near.py").write_text("import time\n\n\ndef stamp() -> float:\n    return time.time()\n")
+    (tmp_path / "other.py").write_text("from far import x\n\n\ndef helper() -> int:\n    return x\n")
+    (tmp_path / "far.py").write_text("x = 1\n")
+    monkeypatch.setattr(engine, "MAX_FOLLOWED", 2)
+    result = analyze_paths([tmp_path / "handler.py"], root=tmp_path)
+    assert [(d.line, d.rule) for d in result.diagnostics] == [(8, "DUR005")]
+    assert result.stopped_early and "imported project files" in result.stopped_early
+    monkeypatch.setattr(engine, "MAX_FOLLOWED", 10)
+    assert analyze_paths([tmp_path / "handler.py"], root=tmp_path).stopped_early is None

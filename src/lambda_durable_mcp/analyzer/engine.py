@@ -454,9 +454,15 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                 existing.star_exports.extend(summary.star_exports)
             summarized.append((unit, fe))
     result.files = done
-    if import_root is not None and not _summarize_imports(summaries, displays, root, import_root, deadline):
-        result.stopped_early = result.stopped_early or (
-            "the time limit passed while reading imported project files: findings through helpers may be missing")
+    if import_root is not None:
+        followed = _summarize_imports(summaries, displays, root, import_root, deadline)
+        if followed is False:
+            result.stopped_early = result.stopped_early or (
+                "the time limit passed while reading imported project files: findings through helpers may be missing")
+        elif followed is None:
+            result.stopped_early = result.stopped_early or (
+                f"read {MAX_FOLLOWED} imported project files, the most per run, nearest imports first: findings "
+                "through helpers further away may be missing; lint the directory instead of single files")
 
     project = project_view(str(root), summaries, display)
     wanted = _rule_filter(select, ignore)
@@ -504,21 +510,26 @@ MAX_FOLLOWED = 2_000  # imported project files summarized beyond the ones given,
 
 
 def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, str], root: Path,
-                       import_root: Path, deadline: float | None) -> bool:
+                       import_root: Path, deadline: float | None) -> bool | None:
     """Summarize the project files the analyzed ones import (transitively) but were not given, so that
     DUR005/DUR012/DUR013/DUR035 through a helper do not depend on which files were named: a check of
     the staged handler alone still sees its unchanged helper. These files are not checked themselves.
     Only regular files below ``import_root`` are read (links leading out of it are not followed).
-    False when the deadline stopped it."""
+    Breadth first: the files nearest the analyzed ones come first. False when the deadline stopped it,
+    None when MAX_FOLLOWED did (imports were left), else True."""
+    from collections import deque
+
     code_fes = [fe for fe in frontends() if fe.name != "template"]
     prefix = str(import_root).rstrip(os.sep) + os.sep
-    queue = [c for s in summaries.values() for c in s.imports]
+    queue = deque(c for s in summaries.values() for c in s.imports)
     tried: set[str] = set(summaries)
     followed = 0
-    while queue and followed < MAX_FOLLOWED:
+    while queue:
+        if followed >= MAX_FOLLOWED:
+            return None if any(c not in tried for c in queue) else True
         if deadline is not None and time.monotonic() > deadline:
             return False
-        cand = queue.pop()
+        cand = queue.popleft()
         if cand in tried:
             continue
         tried.add(cand)
