@@ -2254,7 +2254,32 @@ class FunctionVisitor:
         for e in elts:
             if isinstance(e, ast.Lambda) and id(e) not in self.m.own_scope_lambdas:
                 self.m.own_scope_lambdas.add(id(e))
+                self.check_branch_arity(e, self.ctx)
                 self.function_argument(e, "parallel", self.ctx, False, False)
+
+    def check_branch_arity(self, fn: ast.expr, receiver: str) -> None:
+        """DUR015: parallel calls each branch with one argument, the branch's child context. A lambda
+        whose first parameter has a default (`lambda p=payload: work(p)`, the usual loop capture) gets
+        the context in that parameter instead, and one with no parameter fails with a TypeError."""
+        if not isinstance(fn, ast.Lambda) or fn.args.vararg is not None:
+            return
+        a = fn.args
+        positional = [*a.posonlyargs, *a.args]
+        if not positional:
+            problem = "takes no parameter, so the branch fails with a TypeError"
+            fix = "take the child context first: lambda ctx: ..."
+        elif len(a.defaults) == len(positional):
+            first = positional[0].arg
+            problem = (f"gives `{first}` a default, but the child context is passed in its place, so `{first}` "
+                       "is the context, not the value captured for it")
+            rest = ", ".join(ast.unparse(p) + "=" + ast.unparse(d) for p, d in zip(positional, a.defaults, strict=True))
+            fix = f"take the child context first and keep the captured value after it: lambda ctx, {rest}: ..."
+        else:
+            return
+        self.m.emit("DUR015", fn,
+                    f"`{receiver}.parallel` calls each branch with its child context as the only argument; this "
+                    f"lambda {problem}",
+                    fix, short="take the child context first", guide="concurrent-operations#parallel")
 
     # -- durable operations ----------------------------------------------------------------------
 
@@ -2334,6 +2359,7 @@ class FunctionVisitor:
             serdes, at_most_once = self.config_flags(config_arg)
             if method == "parallel" and isinstance(fn_arg, (ast.List, ast.Tuple)):
                 for elt in fn_arg.elts:
+                    self.check_branch_arity(elt, receiver)
                     self.function_argument(elt, method, receiver, serdes, at_most_once)
             elif spread:
                 for a in args:
