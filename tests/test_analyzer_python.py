@@ -448,3 +448,21 @@ def h(event, context: DurableContext):
     fixes = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR033"}
     assert fixes[6] == "add timeout=Duration.from_hours(1) to the existing CallbackConfig(...)"
     assert fixes[7] == "pass config=CallbackConfig(timeout=Duration.from_hours(1))"
+
+
+def test_dur035_fix_for_a_submitter_invoke_does_not_offer_context_invoke() -> None:
+    """The target reports back with the callback id only the submitter has: context.invoke from
+    orchestration code cannot send it (and would wait for a result the target never returns)."""
+    code = """
+import boto3, json
+
+def submit(callback_id, ctx):
+    boto3.client("lambda").invoke(FunctionName="checker:live", InvocationType="Event",
+                                  Payload=json.dumps({"callback_id": callback_id}))
+
+@durable_execution
+def h(event, context: DurableContext):
+    return context.wait_for_callback(submit, name="check", config=WaitForCallbackConfig(timeout=Duration.from_hours(1)))
+"""
+    (d,) = [d for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR035"]
+    assert "context.invoke" not in d.fix and "RetryPresets.none()" in d.fix and "callback id" in d.fix

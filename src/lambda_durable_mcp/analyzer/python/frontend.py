@@ -3407,9 +3407,16 @@ class FunctionVisitor:
         if how is None:
             return
         where, tail = _retrying(self.role)
+        verb = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        if verb in ("invoke", "invoke_async") and (self.role == "submitter" or "callback" in _short(node, 400).lower()):
+            # the target reports back with this callback id, which only the submitter has: an invoke
+            # from orchestration code cannot send it, and would wait for a result the target never returns
+            fix = f"{tail}; or have the target ignore a callback id it has already answered"
+        else:
+            fix = f"{how}, or {tail}"
         self.m.emit("DUR035", node,
                     f"{label} is not idempotent and {where}: a retry after a timeout or crash repeats it",
-                    f"{how}, or {tail}", "info")
+                    fix, "info")
 
 
 def _retrying(role: str) -> tuple[str, str]:
