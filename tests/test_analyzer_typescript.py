@@ -407,3 +407,24 @@ export const handler = withDurableExecution(async (event: { id: string }, contex
     (d,) = analyze_source(src, "typescript").diagnostics
     assert (d.line, d.rule) == (8, "DUR005")
     assert "do not wrap reserve() itself in a step" in d.fix and ".step(" not in d.fix
+
+
+def test_dur012_fix_for_pushed_closures_keeps_the_push_in_orchestration_code() -> None:
+    """A step result goes through JSON: returning `{ rollback: () => ... }` from the step (the usual fix)
+    loses the function on replay, so the fix moves the push after the awaited step instead."""
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (_e: unknown, context: DurableContext) => {
+  const done: Array<{ name: string; undo: () => void }> = [];
+  const names: string[] = [];
+  await context.step("reserve", async () => {
+    done.push({ name: "reserve", undo: () => console.log("release") });
+    names.push("reserve");
+  });
+  await context.wait("hold", { seconds: 60 });
+  return { done: done.length, names };
+});
+"""
+    _ms, diags = _check("saga.ts", src)
+    fixes = {d.line: d.fix for d in diags if d.rule == "DUR012"}
+    assert "push in the orchestration code after it" in fixes[6] and "done.push(...)" in fixes[6]
+    assert "push in the orchestration code" not in fixes[7]

@@ -57,6 +57,7 @@ _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_
 _DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning": "warn", "error": "error",
                        "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
                        "critical": "error", "table": "info", "dir": "info"}
+_HOLDS_FUNCTION_RE = re.compile(rb"=>|\bfunction\b")
 _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 # after a name: an assignment to it (`x = 1`, `x += 1`, `x++`), not a comparison
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
@@ -3109,6 +3110,12 @@ class FileAnalysis:
         op = self.funcs[boundary].op
         ctx = op.ctxb.name if op is not None and op.ctxb is not None else self.ctx_name(self.funcs[boundary].parent)
         opname = op.op if op is not None and op.op else ("step" if where == "step function" else "runInChildContext")
+        if member and kind == "push" and _HOLDS_FUNCTION_RE.search(node.text or b""):
+            # `done.push({ undo: () => ... })`: a function does not survive the checkpoint (JSON), so the
+            # step cannot return it; the record belongs in orchestration code, after the awaited step
+            return (f"leave the {where} alone and push in the orchestration code after it: await {ctx}.{opname}"
+                    f"('name', async () => ...); {nm}.push(...) (a function in a {opname} result does not "
+                    "survive the checkpoint)")
         if member and kind not in ("reverse", "sort"):  # `counter.value++`: reassigning would replace the object
             return (f"return the new value from the {where} and keep it in a local variable of the orchestration "
                     f"code: const value = await {ctx}.{opname}('name', async () => ...); writes to '{nm}' are "
