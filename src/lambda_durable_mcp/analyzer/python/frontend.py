@@ -1379,6 +1379,19 @@ def _tail_statements(body: list[ast.stmt], may_run_operations: Any) -> list[ast.
     return tail
 
 
+class _TailState:
+    """What a handler's or child body's visitor gathers to find its code after the last operation
+    (one attribute on the visitor: more instance attributes would slow every attribute access)."""
+
+    __slots__ = ("marks", "exits", "reports", "carriers")
+
+    def __init__(self) -> None:
+        self.marks: list[tuple[int, int]] = []  # where an operation may start
+        self.exits: list[tuple[int, int]] = []  # return/raise/break/continue
+        self.reports: list[tuple[tuple[int, int], Any]] = []  # (position, diagnostic or deferred)
+        self.carriers: set[str] = set()  # names holding a value built from the context (`wf = Workflow(ctx)`)
+
+
 class _Terminal:
     """A handler's or child body's terminal results so far (see FunctionVisitor.result_value)."""
 
@@ -1410,9 +1423,7 @@ class FunctionVisitor:
     soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
     # A handler's or child body's statements after which no operation can run (see _tail_statements),
     # and the statement being visited: code there runs once, so "repeats on every replay" is not true
-    op_marks: list[tuple[int, int]] | None = None
-    tail_reports: list[tuple[tuple[int, int], Any]] = ()  # type: ignore[assignment]
-    carriers: frozenset[str] = frozenset()  # names holding a value built from the context (`wf = Workflow(ctx)`)
+    tail: _TailState | None = None  # in a handler's or child body's own code (see drop_tail_reports)
 
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
         self.m = m
@@ -1491,8 +1502,7 @@ class FunctionVisitor:
                 self.check_result(node.body)
         else:
             if self.term is not None:
-                self.op_marks = []
-                self.tail_reports = []
+                self.tail = _TailState()
             self.body(node.body)  # decorators run at definition time, not in this scope
         if self.term is not None and self.term.held:
             self.release_held(self.term)
@@ -1504,8 +1514,8 @@ class FunctionVisitor:
             self.timing_pairs()
         if self.soft_args and self.source_diags:
             self.soft_only()
-        if self.tail_reports:
-            self.drop_tail_reports()
+        if self.tail is not None and self.tail.reports:
+            self.drop_tail_reports(self.tail)
 
     def soft_only(self) -> None:
         """``started = time.monotonic()`` read only in logger calls, or ``delay = 60 + random.randint(0, 30)``
@@ -1689,9 +1699,9 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
         kind = self.m.kind_of(value, self.local_kinds)
-        if self.op_marks is not None and type(value) is ast.Call and self.ctxs and self._hands_ctx(value):  # type: ignore[arg-type]
+        if self.tail is not None and type(value) is ast.Call and self.ctxs and self._hands_ctx(value):  # type: ignore[arg-type]
             # `wf = Workflow(context)`: calling wf's methods later may run operations
-            self.carriers = self.carriers | {t.id for t in targets if type(t) is ast.Name}  # type: ignore[attr-defined]
+            self.tail.carriers.update(t.id for t in targets if type(t) is ast.Name)  # type: ignore[attr-defined]
         hidden = bool(tainted and self.hidden(value))
         for t in targets:
             self.bind_target(t, value, tainted, env, kind)
@@ -2010,7 +2020,17 @@ class FunctionVisitor:
             stack.extend(ast.iter_child_nodes(n))
         return False
 
+    def v_exit(self, node: ast.Raise | ast.Break | ast.Continue) -> None:
+        if self.tail is not None:
+            self.tail.exits.append((node.lineno, node.col_offset))
+        if type(node) is ast.Raise:
+            for child in (node.exc, node.cause):  # type: ignore[union-attr]
+                if child is not None:
+                    self.visit(child)
+
     def v_return(self, node: ast.Return) -> None:
+        if self.tail is not None:
+            self.tail.exits.append((node.lineno, node.col_offset))
         if node.value is not None:
             self.result_value(node.value)
             if self.role in ("step", "child") and not self.fi.serdes and self.fi.decorator != "durable_parallel_branch":
@@ -2138,7 +2158,7 @@ class FunctionVisitor:
     # -- expressions ---------------------------------------------------------------------------
 
     def v_name(self, node: ast.Name) -> None:
-        if self.op_marks is not None and (node.id in self.ctxs or node.id in self.carriers):
+        if self.tail is not None and (node.id in self.ctxs or node.id in self.tail.carriers):
             self.mark_operation(node)  # the context (or what holds it) used here may start an operation
         if isinstance(node.ctx, ast.Load):
             name = node.id
@@ -2284,7 +2304,7 @@ class FunctionVisitor:
     # -- durable operations ----------------------------------------------------------------------
 
     def operation(self, node: ast.Call, method: str, receiver: str) -> None:
-        if self.op_marks is not None:
+        if self.tail is not None:
             self.mark_operation(node)
         if self.role == "submitter":
             if method in ("step", "run_in_child_context"):
@@ -2962,7 +2982,8 @@ class FunctionVisitor:
                 return True
             if callee.parent is None:
                 return False
-            key = (id(callee), frozenset(self.ctxs | self.carriers))
+            carriers = self.tail.carriers if self.tail is not None else set()
+            key = (id(callee), frozenset(self.ctxs | carriers))
             found = self.m.closure_uses.get(key)
             if found is None:  # a nested function that reads the context runs operations with it
                 found = self.m.closure_uses[key] = self._references(callee, set(key[1])) or any(
@@ -2970,26 +2991,29 @@ class FunctionVisitor:
             return found
         if type(f) is ast.Attribute and f.attr in C.OPERATIONS:  # type: ignore[attr-defined]
             return True  # an operation on a receiver not known to be a context: maybe one
-        if type(f) is ast.Attribute and self.carriers:
+        if type(f) is ast.Attribute and self.tail is not None and self.tail.carriers:
             base = f.value  # type: ignore[attr-defined]
             while type(base) is ast.Attribute:
                 base = base.value  # type: ignore[attr-defined]
-            return type(base) is ast.Name and base.id in self.carriers  # type: ignore[attr-defined]
+            return type(base) is ast.Name and base.id in self.tail.carriers  # type: ignore[attr-defined]
         return False
 
     def mark_operation(self, node: ast.AST) -> None:
         """Something at node may start a durable operation (see drop_tail_reports)."""
-        marks = self.op_marks
-        if marks is not None:
-            marks.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
+        if self.tail is not None:
+            self.tail.marks.append((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)))
 
-    def drop_tail_reports(self) -> None:
+    def drop_tail_reports(self, ts: _TailState) -> None:
         """A handler's or child body's code after its last durable operation runs once, in the invocation
         that completes the body (earlier invocations suspend at an operation before it): drop what this
         body reported there as repeating on replay. The operations were marked while visiting (calls of
         operations, of the context or of values built from it, of nested functions, every read of a
         context name), so no second walk is needed; anything unknown keeps the finding."""
-        marks = sorted(self.op_marks or ())
+        marks = sorted(ts.marks)
+        if marks:
+            last = marks[-1]
+            if all(pos < last for pos, _r in ts.reports) and all(e >= last for e in ts.exits):
+                return  # every report comes before the last operation, with no way out before it
 
         def may_run(node: ast.AST) -> bool:
             start = (node.lineno, node.col_offset)  # type: ignore[attr-defined]
@@ -3007,8 +3031,8 @@ class FunctionVisitor:
             i = bisect.bisect_right(ranges, (pos, (1 << 30, 0))) - 1
             return i >= 0 and ranges[i][0] <= pos < ranges[i][1]
 
-        drop_diags = {id(d) for pos, d in self.tail_reports if isinstance(d, Diagnostic) and in_tail(pos)}
-        drop_deferred = {id(d) for pos, d in self.tail_reports if not isinstance(d, Diagnostic) and in_tail(pos)}
+        drop_diags = {id(d) for pos, d in ts.reports if isinstance(d, Diagnostic) and in_tail(pos)}
+        drop_deferred = {id(d) for pos, d in ts.reports if not isinstance(d, Diagnostic) and in_tail(pos)}
         if drop_diags:
             self.m.diagnostics[:] = [d for d in self.m.diagnostics if id(d) not in drop_diags]
         if drop_deferred:
@@ -3041,8 +3065,8 @@ class FunctionVisitor:
         soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
         self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,
                     short=SHORT_FIX["DUR004-env"] if env else None)
-        if self.op_marks is not None and rule in _ONCE_IN_TAIL:
-            self.tail_reports.append(((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)),
+        if self.tail is not None and rule in _ONCE_IN_TAIL:
+            self.tail.reports.append(((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)),
                                       self.m.diagnostics[-1]))
         if rule in ("DUR001", "DUR002") and id(node) in self.assigned:
             self.source_diags = [*self.source_diags, (self.assigned[id(node)][0], self.m.diagnostics[-1])]
@@ -3125,7 +3149,7 @@ class FunctionVisitor:
         role = self.role
         in_step = role in STEP_ROLES
         hands_ctx = self._hands_ctx(node) if self.ctxs else False
-        if self.op_marks is not None and (hands_ctx or self._may_orchestrate(node)):
+        if self.tail is not None and (hands_ctx or self._may_orchestrate(node)):
             self.mark_operation(node)
         if hands_ctx:
             if self.term is not None:
@@ -3339,8 +3363,8 @@ class FunctionVisitor:
             self.m.deferred.append(d)
             if hands:
                 self.mark_operation(node)
-            elif self.op_marks is not None:  # dropped if it turns out to be after the last operation
-                self.tail_reports.append(((node.lineno, node.col_offset), d))
+            elif self.tail is not None:  # dropped if it turns out to be after the last operation
+                self.tail.reports.append(((node.lineno, node.col_offset), d))
             if self.pending is not None:
                 self.pending.append(d)
 
@@ -3575,6 +3599,9 @@ _DISPATCH: dict[type, Any] = {
     ast.AsyncWith: FunctionVisitor.v_with,
     ast.Try: FunctionVisitor.v_try,
     ast.Return: FunctionVisitor.v_return,
+    ast.Raise: FunctionVisitor.v_exit,
+    ast.Break: FunctionVisitor.v_exit,
+    ast.Continue: FunctionVisitor.v_exit,
     ast.Match: FunctionVisitor.v_match,
     ast.Name: FunctionVisitor.v_name,
     ast.Attribute: FunctionVisitor.v_attribute,

@@ -104,6 +104,7 @@ class FileAnalysis:
         # (importer, spec) -> the project file a package name or tsconfig alias names, else None
         self.bare_resolver = bare_resolver
         self.bare_targets: dict[str, str | None] = {}  # what each non-relative specifier resolved to
+        self._required: list[Binding] = []  # bindings that _requires_and_instances made imports
         self.col = col
         self.src = col.source
         self.funcs = col.funcs
@@ -271,23 +272,25 @@ class FileAnalysis:
     def _localize_imports(self) -> None:
         """Imports of the project's own files by workspace package name (`@acme/shared`) or tsconfig
         alias (`@lib/clock`) become relative ones, so that every cross-file rule follows them."""
-        from lambda_durable_mcp.analyzer.typescript.modules import relative_spec
-
         local: dict[str, str | None] = {}
 
         def localized(spec: str) -> str:
-            if not spec or spec.startswith((".", "/")) or spec == T.SDK_MODULE:
+            if not spec or spec.startswith((".", "/")) or spec == T.SDK_MODULE or T.NOT_PROJECT_SPEC.match(spec):
                 return spec
             if spec not in local:
                 target = self.bare_resolver(self.path, spec)
                 self.bare_targets[spec] = target
-                local[spec] = relative_spec(self.path, target) if target else None
+                if target:
+                    from lambda_durable_mcp.analyzer.typescript.modules import relative_spec
+
+                    local[spec] = relative_spec(self.path, target)
+                else:
+                    local[spec] = None
             return local[spec] or spec
 
-        for f in self.funcs:
-            for b in f.names.values():
-                if b.kind == "import" and b.module:
-                    b.module = localized(b.module)
+        for b in self._required:  # require() bindings, in any function
+            if b.module:
+                b.module = localized(b.module)
         for b in self.col.imports.values():
             b.module = localized(b.module)
         self.col.reexports = [(name, localized(mod), imported) for name, mod, imported in self.col.reexports]
@@ -299,6 +302,11 @@ class FileAnalysis:
         marked = []
         for c, cands, name, _, hands in self.project_calls:
             s = self.functions.get(name) if cands == [self.path] else None
+            if s is not None and not s.calls and s.impurity is None and not s.nonidempotent:
+                marked.append((c, cands, name, False, hands))  # a pure helper: nothing will be reported
+                continue
+            if not hands and self._in_tail(c.node, c.fi):
+                continue  # after the body's last operation it runs once: nothing for DUR005 to say
             matters = s is None or bool(s.calls) or (s.impurity is not None and s.impurity[0] in ("DUR001", "DUR002"))
             marked.append((c, cands, name, matters and self._terminal(c.node, c.fi), hands))
         self.project_calls = marked
@@ -358,6 +366,7 @@ class FileAnalysis:
                         for b in bs:
                             if self.lookup(b.name, fi) is b:
                                 b.kind = "import"
+                                self._required.append(b)
                                 b.module = mod
                                 b.imported = b.key if b.key else "*"
                                 if fi == 0:
@@ -2690,8 +2699,6 @@ class FileAnalysis:
             elif kind == "project":
                 if self._final_catch(c.node, c.fi):
                     continue
-                if not self._hands_context(c) and self._in_tail(c.node, c.fi):
-                    continue  # after the body's last operation it runs once: nothing for DUR005 to say
                 if eff[2]:
                     # a helper that gets the context runs durable operations: it cannot go in a step
                     hands = self._hands_context(c)
@@ -2841,9 +2848,10 @@ class FileAnalysis:
         if found is None:
             f = self.funcs[fi]
             found = True
-            for c in self._ops:
-                if not (f.start <= c.start < f.end):
-                    continue
+            ops = self._ops
+            i = bisect.bisect_left(self._op_starts, f.start)
+            j = bisect.bisect_left(self._op_starts, f.end)
+            for c in ops[i:j]:  # _ops is in source order, like _op_starts
                 if c.op == "createCallback":
                     found = False  # its promise comes back in a tuple and is awaited later, anywhere
                     break

@@ -190,3 +190,9 @@ def normalize_module(spec: str) -> str:
 
 # the `where` of a call from orchestration code to a function writing module state: DUR013, not DUR012
 ORCHESTRATION = "orchestration code"
+
+
+# Import specifiers that never name the project's own code: node builtins, the AWS SDKs, the durable
+# SDK, CDK and type packages (the monorepo resolver is not asked about them).
+NOT_PROJECT_SPEC = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
+                              r"aws-cdk-lib|constructs$|@types/)")

@@ -13,7 +13,6 @@ Configuration files are read through analyzer.configfiles (cached per content an
 from __future__ import annotations
 
 import os
-import re
 from typing import Any
 
 from lambda_durable_mcp.analyzer.configfiles import (
@@ -37,8 +36,7 @@ _JS_EXTS = (".js", ".jsx", ".mjs", ".cjs")
 _BUILT_EXTS = {".d.ts": _TS_EXTS, ".d.mts": (".mts", ".ts"), ".d.cts": (".cts", ".ts"),
                ".js": _TS_EXTS, ".jsx": (".tsx",), ".mjs": (".mts", ".ts", ".tsx"), ".cjs": (".cts", ".ts", ".tsx")}
 _CONFIG_NAMES = ("tsconfig.json", "jsconfig.json")
-_NOT_PROJECT = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
-                          r"aws-cdk-lib|constructs$|@types/)")
+_NOT_PROJECT = T.NOT_PROJECT_SPEC
 _MAX_EXTENDS = 8             # tsconfig `extends` hops
 
 
