@@ -372,6 +372,7 @@ class ModuleAnalyzer:
         self._qual_cache: dict[int, str | None] = {}
         self._ann_cache: dict[int, bool] = {}
         self.closure_uses: dict[tuple[int, frozenset[str]], bool] = {}  # see FunctionVisitor._may_orchestrate
+        self.loop_names: dict[int, frozenset[str]] = {}  # see FunctionVisitor.loop_names
         self._import_roots: dict[str, list[str]] | None = None
         self._mentions_ctx = "DurableContext" in text
         self.text = text
@@ -2991,12 +2992,27 @@ class FunctionVisitor:
             return found
         if type(f) is ast.Attribute and f.attr in C.OPERATIONS:  # type: ignore[attr-defined]
             return True  # an operation on a receiver not known to be a context: maybe one
+        if type(f) is ast.Subscript or (type(f) is ast.Attribute and type(f.value) is ast.Subscript):  # type: ignore[attr-defined]
+            return True  # `comp["undo"]()`: a function kept in a container may run operations
+        if type(f) is ast.Attribute and type(f.value) is ast.Name and f.value.id in self.loop_names():  # type: ignore[attr-defined]
+            return True  # `for comp in compensations: comp.undo()`
         if type(f) is ast.Attribute and self.tail is not None and self.tail.carriers:
             base = f.value  # type: ignore[attr-defined]
             while type(base) is ast.Attribute:
                 base = base.value  # type: ignore[attr-defined]
             return type(base) is ast.Name and base.id in self.tail.carriers  # type: ignore[attr-defined]
         return False
+
+    def loop_names(self) -> frozenset[str]:
+        """Names a `for` loop of this function binds (what it iterates may hold functions)."""
+        found = self.m.loop_names.get(id(self.fi))
+        if found is None:
+            names: set[str] = set()
+            for n in ast.walk(self.fi.node):
+                if type(n) in (ast.For, ast.AsyncFor, ast.comprehension):
+                    _target_names(n.target, names)  # type: ignore[attr-defined]
+            found = self.m.loop_names[id(self.fi)] = frozenset(names)
+        return found
 
     def mark_operation(self, node: ast.AST) -> None:
         """Something at node may start a durable operation (see drop_tail_reports)."""

@@ -58,6 +58,7 @@ _DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning":
                        "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
                        "critical": "error", "table": "info", "dir": "info"}
 _HOLDS_FUNCTION_RE = re.compile(rb"=>|\bfunction\b")
+_AWAIT_RE = re.compile(rb"\bawait\b")
 _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 # after a name: an assignment to it (`x = 1`, `x += 1`, `x++`), not a comparison
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
@@ -2805,6 +2806,8 @@ class FileAnalysis:
         the range are looked at beyond the file-wide operation and hand-off lists."""
         if self._orchestration_between(lo, hi, fi):
             return True
+        if _AWAIT_RE.search(self.src, lo, hi):
+            return True  # `await comp.fn()`: what is awaited may run operations (calls of local values are not all recorded)
         index = self._call_index
         if index is None:
             calls = sorted(self.col.calls, key=lambda c: c.start)
@@ -2820,6 +2823,12 @@ class FileAnalysis:
             if not ch:
                 continue
             b = self.lookup(ch[0], c.fi)
+            if b is not None and b.fi > 0 and len(ch) > 1 and (
+                    b.kind in ("loop", "param", "catch") or (b.kind == "var" and (
+                        b.value is None or unwrap(b.value) is None
+                        or unwrap(b.value).type not in ("new_expression", "call_expression", "string", "number",
+                                                        "template_string", "array", "object")))):
+                return True  # `await comp.fn()`: a function kept in a local value may run operations
             if b is not None and b.kind == "var" and b.value is not None:
                 v = unwrap(b.value)
                 if v is not None and v.type in ("new_expression", "call_expression") and \
@@ -2861,6 +2870,9 @@ class FileAnalysis:
                 pt = p.type if p is not None else ""
                 if pt == "await_expression":
                     continue
+                callee = c.node.child_by_field_name("function")
+                if callee is not None and callee.type == "await_expression":
+                    continue  # `await ctx.step<T>(...)` parses as a call of `await ctx.step`
                 if pt in ("return_statement", "arrow_function") and self.funcs[c.fi].role == "child":
                     continue
                 found = False
