@@ -149,6 +149,11 @@ def looks_binary(data: bytes) -> bool:
     return False
 
 
+# Rules whose harm is repeating (or differing) on replay: code after the last durable operation of a
+# handler or child body runs once, in the invocation that completes it, so both frontends drop these
+# there (DUR009's in-process sleep stays: it is billed and cannot outlive the timeout either way).
+ONCE_AFTER_LAST_OPERATION = frozenset({"DUR001", "DUR002", "DUR003", "DUR004", "DUR020", "DUR021"})
+
 # Lambda's FunctionName forms: NAME, ACCOUNT:function:NAME, REGION:ACCOUNT:function:NAME or
 # arn:PARTITION:lambda:REGION:ACCOUNT:function:NAME, each optionally followed by :VERSION or :ALIAS
 # (botocore's pattern for Invoke's FunctionName, narrowed to the forms the durable SDKs pass on).

@@ -32,6 +32,7 @@ from lambda_durable_mcp.analyzer.frontend import (
 )
 from lambda_durable_mcp.analyzer.model import (
     FUNCTION_ID,
+    ONCE_AFTER_LAST_OPERATION,
     RULES,
     SHORT_FIX,
     Diagnostic,
@@ -313,8 +314,6 @@ def _bound_names(body: list[ast.stmt], out: set[str]) -> None:
 
 
 _BUILTINS = frozenset(dir(builtins))
-# What a handler's or child body's tail (see _tail_statements) does once, not on every replay
-_ONCE_IN_TAIL = frozenset({"DUR001", "DUR002", "DUR003", "DUR004", "DUR020", "DUR021"})
 _SIMPLE_STATEMENTS = frozenset({ast.Expr, ast.Assign, ast.AnnAssign, ast.AugAssign, ast.Pass, ast.Raise,
                                 ast.Delete, ast.Assert, ast.Break, ast.Continue, ast.Import, ast.ImportFrom,
                                 ast.Global, ast.Nonlocal, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef})
@@ -1422,8 +1421,6 @@ class FunctionVisitor:
     soft: str | None = None
     soft_args: list[tuple[str, ast.AST]] = ()  # type: ignore[assignment]
     soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
-    # A handler's or child body's statements after which no operation can run (see _tail_statements),
-    # and the statement being visited: code there runs once, so "repeats on every replay" is not true
     tail: _TailState | None = None  # in a handler's or child body's own code (see drop_tail_reports)
 
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
@@ -2305,8 +2302,7 @@ class FunctionVisitor:
     # -- durable operations ----------------------------------------------------------------------
 
     def operation(self, node: ast.Call, method: str, receiver: str) -> None:
-        if self.tail is not None:
-            self.mark_operation(node)
+        self.mark_operation(node)
         if self.role == "submitter":
             if method in ("step", "run_in_child_context"):
                 fix = (f"call the work as a plain function inside the submitter (no {receiver}.{method}, no "
@@ -3081,7 +3077,7 @@ class FunctionVisitor:
         soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
         self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,
                     short=SHORT_FIX["DUR004-env"] if env else None)
-        if self.tail is not None and rule in _ONCE_IN_TAIL:
+        if self.tail is not None and rule in ONCE_AFTER_LAST_OPERATION:
             self.tail.reports.append(((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)),
                                       self.m.diagnostics[-1]))
         if rule in ("DUR001", "DUR002") and id(node) in self.assigned:

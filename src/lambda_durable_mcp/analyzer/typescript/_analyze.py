@@ -23,7 +23,13 @@ import re
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
-from lambda_durable_mcp.analyzer.model import FUNCTION_ID, RULES, SHORT_FIX, Diagnostic
+from lambda_durable_mcp.analyzer.model import (
+    FUNCTION_ID,
+    ONCE_AFTER_LAST_OPERATION,
+    RULES,
+    SHORT_FIX,
+    Diagnostic,
+)
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 from lambda_durable_mcp.analyzer.typescript._collect import (
     FUNC_TYPES,
@@ -58,12 +64,13 @@ _DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning":
                        "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
                        "critical": "error", "table": "info", "dir": "info"}
 _HOLDS_FUNCTION_RE = re.compile(rb"=>|\bfunction\b")
+# values whose methods are not functions a handler stored: built objects, literals
+_BUILT_VALUES = frozenset({"new_expression", "call_expression", "string", "number", "template_string", "array",
+                           "object"})
 _AWAIT_RE = re.compile(rb"\bawait\b")
 _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 # after a name: an assignment to it (`x = 1`, `x += 1`, `x++`), not a comparison
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
-# What the code after a body's last operation does once, not on every replay (see _in_tail)
-_ONCE_IN_TAIL = frozenset({"DUR001", "DUR002", "DUR003", "DUR004", "DUR020", "DUR021"})
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
@@ -2634,7 +2641,7 @@ class FileAnalysis:
                 continue
             if r != "DUR004" and self._final_catch(fact.node, fact.fi):
                 continue
-            if r in _ONCE_IN_TAIL and self._in_tail(fact.node, fact.fi):
+            if r in ONCE_AFTER_LAST_OPERATION and self._in_tail(fact.node, fact.fi):
                 continue
             if r in ("DUR001", "DUR002", "DUR003") and not self._ignored_here(fact.start):
                 self._reported_src.add(fact.start)
@@ -2823,17 +2830,12 @@ class FileAnalysis:
             if not ch:
                 continue
             b = self.lookup(ch[0], c.fi)
+            v = unwrap(b.value) if b is not None and b.kind == "var" and b.value is not None else None
             if b is not None and b.fi > 0 and len(ch) > 1 and (
-                    b.kind in ("loop", "param", "catch") or (b.kind == "var" and (
-                        b.value is None or unwrap(b.value) is None
-                        or unwrap(b.value).type not in ("new_expression", "call_expression", "string", "number",
-                                                        "template_string", "array", "object")))):
+                    b.kind in ("loop", "param", "catch") or (b.kind == "var" and (v is None or v.type not in _BUILT_VALUES))):
                 return True  # `await comp.fn()`: a function kept in a local value may run operations
-            if b is not None and b.kind == "var" and b.value is not None:
-                v = unwrap(b.value)
-                if v is not None and v.type in ("new_expression", "call_expression") and \
-                        self._may_orchestrate_value(v, b.fi):
-                    return True  # a method of a value built from the context
+            if v is not None and v.type in ("new_expression", "call_expression") and self._may_orchestrate_value(v, b.fi):
+                return True  # a method of a value built from the context
             if len(ch) == 1:
                 target = self.func_of_name(ch[0], c.fi)
                 if target > 0 and self._ops_in(funcs[target].start, funcs[target].end):
