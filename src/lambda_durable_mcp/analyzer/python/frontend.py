@@ -371,7 +371,6 @@ class ModuleAnalyzer:
         self._qual_cache: dict[int, str | None] = {}
         self._ann_cache: dict[int, bool] = {}
         self.closure_uses: dict[tuple[int, frozenset[str]], bool] = {}  # see FunctionVisitor._may_orchestrate
-        self.loop_names: dict[int, frozenset[str]] = {}  # see FunctionVisitor.loop_names
         self._import_roots: dict[str, list[str]] | None = None
         self._mentions_ctx = "DurableContext" in text
         self.text = text
@@ -894,35 +893,43 @@ class ModuleAnalyzer:
 
     def kind_of(self, value: ast.expr, local_kinds: dict[str, str] | None) -> str | None:
         """The tracked kind of an expression's value: boto3 client, HTTP session, DB, logger, ..."""
-        if isinstance(value, ast.Await):
-            value = value.value
-        if isinstance(value, ast.Name):
-            if local_kinds and value.id in local_kinds:
-                return local_kinds[value.id]
-            if value.id in self.kinds:
-                return self.kinds[value.id]
-            q = self.imports.get(value.id)
+        t = type(value)  # (asked for every assignment and call: type tests, not isinstance)
+        if t is ast.Await:
+            value = value.value  # type: ignore[attr-defined]
+            t = type(value)
+        if t is ast.Name:
+            name = value.id  # type: ignore[attr-defined]
+            if local_kinds and name in local_kinds:
+                return local_kinds[name]
+            kind = self.kinds.get(name)
+            if kind is not None:
+                return kind
+            q = self.imports.get(name)
             return C.MODULE_OBJECTS.get(q) if q else None
-        if isinstance(value, ast.Attribute):
+        if t is ast.Attribute:
             q = self.qual(value)
             if q in C.MODULE_OBJECTS:
                 return C.MODULE_OBJECTS[q]
-            if value.attr in self.attr_kinds and isinstance(value.value, ast.Name) and \
-                    value.value.id in ("self", "cls"):
-                return self.attr_kinds[value.attr]
-            base = self.kind_of(value.value, local_kinds)
-            if base == "aws" and value.attr in C.AWS_DERIVED:
+            attr = value.attr  # type: ignore[attr-defined]
+            if attr in self.attr_kinds and type(value.value) is ast.Name and \
+                    value.value.id in ("self", "cls"):  # type: ignore[attr-defined]
+                return self.attr_kinds[attr]
+            base = self.kind_of(value.value, local_kinds)  # type: ignore[attr-defined]
+            if base == "aws" and attr in C.AWS_DERIVED:
                 return "aws"
             return None
-        if isinstance(value, ast.Call):
-            q = self.qual(value.func)
+        if t is ast.Call:
+            f = value.func  # type: ignore[attr-defined]
+            q = self.qual(f)
             if q in C.CONSTRUCTORS:
                 return C.CONSTRUCTORS[q]
-            f = value.func
-            if q is None and isinstance(f, ast.Name) and f.id in self.scope:
+            tf = type(f)
+            if q is None and tf is ast.Name and f.id in self.scope:
                 return self.returned_kind(f.id)
-            if isinstance(f, ast.Attribute):
+            if tf is ast.Attribute:
                 base = self.kind_of(f.value, local_kinds)
+                if base is None:
+                    return None
                 if base == "aws-session" and f.attr in ("client", "resource"):
                     return "aws"
                 if base == "aws" and (f.attr in C.AWS_DERIVED or f.attr in ("get_paginator", "get_waiter")):
@@ -934,8 +941,8 @@ class ModuleAnalyzer:
                 if base == "logging-module" and f.attr == "getLogger":
                     return "logger"
             return None
-        if isinstance(value, ast.BinOp) and isinstance(value.op, ast.Div):
-            return "path" if self.kind_of(value.left, local_kinds) == "path" else None
+        if t is ast.BinOp and type(value.op) is ast.Div:  # type: ignore[attr-defined]
+            return "path" if self.kind_of(value.left, local_kinds) == "path" else None  # type: ignore[attr-defined]
         return None
 
     def returned_kind(self, name: str) -> str | None:
@@ -1459,6 +1466,7 @@ class FunctionVisitor:
         self.hidden_names: set[str] = set()
         self.in_test = 0
         self.set_loops: list[list[Any]] = []
+        self.loop_names: set[str] = set()  # names bound by the loops visited so far (see _may_orchestrate)
         self.ops = 0
         self.source_hit = False
         self.taint_hit = False
@@ -1861,6 +1869,7 @@ class FunctionVisitor:
         tainted = 1 if (self.source_hit or self.taint_hit) and self.orch else 0
         self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
         self.bind_target(node.target, None, bool(tainted), False, None)
+        _target_names(node.target, self.loop_names)
         hidden = self.hidden(node.iter) if tainted else 0
         if hidden:
             self.hidden_names.update(n.id for n in ast.walk(node.target) if isinstance(n, ast.Name))
@@ -1902,6 +1911,7 @@ class FunctionVisitor:
             if self.orch and self.is_set(gen.iter):
                 self.set_loops.append([gen.iter, False])
                 pushed += 1
+            _target_names(gen.target, self.loop_names)
             for cond in gen.ifs:
                 self.visit(cond)
         self.cond_taint += tainted
@@ -2990,7 +3000,7 @@ class FunctionVisitor:
             return True  # an operation on a receiver not known to be a context: maybe one
         if type(f) is ast.Subscript or (type(f) is ast.Attribute and type(f.value) is ast.Subscript):  # type: ignore[attr-defined]
             return True  # `comp["undo"]()`: a function kept in a container may run operations
-        if type(f) is ast.Attribute and type(f.value) is ast.Name and f.value.id in self.loop_names():  # type: ignore[attr-defined]
+        if type(f) is ast.Attribute and type(f.value) is ast.Name and f.value.id in self.loop_names:  # type: ignore[attr-defined]
             return True  # `for comp in compensations: comp.undo()`
         if type(f) is ast.Attribute and self.tail is not None and self.tail.carriers:
             base = f.value  # type: ignore[attr-defined]
@@ -2998,17 +3008,6 @@ class FunctionVisitor:
                 base = base.value  # type: ignore[attr-defined]
             return type(base) is ast.Name and base.id in self.tail.carriers  # type: ignore[attr-defined]
         return False
-
-    def loop_names(self) -> frozenset[str]:
-        """Names a `for` loop of this function binds (what it iterates may hold functions)."""
-        found = self.m.loop_names.get(id(self.fi))
-        if found is None:
-            names: set[str] = set()
-            for n in ast.walk(self.fi.node):
-                if type(n) in (ast.For, ast.AsyncFor, ast.comprehension):
-                    _target_names(n.target, names)  # type: ignore[attr-defined]
-            found = self.m.loop_names[id(self.fi)] = frozenset(names)
-        return found
 
     def mark_operation(self, node: ast.AST) -> None:
         """Something at node may start a durable operation (see drop_tail_reports)."""
