@@ -325,7 +325,8 @@ def _excluded(rel: str, name: str, patterns: tuple[str, ...]) -> bool:
 
 
 def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: float | None,
-          respect_gitignore: bool = True, exclude: Iterable[str] = ()) -> list[Path]:
+          respect_gitignore: bool = True, exclude: Iterable[str] = (),
+          skip: Callable[[str], bool] | None = None) -> list[Path]:
     files: list[Path] = []
     seen: set[Path] = set()
     patterns = tuple(x.strip().rstrip("/") for x in exclude if x.strip())
@@ -335,6 +336,8 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
             p = Path.cwd() / p
         if p.is_file():
             rp = p.resolve()
+            if skip is not None and skip(str(rp)):
+                continue  # excluded by the project's configuration, even when named (pre-commit names files)
             if rp not in seen:
                 seen.add(rp)
                 files.append(rp)
@@ -365,7 +368,8 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
                 d for d in dirnames
                 if d not in SKIP_DIRS and not d.startswith(".")
                 and not (ignored_dirs and os.path.join(dirpath, d) in ignored_dirs)
-                and not (patterns and _excluded(rel_dir + d, d, patterns)))
+                and not (patterns and _excluded(rel_dir + d, d, patterns))
+                and not (skip is not None and skip(os.path.join(dirpath, d))))
             # os.walk does not descend into linked directories, so below `top` only the file itself
             # can be a link: resolve the directory once, and a file only when it is a link.
             real_dir: Path | None = None
@@ -378,7 +382,8 @@ def _walk(paths: Iterable[Path], result: AnalysisResult, root: Path, deadline: f
                 if ext in _COMPILED_FROM and any(stem + src in names for src in _COMPILED_FROM[ext]):
                     continue
                 fp = os.path.join(dirpath, name)
-                if (ignored_files and fp in ignored_files) or (patterns and _excluded(rel_dir + name, name, patterns)):
+                if (ignored_files and fp in ignored_files) or (patterns and _excluded(rel_dir + name, name, patterns)) \
+                        or (skip is not None and skip(fp)):
                     continue
                 link = os.path.islink(fp)
                 if link:
@@ -595,6 +600,7 @@ def analyze_paths(
     import_root: Path | None = None,
     respect_gitignore: bool = True,
     exclude: Iterable[str] = (),
+    skip: Callable[[str], bool] | None = None,
 ) -> AnalysisResult:
     """Analyze files and directories (recursively; node_modules, .venv, cdk.out, dot-folders, what git
     ignores, vendored packages, compiled copies beside their TypeScript and ``exclude`` globs skipped).
@@ -603,6 +609,7 @@ def analyze_paths(
     Project files the analyzed ones import are summarized too when they lie below ``import_root``
     (default: ``root``), so that findings through helpers do not depend on which files were named.
     ``deadline_seconds`` bounds the run: past it, the result carries ``stopped_early``.
+    ``skip(absolute path)`` leaves out files and folders, named ones too (a configuration's exclude).
     """
     start = time.monotonic()
     deadline = start + deadline_seconds if deadline_seconds is not None else None
@@ -610,7 +617,7 @@ def analyze_paths(
     result = AnalysisResult()
     paths = list(paths)
     explicit = {Path(p).resolve() for p in paths if Path(p).is_file()}
-    files = _walk(paths, result, base, deadline, respect_gitignore, exclude)
+    files = _walk(paths, result, base, deadline, respect_gitignore, exclude, skip)
     fes = frontends()
     units: list[_Unit] = []
     for fp in files:
