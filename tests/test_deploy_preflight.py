@@ -81,3 +81,31 @@ def test_preflight_follows_a_monorepos_workspace_packages(tmp_path: Path) -> Non
     plain = tmp_path / "plain"
     plain.mkdir()
     assert import_root(plain, workspace=plain) == plain.resolve()
+
+
+def test_preflight_follows_the_repositorys_analyzer_configuration(tmp_path: Path) -> None:
+    """What CI's `lint` accepts, a deploy accepts: the repository's [tool.durable-lint] applies, and a
+    configuration that cannot be used refuses the deploy with the reason."""
+    from lambda_durable_mcp.analyzer.config import ConfigError
+    from lambda_durable_mcp.deploy.preflight import run_preflight
+
+    project = _monorepo(tmp_path / "repo")
+    assert [d.rule for d in run_preflight(project).errors] == ["DUR005"]
+    (tmp_path / "repo" / "durable-lint.toml").write_text('severity = { DUR005 = "warning" }\n')
+    checked = run_preflight(project)
+    assert checked.errors == [] and checked.warnings == 1
+    (tmp_path / "repo" / "durable-lint.toml").write_text('per-file-ignores = { "services/orders/src/*.ts" = ["DUR005"] }\n')
+    assert run_preflight(project).warnings == 0 and run_preflight(project).errors == []
+    (tmp_path / "repo" / "durable-lint.toml").write_text('ignore = ["DUR05X"]\n')
+    with pytest.raises(ConfigError, match="DUR05X"):
+        run_preflight(project)
+    # a server whose workspace lies below the configuration's folder never reads it
+    (tmp_path / "repo" / "durable-lint.toml").write_text('ignore = ["DUR001"]\n')
+    (project / "src" / "clock.ts").write_text(
+        'import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";\n'
+        "export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {\n"
+        "  const at = Date.now();\n"
+        '  await context.step("save", async () => at);\n'
+        "});\n")
+    assert "DUR001" not in [d.rule for d in run_preflight(project).errors]
+    assert [d.rule for d in run_preflight(project, workspace=project).errors] == ["DUR001"]

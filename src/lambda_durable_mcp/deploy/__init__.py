@@ -61,7 +61,13 @@ def deploy_project(
     chosen = detect_method(project) if method == "auto" else method
     notes: list[str] = []
     progress("pre-flight: replay-safety and template checks")
-    checked = run_preflight(project, workspace)
+    from lambda_durable_mcp.analyzer.config import ConfigError
+
+    try:
+        checked = run_preflight(project, workspace)
+    except ConfigError as exc:
+        shown = str(exc).replace(str(workspace) + "/", "") if workspace is not None else str(exc)
+        raise DeployError(f"Deploy refused: the analyzer configuration cannot be used: {shown}") from None
     if checked.errors and not force:
         raise DeployError(refusal(checked))
     if checked.errors:

@@ -1705,8 +1705,10 @@ class FunctionVisitor:
         self.source_hit, self.taint_hit, self.env_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit, \
             saved[2] or self.env_hit
         kind = self.m.kind_of(value, self.local_kinds)
-        if self.tail is not None and type(value) is ast.Call and self.ctxs and self._hands_ctx(value):  # type: ignore[arg-type]
-            # `wf = Workflow(context)`: calling wf's methods later may run operations
+        if self.tail is not None and type(value) is ast.Call and self.ctxs and (
+                self._hands_ctx(value) or _creates_callback(value, self.ctxs)):  # type: ignore[arg-type]
+            # `wf = Workflow(context)`: calling wf's methods later may run operations; and
+            # `cb = context.create_callback(...)`: `cb.result()` suspends until the callback completes
             self.tail.carriers.update(t.id for t in targets if type(t) is ast.Name)  # type: ignore[attr-defined]
         hidden = bool(tainted and self.hidden(value))
         for t in targets:
@@ -3774,6 +3776,12 @@ def _result_kinds(m: ModuleAnalyzer) -> dict[str, tuple[str, str]]:
             if found:
                 out[name] = found
     return out
+
+
+def _creates_callback(call: ast.Call, ctxs: set[str]) -> bool:
+    f = call.func
+    return type(f) is ast.Attribute and f.attr == "create_callback" and type(f.value) is ast.Name \
+        and f.value.id in ctxs  # type: ignore[attr-defined]
 
 
 def _is_generator(node: ast.AST) -> bool:

@@ -35,7 +35,7 @@ _EXTRA_PATTERNS = """
 """
 
 _QUERIES: dict[int, Any] = {}
-_UNWRAP_TYPES = _TRANSPARENT | {"await_expression"}
+_UNWRAP_TYPES = _TRANSPARENT | {"await_expression", "sequence_expression"}
 _FACTORY_RE = re.compile(rb"[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
 _KIND_RE = re.compile(rb"\b(const|let|var|using)\s+\Z")
 _GLOBAL_ROOTS = frozenset({"console", "process", "Date", "Math", "crypto", "performance", "Promise", "Temporal",
@@ -180,14 +180,20 @@ def text(node: Any) -> str:
 
 
 def unwrap(node: Any) -> Any:
-    """Strip parentheses, `!`, `as T`, `satisfies T`, `<T>x` and `await`."""
+    """Strip parentheses, `!`, `as T`, `satisfies T`, `<T>x`, `await` and the `(0, mod_1.fn)` that tsc
+    and Babel emit in CommonJS output to call an imported function without a `this`."""
     if node is None:
         return None
     t = node.type
     if t not in _UNWRAP_TYPES:
         return node
     for _ in range(16):
-        if t == "type_assertion":
+        if t == "sequence_expression":
+            kids = [c for c in node.named_children if c.type != "comment"]
+            if len(kids) < 2 or any(k.type != "number" for k in kids[:-1]):
+                return node  # a real sequence: its value is not one expression to look through
+            node = kids[-1]
+        elif t == "type_assertion":
             kids = [c for c in node.named_children if c.type != "type_arguments"]
             node = kids[0] if kids else None
         else:
