@@ -541,3 +541,45 @@ def test_file_and_link_dependencies_name_local_packages(tmp_path: Path) -> None:
     assert _dur005_lines(repo) == [("services/orders/src/clock.ts", 5), ("services/orders/src/handler.ts", 5),
                                    ("services/orders/src/time.ts", 5)]
 
+
+DYNAMIC = """import {{ withDurableExecution, DurableContext }} from "@aws/durable-execution-sdk-js";
+
+export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {{
+  {load}
+  const value = {call};
+  await context.wait("pause", {{ seconds: 1 }});
+  return {{ value }};
+}});
+"""
+
+
+def test_awaited_dynamic_imports_with_a_literal_are_followed(tmp_path: Path) -> None:
+    """`await import("./x")` reads like `require("./x")`: destructured, as a namespace, its member, and
+    a package name; linting the handler alone follows it too. An import() not awaited, a computed one
+    and one inside a step are not reported."""
+    cases = {
+        "a.ts": ('const { stamp } = await import("./lib/clock");', "stamp()"),
+        "b.ts": ('const clock = await import("./lib/clock.js");', "clock.stamp()"),
+        "c.ts": ("", '(await import("./lib/clock")).stamp()'),
+        "d.ts": ('const stamp = (await import("./lib/clock")).stamp;', "stamp()"),
+        "e.ts": ('const { makeId } = await import("@acme/ids");', "makeId()"),
+        "f.ts": ('const { default: seed } = await import("./lib/seed");', "seed()"),
+        "g.ts": ('const clock = require("./lib/clock");', "clock.stamp()"),  # a require in a function too
+        "n1.ts": ('const pending = import("./lib/clock");', "pending.then((m) => m.stamp())"),
+        "n2.ts": ('const name = "./lib/clock";\n  const { stamp } = await import(name);', "stamp()"),
+        "n3.ts": ("", 'await context.step("t", async () => (await import("./lib/clock")).stamp())'),
+    }
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/ids/package.json": {"name": "@acme/ids", "main": "dist/index.js"},
+        "packages/ids/src/index.ts": IMPURE.format(name="makeId"),
+        "src/lib/clock.ts": IMPURE.format(name="stamp"),
+        "src/lib/seed.ts": "export default function seed(): number {\n  return Math.random();\n}\n",
+        **{f"src/{name}": DYNAMIC.format(load=load, call=call) for name, (load, call) in cases.items()},
+    })
+    found = _dur005_messages(tmp_path)
+    assert sorted(found) == [(f"src/{n}", 5) for n in ("a.ts", "b.ts", "c.ts", "d.ts", "e.ts", "f.ts", "g.ts")]
+    assert "clock.ts:stamp -> Date.now()" in found[("src/a.ts", 5)]
+    assert "index.ts:makeId -> Date.now()" in found[("src/e.ts", 5)]
+    alone = analyze_paths([tmp_path / "src/a.ts"], root=tmp_path)
+    assert [(d.path, d.line) for d in alone.diagnostics if d.rule == "DUR005"] == [("src/a.ts", 5)]
