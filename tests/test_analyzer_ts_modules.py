@@ -415,3 +415,171 @@ def test_a_nested_yarn_workspace_sees_the_packages_of_the_one_above(tmp_path: Pa
     assert modules.resolve_bare(importer, "@acme/ids") == str(tmp_path / "platform/functions/ids/src/index.ts")
     assert modules.resolve_bare(str(tmp_path / "sandbox/apps/x/h.ts"), "@acme/clock") is None
     assert _dur005_lines(tmp_path) == [("platform/functions/orders/src/handler.ts", 5)]
+
+
+def test_node_subpath_imports_of_the_package_scope(tmp_path: Path) -> None:
+    """package.json `imports` (`#clock`, `#lib/*`, conditions, a package target) of the nearest
+    package.json, built targets read from their source; a nearer package.json without `imports` ends
+    the lookup, as in Node."""
+    _write(tmp_path, {
+        ".git/HEAD": "ref: refs/heads/main\n",
+        "package.json": {"name": "root", "private": True, "workspaces": ["services/*", "packages/*"]},
+        "packages/shared/package.json": {"name": "@acme/shared", "main": "dist/index.js"},
+        "packages/shared/src/index.ts": IMPURE.format(name="makeId"),
+        "services/orders/package.json": {"name": "orders", "type": "module", "imports": {
+            "#clock": {"types": "./dist/clock.d.ts", "import": "./dist/clock.js", "default": "./dist/clock.cjs"},
+            "#lib/*": "./src/lib/*.js",
+            "#lib/private/*": None,
+            "#shared": "@acme/shared",
+            "#up": "../../outside.ts",
+            "nohash": "./src/clock.ts"}},
+        "services/orders/src/clock.ts": IMPURE.format(name="nowIso"),
+        "services/orders/src/lib/ids.ts": IMPURE.format(name="makeId"),
+        "services/orders/src/lib/private/x.ts": IMPURE.format(name="x"),
+        "outside.ts": IMPURE.format(name="up"),
+        "services/orders/src/handler.ts": HANDLER.format(name="nowIso", spec="#clock"),
+        "services/orders/src/ids.ts": HANDLER.format(name="makeId", spec="#lib/ids"),
+        "services/orders/src/shared.ts": HANDLER.format(name="makeId", spec="#shared"),
+        "services/orders/src/legacy/package.json": {"type": "commonjs"},
+        "services/orders/src/legacy/h.ts": "",
+    })
+    importer = str(tmp_path / "services/orders/src/handler.ts")
+    src = tmp_path / "services/orders/src"
+    assert modules.resolve_bare(importer, "#clock") == str(src / "clock.ts")
+    assert modules.resolve_bare(importer, "#lib/ids") == str(src / "lib/ids.ts")
+    assert modules.resolve_bare(importer, "#lib/private/x") is None  # a null target hides the folder
+    assert modules.resolve_bare(importer, "#shared") == str(tmp_path / "packages/shared/src/index.ts")
+    assert modules.resolve_bare(importer, "#up") is None  # Node refuses a target outside the package
+    assert modules.resolve_bare(importer, "#nohash") is None
+    assert modules.resolve_bare(importer, "#missing") is None
+    assert modules.resolve_bare(importer, "#lib/../clock") is None  # a `..` segment, which Node refuses
+    assert modules.resolve_bare(str(src / "legacy/h.ts"), "#clock") is None
+    assert _dur005_lines(tmp_path) == [("services/orders/src/handler.ts", 5), ("services/orders/src/ids.ts", 5),
+                                       ("services/orders/src/shared.ts", 5)]
+
+
+def test_lerna_packages_are_a_workspace_list(tmp_path: Path) -> None:
+    """lerna.json `packages` (default `packages/*`) when the root has no npm/yarn/pnpm workspaces."""
+    _write(tmp_path, {
+        "one/.git/HEAD": "ref: refs/heads/main\n",
+        "one/lerna.json": {"version": "independent", "packages": ["modules/*", "!modules/old"]},
+        "one/package.json": {"name": "one", "private": True},
+        "one/modules/clock/package.json": {"name": "@acme/clock", "main": "lib/index.js"},
+        "one/modules/clock/src/index.ts": IMPURE.format(name="nowIso"),
+        "one/modules/old/package.json": {"name": "@acme/old", "main": "index.ts"},
+        "one/modules/old/index.ts": IMPURE.format(name="old"),
+        "one/apps/api/handler.ts": HANDLER.format(name="nowIso", spec="@acme/clock"),
+        "two/.git/HEAD": "ref: refs/heads/main\n",
+        "two/lerna.json": {"version": "1.0.0"},
+        "two/packages/ids/package.json": {"name": "ids", "main": "src/index.ts"},
+        "two/packages/ids/src/index.ts": IMPURE.format(name="makeId"),
+        "two/packages/api/handler.ts": HANDLER.format(name="makeId", spec="ids"),
+        "three/.git/HEAD": "ref: refs/heads/main\n",
+        "three/lerna.json": {"packages": ["modules/*"]},
+        "three/package.json": {"name": "three", "private": True, "workspaces": ["libs/*"]},
+        "three/libs/a/package.json": {"name": "a", "main": "index.ts"},
+        "three/libs/a/index.ts": IMPURE.format(name="a"),
+        "three/modules/b/package.json": {"name": "b", "main": "index.ts"},
+        "three/modules/b/index.ts": IMPURE.format(name="b"),
+        "three/h.ts": "",
+    })
+    assert modules.resolve_bare(str(tmp_path / "one/apps/api/handler.ts"), "@acme/clock") == str(
+        tmp_path / "one/modules/clock/src/index.ts")
+    assert modules.resolve_bare(str(tmp_path / "one/apps/api/handler.ts"), "@acme/old") is None
+    assert modules.resolve_bare(str(tmp_path / "two/packages/api/handler.ts"), "ids") == str(
+        tmp_path / "two/packages/ids/src/index.ts")
+    # the package manager's list wins, as in lerna 7 (and `useWorkspaces` before it)
+    assert modules.resolve_bare(str(tmp_path / "three/h.ts"), "a") == str(tmp_path / "three/libs/a/index.ts")
+    assert modules.resolve_bare(str(tmp_path / "three/h.ts"), "b") is None
+    assert _dur005_lines(tmp_path / "one") == [("apps/api/handler.ts", 5)]
+    assert _dur005_lines(tmp_path / "two") == [("packages/api/handler.ts", 5)]
+
+
+def test_file_and_link_dependencies_name_local_packages(tmp_path: Path) -> None:
+    """`file:`, `link:`, `portal:` and pnpm's `workspace:<path>` dependencies of the package.json files
+    at and above the importer (the nearest wins) resolve into their folder, root and subpaths, like
+    workspace packages; never a folder above the repository or in node_modules, nor a tarball."""
+    _write(tmp_path, {
+        "outside/package.json": {"name": "outside", "main": "index.ts"},
+        "outside/index.ts": IMPURE.format(name="up"),
+        "repo/.git/HEAD": "ref: refs/heads/main\n",
+        "repo/package.json": {"name": "repo", "private": True,
+                              "devDependencies": {"@acme/tools": "link:tools", "clock": "file:./wrong"}},
+        "repo/tools/package.json": {"name": "@acme/tools", "main": "src/index.ts"},
+        "repo/tools/src/index.ts": IMPURE.format(name="tool"),
+        "repo/wrong/index.ts": "export function now(): number {\n  return 1;\n}\n",
+        "repo/shared/package.json": {"name": "@acme/shared-real", "exports": {
+            ".": {"types": "./dist/index.d.ts", "import": "./dist/index.js"}, "./time": "./dist/time.js"}},
+        "repo/shared/src/index.ts": IMPURE.format(name="makeId"),
+        "repo/shared/src/time.ts": IMPURE.format(name="nowIso"),
+        "repo/libs/clock/package.json": {"name": "clock-lib"},
+        "repo/libs/clock/index.ts": IMPURE.format(name="now"),
+        "repo/node_modules/vendored/package.json": {"name": "vendored", "main": "index.ts"},
+        "repo/node_modules/vendored/index.ts": IMPURE.format(name="v"),
+        "repo/services/orders/package.json": {
+            "name": "orders",
+            "dependencies": {"@acme/shared": "file:../../shared", "zod": "^3.0.0",
+                             "vendored": "file:../../node_modules/vendored", "tarball": "file:../../x.tgz"},
+            "devDependencies": {"clock": "link:../../libs/clock", "up": "file:../../../outside"},
+            "peerDependencies": {"ws-shared": "workspace:../../shared", "star": "workspace:*"},
+            "optionalDependencies": {"portal": "portal:../../libs/clock"}},
+        "repo/services/orders/src/handler.ts": HANDLER.format(name="makeId", spec="@acme/shared"),
+        "repo/services/orders/src/time.ts": HANDLER.format(name="nowIso", spec="@acme/shared/time"),
+        "repo/services/orders/src/clock.ts": HANDLER.format(name="now", spec="clock"),
+    })
+    (tmp_path / "repo/x.tgz").write_bytes(b"")
+    importer = str(tmp_path / "repo/services/orders/src/handler.ts")
+    repo = tmp_path / "repo"
+    assert modules.resolve_bare(importer, "@acme/shared") == str(repo / "shared/src/index.ts")
+    assert modules.resolve_bare(importer, "@acme/shared/time") == str(repo / "shared/src/time.ts")
+    assert modules.resolve_bare(importer, "ws-shared") == str(repo / "shared/src/index.ts")
+    assert modules.resolve_bare(importer, "clock") == str(repo / "libs/clock/index.ts")  # the nearest one
+    assert modules.resolve_bare(importer, "portal") == str(repo / "libs/clock/index.ts")
+    assert modules.resolve_bare(importer, "@acme/tools") == str(repo / "tools/src/index.ts")  # from the root's
+    for name in ("zod", "vendored", "tarball", "up", "star", "@acme/shared-real"):
+        assert modules.resolve_bare(importer, name) is None, name
+    assert _dur005_lines(repo) == [("services/orders/src/clock.ts", 5), ("services/orders/src/handler.ts", 5),
+                                   ("services/orders/src/time.ts", 5)]
+
+
+DYNAMIC = """import {{ withDurableExecution, DurableContext }} from "@aws/durable-execution-sdk-js";
+
+export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {{
+  {load}
+  const value = {call};
+  await context.wait("pause", {{ seconds: 1 }});
+  return {{ value }};
+}});
+"""
+
+
+def test_awaited_dynamic_imports_with_a_literal_are_followed(tmp_path: Path) -> None:
+    """`await import("./x")` reads like `require("./x")`: destructured, as a namespace, its member, and
+    a package name; linting the handler alone follows it too. An import() not awaited, a computed one
+    and one inside a step are not reported."""
+    cases = {
+        "a.ts": ('const { stamp } = await import("./lib/clock");', "stamp()"),
+        "b.ts": ('const clock = await import("./lib/clock.js");', "clock.stamp()"),
+        "c.ts": ("", '(await import("./lib/clock")).stamp()'),
+        "d.ts": ('const stamp = (await import("./lib/clock")).stamp;', "stamp()"),
+        "e.ts": ('const { makeId } = await import("@acme/ids");', "makeId()"),
+        "f.ts": ('const { default: seed } = await import("./lib/seed");', "seed()"),
+        "g.ts": ('const clock = require("./lib/clock");', "clock.stamp()"),  # a require in a function too
+        "n1.ts": ('const pending = import("./lib/clock");', "pending.then((m) => m.stamp())"),
+        "n2.ts": ('const name = "./lib/clock";\n  const { stamp } = await import(name);', "stamp()"),
+        "n3.ts": ("", 'await context.step("t", async () => (await import("./lib/clock")).stamp())'),
+    }
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/ids/package.json": {"name": "@acme/ids", "main": "dist/index.js"},
+        "packages/ids/src/index.ts": IMPURE.format(name="makeId"),
+        "src/lib/clock.ts": IMPURE.format(name="stamp"),
+        "src/lib/seed.ts": "export default function seed(): number {\n  return Math.random();\n}\n",
+        **{f"src/{name}": DYNAMIC.format(load=load, call=call) for name, (load, call) in cases.items()},
+    })
+    found = _dur005_messages(tmp_path)
+    assert sorted(found) == [(f"src/{n}", 5) for n in ("a.ts", "b.ts", "c.ts", "d.ts", "e.ts", "f.ts", "g.ts")]
+    assert "clock.ts:stamp -> Date.now()" in found[("src/a.ts", 5)]
+    assert "index.ts:makeId -> Date.now()" in found[("src/e.ts", 5)]
+    alone = analyze_paths([tmp_path / "src/a.ts"], root=tmp_path)
+    assert [(d.path, d.line) for d in alone.diagnostics if d.rule == "DUR005"] == [("src/a.ts", 5)]

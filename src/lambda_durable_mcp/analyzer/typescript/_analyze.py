@@ -37,14 +37,18 @@ from lambda_durable_mcp.analyzer.typescript._collect import (
     Call,
     Collected,
     _enclosing,
+    awaited_import,
     chain_of,
     load_params,
+    loaded_module,
     module_of,
-    required_module,
     text,
     unwrap,
 )
 
+# `import("./x")`: a dynamic import with a literal specifier (a static import has no parenthesis); no
+# leading \b, which would defeat the regex engine's literal search (a false hit only costs a look)
+_DYNAMIC_IMPORT_RE = re.compile(rb"import\s*\(\s*[\"']")
 _STRINGISH = frozenset({"string", "template_string", "binary_expression"})
 _FUNCLIKE = frozenset({"arrow_function", "function_expression", "generator_function"})
 _COND_FIELDS = {
@@ -341,36 +345,44 @@ class FileAnalysis:
     def _requires_and_instances(self) -> None:
         src = self.src
         newvars = self.col.newvars
-        if b"require" in src:  # a plain search first: most files are ES modules
+        dynamic = b"import" in src and _DYNAMIC_IMPORT_RE.search(src) is not None
+        if b"require" in src or dynamic:  # a plain search first: most files are ES modules
             for c in self.col.calls:
                 ch = c.chain
-                if ch is not None and len(ch) == 2 and not ch[0] and src.startswith(b"require", c.start):
+                if ch is not None and len(ch) == 2 and not ch[0] and (
+                        src.startswith(b"require", c.start) or (dynamic and src.startswith(b"(", c.start))):
                     self._direct_require(c)
         for fi, _nn, val, bs in self.col.decls:
             if val is None:
                 continue
             st = val.start_byte
-            if not (src.startswith(b"require", st) or (len(bs) == 1 and bs[0].name in newvars)):
+            if not (src.startswith(b"require", st) or (len(bs) == 1 and bs[0].name in newvars)
+                    or (dynamic and src.startswith((b"await", b"("), st))):
                 continue
             v = unwrap(val)
             if v is None:
                 continue
             if v.type == "member_expression" and len(bs) == 1 and bs[0].key is None:
-                # `const makeId = require("./ids").makeId`
-                mod = required_module(v.child_by_field_name("object"))
+                # `const makeId = require("./ids").makeId`, `(await import("./ids")).makeId`
+                mod = loaded_module(v.child_by_field_name("object"))
                 prop = v.child_by_field_name("property")
                 if mod is not None and prop is not None and self.lookup(bs[0].name, fi) is bs[0]:
                     bs[0].kind, bs[0].module, bs[0].imported = "import", mod, text(prop)
                     if fi == 0:
                         self.col.imports[bs[0].name] = bs[0]
+                    else:
+                        self._required.append(bs[0])  # localized and followed like any import
                 continue
             if v.type == "call_expression":
                 callee = v.child_by_field_name("function")
-                if callee is not None and callee.type == "identifier" and text(callee) == "require":
+                awaited = awaited_import(val) if callee is not None and callee.type == "import" else None
+                if awaited is not None or (
+                        callee is not None and callee.type == "identifier" and text(callee) == "require"):
                     an = v.child_by_field_name("arguments")
                     arg = an.named_children[0] if an is not None and an.named_children else None
                     if arg is not None and arg.type == "string":
-                        mod = text(arg)[1:-1]
+                        # `const { stamp } = await import("./clock")` binds like `require("./clock")`
+                        mod = awaited if awaited is not None else text(arg)[1:-1]
                         for b in bs:
                             if self.lookup(b.name, fi) is b:
                                 b.kind = "import"
@@ -403,12 +415,13 @@ class FileAnalysis:
                 bs[0].instance = b0.instance
 
     def _direct_require(self, c: Call) -> None:
-        """`require("./ids").makeId()`: the call reads as `<require("./ids")>.makeId()` of a module-level
-        namespace import named by the require text (never an identifier, so never a real name)."""
+        """`require("./ids").makeId()` or `(await import("./ids")).makeId()`: the call reads as
+        `<require("./ids")>.makeId()` of a module-level namespace import named by the expression's text
+        (never an identifier, so never a real name)."""
         callee = c.callee
         obj = callee.child_by_field_name("object") if callee is not None and callee.type == "member_expression" \
             else None
-        mod = required_module(obj)
+        mod = loaded_module(obj)
         if mod is None or obj is None or c.chain is None:
             return
         name = text(obj)

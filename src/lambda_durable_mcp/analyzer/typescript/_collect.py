@@ -38,6 +38,7 @@ _QUERIES: dict[int, Any] = {}
 _UNWRAP_TYPES = _TRANSPARENT | {"await_expression", "sequence_expression"}
 _FACTORY_RE = re.compile(rb"[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
 _KIND_RE = re.compile(rb"\b(const|let|var|using)\s+\Z")
+_MODULE_VALUE_RE = re.compile(rb"(?:require|import)\s*\(")
 _GLOBAL_ROOTS = frozenset({"console", "process", "Date", "Math", "crypto", "performance", "Promise", "Temporal",
                            "Object", "this", ""})
 _INTERESTING = frozenset(
@@ -172,7 +173,8 @@ class Collected:
         self.by_start: dict[int, int] = {}                   # function node start byte -> index
         self.default_exports: set[int] = set()
         self.fn_names: set[str] = set()  # names bound to functions anywhere in the file
-        self.newvars: set[str] = set()  # variables initialized by `new X()` or a call (client instances)
+        # variables initialized by `new X()` or a call (client instances) or holding a module (require)
+        self.newvars: set[str] = set()
 
 
 def text(node: Any) -> str:
@@ -492,8 +494,11 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                         vt = v.type if v is not None else ""
                     if vt in FUNC_VALUE_TYPES:
                         pending_name[v.start_byte] = b.name
-                    elif vt == "new_expression" or (vt == "call_expression" and _FACTORY_RE.match(
-                            source, v.start_byte, v.start_byte + 200)):
+                    elif vt == "new_expression" or (vt == "call_expression" and (_FACTORY_RE.match(
+                            source, v.start_byte, v.start_byte + 200) or _MODULE_VALUE_RE.match(
+                            source, v.start_byte))):
+                        # a module namespace too (`const ids = require("./ids")` or `await import(...)`
+                        # in a function): `ids.makeId()` is kept although `ids` is no module-level name
                         col.newvars.add(b.name)
             else:
                 for nm, key, nd in pattern_names(nn):
@@ -649,6 +654,32 @@ def required_module(node: Any) -> str | None:
         return None
     named = [a for a in args.named_children if a.type != "comment"]
     return _string_value(named[0]) if len(named) == 1 else None
+
+
+def awaited_import(node: Any) -> str | None:
+    """The specifier of `await import("<spec>")` (parentheses and casts around it allowed): the module
+    namespace, as `require("<spec>")` gives it. An import() not awaited is a promise, so None."""
+    inner = unwrap(node)
+    if inner is None or inner.type != "call_expression":
+        return None
+    fn = inner.child_by_field_name("function")
+    args = inner.child_by_field_name("arguments")
+    if fn is None or fn.type != "import" or args is None:
+        return None
+    named = [a for a in args.named_children if a.type != "comment"]
+    if not 1 <= len(named) <= 2:  # a second argument holds import attributes
+        return None
+    p = inner.parent
+    while p is not None and node.start_byte <= p.start_byte and p.end_byte <= node.end_byte:
+        if p.type == "await_expression":
+            return _string_value(named[0])
+        p = p.parent
+    return None
+
+
+def loaded_module(node: Any) -> str | None:
+    """The specifier of `require("<spec>")` or `await import("<spec>")`: an expression that is the module."""
+    return required_module(node) or awaited_import(node)
 
 
 def _export_whole(col: Collected, node: Any) -> None:

@@ -161,6 +161,8 @@ class _Result:
 
 def _imported_files(analysis: Any) -> list[str]:
     specs = {b.module for b in analysis.col.imports.values() if b.module.startswith(".")}
+    # require() and `await import()` inside functions are no module-level imports, but name files too
+    specs.update(b.module for b in analysis._required if b.module.startswith("."))
     specs.update(mod for _name, mod, _imported in analysis.col.reexports if mod.startswith("."))
     specs.update(mod for _ns, mod in analysis.col.star_exports if mod.startswith("."))
     out: list[str] = []

@@ -1,7 +1,8 @@
 """Non-relative import specifiers that name the project's own files.
 
-A monorepo imports its shared code by package name (`@acme/shared`, a workspace of npm, yarn or
-pnpm) or through a tsconfig/jsconfig `paths` alias (`@lib/clock`, `~/ids`) or `baseUrl`. Cross-file
+A monorepo imports its shared code by package name (`@acme/shared`, a workspace of npm, yarn, pnpm
+or lerna, or a `file:`/`link:` dependency), through a tsconfig/jsconfig `paths` alias (`@lib/clock`,
+`~/ids`) or `baseUrl`, or through a Node subpath import (`#clock`, package.json `imports`). Cross-file
 rules (DUR005 and the others that follow helpers) need the source file behind such a specifier:
 `resolve_bare(importer, spec)` returns it, or None when the specifier is a third-party package or
 cannot be found. Only source files count: a package's `main: dist/index.js` is mapped back to
@@ -52,10 +53,16 @@ def resolve_bare(importer: str, spec: str) -> str | None:
         found = config.resolve(spec)
         if found is not None:
             return found
+    if spec.startswith("#"):  # a subpath import: only the package's `imports` field maps it (after `paths`)
+        scope = remember(("imports", here), lambda: _imports_for(here))
+        return scope.resolve(spec) if scope is not None else None
     workspace = remember(("workspace", here), lambda: _workspace_for(here))
     if workspace is not None:
-        return workspace.resolve(spec)
-    return None
+        found = workspace.resolve(spec)
+        if found is not None:
+            return found
+    linked = remember(("linked", here), lambda: _linked_for(here))
+    return linked.resolve(spec) if linked is not None else None
 
 
 def relative_spec(importer: str, target: str) -> str:
@@ -283,29 +290,33 @@ def _entry_targets(manifest: dict[str, Any], sub: str) -> list[str]:
         if not sub:
             out.extend(_leaves(exports))
     elif isinstance(exports, dict):
-        key = "./" + sub if sub else "."
-        if key in exports:
-            out.extend(_leaves(exports[key]))
-        else:
-            # Node's choice among matching patterns: the longest prefix, then the longest key
-            best: tuple[int, int, str] | None = None
-            for pattern in exports:
-                if isinstance(pattern, str) and pattern.count("*") == 1:
-                    prefix, suffix = pattern.split("*")
-                    if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix) + len(suffix):
-                        rank = (len(prefix), len(pattern), pattern)
-                        if best is None or rank[:2] > best[:2]:
-                            best = rank
-            if best is not None:
-                prefix, suffix = best[2].split("*")
-                star = key[len(prefix):len(key) - len(suffix)]
-                out.extend(t.replace("*", star) for t in _leaves(exports[best[2]]))
+        out.extend(_matched(exports, "./" + sub if sub else "."))
     if not sub:
         for field in ("source", "types", "typings", "module", "main"):
             value = manifest.get(field)
             if isinstance(value, str):
                 out.append(value)
     return out
+
+
+def _matched(mapping: dict[Any, Any], key: str) -> list[str]:
+    """The targets an `exports` or `imports` map gives key, `*` substituted: the exact key, else Node's
+    choice among matching patterns (the longest prefix, then the longest key)."""
+    if key in mapping and "*" not in key:
+        return _leaves(mapping[key])
+    best: tuple[int, int, str] | None = None
+    for pattern in mapping:
+        if isinstance(pattern, str) and pattern.count("*") == 1:
+            prefix, suffix = pattern.split("*")
+            if key.startswith(prefix) and key.endswith(suffix) and len(key) > len(prefix) + len(suffix):
+                rank = (len(prefix), len(pattern), pattern)
+                if best is None or rank[:2] > best[:2]:
+                    best = rank
+    if best is None:
+        return []
+    prefix, suffix = best[2].split("*")
+    star = key[len(prefix):len(key) - len(suffix)]
+    return [t.replace("*", star) for t in _leaves(mapping[best[2]])]
 
 
 def _leaves(value: Any, depth: int = 0) -> list[str]:
@@ -436,7 +447,8 @@ def _with_outer(root: str) -> _Workspace | None:
 
 
 def _workspace_at(d: str) -> _Workspace | None:
-    """The workspace whose root is d (pnpm-workspace.yaml, or package.json `workspaces`), if it is one."""
+    """The workspace whose root is d (pnpm-workspace.yaml, package.json `workspaces`, else lerna.json
+    `packages`), if it is one."""
     patterns: list[str] | None = None
     pnpm = os.path.join(d, "pnpm-workspace.yaml")
     if os.path.isfile(pnpm):
@@ -449,6 +461,11 @@ def _workspace_at(d: str) -> _Workspace | None:
             if isinstance(ws, dict):
                 ws = ws.get("packages")
             patterns = [p for p in ws or [] if isinstance(p, str)] if isinstance(ws, list) else []
+    if patterns is None:
+        lerna = read(os.path.join(d, "lerna.json"), parse_json)
+        if lerna is not None:  # lerna's own list, `packages/*` when it has none
+            listed = lerna.get("packages")
+            patterns = [p for p in listed if isinstance(p, str)] if isinstance(listed, list) else ["packages/*"]
     if patterns is None:
         return None
     return remember(("packages", d), lambda: _Workspace(_packages(d, patterns)))
@@ -482,3 +499,108 @@ def _packages(root: str, patterns: list[str]) -> dict[str, str]:
     if isinstance(name, str) and name and name not in out:
         out[name] = root  # the root package may import itself by name too
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# `file:` / `link:` dependencies: a package.json names a local folder as a package
+
+
+_LOCAL_PROTOCOLS = ("file:", "link:", "portal:", "workspace:")
+_DEPENDENCY_FIELDS = ("dependencies", "devDependencies", "peerDependencies", "optionalDependencies")
+
+
+def _linked_for(directory: str) -> _Workspace | None:
+    """The local packages the package.json files at and above directory depend on: the nearest one's
+    names win, as Node finds them in the nearest node_modules."""
+    top = _top_of(directory)
+    packages: dict[str, str] = {}
+    for d in ancestors(directory):
+        at: dict[str, str] = remember(("linked-at", d), lambda d=d: _linked_at(d, top))
+        for name, folder in at.items():
+            packages.setdefault(name, folder)
+        if repository_top(d):
+            break
+    return _Workspace(packages) if packages else None
+
+
+def _linked_at(d: str, top: str | None) -> dict[str, str]:
+    """Dependency name -> folder, for the dependencies of d/package.json that are local folders."""
+    manifest = read(os.path.join(d, "package.json"), parse_json)
+    out: dict[str, str] = {}
+    for field in _DEPENDENCY_FIELDS:
+        deps = manifest.get(field) if manifest else None
+        if not isinstance(deps, dict):
+            continue
+        for name, version in deps.items():
+            if isinstance(name, str) and isinstance(version, str) and name not in out:
+                folder = _local_folder(d, version, top)
+                if folder is not None:
+                    out[name] = folder
+    return out
+
+
+def _local_folder(d: str, version: str, top: str | None) -> str | None:
+    """The folder `file:../shared`, `link:../shared` (pnpm, yarn), `portal:` (yarn) or pnpm's
+    `workspace:../shared` names, relative to the package.json in d: a folder of the repository, never
+    one in node_modules. A version range (`workspace:*`) or a tarball (`file:../x.tgz`) is None."""
+    proto = next((p for p in _LOCAL_PROTOCOLS if version.startswith(p)), None)
+    if proto is None:
+        return None
+    path = version[len(proto):].strip()
+    if proto == "workspace:" and not path.startswith(("./", "../")):
+        return None  # `workspace:*`, `workspace:^1.2`: a workspace package, by its name
+    if not path or path.startswith(("~", "//")):
+        return None
+    folder = os.path.normpath(os.path.join(d, path))
+    if not os.path.isdir(folder) or not _outside_dependencies(os.path.realpath(folder) + os.sep):
+        return None
+    if top is not None and not _inside(folder, top):
+        return None  # above the repository: something else's code
+    return folder
+
+
+# ---------------------------------------------------------------------------------------------
+# Node subpath imports: package.json `imports` (`#clock`, `#lib/*`)
+
+
+class _Imports:
+    def __init__(self, directory: str, imports: dict[Any, Any]) -> None:
+        self.directory = directory  # the package folder: its package.json has the `imports`
+        self.imports = {k: v for k, v in imports.items() if isinstance(k, str) and k.startswith("#")}
+        self.memo: dict[str, str | None] = {}
+
+    def resolve(self, spec: str) -> str | None:
+        if spec not in self.memo:
+            self.memo[spec] = self._resolve(spec)
+        return self.memo[spec]
+
+    def _resolve(self, spec: str) -> str | None:
+        if any(part in (".", "..", "node_modules") for part in spec.split("/")[1:]):
+            return None  # Node refuses these segments in what a pattern matches
+        for target in _matched(self.imports, spec):
+            if target.startswith("./"):
+                found = _mapped_source(self.directory, target)
+            elif target.startswith(("../", "/", "#")) or ":" in target:
+                continue  # Node refuses these targets (and a URL is nothing of the project's)
+            else:
+                # `"#shared": "@acme/shared"`: a package, resolved from the package folder as Node does
+                found = resolve_bare(os.path.join(self.directory, "package.json"), target)
+            if found is not None:
+                return found
+        return None
+
+
+def _imports_for(directory: str) -> _Imports | None:
+    """The `imports` of the package directory is in: its nearest package.json (the package scope, as
+    Node and TypeScript read it), None if that one has no `imports`."""
+    for d in ancestors(directory):
+        path = os.path.join(d, "package.json")
+        if os.path.isfile(path):
+            manifest = read(path, parse_json)
+            imports = manifest.get("imports") if manifest else None
+            if not isinstance(imports, dict):
+                return None
+            return remember(("imports-at", d), lambda d=d, imports=imports: _Imports(d, imports))
+        if repository_top(d) or os.path.basename(d) == "node_modules":
+            return None
+    return None
