@@ -332,7 +332,9 @@ def test_a_template_without_durable_config_is_refused_unless_forced(
     start = text.index("      DurableConfig:")
     template.write_text(text[:start] + text[text.index("\n\nOutputs:"):])
 
-    with pytest.raises(DeployError, match="No function in template.yaml declares DurableConfig"):
+    # the pre-flight names the function whose durable handler lacks DurableConfig, with the fix
+    with pytest.raises(DeployError, match=r"template.yaml:\d+ DUR050 \w+ has no DurableConfig, but its handler "
+                                          r"src/app.py:handler is a durable function"):
         deploy(project, aws, stack_name="plain-stack", force=False)
     assert "sam deploy" not in fake.subcommands()
     forced = deploy(project, aws, stack_name="plain-stack", force=True)

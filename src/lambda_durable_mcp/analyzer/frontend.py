@@ -80,6 +80,9 @@ class ModuleSummary:
     # `module.exports = { ...require("./x") }`): (namespace, candidate path), the namespace "" for a
     # plain `export *` and "ns" for `export * as ns`. A name the module lacks is looked up there.
     star_exports: list[tuple[str, str]] = field(default_factory=list)
+    # Top-level names bound to a durable handler (`export const handler = withDurableExecution(...)`,
+    # `@durable_execution def handler`): a template whose function runs one needs a DurableConfig (DUR050)
+    durable_handlers: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -347,6 +347,7 @@ class ModuleAnalyzer:
         self.module_names: set[str] = set()
         self.mutable_globals: set[str] = set()
         self.classes: set[str] = set()
+        self.handler_aliases: list[str] = []  # `handler = durable_execution(main)` (see durable_handlers)
         self.class_nodes: dict[str, ast.ClassDef] = {}
         self._plain: set[str] | None = None
         self._helper_results: dict[str, tuple[str, str] | None] = {}
@@ -646,8 +647,8 @@ class ModuleAnalyzer:
                             kind = self.kind_of(value, None)
                             if kind:
                                 self.kinds[t.id] = kind
-                            elif isinstance(value, ast.Call):
-                                self._wrapped_handler(value)
+                            elif isinstance(value, ast.Call) and self._wrapped_handler(value):
+                                self.handler_aliases.append(t.id)  # handler = durable_execution(main)
                     elif isinstance(t, ast.Attribute) and isinstance(value, ast.Call):
                         kind = self.kind_of(value, None)
                         if kind:
@@ -699,12 +700,15 @@ class ModuleAnalyzer:
                         if isinstance(t, ast.Attribute) and isinstance(t.value, ast.Name) and t.value.id == "self":
                             self.class_contexts.setdefault(qualname, set()).add("self." + t.attr)
 
-    def _wrapped_handler(self, call: ast.Call) -> None:
-        """``handler = durable_execution(main)``."""
-        if self.sdk_name(call.func) in ("durable_execution", "durable_handler") and call.args and isinstance(call.args[0], ast.Name):
+    def _wrapped_handler(self, call: ast.Call) -> bool:
+        """``handler = durable_execution(main)``: main is the durable body, and handler the durable handler."""
+        if self.sdk_name(call.func) not in ("durable_execution", "durable_handler") or not call.args:
+            return False
+        if isinstance(call.args[0], ast.Name):
             fi = self.scope.get(call.args[0].id)
             if fi is not None:
                 fi.decorator = "durable_execution"
+        return True
 
     def _is_mutable(self, value: ast.expr) -> bool:
         if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
@@ -3778,6 +3782,16 @@ def _result_kinds(m: ModuleAnalyzer) -> dict[str, tuple[str, str]]:
     return out
 
 
+def _durable_handlers(m: ModuleAnalyzer) -> list[str]:
+    """Module-level names a Lambda handler setting can point at that run a durable handler."""
+    names = [fi.qualname for fi in m.funcs if fi.parent is None and not fi.is_method and fi.owner is None
+             and fi.decorator in ("durable_execution", "durable_handler") and fi.qualname in m.scope
+             and isinstance(fi.node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                 m.sdk_name(d.func if isinstance(d, ast.Call) else d) in ("durable_execution", "durable_handler")
+                 for d in fi.node.decorator_list)]
+    return names + [n for n in m.handler_aliases if n not in names]
+
+
 def _creates_callback(call: ast.Call, ctxs: set[str]) -> bool:
     f = call.func
     return type(f) is ast.Attribute and f.attr == "create_callback" and type(f.value) is ast.Name \
@@ -3861,7 +3875,7 @@ class PythonFrontend:
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
                                deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m),
                                reexports=reexports, star_files=star_files, imports=_imported_files(m),
-                               result_kinds=_result_kinds(m))
+                               result_kinds=_result_kinds(m), durable_handlers=_durable_handlers(m))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)

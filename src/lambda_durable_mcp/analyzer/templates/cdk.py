@@ -185,12 +185,41 @@ def functions(source: str, path: Path) -> list[DurableFn]:
         if args is None or len(args.named_children) < 3:
             continue
         props = f.props(args.named_children[2])
-        if "durableConfig" not in props or _text(props["durableConfig"][1]) in ("undefined", "null"):
+        if "durableConfig" not in props:
+            plain = _without_config(f, n, cls, args, props)
+            if plain is not None:
+                out.append(plain)
+            continue
+        if _text(props["durableConfig"][1]) in ("undefined", "null"):
             continue
         fn = _function(f, n, cls, args, props)
         if fn is not None:
             out.append(fn)
     return out
+
+
+def _without_config(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any, Any]]) -> DurableFn | None:
+    """A function with no durableConfig, kept to check that its handler is no durable one (DUR050)."""
+    if cls == "CfnFunction":
+        return None
+    literal = f.string(args.named_children[1])
+    var = _var_name(n)
+    ident = literal or _text(args.named_children[1])
+    shown = ident if literal is not None or not var else f"{var} (id {' '.join(ident.split())})"
+    fn = DurableFn(name=shown, pos=_pos(n), durable_pos=_pos(n), syntax="cdk", durable=False,
+                   durable_text="durableConfig")
+    handler = f.string(props["handler"][1]) if "handler" in props else None
+    if handler is None and "handler" in props:
+        return None  # computed: unknown
+    fn.handler = handler or ("handler" if cls in ("NodejsFunction", "PythonFunction") else "")
+    _code(f, fn, cls, ident, props)
+    runtime = _runtime(f, props["runtime"][1]) if "runtime" in props else None
+    if isinstance(runtime, str):  # index.handler of a Node.js function is no index.py beside it
+        python = runtime.startswith("python")
+        fn.code_files = [p for p in fn.code_files if (p.suffix == ".py") == python]
+    elif cls == "NodejsFunction":
+        fn.code_files = [p for p in fn.code_files if p.suffix != ".py"]
+    return fn if fn.handler and fn.code_files else None
 
 
 def _var_name(new_node: Any) -> str | None:

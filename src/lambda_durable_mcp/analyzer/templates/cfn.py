@@ -159,7 +159,7 @@ def functions(doc: LDict, base_dir: Path, syntax: str = "yaml") -> list[DurableF
         if fn is not None:
             fn.syntax = syntax
             out.append(fn)
-    unversioned = [fn for fn in out if not fn.has_version and fn.sam]
+    unversioned = [fn for fn in out if not fn.has_version and fn.sam and fn.durable]
     if len(unversioned) > 1:
         # one Globals entry fixes them all: say so instead of the same fix N times
         for fn in unversioned:
@@ -182,8 +182,21 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
         return None, None
 
     durable, d_owner = durable_config(props, gl, sam=sam)
+    if durable is None:  # no DurableConfig at all: kept to check that its handler is no durable one
+        plain = DurableFn(name=logical_id, pos=_pos(t.resources, logical_id), durable_pos=_pos(t.resources, logical_id),
+                          durable=False, sam=sam)
+        _code_location(t, plain, res, get, sam)
+        handler, _ = get("Handler")
+        handler = t.resolve(handler) if handler is not None else None
+        plain.handler = handler if isinstance(handler, str) else ""
+        runtime, _ = get("Runtime")
+        runtime = t.resolve(runtime) if runtime is not None else None
+        if isinstance(runtime, str):  # app.handler of a Node.js function is no app.py beside it
+            python = runtime.startswith("python")
+            plain.code_files = [f for f in plain.code_files if (f.suffix == ".py") == python]
+        return plain if plain.handler and plain.code_files else None
     if durable_state(durable) == "no":
-        return None  # absent, `!Ref AWS::NoValue` (an opt-out of Globals), or an Fn::If of those
+        return None  # `!Ref AWS::NoValue` (an opt-out of Globals), or an Fn::If of that and nothing
     from_globals = d_owner is not None and d_owner is gl
 
     fn = DurableFn(name=logical_id, pos=_pos(t.resources, logical_id), durable_pos=_pos(d_owner, "DurableConfig"),

@@ -83,6 +83,10 @@ class DurableFn:
     retention_param: tuple[str, int] | None = None
     role_note: str = ""                       # more on DUR051 for this function (SAM Policies beside Role)
     env_targets: list[EnvTarget] = field(default_factory=list)  # for DUR032 at invoke(<env var>)
+    # False: a function without any DurableConfig, kept only to check that its handler is no durable
+    # one (DUR050); the other rules pass it over
+    durable: bool = True
+    handler: str = ""                         # the Handler setting as written ("app.handler")
 
 
 def _diag(path: str, rule: str, pos: Pos, what: str, fix: str, severity: Severity | None = None) -> Diagnostic:
@@ -291,6 +295,11 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
     # DUR055 per timeout position (a Globals value is shared): (first function, timeout, longer waits)
     waits: dict[tuple[int, int], tuple[DurableFn, float, list[tuple[float, str, str, str]]]] = {}
     for fn in fns:
+        if not fn.durable:
+            found = _durable_handler_of(fn, project, index) if index else None
+            if found is not None:
+                out.append(_diag(path, "DUR050", fn.pos, *_missing_config(fn, found)))
+            continue
         where = f"durable function {fn.name}" + (" (DurableConfig from Globals)" if fn.config_from else "")
         # DUR050
         timeout = _as_number(fn.timeout)
@@ -380,6 +389,29 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
 
 POLICY_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/" + DURABLE_POLICY
 CDK_POLICY = f'iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/{DURABLE_POLICY}")'
+
+
+def _durable_handler_of(fn: DurableFn, project: ProjectView, index: dict[str, str]) -> str | None:
+    """`file:name` of the durable handler a function without DurableConfig runs, or None."""
+    export = fn.handler.rsplit(".", 1)[-1]
+    for f in fn.code_files:
+        key = index.get(os.path.normpath(str(f.absolute())))
+        if key is not None and export in project.summaries[key].durable_handlers:
+            return f"{_display(key, project.root)}:{export}"
+    return None
+
+
+def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
+    what = (f"{fn.name} has no {fn.durable_text}, but its handler {handler} is a durable function: Lambda "
+            "invokes it as a plain function and the SDK rejects the event (\"Unexpected payload provided to start "
+            "the durable execution\")")
+    if fn.syntax == "json":
+        config, unit = '"DurableConfig": {"ExecutionTimeout": 900}', "ExecutionTimeout in seconds, up to 31,622,400"
+    elif fn.syntax == "cdk":
+        config, unit = "durableConfig: { executionTimeout: Duration.minutes(15) }", "executionTimeout up to 366 days"
+    else:
+        config, unit = "DurableConfig: {ExecutionTimeout: 900}", "ExecutionTimeout in seconds, up to 31,622,400"
+    return what, f"Add {config} to {fn.name} ({unit}); adding it to a deployed function replaces the function."
 
 
 def policy_arn(syntax: str) -> str:

@@ -139,6 +139,7 @@ class FileAnalysis:
         self.exported_loggers: dict[str, str] = {}  # exported name -> logger module, of this file
         self.functions: dict[str, FunctionSummary] = {}
         self.star_exports: list[tuple[str, str]] = []  # (namespace or "", candidate path): see ModuleSummary
+        self.durable_handlers: list[str] = []  # exported names of withDurableExecution(...): see ModuleSummary
         self.durations: list[DurationFact] = []
         self._seen: set[tuple[str, int, int]] = set()
         self._op_starts: list[int] = []
@@ -490,6 +491,10 @@ class FileAnalysis:
                 if hf >= 0:
                     funcs[hf].role = "handler"
                     self._mark_ctx(hf, 1, "handler")
+                if c.fi == 0:
+                    name = _exported_as(c.node)
+                    if name and name not in self.durable_handlers:
+                        self.durable_handlers.append(name)
         # the SDK's withRetry(context, [name,] func, config): func(ctx, attempt) runs in a child context
         # (by default) and re-runs on failure: a child body with its own context
         for c in self.col.calls:
@@ -3503,6 +3508,38 @@ def _suggest(op: str) -> str:
     return {"step": "load-order", "wait": "cool-down", "runInChildContext": "phase", "map": "process-items",
             "parallel": "fan-out", "invoke": "call-service", "createCallback": "approval",
             "waitForCallback": "approval", "waitForCondition": "until-ready"}.get(op, "name")
+
+
+_EXPORT_ROOTS = (["exports"], ["module", "exports"])
+
+
+def _exported_as(call: Any) -> str | None:
+    """The name a module-level `withDurableExecution(...)` is bound to, as a Lambda handler setting names
+    it: `export const handler = ...` and `const handler = ...` (exported by name later) give "handler",
+    `exports.handler = ...` and `module.exports.handler = ...` too, `export default ...` gives "default"."""
+    node = call
+    for _ in range(8):
+        parent = node.parent
+        if parent is None:
+            return None
+        t = parent.type
+        if t in ("parenthesized_expression", "as_expression", "satisfies_expression", "non_null_expression"):
+            node = parent
+            continue
+        if t == "variable_declarator":
+            name = parent.child_by_field_name("name")
+            return text(name) if name is not None and name.type == "identifier" else None
+        if t == "assignment_expression":
+            chain = chain_of(parent.child_by_field_name("left"))
+            if chain and len(chain) >= 2 and chain[:-1] in _EXPORT_ROOTS:
+                return chain[-1]
+            if chain in _EXPORT_ROOTS[1:]:
+                return "default"  # module.exports = withDurableExecution(...)
+            return None
+        if t == "export_statement":
+            return "default"
+        return None
+    return None
 
 
 def char_column(src: bytes, offset: int, byte_column: int) -> int:

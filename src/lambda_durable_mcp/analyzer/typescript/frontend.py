@@ -95,7 +95,7 @@ class _Result:
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "exported_loggers", "exported_env", "env_invokes", "env_imports",
-                 "imports", "parse_error", "ok", "bare", "star_exports")
+                 "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
         self.parse_error = parse_error
@@ -106,6 +106,7 @@ class _Result:
         self.diags: list[Diagnostic] = list(analysis.diags) if analysis is not None else []
         self.functions = dict(analysis.functions) if analysis is not None else {}
         self.star_exports = list(analysis.star_exports) if analysis is not None else []
+        self.durable_handlers = list(analysis.durable_handlers) if analysis is not None else []
         self.durations = list(analysis.durations) if analysis is not None else []
         # ((line, column), (end line, end column), callee label, candidate paths, name, context name,
         # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
@@ -269,7 +270,7 @@ class TypeScriptFrontend:
         return TsModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
                                durations=list(res.durations), exported_loggers=dict(res.exported_loggers),
                                exported_env=dict(res.exported_env), imports=list(res.imports),
-                               star_exports=list(res.star_exports))
+                               star_exports=list(res.star_exports), durable_handlers=list(res.durable_handlers))
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         res = self._analyze(path, source)
