@@ -428,3 +428,49 @@ export const handler = withDurableExecution(async (_e: unknown, context: Durable
     fixes = {d.line: d.fix for d in diags if d.rule == "DUR012"}
     assert "push in the orchestration code after it" in fixes[6] and "done.push(...)" in fixes[6]
     assert "push in the orchestration code" not in fixes[7]
+
+
+def test_dur012_fix_keeps_the_steps_own_value_and_names_the_attempt_number() -> None:
+    """`callCount++` inside a step whose result is assigned: assigning the step's result to the counter
+    would replace the value the step returns (a type error here); a counter of attempts is the SDK's."""
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+let callCount = 0;
+let total = 0;
+export const handler = withDurableExecution(async (event: { fail: number }, context: DurableContext) => {
+  const result = await context.step("flaky", async () => {
+    callCount++;
+    if (callCount <= event.fail) throw new Error("again");
+    return `ok after ${callCount}`;
+  });
+  await context.step("sum", async () => {
+    total = total + 5;
+  });
+  return { result, callCount, total };
+});
+"""
+    _ms, diags = _check("retry.ts", src)
+    fixes = {d.line: d.fix for d in diags if d.rule == "DUR012"}
+    assert "stepCtx.attempt" in fixes[6] and "const { value, callCount: next } = await context.step(" in fixes[6]
+    assert "callCount = await context.step(" not in fixes[6]
+    # a bare statement: the result is free to carry the value; no attempt counter either
+    assert fixes[11].endswith("total = await context.step('name', async () => ...)")
+    assert "attempt" not in fixes[11]
+
+
+def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";
+import { readFileSync } from "node:fs";
+const s3 = new S3Client({});
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  const obj = await s3.send(new GetObjectCommand({ Bucket: "b", Key: "k" }));
+  const cfg = readFileSync("/tmp/x.json", "utf8");
+  const buckets = await s3.send(new ListBucketsCommand({}));
+  await context.step("use", async () => [obj, cfg, buckets]);
+  await context.wait("w", { seconds: 5 });
+});
+"""
+    _ms, diags = _check("load.ts", src)
+    fixes = {d.line: d.fix for d in diags if d.rule == "DUR003"}
+    assert "256 KB" in fixes[6] and "256 KB" in fixes[7]
+    assert "256 KB" not in fixes[8]  # a listing is no object body

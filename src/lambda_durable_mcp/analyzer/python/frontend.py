@@ -84,6 +84,9 @@ _SOFT_WHY = {
                         "started with (its replay identity is its type, name and parent), so a replay's other "
                         "value is harmless while it stays at least 1 second (below that: ValidationError)",
 }
+# A step's result is checkpointed, and the SDK's limit is 256 KB (CHECKPOINT_SIZE_LIMIT_BYTES)
+_LARGE_RESULT = ("; a step result is checkpointed (256 KB at most): for a large object, process it inside the "
+                 "step and return only what the orchestration needs")
 _WHY_ENV = ("steers orchestration logic: environment variables are fixed for a published version, but on $LATEST "
             "a configuration change between invocations makes a replay take another path")
 _FIX = {
@@ -1777,7 +1780,9 @@ class FunctionVisitor:
         t = node.target
         if isinstance(t, ast.Name):
             if t.id in self.nonlocals:
-                self.outer_write(t, t.id)
+                counts = type(node.op) in (ast.Add, ast.Sub) and type(node.value) is ast.Constant \
+                    and node.value.value == 1
+                self.outer_write(t, t.id, counter=counts)
         else:
             self.bind_target(t, None, False, False, None)
 
@@ -1786,7 +1791,7 @@ class FunctionVisitor:
             if isinstance(t, (ast.Subscript, ast.Attribute)):
                 self.bind_target(t, None, False, False, None)
 
-    def outer_write(self, node: ast.AST, name: str) -> None:
+    def outer_write(self, node: ast.AST, name: str, counter: bool = False) -> None:
         """A write through ``name``: DUR012 in step/child code, DUR013 for module state from orchestration."""
         if self.role == "plain":
             # module state a top-level function writes: DUR012 where step or child code calls it
@@ -1809,11 +1814,14 @@ class FunctionVisitor:
             if name in self.m.module_names and name not in self.m.mutable_globals and name not in self.nonlocals:
                 return
             written = f"this assigns `{name}`" if isinstance(node, ast.Name) else f"`{_short(node, 40)}` writes `{name}`"
+            fix = "return the value from the step or child and assign its result in orchestration code"
+            if counter and self.role == "step":  # `attempts += 1`: the SDK counts a step's attempts itself
+                fix = ("to count the step's attempts, read the attempt number the SDK passes in (the step "
+                       "context's `attempt`, 1 on the first run); else " + fix)
             self.m.emit("DUR012", node,
                         f"{written}, which lives outside this "
                         f"{'step' if self.role in STEP_ROLES else 'child context'}: on replay the "
-                        "checkpointed result is returned without running the body, so the write is lost",
-                        "return the value from the step or child and assign its result in orchestration code")
+                        "checkpointed result is returned without running the body, so the write is lost", fix)
             # kept only if code outside this function reads it (see _unread_outer_writes)
             self.m.outer_writes.append((self.m.diagnostics[-1], name, self.fi.node))
             return
@@ -3078,6 +3086,8 @@ class FunctionVisitor:
         elif rule in ("DUR001", "DUR002"):
             expr, var, name = self.value_fix(rule, node, expr)
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
+        if rule == "DUR003" and (".read()" in expr or "open(" in expr):
+            fix += _LARGE_RESULT  # an object or file read: its content may not fit in a checkpoint
         why = _WHY_ENV if env else _WHY[rule]
         soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
         self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,

@@ -49,6 +49,9 @@ from lambda_durable_mcp.analyzer.typescript._collect import (
 # `import("./x")`: a dynamic import with a literal specifier (a static import has no parenthesis); no
 # leading \b, which would defeat the regex engine's literal search (a false hit only costs a look)
 _DYNAMIC_IMPORT_RE = re.compile(rb"import\s*\(\s*[\"']")
+# A step's result is checkpointed, and the SDK's limit is 256 KB
+_LARGE_RESULT = ("; a step result is checkpointed (256 KB at most): for a large object, process it inside the "
+                 "step and return only what the orchestration needs")
 _STRINGISH = frozenset({"string", "template_string", "binary_expression"})
 _FUNCLIKE = frozenset({"arrow_function", "function_expression", "generator_function"})
 _COND_FIELDS = {
@@ -2688,6 +2691,8 @@ class FileAnalysis:
                            f"(.text() for a body that is not JSON){tail}")
                 else:
                     fix = f"wrap it in {ctx}.step('load', async () => ...)"
+                    if fact.detail == "file read" or "GetObject" in w or "getObject" in w:
+                        fix += _LARGE_RESULT  # an object or file read: its content may not fit in a checkpoint
                 self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
                                           "see different data", fix)
             elif r == "DUR004":
@@ -3163,10 +3168,33 @@ class FileAnalysis:
         if opname in ("step", "runInChildContext"):
             b = self.lookup(nm, fi)
             let = f", declare '{nm}' with let" if b is not None and b.decl == "const" else ""
-            return (f"return the value from the {where}{let} and assign the result: "
+            counts = opname == "step" and _counts(node, kind)
+            attempt = ("to count the step's attempts, read the attempt number the SDK passes in: async (stepCtx) "
+                       "=> ... stepCtx.attempt (1 on the first run); else ") if counts else ""
+            if op is not None and self._result_used(op):
+                # the step already returns its own value: assigning it to the variable would replace that
+                return (f"{attempt}return '{nm}' with the {where}'s value and take both from the result{let}: "
+                        f"const {{ value, {nm}: next }} = await {ctx}.{opname}('name', async () => ({{ value: ..., "
+                        f"{nm}: ... }})); {nm} = next")
+            return (f"{attempt}return the value from the {where}{let} and assign the result: "
                     f"{nm} = await {ctx}.{opname}('name', async () => ...)")
         return (f"return the value from the {where} and use the {opname} result (await {ctx}.{opname}(...)) "
                 "instead of writing outer state")
+
+    @staticmethod
+    def _result_used(op: Call) -> bool:
+        """Whether the operation's result is kept (assigned, returned, passed on), not a bare statement."""
+        node = op.node
+        for _ in range(6):
+            parent = node.parent
+            if parent is None:
+                return False
+            if parent.type in ("await_expression", "parenthesized_expression", "as_expression",
+                               "non_null_expression", "satisfies_expression"):
+                node = parent
+                continue
+            return parent.type != "expression_statement"
+        return True
 
     def _lazy_client(self, node: Any, kind: str) -> bool:
         """`client ??= new S3Client({})`, `config ||= {...}`: a value set once per container (lazy
@@ -3511,6 +3539,17 @@ def _suggest(op: str) -> str:
 
 
 _EXPORT_ROOTS = (["exports"], ["module", "exports"])
+
+
+def _counts(node: Any, kind: str) -> bool:
+    """`n++`, `n--`, `n += 1`: a counter."""
+    if kind == "update_expression":
+        return True
+    if kind != "augmented_assignment_expression":
+        return False
+    op = node.child_by_field_name("operator")
+    right = node.child_by_field_name("right")
+    return op is not None and op.type in ("+=", "-=") and right is not None and text(right).strip() == "1"
 
 
 def _exported_as(call: Any) -> str | None:
