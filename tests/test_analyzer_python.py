@@ -448,7 +448,9 @@ def h(event, context: DurableContext):
 """
     fixes = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR033"}
     assert fixes[6] == "add timeout=Duration.from_hours(1) to the existing CallbackConfig(...)"
-    assert fixes[7] == "pass config=CallbackConfig(timeout=Duration.from_hours(1))"
+    # (HEAD imports WaitForCallbackConfig and Duration, not CallbackConfig: the fix names its import)
+    assert fixes[7] == ("pass config=CallbackConfig(timeout=Duration.from_hours(1)) "
+                        "(from aws_durable_execution_sdk_python.config import CallbackConfig)")
 
 
 def test_dur035_fix_for_a_submitter_invoke_does_not_offer_context_invoke() -> None:
@@ -511,3 +513,18 @@ def handler(event: dict, context: DurableContext) -> dict:
     found = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR003"}
     assert "256 KB" in found[9] and '["Body"].read().decode()' in found[9]
     assert "256 KB" not in found[10]
+
+
+def test_dur033_fix_names_the_imports_it_needs() -> None:
+    code = '''from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> dict:
+    return context.wait_for_callback(lambda callback_id, _ctx: print(callback_id), name="approval")
+'''
+    (d,) = [d for d in analyze_source(code, "python").diagnostics if d.rule == "DUR033"]
+    assert d.fix.endswith("(from aws_durable_execution_sdk_python.config import WaitForCallbackConfig, Duration)")
+    imported = "from aws_durable_execution_sdk_python.config import Duration, WaitForCallbackConfig\n" + code
+    (d,) = [d for d in analyze_source(imported, "python").diagnostics if d.rule == "DUR033"]
+    assert "import" not in d.fix

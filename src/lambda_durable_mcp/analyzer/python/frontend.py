@@ -2805,8 +2805,13 @@ class FunctionVisitor:
         kind = 'WaitForCallbackConfig' if method == 'wait_for_callback' else 'CallbackConfig'
         if isinstance(config, ast.Call):  # a config is there already: add to it, keep what it sets
             fix = f"add timeout=Duration.from_hours(1) to the existing {_short(config.func, 30)}(...)"
+            needed = ["Duration"]
         else:
             fix = f"pass config={kind}(timeout=Duration.from_hours(1))"
+            needed = [kind, "Duration"]
+        missing = [n for n in needed if n not in self.m.imports and n not in self.m.module_names]
+        if missing:  # the fix's names, when the file does not import them yet
+            fix += f" (from aws_durable_execution_sdk_python.config import {', '.join(missing)})"
         self.m.emit("DUR033", node,
                     f"this {method} has no timeout: if the callback never arrives the execution waits until its "
                     "ExecutionTimeout", fix)
