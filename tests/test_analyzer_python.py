@@ -528,3 +528,33 @@ def handler(event: dict, context: DurableContext) -> dict:
     imported = "from aws_durable_execution_sdk_python.config import Duration, WaitForCallbackConfig\n" + code
     (d,) = [d for d in analyze_source(imported, "python").diagnostics if d.rule == "DUR033"]
     assert "import" not in d.fix
+
+
+def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
+    """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
+    @durable_step function the write is in."""
+    code = '''import boto3
+from aws_durable_execution_sdk_python import StepContext, durable_step
+
+ses = boto3.client("ses")
+
+
+def send(to: str) -> None:
+    ses.send_email(Source="a@b.c", Destination={"ToAddresses": [to]}, Message={})
+
+
+@durable_step
+def notify(step_context: StepContext, to: str) -> None:
+    ses.send_email(Source="a@b.c", Destination={"ToAddresses": [to]}, Message={})
+    send(to)
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> None:
+    context.step(notify(event["to"]), name="notify")
+    context.step(lambda _: send(event["to"]), name="inline")
+'''
+    found = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR035"}
+    where = "where the step runs: context.step(notify(...), config=...)"
+    assert where in found[15] and where in found[16]  # direct, and through the helper
+    assert "where the step runs" not in found[22] and "use StepConfig(" in found[22]  # an inline step

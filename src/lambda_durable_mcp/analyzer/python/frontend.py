@@ -180,6 +180,7 @@ class _Deferred:
     ctx: str = "context"
     op: str = ""
     terminal: bool = False         # the call only feeds a handler's or child's result (see _terminal_value)
+    step_fn: str = ""              # the @durable_step function the call is in (DUR035's fix names it)
 
 
 @dataclass
@@ -3385,7 +3386,8 @@ class FunctionVisitor:
         if self.retrying:  # DUR035 when the function does a write that a retry repeats
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
-            self.m.deferred.append(_Deferred("nonidempotent", _loc(node), cands, text, self.ctx, op=self.role))
+            self.m.deferred.append(_Deferred("nonidempotent", _loc(node), cands, text, self.ctx, op=self.role,
+                                             step_fn=self._step_fn()))
         elif self.orch:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
@@ -3458,11 +3460,16 @@ class FunctionVisitor:
             return C.IDEMPOTENCY_FIX[verb].format(ctx=self.ctx if self.ctxs else "context")
         return "pass an idempotency key the API accepts, built from the input"
 
+    def _step_fn(self) -> str:
+        """The @durable_step function this code is (its calls carry the step's config), else ""."""
+        fi = self.fi
+        return fi.qualname.rsplit(".", 1)[-1] if fi.decorator == "durable_step" and self.role == "step" else ""
+
     def check_idempotent(self, node: ast.Call, label: Any) -> None:
         how = self.idempotency_fix(node)
         if how is None:
             return
-        where, tail = _retrying(self.role)
+        where, tail = _retrying(self.role, self._step_fn())
         verb = node.func.attr if isinstance(node.func, ast.Attribute) else ""
         if verb in ("invoke", "invoke_async") and (self.role == "submitter" or "callback" in _short(node, 400).lower()):
             # the target reports back with this callback id, which only the submitter has: an invoke
@@ -3475,14 +3482,18 @@ class FunctionVisitor:
                     fix, "info")
 
 
-def _retrying(role: str) -> tuple[str, str]:
-    """DUR035's "where" and its way out, for a step or a wait_for_callback submitter."""
+def _retrying(role: str, step_fn: str = "") -> tuple[str, str]:
+    """DUR035's "where" and its way out, for a step or a wait_for_callback submitter. In a @durable_step
+    function the config goes where the step runs, not in the function: the fix says so."""
     if role == "submitter":
         return ("this wait_for_callback submitter runs as a step with retries (at least once per attempt)",
                 "pass config=WaitForCallbackConfig(retry_strategy=RetryPresets.none(), ...) so a failed "
                 "submitter is not retried (a submitter has no step_semantics)")
-    return ("this step runs at least once per attempt and retries",
-            "use StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)")
+    config = "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)"
+    if step_fn:
+        return ("this step runs at least once per attempt and retries",
+                f"pass config={config} where the step runs: context.step({step_fn}(...), config=...)")
+    return ("this step runs at least once per attempt and retries", f"use {config}")
 
 
 def _nested_idempotency_key(call: ast.Call) -> bool:
@@ -3945,7 +3956,7 @@ class PythonFrontend:
                 found = _reached(project.nonidempotent, d, path)
                 if found is not None:
                     chain, _write, how = found
-                    where, tail = _retrying(d.op)
+                    where, tail = _retrying(d.op, d.step_fn)
                     out.append(_deferred_diagnostic(
                         path, d, "DUR035", f"`{d.text}(...)` does a write that is not idempotent ({chain}) and "
                                            f"{where}: a retry after a timeout or crash repeats it",
