@@ -1447,7 +1447,7 @@ class FunctionVisitor:
         if role in STEP_ROLES:
             own = set()
         self.own_ctx = own
-        self.parent_ctx = set(inherited) - set(fi.params)
+        self.parent_ctx = set(inherited).difference(fi.params) if inherited else set()
         if role in STEP_ROLES and not isinstance(fi.node, ast.Lambda):
             # `def outer(ctx: StepContext, context: DurableContext)` called as `outer(context)`: its
             # durable operations run inside the step (DUR010), like a closure's.
