@@ -558,3 +558,25 @@ def handler(event: dict, context: DurableContext) -> None:
     where = "where the step runs: context.step(notify(...), config=...)"
     assert where in found[15] and where in found[16]  # direct, and through the helper
     assert "where the step runs" not in found[22] and "use StepConfig(" in found[22]  # an inline step
+
+
+def test_dur034_fix_in_a_branch_whose_parameter_has_a_default_does_not_use_it_as_the_context() -> None:
+    code = '''from aws_durable_execution_sdk_python import StepContext, durable_step
+
+
+@durable_step
+def encode(step_context: StepContext, item: int) -> int:
+    return item * 2
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> list:
+    built = [(lambda p=i: encode(p)) for i in event["items"]]
+    plain = [(lambda c, i=i: encode(i)) for i in event["items"]]
+    context.parallel(built, name="built")
+    return context.parallel(plain, name="plain")
+'''
+    found = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR034"}
+    assert found[13] == "take the child context first (lambda ctx, ...: ...), then run it and return its result: " \
+                        "ctx.step(encode(p))"
+    assert found[14] == "run it and return its result: c.step(encode(i))"

@@ -2135,12 +2135,18 @@ class FunctionVisitor:
             if target is not None and target.decorator in _OPERATION_DECORATORS and self.role == "child":
                 # calling a decorated function only builds the operation's callable; nothing runs it
                 op = _OPERATION_DECORATORS[target.decorator]
+                ctx, first = self.ctx, ""
+                node = self.fi.node
+                if isinstance(node, ast.Lambda) and node.args.args and \
+                        len(node.args.defaults) == len(node.args.posonlyargs) + len(node.args.args):
+                    # `lambda p=item: encode(p)`: the child context lands in p (DUR015), so p is no context
+                    ctx, first = "ctx", "take the child context first (lambda ctx, ...: ...), then "
                 self.m.emit("DUR034", value,
                             f"this child context returns `{name}(...)`, "
                             f"which is not the {op}'s result but the callable @{target.decorator} builds: "
                             f"the {op} never runs and a function cannot be checkpointed",
-                            f"run it and return its result: {self.ctx}.{op}({_short(value, 40)})",
-                            short=f"run it with {self.ctx}.{op}(...)")
+                            f"{first}run it and return its result: {ctx}.{op}({_short(value, 40)})",
+                            short=f"run it with {ctx}.{op}(...)")
                 return
         later: list[tuple[ast.Call, str]] = []
         found = self.m.unserializable(value, self.fi, self.local_kinds, later)
@@ -2403,6 +2409,16 @@ class FunctionVisitor:
                 for elt in fn_arg.elts:
                     self.check_branch_arity(elt, receiver)
                     self.function_argument(elt, method, receiver, serdes, at_most_once)
+            elif method == "parallel" and isinstance(fn_arg, (ast.ListComp, ast.GeneratorExp)) \
+                    and isinstance(fn_arg.elt, ast.Lambda):
+                # `parallel([lambda c, i=i: ... for i in items])`: one branch per item, each a child body;
+                # what the comprehension iterates runs here, in orchestration code
+                for gen in fn_arg.generators:
+                    self.visit(gen.iter)
+                    for cond in gen.ifs:
+                        self.visit(cond)
+                self.check_branch_arity(fn_arg.elt, receiver)
+                self.function_argument(fn_arg.elt, method, receiver, serdes, at_most_once)
             elif spread:
                 for a in args:
                     handled.add(id(a))
