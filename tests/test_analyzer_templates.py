@@ -195,6 +195,9 @@ def test_broken_files_never_crash(path: Path) -> None:
     b"Resources:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
     + b"".join(b"  %c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((c, c) + (c - 1,) * 9)
                for c in range(ord("b"), ord("n"))) + b"  T:\n    Type: AWS::Lambda::Function\n",
+    # numbers with no number of seconds: infinity and NaN
+    b"Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      DurableConfig:\n"
+    b"        ExecutionTimeout: .inf\n        RetentionPeriodInDays: .nan\n",
 ])
 @pytest.mark.parametrize("name", ["t.yaml", "t.json"])
 def test_hostile_input_never_crashes(source: bytes, name: str) -> None:

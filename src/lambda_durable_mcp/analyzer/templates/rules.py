@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -105,14 +106,15 @@ def _as_number(v: Any) -> Any:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, int | float):
-        return v
+        return v if math.isfinite(v) else str(v)  # .inf, 1.0e400: no number of seconds
     if isinstance(v, str):
         s = v.strip()
         try:
             return int(s)
         except ValueError:
             try:
-                return float(s)
+                f = float(s)
+                return f if math.isfinite(f) else v
             except ValueError:
                 return v
     return UNKNOWN
