@@ -183,3 +183,38 @@ def test_a_link_out_of_the_module_folder_is_not_followed(tmp_path: Path) -> None
     (module / "variables.tf").unlink()
     shutil.copy(outside / "variables.tf", module / "variables.tf")
     assert lint(module) == [("main.tf", 11, "DUR050")]
+
+
+def test_random_terraform_mutations_never_crash() -> None:
+    """Every Terraform fixture, cut at random points and with random bytes inserted, still yields a result:
+    findings, or a parse note and none."""
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    paths = sorted(FIXTURES.glob("project-t*/*.tf")) + sorted((FIXTURES.parent / "cross").glob("*/*.tf"))
+    sources = [p.read_bytes() for p in paths]
+
+    @settings(max_examples=150, deadline=None, database=None)
+    @given(st.sampled_from(range(len(sources))), st.integers(0, 10_000), st.integers(0, 10_000),
+           st.sampled_from([b"", b"{", b"}", b'"', b"${", b"1e9", b"\xff\x00", b" = ", b"\n}\n", b"[[", b"/ 0"]))
+    def mutate(index: int, cut: int, at: int, junk: bytes) -> None:
+        path = paths[index]
+        src = sources[index][: cut % (len(sources[index]) + 1)]
+        pos = at % (len(src) + 1)
+        src = src[:pos] + junk + src[pos:]
+        rel = path.relative_to(path.parent.parent).as_posix()
+        if FRONTEND.accepts(rel, src):
+            summary = FRONTEND.summarize(rel, src)
+            diags = FRONTEND._check(rel, src, ProjectView(root=str(path.parent.parent)))
+            assert summary.parse_error is None or diags == []
+
+    mutate()
+
+
+@pytest.mark.parametrize("value", ['"nan" / 1', "1.0e400 * 0", "10 % 0", '"inf" - 1', "var.missing * 2",
+                                   "-true", "!5", "jsonencode({})", "[for x in [1] : x]", "local.loop"])
+def test_values_that_are_no_number_are_not_judged(tmp_path: Path, value: str) -> None:
+    source = ('locals {\n  loop = local.loop\n}\n' + function(config=f"execution_timeout = {value}")).encode()
+    assert FRONTEND.summarize("main.tf", source).parse_error is None
+    diags = FRONTEND._check("main.tf", source, ProjectView(root=str(tmp_path)))
+    assert [d.rule for d in diags] == []  # inline (no folder): the role and versions are not judged either

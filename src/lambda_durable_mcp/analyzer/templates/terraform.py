@@ -12,8 +12,10 @@ judged. DUR053 does not apply: `function_name` is required in Terraform.
 from __future__ import annotations
 
 import json
+import math
 import os
 import re
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -368,6 +370,7 @@ def parse(source: bytes, file: str) -> list[Block]:
 
 # Parsed siblings by (path, size, mtime): a folder of N function files reads each sibling once.
 _FILE_CACHE: OrderedDict[str, tuple[int, int, list[Block] | None]] = OrderedDict()
+_CACHE_LOCK = threading.Lock()  # the server analyzes in worker threads
 
 
 def _sibling(path: Path) -> list[Block] | None:
@@ -377,10 +380,11 @@ def _sibling(path: Path) -> list[Block] | None:
     except OSError:
         return None
     key = str(path)
-    hit = _FILE_CACHE.get(key)
-    if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
-        _FILE_CACHE.move_to_end(key)
-        return hit[2]
+    with _CACHE_LOCK:
+        hit = _FILE_CACHE.get(key)
+        if hit is not None and hit[0] == st.st_size and hit[1] == st.st_mtime_ns:
+            _FILE_CACHE.move_to_end(key)
+            return hit[2]
     blocks: list[Block] | None = None
     if st.st_size <= _MAX_FILE_BYTES:
         try:
@@ -389,9 +393,10 @@ def _sibling(path: Path) -> list[Block] | None:
                 blocks = parse(data, path.name)
         except (OSError, TemplateParseError, RecursionError):
             blocks = None
-    _FILE_CACHE[key] = (st.st_size, st.st_mtime_ns, blocks)
-    while len(_FILE_CACHE) > 256:
-        _FILE_CACHE.popitem(last=False)
+    with _CACHE_LOCK:
+        _FILE_CACHE[key] = (st.st_size, st.st_mtime_ns, blocks)
+        while len(_FILE_CACHE) > 256:
+            _FILE_CACHE.popitem(last=False)
     return blocks
 
 
@@ -616,24 +621,27 @@ def _operate(op: str, args: list[Any]) -> Any:
             return int(q) if q == int(q) else q
         if op == "%":
             return a % b
-    except (ZeroDivisionError, OverflowError):
+    except (ZeroDivisionError, OverflowError, ValueError):  # x / 0, a quotient too large for a float
         return UNKNOWN
     return UNKNOWN
 
 
 def _as_num(v: Any) -> int | float | None:
+    """A number an operator can use (HCL converts "60" to 60); None for anything else, infinity included."""
     if isinstance(v, bool):
         return None
-    if isinstance(v, int | float):
-        return v
     if isinstance(v, str):
         try:
-            return int(v)
+            v = int(v)
         except ValueError:
             try:
-                return float(v)
+                v = float(v)
             except ValueError:
                 return None
+    if isinstance(v, int):
+        return v
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
     return None
 
 
