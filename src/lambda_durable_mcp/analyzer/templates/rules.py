@@ -1,7 +1,8 @@
 """DUR050-DUR055 over a language-neutral view of the durable functions a template declares.
 
-``cfn.py`` (SAM/CloudFormation YAML and JSON) and ``cdk.py`` (CDK TypeScript) each turn a file into
-``DurableFn`` records; this module decides the findings, so the two syntaxes say the same things.
+``cfn.py`` (SAM/CloudFormation YAML and JSON), ``cdk.py`` (CDK TypeScript), ``serverless.py`` (Serverless
+Framework) and ``terraform.py`` (Terraform modules) each turn a file into ``DurableFn`` records; this module
+decides the findings, so the syntaxes say the same things (each fix written in its own syntax).
 """
 
 from __future__ import annotations
