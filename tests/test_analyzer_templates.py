@@ -1,9 +1,11 @@
-"""The template frontend (DUR050-DUR055) over its fixtures: SAM, CloudFormation YAML/JSON, CDK TypeScript.
+"""The template frontend (DUR050-DUR055) over its fixtures: SAM, CloudFormation YAML/JSON, CDK TypeScript,
+Serverless Framework and Terraform.
 
-Expectations live in the fixtures: ``# expect: DUR050`` (YAML) or ``// expect: DUR052`` (TS) on the
+Expectations live in the fixtures: ``# expect: DUR050`` (YAML, HCL) or ``// expect: DUR052`` (TS) on the
 line a diagnostic points to, ``<file>.expect`` sidecars (``LINE RULE``) for JSON. ``project-*``
 folders hold a template plus code; their ``durations.json`` stands in for the code frontends'
-wait facts (the lines match real waits in the code).
+wait facts (the lines match real waits in the code). A Terraform module is a folder, so every
+Terraform fixture is a ``project-tf-*`` (or ``project-terraform``) folder.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")
 TEMPLATE_FILES = sorted(
     p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".ts")
 )
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".ts", ".tf")
 # Templates that are valid CloudFormation (their findings are durable-specific, not schema errors).
 VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
              "sam-dur052.yaml", "sam-dur053.yaml", "project-sam-python/template.yaml",
@@ -74,6 +77,9 @@ def test_fixture_expectations(path: Path) -> None:
         assert RULES[d.rule].guide in d.message and d.fix
 
 
+TF_FILES = sorted(FIXTURES.glob("project-t*/**/*.tf"))
+
+
 def test_every_rule_has_a_positive_fixture_per_syntax() -> None:
     seen: dict[str, set[str]] = {}
     for path in TEMPLATE_FILES:
@@ -81,8 +87,12 @@ def test_every_rule_has_a_positive_fixture_per_syntax() -> None:
                                                     "sam" if path.name.startswith("sam") else "cfn")
         for _, rule in expectations(path):
             seen.setdefault(kind, set()).add(rule)
+    for path in TF_FILES:
+        seen.setdefault("terraform", set()).update(rule for _, rule in expectations(path))
     for kind in ("sam", "cfn", "json", "cdk"):
         assert {"DUR050", "DUR051", "DUR052", "DUR053", "DUR054"} <= seen[kind], kind
+    # function_name is required in Terraform: DUR053 does not apply there
+    assert seen["terraform"] == {"DUR050", "DUR051", "DUR052", "DUR054", "DUR055"}
 
 
 def test_severities() -> None:
@@ -146,13 +156,15 @@ def test_project_expectations(project: Path) -> None:
         lines = (project / code_path).read_text().splitlines()
         for fact in summary.durations:
             assert "wait" in lines[fact.line - 1].lower() or "timeout" in lines[fact.line - 1].lower()
-    templates = [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".ts")
-                 and FRONTEND.accepts(p.relative_to(project).as_posix(), p.read_bytes())]
+    files = [p for p in sorted(project.rglob("*")) if p.is_file() and p.suffix in TEMPLATE_SUFFIXES]
+    templates = [p for p in files if FRONTEND.accepts(p.relative_to(project).as_posix(), p.read_bytes())]
     assert templates
+    # A finding belongs to the file holding its line (a Terraform role in iam.tf, checked with main.tf).
+    expected = {(p.relative_to(project).as_posix(), line, rule) for p in files for line, rule in expectations(p)}
+    got: set[tuple[str, int, str]] = set()
     for path in templates:
         diags = run(path, project, summaries)
-        got = {(d.line, d.rule) for d in diags}
-        assert got == expectations(path), "\n".join(f"{d.line}: {d.rule} {d.message}" for d in diags)
+        got |= {(d.path, d.line, d.rule) for d in diags}
         for d in diags:
             if d.rule == "DUR055":
                 assert any(code_file in d.message for code_file in summaries)
@@ -160,7 +172,10 @@ def test_project_expectations(project: Path) -> None:
         prefixed = {f"{project.name}/{k}": ModuleSummary(path=f"{project.name}/{k}", durations=v.durations)
                     for k, v in summaries.items()}
         again = run(path, project.parent, prefixed)
-        assert {(d.line, d.rule) for d in again} == got
+        assert {(d.path, d.line, d.rule) for d in again} == {(f"{project.name}/{p}", line, rule)
+                                                            for p, line, rule in {(d.path, d.line, d.rule)
+                                                                                  for d in diags}}
+    assert got == expected, "\n".join(sorted(f"{p}:{line}: {rule}" for p, line, rule in got ^ expected))
 
 
 # --- what is not a template, and what must never crash ------------------------------------------------
@@ -176,7 +191,7 @@ def test_broken_files_never_crash(path: Path) -> None:
     assert FRONTEND.accepts(path.name, source)
     summary = FRONTEND.summarize(path.name, source)
     diags = FRONTEND._check(path.name, source, ProjectView(root=str(path.parent)))
-    if path.suffix in (".yaml", ".json") and path.name != "tags.yaml":
+    if path.suffix in (".yaml", ".json", ".tf") and path.name != "tags.yaml":
         assert summary.parse_error and re.match(r"\d+: \S", summary.parse_error)
         assert diags == []
     assert all(d.rule.startswith("DUR05") for d in diags)
@@ -195,8 +210,21 @@ def test_broken_files_never_crash(path: Path) -> None:
     b"Resources:\n  a: &a [x, x, x, x, x, x, x, x, x]\n"
     + b"".join(b"  %c: &%c [*%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c, *%c]\n" % ((c, c) + (c - 1,) * 9)
                for c in range(ord("b"), ord("n"))) + b"  T:\n    Type: AWS::Lambda::Function\n",
+    b'resource "aws_lambda_function" "f" {\n  durable_config {\n    execution_timeout = ' + b"[" * 5000 + b"\n",
+    b'resource "aws_lambda_function" "f" {\n  x = ' + b"(" * 3000 + b"1" + b")" * 3000 + b"\n}\n",
+    b'resource "aws_lambda_function" "f" {\n  durable_config {\n    execution_timeout = 1 / 0\n'
+    b'    retention_period = 1e999999\n  }\n  runtime = "${' + b"a." * 4000 + b'b}"\n}\n',
+    b'resource aws_lambda_function f {\n' + b"  b {\n" * 2000 + b"  }\n" * 2000 + b"}\n",
+    b'resource "aws_lambda_function" "f" {\n  role = aws_iam_role.r.arn\n}\nresource "aws_iam_role" "r" {\n'
+    b'  inline_policy {\n    policy = jsonencode(' + b"{a = " * 2000 + b"1" + b"}" * 2000 + b")\n  }\n}\n",
+    b'resource "aws_lambda_function" "f" \xff\xfe {\x00}',
+    # numbers with no number of seconds: infinity (YAML .inf, an HCL overflow) and NaN
+    b"Resources:\n  A:\n    Type: AWS::Lambda::Function\n    Properties:\n      DurableConfig:\n"
+    b"        ExecutionTimeout: .inf\n        RetentionPeriodInDays: .nan\n",
+    b'resource "aws_lambda_function" "f" {\n  durable_config {\n    execution_timeout = 1.0e400\n'
+    b'    retention_period = 1.0e300 * 1.0e300 - 1.0e300 * 1.0e300\n  }\n}\n',
 ])
-@pytest.mark.parametrize("name", ["t.yaml", "t.json"])
+@pytest.mark.parametrize("name", ["t.yaml", "t.json", "t.tf"])
 def test_hostile_input_never_crashes(source: bytes, name: str) -> None:
     if FRONTEND.accepts(name, source):
         FRONTEND.summarize(name, source)
@@ -357,6 +385,7 @@ def test_random_template_mutations_never_crash() -> None:
 def test_importing_the_frontend_is_cheap() -> None:
     code = ("import sys\nfrom lambda_durable_mcp.analyzer.templates import FRONTEND\n"
             "FRONTEND.accepts('template.yaml', b'Resources:\\n  A:\\n    Type: AWS::Lambda::Function\\n')\n"
+            "assert FRONTEND.accepts('main.tf', b'resource \"aws_lambda_function\" \"f\" {}\\n')\n"
             "print(sorted(m for m in ('yaml', 'tree_sitter', 'cfnlint', 'boto3') if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
     assert proc.stdout.strip() == "[]"

@@ -35,7 +35,7 @@ SKIP_DIRS = frozenset({"node_modules", ".venv", "venv", "cdk.out", "dist", "buil
                        ".aws-sam", "coverage", "site-packages"})
 # Only files with these endings are read during a directory walk; each frontend still decides.
 CANDIDATE_SUFFIXES = (".py", ".ts", ".tsx", ".mts", ".cts", ".js", ".jsx", ".mjs", ".cjs",
-                      ".yaml", ".yml", ".json", ".template")
+                      ".yaml", ".yml", ".json", ".template", ".tf")
 SKIP_FILES = frozenset({"package-lock.json", "npm-shrinkwrap.json", "pnpm-lock.yaml", "yarn.lock",
                         "composer.lock", ".pre-commit-config.yaml", ".pre-commit-hooks.yaml"})
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -486,8 +486,12 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
             if not wanted(d.rule):
                 continue
             owner = sources.get(d.path)
-            if owner is None:  # a file this run did not read (a frontend looked it up itself)
-                p = Path(d.path)
+            if owner is None:  # a file this run did not read (a frontend looked it up itself: a Terraform
+                p = Path(d.path)  # module's iam.tf); its suppression comments still apply
+                if d.path not in supp_cache:
+                    supp_cache[d.path] = _suppressions_of(p if p.is_absolute() else root / p)
+                if _suppressed(d, supp_cache[d.path]):
+                    continue
                 shown = _display_path(p, root) if p.is_absolute() else d.path
                 diags.append(replace(d, path=shown))
                 continue
@@ -512,6 +516,12 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
 
 
 MAX_FOLLOWED = 2_000  # imported project files summarized beyond the ones given, per run
+
+
+def _suppressions_of(path: Path) -> dict[int, frozenset[str] | None]:
+    """The suppression comments of a file the run did not read itself; none when it cannot be read."""
+    data = _read(path, str(path), AnalysisResult())
+    return suppressions(data.decode("utf-8", "replace")) if data is not None and b"durable-lint" in data else {}
 
 
 def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, str], root: Path,
@@ -630,8 +640,9 @@ def analyze_paths(
         accepting = [fe for fe in fes if _accepts(fe, path, data)]
         if accepting:
             units.append(_Unit(path, display, data, accepting))
-        elif fp in explicit and not path.endswith((".json", ".yaml", ".yml")):
-            # JSON and YAML that are no template (package.json, CI files) are passed over silently
+        elif fp in explicit and not path.endswith((".json", ".yaml", ".yml", ".tf")):
+            # JSON, YAML and Terraform that are no template (package.json, CI files, a module's variables.tf)
+            # are passed over silently
             result.parse_errors.append(f"{display}: not analyzed, no installed analyzer handles this file type")
     follow = (import_root or base).resolve()
     return _run(units, result, base, select, ignore, deadline, len(units), follow)
@@ -661,12 +672,16 @@ _PY_HINTS = re.compile(
     re.MULTILINE)
 _TEMPLATE_HINTS = re.compile(r"AWSTemplateFormatVersion|^\s*Resources\s*:|\"Resources\"\s*:|"
                              r"Transform\s*:\s*AWS::Serverless|AWS::(?:Serverless|Lambda)::", re.MULTILINE)
+# Terraform: a block header such as `resource "aws_lambda_function" "x" {` (HCL, read as a .tf file)
+_HCL_BLOCK = re.compile(r'^\s*(?:resource|data|variable|locals|module|provider|terraform)\b[^\n=]*\{\s*$', re.MULTILINE)
 
 
 def detect_language(code: str) -> str:
-    """Best guess among python, typescript, javascript and template (SAM/CloudFormation)."""
+    """Best guess among python, typescript, javascript and template (SAM/CloudFormation, Terraform)."""
     head = code[:200_000]
     stripped = head.lstrip()
+    if re.search(r'^\s*resource\s+"aws_lambda_function"', head, re.MULTILINE) and _HCL_BLOCK.search(head):
+        return "template"
     if _TEMPLATE_HINTS.search(head) and not re.search(r"^\s*(?:import|from|def|const|export)\b", head,
                                                       re.MULTILINE):
         return "template"
@@ -699,7 +714,7 @@ def analyze_source(
         lang = "javascript"
     elif lang in ("py", "python3"):
         lang = "python"
-    elif lang in ("yaml", "yml", "json", "sam", "cloudformation", "cfn", "cdk"):
+    elif lang in ("yaml", "yml", "json", "sam", "cloudformation", "cfn", "cdk", "terraform", "tf", "hcl"):
         lang = "template"
     if lang not in LANGUAGE_SUFFIX:
         result.parse_errors.append(f"{path}: unknown language {language!r}; use python, typescript, "
@@ -713,7 +728,9 @@ def analyze_source(
     suffix = LANGUAGE_SUFFIX[lang]
     if lang == "template" and code.lstrip().startswith("{"):
         suffix = ".json"
-    if lang == "template" and path.endswith((".ts", ".json", ".yml", ".template")):
+    elif lang == "template" and _HCL_BLOCK.search(code[:200_000]) and not _TEMPLATE_HINTS.search(code[:200_000]):
+        suffix = ".tf"
+    if lang == "template" and path.endswith((".ts", ".json", ".yml", ".template", ".tf")):
         suffix = ""
     fe_path = path if (not suffix or path.endswith(suffix)) else path + suffix
     if lang == "python" and path.endswith(".py"):

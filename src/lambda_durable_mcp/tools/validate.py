@@ -24,7 +24,7 @@ MAX_INLINE_CHARS = 2_000_000
 
 
 DESCRIPTION = (
-    "Find replay bugs in durable functions (Python, TS, JS, SAM/CloudFormation, CDK): non-determinism "
+    "Find replay bugs in durable functions (Python, TS, JS, SAM/CFN, CDK, Terraform): non-determinism "
     "outside steps, operations inside steps, lost state, repeated side effects, SDK misuse. Pass inline "
     "code or workspace paths; each finding has rule, line and fix."
 )

@@ -1,9 +1,10 @@
 """Infrastructure-template frontend of the replay-safety analyzer: DUR050-DUR055.
 
 Reads SAM and CloudFormation templates (YAML with short-form intrinsics, or JSON), CDK apps in
-TypeScript and Serverless Framework services (`serverless.yml`), finds the functions with a
-durable configuration and checks their timeout and retention, role permissions, published
-versions, fixed names, runtimes, and code waits that outlast the execution timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
+TypeScript, Serverless Framework services (`serverless.yml`) and Terraform modules (`.tf`), finds
+the functions with a durable configuration and checks their timeout and retention, role
+permissions, published versions, fixed names, runtimes, and code waits that outlast the execution
+timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
 """
 
 from __future__ import annotations
@@ -36,6 +37,8 @@ _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|Py
 _MAX_BYTES = 5_000_000
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
 _SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)
+# A Terraform file is read when it declares a Lambda function (its module's other files are read with it).
+_TF_FUNCTION = re.compile(rb'^[ \t]*resource[ \t]+"?aws_lambda_function"?[ \t]', re.M)
 
 
 def _decode(source: bytes) -> str:
@@ -53,6 +56,8 @@ class TemplateFrontend:
             return "serverless" if b"durableConfig" in source and _SERVERLESS_DURABLE.search(source) else None
         dot = name.rfind(".")
         suffix = name[dot:] if 0 < dot < len(name) - 1 else ""
+        if suffix == ".tf":
+            return "terraform" if b"aws_lambda_function" in source and _TF_FUNCTION.search(source) else None
         if suffix in _TEMPLATE_EXTS:
             head = source.lstrip()[:1]
             if head in (b"{", b"[") or suffix == ".json":
@@ -84,9 +89,14 @@ class TemplateFrontend:
             if self._last[2] is not None:
                 raise self._last[2]
             return self._last[1]
-        text = _decode(source)
         try:
-            doc = load_json(text) if kind == "json" else load_yaml(text)
+            if kind == "terraform":
+                from lambda_durable_mcp.analyzer.templates.terraform import parse
+
+                doc: object = parse(source, "")
+            else:
+                text = _decode(source)
+                doc = load_json(text) if kind == "json" else load_yaml(text)
         except Exception as e:
             self._last = (source, None, e)
             raise
@@ -98,7 +108,7 @@ class TemplateFrontend:
 
         summary = ModuleSummary(path=path)
         kind = self._kind(path, source)
-        if kind in ("yaml", "json", "serverless"):
+        if kind in ("yaml", "json", "serverless", "terraform"):
             try:
                 self._load(kind, source)
             except TemplateParseError as e:
@@ -140,6 +150,10 @@ class TemplateFrontend:
 
             return cdk_functions(_decode(source), full)
         doc = self._load(kind, source)
+        if kind == "terraform":
+            from lambda_durable_mcp.analyzer.templates.terraform import functions as module_functions
+
+            return module_functions(doc, full) if isinstance(doc, list) else []
         if kind == "serverless":
             from lambda_durable_mcp.analyzer.templates.serverless import functions as service_functions
             from lambda_durable_mcp.analyzer.templates.serverless import is_service

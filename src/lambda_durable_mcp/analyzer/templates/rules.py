@@ -1,11 +1,13 @@
 """DUR050-DUR055 over a language-neutral view of the durable functions a template declares.
 
-``cfn.py`` (SAM/CloudFormation YAML and JSON) and ``cdk.py`` (CDK TypeScript) each turn a file into
-``DurableFn`` records; this module decides the findings, so the two syntaxes say the same things.
+``cfn.py`` (SAM/CloudFormation YAML and JSON), ``cdk.py`` (CDK TypeScript), ``serverless.py`` (Serverless
+Framework) and ``terraform.py`` (Terraform modules) each turn a file into ``DurableFn`` records; this module
+decides the findings, so the syntaxes say the same things (each fix written in its own syntax).
 """
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass, field
@@ -38,6 +40,7 @@ class Pos:
     line: int
     col: int = 1
     end_col: int | None = None
+    file: str = ""  # another file of the same folder (a Terraform module), "" for the checked file
 
 
 @dataclass
@@ -76,11 +79,14 @@ class DurableFn:
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
     config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
-    syntax: str = "yaml"                      # "yaml" | "json" | "cdk" | "serverless": how fixes are written
+    syntax: str = "yaml"                      # "yaml" | "json" | "cdk" | "serverless" | "terraform": how fixes
+                                              # are written
     durable_text: str = "DurableConfig"       # how the file spells the durable configuration key
     timeout_case: str = ""                    # a differently-cased ExecutionTimeout key that is not read
     timeout_param: tuple[str, int] | None = None    # (parameter, line of its Default) the timeout comes from
     retention_param: tuple[str, int] | None = None
+    runtime_param: tuple[str, int] | None = None
+    param_files: dict[str, str] = field(default_factory=dict)  # Terraform: "var.x" -> the file of its default
     role_note: str = ""                       # more on DUR051 for this function (SAM Policies beside Role)
     env_targets: list[EnvTarget] = field(default_factory=list)  # for DUR032 at invoke(<env var>)
     # False: a function without any DurableConfig, kept only to check that its handler is no durable
@@ -92,6 +98,9 @@ class DurableFn:
 def _diag(path: str, rule: str, pos: Pos, what: str, fix: str, severity: Severity | None = None) -> Diagnostic:
     r = RULES[rule]
     end_col = pos.end_col if pos.end_col is not None else pos.col
+    if pos.file and pos.file != os.path.basename(path):
+        # a line in another file of the module: reported there, so that its suppressions apply
+        path = os.path.join(os.path.dirname(path), pos.file)
     return Diagnostic(
         path=path, line=pos.line, column=pos.col, end_line=pos.line, end_column=end_col, rule=rule,
         severity=severity or r.severity, message=f"{what} (guide: {r.guide})", fix=fix,
@@ -105,14 +114,15 @@ def _as_number(v: Any) -> Any:
     if isinstance(v, bool):
         return str(v)
     if isinstance(v, int | float):
-        return v
+        return v if math.isfinite(v) else str(v)  # .inf, 1.0e400: no number of seconds
     if isinstance(v, str):
         s = v.strip()
         try:
             return int(s)
         except ValueError:
             try:
-                return float(s)
+                f = float(s)
+                return f if math.isfinite(f) else v
             except ValueError:
                 return v
     return UNKNOWN
@@ -145,12 +155,25 @@ def _shown_seconds(s: float) -> str:
     return f"{_num(s)} s"
 
 
-def _param_note(param: tuple[str, int] | None) -> str:
+def _tf_origin(param: tuple[str, int], fn: DurableFn) -> tuple[str, str]:
+    """(what, where) of a Terraform value taken from a variable default or a local."""
+    name, line = param
+    where = f"{fn.param_files[name]} line {line}" if fn.param_files.get(name) else f"line {line}"
+    return (f"the default of variable {name[4:]}" if name.startswith("var.") else name), where
+
+
+def _param_note(param: tuple[str, int] | None, fn: DurableFn | None = None) -> str:
+    if param and fn is not None and fn.syntax == "terraform":
+        what, where = _tf_origin(param, fn)
+        return f" (from {what}, {where})"
     return f" (from the Default of parameter {param[0]}, line {param[1]})" if param else ""
 
 
-def _setting(text: str, param: tuple[str, int] | None) -> str:
+def _setting(text: str, param: tuple[str, int] | None, fn: DurableFn | None = None) -> str:
     """What the fix changes: the key, or the parameter default it comes from."""
+    if param and fn is not None and fn.syntax == "terraform":
+        what, where = _tf_origin(param, fn)
+        return f"{what} ({where})"
     return f"the Default of parameter {param[0]} (line {param[1]})" if param else text
 
 
@@ -317,9 +340,9 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
             if bad:
                 shown = _shown_seconds(timeout) if isinstance(timeout, int | float) else repr(timeout)
                 out.append(_diag(path, "DUR050", fn.timeout_pos or fn.durable_pos,
-                                 f"{fn.timeout_text} {shown} of {fn.name}{_param_note(fn.timeout_param)} is outside "
+                                 f"{fn.timeout_text} {shown} of {fn.name}{_param_note(fn.timeout_param, fn)} is outside "
                                  f"1..{MAX_EXECUTION_TIMEOUT:,} whole seconds (366 days)",
-                                 f"Set {_setting(fn.timeout_text, fn.timeout_param)} to whole seconds between 1 and "
+                                 f"Set {_setting(fn.timeout_text, fn.timeout_param, fn)} to whole seconds between 1 and "
                                  f"{MAX_EXECUTION_TIMEOUT:,}."))
                 timeout = UNKNOWN
         retention = _as_number(fn.retention)
@@ -327,9 +350,9 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
             if not isinstance(retention, int | float) or retention != int(retention) or not 1 <= retention <= 90:
                 shown = f"{_num(retention)} days" if isinstance(retention, int | float) else repr(retention)
                 out.append(_diag(path, "DUR050", fn.retention_pos or fn.durable_pos,
-                                 f"{fn.retention_text} {shown} of {fn.name}{_param_note(fn.retention_param)} is "
+                                 f"{fn.retention_text} {shown} of {fn.name}{_param_note(fn.retention_param, fn)} is "
                                  "outside 1..90 whole days",
-                                 f"Set {_setting(fn.retention_text, fn.retention_param)} to whole days between 1 "
+                                 f"Set {_setting(fn.retention_text, fn.retention_param, fn)} to whole days between 1 "
                                  "and 90 (default 14)."))
         # DUR051
         if fn.role is not None and fn.role.state == "missing":
@@ -361,6 +384,9 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
             problem = runtime_problem(fn.runtime, bundled)
             if problem:
                 sev, what, fix = problem
+                if fn.runtime_param:  # say which default to change
+                    what += _param_note(fn.runtime_param, fn)
+                    fix = f"In {_setting('Runtime', fn.runtime_param, fn)}: {fix[0].lower()}{fix[1:]}"
                 out.append(_diag(path, "DUR054", fn.runtime_pos, f"{what} ({fn.name})", fix, severity=sev))
         # DUR055: one finding per timeout value, with the longest wait of every function that shares it
         if isinstance(timeout, int | float) and index:
@@ -379,9 +405,9 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
         of = names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
         out.append(_diag(path, "DUR055", first.timeout_pos or first.durable_pos,
                          f"The {label} of {_fmt_seconds(secs)} at {loc}{more} is longer than "
-                         f"{first.timeout_text} {_fmt_seconds(timeout)} of {of}{_param_note(first.timeout_param)}: "
+                         f"{first.timeout_text} {_fmt_seconds(timeout)} of {of}{_param_note(first.timeout_param, first)}: "
                          "the execution times out first",
-                         f"Raise {_setting(first.timeout_text, first.timeout_param)} above {_num(secs)} s"
+                         f"Raise {_setting(first.timeout_text, first.timeout_param, first)} above {_num(secs)} s"
                          + (f" (the longest of these {len(longer)} waits) or shorten them." if more
                             else f" or shorten the {label}.")))
     return _dedupe(out)
@@ -389,6 +415,7 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
 
 POLICY_ARN = "arn:${AWS::Partition}:iam::aws:policy/service-role/" + DURABLE_POLICY
 CDK_POLICY = f'iam.ManagedPolicy.fromAwsManagedPolicyName("service-role/{DURABLE_POLICY}")'
+TF_POLICY = "arn:aws:iam::aws:policy/service-role/" + DURABLE_POLICY
 
 
 def _durable_handler_of(fn: DurableFn, project: ProjectView, index: dict[str, str]) -> str | None:
@@ -409,6 +436,8 @@ def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
         config, unit = '"DurableConfig": {"ExecutionTimeout": 900}', "ExecutionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "cdk":
         config, unit = "durableConfig: { executionTimeout: Duration.minutes(15) }", "executionTimeout up to 366 days"
+    elif fn.syntax == "terraform":
+        config, unit = "durable_config { execution_timeout = 900 }", "execution_timeout in seconds, up to 31,622,400"
     else:
         config, unit = "DurableConfig: {ExecutionTimeout: 900}", "ExecutionTimeout in seconds, up to 31,622,400"
     return what, f"Add {config} to {fn.name} ({unit}); adding it to a deployed function replaces the function."
@@ -418,6 +447,8 @@ def policy_arn(syntax: str) -> str:
     """The durable managed policy's ARN, written so that the syntax at hand substitutes the partition."""
     if syntax == "cdk":
         return CDK_POLICY
+    if syntax == "terraform":
+        return f'"{TF_POLICY}"'
     if syntax == "json":
         return '{"Fn::Sub": "' + POLICY_ARN + '"}'
     return "!Sub " + POLICY_ARN
@@ -450,6 +481,11 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
                 "so checkpoints fail with AccessDenied")
         return what, (f"Remove the Deny of {role.detail} from the role, or keep "
                       f"{' and '.join(DURABLE_ACTIONS)} out of it.")
+    if fn.syntax == "terraform":  # (Terraform roles have no partition or Resource problems: not read)
+        what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): "
+                "checkpoints fail with AccessDenied")
+        return what, (f'Add resource "aws_iam_role_policy_attachment" with role = {role.name}.name and policy_arn = '
+                      f'"{TF_POLICY}" (or an Allow statement for both actions in an aws_iam_role_policy).')
     if role.problem == "resource":
         what = f"Role {role.name} of {where} allows {role.detail}: checkpoints fail with AccessDenied{fn.role_note}"
         return what, (f"Add {policy_arn(fn.syntax)} to the role's ManagedPolicyArns (its Resource is *), or make "
@@ -467,10 +503,10 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
 
 def _dedupe(diags: list[Diagnostic]) -> list[Diagnostic]:
     """One diagnostic per problem: a shared role or a Globals DurableConfig is reported once."""
-    seen: set[tuple[int, int, str]] = set()
+    seen: set[tuple[str, int, int, str]] = set()
     out = []
     for d in diags:
-        key = (d.line, d.column, d.rule)
+        key = (d.path, d.line, d.column, d.rule)
         if key in seen:
             continue
         seen.add(key)
