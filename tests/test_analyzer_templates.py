@@ -794,3 +794,20 @@ def test_dur032_targets_carry_their_durability_and_a_fix_for_the_template_at_han
     where, unknown = view.env_target("app.py", "LITERAL")
     d = env_invoke_diagnostic("app.py", (1, 1), (1, 2), "x", where, unknown)
     assert "if the target is durable, it is invoked only through a version or alias" in d.message
+
+
+# --- linting a CDK stack file alone ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("project", "stack", "waits"), [
+    ("project-cdk-ts", "lib/stack.ts", 2),
+])
+def test_linting_a_cdk_stack_alone_follows_its_handler_files(project: str, stack: str, waits: int) -> None:
+    """The stack file alone still sees the waits of the code it deploys (DUR055), named by their plain paths:
+    the template frontend's handler files are followed although a code frontend summarized the file first."""
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    root = FIXTURES / project
+    alone = analyze_paths([root / stack], root=root).diagnostics
+    whole = [d for d in analyze_paths([root], root=root).diagnostics if d.path == stack]
+    assert [d.rule for d in alone].count("DUR055") == waits
+    assert [(d.line, d.rule, d.message) for d in alone] == [(d.line, d.rule, d.message) for d in whole]

@@ -110,7 +110,8 @@ class TemplateFrontend:
                 fns = self._functions(kind, path, source)
                 summary.env_targets = [t for fn in fns for t in fn.env_targets]
                 # the functions' handler files: linting the template alone still sees their waits (DUR055)
-                summary.imports = [str(f.absolute()) for fn in fns for f in fn.code_files]
+                # normalized: a followed file is shown by this path (lambda/app.py, not lib/../lambda/app.py)
+                summary.imports = [os.path.normpath(f.absolute()) for fn in fns for f in fn.code_files]
             except Exception:  # noqa: BLE001 - DUR032's code side then just sees no binding
                 log.debug("functions of %s not read", path, exc_info=True)
         return summary
