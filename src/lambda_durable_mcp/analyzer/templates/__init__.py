@@ -1,7 +1,7 @@
 """Infrastructure-template frontend of the replay-safety analyzer: DUR050-DUR055.
 
 Reads SAM and CloudFormation templates (YAML with short-form intrinsics, or JSON), CDK apps in
-TypeScript and Serverless Framework services (`serverless.yml`), finds the functions with a
+TypeScript or Python and Serverless Framework services (`serverless.yml`), finds the functions with a
 durable configuration and checks their timeout and retention, role permissions, published
 versions, fixed names, runtimes, and code waits that outlast the execution timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
 """
@@ -33,6 +33,9 @@ _JSON_MARK = re.compile(rb"\"(AWSTemplateFormatVersion\"\s*:\s*\"|Transform\"\s*
 _JSON_AWS_TYPE = re.compile(rb"\"Type\"\s*:\s*\"AWS::")
 _CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-lib|@aws-cdk/)""")
 _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
+# A CDK Python app imports aws_cdk at the start of a line; the Python frontend reads the same file as code.
+_CDK_PY_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+aws_cdk(?:\.\w+)*[ \t]+import|import[ \t]+aws_cdk\b)", re.M)
+_CDK_PY_FUNCTION = re.compile(rb"\b(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
 _MAX_BYTES = 5_000_000
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
 _SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)
@@ -67,6 +70,9 @@ class TemplateFrontend:
             # the substring test first: most code files never mention the CDK
             if b"aws-cdk" in source and _CDK_IMPORT.search(source) and _CDK_FUNCTION.search(source):
                 return "cdk"
+        elif suffix == ".py" and b"aws_cdk" in source:  # ordinary Python pays for the substring test only
+            if _CDK_PY_IMPORT.search(source) and _CDK_PY_FUNCTION.search(source):
+                return "cdk-python"
         return None
 
     def accepts(self, path: str, source: bytes) -> bool:
@@ -140,6 +146,10 @@ class TemplateFrontend:
             from lambda_durable_mcp.analyzer.templates.cdk import functions as cdk_functions
 
             return cdk_functions(_decode(source), full)
+        if kind == "cdk-python":
+            from lambda_durable_mcp.analyzer.templates.cdk_python import functions as cdk_python_functions
+
+            return cdk_python_functions(_decode(source), full)
         doc = self._load(kind, source)
         if kind == "serverless":
             from lambda_durable_mcp.analyzer.templates.serverless import functions as service_functions
