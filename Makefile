@@ -19,6 +19,14 @@ $(TOOLCHAIN)/node_modules/.installed: $(TOOLCHAIN)/package.json $(TOOLCHAIN)/pac
 	cd $(TOOLCHAIN) && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# CDK in Python (aws-cdk-lib from PyPI, 430 MB) in a venv of its own, for the test that synthesizes the
+# CDK Python fixtures: its pins (typeguard 2) stay out of the project's environment.
+CDK_PY := $(TOOLCHAIN)/cdk-python
+$(CDK_PY)/.installed: $(TOOLCHAIN)/cdk-python-requirements.txt
+	$(PYTHON) -m venv $(CDK_PY)
+	$(CDK_PY)/bin/python -m pip install -q -r $(TOOLCHAIN)/cdk-python-requirements.txt
+	@touch $@
+
 # External MCP clients (Inspector CLI, conformance suite) on Node.js 22 from the npm registry.
 conformance/node_modules/.installed: conformance/package.json conformance/package-lock.json
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
@@ -26,7 +34,7 @@ conformance/node_modules/.installed: conformance/package.json conformance/packag
 
 install: $(VENV)/.installed
 
-toolchain: $(TOOLCHAIN)/node_modules/.installed
+toolchain: $(TOOLCHAIN)/node_modules/.installed $(CDK_PY)/.installed
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench demo
@@ -41,4 +49,4 @@ bench: install toolchain
 	$(PY) bench/startup.py
 
 clean:
-	rm -rf $(VENV) $(TOOLCHAIN)/node_modules conformance/node_modules .pytest_cache
+	rm -rf $(VENV) $(TOOLCHAIN)/node_modules $(CDK_PY) conformance/node_modules .pytest_cache

@@ -1,7 +1,7 @@
-"""The template frontend (DUR050-DUR055) over its fixtures: SAM, CloudFormation YAML/JSON, CDK TypeScript,
-Serverless Framework and Terraform.
+"""The template frontend (DUR050-DUR055) over its fixtures: SAM, CloudFormation YAML/JSON, CDK TypeScript
+and Python, Serverless Framework and Terraform.
 
-Expectations live in the fixtures: ``# expect: DUR050`` (YAML, HCL) or ``// expect: DUR052`` (TS) on the
+Expectations live in the fixtures: ``# expect: DUR050`` (YAML, HCL, Python) or ``// expect: DUR052`` (TS) on the
 line a diagnostic points to, ``<file>.expect`` sidecars (``LINE RULE``) for JSON. ``project-*``
 folders hold a template plus code; their ``durations.json`` stands in for the code frontends'
 wait facts (the lines match real waits in the code). A Terraform module is a folder, so every
@@ -16,6 +16,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import TOOLCHAIN
@@ -27,9 +28,9 @@ from lambda_durable_mcp.analyzer.templates import FRONTEND
 FIXTURES = Path(__file__).parent / "fixtures" / "analyzer" / "templates"
 EXPECT = re.compile(r"(?:#|//)\s*expect:\s*([A-Z0-9, ]+)")
 TEMPLATE_FILES = sorted(
-    p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".ts")
+    p for p in FIXTURES.glob("*") if p.is_file() and p.suffix in (".yaml", ".yml", ".json", ".ts", ".py")
 )
-TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".ts", ".tf")
+TEMPLATE_SUFFIXES = (".yaml", ".yml", ".json", ".ts", ".tf", ".py")
 # Templates that are valid CloudFormation (their findings are durable-specific, not schema errors).
 VALID_CFN = ["sam-valid.yaml", "cfn-valid.yaml", "cfn-valid.json", "cfn-iam.yaml", "sam-dur051.yaml",
              "sam-dur052.yaml", "sam-dur053.yaml", "project-sam-python/template.yaml",
@@ -83,13 +84,13 @@ TF_FILES = sorted(FIXTURES.glob("project-t*/**/*.tf"))
 def test_every_rule_has_a_positive_fixture_per_syntax() -> None:
     seen: dict[str, set[str]] = {}
     for path in TEMPLATE_FILES:
-        kind = "cdk" if path.suffix == ".ts" else ("json" if path.suffix == ".json" else
-                                                    "sam" if path.name.startswith("sam") else "cfn")
+        kind = "cdk" if path.suffix == ".ts" else "cdk-python" if path.suffix == ".py" else (
+            "json" if path.suffix == ".json" else "sam" if path.name.startswith("sam") else "cfn")
         for _, rule in expectations(path):
             seen.setdefault(kind, set()).add(rule)
     for path in TF_FILES:
         seen.setdefault("terraform", set()).update(rule for _, rule in expectations(path))
-    for kind in ("sam", "cfn", "json", "cdk"):
+    for kind in ("sam", "cfn", "json", "cdk", "cdk-python"):
         assert {"DUR050", "DUR051", "DUR052", "DUR053", "DUR054"} <= seen[kind], kind
     # function_name is required in Terraform: DUR053 does not apply there
     assert seen["terraform"] == {"DUR050", "DUR051", "DUR052", "DUR054", "DUR055"}
@@ -823,3 +824,389 @@ def test_dur032_targets_carry_their_durability_and_a_fix_for_the_template_at_han
     where, unknown = view.env_target("app.py", "LITERAL")
     d = env_invoke_diagnostic("app.py", (1, 1), (1, 2), "x", where, unknown)
     assert "if the target is durable, it is invoked only through a version or alias" in d.message
+
+
+# --- CDK Python ------------------------------------------------------------------------------------------
+
+CDK_PY_HEAD = (b"from aws_cdk import Duration, Stack\nfrom aws_cdk import aws_iam as iam\n"
+               b"from aws_cdk import aws_lambda as lambda_\n\n\nclass S(Stack):\n"
+               b"    def __init__(self, scope, construct_id):\n        super().__init__(scope, construct_id)\n")
+
+
+@pytest.mark.parametrize(("source", "accepted"), [
+    (CDK_PY_HEAD + b"        lambda_.Function(self, 'F')\n", True),
+    (b"import aws_cdk as cdk\ncdk.aws_lambda.Function(None, 'F')\n", True),
+    (b"import aws_cdk.aws_lambda as lam\nlam.CfnFunction(None, 'F')\n", True),
+    (b"  from aws_cdk.aws_lambda_python_alpha import PythonFunction\nPythonFunction(None, 'F')\n", True),
+    (b"import aws_cdk as cdk\napp = cdk.App()\n", False),                   # an app without functions
+    (b"# aws_cdk\nfrom mylib import Function\nFunction('x')\n", False),      # mentions only
+    (b"from aws_cdkx import Function\nFunction('x')\n", False),
+    (b"def handler(event, context):\n    return Function(event)\n", False),
+])
+def test_cdk_python_files_are_recognised_by_their_aws_cdk_import(source: bytes, accepted: bool) -> None:
+    assert FRONTEND.accepts("stack.py", source) is accepted
+    assert not FRONTEND.accepts("stack.pyi", source) and not FRONTEND.accepts("stack.txt", source)
+
+
+def test_ordinary_python_pays_only_for_a_substring_test(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A .py file that never mentions aws_cdk is turned away before any regular expression runs."""
+    import lambda_durable_mcp.analyzer.templates as templates
+
+    class Boom:
+        def search(self, _: bytes) -> None:
+            raise AssertionError("regex ran")
+
+    monkeypatch.setattr(templates, "_CDK_PY_IMPORT", Boom())
+    monkeypatch.setattr(templates, "_CDK_PY_FUNCTION", Boom())
+    assert not FRONTEND.accepts("handler.py", b"import boto3\n\ndef Function(x):\n    return x\n" * 500)
+
+
+def test_cdk_python_through_the_engine_is_read_as_code_and_as_a_template() -> None:
+    """A CDK Python stack goes to both frontends: the template checks report, the code checks find nothing."""
+    from lambda_durable_mcp.analyzer import analyze_source
+    from lambda_durable_mcp.analyzer.engine import frontends
+
+    src = (FIXTURES / "cdk-py-invalid.py").read_bytes()
+    assert [fe.name for fe in frontends() if fe.accepts("cdk-py-invalid.py", src)] == ["python", "template"]
+    result = analyze_source(src.decode(), "python", path="cdk-py-invalid.py")
+    assert {(d.line, d.rule) for d in result.diagnostics} == expectations(FIXTURES / "cdk-py-invalid.py")
+
+
+def test_cdk_python_fixes_use_the_files_own_imports(tmp_path: Path) -> None:
+    diags = run(FIXTURES / "cdk-py-invalid.py", FIXTURES)
+    (d052,) = [d for d in diags if d.rule == "DUR052"]
+    assert d052.fix == ('Create an alias on a published version: live = lambda_.Alias(self, "Live", alias_name="live", '
+                        "version=fn.current_version); invoke and grant on the alias (live.function_arn).")
+    d051 = [d for d in diags if d.rule == "DUR051"]
+    assert len(d051) == 2 and all(d.fix.startswith(
+        'Add iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicDurableExecutionRolePolicy") '
+        "to the role's managed_policies") for d in d051)
+    (plain,) = [d for d in run(FIXTURES / "cdk-py-dur051-roles.py", FIXTURES) if "plain_arn" in d.message]
+    assert plain.fix.startswith("Use iam.ManagedPolicy.from_aws_managed_policy_name(") and "${" not in plain.fix
+    # another module alias, and the fix applied literally clears the finding
+    stack = tmp_path / "stack.py"
+    src = (CDK_PY_HEAD.replace(b"aws_iam as iam", b"aws_iam as aws_iam") +
+           b"        role = aws_iam.Role(self, 'R', assumed_by=aws_iam.ServicePrincipal('lambda.amazonaws.com'))\n"
+           b"        fn = lambda_.Function(self, 'F', role=role, runtime=lambda_.Runtime.NODEJS_22_X,\n"
+           b"                              handler='index.handler', code=lambda_.Code.from_inline('x'),\n"
+           b"                              durable_config=lambda_.DurableConfig(execution_timeout=Duration.hours(1)))\n"
+           b"        fn.latest_version.function_arn\n")
+    stack.write_bytes(src)
+    diags = {d.rule: d for d in run(stack, tmp_path)}
+    assert sorted(diags) == ["DUR051", "DUR052"]
+    assert "has only latest_version, which is $LATEST" in diags["DUR052"].message
+    assert "version=fn.current_version" in diags["DUR052"].fix and "instead of fn.latest_version" in diags["DUR052"].fix
+    policy = diags["DUR051"].fix.removeprefix("Add ").split(" to the role's")[0]
+    assert policy.startswith("aws_iam.ManagedPolicy.")
+    stack.write_bytes(src + f"        role.add_managed_policy({policy})\n".encode()
+                      + b"        lambda_.Alias(self, 'Live', alias_name='live', version=fn.current_version)\n")
+    assert run(stack, tmp_path) == []
+
+
+def test_cdk_python_missing_config_fix_is_python_and_applies(tmp_path: Path) -> None:
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    project = FIXTURES.parent / "cross" / "project-cdk-python-missing-durableconfig"
+    diags = [d for d in analyze_paths([project], root=project).diagnostics if d.rule == "DUR050"]
+    assert diags and all("durable_config=_lambda.DurableConfig(execution_timeout=Duration.minutes(15))" in d.fix
+                         for d in diags)
+    assert "Orders has no durable_config, but its handler lambda/orders/app.py:handler is a durable function" \
+        in diags[0].message
+    # the fix, applied literally, makes Orders a durable function (which then wants an alias, DUR052)
+    import shutil
+
+    copy = tmp_path / "project"
+    shutil.copytree(project, copy)
+    stack = copy / "stacks" / "orders_stack.py"
+    config = diags[0].fix.removeprefix("Add ").split(" to Orders")[0]
+    stack.write_text(stack.read_text().replace('code=_lambda.Code.from_asset("lambda/orders"),\n        )',
+                                               f'code=_lambda.Code.from_asset("lambda/orders"),\n            {config},\n        )', 1))
+    after = [(d.line, d.rule) for d in analyze_paths([copy], root=copy).diagnostics if d.path == "stacks/orders_stack.py"]
+    assert after == [(11, "DUR052"), (19, "DUR050"), (20, "DUR050")]
+
+
+CDK_PY_NAMED = b'''\
+from aws_cdk import Duration, Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_lambda as _lambda
+
+NAME = "orders-workflow"
+
+
+class S(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        fn = _lambda.Function(
+            self, NAME,
+            function_name=NAME,
+            runtime=_lambda.Runtime.NODEJS_22_X,
+            handler="index.handler",
+            code=_lambda.Code.from_asset("src"),
+            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)),
+        )
+        _lambda.Alias(self, "Live", alias_name="live", version=fn.current_version)
+        other = _lambda.Function(
+            self, "Other",
+            runtime=_lambda.Runtime.NODEJS_22_X,
+            handler="index.handler",
+            code=_lambda.Code.from_asset("src"),
+            environment={"TARGET": NAME, "TABLE": "orders"},
+        )
+        other.add_to_role_policy(iam.PolicyStatement(
+            actions=["lambda:SendDurableExecutionCallbackSuccess"],
+            resources=[f"arn:aws:lambda:{self.region}:{self.account}:function:{NAME}:*",
+                       "arn:aws:lambda:us-east-1:123456789012:function:orders-workflow"],
+        ))
+        other.add_environment("FN", fn.function_name)
+'''
+
+
+def test_cdk_python_dur053_fix_names_the_lines_that_use_the_name(tmp_path: Path) -> None:
+    (d,) = FRONTEND._check("stack.py", CDK_PY_NAMED, ProjectView(root=str(tmp_path)))
+    assert d.rule == "DUR053" and d.line == 13 and d.column == 13
+    # the environment value and both ARNs; not the construct id, fn.function_name or an unrelated "orders"
+    assert "change what uses the name: line 25, line 29, line 30;" in d.fix
+    alone = CDK_PY_NAMED.replace(b'"TARGET": NAME, ', b"").replace(b"{NAME}", b"other").replace(
+        b"function:orders-workflow", b"function:other")
+    (d,) = FRONTEND._check("stack.py", alone, ProjectView(root=str(tmp_path)))
+    assert d.fix.startswith("Remove function_name and let the tool generate the name.")
+
+
+def test_cdk_python_positions_point_at_the_call_the_keyword_and_the_value() -> None:
+    diags = {(d.rule, d.line): d for d in run(FIXTURES / "cdk-py-invalid.py", FIXTURES)}
+    lines = (FIXTURES / "cdk-py-invalid.py").read_text().splitlines()
+
+    def written(d: Any) -> str:
+        return lines[d.line - 1][d.column - 1:d.end_column - 1]
+
+    assert written(diags[("DUR052", 23)]) == "l"  # the call spans lines: its first column
+    assert written(diags[("DUR053", 26)]) == 'function_name="order-workflow"'
+    assert written(diags[("DUR050", 32)]) == "execution_timeout=Duration.days(400)"
+    assert written(diags[("DUR054", 40)]) == "runtime=lambda_.Runtime.PYTHON_3_10"
+    assert written(diags[("DUR050", 84)]) == "durable_config"  # no execution_timeout: the keyword
+
+
+@pytest.mark.parametrize("body", [
+    b"        lambda_.Function(self)\n",
+    b"        lambda_.Function()\n",
+    b"        lambda_.Function(*args, **kwargs)\n",
+    b"        lambda_.Function(self, 'F', durable_config=lambda_.DurableConfig(execution_timeout=Duration.days("
+    + b"(" * 300 + b"1" + b")" * 300 + b")))\n",
+    b"        lambda_.Function(self, 'F', durable_config=lambda_.DurableConfig(execution_timeout=Duration.days(1e308 * 1e308)))\n",
+    b"        lambda_.Function(self, 'F', durable_config=lambda_.DurableConfig(execution_timeout=Duration.seconds(" + b"9" * 400 + b")))\n",
+    b"        lambda_.Function(self, 'F', durable_config=lambda_.DurableConfig(execution_timeout=Duration.seconds(1 // 0)))\n",
+    b"        a = b\n        b = a\n        lambda_.Function(self, a, durable_config=a, role=b, runtime=a, code=b, handler=a)\n",
+    b"        lambda_.Function(self, 'F', durable_config={'execution_timeout': 900, **{'x': 1}}, environment=[1])\n",
+    b"        lambda_.Function(self, 'F', durable_config=lambda_.DurableConfig(1, 2), role=iam.Role(), function_name=f'{x}')\n",
+    b"        lambda_.Function(self, 'F', handler=1, code=lambda_.Code.from_asset(Path(__file__) / None))\n",
+    b"        x = lambda_.Function(self, 'F', durable_config=lambda_.DurableConfig(execution_timeout=x))\n"
+    b"        x.add_environment(1, x.function_arn + x)\n",
+    b"        lambda_.Function(self, 'F', code=lambda_.Code.from_asset('\\x00'), handler='a.b', runtime='python3.13')\n",
+    b"        lambda_.Function(self, 'F', code=lambda_.Code.from_asset('/'), handler='a.b')\n",
+])
+def test_cdk_python_odd_input_never_crashes(body: bytes) -> None:
+    src = CDK_PY_HEAD + body
+    assert FRONTEND.accepts("stack.py", src)
+    FRONTEND.summarize("stack.py", src)
+    diags = FRONTEND._check("stack.py", src, ProjectView(root="."))
+    assert all(d.rule.startswith("DUR05") for d in diags)
+
+
+def test_cdk_python_deep_nesting_and_binary_junk_never_crash() -> None:
+    for src in (CDK_PY_HEAD + b"        x = " + b"[" * 200_000 + b"\n",
+                CDK_PY_HEAD + b"        lambda_.Function(self, 'F', \xff\xfe\x00)\n",
+                b"\xef\xbb\xbfimport aws_cdk\nFunction(" + b"-" * 100_000 + b"1)\n"):
+        if FRONTEND.accepts("stack.py", src):
+            FRONTEND.summarize("stack.py", src)
+            FRONTEND._check("stack.py", src, ProjectView(root="."))
+
+
+def test_cdk_python_dur032_targets() -> None:
+    project = FIXTURES.parent / "cross" / "project-env-invoke-cdk-python"
+    summary = FRONTEND.summarize("stack.py", (project / "stack.py").read_bytes())
+    targets = {(t.var, t.code_dir.rsplit("/", 1)[-1] if t.code_dir else None): t for t in summary.env_targets}
+    assert {k[0]: t.state for k, t in targets.items() if k[1] == "orchestrator"} == {
+        "WORKER_ARN": "unqualified", "WORKER_LATEST": "latest", "WORKER_PLUS_LATEST": "latest",
+        "WORKER_LIVE": "qualified", "WORKER_VERSION": "qualified", "WORKER_LITERAL": "unqualified",
+        "HELPER_ARN": "unqualified", "WORKER_NAME": "unqualified"}
+    assert targets[("HELPER_ARN", "orchestrator")].durable == "no"
+    assert targets[("WORKER_ARN", "orchestrator")].durable == "yes"
+    assert targets[("WORKER_ARN", "other")].state == "qualified"
+    assert targets[("WORKER_ARN", "orchestrator")].fix == (
+        'set WORKER_ARN to a version or alias ARN, e.g. _lambda.Alias(self, "Live", alias_name="live", '
+        "version=worker.current_version).function_arn")
+
+
+CDK_PY_SYNTH = """
+import importlib.util, json, os, sys
+import aws_cdk as cdk
+out = {}
+for file, cls in [a.split(":") for a in sys.argv[2:]]:
+    spec = importlib.util.spec_from_file_location(os.path.basename(file)[:-3].replace("-", "_"), file)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    app = cdk.App(outdir=os.path.join(sys.argv[1], cls))
+    try:
+        getattr(mod, cls)(app, cls)
+        out[cls] = app.synth().get_stack_by_name(cls).template
+    except Exception as e:
+        out[cls] = {"error": str(e)}
+print(json.dumps(out))
+"""
+
+
+@pytest.mark.slow
+def test_cdk_python_fixtures_synthesize_and_agree_with_the_template_checks(tmp_path: Path) -> None:
+    """The CDK Python fixtures are real CDK code (aws-cdk-lib from PyPI, when installed): the valid stack
+    synthesizes into a template the CloudFormation checks also find clean, CDK refuses the invalid ones for
+    the DUR050 problems, and the roles the checks report in the source are the ones they report in the
+    synthesized template."""
+    import importlib.util
+
+    python = TOOLCHAIN / "cdk-python" / "bin" / "python"  # `make toolchain` installs it (Makefile)
+    if not python.exists():
+        if importlib.util.find_spec("aws_cdk") is None or importlib.util.find_spec("aws_cdk.aws_lambda") is None:
+            pytest.skip("aws-cdk-lib (Python) not installed: run `make toolchain`")
+        python = Path(sys.executable)
+    script = tmp_path / "synth.py"
+    script.write_text(CDK_PY_SYNTH)
+    stacks = [f"{FIXTURES / 'cdk-py-valid.py'}:ValidStack", f"{FIXTURES / 'cdk-py-invalid.py'}:InvalidStack",
+              f"{FIXTURES / 'cdk-py-invalid.py'}:MissingTimeoutStack",
+              f"{FIXTURES / 'cdk-py-dur051-roles.py'}:RolesStack"]
+    env = {**os.environ, "JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION": "1", "CDK_DISABLE_VERSION_CHECK": "1"}
+    proc = subprocess.run([str(python), str(script), str(tmp_path / "cdk.out"), *stacks], env=env,
+                          capture_output=True, text=True, timeout=600, check=False)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    result = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "executionTimeout must be between 1 and 31622400 seconds" in result["InvalidStack"]["error"]
+    assert "execution_timeout" in result["MissingTimeoutStack"]["error"]
+    valid = tmp_path / "valid.template.json"
+    valid.write_text(json.dumps(result["ValidStack"], indent=1))
+    durable = [r for r in result["ValidStack"]["Resources"].values()
+               if r["Type"] == "AWS::Lambda::Function" and "DurableConfig" in r["Properties"]]
+    assert len(durable) == 6
+    assert run(valid, tmp_path) == [] == run(FIXTURES / "cdk-py-valid.py", FIXTURES)
+    roles = tmp_path / "roles.template.json"
+    roles.write_text(json.dumps(result["RolesStack"], indent=1))
+    synthesized = sorted(re.sub(r"[0-9A-F]{8}$", "", d.message.split()[1]) for d in run(roles, tmp_path)
+                         if d.rule == "DUR051")
+    source = sorted(d.message.split()[1] for d in run(FIXTURES / "cdk-py-dur051-roles.py", FIXTURES))
+    assert synthesized == ["Denied", "DenyOnly", "PlainArn", "WorkerRole"]
+    assert source == ["denied", "deny_only", "plain_arn", "worker_role"]
+
+
+@pytest.mark.parametrize(("grant", "state"), [
+    ("", "missing"),
+    ("        role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(POLICY))\n", "ok"),
+    ("        fn.role.add_managed_policy(iam.ManagedPolicy.from_aws_managed_policy_name(POLICY))\n", "ok"),
+    ("        fn.add_to_role_policy(iam.PolicyStatement(actions=['lambda:*'], resources=['*']))\n", "ok"),
+    ("        fn.add_to_role_policy(statement)\n", "unknown"),               # a parameter
+    ("        role.add_managed_policy(policy)\n", "unknown"),
+    ("        doc = iam.PolicyDocument(statements=[iam.PolicyStatement(actions=ACTIONS, resources=['*'])])\n"
+     "        role.attach_inline_policy(iam.Policy(self, 'P', document=doc))\n", "ok"),
+    ("        iam.ManagedPolicy(self, 'M', statements=[iam.PolicyStatement(actions=ACTIONS, resources=['*'])])"
+     ".attach_to_role(role)\n", "ok"),
+    ("        p = iam.Policy(self, 'P', statements=[iam.PolicyStatement(actions=ACTIONS, resources=['*'])])\n"
+     "        p.attach_to_role(role)\n", "ok"),
+    ("        role.add_to_policy(iam.PolicyStatement(not_actions=['s3:*'], resources=['*']))\n", "unknown"),
+    ("        role.add_to_policy(iam.PolicyStatement(actions=ACTIONS, resources=['*'], effect=effect))\n", "unknown"),
+    ("        role.add_to_policy(iam.PolicyStatement(actions=['lambda:InvokeFunction'], resources=[fn.function_arn]))\n",
+     "missing"),                                                              # a function in a Resource grants nothing
+    ("        role.add_to_policy(iam.PolicyStatement.from_json({'Action': '*'}))\n", "unknown"),
+])
+def test_cdk_python_role_grants(grant: str, state: str) -> None:
+    from lambda_durable_mcp.analyzer.templates.cdk_python import functions
+
+    src = ("from aws_cdk import Duration, Stack\nfrom aws_cdk import aws_iam as iam\nfrom aws_cdk import aws_lambda as _lambda\n"
+           "POLICY = 'service-role/AWSLambdaBasicDurableExecutionRolePolicy'\n"
+           "ACTIONS = ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState']\n\n\n"
+           "class S(Stack):\n    def __init__(self, scope, construct_id, statement, policy, effect):\n"
+           "        super().__init__(scope, construct_id)\n"
+           "        role = iam.Role(self, 'R', assumed_by=iam.ServicePrincipal('lambda.amazonaws.com'))\n"
+           "        fn = _lambda.Function(self, 'F', role=role, runtime=_lambda.Runtime.NODEJS_22_X, handler='i.h',\n"
+           "                              code=_lambda.Code.from_inline('x'),\n"
+           "                              durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n"
+           + grant)
+    (fn,) = functions(src, Path("stack.py"))
+    assert fn.role is not None and fn.role.state == state
+
+
+@pytest.mark.parametrize(("role_args", "state"), [
+    ("managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name(POLICY)]", "ok"),
+    ("managed_policies=[iam.ManagedPolicy.from_managed_policy_arn(self, 'D', 'arn:aws:iam::aws:policy/' + POLICY)]", "ok"),
+    ("managed_policies=MANAGED", "ok"),
+    ("managed_policies=policies", "unknown"),
+    ("managed_policies=[policy]", "unknown"),
+    ("inline_policies={'d': iam.PolicyDocument(statements=[iam.PolicyStatement(actions=ACTIONS, resources=['*'])])}",
+     "ok"),
+    ("inline_policies={'d': DOC}", "ok"),
+    ("inline_policies={'d': policy}", "unknown"),
+    ("inline_policies=policies", "unknown"),
+    ("description=policy", "missing"),
+])
+def test_cdk_python_role_arguments(role_args: str, state: str) -> None:
+    from lambda_durable_mcp.analyzer.templates.cdk_python import functions
+
+    src = ("from aws_cdk import Duration, Stack\nfrom aws_cdk import aws_iam as iam\nfrom aws_cdk import aws_lambda as _lambda\n"
+           "POLICY = 'service-role/AWSLambdaBasicDurableExecutionRolePolicy'\n"
+           "ACTIONS = ['lambda:CheckpointDurableExecution', 'lambda:GetDurableExecutionState']\n"
+           "MANAGED = [iam.ManagedPolicy.from_aws_managed_policy_name(POLICY)]\n"
+           "DOC = iam.PolicyDocument(statements=[iam.PolicyStatement(actions=ACTIONS, resources=['*'])])\n\n\n"
+           "class S(Stack):\n    def __init__(self, scope, construct_id, policy, policies):\n"
+           "        super().__init__(scope, construct_id)\n"
+           f"        role = iam.Role(self, 'R', assumed_by=iam.ServicePrincipal('lambda.amazonaws.com'), {role_args})\n"
+           "        fn = _lambda.Function(self, 'F', role=role, runtime=_lambda.Runtime.NODEJS_22_X, handler='i.h',\n"
+           "                              code=_lambda.Code.from_inline('x'),\n"
+           "                              durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n")
+    (fn,) = functions(src, Path("stack.py"))
+    assert fn.role is not None and fn.role.state == state
+
+
+@pytest.mark.parametrize(("code", "found"), [
+    ("code=_lambda.Code.from_asset('lambda/app')", "lambda/app/app.py"),                  # from cdk.json's folder
+    ("code=_lambda.Code.from_asset(path='lambda/app')", "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(os.path.join(os.path.dirname(__file__), '..', 'lambda', 'app'))",
+     "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(os.path.join(os.path.dirname(os.path.abspath(__file__)), '../lambda/app'))",
+     "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(str(Path(__file__).resolve().parent.parent / 'lambda' / 'app'))",
+     "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(str(Path(__file__).parent.parent.joinpath('lambda', 'app')))", "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(f'{BASE}/app')", "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(ASSET)", "lambda/app/app.py"),
+    ("code=_lambda.Code.from_asset(get_path())", None),
+])
+def test_cdk_python_code_paths(tmp_path: Path, code: str, found: str | None) -> None:
+    from lambda_durable_mcp.analyzer.templates.cdk_python import functions
+
+    (tmp_path / "cdk.json").write_text('{"app": "python3 app.py"}')
+    (tmp_path / "lambda" / "app").mkdir(parents=True)
+    (tmp_path / "lambda" / "app" / "app.py").write_text("def handler(event, context):\n    return {}\n")
+    (tmp_path / "stacks").mkdir()
+    src = ("import os\nfrom pathlib import Path\n\nfrom aws_cdk import aws_lambda as _lambda\n\n"
+           "BASE = os.path.join(os.path.dirname(__file__), '..', 'lambda')\nASSET = 'lambda/app'\n\n"
+           f"_lambda.Function(None, 'F', runtime=_lambda.Runtime.PYTHON_3_13, handler='app.handler', {code})\n")
+    fns = functions(src, tmp_path / "stacks" / "stack.py")
+    if found is None:  # no code file known: no record for a function without durable_config
+        assert fns == []
+    else:
+        (fn,) = fns
+        assert fn.durable is False and os.path.normpath(tmp_path / found) in {os.path.normpath(p) for p in fn.code_files}
+
+
+# --- linting a CDK stack file alone ----------------------------------------------------------------------
+
+@pytest.mark.parametrize(("project", "stack", "waits"), [
+    ("project-cdk-ts", "lib/stack.ts", 2),
+    ("project-cdk-python", "infra/stack.py", 3),
+])
+def test_linting_a_cdk_stack_alone_follows_its_handler_files(project: str, stack: str, waits: int) -> None:
+    """The stack file alone still sees the waits of the code it deploys (DUR055), named by their plain paths:
+    the template frontend's handler files are followed although a code frontend summarized the file first."""
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    root = FIXTURES / project
+    alone = analyze_paths([root / stack], root=root).diagnostics
+    whole = [d for d in analyze_paths([root], root=root).diagnostics if d.path == stack]
+    assert [d.rule for d in alone].count("DUR055") == waits
+    assert [(d.line, d.rule, d.message) for d in alone] == [(d.line, d.rule, d.message) for d in whole]

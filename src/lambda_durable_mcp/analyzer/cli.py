@@ -51,7 +51,7 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(
         prog="lambda-durable-mcp lint",
         description="Find replay bugs in durable functions (Python, TypeScript, JavaScript, SAM/CloudFormation, "
-                    "CDK, Serverless Framework, Terraform).",
+                    "CDK in TypeScript or Python, Serverless Framework, Terraform).",
         allow_abbrev=False,
         formatter_class=argparse.RawDescriptionHelpFormatter,
         epilog=EPILOG.format(skipped=", ".join(sorted(SKIP_DIRS - {".git", ".venv", ".aws-sam"})),

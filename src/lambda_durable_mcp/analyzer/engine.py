@@ -451,9 +451,10 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
             existing = summaries.get(unit.path)
             if existing is None:
                 summaries[unit.path] = summary
-            else:  # a .ts file seen by the TypeScript and the template frontends
+            else:  # a .ts or .py file seen by a code frontend and the template frontend
                 existing.functions.update({k: v for k, v in summary.functions.items()
                                            if k not in existing.functions})
+                existing.imports.extend(summary.imports)  # a CDK stack's handler files (DUR055 alone)
                 existing.durations.extend(summary.durations)
                 existing.env_targets.extend(summary.env_targets)
                 existing.star_exports.extend(summary.star_exports)

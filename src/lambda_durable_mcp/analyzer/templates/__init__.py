@@ -1,10 +1,10 @@
 """Infrastructure-template frontend of the replay-safety analyzer: DUR050-DUR055.
 
 Reads SAM and CloudFormation templates (YAML with short-form intrinsics, or JSON), CDK apps in
-TypeScript, Serverless Framework services (`serverless.yml`) and Terraform modules (`.tf`), finds
-the functions with a durable configuration and checks their timeout and retention, role
-permissions, published versions, fixed names, runtimes, and code waits that outlast the execution
-timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
+TypeScript or Python, Serverless Framework services (`serverless.yml`) and Terraform modules
+(`.tf`), finds the functions with a durable configuration and checks their timeout and retention,
+role permissions, published versions, fixed names, runtimes, and code waits that outlast the
+execution timeout. ``yaml`` and ``tree_sitter`` are imported only when a file needs them.
 """
 
 from __future__ import annotations
@@ -34,6 +34,9 @@ _JSON_MARK = re.compile(rb"\"(AWSTemplateFormatVersion\"\s*:\s*\"|Transform\"\s*
 _JSON_AWS_TYPE = re.compile(rb"\"Type\"\s*:\s*\"AWS::")
 _CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-lib|@aws-cdk/)""")
 _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
+# A CDK Python app imports aws_cdk at the start of a line; the Python frontend reads the same file as code.
+_CDK_PY_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+aws_cdk(?:\.\w+)*[ \t]+import|import[ \t]+aws_cdk\b)", re.M)
+_CDK_PY_FUNCTION = re.compile(rb"\b(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
 _MAX_BYTES = 5_000_000
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
 _SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)
@@ -72,6 +75,9 @@ class TemplateFrontend:
             # the substring test first: most code files never mention the CDK
             if b"aws-cdk" in source and _CDK_IMPORT.search(source) and _CDK_FUNCTION.search(source):
                 return "cdk"
+        elif suffix == ".py" and b"aws_cdk" in source:  # ordinary Python pays for the substring test only
+            if _CDK_PY_IMPORT.search(source) and _CDK_PY_FUNCTION.search(source):
+                return "cdk-python"
         return None
 
     def accepts(self, path: str, source: bytes) -> bool:
@@ -120,7 +126,8 @@ class TemplateFrontend:
                 fns = self._functions(kind, path, source)
                 summary.env_targets = [t for fn in fns for t in fn.env_targets]
                 # the functions' handler files: linting the template alone still sees their waits (DUR055)
-                summary.imports = [str(f.absolute()) for fn in fns for f in fn.code_files]
+                # normalized: a followed file is shown by this path (lambda/app.py, not lib/../lambda/app.py)
+                summary.imports = [os.path.normpath(f.absolute()) for fn in fns for f in fn.code_files]
             except Exception:  # noqa: BLE001 - DUR032's code side then just sees no binding
                 log.debug("functions of %s not read", path, exc_info=True)
         return summary
@@ -149,6 +156,10 @@ class TemplateFrontend:
             from lambda_durable_mcp.analyzer.templates.cdk import functions as cdk_functions
 
             return cdk_functions(_decode(source), full)
+        if kind == "cdk-python":
+            from lambda_durable_mcp.analyzer.templates.cdk_python import functions as cdk_python_functions
+
+            return cdk_python_functions(_decode(source), full)
         doc = self._load(kind, source)
         if kind == "terraform":
             from lambda_durable_mcp.analyzer.templates.terraform import functions as module_functions

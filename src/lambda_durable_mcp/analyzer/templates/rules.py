@@ -76,6 +76,8 @@ class DurableFn:
     version_hint: str = ""
     version_note: str = ""                    # why it has no usable version, when more is known (CDK latestVersion)
     sam: bool = False  # an AWS::Serverless::Function (Globals and AutoPublishAlias apply)
+    # syntax "cdk-python": how the file's imports spell DurableConfig, Duration and ManagedPolicy in a fix
+    py_names: dict[str, str] = field(default_factory=dict)
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
     config_from: str = ""                     # "Globals" when DurableConfig comes from SAM Globals
@@ -438,6 +440,10 @@ def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
         config, unit = "durableConfig: { executionTimeout: Duration.minutes(15) }", "executionTimeout up to 366 days"
     elif fn.syntax == "terraform":
         config, unit = "durable_config { execution_timeout = 900 }", "execution_timeout in seconds, up to 31,622,400"
+    elif fn.syntax == "cdk-python":
+        config = (f"durable_config={fn.py_names.get('DurableConfig', '_lambda.DurableConfig')}(execution_timeout="
+                  f"{fn.py_names.get('Duration', 'Duration')}.minutes(15))")
+        unit = "execution_timeout up to 366 days"
     else:
         config, unit = "DurableConfig: {ExecutionTimeout: 900}", "ExecutionTimeout in seconds, up to 31,622,400"
     return what, f"Add {config} to {fn.name} ({unit}); adding it to a deployed function replaces the function."
@@ -468,12 +474,16 @@ def _name_fix(fn: DurableFn) -> str:
 
 def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]:
     """(message, fix) of DUR051 for the syntax the function is written in."""
-    cdk = fn.syntax == "cdk"
+    cdk = fn.syntax in ("cdk", "cdk-python")
+    cdk_policy = CDK_POLICY
+    if fn.syntax == "cdk-python":
+        cdk_policy = (f"{fn.py_names.get('ManagedPolicy', 'iam.ManagedPolicy')}.from_aws_managed_policy_name("
+                      f'"service-role/{DURABLE_POLICY}")')
     if role.problem == "nosub":
         what = (f"Role {role.name} of {where} lists the {DURABLE_POLICY} ARN with ${{AWS::Partition}} in a plain "
                 "string: CloudFormation substitutes it only inside Fn::Sub, so the ARN is invalid and the policy is not "
                 "attached")
-        fix = (f"Use {CDK_POLICY} (CDK fills in the partition)." if cdk
+        fix = (f"Use {cdk_policy} (CDK fills in the partition)." if cdk
                else f"Write the ARN as {policy_arn(fn.syntax)}")
         return what, fix
     if role.problem == "deny":
@@ -492,7 +502,10 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
                       "that Resource match the function's name.")
     what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): checkpoints "
             f"fail with AccessDenied{fn.role_note}")
-    if cdk:
+    if fn.syntax == "cdk-python":
+        fix = (f"Add {cdk_policy} to the role's managed_policies (or role.add_managed_policy(...)), or a "
+               "PolicyStatement allowing both actions.")
+    elif cdk:
         fix = (f"Add {CDK_POLICY} to the role's managedPolicies (or role.addManagedPolicy(...)), or a "
                "PolicyStatement allowing both actions.")
     else:
