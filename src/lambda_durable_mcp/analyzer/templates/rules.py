@@ -438,6 +438,8 @@ def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
         config, unit = '"DurableConfig": {"ExecutionTimeout": 900}', "ExecutionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "cdk":
         config, unit = "durableConfig: { executionTimeout: Duration.minutes(15) }", "executionTimeout up to 366 days"
+    elif fn.syntax == "serverless":
+        config, unit = "durableConfig: {executionTimeout: 900}", "executionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "terraform":
         config, unit = "durable_config { execution_timeout = 900 }", "execution_timeout in seconds, up to 31,622,400"
     elif fn.syntax == "cdk-python":

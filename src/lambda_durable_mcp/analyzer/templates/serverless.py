@@ -3,7 +3,8 @@
 The framework (v4, and the oss-serverless fork) reads `functions.<name>.durableConfig` with
 `executionTimeout` and `retentionPeriodInDays` and writes them to the function's CloudFormation
 `DurableConfig`. Judged here: the ranges (DUR050), the runtime (DUR054: the function's `runtime`,
-else `provider.runtime`) and code waits longer than the timeout (DUR055). Not judged, because the
+else `provider.runtime`), code waits longer than the timeout (DUR055), and a function without
+`durableConfig` whose handler is a durable one (DUR050). Not judged, because the
 framework decides them: the role (generated from `provider.iam`, DUR051), versions (published on
 every deploy by default, DUR052) and the function name (always set by the framework, DUR053).
 """
@@ -37,7 +38,12 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
     out: list[DurableFn] = []
     fns = doc["functions"]
     for name, spec in fns.items():
-        if not isinstance(spec, LDict) or "durableConfig" not in spec:
+        if not isinstance(spec, LDict):
+            continue
+        if "durableConfig" not in spec:
+            plain = _without_config(str(name), spec, fns, provider, base_dir)
+            if plain is not None:
+                out.append(plain)
             continue
         durable = spec["durableConfig"]
         fn = DurableFn(name=str(name), pos=_pos(fns, name), durable_pos=_pos(spec, "durableConfig"),
@@ -67,3 +73,19 @@ def functions(doc: LDict, base_dir: Path) -> list[DurableFn]:
             fn.code_files = handler_files(base_dir, handler)
         out.append(fn)
     return out
+
+
+def _without_config(name: str, spec: LDict, fns: LDict, provider: LDict, base_dir: Path) -> DurableFn | None:
+    """A function with no durableConfig, kept to check that its handler is no durable one (DUR050)."""
+    handler = spec.get("handler")
+    if not isinstance(handler, str) or "${" in handler or "image" in spec:
+        return None
+    fn = DurableFn(name=name, pos=_pos(fns, name), durable_pos=_pos(fns, name), syntax="serverless",
+                   durable_text="durableConfig", durable=False, handler=handler)
+    files = handler_files(base_dir, handler)
+    runtime = _value(spec.get("runtime", provider.get("runtime")))
+    if isinstance(runtime, str):  # app.handler of a Node.js function is no app.py beside it
+        python = runtime.startswith("python")
+        files = [f for f in files if (f.suffix == ".py") == python]
+    fn.code_files = [f for f in files if f.is_file()]
+    return fn if fn.code_files else None
