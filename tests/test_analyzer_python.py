@@ -580,3 +580,25 @@ def handler(event: dict, context: DurableContext) -> list:
     assert found[13] == "take the child context first (lambda ctx, ...: ...), then run it and return its result: " \
                         "ctx.step(encode(p))"
     assert found[14] == "run it and return its result: c.step(encode(i))"
+
+
+def test_a_clock_read_only_for_a_log_line_is_a_warning_inline_and_through_a_helper() -> None:
+    code = '''import time
+
+
+def stamp() -> float:
+    return time.time()
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> dict:
+    context.logger.info("start", extra={"at": time.time()})
+    context.logger.info("start", extra={"at": stamp()})
+    at = stamp()
+    context.wait(Duration.from_seconds(5), name="pause")
+    return context.step(lambda _: at, name="one")
+'''
+    found = {(d.line, d.rule): d for d in analyze_source(HEAD + code, "python").diagnostics}
+    assert found[(12, "DUR001")].severity == "warning" and "context.logger line" in found[(12, "DUR001")].message
+    assert found[(13, "DUR005")].severity == "warning" and "only feeds a log line" in found[(13, "DUR005")].message
+    assert found[(14, "DUR005")].severity == "error"

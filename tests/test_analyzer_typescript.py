@@ -474,3 +474,29 @@ export const handler = withDurableExecution(async (event: any, context: DurableC
     fixes = {d.line: d.fix for d in diags if d.rule == "DUR003"}
     assert "256 KB" in fixes[6] and "256 KB" in fixes[7]
     assert "256 KB" not in fixes[8]  # a listing is no object body
+
+
+def test_a_clock_read_only_for_a_context_logger_line_is_a_warning(tmp_path: Path) -> None:
+    """The durable logger skips its lines while replaying, so a value only logged changes nothing: a
+    warning, inline or through a helper, as in Python; other uses stay errors."""
+    (tmp_path / "h.ts").write_text("""import { DurableContext, withDurableExecution } from "@aws/durable-execution-sdk-js";
+
+function stamp(): number {
+  return Date.now();
+}
+
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  context.logger.info("start", { at: Date.now(), id: crypto.randomUUID() });
+  context.logger.info("start", { at: stamp() });
+  const at = Date.now();
+  console.log("start", stamp());
+  await context.wait("pause", { seconds: 5 });
+  return context.step("one", async () => at);
+});
+""")
+    result = analyze_paths([tmp_path], root=tmp_path)
+    got = {(d.line, d.rule): d.severity for d in result.diagnostics if d.rule in ("DUR001", "DUR002", "DUR005")}
+    assert got == {(8, "DUR001"): "warning", (8, "DUR002"): "warning", (9, "DUR005"): "warning",
+                   (10, "DUR001"): "error", (11, "DUR005"): "error"}
+    messages = {d.line: d.message for d in result.diagnostics if d.rule == "DUR005"}
+    assert "only feeds a context.logger line" in messages[9] and "only feeds" not in messages[11]

@@ -80,6 +80,11 @@ _SOFT_WHY = {
                        "does not change",
     ("log", "DUR002"): "is random outside a step, but only for a log line: a replay logs another value, and "
                        "the orchestration does not change",
+    # the durable context's logger skips its lines while replaying (Logger._should_log)
+    ("ctxlog", "DUR001"): "reads the clock outside a step, but only for a context.logger line, which the SDK "
+                          "skips while replaying: the orchestration does not change",
+    ("ctxlog", "DUR002"): "is random outside a step, but only for a context.logger line, which the SDK skips "
+                          "while replaying: the orchestration does not change",
     ("wait", "DUR002"): "is random outside a step, but only sets a wait's duration: the wait keeps the timer it "
                         "started with (its replay identity is its type, name and parent), so a replay's other "
                         "value is harmless while it stays at least 1 second (below that: ValidationError)",
@@ -181,6 +186,7 @@ class _Deferred:
     op: str = ""
     terminal: bool = False         # the call only feeds a handler's or child's result (see _terminal_value)
     step_fn: str = ""              # the @durable_step function the call is in (DUR035's fix names it)
+    in_log: bool = False           # the call is an argument of a logger call (a clock/random value: warning)
 
 
 @dataclass
@@ -2240,7 +2246,10 @@ class FunctionVisitor:
                     for a in node.args:
                         self.stored_closures(a, None)
             elif self.orch and attr in C.LOGGING_FUNCS and self.is_logger(func.value):
-                saved, self.soft = self.soft, "log"
+                base = func.value
+                durable = type(base) is ast.Attribute and base.attr == "logger" and type(base.value) is ast.Name \
+                    and base.value.id in self.ctxs  # type: ignore[attr-defined]
+                saved, self.soft = self.soft, "ctxlog" if durable else "log"
                 self.plain_call(node)
                 self.soft = saved
                 self.soft_args = [*self.soft_args, ("log", node)]
@@ -3409,7 +3418,8 @@ class FunctionVisitor:
                 text = _short(text, 40)
             # a function that gets the context runs durable operations: it cannot go in a step
             hands = self._hands_ctx(node) or self._ctx_in_literal(node)
-            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "")
+            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "",
+                          in_log=self.soft in ("log", "ctxlog"))
             self.m.deferred.append(d)
             if hands:
                 self.mark_operation(node)
@@ -3937,6 +3947,14 @@ class PythonFrontend:
                     if chain and d.op == "hands-ctx":
                         out.append(context_helper_diagnostic(path, d.node[:2], d.node[2:], f"`{d.text}()`",
                                                              name.rsplit(".", 1)[-1], chain))
+                        break
+                    if chain and d.in_log and project.impurity_rule(cand_path, name) in ("DUR001", "DUR002"):
+                        # as for the same read written inline in the logger call: a warning
+                        out.append(Diagnostic(
+                            path, *d.node, "DUR005", "warning",
+                            code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, but only "
+                                                   f"feeds a log line ({chain}): the orchestration does not change"),
+                            f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"))
                         break
                     if chain:
                         r = RULES["DUR005"]

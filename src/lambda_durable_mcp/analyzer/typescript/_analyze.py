@@ -125,7 +125,8 @@ class FileAnalysis:
         self.funcs = col.funcs
         self.diags: list[Diagnostic] = []
         # (call, candidate paths, name, terminal) in orchestration; terminal: see _terminal
-        self.project_calls: list[tuple[Call, list[str], str, bool, bool]] = []  # ..., terminal, hands the context
+        # ..., terminal (True, or "log" for an argument of a context.logger call), hands the context
+        self.project_calls: list[tuple[Call, list[str], str, Any, bool]] = []
         self._this_ctx: dict[int, dict[str, Binding]] = {}  # method -> its class's context fields
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
         # helper calls in a retrying step that pass 2 checks for writes (DUR035): call, candidate paths,
@@ -324,7 +325,10 @@ class FileAnalysis:
             if not hands and self._in_tail(c.node, c.fi):
                 continue  # after the body's last operation it runs once: nothing for DUR005 to say
             matters = s is None or bool(s.calls) or (s.impurity is not None and s.impurity[0] in ("DUR001", "DUR002"))
-            marked.append((c, cands, name, matters and self._terminal(c.node, c.fi), hands))
+            state: Any = matters and self._terminal(c.node, c.fi)
+            if matters and not state and not hands and self._in_durable_log(c.node, c.fi):
+                state = "log"  # only feeds a context.logger line: a clock or random value there is a warning
+            marked.append((c, cands, name, state, hands))
         self.project_calls = marked
 
     def _exported_loggers(self) -> None:
@@ -2677,11 +2681,22 @@ class FileAnalysis:
                            "// durable-lint: ignore[DUR001]")
                 else:
                     fix = f"move it into a step: {aw}{ctx}.step('now', async () => {expr}){tail}"
-                self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
-                                          "time", fix)
+                if self._in_durable_log(fact.node, fact.fi):
+                    self.report(r, fact.node, f"{w} reads the clock outside a step, but only for a "
+                                              f"{ctx}.logger line, which the SDK skips while replaying: the "
+                                              "orchestration does not change", fix, "warning")
+                else:
+                    self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
+                                              "time", fix)
             elif r == "DUR002":
-                self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
-                            f"move it into a step: {aw}{ctx}.step('id', async () => {expr}){tail}")
+                if self._in_durable_log(fact.node, fact.fi):
+                    self.report(r, fact.node, f"{w} is random outside a step, but only for a {ctx}.logger line, "
+                                              "which the SDK skips while replaying: the orchestration does not "
+                                              "change", f"move it into a step: {aw}{ctx}.step('id', async () => "
+                                                          f"{expr}){tail}", "warning")
+                else:
+                    self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
+                                f"move it into a step: {aw}{ctx}.step('id', async () => {expr}){tail}")
             elif r == "DUR003":
                 if fact.node.type == "call_expression" and self._is_fetch(self._chain_at(fact.node), fact.fi):
                     # a Response is no JSON value: the step must return the body, or replays get {} back
@@ -3180,6 +3195,24 @@ class FileAnalysis:
                     f"{nm} = await {ctx}.{opname}('name', async () => ...)")
         return (f"return the value from the {where} and use the {opname} result (await {ctx}.{opname}(...)) "
                 "instead of writing outer state")
+
+    def _in_durable_log(self, node: Any, fi: int) -> bool:
+        """Whether node is (inside) an argument of `<ctx>.logger.<method>(...)`: the durable logger skips
+        its lines while replaying (mode-aware by default), so a value only logged changes nothing."""
+        cur = node
+        for _ in range(12):
+            parent = cur.parent
+            if parent is None or parent.type in FUNC_TYPES or parent.type.endswith("statement"):
+                return False
+            if parent.type == "call_expression" and cur.type == "arguments":
+                callee = parent.child_by_field_name("function")
+                chain = chain_of(callee) if callee is not None else None
+                if chain and len(chain) == 3 and chain[1] == "logger" and chain[2] in _DURABLE_LOG_METHOD:
+                    b = self.lookup(chain[0], fi)
+                    if b is not None and b.ctx:
+                        return True
+            cur = parent
+        return False
 
     @staticmethod
     def _result_used(op: Call) -> bool:

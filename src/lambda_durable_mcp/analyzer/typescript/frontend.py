@@ -110,7 +110,7 @@ class _Result:
         self.durations = list(analysis.durations) if analysis is not None else []
         # ((line, column), (end line, end column), callee label, candidate paths, name, context name,
         # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
-        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, bool, bool]] = []
+        self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, Any, bool]] = []
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         # (record, submitter, "where") of helper calls in retrying steps, for DUR035 through other files
         self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
@@ -287,7 +287,8 @@ class TypeScriptFrontend:
             chain = project.impure(target, name, path)
             if not chain:
                 continue
-            if terminal and project.impurity_rule(target, name) in ("DUR001", "DUR002"):
+            soft = project.impurity_rule(target, name) in ("DUR001", "DUR002")
+            if terminal is True and soft:
                 continue  # a timestamp or id for the result only: computed once, in the completing invocation
             if (sp[0], sp[1]) in misplaced:
                 continue
@@ -303,11 +304,14 @@ class TypeScriptFrontend:
                        f"{{ const out = []; for await (const x of {label}(...)) out.push(x); return out; }})")
             else:
                 fix = f"call it inside a step: await {ctx}.step('{step_name}', async () => {label}(...))"
+            logged = terminal == "log" and soft  # as for the same read inline in the logger call: a warning
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
-                rule="DUR005", severity="error",
-                message=f"{label}() is not replay-safe outside a step: {chain}; call it inside a step "
-                        f"(guide: {RULES['DUR005'].guide})",
+                rule="DUR005", severity="warning" if logged else "error",
+                message=(f"{label}() is not replay-safe outside a step, but only feeds a {ctx}.logger line, which "
+                         f"the SDK skips while replaying ({chain}); call it inside a step "
+                         if logged else f"{label}() is not replay-safe outside a step: {chain}; call it inside a step ")
+                + f"(guide: {RULES['DUR005'].guide})",
                 fix=fix,
             ))
         for sp, ep, label, candidates, name, ctx in res.project_logs:
