@@ -1210,3 +1210,15 @@ def test_linting_a_cdk_stack_alone_follows_its_handler_files(project: str, stack
     whole = [d for d in analyze_paths([root], root=root).diagnostics if d.path == stack]
     assert [d.rule for d in alone].count("DUR055") == waits
     assert [(d.line, d.rule, d.message) for d in alone] == [(d.line, d.rule, d.message) for d in whole]
+
+
+@pytest.mark.parametrize(("text", "bundled"), [
+    ('[project]\ndependencies = ["boto3", "aws-durable-execution-sdk-python"]\n', True),  # one line
+    ('[project]\ndependencies = [\n  "boto3",\n  "aws-durable-execution-sdk-python>=1.0",\n]\n', True),
+    ('[project]\ndependencies = ["boto3"]\n# aws-durable-execution-sdk-python, some day\n', False),
+])
+def test_python_sdk_bundled_reads_a_pyproject_dependency_list(tmp_path: Path, text: str, bundled: bool) -> None:
+    from lambda_durable_mcp.analyzer.templates.rules import python_sdk_bundled
+
+    (tmp_path / "pyproject.toml").write_text(text)
+    assert python_sdk_bundled(tmp_path) is bundled

@@ -32,7 +32,8 @@ MAX_EXECUTION_TIMEOUT = 31_622_400
 DURABLE_POLICY = "AWSLambdaBasicDurableExecutionRolePolicy"
 # What the managed policy grants besides logs (AWS managed policy reference, v3).
 DURABLE_ACTIONS = ("lambda:CheckpointDurableExecution", "lambda:GetDurableExecutionState")
-PY_SDK_PACKAGE = re.compile(r"^\s*[\"']?aws[-_.]durable[-_.]execution[-_.]sdk[-_.]python\b", re.I | re.M)
+# a requirement line, or a quoted entry of a list (`dependencies = ["boto3", "aws-durable-execution-sdk-python"]`)
+PY_SDK_PACKAGE = re.compile(r"(?:^\s*|[\"'])aws[-_.]durable[-_.]execution[-_.]sdk[-_.]python\b", re.I | re.M)
 
 
 @dataclass(frozen=True)
