@@ -108,7 +108,10 @@ def test_cli_flags_combine_with_the_file(repo: Path, capsys: pytest.CaptureFixtu
     _, found = findings(capsys, "--ignore", "DUR001", "src")
     assert [r for _p, _l, r, _s in found] == ["DUR020"]  # --ignore adds to the configured ignore
     _, found = findings(capsys, "--select", "DUR030", "src")
-    assert found == []  # --select replaces the selection; the configured ignore still applies
+    # --select replaces the selection, and an id asked for by name wins over the configured ignore
+    assert found == [("src/handlers/order.py", 12, "DUR030", "info")]
+    _, found = findings(capsys, "--select", "DUR02", "src")
+    assert [r for _p, _l, r, _s in found] == ["DUR020"]
     _, found = findings(capsys, "--isolated", "src")
     assert sorted(r for _p, _l, r, _s in found) == ["DUR001", "DUR001", "DUR020", "DUR020", "DUR030", "DUR030"]
 
@@ -122,7 +125,10 @@ def test_the_nearest_file_wins_and_nothing_above_the_repository_is_read(
     assert {r for _p, _l, r, _s in findings(capsys, ".")[1]} == {"DUR001"}
     write(repo / "src" / ".durable-lint.toml", 'select = ["DUR020"]\n')
     assert {r for _p, _l, r, _s in findings(capsys, "src")[1]} == {"DUR020"}
-    assert {r for _p, _l, r, _s in findings(capsys, "src", "tests")[1]} == {"DUR001"}  # common folder: repo
+    # each file follows the nearest file above it, whichever folder the run starts from
+    for argv in (["src", "tests"], ["."], ["src/handlers/order.py", "tests/test_order.py"]):
+        assert {(p.split("/")[0], r) for p, _l, r, _s in findings(capsys, *argv)[1]} == \
+            {("src", "DUR020"), ("tests", "DUR001")}, argv
 
 
 def test_package_json_key_for_a_typescript_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
@@ -156,6 +162,8 @@ def test_config_option(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     write(repo / "ci" / "strict.toml", 'severity = { DUR0 = "error" }\nselect = ["DUR020"]\n')
     code, found = findings(capsys, "--config", "ci/strict.toml", "src/handlers")
     assert (code, found) == (1, [("src/handlers/order.py", 11, "DUR020", "error")])
+    write(repo / "ci" / "as-pyproject.toml", '[tool.durable-lint]\nselect = ["DUR001"]\n')
+    assert {r for _p, _l, r, _s in findings(capsys, "--config", "ci/as-pyproject.toml", "src/handlers")[1]} == {"DUR001"}
     assert main(["--config", "ci/missing.toml", "."]) == 2
     write(repo / "pyproject.toml", "[project]\nname = 'x'\n")
     assert main(["--config", "pyproject.toml", "."]) == 2
@@ -209,3 +217,19 @@ async def test_validate_tool_never_reads_above_the_workspace(client_for: Any, wo
     async with client_for() as c:
         data = (await c.call_tool("validate_durable_code", {"paths": ["app"]})).structured_content
     assert len(data["diagnostics"]) == 3 and "config" not in data["summary"]
+
+
+def test_exclude_also_drops_findings_in_files_read_for_context(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                               capsys: pytest.CaptureFixture[str]) -> None:
+    """A Terraform module is read as a folder, so an excluded iam.tf is still read beside main.tf; its
+    findings are not reported (trial W3)."""
+    import shutil
+
+    project = tmp_path / "infra"
+    shutil.copytree(Path(__file__).parent / "fixtures" / "analyzer" / "templates" / "project-terraform", project)
+    (tmp_path / ".git").mkdir()
+    monkeypatch.chdir(tmp_path)
+    assert any(p == "infra/iam.tf" for p, *_ in findings(capsys, "infra")[1])
+    write(tmp_path / "durable-lint.toml", 'exclude = ["infra/iam.tf"]\n')
+    found = findings(capsys, "infra")[1]
+    assert found and not any(p == "infra/iam.tf" for p, *_ in found)

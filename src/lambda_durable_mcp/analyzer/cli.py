@@ -13,15 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from lambda_durable_mcp.analyzer.config import (
-    NO_CONFIG,
-    ConfigError,
-    LintConfig,
-    apply_config,
-    common_folder,
-    find_config,
-    load_config,
-)
+from lambda_durable_mcp.analyzer.config import ConfigError, ConfigSet, common_folder, load_config
 from lambda_durable_mcp.analyzer.engine import SKIP_DIRS, analyze_paths, unknown_rule_ids, work_tree
 from lambda_durable_mcp.analyzer.model import RULES, AnalysisResult, Diagnostic
 
@@ -34,13 +26,14 @@ packages (pip install -t) and .js files compiled beside their .ts. Project files
 import are read too (not reported on), so one staged file still sees its helpers.
 Suppress one finding with a comment on its line or the line above:
 '# durable-lint: ignore[DUR001]' (Python, YAML) or '// durable-lint: ignore[DUR001]' (TS/JS).
-Configuration (select, ignore, exclude, per-file-ignores, severity, respect-gitignore), e.g. in
-pyproject.toml:
+Configuration (select, ignore, exclude, per-file-ignores, severity, respect-gitignore): each file
+follows the nearest durable-lint.toml, .durable-lint.toml, pyproject.toml [tool.durable-lint] or
+package.json "durable-lint" above it, up to the repository top. E.g. in pyproject.toml:
   [tool.durable-lint]
   ignore = ["DUR030"]
   per-file-ignores = {{ "tests/**" = ["DUR020"] }}
   severity = {{ DUR004 = "error" }}
---select replaces the configured selection; --ignore and --exclude add to it.
+--select replaces the configured selection (and wins over its ignore); --ignore and --exclude add.
 
 rules:
 {rules}
@@ -71,9 +64,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, metavar="FILE",
                    help="write the report here instead of stdout (the counts still go to stderr)")
     p.add_argument("--config", default=None, metavar="FILE",
-                   help="read settings from this file (default: durable-lint.toml, .durable-lint.toml, "
-                        "pyproject.toml [tool.durable-lint] or package.json \"durable-lint\", searched from the "
-                        "paths upwards to the repository top)")
+                   help="read settings from this file for every path (default: per file, the nearest "
+                        "durable-lint.toml, .durable-lint.toml, pyproject.toml [tool.durable-lint] or package.json "
+                        "\"durable-lint\" above it, up to the repository top)")
     p.add_argument("--isolated", action="store_true", help="ignore configuration files")
     return p
 
@@ -150,17 +143,6 @@ def import_root(paths: Sequence[str], cwd: Path) -> Path:
     return Path(os.path.commonpath(roots)) if roots else cwd
 
 
-def _config(args: argparse.Namespace) -> LintConfig:
-    """--config, else the configuration file found from the linted paths' common folder upwards."""
-    if args.isolated:
-        return NO_CONFIG
-    if args.config:
-        return load_config(Path(args.config), named=True)
-    start = common_folder(Path(x) for x in args.paths)
-    found = find_config(start) if start is not None else None
-    return load_config(found) if found is not None else NO_CONFIG
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     p = parser()
     try:
@@ -181,16 +163,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     cwd = Path.cwd().resolve()
     repo = repository_root(cwd)
     try:
-        config = _config(args)
+        configs = ConfigSet(named=load_config(Path(args.config), named=True) if args.config else None,
+                            isolated=args.isolated)
+        start = common_folder(Path(x) for x in args.paths)
+        respect = args.respect_gitignore and (start is None or configs.for_dir(start).respect_gitignore is not False)
+        result = analyze_paths([Path(x) for x in args.paths], root=cwd, select=select or None,
+                               ignore=ignore or None, import_root=import_root(args.paths, cwd),
+                               respect_gitignore=respect, exclude=args.exclude, skip=configs.skip())
+        result = configs.apply(result, cwd, select)
     except ConfigError as exc:
         shown = str(exc).replace(str(cwd) + os.sep, "")  # paths below the working directory, as given
         print(_printable(f"lambda-durable-mcp lint: error: {shown}"), file=sys.stderr)
         return 2
-    respect = args.respect_gitignore and config.respect_gitignore is not False
-    result = analyze_paths([Path(x) for x in args.paths], root=cwd, select=(select or config.select) or None,
-                           ignore=[*config.ignore, *ignore] or None, import_root=import_root(args.paths, cwd),
-                           respect_gitignore=respect, exclude=args.exclude, skip=config.skip())
-    result = apply_config(result, config, cwd)
 
     def repo_path(d: Diagnostic) -> str:
         full = Path(d.path) if os.path.isabs(d.path) else cwd / d.path

@@ -1,8 +1,9 @@
 """Project configuration for the analyzer: which rules, which files, which severities.
 
-One place serves the `lint` CLI, the pre-commit hook and the `validate_durable_code` tool, so that an
-agent and CI judge a repository alike. Looked up from the linted paths' common folder upwards, first
-found per folder:
+One place serves the `lint` CLI, the pre-commit hook, the `validate_durable_code` tool and the deploy
+pre-flight, so that an agent and CI judge a repository alike. Each file is governed by the nearest
+configuration file above it (a monorepo's package keeps its own settings whichever folder the run
+starts from), first found per folder:
 
 - `durable-lint.toml` or `.durable-lint.toml` (top-level keys),
 - `pyproject.toml` with a `[tool.durable-lint]` table (one without it is passed over),
@@ -54,22 +55,12 @@ class LintConfig:
     def folder(self) -> Path | None:
         return self.source.parent if self.source is not None else None
 
-    @property
-    def adjusts(self) -> bool:
-        """Whether the configuration changes findings after the analysis (per-file ignores, severities)."""
-        return bool(self.per_file_ignores or self.severity)
-
-    def skip(self) -> Callable[[str], bool] | None:
-        """`exclude` as a test of absolute paths (its globs are relative to the configuration's folder)."""
-        if not self.exclude or self.folder is None:
-            return None
-        folder, globs = str(self.folder), self.exclude
-
-        def excluded(path: str) -> bool:
-            rel = os.path.relpath(path, folder).replace(os.sep, "/")
-            return any(_matches(rel, g) for g in globs)
-
-        return excluded
+    def excludes(self, path: str) -> bool:
+        """Whether `exclude` covers an absolute path (its globs are relative to the configuration's folder)."""
+        if self.folder is None:
+            return False
+        rel = os.path.relpath(path, self.folder).replace(os.sep, "/")
+        return any(_matches(rel, g) for g in self.exclude)
 
     def label(self, base: Path) -> str:
         """The file's name for a report: relative to base when below it."""
@@ -159,10 +150,12 @@ def _load(path_text: str, size: int, mtime_ns: int) -> LintConfig:
             doc = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{path}: not valid TOML ({exc})") from None
-        if path.name == "pyproject.toml":
-            tool = doc.get("tool", {})
-            table = tool.get("durable-lint", tool.get("durable_lint")) if isinstance(tool, dict) else None
-            where = "pyproject.toml [tool.durable-lint]"
+        tool = doc.get("tool", {})
+        nested = tool.get("durable-lint", tool.get("durable_lint")) if isinstance(tool, dict) else None
+        if path.name == "pyproject.toml" or (nested is not None and set(doc) == {"tool"}):
+            # (another file named with --config may hold the pyproject form too)
+            table = nested
+            where = f"{path.name} [tool.durable-lint]"
         else:
             table = doc
     if table is None:
@@ -242,20 +235,79 @@ def common_folder(paths: Iterable[Path]) -> Path | None:
     return Path(os.path.commonpath(folders))
 
 
-def apply_config(result: AnalysisResult, config: LintConfig, root: Path) -> AnalysisResult:
-    """Per-file ignores and severities, on a result whose diagnostic paths are relative to `root`."""
-    if not config.adjusts or config.folder is None:
-        return result
-    folder = config.folder
-    kept = []
-    for d in result.diagnostics:
-        full = Path(d.path) if os.path.isabs(d.path) else root / d.path
-        rel = os.path.relpath(os.path.normpath(full), folder).replace(os.sep, "/")
-        if any(_matches(rel, glob) and any(d.rule.startswith(i) for i in ids) for glob, ids in config.per_file_ignores):
-            continue
-        level = next((s for rule, s in config.severity if d.rule.startswith(rule)), None)
-        kept.append(d if level is None or level == d.severity else dataclasses.replace(d, severity=level))
-    return dataclasses.replace(result, diagnostics=kept)
+class ConfigSet:
+    """The configuration governing each file: the nearest configuration file above it (so that a
+    package of a monorepo keeps its own settings whichever folder `lint` is run from, as with ruff),
+    or one file named for all (`--config`), or none (`--isolated`). Files are looked up once per
+    folder, never above `stop` (the server's workspace root) nor above the repository top."""
+
+    def __init__(self, *, stop: Path | None = None, named: LintConfig | None = None, isolated: bool = False) -> None:
+        self.stop = stop.resolve() if stop is not None else None
+        self.named = named
+        self.isolated = isolated
+        self._by_dir: dict[str, LintConfig] = {}
+        self.used: dict[Path, LintConfig] = {}  # configuration files read, for the report's summary
+
+    def for_dir(self, directory: str | Path) -> LintConfig:
+        """ConfigError when the governing file cannot be used."""
+        if self.isolated:
+            return NO_CONFIG
+        if self.named is not None:
+            return self.named
+        key = str(directory)
+        hit = self._by_dir.get(key)
+        if hit is None:
+            found = find_config(Path(key), self.stop)
+            hit = load_config(found) if found is not None else NO_CONFIG
+            self._by_dir[key] = hit
+            if hit.source is not None:
+                self.used.setdefault(hit.source, hit)
+        return hit
+
+    def skip(self) -> Callable[[str], bool] | None:
+        """Each file's own configuration's `exclude`, as a test of absolute paths (files and folders)."""
+        if self.isolated:
+            return None
+
+        def excluded(path: str) -> bool:
+            config = self.for_dir(os.path.dirname(path))
+            return bool(config.exclude) and config.excludes(path)
+
+        return excluded
+
+    def labels(self, base: Path) -> str:
+        return ", ".join(sorted(c.label(base) for c in self.used.values()))
+
+    def apply(self, result: AnalysisResult, root: Path, cli_select: Iterable[str] = (),
+              inline: bool = False) -> AnalysisResult:
+        """Selection, ignores, exclusion, per-file ignores and severities, each file by its own
+        configuration, on a result whose diagnostic paths are relative to `root`. Ids selected on the
+        command line win over the configuration's `ignore` (an explicit request to see them)."""
+        if self.isolated:
+            return result
+        chosen = tuple(cli_select)
+        kept = []
+        for d in result.diagnostics:
+            full = os.path.normpath(d.path if os.path.isabs(d.path) else root / d.path)
+            config = self.for_dir(root if inline else os.path.dirname(full))
+            if config.source is None:
+                kept.append(d)
+                continue
+            if not inline and config.exclude and config.excludes(full):
+                continue
+            if not chosen and config.select and not any(d.rule.startswith(i) for i in config.select):
+                continue
+            if any(d.rule.startswith(i) and not any(c.startswith(i) or i.startswith(c) for c in chosen)
+                   for i in config.ignore):
+                continue
+            if not inline and config.per_file_ignores:
+                rel = os.path.relpath(full, config.folder or root).replace(os.sep, "/")
+                if any(_matches(rel, glob) and any(d.rule.startswith(i) for i in ids)
+                       for glob, ids in config.per_file_ignores):
+                    continue
+            level = next((sev for rule, sev in config.severity if d.rule.startswith(rule)), None)
+            kept.append(d if level is None or level == d.severity else dataclasses.replace(d, severity=level))
+        return dataclasses.replace(result, diagnostics=kept)
 
 
 def _matches(rel: str, glob: str) -> bool:

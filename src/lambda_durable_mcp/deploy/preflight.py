@@ -36,15 +36,14 @@ def import_root(project: Path, workspace: Path | None = None) -> Path:
 def run_preflight(project: Path, workspace: Path | None = None) -> Preflight:
     """The project's own analyzer configuration applies (what CI's `lint` accepts, a deploy accepts);
     a configuration file that cannot be used is a ConfigError."""
-    from lambda_durable_mcp.analyzer.config import NO_CONFIG, apply_config, find_config, load_config
+    from lambda_durable_mcp.analyzer.config import ConfigSet
 
-    found = find_config(project, stop=workspace)
-    config = load_config(found) if found is not None else NO_CONFIG
+    configs = ConfigSet(stop=workspace)
+    respect = configs.for_dir(project).respect_gitignore is not False
     # diagnostics stay relative to the project; imported helpers may lie anywhere in its repository
     result = analyze_paths([project], root=project, import_root=import_root(project, workspace),
-                           deadline_seconds=DEADLINE_S, select=config.select or None, ignore=config.ignore or None,
-                           respect_gitignore=config.respect_gitignore is not False, skip=config.skip())
-    result = apply_config(result, config, project)
+                           deadline_seconds=DEADLINE_S, respect_gitignore=respect, skip=configs.skip())
+    result = configs.apply(result, project)
     errors = [d for d in result.diagnostics if d.severity == "error"]
     warnings = sum(1 for d in result.diagnostics if d.severity == "warning")
     note = f"analysis stopped early: {result.stopped_early}" if result.stopped_early else ""

@@ -5,7 +5,6 @@ The analyzer and its frontends are imported inside the tool function: building t
 
 from __future__ import annotations
 
-import dataclasses
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -36,19 +35,9 @@ class ValidationResult(BaseModel):
     next_cursor: str = ""
 
 
-def _project_config(root: Path, start: Path | None) -> Any:
-    """The analyzer configuration governing start (a folder in the workspace), read no higher than the
-    workspace root: CI's `lint` and this tool then judge the repository alike."""
-    from lambda_durable_mcp.analyzer.config import NO_CONFIG, ConfigError, find_config, load_config
-
-    if start is None:
-        return NO_CONFIG
-    try:
-        found = find_config(start, stop=root)
-        return load_config(found) if found is not None else NO_CONFIG
-    except ConfigError as exc:
-        shown = str(exc).replace(str(root) + "/", "")
-        raise ToolError(f"the analyzer configuration cannot be used: {shown}") from None
+def _tool_error(exc: Exception, root: Path) -> ToolError:
+    shown = str(exc).replace(str(root) + "/", "")
+    return ToolError(f"the analyzer configuration cannot be used: {shown}")
 
 
 def _page(result: Any, cursor: str, config: Any = None, root: Path | None = None) -> ValidationResult:
@@ -61,8 +50,8 @@ def _page(result: Any, cursor: str, config: Any = None, root: Path | None = None
         raise ToolError(f"cursor {cursor!r} is past the end; omit it to start again")
     page = items[start: start + PAGE_SIZE]
     summary = result.summary()
-    if config is not None and config.source is not None and root is not None:
-        summary["config"] = config.label(root)
+    if config is not None and config.used and root is not None:
+        summary["config"] = config.labels(root)
     end = start + len(page)
     if end < len(items):
         summary["shown"] = f"{start + 1}-{end} of {len(items)}; pass cursor for more"
@@ -82,30 +71,36 @@ def register(server: MCPServer, settings: Settings) -> None:
         if bool(code) == bool(paths):
             raise ToolError("give either code (inline source) or paths (files or directories in the workspace)")
         from lambda_durable_mcp.analyzer import analyze_paths, analyze_source
-        from lambda_durable_mcp.analyzer.config import apply_config, common_folder
+        from lambda_durable_mcp.analyzer.config import ConfigError, ConfigSet, common_folder
 
         root = settings.workspace_root
+        # each file follows the nearest configuration file above it, never one above the workspace root
+        configs = ConfigSet(stop=root)
         if code:
             if len(code) > MAX_INLINE_CHARS:
                 raise ToolError(f"code is {len(code)} characters; pass at most {MAX_INLINE_CHARS} or use paths")
             lang = None if language == "auto" else language
-            config = _project_config(root, root)  # the workspace's rule selection and severities
-            result = await anyio.to_thread.run_sync(lambda: analyze_source(
-                code, lang, select=config.select or None, ignore=config.ignore or None))
-            if config.severity:  # (per-file ignores name files: not for inline code)
-                result = apply_config(result, dataclasses.replace(config, per_file_ignores=()), root)
-            return _page(result, cursor, config, root)
+            try:  # the workspace root's selection and severities (per-file ignores name files: not here)
+                configs.for_dir(root)
+                result = await anyio.to_thread.run_sync(lambda: configs.apply(
+                    analyze_source(code, lang), root, inline=True))
+            except ConfigError as exc:
+                raise _tool_error(exc, root) from None
+            return _page(result, cursor, configs, root)
         resolved: list[Path] = []
         for p in paths:
             try:
                 resolved.append(resolve_in_workspace(root, p, must_exist=True))
             except ConfinementError as exc:
                 raise ToolError(str(exc)) from None
-        config = _project_config(root, common_folder(resolved))
-        result = await anyio.to_thread.run_sync(lambda: apply_config(analyze_paths(
-            resolved, root=root, deadline_seconds=DEADLINE_SECONDS, select=config.select or None,
-            ignore=config.ignore or None, respect_gitignore=config.respect_gitignore is not False,
-            skip=config.skip()), config, root))
-        return _page(result, cursor, config, root)
+        try:
+            start = common_folder(resolved)
+            respect = start is None or configs.for_dir(start).respect_gitignore is not False
+            result = await anyio.to_thread.run_sync(lambda: configs.apply(analyze_paths(
+                resolved, root=root, deadline_seconds=DEADLINE_SECONDS, respect_gitignore=respect,
+                skip=configs.skip()), root))
+        except ConfigError as exc:
+            raise _tool_error(exc, root) from None
+        return _page(result, cursor, configs, root)
 
     add_tool(server, settings, validate_durable_code, access=READ_LOCAL, description=DESCRIPTION)
