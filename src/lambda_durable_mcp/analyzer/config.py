@@ -254,14 +254,24 @@ class ConfigSet:
             return NO_CONFIG
         if self.named is not None:
             return self.named
-        key = str(directory)
+        key = os.path.realpath(directory)  # (the workspace root it is compared with is resolved too)
         hit = self._by_dir.get(key)
-        if hit is None:
-            found = find_config(Path(key), self.stop)
-            hit = load_config(found) if found is not None else NO_CONFIG
-            self._by_dir[key] = hit
-            if hit.source is not None:
-                self.used.setdefault(hit.source, hit)
+        if hit is not None:
+            return hit
+        here = Path(key)
+        if self.stop is not None and here != self.stop and self.stop not in here.parents:
+            hit = NO_CONFIG  # outside the folder configuration may come from
+        else:
+            # this folder's own file, else its parent's answer: each folder is looked at once
+            own = next((here / n for n in CONFIG_NAMES if (here / n).is_file() and _declares(here / n)), None)
+            if own is not None:
+                hit = load_config(own)
+                self.used.setdefault(own.resolve(), hit)
+            elif here == self.stop or (here / ".git").exists() or here.parent == here:
+                hit = NO_CONFIG
+            else:
+                hit = self.for_dir(here.parent)
+        self._by_dir[key] = hit
         return hit
 
     def skip(self) -> Callable[[str], bool] | None:
