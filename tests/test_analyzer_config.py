@@ -185,6 +185,9 @@ def test_config_option(repo: Path, capsys: pytest.CaptureFixture[str]) -> None:
     ("../other/a.py", "**", False),                   # outside the configuration's folder
     ("src/a1.py", "src/a[0-9].py", True),
     ("src/ab.py", "src/a[!b].py", False),
+    ("src/a.py", "/src", True),                       # anchored, as in .gitignore
+    ("lib/src/a.py", "/src", False),
+    ("lib/src/a.py", "src", True),
 ])
 def test_glob_semantics(rel: str, glob: str, hit: bool) -> None:
     assert _matches(rel, glob) is hit

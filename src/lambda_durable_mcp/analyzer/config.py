@@ -327,6 +327,8 @@ def _matches(rel: str, glob: str) -> bool:
     if rel.startswith("../"):
         return False  # a file outside the configuration's folder
     glob = glob.strip().removeprefix("./")
+    anchored = glob.startswith("/")  # `/src`, as in .gitignore: relative to the folder, not any name
+    glob = glob.lstrip("/")
     if not glob:
         return False
     pattern = _compile(glob.rstrip("/"))
@@ -334,7 +336,7 @@ def _matches(rel: str, glob: str) -> bool:
     prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
     if any(pattern.fullmatch(p) for p in prefixes):
         return True
-    return "/" not in glob.rstrip("/") and any(pattern.fullmatch(part) for part in parts)
+    return not anchored and "/" not in glob.rstrip("/") and any(pattern.fullmatch(part) for part in parts)
 
 
 @lru_cache(maxsize=256)
