@@ -218,3 +218,15 @@ def test_values_that_are_no_number_are_not_judged(tmp_path: Path, value: str) ->
     assert FRONTEND.summarize("main.tf", source).parse_error is None
     diags = FRONTEND._check("main.tf", source, ProjectView(root=str(tmp_path)))
     assert [d.rule for d in diags] == []  # inline (no folder): the role and versions are not judged either
+
+
+def test_a_utf8_bom_file_is_read_and_its_line_1_columns_are_right(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "main.tf").write_bytes(bom + (function(config="execution_timeout = 0").lstrip() + ROLE).encode())
+    diags = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert sorted(d.rule for d in diags) == ["DUR050", "DUR051"]
+    # a sibling with a BOM: the role's name on line 1 is at column 25, as an editor shows it
+    (tmp_path / "main.tf").write_text(function(config="execution_timeout = 0"))
+    (tmp_path / "iam.tf").write_bytes(bom + ROLE.lstrip().encode())
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR051"]
+    assert (d.path, d.line, d.column) == ("iam.tf", 1, 25)

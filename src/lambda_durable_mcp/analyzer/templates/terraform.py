@@ -342,8 +342,15 @@ def _culprit(error: Any) -> Any:
     return error
 
 
+def _strip_bom(source: bytes) -> bytes:
+    """Terraform accepts a UTF-8 byte order mark: read the text after it (columns on line 1 then count
+    from the first character, as an editor shows them)."""
+    return source[3:] if source.startswith(b"\xef\xbb\xbf") else source
+
+
 def parse(source: bytes, file: str) -> list[Block]:
     """The top-level blocks of one `.tf` file; TemplateParseError when it is not valid HCL."""
+    source = _strip_bom(source)
     tree = _parser().parse(source)
     root = tree.root_node
     if root.has_error:
@@ -497,6 +504,7 @@ class Module:
                 else:
                     self.tfvars = None
             else:
+                data = _strip_bom(data)
                 reader = _Reader(data, path.name)
                 tree = _parser().parse(data)
                 if tree.root_node.has_error:
