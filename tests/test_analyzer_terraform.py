@@ -230,3 +230,49 @@ def test_a_utf8_bom_file_is_read_and_its_line_1_columns_are_right(tmp_path: Path
     (tmp_path / "iam.tf").write_bytes(bom + ROLE.lstrip().encode())
     (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR051"]
     assert (d.path, d.line, d.column) == ("iam.tf", 1, 25)
+
+
+@pytest.mark.parametrize(("locals_", "code"), [
+    ('src_dir = "${path.module}/lambda"', '''
+data "archive_file" "a" {
+  type        = "zip"
+  source_dir  = local.src_dir
+  output_path = "a.zip"
+}
+'''),
+    ('dir = "${path.module}"', '''
+data "archive_file" "a" {
+  type        = "zip"
+  source_dir  = "${local.dir}/lambda"
+  output_path = "a.zip"
+}
+'''),
+    ('zip = "${path.module}/build/lambda.zip"', ""),
+])
+def test_a_local_used_as_a_code_path_is_followed(tmp_path: Path, locals_: str, code: str) -> None:
+    wait = ("from aws_durable_execution_sdk_python import durable_execution\n"
+            "from aws_durable_execution_sdk_python.config import Duration\n\n"
+            "@durable_execution\ndef lambda_handler(event, context):\n"
+            "    context.wait(Duration.from_days(3))\n")
+    code_dir = tmp_path / ("lambda" if code else ".")
+    code_dir.mkdir(exist_ok=True)
+    (code_dir / "approval.py").write_text(wait)
+    filename = "data.archive_file.a.output_path" if code else "local.zip"
+    (tmp_path / "main.tf").write_text(f'''
+locals {{
+  {locals_}
+}}
+{code}
+resource "aws_lambda_function" "a" {{
+  function_name = "a"
+  role          = "arn:aws:iam::1:role/x"
+  handler       = "approval.lambda_handler"
+  runtime       = "python3.13"
+  filename      = {filename}
+  publish       = true
+  durable_config {{
+    execution_timeout = 3600
+  }}
+}}
+''')
+    assert [r for p, _, r in lint(tmp_path) if p == "main.tf"] == ["DUR055"]

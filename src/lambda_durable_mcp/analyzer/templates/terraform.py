@@ -574,6 +574,10 @@ class Module:
         if isinstance(v, Ref):
             if v.parts[0] == "path" and len(v.parts) == 2:
                 return "."
+            if len(v.parts) == 2 and v.parts[0] == "local" and v.parts[1] in self.locals:
+                inner = self.text(self.locals[v.parts[1]].value, depth + 1)  # "${path.module}/src" in a local
+                if inner is not None:
+                    return inner
             value = self.literal(v)
             return value if isinstance(value, str) else _HOLE
         if isinstance(v, Tmpl):
