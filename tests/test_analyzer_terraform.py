@@ -276,3 +276,42 @@ resource "aws_lambda_function" "a" {{
 }}
 ''')
     assert [r for p, _, r in lint(tmp_path) if p == "main.tf"] == ["DUR055"]
+
+
+def test_a_value_a_calling_module_block_passes_beats_the_variable_default(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    mod = tmp_path / "modules" / "fn"
+    mod.mkdir(parents=True)
+    (mod / "app.py").write_text("from aws_durable_execution_sdk_python import durable_execution\n"
+                                "from aws_durable_execution_sdk_python.config import Duration\n\n"
+                                "@durable_execution\ndef handler(event, context):\n"
+                                "    context.wait(Duration.from_days(1))\n")
+    (mod / "main.tf").write_text('''
+variable "execution_timeout" {
+  type    = number
+  default = 900
+}
+resource "aws_lambda_function" "this" {
+  function_name = "f"
+  role          = "arn:aws:iam::1:role/x"
+  handler       = "app.handler"
+  runtime       = "python3.13"
+  filename      = "${path.module}/f.zip"
+  publish       = true
+  durable_config {
+    execution_timeout = var.execution_timeout
+  }
+}
+''')
+    assert [r for p, _, r in lint(mod) if p == "main.tf"] == ["DUR055"]  # no caller: the default is what Terraform uses
+    caller = tmp_path / "envs" / "prod"
+    caller.mkdir(parents=True)
+    call = 'module "orders" {{\n  source            = "../../modules/fn"\n  execution_timeout = {}\n}}\n'
+    (caller / "main.tf").write_text(call.format("2 * 86400"))
+    assert [r for p, _, r in lint(mod) if p == "main.tf"] == []
+    (caller / "main.tf").write_text(call.format("var.t") + 'variable "t" {}\n')
+    assert [r for p, _, r in lint(mod) if p == "main.tf"] == []  # the caller's value is unknown: not judged
+    (caller / "main.tf").write_text(call.format("0"))
+    (d,) = [d for d in analyze_paths([mod], root=mod).diagnostics if d.path == "main.tf"]
+    assert d.rule == "DUR050" and "from module.orders argument execution_timeout, ../../envs/prod/main.tf line 3" \
+        in d.message, d.message

@@ -411,9 +411,61 @@ def _is_override(name: str) -> bool:
     return name in ("override.tf", "override.tf.json") or name.endswith(("_override.tf", "_override.tf.json"))
 
 
+_SKIP_DIRS = {"node_modules", "cdk.out", "__pycache__", "venv", "dist", "build"}
+_MAX_TREE_DIRS = 3000       # folders walked to find the module blocks that call a module folder
+_MAX_UP = 12                # parents looked at for the repository top (the folder holding .git)
+_CALLS_CACHE: dict[tuple[str, int, int], bool] = {}  # whether a .tf file holds a module block
+_MODULE_CALLS = re.compile(rb'^[ \t]*module[ \t]+"', re.M)
+
+
+def _repository_top(folder: Path) -> Path | None:
+    """The folder holding .git above ``folder`` (bounded); None when there is none."""
+    cur = Path(os.path.abspath(folder))
+    for _ in range(_MAX_UP):
+        if (cur / ".git").exists():
+            return cur
+        if cur.parent == cur:
+            return None
+        cur = cur.parent
+    return None
+
+
+def _tree_tf_files(top: Path) -> list[Path]:
+    """The .tf files under ``top`` that call a module (bounded; hidden and build folders skipped)."""
+    out: list[Path] = []
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(top):
+        seen += 1
+        if seen > _MAX_TREE_DIRS:
+            break
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            if not name.endswith(".tf") or _is_override(name):
+                continue
+            path = Path(dirpath) / name
+            try:
+                st = path.stat()
+                key = (str(path), st.st_size, st.st_mtime_ns)
+                calls = _CALLS_CACHE.get(key)
+                if calls is None:
+                    with open(path, "rb") as f:
+                        calls = st.st_size <= _MAX_FILE_BYTES and bool(_MODULE_CALLS.search(f.read()))
+                    with _CACHE_LOCK:
+                        _CALLS_CACHE[key] = calls
+                        while len(_CALLS_CACHE) > 4096:
+                            _CALLS_CACHE.pop(next(iter(_CALLS_CACHE)))
+            except OSError:
+                continue
+            if calls:
+                out.append(path)
+    return out
+
+
 class Module:
-    def __init__(self, blocks: list[Block], folder: Path | None, own: str = "") -> None:
+    def __init__(self, blocks: list[Block], folder: Path | None, own: str = "", depth: int = 0) -> None:
         self.folder = folder
+        self.depth = depth          # how many callers up this module was read (module calls are followed)
+        self._callers: list[tuple[Module, Block, str]] | None = None   # found on first use
         self.complete = True        # every file of the folder was read (DUR051/DUR052 need all of them)
         self.tfvars: set[str] | None = set()   # variables an auto-loaded .tfvars sets; None: unknown which
         self.overridden: set[tuple[str, str]] = set()  # resources an override file changes
@@ -515,6 +567,57 @@ class Module:
         except (OSError, ValueError, RecursionError):
             self.tfvars = None
 
+    def callers(self) -> list[tuple[Module, Block, str]]:
+        """The `module` blocks in the repository (the tree under the folder holding .git) whose local
+        source is this folder, with the caller's module and the file's path from this folder: a value
+        they pass for a variable is what Terraform uses, not its default."""
+        if self._callers is not None:
+            return self._callers
+        self._callers = []
+        if self.folder is None:
+            return self._callers
+        top = _repository_top(self.folder)
+        if top is None:
+            return self._callers
+        here = os.path.abspath(self.folder)
+        for path in _tree_tf_files(top):
+            blocks = _sibling(path)
+            for b in blocks or []:
+                if b.type != "module":
+                    continue
+                source = b.attr("source")
+                if not isinstance(source, str) or not source.startswith(("./", "../")):
+                    continue
+                if os.path.normpath(os.path.join(path.parent.absolute(), source)) != here:
+                    continue
+                caller = Module([], path.parent, depth=self.depth + 1) if self.depth < 3 else None
+                if caller is not None and path.parent.absolute() == Path(here):
+                    caller = None  # a module that calls itself
+                self._callers.append((caller, b, os.path.relpath(path, here)))  # type: ignore[arg-type]
+        return self._callers
+
+    def _passed(self, name: str, depth: int) -> tuple[bool, Any, tuple[str, int, str] | None]:
+        """(whether a caller passes variable ``name``, the value all callers give or UNKNOWN, its origin)."""
+        values: list[tuple[Any, tuple[str, int, str] | None]] = []
+        for caller, b, rel in self.callers():
+            if name not in b.attrs:
+                continue
+            if caller is None:
+                values.append((UNKNOWN, None))
+                continue
+            a = b.attrs[name]
+            value, origin = caller.resolve(a.value, depth + 1)
+            if origin is not None and not origin[0].startswith("module."):
+                origin = (origin[0], origin[1], os.path.join(os.path.dirname(rel), origin[2]))
+            values.append((value, origin or (f"module.{b.labels[0] if b.labels else ''} argument {name}",
+                                             a.pos.line, rel)))
+        if not values:
+            return False, UNKNOWN, None
+        first = values[0][0]
+        if first is UNKNOWN or any(v is UNKNOWN or v != first or type(v) is not type(first) for v, _ in values):
+            return True, UNKNOWN, None
+        return True, first, values[0][1] if len(values) == 1 else None
+
     # -- values --
     def resolve(self, v: Any, depth: int = 0) -> tuple[Any, tuple[str, int, str] | None]:
         """(a literal, or UNKNOWN; where a variable default or local it came from is written)."""
@@ -523,6 +626,9 @@ class Module:
         if isinstance(v, Ref):
             p = v.parts
             if len(p) == 2 and p[0] == "var":
+                passed, value, origin = self._passed(p[1], depth)
+                if passed:
+                    return value, origin
                 var = self.variables.get(p[1])
                 if var is None or "default" not in var.attrs or self.tfvars is None or p[1] in self.tfvars:
                     return UNKNOWN, None
@@ -574,6 +680,8 @@ class Module:
         if isinstance(v, Ref):
             if v.parts[0] == "path" and len(v.parts) == 2:
                 return "."
+            if len(v.parts) == 2 and v.parts[0] == "var" and self._passed(v.parts[1], depth)[0]:
+                return _HOLE  # a path a caller passes is relative to the caller's folder: not followed
             if len(v.parts) == 2 and v.parts[0] == "local" and v.parts[1] in self.locals:
                 inner = self.text(self.locals[v.parts[1]].value, depth + 1)  # "${path.module}/src" in a local
                 if inner is not None:
