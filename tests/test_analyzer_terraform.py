@@ -315,3 +315,35 @@ resource "aws_lambda_function" "this" {
     (d,) = [d for d in analyze_paths([mod], root=mod).diagnostics if d.path == "main.tf"]
     assert d.rule == "DUR050" and "from module.orders argument execution_timeout, ../../envs/prod/main.tf line 3" \
         in d.message, d.message
+
+
+def test_dur052_fixes_change_an_existing_latest_alias_and_name_a_new_one(tmp_path: Path) -> None:
+    unpublished = function().replace("  publish       = true\n", "")
+    (tmp_path / "main.tf").write_text(ROLE + unpublished + '''
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.f.function_name
+  function_version = "$LATEST"
+}
+''')
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR052"]
+    assert "add an aws_lambda_alias" not in d.fix
+    assert "on the existing aws_lambda_alias.live, function_version = aws_lambda_function.f.version" in d.fix
+    assert "publish = true" in d.fix
+    (tmp_path / "main.tf").write_text(ROLE + unpublished)
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR052"]
+    assert 'add an aws_lambda_alias with name = "live", function_name = aws_lambda_function.f.function_name' in d.fix
+
+
+@pytest.mark.parametrize(("meta", "fn_ref", "role_ref"), [
+    ("count = 1", "aws_lambda_function.f[0].function_name", "role = aws_iam_role.r[0].name"),
+    ('for_each = toset(["a"])', "for_each = aws_lambda_function.f, name", "for_each = aws_iam_role.r, role = each.value.name"),
+])
+def test_fix_references_index_a_function_or_role_with_count_or_for_each(tmp_path: Path, meta: str, fn_ref: str,
+                                                                         role_ref: str) -> None:
+    role = ROLE.replace('  name ', f'  {meta}\n  name ')
+    fn = function(body=f"  {meta}").replace("  publish       = true\n", "")
+    (tmp_path / "main.tf").write_text(role + fn)
+    diags = {d.rule: d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics}
+    assert fn_ref in diags["DUR052"].fix, diags["DUR052"].fix
+    assert f"with {role_ref} and policy_arn" in diags["DUR051"].fix, diags["DUR051"].fix

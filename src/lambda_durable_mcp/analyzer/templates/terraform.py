@@ -958,8 +958,10 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
     origin = f" (publish comes from {_origin_text(where)})" if where is not None else ""
     if isinstance(publish, str):
         publish = {"true": True, "false": False}.get(publish.lower(), UNKNOWN)
-    fn.version_hint = (f"Set publish = true on {fn.name}{origin} and add an aws_lambda_alias with function_name = "
-                       f"{fn.name}.function_name and function_version = {fn.name}.version; invoke the alias ARN.")
+    ref, each = _instance(b, fn.name)
+    fn.version_hint = (f"Set publish = true on {fn.name}{origin} and add an aws_lambda_alias with {each}name = "
+                       f'"live", function_name = {ref}.function_name and function_version = {ref}.version; '
+                       "invoke the alias ARN.")
     if publish is True or publish is UNKNOWN or not m.complete:
         fn.has_version = True
         return
@@ -989,6 +991,9 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
         literal = m.literal(version)
         if literal == "$LATEST":
             fn.version_note = f"has an alias (aws_lambda_alias.{aname}) on $LATEST"
+            fn.version_hint = (f"Set publish = true on {fn.name}{origin} and, on the existing aws_lambda_alias.{aname}, "
+                               f"function_version = {_alias_ref(b, other, fn.name)}.version (not $LATEST); invoke "
+                               "the alias ARN.")
             continue
         fn.has_version = True  # a version number, or one the file cannot settle
         return
@@ -997,6 +1002,25 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
             fn.has_version = True
             return
     fn.has_version = False
+
+
+def _instance(b: Block, name: str) -> tuple[str, str]:
+    """(how a new resource refers to ``b``, the for_each it then needs): a resource with count is an
+    indexed list, one with for_each a map the new resource iterates over."""
+    if "for_each" in b.attrs:
+        return "each.value", f"for_each = {name}, "
+    if "count" in b.attrs:
+        return f"{name}[0]", ""
+    return name, ""
+
+
+def _alias_ref(b: Block, alias: Block, name: str) -> str:
+    """How an existing alias refers to function ``b``, given the alias's own count or for_each."""
+    if "for_each" in b.attrs:
+        return f"{name}[each.key]"
+    if "count" in b.attrs:
+        return f"{name}[count.index]" if "count" in alias.attrs else f"{name}[0]"
+    return name
 
 
 # --- DUR051 ---------------------------------------------------------------------------------------
@@ -1078,7 +1102,8 @@ def _role_check(m: Module, role: Any) -> RoleCheck | None:
         return RoleCheck("ok", pos, shown)
     if g.unknown:
         return RoleCheck("unknown", pos, shown)
-    return RoleCheck("missing", pos, shown)
+    ref, each = _instance(rb, shown)
+    return RoleCheck("missing", pos, shown, ref=f"{each}role = {ref}.name" if ref != shown else "")
 
 
 class _Grants:
