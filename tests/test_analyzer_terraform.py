@@ -347,3 +347,25 @@ def test_fix_references_index_a_function_or_role_with_count_or_for_each(tmp_path
     diags = {d.rule: d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics}
     assert fn_ref in diags["DUR052"].fix, diags["DUR052"].fix
     assert f"with {role_ref} and policy_arn" in diags["DUR051"].fix, diags["DUR051"].fix
+
+
+def test_dur051_names_the_missing_action_and_the_resource_holding_a_deny(tmp_path: Path) -> None:
+    policy = '''
+resource "aws_iam_role_policy" "p" {{
+  role   = aws_iam_role.r.id
+  policy = jsonencode({{ Statement = [{{ Effect = "{effect}", Action = ["{action}"], Resource = "*" }}] }})
+}}
+'''
+    (tmp_path / "main.tf").write_text(ROLE + function() + policy.format(effect="Allow",
+                                                                        action="lambda:CheckpointDurableExecution"))
+    (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert "its policies do not allow lambda:GetDurableExecutionState" in d.message, d.message
+    (tmp_path / "main.tf").write_text(ROLE + function() + policy.format(effect="Deny", action="lambda:*Durable*"))
+    (tmp_path / "iam.tf").write_text('''
+resource "aws_iam_role_policy_attachment" "durable" {
+  role       = aws_iam_role.r.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy"
+}
+''')
+    (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert "Deny statement for lambda:*Durable* (in aws_iam_role_policy.p)" in d.message, d.message

@@ -495,8 +495,9 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
         return what, (f"Remove the Deny of {role.detail} from the role, or keep "
                       f"{' and '.join(DURABLE_ACTIONS)} out of it.")
     if fn.syntax == "terraform":  # (Terraform roles have no partition or Resource problems: not read)
-        what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): "
-                "checkpoints fail with AccessDenied")
+        what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)})"
+                f"{f'; its policies do not allow {role.detail}' if role.detail else ''}: checkpoints fail with "
+                "AccessDenied")
         return what, (f'Add resource "aws_iam_role_policy_attachment" with {role.ref or f"role = {role.name}.name"} and policy_arn = '
                       f'"{TF_POLICY}" (or an Allow statement for both actions in an aws_iam_role_policy).')
     if role.problem == "resource":

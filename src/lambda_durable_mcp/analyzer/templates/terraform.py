@@ -18,12 +18,14 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import EnvTarget
 from lambda_durable_mcp.analyzer.templates.loader import TemplateParseError
 from lambda_durable_mcp.analyzer.templates.rules import (
+    DURABLE_ACTIONS,
     DURABLE_POLICY,
     UNKNOWN,
     DurableFn,
@@ -1004,6 +1006,10 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
     fn.has_version = False
 
 
+def _allows(actions: list[str], need: str) -> bool:
+    return any(isinstance(a, str) and fnmatchcase(need.lower(), a.lower()) for a in actions)
+
+
 def _instance(b: Block, name: str) -> tuple[str, str]:
     """(how a new resource refers to ``b``, the for_each it then needs): a resource with count is an
     indexed list, one with for_each a map the new resource iterates over."""
@@ -1061,10 +1067,12 @@ def _role_check(m: Module, role: Any) -> RoleCheck | None:
             g.unknown = True
     for inline in rb.blocks:
         if inline.type == "inline_policy":
+            g.where = f"an inline_policy of {shown}"
             g.document(inline.attr("policy"))
     if "inline_policy" in rb.dynamic:
         g.unknown = True
-    for (rtype, _), other in m.resources.items():
+    for (rtype, oname), other in m.resources.items():
+        g.where = f"{rtype}.{oname}"
         if rtype == "aws_iam_role_policy_attachment":
             mine = is_mine(other.attr("role"))
             if mine:
@@ -1097,13 +1105,18 @@ def _role_check(m: Module, role: Any) -> RoleCheck | None:
             g.unknown = True
     blocked = denies_actions(g.denied)
     if blocked:
-        return RoleCheck("missing", pos, shown, problem="deny", detail=", ".join(blocked))
+        holders = sorted({g.deny_where[a] for a in blocked if g.deny_where.get(a)})
+        held = f" (in {', '.join(holders)})" if holders else ""
+        return RoleCheck("missing", pos, shown, problem="deny", detail=", ".join(blocked) + held)
     if g.managed or allows_actions(g.actions):
         return RoleCheck("ok", pos, shown)
     if g.unknown:
         return RoleCheck("unknown", pos, shown)
     ref, each = _instance(rb, shown)
-    return RoleCheck("missing", pos, shown, ref=f"{each}role = {ref}.name" if ref != shown else "")
+    # which durable action the policies leave out, when they grant some
+    lacking = [a for a in DURABLE_ACTIONS if not _allows(g.actions, a)] if g.actions else []
+    return RoleCheck("missing", pos, shown, ref=f"{each}role = {ref}.name" if ref != shown else "",
+                     detail=" and ".join(lacking) if len(lacking) == 1 else "")
 
 
 class _Grants:
@@ -1113,6 +1126,8 @@ class _Grants:
         self.m = m
         self.actions: list[str] = []
         self.denied: list[str] = []
+        self.where = ""             # the resource whose policy is being read
+        self.deny_where: dict[str, str] = {}   # a denied action -> the resource holding the Deny
         self.managed = False
         self.unknown = False
 
@@ -1124,6 +1139,7 @@ class _Grants:
             if pb is None:
                 self.unknown = True
             else:
+                self.where = f"aws_iam_policy.{policy}"
                 self.document(pb.attr("policy"))
             return
         if isinstance(v, Ref) and v.parts[:2] == ("data", "aws_iam_policy") and len(v.parts) >= 3:
@@ -1172,6 +1188,7 @@ class _Grants:
             if db is None:
                 self.unknown = True
             else:
+                self.where = f"data.aws_iam_policy_document.{v.parts[2]}"
                 self.policy_document(db)
             return
         if isinstance(v, Ref) and v.parts[:1] == ("aws_iam_policy",) and len(v.parts) >= 2:
@@ -1228,7 +1245,10 @@ class _Grants:
         if effect == "Deny":
             res = [resources] if not isinstance(resources, list) else resources
             if not not_action and not narrowed and "*" in [self.m.literal(r) for r in res]:
-                self.denied.extend(a for a in literal if isinstance(a, str))
+                for a in literal:
+                    if isinstance(a, str):
+                        self.denied.append(a)
+                        self.deny_where.setdefault(a, self.where)
             return
         if effect != "Allow":
             self.unknown = True
