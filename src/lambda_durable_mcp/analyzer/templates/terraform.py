@@ -3,7 +3,8 @@
 A Terraform module is a folder: the `.tf` files beside the checked one are read with it (variables,
 locals, roles, aliases and archives often live in other files), and a finding is reported in the
 file that holds its line. Read: `resource "aws_lambda_function"` with its `durable_config` block,
-literals, `var.x` through a `variable` default (unless an auto-loaded `.tfvars` file sets it),
+literals, `var.x` through a `variable` default (unless an auto-loaded `.tfvars` file sets it, or a
+`module` block of the repository passes it: then the callers' value),
 `local.x` and arithmetic over those; roles, policies and aliases of the same module; code through
 `data "archive_file"`. Anything else (module outputs, conditionals, functions) is unknown and not
 judged. DUR053 does not apply: `function_name` is required in Terraform.
