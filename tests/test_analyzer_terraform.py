@@ -218,3 +218,154 @@ def test_values_that_are_no_number_are_not_judged(tmp_path: Path, value: str) ->
     assert FRONTEND.summarize("main.tf", source).parse_error is None
     diags = FRONTEND._check("main.tf", source, ProjectView(root=str(tmp_path)))
     assert [d.rule for d in diags] == []  # inline (no folder): the role and versions are not judged either
+
+
+def test_a_utf8_bom_file_is_read_and_its_line_1_columns_are_right(tmp_path: Path) -> None:
+    bom = b"\xef\xbb\xbf"
+    (tmp_path / "main.tf").write_bytes(bom + (function(config="execution_timeout = 0").lstrip() + ROLE).encode())
+    diags = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert sorted(d.rule for d in diags) == ["DUR050", "DUR051"]
+    # a sibling with a BOM: the role's name on line 1 is at column 25, as an editor shows it
+    (tmp_path / "main.tf").write_text(function(config="execution_timeout = 0"))
+    (tmp_path / "iam.tf").write_bytes(bom + ROLE.lstrip().encode())
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR051"]
+    assert (d.path, d.line, d.column) == ("iam.tf", 1, 25)
+
+
+@pytest.mark.parametrize(("locals_", "code"), [
+    ('src_dir = "${path.module}/lambda"', '''
+data "archive_file" "a" {
+  type        = "zip"
+  source_dir  = local.src_dir
+  output_path = "a.zip"
+}
+'''),
+    ('dir = "${path.module}"', '''
+data "archive_file" "a" {
+  type        = "zip"
+  source_dir  = "${local.dir}/lambda"
+  output_path = "a.zip"
+}
+'''),
+    ('zip = "${path.module}/build/lambda.zip"', ""),
+])
+def test_a_local_used_as_a_code_path_is_followed(tmp_path: Path, locals_: str, code: str) -> None:
+    wait = ("from aws_durable_execution_sdk_python import durable_execution\n"
+            "from aws_durable_execution_sdk_python.config import Duration\n\n"
+            "@durable_execution\ndef lambda_handler(event, context):\n"
+            "    context.wait(Duration.from_days(3))\n")
+    code_dir = tmp_path / ("lambda" if code else ".")
+    code_dir.mkdir(exist_ok=True)
+    (code_dir / "approval.py").write_text(wait)
+    filename = "data.archive_file.a.output_path" if code else "local.zip"
+    (tmp_path / "main.tf").write_text(f'''
+locals {{
+  {locals_}
+}}
+{code}
+resource "aws_lambda_function" "a" {{
+  function_name = "a"
+  role          = "arn:aws:iam::1:role/x"
+  handler       = "approval.lambda_handler"
+  runtime       = "python3.13"
+  filename      = {filename}
+  publish       = true
+  durable_config {{
+    execution_timeout = 3600
+  }}
+}}
+''')
+    assert [r for p, _, r in lint(tmp_path) if p == "main.tf"] == ["DUR055"]
+
+
+def test_a_value_a_calling_module_block_passes_beats_the_variable_default(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    mod = tmp_path / "modules" / "fn"
+    mod.mkdir(parents=True)
+    (mod / "app.py").write_text("from aws_durable_execution_sdk_python import durable_execution\n"
+                                "from aws_durable_execution_sdk_python.config import Duration\n\n"
+                                "@durable_execution\ndef handler(event, context):\n"
+                                "    context.wait(Duration.from_days(1))\n")
+    (mod / "main.tf").write_text('''
+variable "execution_timeout" {
+  type    = number
+  default = 900
+}
+resource "aws_lambda_function" "this" {
+  function_name = "f"
+  role          = "arn:aws:iam::1:role/x"
+  handler       = "app.handler"
+  runtime       = "python3.13"
+  filename      = "${path.module}/f.zip"
+  publish       = true
+  durable_config {
+    execution_timeout = var.execution_timeout
+  }
+}
+''')
+    assert [r for p, _, r in lint(mod) if p == "main.tf"] == ["DUR055"]  # no caller: the default is what Terraform uses
+    caller = tmp_path / "envs" / "prod"
+    caller.mkdir(parents=True)
+    call = 'module "orders" {{\n  source            = "../../modules/fn"\n  execution_timeout = {}\n}}\n'
+    (caller / "main.tf").write_text(call.format("2 * 86400"))
+    assert [r for p, _, r in lint(mod) if p == "main.tf"] == []
+    (caller / "main.tf").write_text(call.format("var.t") + 'variable "t" {}\n')
+    assert [r for p, _, r in lint(mod) if p == "main.tf"] == []  # the caller's value is unknown: not judged
+    (caller / "main.tf").write_text(call.format("0"))
+    (d,) = [d for d in analyze_paths([mod], root=mod).diagnostics if d.path == "main.tf"]
+    assert d.rule == "DUR050" and "from module.orders argument execution_timeout, ../../envs/prod/main.tf line 3" \
+        in d.message, d.message
+
+
+def test_dur052_fixes_change_an_existing_latest_alias_and_name_a_new_one(tmp_path: Path) -> None:
+    unpublished = function().replace("  publish       = true\n", "")
+    (tmp_path / "main.tf").write_text(ROLE + unpublished + '''
+resource "aws_lambda_alias" "live" {
+  name             = "live"
+  function_name    = aws_lambda_function.f.function_name
+  function_version = "$LATEST"
+}
+''')
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR052"]
+    assert "add an aws_lambda_alias" not in d.fix
+    assert "on the existing aws_lambda_alias.live, function_version = aws_lambda_function.f.version" in d.fix
+    assert "publish = true" in d.fix
+    (tmp_path / "main.tf").write_text(ROLE + unpublished)
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.rule == "DUR052"]
+    assert 'add an aws_lambda_alias with name = "live", function_name = aws_lambda_function.f.function_name' in d.fix
+
+
+@pytest.mark.parametrize(("meta", "fn_ref", "role_ref"), [
+    ("count = 1", "aws_lambda_function.f[0].function_name", "role = aws_iam_role.r[0].name"),
+    ('for_each = toset(["a"])', "for_each = aws_lambda_function.f, name", "for_each = aws_iam_role.r, role = each.value.name"),
+])
+def test_fix_references_index_a_function_or_role_with_count_or_for_each(tmp_path: Path, meta: str, fn_ref: str,
+                                                                         role_ref: str) -> None:
+    role = ROLE.replace('  name ', f'  {meta}\n  name ')
+    fn = function(body=f"  {meta}").replace("  publish       = true\n", "")
+    (tmp_path / "main.tf").write_text(role + fn)
+    diags = {d.rule: d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics}
+    assert fn_ref in diags["DUR052"].fix, diags["DUR052"].fix
+    assert f"with {role_ref} and policy_arn" in diags["DUR051"].fix, diags["DUR051"].fix
+
+
+def test_dur051_names_the_missing_action_and_the_resource_holding_a_deny(tmp_path: Path) -> None:
+    policy = '''
+resource "aws_iam_role_policy" "p" {{
+  role   = aws_iam_role.r.id
+  policy = jsonencode({{ Statement = [{{ Effect = "{effect}", Action = ["{action}"], Resource = "*" }}] }})
+}}
+'''
+    (tmp_path / "main.tf").write_text(ROLE + function() + policy.format(effect="Allow",
+                                                                        action="lambda:CheckpointDurableExecution"))
+    (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert "its policies do not allow lambda:GetDurableExecutionState" in d.message, d.message
+    (tmp_path / "main.tf").write_text(ROLE + function() + policy.format(effect="Deny", action="lambda:*Durable*"))
+    (tmp_path / "iam.tf").write_text('''
+resource "aws_iam_role_policy_attachment" "durable" {
+  role       = aws_iam_role.r.name
+  policy_arn = "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicDurableExecutionRolePolicy"
+}
+''')
+    (d,) = analyze_paths([tmp_path], root=tmp_path).diagnostics
+    assert "Deny statement for lambda:*Durable* (in aws_iam_role_policy.p)" in d.message, d.message

@@ -41,7 +41,7 @@ _MAX_BYTES = 5_000_000
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
 _SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)
 # A Terraform file is read when it declares a Lambda function (its module's other files are read with it).
-_TF_FUNCTION = re.compile(rb'^[ \t]*resource[ \t]+"?aws_lambda_function"?[ \t]', re.M)
+_TF_FUNCTION = re.compile(rb'^(?:\xef\xbb\xbf)?[ \t]*resource[ \t]+"?aws_lambda_function"?[ \t]', re.M)
 
 
 def _decode(source: bytes) -> str:

@@ -54,6 +54,7 @@ class RoleCheck:
     problem: str = ""   # why "missing": "" (not granted), "nosub" (ARN with ${AWS::Partition} as plain text),
                         # "deny" (a Deny statement blocks the actions), "resource" (granted on other resources)
     detail: str = ""    # for "deny": the denied actions as written; for "resource": the resources and why
+    ref: str = ""       # Terraform: how a fix's attachment names the role (count, for_each); "" for role = <name>.name
 
 
 @dataclass
@@ -495,9 +496,10 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
         return what, (f"Remove the Deny of {role.detail} from the role, or keep "
                       f"{' and '.join(DURABLE_ACTIONS)} out of it.")
     if fn.syntax == "terraform":  # (Terraform roles have no partition or Resource problems: not read)
-        what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)}): "
-                "checkpoints fail with AccessDenied")
-        return what, (f'Add resource "aws_iam_role_policy_attachment" with role = {role.name}.name and policy_arn = '
+        what = (f"Role {role.name} of {where} lacks {DURABLE_POLICY} (or {' + '.join(DURABLE_ACTIONS)})"
+                f"{f'; its policies do not allow {role.detail}' if role.detail else ''}: checkpoints fail with "
+                "AccessDenied")
+        return what, (f'Add resource "aws_iam_role_policy_attachment" with {role.ref or f"role = {role.name}.name"} and policy_arn = '
                       f'"{TF_POLICY}" (or an Allow statement for both actions in an aws_iam_role_policy).')
     if role.problem == "resource":
         what = f"Role {role.name} of {where} allows {role.detail}: checkpoints fail with AccessDenied{fn.role_note}"

@@ -3,7 +3,8 @@
 A Terraform module is a folder: the `.tf` files beside the checked one are read with it (variables,
 locals, roles, aliases and archives often live in other files), and a finding is reported in the
 file that holds its line. Read: `resource "aws_lambda_function"` with its `durable_config` block,
-literals, `var.x` through a `variable` default (unless an auto-loaded `.tfvars` file sets it),
+literals, `var.x` through a `variable` default (unless an auto-loaded `.tfvars` file sets it, or a
+`module` block of the repository passes it: then the callers' value),
 `local.x` and arithmetic over those; roles, policies and aliases of the same module; code through
 `data "archive_file"`. Anything else (module outputs, conditionals, functions) is unknown and not
 judged. DUR053 does not apply: `function_name` is required in Terraform.
@@ -18,12 +19,14 @@ import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import EnvTarget
 from lambda_durable_mcp.analyzer.templates.loader import TemplateParseError
 from lambda_durable_mcp.analyzer.templates.rules import (
+    DURABLE_ACTIONS,
     DURABLE_POLICY,
     UNKNOWN,
     DurableFn,
@@ -342,8 +345,15 @@ def _culprit(error: Any) -> Any:
     return error
 
 
+def _strip_bom(source: bytes) -> bytes:
+    """Terraform accepts a UTF-8 byte order mark: read the text after it (columns on line 1 then count
+    from the first character, as an editor shows them)."""
+    return source[3:] if source.startswith(b"\xef\xbb\xbf") else source
+
+
 def parse(source: bytes, file: str) -> list[Block]:
     """The top-level blocks of one `.tf` file; TemplateParseError when it is not valid HCL."""
+    source = _strip_bom(source)
     tree = _parser().parse(source)
     root = tree.root_node
     if root.has_error:
@@ -404,9 +414,61 @@ def _is_override(name: str) -> bool:
     return name in ("override.tf", "override.tf.json") or name.endswith(("_override.tf", "_override.tf.json"))
 
 
+_SKIP_DIRS = {"node_modules", "cdk.out", "__pycache__", "venv", "dist", "build"}
+_MAX_TREE_DIRS = 3000       # folders walked to find the module blocks that call a module folder
+_MAX_UP = 12                # parents looked at for the repository top (the folder holding .git)
+_CALLS_CACHE: dict[tuple[str, int, int], bool] = {}  # whether a .tf file holds a module block
+_MODULE_CALLS = re.compile(rb'^[ \t]*module[ \t]+"', re.M)
+
+
+def _repository_top(folder: Path) -> Path | None:
+    """The folder holding .git above ``folder`` (bounded); None when there is none."""
+    cur = Path(os.path.abspath(folder))
+    for _ in range(_MAX_UP):
+        if (cur / ".git").exists():
+            return cur
+        if cur.parent == cur:
+            return None
+        cur = cur.parent
+    return None
+
+
+def _tree_tf_files(top: Path) -> list[Path]:
+    """The .tf files under ``top`` that call a module (bounded; hidden and build folders skipped)."""
+    out: list[Path] = []
+    seen = 0
+    for dirpath, dirnames, filenames in os.walk(top):
+        seen += 1
+        if seen > _MAX_TREE_DIRS:
+            break
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".") and d not in _SKIP_DIRS)
+        for name in sorted(filenames):
+            if not name.endswith(".tf") or _is_override(name):
+                continue
+            path = Path(dirpath) / name
+            try:
+                st = path.stat()
+                key = (str(path), st.st_size, st.st_mtime_ns)
+                calls = _CALLS_CACHE.get(key)
+                if calls is None:
+                    with open(path, "rb") as f:
+                        calls = st.st_size <= _MAX_FILE_BYTES and bool(_MODULE_CALLS.search(f.read()))
+                    with _CACHE_LOCK:
+                        _CALLS_CACHE[key] = calls
+                        while len(_CALLS_CACHE) > 4096:
+                            _CALLS_CACHE.pop(next(iter(_CALLS_CACHE)))
+            except OSError:
+                continue
+            if calls:
+                out.append(path)
+    return out
+
+
 class Module:
-    def __init__(self, blocks: list[Block], folder: Path | None, own: str = "") -> None:
+    def __init__(self, blocks: list[Block], folder: Path | None, own: str = "", depth: int = 0) -> None:
         self.folder = folder
+        self.depth = depth          # how many callers up this module was read (module calls are followed)
+        self._callers: list[tuple[Module, Block, str]] | None = None   # found on first use
         self.complete = True        # every file of the folder was read (DUR051/DUR052 need all of them)
         self.tfvars: set[str] | None = set()   # variables an auto-loaded .tfvars sets; None: unknown which
         self.overridden: set[tuple[str, str]] = set()  # resources an override file changes
@@ -497,6 +559,7 @@ class Module:
                 else:
                     self.tfvars = None
             else:
+                data = _strip_bom(data)
                 reader = _Reader(data, path.name)
                 tree = _parser().parse(data)
                 if tree.root_node.has_error:
@@ -507,6 +570,57 @@ class Module:
         except (OSError, ValueError, RecursionError):
             self.tfvars = None
 
+    def callers(self) -> list[tuple[Module, Block, str]]:
+        """The `module` blocks in the repository (the tree under the folder holding .git) whose local
+        source is this folder, with the caller's module and the file's path from this folder: a value
+        they pass for a variable is what Terraform uses, not its default."""
+        if self._callers is not None:
+            return self._callers
+        self._callers = []
+        if self.folder is None:
+            return self._callers
+        top = _repository_top(self.folder)
+        if top is None:
+            return self._callers
+        here = os.path.abspath(self.folder)
+        for path in _tree_tf_files(top):
+            blocks = _sibling(path)
+            for b in blocks or []:
+                if b.type != "module":
+                    continue
+                source = b.attr("source")
+                if not isinstance(source, str) or not source.startswith(("./", "../")):
+                    continue
+                if os.path.normpath(os.path.join(path.parent.absolute(), source)) != here:
+                    continue
+                caller = Module([], path.parent, depth=self.depth + 1) if self.depth < 3 else None
+                if caller is not None and path.parent.absolute() == Path(here):
+                    caller = None  # a module that calls itself
+                self._callers.append((caller, b, os.path.relpath(path, here)))  # type: ignore[arg-type]
+        return self._callers
+
+    def _passed(self, name: str, depth: int) -> tuple[bool, Any, tuple[str, int, str] | None]:
+        """(whether a caller passes variable ``name``, the value all callers give or UNKNOWN, its origin)."""
+        values: list[tuple[Any, tuple[str, int, str] | None]] = []
+        for caller, b, rel in self.callers():
+            if name not in b.attrs:
+                continue
+            if caller is None:
+                values.append((UNKNOWN, None))
+                continue
+            a = b.attrs[name]
+            value, origin = caller.resolve(a.value, depth + 1)
+            if origin is not None and not origin[0].startswith("module."):
+                origin = (origin[0], origin[1], os.path.join(os.path.dirname(rel), origin[2]))
+            values.append((value, origin or (f"module.{b.labels[0] if b.labels else ''} argument {name}",
+                                             a.pos.line, rel)))
+        if not values:
+            return False, UNKNOWN, None
+        first = values[0][0]
+        if first is UNKNOWN or any(v is UNKNOWN or v != first or type(v) is not type(first) for v, _ in values):
+            return True, UNKNOWN, None
+        return True, first, values[0][1] if len(values) == 1 else None
+
     # -- values --
     def resolve(self, v: Any, depth: int = 0) -> tuple[Any, tuple[str, int, str] | None]:
         """(a literal, or UNKNOWN; where a variable default or local it came from is written)."""
@@ -515,6 +629,9 @@ class Module:
         if isinstance(v, Ref):
             p = v.parts
             if len(p) == 2 and p[0] == "var":
+                passed, value, origin = self._passed(p[1], depth)
+                if passed:
+                    return value, origin
                 var = self.variables.get(p[1])
                 if var is None or "default" not in var.attrs or self.tfvars is None or p[1] in self.tfvars:
                     return UNKNOWN, None
@@ -566,6 +683,12 @@ class Module:
         if isinstance(v, Ref):
             if v.parts[0] == "path" and len(v.parts) == 2:
                 return "."
+            if len(v.parts) == 2 and v.parts[0] == "var" and self._passed(v.parts[1], depth)[0]:
+                return _HOLE  # a path a caller passes is relative to the caller's folder: not followed
+            if len(v.parts) == 2 and v.parts[0] == "local" and v.parts[1] in self.locals:
+                inner = self.text(self.locals[v.parts[1]].value, depth + 1)  # "${path.module}/src" in a local
+                if inner is not None:
+                    return inner
             value = self.literal(v)
             return value if isinstance(value, str) else _HOLE
         if isinstance(v, Tmpl):
@@ -838,8 +961,10 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
     origin = f" (publish comes from {_origin_text(where)})" if where is not None else ""
     if isinstance(publish, str):
         publish = {"true": True, "false": False}.get(publish.lower(), UNKNOWN)
-    fn.version_hint = (f"Set publish = true on {fn.name}{origin} and add an aws_lambda_alias with function_name = "
-                       f"{fn.name}.function_name and function_version = {fn.name}.version; invoke the alias ARN.")
+    ref, each = _instance(b, fn.name)
+    fn.version_hint = (f"Set publish = true on {fn.name}{origin} and add an aws_lambda_alias with {each}name = "
+                       f'"live", function_name = {ref}.function_name and function_version = {ref}.version; '
+                       "invoke the alias ARN.")
     if publish is True or publish is UNKNOWN or not m.complete:
         fn.has_version = True
         return
@@ -869,6 +994,9 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
         literal = m.literal(version)
         if literal == "$LATEST":
             fn.version_note = f"has an alias (aws_lambda_alias.{aname}) on $LATEST"
+            fn.version_hint = (f"Set publish = true on {fn.name}{origin} and, on the existing aws_lambda_alias.{aname}, "
+                               f"function_version = {_alias_ref(b, other, fn.name)}.version (not $LATEST); invoke "
+                               "the alias ARN.")
             continue
         fn.has_version = True  # a version number, or one the file cannot settle
         return
@@ -877,6 +1005,29 @@ def _versions(m: Module, b: Block, fn: DurableFn) -> None:
             fn.has_version = True
             return
     fn.has_version = False
+
+
+def _allows(actions: list[str], need: str) -> bool:
+    return any(isinstance(a, str) and fnmatchcase(need.lower(), a.lower()) for a in actions)
+
+
+def _instance(b: Block, name: str) -> tuple[str, str]:
+    """(how a new resource refers to ``b``, the for_each it then needs): a resource with count is an
+    indexed list, one with for_each a map the new resource iterates over."""
+    if "for_each" in b.attrs:
+        return "each.value", f"for_each = {name}, "
+    if "count" in b.attrs:
+        return f"{name}[0]", ""
+    return name, ""
+
+
+def _alias_ref(b: Block, alias: Block, name: str) -> str:
+    """How an existing alias refers to function ``b``, given the alias's own count or for_each."""
+    if "for_each" in b.attrs:
+        return f"{name}[each.key]"
+    if "count" in b.attrs:
+        return f"{name}[count.index]" if "count" in alias.attrs else f"{name}[0]"
+    return name
 
 
 # --- DUR051 ---------------------------------------------------------------------------------------
@@ -917,10 +1068,12 @@ def _role_check(m: Module, role: Any) -> RoleCheck | None:
             g.unknown = True
     for inline in rb.blocks:
         if inline.type == "inline_policy":
+            g.where = f"an inline_policy of {shown}"
             g.document(inline.attr("policy"))
     if "inline_policy" in rb.dynamic:
         g.unknown = True
-    for (rtype, _), other in m.resources.items():
+    for (rtype, oname), other in m.resources.items():
+        g.where = f"{rtype}.{oname}"
         if rtype == "aws_iam_role_policy_attachment":
             mine = is_mine(other.attr("role"))
             if mine:
@@ -953,12 +1106,18 @@ def _role_check(m: Module, role: Any) -> RoleCheck | None:
             g.unknown = True
     blocked = denies_actions(g.denied)
     if blocked:
-        return RoleCheck("missing", pos, shown, problem="deny", detail=", ".join(blocked))
+        holders = sorted({g.deny_where[a] for a in blocked if g.deny_where.get(a)})
+        held = f" (in {', '.join(holders)})" if holders else ""
+        return RoleCheck("missing", pos, shown, problem="deny", detail=", ".join(blocked) + held)
     if g.managed or allows_actions(g.actions):
         return RoleCheck("ok", pos, shown)
     if g.unknown:
         return RoleCheck("unknown", pos, shown)
-    return RoleCheck("missing", pos, shown)
+    ref, each = _instance(rb, shown)
+    # which durable action the policies leave out, when they grant some
+    lacking = [a for a in DURABLE_ACTIONS if not _allows(g.actions, a)] if g.actions else []
+    return RoleCheck("missing", pos, shown, ref=f"{each}role = {ref}.name" if ref != shown else "",
+                     detail=" and ".join(lacking) if len(lacking) == 1 else "")
 
 
 class _Grants:
@@ -968,6 +1127,8 @@ class _Grants:
         self.m = m
         self.actions: list[str] = []
         self.denied: list[str] = []
+        self.where = ""             # the resource whose policy is being read
+        self.deny_where: dict[str, str] = {}   # a denied action -> the resource holding the Deny
         self.managed = False
         self.unknown = False
 
@@ -979,6 +1140,7 @@ class _Grants:
             if pb is None:
                 self.unknown = True
             else:
+                self.where = f"aws_iam_policy.{policy}"
                 self.document(pb.attr("policy"))
             return
         if isinstance(v, Ref) and v.parts[:2] == ("data", "aws_iam_policy") and len(v.parts) >= 3:
@@ -1027,6 +1189,7 @@ class _Grants:
             if db is None:
                 self.unknown = True
             else:
+                self.where = f"data.aws_iam_policy_document.{v.parts[2]}"
                 self.policy_document(db)
             return
         if isinstance(v, Ref) and v.parts[:1] == ("aws_iam_policy",) and len(v.parts) >= 2:
@@ -1083,7 +1246,10 @@ class _Grants:
         if effect == "Deny":
             res = [resources] if not isinstance(resources, list) else resources
             if not not_action and not narrowed and "*" in [self.m.literal(r) for r in res]:
-                self.denied.extend(a for a in literal if isinstance(a, str))
+                for a in literal:
+                    if isinstance(a, str):
+                        self.denied.append(a)
+                        self.deny_where.setdefault(a, self.where)
             return
         if effect != "Allow":
             self.unknown = True
