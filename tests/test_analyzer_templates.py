@@ -838,6 +838,8 @@ CDK_PY_HEAD = (b"from aws_cdk import Duration, Stack\nfrom aws_cdk import aws_ia
     (b"import aws_cdk as cdk\ncdk.aws_lambda.Function(None, 'F')\n", True),
     (b"import aws_cdk.aws_lambda as lam\nlam.CfnFunction(None, 'F')\n", True),
     (b"  from aws_cdk.aws_lambda_python_alpha import PythonFunction\nPythonFunction(None, 'F')\n", True),
+    (b"from aws_cdk.aws_lambda import Function as LambdaFunction\nLambdaFunction(None, 'F')\n", True),
+    (b"from aws_cdk.aws_lambda import (\n    Function as Fn,\n)\nFn(None, 'F')\n", True),
     (b"import aws_cdk as cdk\napp = cdk.App()\n", False),                   # an app without functions
     (b"# aws_cdk\nfrom mylib import Function\nFunction('x')\n", False),      # mentions only
     (b"from aws_cdkx import Function\nFunction('x')\n", False),

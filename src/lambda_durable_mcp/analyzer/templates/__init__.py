@@ -36,7 +36,8 @@ _CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-l
 _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
 # A CDK Python app imports aws_cdk at the start of a line; the Python frontend reads the same file as code.
 _CDK_PY_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+aws_cdk(?:\.\w+)*[ \t]+import|import[ \t]+aws_cdk\b)", re.M)
-_CDK_PY_FUNCTION = re.compile(rb"\b(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
+# Every class read ends in "Function"; an import under another name (``Function as LambdaFunction``) names it too.
+_CDK_PY_FUNCTION = re.compile(rb"Function\b")
 _MAX_BYTES = 5_000_000
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
 _SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)
