@@ -1212,3 +1212,44 @@ def test_linting_a_cdk_stack_alone_follows_its_handler_files(project: str, stack
     whole = [d for d in analyze_paths([root], root=root).diagnostics if d.path == stack]
     assert [d.rule for d in alone].count("DUR055") == waits
     assert [(d.line, d.rule, d.message) for d in alone] == [(d.line, d.rule, d.message) for d in whole]
+
+
+CDK_PY_NO_DURATION = '''\
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as _lambda
+
+
+class S(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        fn = _lambda.Function(self, "Orders", runtime=_lambda.Runtime.PYTHON_3_13, handler="app.handler",
+                              code=_lambda.Code.from_asset("lambda/orders"){config})
+        fn.add_alias("live")
+'''
+
+
+@pytest.mark.parametrize("config", ["", ", durable_config=None"])
+def test_cdk_python_dur050_fix_names_missing_imports_and_durable_config_none_is_none(
+        tmp_path: Path, config: str) -> None:
+    """durable_config=None is no durable config (DUR050 for a durable handler); the fix names the imports
+    it needs when the file lacks them, and applied literally it clears DUR050."""
+    import shutil
+
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    shutil.copytree(FIXTURES.parent / "cross" / "project-cdk-python-missing-durableconfig" / "lambda",
+                    tmp_path / "lambda")
+    (tmp_path / "cdk.json").write_text('{"app": "python3 stack.py"}')
+    stack = tmp_path / "stack.py"
+    stack.write_text(CDK_PY_NO_DURATION.format(config=config))
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.path == "stack.py"]
+    assert d.rule == "DUR050" and d.line == 8, d.message
+    added = "durable_config=_lambda.DurableConfig(execution_timeout=Duration.minutes(15))"
+    assert f"{added} (from aws_cdk import Duration)" in d.fix
+    if config:
+        assert d.fix.startswith("Replace durable_config=None of Orders with ")
+    src = CDK_PY_NO_DURATION.format(config=", " + added).replace(
+        "from aws_cdk import Stack\n", "from aws_cdk import Stack\nfrom aws_cdk import Duration\n")
+    stack.write_text(src)
+    assert [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.path == "stack.py"] == []
+    compile(src, "stack.py", "exec")

@@ -357,7 +357,14 @@ def functions(source: str, path: Path) -> list[DurableFn]:
                     out.append(plain)
             continue
         value = f.deref(props["durable_config"][1])
-        if isinstance(value, ast.Constant) and value.value is None:
+        if isinstance(value, ast.Constant) and value.value is None:  # durable_config=None: none at all
+            if whole:
+                rest = {k: v for k, v in props.items() if k != "durable_config"}
+                plain = _without_config(f, call, cls, ident_node, rest)
+                if plain is not None:
+                    plain.py_names["config_none"] = "yes"
+                    plain.durable_text = "durable_config (it is None)"
+                    out.append(plain)
             continue
         out.append(_function(f, call, cls, ident_node, props))
     return out
@@ -394,10 +401,16 @@ def _without_config(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, pro
 
 def _py_names(f: _File) -> dict[str, str]:
     """How fix texts spell what they add, with the file's own imports."""
+    missing = []  # the imports DUR050's added durable_config needs, when the file lacks them
+    if not f.spell(f"{_LAMBDA}.DurableConfig", ""):
+        missing.append("from aws_cdk import aws_lambda as _lambda")
+    if not f.spell("aws_cdk.Duration", ""):
+        missing.append("from aws_cdk import Duration")
     return {
         "DurableConfig": f.spell(f"{_LAMBDA}.DurableConfig", "_lambda.DurableConfig"),
         "Duration": f.spell("aws_cdk.Duration", "Duration"),
         "ManagedPolicy": f.spell(f"{_IAM}.ManagedPolicy", "iam.ManagedPolicy"),
+        "config_imports": "; ".join(missing),
     }
 
 
