@@ -1034,9 +1034,8 @@ def test_cdk_python_dur032_targets() -> None:
     assert targets[("HELPER_ARN", "orchestrator")].durable == "no"
     assert targets[("WORKER_ARN", "orchestrator")].durable == "yes"
     assert targets[("WORKER_ARN", "other")].state == "qualified"
-    assert targets[("WORKER_ARN", "orchestrator")].fix == (
-        'set WORKER_ARN to a version or alias ARN, e.g. _lambda.Alias(self, "Live", alias_name="live", '
-        "version=worker.current_version).function_arn")
+    assert targets[("WORKER_ARN", "orchestrator")].fix == (  # the stack has that alias already
+        "set WORKER_ARN to the existing alias's ARN: live.function_arn")
 
 
 CDK_PY_SYNTH = """
@@ -1253,3 +1252,28 @@ def test_cdk_python_dur050_fix_names_missing_imports_and_durable_config_none_is_
     stack.write_text(src)
     assert [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.path == "stack.py"] == []
     compile(src, "stack.py", "exec")
+
+
+@pytest.mark.parametrize(("alias", "fix"), [
+    ("live = worker.add_alias('live')", "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
+    ("live = worker.current_version.add_alias('live')",
+     "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
+    ("live = _lambda.Alias(self, 'Live', alias_name='live', version=worker.current_version)",
+     "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
+    ("worker.add_alias('live')", "set WORKER_ARN to the ARN of the existing alias on line 12: assign it "
+     "(live = worker.add_alias('live')) and use live.function_arn"),
+    ("", 'set WORKER_ARN to a version or alias ARN, e.g. _lambda.Alias(self, "Live", alias_name="live", '
+     "version=worker.current_version).function_arn"),
+])
+def test_cdk_python_dur032_fix_uses_the_existing_alias(alias: str, fix: str) -> None:
+    """A second alias named live on the same function fails to synthesize or deploy: name the one there is."""
+    src = (CDK_PY_HEAD.replace(b"aws_lambda as lambda_", b"aws_lambda as _lambda") +
+           b"        worker = _lambda.Function(self, 'W', runtime=_lambda.Runtime.PYTHON_3_13, handler='i.h',\n"
+           b"            code=_lambda.Code.from_asset('w'),\n"
+           b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n" +
+           f"        {alias or 'pass'}\n".encode() +
+           b"        _lambda.Function(self, 'O', runtime=_lambda.Runtime.PYTHON_3_13, handler='i.h',\n"
+           b"            code=_lambda.Code.from_asset('o'), environment={'WORKER_ARN': worker.function_arn},\n"
+           b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n")
+    (target,) = FRONTEND.summarize("stack.py", src).env_targets
+    assert target.fix == fix

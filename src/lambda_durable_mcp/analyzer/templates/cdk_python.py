@@ -733,14 +733,45 @@ def _env_targets(f: _File, props: Props, var: str | None, call: ast.Call, code_d
         if state == "unknown":
             continue
         name = _ref(target) if target is not None else None
-        fix = (f'set {key} to a version or alias ARN, e.g. {alias_cls}(self, "Live", alias_name="live", '
-               f"version={name or 'fn'}.current_version).function_arn")
+        existing = _existing_alias(f, target, name) if target is not None and name else None
+        if existing is None:
+            fix = (f'set {key} to a version or alias ARN, e.g. {alias_cls}(self, "Live", alias_name="live", '
+                   f"version={name or 'fn'}.current_version).function_arn")
+        elif _binding(f, existing):  # a second alias of the same name would fail to deploy
+            fix = f"set {key} to the existing alias's ARN: {_binding(f, existing)}.function_arn"
+            if existing.lineno > getattr(at, "lineno", call.lineno):
+                fix += f" (move that alias, line {existing.lineno}, above this line)"
+        else:
+            fix = (f"set {key} to the ARN of the existing alias on line {existing.lineno}: assign it "
+                   f"(live = {' '.join(ast.unparse(existing).split())}) and use live.function_arn")
         shown = " ".join(ast.unparse(value).split())
         out.append(EnvTarget(var=key, state=state, value=shown if len(shown) <= 80 else shown[:77] + "...",
                              line=getattr(at, "lineno", call.lineno), fix=fix,
                              code_dir=os.path.normpath(code_dir.absolute()) if code_dir is not None else None,
                              durable=_target_durable(f, target) if target is not None else "unknown"))
     return out
+
+
+def _existing_alias(f: _File, target: ast.AST, name: str) -> ast.Call | None:
+    """The first alias the file already makes on the function ``name``: ``name.add_alias(...)``,
+    ``name.current_version.add_alias(...)`` or ``Alias(..., version=name.current_version)``."""
+    def on_fn(n: ast.AST | None) -> bool:
+        n = f.deref(n) if n is not None and not f.same(n, name, target) else n
+        if isinstance(n, ast.Attribute) and n.attr == "current_version":
+            n = n.value
+        return n is not None and f.same(n, name, target)
+
+    found = []
+    for n in f.nodes:
+        if not isinstance(n, ast.Call):
+            continue
+        if isinstance(n.func, ast.Attribute) and n.func.attr == "add_alias" and on_fn(n.func.value):
+            found.append(n)
+        elif f.call_qual(n) == f"{_LAMBDA}.Alias":
+            props, _ = f.call_props(n)
+            if "version" in props and on_fn(props["version"][1]):
+                found.append(n)
+    return min(found, key=lambda n: (n.lineno, n.col_offset)) if found else None
 
 
 def _env_value(f: _File, node: ast.AST, depth: int = 0) -> tuple[str, ast.AST | None]:
