@@ -877,8 +877,9 @@ def test_cdk_python_through_the_engine_is_read_as_code_and_as_a_template() -> No
 def test_cdk_python_fixes_use_the_files_own_imports(tmp_path: Path) -> None:
     diags = run(FIXTURES / "cdk-py-invalid.py", FIXTURES)
     (d052,) = [d for d in diags if d.rule == "DUR052"]
-    assert d052.fix == ('Create an alias on a published version: live = lambda_.Alias(self, "Live", alias_name="live", '
-                        "version=fn.current_version); invoke and grant on the alias (live.function_arn).")
+    assert d052.fix == ("Assign the function to a variable (workflow = lambda_.Function(self, ...)), then create an "
+                        'alias on a published version: live = lambda_.Alias(self, "Live", alias_name="live", '
+                        "version=workflow.current_version); invoke and grant on the alias (live.function_arn).")
     d051 = [d for d in diags if d.rule == "DUR051"]
     assert len(d051) == 2 and all(d.fix.startswith(
         'Add iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicDurableExecutionRolePolicy") '
@@ -1277,3 +1278,23 @@ def test_cdk_python_dur032_fix_uses_the_existing_alias(alias: str, fix: str) -> 
            b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n")
     (target,) = FRONTEND.summarize("stack.py", src).env_targets
     assert target.fix == fix
+
+
+def test_cdk_python_dur052_fix_for_an_unassigned_function_names_a_variable_to_assign(tmp_path: Path) -> None:
+    """``_lambda.Function(self, "Orders", ...)`` as a bare statement: the fix says to assign it, and uses that name."""
+    body = (b"        _lambda.Function(self, 'Orders', runtime=_lambda.Runtime.NODEJS_22_X, handler='index.handler',\n"
+            b"            code=_lambda.Code.from_inline('x'),\n"
+            b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n")
+    head = CDK_PY_HEAD.replace(b"aws_lambda as lambda_", b"aws_lambda as _lambda")
+    stack = tmp_path / "stack.py"
+    stack.write_bytes(head + body)
+    (d,) = run(stack, tmp_path)
+    assert d.rule == "DUR052"
+    assert d.fix.startswith("Assign the function to a variable (orders = _lambda.Function(self, ...)), then ")
+    alias = d.fix.split("published version: ")[1].split("; invoke")[0]
+    assert alias == 'live = _lambda.Alias(self, "Live", alias_name="live", version=orders.current_version)'
+    src = head + body.replace(b"        _lambda.Function(", b"        orders = _lambda.Function(") + \
+        f"        {alias}\n".encode()
+    stack.write_bytes(src)
+    assert run(stack, tmp_path) == []
+    compile(src, "stack.py", "exec")

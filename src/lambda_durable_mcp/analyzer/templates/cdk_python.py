@@ -463,11 +463,16 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
         fn.role = _role_check(f, props["role"][1], var, call)
 
     fn.has_version = _has_version(f, call, var)
-    shown_var = var or "fn"
+    shown_var = var or _var_name(f, ident_node)
     alias_cls = f.spell(f"{_LAMBDA}.Alias", "_lambda.Alias")
     alias = f'live = {alias_cls}(self, "Live", alias_name="live", version={shown_var}.current_version)'
     fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
                        "(live.function_arn).")
+    if not var:  # the function is not in a variable yet: the alias needs one
+        written = " ".join(ast.unparse(call.func).split())
+        fn.version_hint = (f"Assign the function to a variable ({shown_var} = {written}(self, ...)), then create "
+                           f"an alias on a published version: {alias}; invoke and grant on the alias "
+                           "(live.function_arn).")
     if not fn.has_version and var and any(isinstance(n, ast.Attribute) and n.attr == "latest_version"
                                            and f.same(n.value, var, call) for n in f.nodes):
         fn.version_note = ("has only latest_version, which is $LATEST (an alias on it still runs whatever was "
@@ -478,6 +483,18 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
     _code(f, fn, cls, props)
     fn.env_targets = _env_targets(f, props, var, call, fn.code_dir)
     return fn
+
+
+def _var_name(f: _File, ident_node: ast.AST) -> str:
+    """A variable name for an unassigned function, from its construct id: "OrdersFn" -> "orders_fn"."""
+    import keyword
+
+    ident = f.string(ident_node) or ""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ident)
+    name = re.sub(r"\W+", "_", name).strip("_").lower()
+    if not name.isidentifier() or keyword.iskeyword(name) or name in ("self", "live") or name in f.names:
+        return "fn"
+    return name
 
 
 def _runtime(f: _File, val: ast.AST) -> Any:
