@@ -1298,3 +1298,15 @@ def test_cdk_python_dur052_fix_for_an_unassigned_function_names_a_variable_to_as
     stack.write_bytes(src)
     assert run(stack, tmp_path) == []
     compile(src, "stack.py", "exec")
+
+
+def test_cdk_python_stack_with_a_utf8_bom_is_read_with_the_same_positions(tmp_path: Path) -> None:
+    src = (b"import aws_cdk as cdk; cdk.aws_lambda.Function(None, 'F', runtime=cdk.aws_lambda.Runtime.NODEJS_18_X, "
+           b"handler='index.handler', code=cdk.aws_lambda.Code.from_inline('x'), "
+           b"durable_config=cdk.aws_lambda.DurableConfig(execution_timeout=cdk.Duration.seconds(0)))\n")
+    plain, bom = tmp_path / "plain.py", tmp_path / "bom.py"
+    plain.write_bytes(src)
+    bom.write_bytes(b"\xef\xbb\xbf" + src)
+    want = [(d.line, d.column, d.end_column, d.rule) for d in run(plain, tmp_path)]
+    assert {w[3] for w in want} == {"DUR050", "DUR052", "DUR054"} and {w[0] for w in want} == {1}
+    assert [(d.line, d.column, d.end_column, d.rule) for d in run(bom, tmp_path)] == want
