@@ -1310,3 +1310,18 @@ def test_cdk_python_stack_with_a_utf8_bom_is_read_with_the_same_positions(tmp_pa
     want = [(d.line, d.column, d.end_column, d.rule) for d in run(plain, tmp_path)]
     assert {w[3] for w in want} == {"DUR050", "DUR052", "DUR054"} and {w[0] for w in want} == {1}
     assert [(d.line, d.column, d.end_column, d.rule) for d in run(bom, tmp_path)] == want
+
+
+def test_cdk_python_reads_a_dict_copy_with_overrides_as_keywords(tmp_path: Path) -> None:
+    """``props = dict(COMMON, runtime=...)`` then ``**props``: COMMON's keys, the keywords override them."""
+    stack = tmp_path / "stack.py"
+    stack.write_bytes(
+        CDK_PY_HEAD.replace(b"aws_lambda as lambda_", b"aws_lambda as _lambda") +
+        b"        common = {'runtime': _lambda.Runtime.NODEJS_18_X, 'code': _lambda.Code.from_inline('x'),\n"
+        b"                  'durable_config': _lambda.DurableConfig(execution_timeout=Duration.days(500))}\n"
+        b"        props = dict(common, runtime=_lambda.Runtime.NODEJS_22_X)\n"
+        b"        fn = _lambda.Function(self, 'F', handler='index.handler', **props)\n"
+        b"        fn.add_alias('live')\n"
+        b"        pairs = dict([('durable_config', None)], runtime=_lambda.Runtime.NODEJS_22_X)\n"
+        b"        _lambda.Function(self, 'G', handler='index.handler', **pairs)\n")
+    assert [(d.line, d.rule) for d in run(stack, tmp_path)] == [(10, "DUR050")]

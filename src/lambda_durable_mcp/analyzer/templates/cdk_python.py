@@ -243,8 +243,15 @@ class _File:
                 else:
                     whole = False
             return out, whole
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "dict" and not n.args:
-            return self.call_props(n, depth + 1)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "dict" and len(n.args) <= 1:
+            base, whole = self.mapping(n.args[0], depth + 1) if n.args else ({}, True)  # dict(COMMON, k=v)
+            if n.args and isinstance(self.deref(n.args[0]), ast.List | ast.Tuple | ast.ListComp | ast.GeneratorExp):
+                return {}, False  # dict([("k", v)]): pairs, not read
+            sub, ok = self.call_props(n, depth + 1)
+            for key, val in sub.items():
+                base.pop(key, None)
+                base[key] = val
+            return base, whole and ok
         return {}, False
 
     def number(self, node: ast.AST | None, depth: int = 0) -> Any:
