@@ -1325,3 +1325,28 @@ def test_cdk_python_reads_a_dict_copy_with_overrides_as_keywords(tmp_path: Path)
         b"        pairs = dict([('durable_config', None)], runtime=_lambda.Runtime.NODEJS_22_X)\n"
         b"        _lambda.Function(self, 'G', handler='index.handler', **pairs)\n")
     assert [(d.line, d.rule) for d in run(stack, tmp_path)] == [(10, "DUR050")]
+
+
+def test_cdk_python_time_grows_linearly_with_the_functions_of_one_method(tmp_path: Path) -> None:
+    """Each function's checks look its variable up in an index of the file, not by walking the whole method."""
+    import time
+
+    def stack(n: int) -> Path:
+        body = b"".join(
+            f"        role{i} = iam.Role(self, 'R{i}', assumed_by=iam.ServicePrincipal('lambda.amazonaws.com'))\n"
+            f"        fn{i} = lambda_.Function(self, 'F{i}', runtime=lambda_.Runtime.PYTHON_3_13, handler='a.h',\n"
+            f"            code=lambda_.Code.from_inline('x'), role=role{i}, environment={{'X': fn{i - 1}.function_arn}},\n"
+            f"            durable_config=lambda_.DurableConfig(execution_timeout=Duration.minutes(30)))\n"
+            f"        fn{i}.add_alias('live')\n".encode() for i in range(1, n + 1))
+        path = tmp_path / f"s{n}.py"
+        path.write_bytes(CDK_PY_HEAD + b"        fn0 = None\n" + body)
+        return path
+
+    def seconds(path: Path) -> float:
+        start = time.perf_counter()
+        assert len([d for d in run(path, tmp_path) if d.rule == "DUR051"]) == int(path.stem[1:])
+        return time.perf_counter() - start
+
+    small, big = stack(100), stack(800)
+    seconds(small)  # warm up
+    assert seconds(big) < 20 * max(seconds(small), 0.01)  # 8 times the functions; quadratic was about 64 times

@@ -101,6 +101,44 @@ class _File:
         self.values: dict[tuple[int, str], ast.AST | None] = {}
         self.nodes: list[ast.AST] = []
         self._index()
+        # what the per-function checks look up, found once per file (not once per function): the name and
+        # self.x references by how they are written, and the calls by what they construct
+        self.order = {id(n): i for i, n in enumerate(self.nodes)}
+        self.refs: dict[str, list[ast.AST]] = {}
+        for n in self.nodes:
+            if isinstance(n, ast.Name) or (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                                           and n.value.id == "self"):
+                written = _ref(n)
+                if written:
+                    self.refs.setdefault(written, []).append(n)
+        self._by_qual: dict[str, list[ast.Call]] | None = None
+
+    def calls_of(self, *quals: str) -> list[ast.Call]:
+        """The calls of these aws_cdk classes or functions, in file order."""
+        if self._by_qual is None:
+            self._by_qual = {}
+            for n in self.nodes:
+                if isinstance(n, ast.Call):
+                    q = self.call_qual(n)
+                    if q:
+                        self._by_qual.setdefault(q, []).append(n)
+        out = [c for q in quals for c in self._by_qual.get(q, ())]
+        return sorted(out, key=lambda c: self.order[id(c)]) if len(quals) > 1 else out
+
+    def uses(self, var: str, at: ast.AST) -> list[ast.AST]:
+        """Where the variable ``var`` bound at ``at`` is written (see ``same``), in file order."""
+        return [n for n in self.refs.get(var, ()) if self.same(n, var, at)]
+
+    def method_calls(self, var: str, at: ast.AST, *methods: str) -> list[ast.Call]:
+        """``var.method(...)`` calls, in file order."""
+        out = []
+        for n in self.uses(var, at):
+            p = self.parent.get(n)
+            if isinstance(p, ast.Attribute) and p.attr in methods:
+                c = self.parent.get(p)
+                if isinstance(c, ast.Call) and c.func is p:
+                    out.append(c)
+        return out
 
     def _bind(self, scope: ast.AST, name: str, value: ast.AST | None) -> None:
         key = (id(scope), name)
@@ -480,8 +518,8 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
         fn.version_hint = (f"Assign the function to a variable ({shown_var} = {written}(self, ...)), then create "
                            f"an alias on a published version: {alias}; invoke and grant on the alias "
                            "(live.function_arn).")
-    if not fn.has_version and var and any(isinstance(n, ast.Attribute) and n.attr == "latest_version"
-                                           and f.same(n.value, var, call) for n in f.nodes):
+    if not fn.has_version and var and any(isinstance(f.parent.get(n), ast.Attribute)
+                                           and f.parent[n].attr == "latest_version" for n in f.uses(var, call)):
         fn.version_note = ("has only latest_version, which is $LATEST (an alias on it still runs whatever was "
                            "deployed last)")
         fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
@@ -528,25 +566,24 @@ def _has_version(f: _File, call: ast.Call, var: str | None) -> bool:
         return False
     if var.startswith("self.") and not var[len("self."):].startswith("_"):
         return True  # a public attribute of a construct: its users may publish it
-    for n in f.nodes:
-        if isinstance(n, ast.Attribute) and n.attr in ("current_version", "add_alias") and f.same(n.value, var, call):
+    for u in f.uses(var, call):
+        n = f.parent.get(u)
+        if isinstance(n, ast.Attribute) and n.attr in ("current_version", "add_alias"):
             return True
-        if isinstance(n, ast.Return) and f.same(n.value, var, call):
+        if isinstance(n, ast.Return) and n.value is u:
             return True
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and f.same(n.value, var, call):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and n.value is u:
             target = _ref(n.targets[0]) or ""
             if target.startswith("self.") and not target[len("self."):].startswith("_"):
                 return True  # self.fn = fn: exposed
-        if isinstance(n, ast.Call):
-            q = f.call_qual(n)
-            if q == f"{_LAMBDA}.Version":
-                props, _ = f.call_props(n)
-                if "lambda_" in props and f.same(props["lambda_"][1], var, call):
-                    return True
-            elif q in (f"{_LAMBDA}.CfnVersion", f"{_LAMBDA}.CfnAlias"):
-                if any(isinstance(m, ast.Attribute) and m.attr in ("ref", "attr_arn") and f.same(m.value, var, call)
-                       for m in ast.walk(n)):
-                    return True
+    for n in f.calls_of(f"{_LAMBDA}.Version"):
+        props, _ = f.call_props(n)
+        if "lambda_" in props and f.same(props["lambda_"][1], var, call):
+            return True
+    for n in f.calls_of(f"{_LAMBDA}.CfnVersion", f"{_LAMBDA}.CfnAlias"):
+        if any(isinstance(m, ast.Attribute) and m.attr in ("ref", "attr_arn") and f.same(m.value, var, call)
+               for m in ast.walk(n)):
+            return True
     return False
 
 
@@ -605,26 +642,32 @@ def _role_check(f: _File, val: ast.AST, fn_var: str | None, fn_call: ast.Call) -
     if not isinstance(role_node, ast.Call) or f.call_qual(role_node) != f"{_IAM}.Role":
         return None  # Role.from_role_arn, a parameter, a role from another stack: not verifiable here
     role_var = _binding(f, role_node)
-    nodes: list[ast.AST] = [role_node]
-    for m in f.nodes:
-        if not isinstance(m, ast.Call):
-            continue
-        func = m.func
-        if isinstance(func, ast.Attribute):
-            owner = func.value
-            if role_var and func.attr in _GRANT_METHODS and f.same(owner, role_var, role_node):
-                nodes.append(m)
-            elif fn_var and func.attr == "add_to_role_policy" and f.same(owner, fn_var, fn_call):
-                nodes.append(m)
-            elif fn_var and func.attr in _GRANT_METHODS and isinstance(owner, ast.Attribute) \
-                    and owner.attr == "role" and f.same(owner.value, fn_var, fn_call):
-                nodes.append(m)  # fn.role.add_managed_policy(...)
-            elif role_var and func.attr == "attach_to_role" and m.args and f.same(m.args[0], role_var, role_node):
-                nodes.append(f.deref(owner) or owner)  # policy.attach_to_role(role)
-        if role_var and f.call_qual(m) in (f"{_IAM}.Policy", f"{_IAM}.ManagedPolicy"):
+    # the calls that may grant to the role, in file order (looked up through the file's index)
+    found: list[tuple[ast.Call, ast.AST]] = []
+    if role_var:
+        found += [(m, m) for m in f.method_calls(role_var, role_node, *_GRANT_METHODS)]
+        for u in f.uses(role_var, role_node):
+            m = f.parent.get(u)
+            if isinstance(m, ast.Call) and m.args and m.args[0] is u and isinstance(m.func, ast.Attribute) \
+                    and m.func.attr == "attach_to_role":
+                found.append((m, f.deref(m.func.value) or m.func.value))  # policy.attach_to_role(role)
+    if fn_var:
+        found += [(m, m) for m in f.method_calls(fn_var, fn_call, "add_to_role_policy")]
+        for u in f.uses(fn_var, fn_call):
+            owner = f.parent.get(u)
+            if isinstance(owner, ast.Attribute) and owner.attr == "role":
+                grant = f.parent.get(owner)
+                m = f.parent.get(grant) if grant is not None else None
+                if isinstance(grant, ast.Attribute) and grant.attr in _GRANT_METHODS and isinstance(m, ast.Call) \
+                        and m.func is grant:
+                    found.append((m, m))  # fn.role.add_managed_policy(...)
+    if role_var:
+        for m in f.calls_of(f"{_IAM}.Policy", f"{_IAM}.ManagedPolicy"):
             roles = f.deref(next((k.value for k in m.keywords if k.arg == "roles"), None))
             if isinstance(roles, ast.List | ast.Tuple) and any(f.same(r, role_var, role_node) for r in roles.elts):
-                nodes.append(m)
+                found.append((m, m))
+    found.sort(key=lambda pair: f.order[id(pair[0])])
+    nodes: list[ast.AST] = [role_node, *(held for _, held in found)]
     # Follow names assigned in this file (a statement or document built above); a name in a policy position
     # that cannot be followed (a parameter, an import) may grant anything: not judged.
     visited: list[ast.AST] = []
@@ -744,9 +787,8 @@ def _env_targets(f: _File, props: Props, var: str | None, call: ast.Call, code_d
         for key, (at, value) in env.items():
             pairs.append((key, at, value))
     if var:
-        for n in f.nodes:
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add_environment" \
-                    and len(n.args) >= 2 and f.same(n.func.value, var, call):
+        for n in f.method_calls(var, call, "add_environment"):
+            if len(n.args) >= 2:
                 added = f.string(n.args[0])
                 if added:
                     pairs.append((added, n, n.args[1]))
@@ -785,16 +827,19 @@ def _existing_alias(f: _File, target: ast.AST, name: str) -> ast.Call | None:
             n = n.value
         return n is not None and f.same(n, name, target)
 
-    found = []
-    for n in f.nodes:
-        if not isinstance(n, ast.Call):
-            continue
-        if isinstance(n.func, ast.Attribute) and n.func.attr == "add_alias" and on_fn(n.func.value):
-            found.append(n)
-        elif f.call_qual(n) == f"{_LAMBDA}.Alias":
-            props, _ = f.call_props(n)
-            if "version" in props and on_fn(props["version"][1]):
+    found = f.method_calls(name, target, "add_alias")
+    for u in f.uses(name, target):
+        version = f.parent.get(u)
+        if isinstance(version, ast.Attribute) and version.attr == "current_version":
+            method = f.parent.get(version)
+            n = f.parent.get(method) if method is not None else None
+            if isinstance(method, ast.Attribute) and method.attr == "add_alias" and isinstance(n, ast.Call) \
+                    and n.func is method:
                 found.append(n)
+    for n in f.calls_of(f"{_LAMBDA}.Alias"):
+        props, _ = f.call_props(n)
+        if "version" in props and on_fn(props["version"][1]):
+            found.append(n)
     return min(found, key=lambda n: (n.lineno, n.col_offset)) if found else None
 
 
