@@ -838,6 +838,8 @@ CDK_PY_HEAD = (b"from aws_cdk import Duration, Stack\nfrom aws_cdk import aws_ia
     (b"import aws_cdk as cdk\ncdk.aws_lambda.Function(None, 'F')\n", True),
     (b"import aws_cdk.aws_lambda as lam\nlam.CfnFunction(None, 'F')\n", True),
     (b"  from aws_cdk.aws_lambda_python_alpha import PythonFunction\nPythonFunction(None, 'F')\n", True),
+    (b"from aws_cdk.aws_lambda import Function as LambdaFunction\nLambdaFunction(None, 'F')\n", True),
+    (b"from aws_cdk.aws_lambda import (\n    Function as Fn,\n)\nFn(None, 'F')\n", True),
     (b"import aws_cdk as cdk\napp = cdk.App()\n", False),                   # an app without functions
     (b"# aws_cdk\nfrom mylib import Function\nFunction('x')\n", False),      # mentions only
     (b"from aws_cdkx import Function\nFunction('x')\n", False),
@@ -875,8 +877,9 @@ def test_cdk_python_through_the_engine_is_read_as_code_and_as_a_template() -> No
 def test_cdk_python_fixes_use_the_files_own_imports(tmp_path: Path) -> None:
     diags = run(FIXTURES / "cdk-py-invalid.py", FIXTURES)
     (d052,) = [d for d in diags if d.rule == "DUR052"]
-    assert d052.fix == ('Create an alias on a published version: live = lambda_.Alias(self, "Live", alias_name="live", '
-                        "version=fn.current_version); invoke and grant on the alias (live.function_arn).")
+    assert d052.fix == ("Assign the function to a variable (workflow = lambda_.Function(self, ...)), then create an "
+                        'alias on a published version: live = lambda_.Alias(self, "Live", alias_name="live", '
+                        "version=workflow.current_version); invoke and grant on the alias (live.function_arn).")
     d051 = [d for d in diags if d.rule == "DUR051"]
     assert len(d051) == 2 and all(d.fix.startswith(
         'Add iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicDurableExecutionRolePolicy") '
@@ -1032,9 +1035,8 @@ def test_cdk_python_dur032_targets() -> None:
     assert targets[("HELPER_ARN", "orchestrator")].durable == "no"
     assert targets[("WORKER_ARN", "orchestrator")].durable == "yes"
     assert targets[("WORKER_ARN", "other")].state == "qualified"
-    assert targets[("WORKER_ARN", "orchestrator")].fix == (
-        'set WORKER_ARN to a version or alias ARN, e.g. _lambda.Alias(self, "Live", alias_name="live", '
-        "version=worker.current_version).function_arn")
+    assert targets[("WORKER_ARN", "orchestrator")].fix == (  # the stack has that alias already
+        "set WORKER_ARN to the existing alias's ARN: live.function_arn")
 
 
 CDK_PY_SYNTH = """
@@ -1222,3 +1224,116 @@ def test_python_sdk_bundled_reads_a_pyproject_dependency_list(tmp_path: Path, te
 
     (tmp_path / "pyproject.toml").write_text(text)
     assert python_sdk_bundled(tmp_path) is bundled
+
+
+CDK_PY_NO_DURATION = '''\
+from aws_cdk import Stack
+from aws_cdk import aws_lambda as _lambda
+
+
+class S(Stack):
+    def __init__(self, scope, construct_id):
+        super().__init__(scope, construct_id)
+        fn = _lambda.Function(self, "Orders", runtime=_lambda.Runtime.PYTHON_3_13, handler="app.handler",
+                              code=_lambda.Code.from_asset("lambda/orders"){config})
+        fn.add_alias("live")
+'''
+
+
+@pytest.mark.parametrize("config", ["", ", durable_config=None"])
+def test_cdk_python_dur050_fix_names_missing_imports_and_durable_config_none_is_none(
+        tmp_path: Path, config: str) -> None:
+    """durable_config=None is no durable config (DUR050 for a durable handler); the fix names the imports
+    it needs when the file lacks them, and applied literally it clears DUR050."""
+    import shutil
+
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    shutil.copytree(FIXTURES.parent / "cross" / "project-cdk-python-missing-durableconfig" / "lambda",
+                    tmp_path / "lambda")
+    (tmp_path / "cdk.json").write_text('{"app": "python3 stack.py"}')
+    stack = tmp_path / "stack.py"
+    stack.write_text(CDK_PY_NO_DURATION.format(config=config))
+    (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.path == "stack.py"]
+    assert d.rule == "DUR050" and d.line == 8, d.message
+    added = "durable_config=_lambda.DurableConfig(execution_timeout=Duration.minutes(15))"
+    assert f"{added} (from aws_cdk import Duration)" in d.fix
+    if config:
+        assert d.fix.startswith("Replace durable_config=None of Orders with ")
+    src = CDK_PY_NO_DURATION.format(config=", " + added).replace(
+        "from aws_cdk import Stack\n", "from aws_cdk import Stack\nfrom aws_cdk import Duration\n")
+    stack.write_text(src)
+    assert [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.path == "stack.py"] == []
+    compile(src, "stack.py", "exec")
+
+
+@pytest.mark.parametrize(("alias", "fix"), [
+    ("live = worker.add_alias('live')", "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
+    ("live = worker.current_version.add_alias('live')",
+     "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
+    ("live = _lambda.Alias(self, 'Live', alias_name='live', version=worker.current_version)",
+     "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
+    ("worker.add_alias('live')", "set WORKER_ARN to the ARN of the existing alias on line 12: assign it "
+     "(live = worker.add_alias('live')) and use live.function_arn"),
+    ("", 'set WORKER_ARN to a version or alias ARN, e.g. _lambda.Alias(self, "Live", alias_name="live", '
+     "version=worker.current_version).function_arn"),
+])
+def test_cdk_python_dur032_fix_uses_the_existing_alias(alias: str, fix: str) -> None:
+    """A second alias named live on the same function fails to synthesize or deploy: name the one there is."""
+    src = (CDK_PY_HEAD.replace(b"aws_lambda as lambda_", b"aws_lambda as _lambda") +
+           b"        worker = _lambda.Function(self, 'W', runtime=_lambda.Runtime.PYTHON_3_13, handler='i.h',\n"
+           b"            code=_lambda.Code.from_asset('w'),\n"
+           b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n" +
+           f"        {alias or 'pass'}\n".encode() +
+           b"        _lambda.Function(self, 'O', runtime=_lambda.Runtime.PYTHON_3_13, handler='i.h',\n"
+           b"            code=_lambda.Code.from_asset('o'), environment={'WORKER_ARN': worker.function_arn},\n"
+           b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n")
+    (target,) = FRONTEND.summarize("stack.py", src).env_targets
+    assert target.fix == fix
+
+
+def test_cdk_python_dur052_fix_for_an_unassigned_function_names_a_variable_to_assign(tmp_path: Path) -> None:
+    """``_lambda.Function(self, "Orders", ...)`` as a bare statement: the fix says to assign it, and uses that name."""
+    body = (b"        _lambda.Function(self, 'Orders', runtime=_lambda.Runtime.NODEJS_22_X, handler='index.handler',\n"
+            b"            code=_lambda.Code.from_inline('x'),\n"
+            b"            durable_config=_lambda.DurableConfig(execution_timeout=Duration.hours(1)))\n")
+    head = CDK_PY_HEAD.replace(b"aws_lambda as lambda_", b"aws_lambda as _lambda")
+    stack = tmp_path / "stack.py"
+    stack.write_bytes(head + body)
+    (d,) = run(stack, tmp_path)
+    assert d.rule == "DUR052"
+    assert d.fix.startswith("Assign the function to a variable (orders = _lambda.Function(self, ...)), then ")
+    alias = d.fix.split("published version: ")[1].split("; invoke")[0]
+    assert alias == 'live = _lambda.Alias(self, "Live", alias_name="live", version=orders.current_version)'
+    src = head + body.replace(b"        _lambda.Function(", b"        orders = _lambda.Function(") + \
+        f"        {alias}\n".encode()
+    stack.write_bytes(src)
+    assert run(stack, tmp_path) == []
+    compile(src, "stack.py", "exec")
+
+
+def test_cdk_python_stack_with_a_utf8_bom_is_read_with_the_same_positions(tmp_path: Path) -> None:
+    src = (b"import aws_cdk as cdk; cdk.aws_lambda.Function(None, 'F', runtime=cdk.aws_lambda.Runtime.NODEJS_18_X, "
+           b"handler='index.handler', code=cdk.aws_lambda.Code.from_inline('x'), "
+           b"durable_config=cdk.aws_lambda.DurableConfig(execution_timeout=cdk.Duration.seconds(0)))\n")
+    plain, bom = tmp_path / "plain.py", tmp_path / "bom.py"
+    plain.write_bytes(src)
+    bom.write_bytes(b"\xef\xbb\xbf" + src)
+    want = [(d.line, d.column, d.end_column, d.rule) for d in run(plain, tmp_path)]
+    assert {w[3] for w in want} == {"DUR050", "DUR052", "DUR054"} and {w[0] for w in want} == {1}
+    assert [(d.line, d.column, d.end_column, d.rule) for d in run(bom, tmp_path)] == want
+
+
+def test_cdk_python_reads_a_dict_copy_with_overrides_as_keywords(tmp_path: Path) -> None:
+    """``props = dict(COMMON, runtime=...)`` then ``**props``: COMMON's keys, the keywords override them."""
+    stack = tmp_path / "stack.py"
+    stack.write_bytes(
+        CDK_PY_HEAD.replace(b"aws_lambda as lambda_", b"aws_lambda as _lambda") +
+        b"        common = {'runtime': _lambda.Runtime.NODEJS_18_X, 'code': _lambda.Code.from_inline('x'),\n"
+        b"                  'durable_config': _lambda.DurableConfig(execution_timeout=Duration.days(500))}\n"
+        b"        props = dict(common, runtime=_lambda.Runtime.NODEJS_22_X)\n"
+        b"        fn = _lambda.Function(self, 'F', handler='index.handler', **props)\n"
+        b"        fn.add_alias('live')\n"
+        b"        pairs = dict([('durable_config', None)], runtime=_lambda.Runtime.NODEJS_22_X)\n"
+        b"        _lambda.Function(self, 'G', handler='index.handler', **pairs)\n")
+    assert [(d.line, d.rule) for d in run(stack, tmp_path)] == [(10, "DUR050")]

@@ -34,9 +34,11 @@ _JSON_MARK = re.compile(rb"\"(AWSTemplateFormatVersion\"\s*:\s*\"|Transform\"\s*
 _JSON_AWS_TYPE = re.compile(rb"\"Type\"\s*:\s*\"AWS::")
 _CDK_IMPORT = re.compile(rb"""(?:from\s+|import\s+|require\(\s*)['"](?:aws-cdk-lib|@aws-cdk/)""")
 _CDK_FUNCTION = re.compile(rb"\bnew\s+(?:[\w$]+\.)*(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
-# A CDK Python app imports aws_cdk at the start of a line; the Python frontend reads the same file as code.
-_CDK_PY_IMPORT = re.compile(rb"^[ \t]*(?:from[ \t]+aws_cdk(?:\.\w+)*[ \t]+import|import[ \t]+aws_cdk\b)", re.M)
-_CDK_PY_FUNCTION = re.compile(rb"\b(?:Function|NodejsFunction|PythonFunction|CfnFunction)\s*\(")
+# A CDK Python app imports aws_cdk at the start of a line (after a UTF-8 BOM on the first); the Python frontend
+# reads the same file as code.
+_CDK_PY_IMPORT = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t]*(?:from[ \t]+aws_cdk(?:\.\w+)*[ \t]+import|import[ \t]+aws_cdk\b)", re.M)
+# Every class read ends in "Function"; an import under another name (``Function as LambdaFunction``) names it too.
+_CDK_PY_FUNCTION = re.compile(rb"Function\b")
 _MAX_BYTES = 5_000_000
 _SERVERLESS_NAMES = ("serverless.yml", "serverless.yaml")  # Serverless Framework services
 _SERVERLESS_DURABLE = re.compile(rb"^[ \t]+durableConfig[ \t]*:", re.M)

@@ -101,6 +101,44 @@ class _File:
         self.values: dict[tuple[int, str], ast.AST | None] = {}
         self.nodes: list[ast.AST] = []
         self._index()
+        # what the per-function checks look up, found once per file (not once per function): the name and
+        # self.x references by how they are written, and the calls by what they construct
+        self.order = {id(n): i for i, n in enumerate(self.nodes)}
+        self.refs: dict[str, list[ast.AST]] = {}
+        for n in self.nodes:
+            if isinstance(n, ast.Name) or (isinstance(n, ast.Attribute) and isinstance(n.value, ast.Name)
+                                           and n.value.id == "self"):
+                written = _ref(n)
+                if written:
+                    self.refs.setdefault(written, []).append(n)
+        self._by_qual: dict[str, list[ast.Call]] | None = None
+
+    def calls_of(self, *quals: str) -> list[ast.Call]:
+        """The calls of these aws_cdk classes or functions, in file order."""
+        if self._by_qual is None:
+            self._by_qual = {}
+            for n in self.nodes:
+                if isinstance(n, ast.Call):
+                    q = self.call_qual(n)
+                    if q:
+                        self._by_qual.setdefault(q, []).append(n)
+        out = [c for q in quals for c in self._by_qual.get(q, ())]
+        return sorted(out, key=lambda c: self.order[id(c)]) if len(quals) > 1 else out
+
+    def uses(self, var: str, at: ast.AST) -> list[ast.AST]:
+        """Where the variable ``var`` bound at ``at`` is written (see ``same``), in file order."""
+        return [n for n in self.refs.get(var, ()) if self.same(n, var, at)]
+
+    def method_calls(self, var: str, at: ast.AST, *methods: str) -> list[ast.Call]:
+        """``var.method(...)`` calls, in file order."""
+        out = []
+        for n in self.uses(var, at):
+            p = self.parent.get(n)
+            if isinstance(p, ast.Attribute) and p.attr in methods:
+                c = self.parent.get(p)
+                if isinstance(c, ast.Call) and c.func is p:
+                    out.append(c)
+        return out
 
     def _bind(self, scope: ast.AST, name: str, value: ast.AST | None) -> None:
         key = (id(scope), name)
@@ -243,8 +281,15 @@ class _File:
                 else:
                     whole = False
             return out, whole
-        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "dict" and not n.args:
-            return self.call_props(n, depth + 1)
+        if isinstance(n, ast.Call) and isinstance(n.func, ast.Name) and n.func.id == "dict" and len(n.args) <= 1:
+            base, whole = self.mapping(n.args[0], depth + 1) if n.args else ({}, True)  # dict(COMMON, k=v)
+            if n.args and isinstance(self.deref(n.args[0]), ast.List | ast.Tuple | ast.ListComp | ast.GeneratorExp):
+                return {}, False  # dict([("k", v)]): pairs, not read
+            sub, ok = self.call_props(n, depth + 1)
+            for key, val in sub.items():
+                base.pop(key, None)
+                base[key] = val
+            return base, whole and ok
         return {}, False
 
     def number(self, node: ast.AST | None, depth: int = 0) -> Any:
@@ -357,7 +402,14 @@ def functions(source: str, path: Path) -> list[DurableFn]:
                     out.append(plain)
             continue
         value = f.deref(props["durable_config"][1])
-        if isinstance(value, ast.Constant) and value.value is None:
+        if isinstance(value, ast.Constant) and value.value is None:  # durable_config=None: none at all
+            if whole:
+                rest = {k: v for k, v in props.items() if k != "durable_config"}
+                plain = _without_config(f, call, cls, ident_node, rest)
+                if plain is not None:
+                    plain.py_names["config_none"] = "yes"
+                    plain.durable_text = "durable_config (it is None)"
+                    out.append(plain)
             continue
         out.append(_function(f, call, cls, ident_node, props))
     return out
@@ -394,10 +446,16 @@ def _without_config(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, pro
 
 def _py_names(f: _File) -> dict[str, str]:
     """How fix texts spell what they add, with the file's own imports."""
+    missing = []  # the imports DUR050's added durable_config needs, when the file lacks them
+    if not f.spell(f"{_LAMBDA}.DurableConfig", ""):
+        missing.append("from aws_cdk import aws_lambda as _lambda")
+    if not f.spell("aws_cdk.Duration", ""):
+        missing.append("from aws_cdk import Duration")
     return {
         "DurableConfig": f.spell(f"{_LAMBDA}.DurableConfig", "_lambda.DurableConfig"),
         "Duration": f.spell("aws_cdk.Duration", "Duration"),
         "ManagedPolicy": f.spell(f"{_IAM}.ManagedPolicy", "iam.ManagedPolicy"),
+        "config_imports": "; ".join(missing),
     }
 
 
@@ -450,13 +508,18 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
         fn.role = _role_check(f, props["role"][1], var, call)
 
     fn.has_version = _has_version(f, call, var)
-    shown_var = var or "fn"
+    shown_var = var or _var_name(f, ident_node)
     alias_cls = f.spell(f"{_LAMBDA}.Alias", "_lambda.Alias")
     alias = f'live = {alias_cls}(self, "Live", alias_name="live", version={shown_var}.current_version)'
     fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
                        "(live.function_arn).")
-    if not fn.has_version and var and any(isinstance(n, ast.Attribute) and n.attr == "latest_version"
-                                           and f.same(n.value, var, call) for n in f.nodes):
+    if not var:  # the function is not in a variable yet: the alias needs one
+        written = " ".join(ast.unparse(call.func).split())
+        fn.version_hint = (f"Assign the function to a variable ({shown_var} = {written}(self, ...)), then create "
+                           f"an alias on a published version: {alias}; invoke and grant on the alias "
+                           "(live.function_arn).")
+    if not fn.has_version and var and any(isinstance(f.parent.get(n), ast.Attribute)
+                                           and f.parent[n].attr == "latest_version" for n in f.uses(var, call)):
         fn.version_note = ("has only latest_version, which is $LATEST (an alias on it still runs whatever was "
                            "deployed last)")
         fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
@@ -465,6 +528,18 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
     _code(f, fn, cls, props)
     fn.env_targets = _env_targets(f, props, var, call, fn.code_dir)
     return fn
+
+
+def _var_name(f: _File, ident_node: ast.AST) -> str:
+    """A variable name for an unassigned function, from its construct id: "OrdersFn" -> "orders_fn"."""
+    import keyword
+
+    ident = f.string(ident_node) or ""
+    name = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", ident)
+    name = re.sub(r"\W+", "_", name).strip("_").lower()
+    if not name.isidentifier() or keyword.iskeyword(name) or name in ("self", "live") or name in f.names:
+        return "fn"
+    return name
 
 
 def _runtime(f: _File, val: ast.AST) -> Any:
@@ -491,25 +566,24 @@ def _has_version(f: _File, call: ast.Call, var: str | None) -> bool:
         return False
     if var.startswith("self.") and not var[len("self."):].startswith("_"):
         return True  # a public attribute of a construct: its users may publish it
-    for n in f.nodes:
-        if isinstance(n, ast.Attribute) and n.attr in ("current_version", "add_alias") and f.same(n.value, var, call):
+    for u in f.uses(var, call):
+        n = f.parent.get(u)
+        if isinstance(n, ast.Attribute) and n.attr in ("current_version", "add_alias"):
             return True
-        if isinstance(n, ast.Return) and f.same(n.value, var, call):
+        if isinstance(n, ast.Return) and n.value is u:
             return True
-        if isinstance(n, ast.Assign) and len(n.targets) == 1 and f.same(n.value, var, call):
+        if isinstance(n, ast.Assign) and len(n.targets) == 1 and n.value is u:
             target = _ref(n.targets[0]) or ""
             if target.startswith("self.") and not target[len("self."):].startswith("_"):
                 return True  # self.fn = fn: exposed
-        if isinstance(n, ast.Call):
-            q = f.call_qual(n)
-            if q == f"{_LAMBDA}.Version":
-                props, _ = f.call_props(n)
-                if "lambda_" in props and f.same(props["lambda_"][1], var, call):
-                    return True
-            elif q in (f"{_LAMBDA}.CfnVersion", f"{_LAMBDA}.CfnAlias"):
-                if any(isinstance(m, ast.Attribute) and m.attr in ("ref", "attr_arn") and f.same(m.value, var, call)
-                       for m in ast.walk(n)):
-                    return True
+    for n in f.calls_of(f"{_LAMBDA}.Version"):
+        props, _ = f.call_props(n)
+        if "lambda_" in props and f.same(props["lambda_"][1], var, call):
+            return True
+    for n in f.calls_of(f"{_LAMBDA}.CfnVersion", f"{_LAMBDA}.CfnAlias"):
+        if any(isinstance(m, ast.Attribute) and m.attr in ("ref", "attr_arn") and f.same(m.value, var, call)
+               for m in ast.walk(n)):
+            return True
     return False
 
 
@@ -568,26 +642,32 @@ def _role_check(f: _File, val: ast.AST, fn_var: str | None, fn_call: ast.Call) -
     if not isinstance(role_node, ast.Call) or f.call_qual(role_node) != f"{_IAM}.Role":
         return None  # Role.from_role_arn, a parameter, a role from another stack: not verifiable here
     role_var = _binding(f, role_node)
-    nodes: list[ast.AST] = [role_node]
-    for m in f.nodes:
-        if not isinstance(m, ast.Call):
-            continue
-        func = m.func
-        if isinstance(func, ast.Attribute):
-            owner = func.value
-            if role_var and func.attr in _GRANT_METHODS and f.same(owner, role_var, role_node):
-                nodes.append(m)
-            elif fn_var and func.attr == "add_to_role_policy" and f.same(owner, fn_var, fn_call):
-                nodes.append(m)
-            elif fn_var and func.attr in _GRANT_METHODS and isinstance(owner, ast.Attribute) \
-                    and owner.attr == "role" and f.same(owner.value, fn_var, fn_call):
-                nodes.append(m)  # fn.role.add_managed_policy(...)
-            elif role_var and func.attr == "attach_to_role" and m.args and f.same(m.args[0], role_var, role_node):
-                nodes.append(f.deref(owner) or owner)  # policy.attach_to_role(role)
-        if role_var and f.call_qual(m) in (f"{_IAM}.Policy", f"{_IAM}.ManagedPolicy"):
+    # the calls that may grant to the role, in file order (looked up through the file's index)
+    found: list[tuple[ast.Call, ast.AST]] = []
+    if role_var:
+        found += [(m, m) for m in f.method_calls(role_var, role_node, *_GRANT_METHODS)]
+        for u in f.uses(role_var, role_node):
+            m = f.parent.get(u)
+            if isinstance(m, ast.Call) and m.args and m.args[0] is u and isinstance(m.func, ast.Attribute) \
+                    and m.func.attr == "attach_to_role":
+                found.append((m, f.deref(m.func.value) or m.func.value))  # policy.attach_to_role(role)
+    if fn_var:
+        found += [(m, m) for m in f.method_calls(fn_var, fn_call, "add_to_role_policy")]
+        for u in f.uses(fn_var, fn_call):
+            owner = f.parent.get(u)
+            if isinstance(owner, ast.Attribute) and owner.attr == "role":
+                grant = f.parent.get(owner)
+                m = f.parent.get(grant) if grant is not None else None
+                if isinstance(grant, ast.Attribute) and grant.attr in _GRANT_METHODS and isinstance(m, ast.Call) \
+                        and m.func is grant:
+                    found.append((m, m))  # fn.role.add_managed_policy(...)
+    if role_var:
+        for m in f.calls_of(f"{_IAM}.Policy", f"{_IAM}.ManagedPolicy"):
             roles = f.deref(next((k.value for k in m.keywords if k.arg == "roles"), None))
             if isinstance(roles, ast.List | ast.Tuple) and any(f.same(r, role_var, role_node) for r in roles.elts):
-                nodes.append(m)
+                found.append((m, m))
+    found.sort(key=lambda pair: f.order[id(pair[0])])
+    nodes: list[ast.AST] = [role_node, *(held for _, held in found)]
     # Follow names assigned in this file (a statement or document built above); a name in a policy position
     # that cannot be followed (a parameter, an import) may grant anything: not judged.
     visited: list[ast.AST] = []
@@ -707,9 +787,8 @@ def _env_targets(f: _File, props: Props, var: str | None, call: ast.Call, code_d
         for key, (at, value) in env.items():
             pairs.append((key, at, value))
     if var:
-        for n in f.nodes:
-            if isinstance(n, ast.Call) and isinstance(n.func, ast.Attribute) and n.func.attr == "add_environment" \
-                    and len(n.args) >= 2 and f.same(n.func.value, var, call):
+        for n in f.method_calls(var, call, "add_environment"):
+            if len(n.args) >= 2:
                 added = f.string(n.args[0])
                 if added:
                     pairs.append((added, n, n.args[1]))
@@ -720,14 +799,48 @@ def _env_targets(f: _File, props: Props, var: str | None, call: ast.Call, code_d
         if state == "unknown":
             continue
         name = _ref(target) if target is not None else None
-        fix = (f'set {key} to a version or alias ARN, e.g. {alias_cls}(self, "Live", alias_name="live", '
-               f"version={name or 'fn'}.current_version).function_arn")
+        existing = _existing_alias(f, target, name) if target is not None and name else None
+        if existing is None:
+            fix = (f'set {key} to a version or alias ARN, e.g. {alias_cls}(self, "Live", alias_name="live", '
+                   f"version={name or 'fn'}.current_version).function_arn")
+        elif _binding(f, existing):  # a second alias of the same name would fail to deploy
+            fix = f"set {key} to the existing alias's ARN: {_binding(f, existing)}.function_arn"
+            if existing.lineno > getattr(at, "lineno", call.lineno):
+                fix += f" (move that alias, line {existing.lineno}, above this line)"
+        else:
+            fix = (f"set {key} to the ARN of the existing alias on line {existing.lineno}: assign it "
+                   f"(live = {' '.join(ast.unparse(existing).split())}) and use live.function_arn")
         shown = " ".join(ast.unparse(value).split())
         out.append(EnvTarget(var=key, state=state, value=shown if len(shown) <= 80 else shown[:77] + "...",
                              line=getattr(at, "lineno", call.lineno), fix=fix,
                              code_dir=os.path.normpath(code_dir.absolute()) if code_dir is not None else None,
                              durable=_target_durable(f, target) if target is not None else "unknown"))
     return out
+
+
+def _existing_alias(f: _File, target: ast.AST, name: str) -> ast.Call | None:
+    """The first alias the file already makes on the function ``name``: ``name.add_alias(...)``,
+    ``name.current_version.add_alias(...)`` or ``Alias(..., version=name.current_version)``."""
+    def on_fn(n: ast.AST | None) -> bool:
+        n = f.deref(n) if n is not None and not f.same(n, name, target) else n
+        if isinstance(n, ast.Attribute) and n.attr == "current_version":
+            n = n.value
+        return n is not None and f.same(n, name, target)
+
+    found = f.method_calls(name, target, "add_alias")
+    for u in f.uses(name, target):
+        version = f.parent.get(u)
+        if isinstance(version, ast.Attribute) and version.attr == "current_version":
+            method = f.parent.get(version)
+            n = f.parent.get(method) if method is not None else None
+            if isinstance(method, ast.Attribute) and method.attr == "add_alias" and isinstance(n, ast.Call) \
+                    and n.func is method:
+                found.append(n)
+    for n in f.calls_of(f"{_LAMBDA}.Alias"):
+        props, _ = f.call_props(n)
+        if "version" in props and on_fn(props["version"][1]):
+            found.append(n)
+    return min(found, key=lambda n: (n.lineno, n.col_offset)) if found else None
 
 
 def _env_value(f: _File, node: ast.AST, depth: int = 0) -> tuple[str, ast.AST | None]:

@@ -448,6 +448,11 @@ def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
         config = (f"durable_config={fn.py_names.get('DurableConfig', '_lambda.DurableConfig')}(execution_timeout="
                   f"{fn.py_names.get('Duration', 'Duration')}.minutes(15))")
         unit = "execution_timeout up to 366 days"
+        if fn.py_names.get("config_imports"):  # the fix's names, when the file does not import them yet
+            config += f" ({fn.py_names['config_imports']})"
+        if fn.py_names.get("config_none"):
+            return what, (f"Replace durable_config=None of {fn.name} with {config} ({unit}); adding it to a "
+                          "deployed function replaces the function.")
     else:
         config, unit = "DurableConfig: {ExecutionTimeout: 900}", "ExecutionTimeout in seconds, up to 31,622,400"
     return what, f"Add {config} to {fn.name} ({unit}); adding it to a deployed function replaces the function."
