@@ -75,23 +75,6 @@ class LintConfig:
 NO_CONFIG = LintConfig()
 
 
-def find_config(start: Path, stop: Path | None = None) -> Path | None:
-    """The configuration file that governs `start` (a folder): the first found from it upwards, up to
-    the repository top, or up to `stop` when given (nothing above it is read)."""
-    here = start.resolve()
-    limit = stop.resolve() if stop is not None else None
-    if limit is not None and here != limit and limit not in here.parents:
-        return None  # outside the folder configuration may come from
-    while True:
-        for name in CONFIG_NAMES:
-            candidate = here / name
-            if candidate.is_file() and _declares(candidate):
-                return candidate
-        if here == limit or (here / ".git").exists() or here.parent == here:
-            return None
-        here = here.parent
-
-
 def _declares(path: Path) -> bool:
     """pyproject.toml and package.json hold configuration only with our table or key."""
     if path.name not in ("pyproject.toml", "package.json"):

@@ -23,6 +23,7 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     denies_actions,
     function_id_state,
     handler_files,
+    in_runtime_language,
     qualifier_state,
 )
 
@@ -214,11 +215,7 @@ def _without_config(f: _File, n: Any, cls: str, args: Any, props: dict[str, tupl
     fn.handler = handler or ("handler" if cls in ("NodejsFunction", "PythonFunction") else "")
     _code(f, fn, cls, ident, props)
     runtime = _runtime(f, props["runtime"][1]) if "runtime" in props else None
-    if isinstance(runtime, str):  # index.handler of a Node.js function is no index.py beside it
-        python = runtime.startswith("python")
-        fn.code_files = [p for p in fn.code_files if (p.suffix == ".py") == python]
-    elif cls == "NodejsFunction":
-        fn.code_files = [p for p in fn.code_files if p.suffix != ".py"]
+    fn.code_files = in_runtime_language(fn.code_files, runtime, node=cls == "NodejsFunction")
     return fn if fn.handler and fn.code_files else None
 
 

@@ -22,6 +22,7 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     denies_actions,
     function_id_state,
     handler_files,
+    in_runtime_language,
     qualifier_state,
 )
 
@@ -191,9 +192,7 @@ def _function(t: _Template, logical_id: str, res: dict[str, Any], *, sam: bool) 
         plain.handler = handler if isinstance(handler, str) else ""
         runtime, _ = get("Runtime")
         runtime = t.resolve(runtime) if runtime is not None else None
-        if isinstance(runtime, str):  # app.handler of a Node.js function is no app.py beside it
-            python = runtime.startswith("python")
-            plain.code_files = [f for f in plain.code_files if (f.suffix == ".py") == python]
+        plain.code_files = in_runtime_language(plain.code_files, runtime)
         return plain if plain.handler and plain.code_files else None
     if durable_state(durable) == "no":
         return None  # `!Ref AWS::NoValue` (an opt-out of Globals), or an Fn::If of that and nothing

@@ -280,6 +280,16 @@ def handler_files(code_dir: Path, handler: str) -> list[Path]:
         files += [code_dir.parent / "src" / (module + ext) for ext in (".ts", ".mts")]
     return files
 
+def in_runtime_language(files: list[Path], runtime: Any, *, node: bool = False) -> list[Path]:
+    """The candidate handler files in the runtime's language: app.handler of a Node.js function is no
+    app.py beside it (DUR050's durable-handler check reads only these). With no runtime known, all of
+    them, or only the non-Python ones when the construct is Node.js by its kind (``node``)."""
+    if isinstance(runtime, str):
+        python = runtime.startswith("python")
+        return [f for f in files if (f.suffix == ".py") == python]
+    return [f for f in files if f.suffix != ".py"] if node else files
+
+
 def _summary_index(project: ProjectView) -> dict[str, str]:
     root = Path(project.root or ".")
     out: dict[str, str] = {}

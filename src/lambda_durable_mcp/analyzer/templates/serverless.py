@@ -16,7 +16,7 @@ from typing import Any
 
 from lambda_durable_mcp.analyzer.templates.cfn import _pos
 from lambda_durable_mcp.analyzer.templates.loader import LDict
-from lambda_durable_mcp.analyzer.templates.rules import UNKNOWN, DurableFn, handler_files
+from lambda_durable_mcp.analyzer.templates.rules import UNKNOWN, DurableFn, handler_files, in_runtime_language
 
 
 def is_service(doc: Any) -> bool:
@@ -84,8 +84,5 @@ def _without_config(name: str, spec: LDict, fns: LDict, provider: LDict, base_di
                    durable_text="durableConfig", durable=False, handler=handler)
     files = handler_files(base_dir, handler)
     runtime = _value(spec.get("runtime", provider.get("runtime")))
-    if isinstance(runtime, str):  # app.handler of a Node.js function is no app.py beside it
-        python = runtime.startswith("python")
-        files = [f for f in files if (f.suffix == ".py") == python]
-    fn.code_files = [f for f in files if f.is_file()]
+    fn.code_files = [f for f in in_runtime_language(files, runtime) if f.is_file()]
     return fn if fn.code_files else None

@@ -36,6 +36,7 @@ from lambda_durable_mcp.analyzer.templates.rules import (
     denies_actions,
     function_id_state,
     handler_files,
+    in_runtime_language,
     qualifier_state,
 )
 
@@ -826,9 +827,7 @@ def _function(m: Module, b: Block, folder: Path) -> DurableFn | None:
         handler = m.literal(b.attr("handler"))
         plain.handler = handler if isinstance(handler, str) else ""
         runtime = m.literal(b.attr("runtime"))
-        if isinstance(runtime, str):  # app.handler of a Node.js function is no app.py beside it
-            python = runtime.startswith("python")
-            plain.code_files = [f for f in plain.code_files if (f.suffix == ".py") == python]
+        plain.code_files = in_runtime_language(plain.code_files, runtime)
         return plain if plain.handler and plain.code_files else None
 
     fn = DurableFn(name=name, pos=b.pos, durable_pos=configs[0].pos if configs else b.pos, syntax="terraform",
