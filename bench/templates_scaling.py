@@ -1,5 +1,6 @@
-"""Template checks on one CDK stack with many functions: the time should grow linearly. CDK Python
-does; CDK TypeScript still re-reads the constructor per function (400 functions: about 19 s).
+"""Template checks on one CDK stack with many functions: the time should grow about linearly (each
+function's role check reads an index of the file's calls; walking the whole file per function made
+800 CDK Python functions take 20 s, 200 CDK TypeScript ones 2.5 s).
 
 Each function's checks (versions, roles, environment, aliases) look variables up in an index of the
 file; walking the whole method per function made 800 functions take 20 s. Not a timed test.

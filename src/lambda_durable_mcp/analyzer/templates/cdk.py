@@ -80,11 +80,30 @@ class _File:
         self.consts: dict[str, Any] = {}
         self.constructed: dict[str, str] | None = None  # see _constructed(), built when first needed
         self.new_nodes: dict[str, Any] = {}  # variable -> its `new` expression, with `constructed`
+        # calls by the root of their callee (`role.addToPolicy` under "role") and `new iam.Policy(...)`
+        # / `new iam.ManagedPolicy(...)` nodes, indexed once: each function's role check reads them
+        self._grants: tuple[dict[str, list[tuple[str, Any]]], list[Any]] | None = None
         for n in _walk(self.tree.root_node):
             if n.type == "variable_declarator":
                 name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
                 if name is not None and value is not None and name.type == "identifier":
                     self.consts.setdefault(_text(name), value)
+
+    def grants(self) -> tuple[dict[str, list[tuple[str, Any]]], list[Any]]:
+        if self._grants is None:
+            calls: dict[str, list[tuple[str, Any]]] = {}
+            policies: list[Any] = []
+            for m in _walk(self.tree.root_node):
+                if m.type == "call_expression":
+                    callee = _text(m.child_by_field_name("function"))
+                    root = _CALLEE_ROOT.match(callee)
+                    if root is not None:
+                        calls.setdefault(root.group(0), []).append((callee, m))
+                elif m.type == "new_expression" and _text(m.child_by_field_name("constructor")).rsplit(
+                        ".", 1)[-1] in ("Policy", "ManagedPolicy"):
+                    policies.append(m)
+            self._grants = (calls, policies)
+        return self._grants
 
     def deref(self, n: Any, depth: int = 0) -> Any:
         while n is not None and depth < 10:
@@ -554,6 +573,7 @@ def _exposed(n: Any, var: str | None) -> bool:
 
 
 _GRANT_METHODS = r"(addManagedPolicy|addToPolicy|addToPrincipalPolicy|attachInlinePolicy)"
+_CALLEE_ROOT = re.compile(r"[\w$]+")
 
 
 def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
@@ -566,18 +586,19 @@ def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
     nodes = [role_node]
     rv = re.escape(role_var) if role_var else None
     fv = re.escape(fn_var) if fn_var else None
-    for m in _walk(f.tree.root_node):
-        if m.type == "call_expression":
-            callee = _text(m.child_by_field_name("function"))
-            if (rv and re.fullmatch(rf"{rv}\s*\??\.\s*{_GRANT_METHODS}", callee)) or (
-                    fv and re.fullmatch(rf"{fv}\s*!?\??\.\s*(addToRolePolicy|role\s*!?\s*\??\.\s*{_GRANT_METHODS})",
-                                        callee)):
-                nodes.append(m)
-        elif m.type == "new_expression" and rv:
-            cls = _text(m.child_by_field_name("constructor")).rsplit(".", 1)[-1]
-            if cls in ("Policy", "ManagedPolicy") and re.search(
-                    rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])", _text(m)):
-                nodes.append(m)
+    calls, policies = f.grants()
+    found: list[Any] = []
+    if rv:
+        grant = re.compile(rf"{rv}\s*\??\.\s*{_GRANT_METHODS}")
+        found += [m for callee, m in calls.get(_CALLEE_ROOT.match(role_var).group(0), ())  # type: ignore[union-attr]
+                  if grant.fullmatch(callee)]
+        listed = re.compile(rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])")
+        found += [m for m in policies if listed.search(_text(m))]
+    if fv:
+        grant = re.compile(rf"{fv}\s*!?\??\.\s*(addToRolePolicy|role\s*!?\s*\??\.\s*{_GRANT_METHODS})")
+        found += [m for callee, m in calls.get(_CALLEE_ROOT.match(fn_var).group(0), ())  # type: ignore[union-attr]
+                  if grant.fullmatch(callee)]
+    nodes += sorted(found, key=lambda m: m.start_byte)  # in file order, as the walk found them
     # Follow consts (a policy statement or document built above), and notice what cannot be followed.
     visited: list[Any] = []
     unknown = False
