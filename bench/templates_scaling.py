@@ -2,9 +2,7 @@
 function's role check reads an index of the file's calls; walking the whole file per function made
 800 CDK Python functions take 20 s, 200 CDK TypeScript ones 2.5 s).
 
-Each function's checks (versions, roles, environment, aliases) look variables up in an index of the
-file; walking the whole method per function made 800 functions take 20 s. Not a timed test.
-Run: .venv/bin/python bench/templates_scaling.py
+Not a timed test. Run: .venv/bin/python bench/templates_scaling.py
 """
 
 from __future__ import annotations
