@@ -96,9 +96,8 @@ class _File:
             for m in _walk(self.tree.root_node):
                 if m.type == "call_expression":
                     callee = _text(m.child_by_field_name("function"))
-                    root = _CALLEE_ROOT.match(callee)
-                    if root is not None:
-                        calls.setdefault(root.group(0), []).append((callee, m))
+                    root = _CALLEE_ROOT.match(callee)  # ("" for `(x as any).role.addToPolicy`)
+                    calls.setdefault(root.group(0) if root is not None else "", []).append((callee, m))
                 elif m.type == "new_expression" and _text(m.child_by_field_name("constructor")).rsplit(
                         ".", 1)[-1] in ("Policy", "ManagedPolicy"):
                     policies.append(m)
@@ -576,6 +575,15 @@ _GRANT_METHODS = r"(addManagedPolicy|addToPolicy|addToPrincipalPolicy|attachInli
 _CALLEE_ROOT = re.compile(r"[\w$]+")
 
 
+def _calls_of(calls: dict[str, list[tuple[str, Any]]], var: str) -> list[tuple[str, Any]]:
+    """The indexed calls whose callee starts like ``var`` (``role``, ``this.role``); every call when
+    ``var`` starts otherwise (``(x as any).role``), as the regexes then decide."""
+    root = _CALLEE_ROOT.match(var)
+    if root is not None:
+        return calls.get(root.group(0), [])
+    return [c for group in calls.values() for c in group]
+
+
 def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
     role_node = f.deref(val)
     if role_node is None or role_node.type != "new_expression":
@@ -590,14 +598,12 @@ def _role_check(f: _File, val: Any, fn_var: str | None) -> RoleCheck | None:
     found: list[Any] = []
     if rv:
         grant = re.compile(rf"{rv}\s*\??\.\s*{_GRANT_METHODS}")
-        found += [m for callee, m in calls.get(_CALLEE_ROOT.match(role_var).group(0), ())  # type: ignore[union-attr]
-                  if grant.fullmatch(callee)]
+        found += [m for callee, m in _calls_of(calls, role_var) if grant.fullmatch(callee)]
         listed = re.compile(rf"\broles\s*:\s*\[[^\]]*(?<![\w$.]){rv}(?![\w$])")
         found += [m for m in policies if listed.search(_text(m))]
     if fv:
         grant = re.compile(rf"{fv}\s*!?\??\.\s*(addToRolePolicy|role\s*!?\s*\??\.\s*{_GRANT_METHODS})")
-        found += [m for callee, m in calls.get(_CALLEE_ROOT.match(fn_var).group(0), ())  # type: ignore[union-attr]
-                  if grant.fullmatch(callee)]
+        found += [m for callee, m in _calls_of(calls, fn_var) if grant.fullmatch(callee)]
     nodes += sorted(found, key=lambda m: m.start_byte)  # in file order, as the walk found them
     # Follow consts (a policy statement or document built above), and notice what cannot be followed.
     visited: list[Any] = []

@@ -232,18 +232,16 @@ class _File:
 
     def qual(self, n: ast.AST | None) -> str | None:
         """``aws_cdk.aws_lambda.Function`` for ``_lambda.Function``; None when it is not from aws_cdk."""
-        parts: list[str] = []
-        while isinstance(n, ast.Attribute):
-            parts.append(n.attr)
-            n = n.value
-        if not isinstance(n, ast.Name):
+        ref = _ref(n)
+        if ref is None:
             return None
-        base = self.names.get(n.id)
+        head, dot, rest = ref.partition(".")
+        base = self.names.get(head)
         if base is None:
-            base = next((f"{m}.{n.id}" for m in self.star if f"{m}.{n.id}" in _STAR_KNOWN), None)
+            base = next((f"{m}.{head}" for m in self.star if f"{m}.{head}" in _STAR_KNOWN), None)
             if base is None:
                 return None
-        return ".".join([base, *reversed(parts)])
+        return base + dot + rest
 
     def call_qual(self, n: ast.AST | None) -> str:
         return (self.qual(n.func) or "") if isinstance(n, ast.Call) else ""
