@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 TOOLCHAIN := toolchain
 
-.PHONY: install toolchain test demo lint bench clean
+.PHONY: install toolchain compiled test demo lint bench clean
 
 $(VENV)/.installed: pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit("Python 3.11+ is required, found " + sys.version.split()[0] if sys.version_info < (3, 11) else 0)'
@@ -32,15 +32,35 @@ conformance/node_modules/.installed: conformance/package.json conformance/packag
 	cd conformance && npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
+# The release wheel, with the analyzer's hot modules compiled by mypyc (pyproject: hooks.mypyc), unpacked
+# into build/compiled for the tests and benchmarks (PYTHONPATH=build/compiled). Built from a copy, so
+# that an interrupted build never leaves a compiled module in src/ to shadow its source.
+COMPILED := build/compiled
+$(COMPILED)/.installed: $(VENV)/.installed pyproject.toml $(shell find src references -type f -not -path '*/__pycache__/*')
+	rm -rf build/wheel-src build/wheel $(COMPILED)
+	mkdir -p build/wheel-src
+	cp -r pyproject.toml README.md src references build/wheel-src/
+	find build/wheel-src -name __pycache__ -prune -exec rm -rf {} +
+	HATCH_BUILD_HOOKS_ENABLE=1 $(PY) -m pip wheel -q --no-deps -w build/wheel build/wheel-src
+	$(PY) -m pip install -q --no-deps --target $(COMPILED) build/wheel/*.whl
+	PYTHONPATH=$(COMPILED) $(PY) -c 'import lambda_durable_mcp.analyzer.python.frontend as m, sys; \
+		sys.exit(0 if m.__file__.endswith(".so") else "not compiled: " + m.__file__)'
+	@touch $@
+
 install: $(VENV)/.installed
+
+compiled: $(COMPILED)/.installed
 
 toolchain: $(TOOLCHAIN)/node_modules/.installed $(CDK_PY)/.installed
 
 lint: install
 	$(VENV)/bin/ruff check src tests bench demo
 
-test: install toolchain conformance/node_modules/.installed lint
+# The whole suite on the sources, then the analyzer's tests again on the compiled wheel: a compiled
+# module checks its declared types at run time, and its results must not differ.
+test: install toolchain conformance/node_modules/.installed lint compiled
 	$(PY) -m pytest
+	PYTHONPATH=$(COMPILED) $(PY) -m pytest -q -p no:cacheprovider -k "analyzer or lint or validate or preflight"
 
 demo: install
 	$(PY) demo/demo.py
@@ -49,4 +69,4 @@ bench: install toolchain
 	$(PY) bench/startup.py
 
 clean:
-	rm -rf $(VENV) $(TOOLCHAIN)/node_modules $(CDK_PY) conformance/node_modules .pytest_cache
+	rm -rf $(VENV) $(TOOLCHAIN)/node_modules $(CDK_PY) conformance/node_modules .pytest_cache build

@@ -4,7 +4,8 @@ Targets: >= 50,000 lines/s on one core, and analysis <= 2x the bare parse (read 
 The TypeScript project is measured against both targets too; the 2x one is not met there (tree-sitter
 parses in C, the rules run in Python: see docs/analyzer-typescript.md), and the summary says so.
 Times are CPU seconds of this process (one core), the minimum of 7 runs.
-Run: .venv/bin/python bench/analyzer_speed.py
+Run: .venv/bin/python bench/analyzer_speed.py (the pure-Python sources), or with PYTHONPATH=build/compiled
+after `make compiled` (the release wheel, its hot modules compiled by mypyc); the first line says which.
 """
 
 from __future__ import annotations
@@ -216,9 +217,22 @@ def measure(root: Path, bare: callable, repeat: int = 7) -> tuple[float, float, 
     return min(parse_times), min(lint_times), diags
 
 
+def build_kind() -> str:
+    """Which build of each frontend is measured: 'compiled' (mypyc) or 'pure Python'."""
+    import importlib
+
+    kinds = []
+    for lang, module in (("python", "lambda_durable_mcp.analyzer.python.frontend"),
+                         ("typescript", "lambda_durable_mcp.analyzer.typescript._analyze")):
+        path = getattr(importlib.import_module(module), "__file__", "") or ""
+        kinds.append(f"{lang} {'compiled (mypyc)' if path.endswith(('.so', '.pyd')) else 'pure Python'}")
+    return ", ".join(kinds)
+
+
 def main() -> int:
     names = {fe.name for fe in frontends()}
     ok = True
+    print(f"build: {build_kind()}")
     with tempfile.TemporaryDirectory() as d:
         root = Path(d) / "py"
         root.mkdir()

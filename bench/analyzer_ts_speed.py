@@ -8,7 +8,7 @@ grammar. The ratio is the whole analysis (parse included) over the bare parse, t
 bench/analyzer_speed.py; the time beyond the parse is shown too. Times are CPU seconds of this process,
 the minimum of 7 runs (the least noisy estimate on a shared machine), each with a fresh frontend.
 Targets: >= 50,000 lines/s, analysis <= 2x parse.
-Run: .venv/bin/python bench/analyzer_ts_speed.py [lines]
+Run: .venv/bin/python bench/analyzer_ts_speed.py [lines] (PYTHONPATH=build/compiled for the compiled build)
 """
 
 from __future__ import annotations
@@ -109,11 +109,13 @@ def generate(lines: int, plain: bool = False) -> bytes:
 
 
 def main() -> None:
+    from analyzer_speed import build_kind  # this script's folder is on sys.path
     from tree_sitter import Parser
 
     from lambda_durable_mcp.analyzer.frontend import ProjectView
     from lambda_durable_mcp.analyzer.typescript.frontend import TypeScriptFrontend, _language
 
+    print(f"build: {build_kind()}")
     lines = int(sys.argv[1]) if len(sys.argv) > 1 else 20_000
     parser = Parser(_language("typescript"))
     for label, plain in (("handlers only (every block a durable handler)", False),

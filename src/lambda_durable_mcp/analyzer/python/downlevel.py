@@ -246,22 +246,22 @@ def lower(text: str) -> str:
 
     inserts: list[tuple[int, str]] = []
     span_starts = [a for a, _ in in_fstring]
-    for s in stmt_starts:
-        k = bisect.bisect_right(span_starts, s) - 1
-        if k >= 0 and s < in_fstring[k][1]:
+    for start in stmt_starts:
+        k = bisect.bisect_right(span_starts, start) - 1
+        if k >= 0 and start < in_fstring[k][1]:
             continue
-        m = _STMT_DEF.match(text, s)
+        m = _STMT_DEF.match(text, start)
         if m:
             blank_brackets(m.end() - 1)
             continue
-        m = _STMT_TYPE.match(text, s)
+        m = _STMT_TYPE.match(text, start)
         if m:
-            kw = text.index("type", s)
+            kw = text.index("type", start)
             out[kw: kw + 4] = list("_=0;")  # `type X = v` -> `_=0; X = v`: same columns
             if m.group(1) == "[":
                 blank_brackets(m.end() - 1)
             continue
-        m = _STMT_EXCEPT.match(text, s)
+        m = _STMT_EXCEPT.match(text, start)
         if m:
             colon = text.find(":", m.end())
             header = text[m.end(): colon] if colon > 0 else ""

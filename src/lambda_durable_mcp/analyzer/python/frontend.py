@@ -5,6 +5,9 @@ Scopes follow the rule catalogue. Durable contexts are found through decorators,
 parameters a caller passes a context to, aliases and destructuring; a ``.step(`` call on anything
 else is not a durable operation.
 """
+# Node types are tested as `t = type(node)` then `t is ast.Name`, which is fast but which mypy cannot
+# narrow on; attribute reads on ast nodes are generic lookups, compiled (mypyc) or not.
+# mypy: disable-error-code="attr-defined"
 
 from __future__ import annotations
 
@@ -17,6 +20,7 @@ import os
 import re
 import sys
 import tokenize
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -41,6 +45,7 @@ from lambda_durable_mcp.analyzer.model import (
 )
 from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
+from lambda_durable_mcp.analyzer.python.summary import Deferred, PyModuleSummary
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _STORING = frozenset({"append", "appendleft", "insert", "extend", "add", "setdefault"})
@@ -171,40 +176,6 @@ _STREAMING_BODY = {"get_object": "Body", "invoke": "Payload"}
 
 # ---------------------------------------------------------------------------------------------
 # Summaries
-
-
-@dataclass
-class _Deferred:
-    """A finding that needs the whole project (pass 2): a call to a project function."""
-
-    kind: str                      # "impure" (DUR005) | "binding" (DUR015) | "env-invoke" (DUR032)
-    #                                "nonidempotent" (DUR035) | "module-write" (DUR012) | "env-import" (DUR032)
-    node: tuple[int, int, int, int]
-    candidates: list[tuple[str, str]]
-    text: str
-    ctx: str = "context"
-    op: str = ""
-    terminal: bool = False         # the call only feeds a handler's or child's result (see _terminal_value)
-    step_fn: str = ""              # the @durable_step function the call is in (DUR035's fix names it)
-    in_log: bool = False           # the call is an argument of a logger call (a clock/random value: warning)
-
-
-@dataclass
-class PyModuleSummary(ModuleSummary):
-    """The Python frontend's summary, with the diagnostics found while summarizing."""
-
-    diagnostics: list[Diagnostic] = field(default_factory=list)
-    deferred: list[_Deferred] = field(default_factory=list)
-    # function name -> "durable_step" | "durable_with_child_context" | ... | "factory" | "plain"
-    bindings: dict[str, str] = field(default_factory=dict)
-    # module constant ("NAME", or "NAME[key]" of a dict literal) -> the environment variable it holds
-    exported_env: dict[str, str] = field(default_factory=dict)
-    # names this module imports from project modules, so that `from pkg import f` reaches pkg/x.py:f
-    # through pkg/__init__.py's `from .x import f`: name -> [(file, name there)]
-    reexports: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    star_files: list[str] = field(default_factory=list)  # files of `from .x import *`, any name may come from
-    # top-level class or function -> (what calling it makes that a step cannot checkpoint, the way out): DUR034
-    result_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
 
 
 @dataclass(eq=False)
@@ -364,7 +335,7 @@ class ModuleAnalyzer:
         self.scope: dict[str, FuncInfo] = {}
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
-        self.deferred: list[_Deferred] = []
+        self.deferred: list[Deferred] = []
         # DUR012 for writes to outer state in step or child code: (diagnostic, name, writing function)
         self.outer_writes: list[tuple[Diagnostic, str, ast.AST]] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
@@ -682,7 +653,7 @@ class ModuleAnalyzer:
             elif isinstance(s, ast.Expr) and module_level and isinstance(s.value, ast.Call):
                 self._wrapped_handler(s.value)
 
-    def _stored_lambdas(self, value: ast.expr, targets: list[ast.expr]) -> None:
+    def _stored_lambdas(self, value: ast.expr, targets: Sequence[ast.expr]) -> None:
         """Lambdas kept in a module-level table (``TOOLS = {"a": lambda inp, ctx: ...}``, also as keyword
         arguments of a constructor in a list); lambda bodies are not searched."""
         owner = next((t.id for t in targets if isinstance(t, ast.Name)), "<table>")
@@ -1024,7 +995,7 @@ class ModuleAnalyzer:
             k = ks.pop() if len(ks) == 1 else None
             if k is not None:
                 local[var] = k
-        kind = None
+        kind: str | None = None
         for r in returns:
             if type(r) is ast.Name and r.id in assigned and r.id not in local:  # type: ignore[attr-defined]
                 kind = None
@@ -1431,17 +1402,17 @@ class FunctionVisitor:
     # the step after x, so that two applied fixes do not share a name: DUR030). Like the fields below,
     # an empty class-level value until a report needs one (most functions never do).
     assigning: ast.Assign | ast.AnnAssign | None = None
-    assigned: dict[int, tuple[str, ast.expr]] = MappingProxyType({})  # type: ignore[assignment]
+    assigned: Mapping[int, tuple[str, ast.expr]] = MappingProxyType({})
     # DUR001/DUR002 reported in `x = ...`, and how often a non-deterministic name (DUR030) reads x:
     # when names are x's only uses, DUR030 says it all (one cause, one diagnostic)
-    source_diags: list[tuple[str, Diagnostic]] = ()  # type: ignore[assignment]
-    name_uses: dict[str, int] = MappingProxyType({})  # type: ignore[assignment]
-    clock_reads: list[tuple[ast.AST, Diagnostic]] = ()  # type: ignore[assignment]  # DUR001 on monotonic & co
+    source_diags: Sequence[tuple[str, Diagnostic]] = ()
+    name_uses: Mapping[str, int] = MappingProxyType({})
+    clock_reads: Sequence[tuple[ast.AST, Diagnostic]] = ()  # DUR001 on monotonic & co
     # Where a clock/random value only matters little (see _SOFT_WHY): "log" inside a logger call's
     # arguments, "wait" inside a wait's duration; the arguments seen, and the kind each read was in
     soft: str | None = None
-    soft_args: list[tuple[str, ast.AST]] = ()  # type: ignore[assignment]
-    soft_of: dict[int, str] = MappingProxyType({})  # type: ignore[assignment]
+    soft_args: Sequence[tuple[str, ast.AST]] = ()
+    soft_of: Mapping[int, str] = MappingProxyType({})
     tail: _TailState | None = None  # in a handler's or child body's own code (see drop_tail_reports)
 
     def __init__(self, m: ModuleAnalyzer, fi: FuncInfo, role: str, inherited: frozenset[str]) -> None:
@@ -1759,15 +1730,15 @@ class FunctionVisitor:
                 self.env_taint.add(name)
             if kind:
                 self.local_kinds[name] = kind
-            if value is not None and self.orch and self.is_set(value):
+            if value is not None and self.orch and self.is_set(value):  # type: ignore[arg-type]
                 self.set_names.add(name)
             else:
                 self.set_names.discard(name)
             if name in self.nonlocals:
                 self.outer_write(t, name)
         elif isinstance(t, (ast.Tuple, ast.List)):
-            values = value.elts if isinstance(value, (ast.Tuple, ast.List)) and \
-                len(value.elts) == len(t.elts) else [None] * len(t.elts)
+            values: Sequence[ast.expr | None] = value.elts if isinstance(value, (ast.Tuple, ast.List)) and \
+                len(value.elts) == len(t.elts) else [None] * len(t.elts)  # type: ignore[list-item]
             for sub, val in zip(t.elts, values, strict=False):
                 self.bind_target(sub, val, tainted, env, self.m.kind_of(val, self.local_kinds) if val else None)
         elif isinstance(t, ast.Starred):
@@ -2164,7 +2135,7 @@ class FunctionVisitor:
             q = self.m.qual(call.func)
             cands = self.m.project_candidates(q) if q else []
             if cands:
-                self.m.deferred.append(_Deferred("result", _loc(value), cands, call.func.id,  # type: ignore[attr-defined]
+                self.m.deferred.append(Deferred("result", _loc(value), cands, call.func.id,  # type: ignore[attr-defined]
                                                  self.ctx, op=where + "\n" + wrap))
 
     def v_match(self, node: ast.Match) -> None:
@@ -2607,7 +2578,7 @@ class FunctionVisitor:
                 elif q is not None:
                     cands = self.m.project_candidates(q)
                     if cands and method in C.BINDING_DECORATOR:
-                        self.m.deferred.append(_Deferred("binding", _loc(expr), cands, callee.id, receiver, method))
+                        self.m.deferred.append(Deferred("binding", _loc(expr), cands, callee.id, receiver, method))
             for a in expr.args:
                 self.visit(a)
             for k in expr.keywords:
@@ -2704,9 +2675,10 @@ class FunctionVisitor:
             if not direct:  # through variables only: which ones (see names_only)
                 for n in ast.walk(name_arg):
                     if type(n) is ast.Name and n.id in self.taint:  # type: ignore[attr-defined]
-                        if not self.name_uses:
-                            self.name_uses = {}
-                        self.name_uses[n.id] = self.name_uses.get(n.id, 0) + 1  # type: ignore[attr-defined]
+                        uses = self.name_uses
+                        if not isinstance(uses, dict):
+                            uses = self.name_uses = {}
+                        uses[n.id] = uses.get(n.id, 0) + 1  # type: ignore[attr-defined]
             self.m.emit("DUR030", name_arg,
                         f"the {method} name `{_short(name_arg, 40)}` is not deterministic: replay looks the "
                         "operation up by a name that no longer matches",
@@ -2765,7 +2737,7 @@ class FunctionVisitor:
         if name == "Duration":
             if not expr.args and not expr.keywords:
                 return 0.0, text
-            val = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "seconds"), None)
+            val = expr.args[0] if expr.args else next((k.value for k in expr.keywords if k.arg == "seconds"), None)  # type: ignore[arg-type]
             v = self.m_eval(val)
             return (None if v is None else float(v)), text
         factors = {"from_seconds": 1, "from_minutes": 60, "from_hours": 3600, "from_days": 86400}
@@ -2847,12 +2819,12 @@ class FunctionVisitor:
         if fn is not None:
             var = self.env_var(fn)
             if var is not None:  # the templates decide: check() looks the variable up
-                self.m.deferred.append(_Deferred("env-invoke", _loc(fn), [], _short(fn), op=var))
+                self.m.deferred.append(Deferred("env-invoke", _loc(fn), [], _short(fn), op=var))
                 return
             imported = self.imported_value(fn)
             cands = self.m.project_candidates(imported[0]) if imported is not None else []
             if cands and imported is not None:  # maybe an environment variable in another module: pass 2
-                self.m.deferred.append(_Deferred("env-import", _loc(fn), cands, _short(fn), op=imported[1]))
+                self.m.deferred.append(Deferred("env-import", _loc(fn), cands, _short(fn), op=imported[1]))
                 return
         if isinstance(fn, ast.Name) and fn.id in self.m.consts and fn.id not in self.fi.locals():
             fn = self.m.consts[fn.id]
@@ -3012,7 +2984,7 @@ class FunctionVisitor:
         return None
 
     def open_call(self, node: ast.Call) -> tuple[str, Any, bool] | None:
-        mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)
+        mode = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "mode"), None)  # type: ignore[arg-type]
         text = _const_str(mode) or "r"
         if any(c in text for c in "wax+"):
             return ("DUR021", f"`open(..., \"{text}\")`", False)
@@ -3077,7 +3049,7 @@ class FunctionVisitor:
             i = bisect.bisect_left(marks, start)
             return i < len(marks) and marks[i] < end
 
-        body = self.fi.node.body  # type: ignore[union-attr]
+        body: list[ast.stmt] = self.fi.node.body  # type: ignore[assignment]  # a def: only defs keep a tail
         ranges = sorted(((n.lineno, n.col_offset), (n.end_lineno, n.end_col_offset))  # type: ignore[attr-defined]
                         for n in _tail_statements(body, may_run))
         if not ranges:
@@ -3096,16 +3068,18 @@ class FunctionVisitor:
 
     def report_source(self, rule: str, node: ast.AST, label: Any, env: str = "") -> None:
         if self.soft is not None and rule in ("DUR001", "DUR002") and id(node) not in self.soft_of:
-            if not self.soft_of:
-                self.soft_of = {}
-            self.soft_of[id(node)] = self.soft
+            soft_of = self.soft_of
+            if not isinstance(soft_of, dict):
+                soft_of = self.soft_of = {}
+            soft_of[id(node)] = self.soft
         a = self.assigning
         if a is not None and rule in ("DUR001", "DUR002") and id(node) not in self.assigned:
             targets = a.targets if type(a) is ast.Assign else [a.target]  # type: ignore[union-attr]
             if len(targets) == 1 and type(targets[0]) is ast.Name and a.value is not None:
-                if not self.assigned:
-                    self.assigned = {}
-                self.assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
+                assigned = self.assigned
+                if not isinstance(assigned, dict):
+                    assigned = self.assigned = {}
+                assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
@@ -3204,6 +3178,7 @@ class FunctionVisitor:
             self.impurity = (rule, str(label).strip("`"))  # DUR005 names the most serious one
 
     def plain_call(self, node: ast.Call) -> None:
+        _calls_mutating(self, node)
         role = self.role
         in_step = role in STEP_ROLES
         hands_ctx = self._hands_ctx(node) if self.ctxs else False
@@ -3309,7 +3284,7 @@ class FunctionVisitor:
         q = self.m.qual(node.func)
         if not q or not _is_sdk(q) or q.rsplit(".", 1)[-1] != "with_retry":
             return
-        func = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "func"), None)
+        func = node.args[1] if len(node.args) > 1 else next((k.value for k in node.keywords if k.arg == "func"), None)  # type: ignore[arg-type]
         if func is not None:
             self.m.own_scope_lambdas.add(id(func))  # not an unknown library callback: read it as a child body
             self.function_argument(func, "run_in_child_context", self.ctx, False, False)
@@ -3321,7 +3296,7 @@ class FunctionVisitor:
         callee = self.m.lookup(self.fi, name)
         if callee is None or callee.parent is None or callee is self.fi:
             return
-        p = self.fi
+        p: FuncInfo | None = self.fi
         while p is not None and p is not callee:
             p = p.parent
         if p is callee:
@@ -3406,19 +3381,19 @@ class FunctionVisitor:
         if self.role in STEP_ROLES or self.role in ORCH_ROLES:  # when the function writes module state:
             # DUR012 in step or child code (the write is lost), DUR013 in other orchestration code
             where = "step" if self.role in STEP_ROLES else "child context" if self.role == "child" else ORCHESTRATION
-            self.m.deferred.append(_Deferred("module-write", _loc(node), cands,
+            self.m.deferred.append(Deferred("module-write", _loc(node), cands,
                                              text if isinstance(text, str) else _short(text, 40), self.ctx, op=where))
         if self.retrying:  # DUR035 when the function does a write that a retry repeats
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
-            self.m.deferred.append(_Deferred("nonidempotent", _loc(node), cands, text, self.ctx, op=self.role,
+            self.m.deferred.append(Deferred("nonidempotent", _loc(node), cands, text, self.ctx, op=self.role,
                                              step_fn=self._step_fn()))
         elif self.orch:
             if isinstance(text, ast.AST):
                 text = _short(text, 40)
             # a function that gets the context runs durable operations: it cannot go in a step
             hands = self._hands_ctx(node) or self._ctx_in_literal(node)
-            d = _Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "",
+            d = Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "",
                           in_log=self.soft in ("log", "ctxlog"))
             self.m.deferred.append(d)
             if hands:
@@ -3548,7 +3523,7 @@ def _idempotency_header(call: ast.Call) -> bool:
 def _drop(held: list[Any]) -> None:
     """Held-back findings of a terminal result: DUR001/DUR002 go, DUR005 calls are marked terminal."""
     for item in held:
-        if type(item) is _Deferred:
+        if type(item) is Deferred:
             item.terminal = True
 
 
@@ -3705,15 +3680,7 @@ def _calls_mutating(v: FunctionVisitor, node: ast.Call) -> None:
             v.outer_write(node, base.id)
 
 
-_plain_call = FunctionVisitor.plain_call
-
-
-def _plain_call_with_writes(self: FunctionVisitor, node: ast.Call) -> None:
-    _calls_mutating(self, node)
-    _plain_call(self, node)
-
-
-def _reached(closure: Any, d: _Deferred, path: str) -> tuple[str, str, str] | None:
+def _reached(closure: Any, d: Deferred, path: str) -> tuple[str, str, str] | None:
     """What a pass-2 closure (ProjectView.nonidempotent / module_write) finds for the first candidate
     of a deferred call that it knows."""
     for cand_path, name in d.candidates:
@@ -3723,7 +3690,7 @@ def _reached(closure: Any, d: _Deferred, path: str) -> tuple[str, str, str] | No
     return None
 
 
-def _deferred_diagnostic(path: str, d: _Deferred, rule: str, what: str, fix: str) -> Diagnostic:
+def _deferred_diagnostic(path: str, d: Deferred, rule: str, what: str, fix: str) -> Diagnostic:
     return Diagnostic(path, *d.node, rule, RULES[rule].severity, code_message(rule, what), fix)
 
 
@@ -3802,7 +3769,7 @@ def _local_root(directory: str, root: str) -> bool:
     return False
 
 
-def _through_reexports(d: _Deferred, project: ProjectView) -> _Deferred:
+def _through_reexports(d: Deferred, project: ProjectView) -> Deferred:
     """The deferred call with candidates that a package passes on added (`pkg/__init__.py`:
     `from .clock import now_ms` or `from .clock import *`), up to three hops."""
     cands = list(d.candidates)
@@ -3869,9 +3836,6 @@ def _memoizes(source: str, name: str) -> bool:
     n = re.escape(name)
     return re.search(rf"\bin\s+{n}\b|\b{n}\s+is\s+(?:not\s+)?None|\bif\s+(?:not\s+)?{n}\b|\b{n}\.(?:get|setdefault)\(",
                      source) is not None
-
-
-FunctionVisitor.plain_call = _plain_call_with_writes  # type: ignore[method-assign]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -3996,18 +3960,18 @@ class PythonFrontend:
                                            f"{where}: a retry after a timeout or crash repeats it",
                         f"{how}, or {tail}"))
             elif d.kind == "env-invoke":
-                found = project.env_target(path, d.op)
-                if found is not None:
-                    out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:], d.text, *found))
+                target = project.env_target(path, d.op)
+                if target is not None:
+                    out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:], d.text, *target))
             elif d.kind == "env-import":
                 for cand_path, name in d.candidates:
                     other = project.summaries.get(cand_path)
                     if isinstance(other, PyModuleSummary):
-                        var = other.exported_env.get(name + d.op)
-                        found = project.env_target(path, var) if var is not None else None
-                        if found is not None:
+                        env_var = other.exported_env.get(name + d.op)
+                        target = project.env_target(path, env_var) if env_var is not None else None
+                        if target is not None:
                             out.append(env_invoke_diagnostic(path, d.node[:2], d.node[2:],
-                                                             f"{d.text} (os.environ[\"{var}\"])", *found))
+                                                             f"{d.text} (os.environ[\"{env_var}\"])", *target))
                         break
             elif d.kind == "result":
                 where, wrap = d.op.split("\n", 1)
