@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+import sys
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
@@ -161,6 +162,7 @@ class FileAnalysis:
         self._cur_path: list[Any] = []
         self._handoff_starts: list[int] | None = None
         self._deferred: dict[int, bool] = {}  # function -> created in orchestration code, called elsewhere
+        self._stored_depth = 0
         self._calls_by_last: dict[str, list[Call]] | None = None
         self._taint_src: dict[str, set[int]] = {}
         self._dur006_pending: list[tuple[Call, list[tuple[str, set[int]]]]] = []
@@ -2459,7 +2461,17 @@ class FileAnalysis:
 
     def _stored_only(self, fi: int) -> bool:
         site = self._store_site(fi)
-        return site is not None and not self._called_in_orch(fi, site[0], site[1])
+        if site is None:
+            return False
+        # _called_in_orch -> _is_deferred -> _stored_only recurses along a chain of closures: compiled,
+        # that has no recursion limit of its own (and interpreted it raises before this does)
+        self._stored_depth += 1
+        try:
+            if self._stored_depth > sys.getrecursionlimit():
+                raise RecursionError("nesting too deep")
+            return not self._called_in_orch(fi, site[0], site[1])
+        finally:
+            self._stored_depth -= 1
 
     def _store_site(self, fi: int) -> tuple[Binding | None, str, str] | None:
         """Where orchestration code keeps function literal fi: (its variable, or None and its property
@@ -3549,9 +3561,11 @@ def _word_positions(src: bytes, words: set[bytes]) -> set[int]:
     return out
 
 
-def _number(node: Any) -> float | None:
+def _number(node: Any, depth: int = 0) -> float | None:
     if node is None:
         return None
+    if depth > sys.getrecursionlimit():
+        raise RecursionError("nesting too deep")  # compiled, the recursion has no limit of its own
     if node.type == "number":
         t = text(node).replace("_", "")
         try:
@@ -3560,7 +3574,7 @@ def _number(node: Any) -> float | None:
             return None
     if node.type == "unary_expression" and text(node).startswith("-"):
         inner = node.child_by_field_name("argument")
-        v = _number(unwrap(inner))
+        v = _number(unwrap(inner), depth + 1)
         return -v if v is not None else None
     return None
 
