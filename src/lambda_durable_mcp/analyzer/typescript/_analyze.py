@@ -20,6 +20,7 @@ from __future__ import annotations
 import bisect
 import dataclasses
 import re
+import sys
 from typing import Any
 
 from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
@@ -161,6 +162,7 @@ class FileAnalysis:
         self._cur_path: list[Any] = []
         self._handoff_starts: list[int] | None = None
         self._deferred: dict[int, bool] = {}  # function -> created in orchestration code, called elsewhere
+        self._stored_depth = 0
         self._calls_by_last: dict[str, list[Call]] | None = None
         self._taint_src: dict[str, set[int]] = {}
         self._dur006_pending: list[tuple[Call, list[tuple[str, set[int]]]]] = []
@@ -465,7 +467,7 @@ class FileAnalysis:
         funcs = self.funcs
         # typed parameters
         typed: set[int] = set()
-        ctx_names = {b"DurableContext"} | {name.encode() for name, b in self.col.imports.items()
+        ctx_names = {b"DurableContext"} | {local.encode() for local, b in self.col.imports.items()
                                            if b.imported == "DurableContext"}
         starts = [f.start for f in funcs]
         ctx_positions = sorted(_word_positions(self.src, ctx_names))
@@ -657,7 +659,7 @@ class FileAnalysis:
             return
         starts: list[int] | None = None
         for c in self.col.calls:
-            ch = c.chain
+            ch = c.chain or []
             b = imports.get(ch[0]) if ch else None
             if b is None or not b.module or b.module.startswith(".") or b.module == T.SDK_MODULE \
                     or len(c.args) < 2 or self.lookup(ch[0], c.fi) is not b:
@@ -752,8 +754,8 @@ class FileAnalysis:
             kinds: tuple[str, ...] = ("promises",)
         else:
             kinds = T.DURABLE_OPS[op]
-            a0 = unwrap(args[0]) if args else None
-            a1 = unwrap(args[1]) if len(args) > 1 else None
+            a0: Any = unwrap(args[0]) if args else None
+            a1: Any = unwrap(args[1]) if len(args) > 1 else None
             t0 = a0.type if a0 is not None else ""
             t1 = a1.type if a1 is not None else ""
             str0 = t0 in _STRINGISH or t0 in ("undefined", "null") or (t0 == "identifier" and text(a0) == "undefined")
@@ -1055,9 +1057,9 @@ class FileAnalysis:
         if self._starts is None:
             self._starts = [g.start for g in funcs]
         root = self.col.funcs[0].node
-        for pos in sorted(_word_positions(src, {n.encode() for n in aliases})):
+        for pos in sorted(_word_positions(src, {a.encode() for a in aliases})):
             name_b = None
-            node = None
+            node: Any = None
             for b, env, fi in aliases.get(_word_at(src, pos), ()):
                 f = funcs[fi]
                 if not (f.start <= pos < f.end) or pos < b.start + len(b.name):
@@ -1082,7 +1084,7 @@ class FileAnalysis:
         """The condition node reads `node` as (an if/while/for/switch/ternary test or the left of &&)."""
         anc = self._path(fi, node)
         cur = node
-        guard = None  # the outermost `x && ...` whose left side reads it
+        guard: Any = None  # the outermost `x && ...` whose left side reads it
         for par in reversed(anc):
             if par.type in _STATEMENT_STOP:
                 return guard
@@ -1398,7 +1400,8 @@ class FileAnalysis:
         for c in self.col.calls:
             if c.op is None and funcs[c.fi].scope == "step" and c.chain and len(c.chain) == 1:
                 self._context_into_step(c)
-            if c.effect is not None and c.effect[0] == "ctxarg":
+            eff = c.effect
+            if eff is not None and eff[0] == "ctxarg":  # eff[1] is the callee's name, c.chain[0]
                 f = funcs[c.fi]
                 if f.scope == "orch":
                     self._floating_helper(c)
@@ -1407,7 +1410,7 @@ class FileAnalysis:
                         b = self.ctx_binding(a, c.fi)
                         if b is not None and not self._within(b.fi, f.child_root):
                             self.report("DUR011", a,
-                                        f"the parent context '{b.name}' is passed to {c.chain[0]}() inside a "
+                                        f"the parent context '{b.name}' is passed to {eff[1]}() inside a "
                                         "child/map/parallel body",
                                         f"pass the body's own context ({funcs[f.child_root].ctx_name or 'child'})")
 
@@ -1416,7 +1419,8 @@ class FileAnalysis:
         operations and gets a durable context from outside step-wrapped code runs them nested in the step."""
         funcs = self.funcs
         root = funcs[c.fi].step_root
-        target = self.func_of_name(c.chain[0], c.fi) if c.chain and len(c.chain) == 1 else -1
+        ch = c.chain or []
+        target = self.func_of_name(ch[0], c.fi) if len(ch) == 1 else -1
         if target < 0 or not self._ops_in(funcs[target].start, funcs[target].end):
             return  # only a same-file function known to run durable operations (it may just read executionId)
         if root >= 0 and not self._within(target, root):
@@ -1432,7 +1436,7 @@ class FileAnalysis:
                     sr = funcs[root]
                     kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
                         sr.role or "", "step function")
-                    name = c.chain[0]
+                    name = ch[0]
                     self.report("DUR010", c.node,
                                 f"{name}() runs {_short(op)} inside a {kind}: durable operations cannot nest in "
                                 "step-wrapped code",
@@ -1443,9 +1447,9 @@ class FileAnalysis:
             b = self.ctx_binding(a, c.fi)
             if b is None or (root >= 0 and self._within(b.fi, root)):
                 continue
-            sr = funcs[root] if root >= 0 else None
+            rf = funcs[root] if root >= 0 else None
             kind = {"submitter": "waitForCallback submitter", "check": "waitForCondition check"}.get(
-                (sr.role if sr is not None else None) or "", "step function")
+                (rf.role if rf is not None else None) or "", "step function")
             name = ".".join(c.chain or ["the call"])
             self.report("DUR010", c.node,
                         f"{name}() gets the durable context '{b.name}' inside a {kind}: any durable operation it "
@@ -1456,7 +1460,10 @@ class FileAnalysis:
 
     def _floating_helper(self, c: Call) -> None:
         """DUR014 for `helper(context, ...)` as a statement when the same-file helper is async."""
-        target = self.func_of_name(c.chain[0], c.fi) if c.chain else -1
+        ch = c.chain
+        if not ch:
+            return
+        target = self.func_of_name(ch[0], c.fi)
         if target < 0:
             return
         first = self.funcs[target].node.child(0)
@@ -1475,9 +1482,9 @@ class FileAnalysis:
                                                   and (par.text or b"").startswith(b"void")):
             ctx = self.ctx_name(c.fi)
             self.report("DUR014", c.node,
-                        f"{c.chain[0]}() runs durable operations but its promise is neither awaited, returned "
+                        f"{ch[0]}() runs durable operations but its promise is neither awaited, returned "
                         "nor combined: they can be cut off when the handler finishes or suspends",
-                        f"await {c.chain[0]}(...), or collect it into {ctx}.promise.all([...])")
+                        f"await {ch[0]}(...), or collect it into {ctx}.promise.all([...])")
 
     def _within(self, inner: int, outer: int) -> bool:
         if inner == outer:
@@ -1713,7 +1720,7 @@ class FileAnalysis:
                 return
             return
 
-    def _naming(self, c: Call, seen: dict[tuple[int, str], int]) -> None:
+    def _naming(self, c: Call, seen: dict[tuple[int, str], list[Call]]) -> None:
         op = c.op or ""
         if op.startswith("promise."):
             return
@@ -1795,8 +1802,8 @@ class FileAnalysis:
         out: set[int] = set()
         for _fi, _nn, val, bs in self.col.decls:
             if val is not None and self._ops_in(val.start_byte, val.end_byte):
-                for b in bs:
-                    out.add(id(b))
+                for bd in bs:
+                    out.add(id(bd))
         for c in self.col.calls:
             eff = c.effect
             if eff is None or eff[0] != "mutate" or eff[1] not in ("push", "unshift", "splice") or not c.args:
@@ -1889,7 +1896,7 @@ class FileAnalysis:
 
     def _dur015(self, c: Call, ctx: str) -> None:
         b = c.ctxb
-        if b is not None and b.method and c.chain and len(c.chain) == 1 and not c.op.startswith("promise."):
+        if b is not None and b.method and c.chain and len(c.chain) == 1 and not (c.op or "").startswith("promise."):
             # `const { step } = context; step(...)`: the SDK's methods use `this`, so a detached call
             # throws a TypeError at run time
             source = unwrap(b.value)
@@ -2127,9 +2134,9 @@ class FileAnalysis:
             b = self.lookup(text(obj), fi)
             v = unwrap(b.value) if b is not None and b.kind == "var" and b.decl == "const" and b.value is not None \
                 and b.key is None else None
-            if v is not None and v.type == "object":
+            if v is not None and b is not None and v.type == "object":  # v is None when b is
                 value = _pair_value(v, text(node.child_by_field_name("property")))
-                return self._env_var(value, b.fi, depth + 1) if value is not None else None  # type: ignore[union-attr]
+                return self._env_var(value, b.fi, depth + 1) if value is not None else None
             return None
         if obj is None or text(obj).replace(" ", "") != "process.env":
             return None
@@ -2337,6 +2344,8 @@ class FileAnalysis:
             self._helper_writes = self._nonidem_helpers()
         for hc in self._step_helper_calls.get(fi, ()):
             eff = hc.effect
+            if eff is None:  # never: only calls with a "project" effect are kept
+                continue
             target = self.func_of_name(eff[1], hc.fi) if not eff[2] else -1
             found = self._helper_write(target, [], set()) if self._helper_writes and target > 0 else None
             if found is None:
@@ -2452,7 +2461,17 @@ class FileAnalysis:
 
     def _stored_only(self, fi: int) -> bool:
         site = self._store_site(fi)
-        return site is not None and not self._called_in_orch(fi, site[0], site[1])
+        if site is None:
+            return False
+        # _called_in_orch -> _is_deferred -> _stored_only recurses along a chain of closures: compiled,
+        # that has no recursion limit of its own (and interpreted it raises before this does)
+        self._stored_depth += 1
+        try:
+            if self._stored_depth > sys.getrecursionlimit():
+                raise RecursionError("nesting too deep")
+            return not self._called_in_orch(fi, site[0], site[1])
+        finally:
+            self._stored_depth -= 1
 
     def _store_site(self, fi: int) -> tuple[Binding | None, str, str] | None:
         """Where orchestration code keeps function literal fi: (its variable, or None and its property
@@ -2563,7 +2582,7 @@ class FileAnalysis:
             return
         src = self.src
         if self._starts is None:
-            self._starts = [g.start for g in self.funcs]
+            self._starts = [fn.start for fn in self.funcs]
         pos = src.find(word, lo, hi)
         while pos >= 0:
             end = pos + len(word)
@@ -2872,7 +2891,8 @@ class FileAnalysis:
             if b is not None and b.fi > 0 and len(ch) > 1 and (
                     b.kind in ("loop", "param", "catch") or (b.kind == "var" and (v is None or v.type not in _BUILT_VALUES))):
                 return True  # `await comp.fn()`: a function kept in a local value may run operations
-            if v is not None and v.type in ("new_expression", "call_expression") and self._may_orchestrate_value(v, b.fi):
+            if v is not None and b is not None and v.type in ("new_expression", "call_expression") \
+                    and self._may_orchestrate_value(v, b.fi):
                 return True  # a method of a value built from the context
             if len(ch) == 1:
                 target = self.func_of_name(ch[0], c.fi)
@@ -2927,7 +2947,7 @@ class FileAnalysis:
         f = self.funcs[fi]
         if f.role not in ("handler", "child") or self.src.find(b"catch", f.start, f.end) < 0:
             return False
-        catch = None
+        catch: Any = None
         own_try = False
         start = f.node.start_byte
         n = node.parent
@@ -3252,7 +3272,7 @@ class FileAnalysis:
         if v.type in ("object", "array"):
             return True
         if v.type == "new_expression":
-            ch = chain_of(v.child_by_field_name("constructor"))
+            ch = chain_of(v.child_by_field_name("constructor")) or []
             return bool(ch) and ch[-1] in T.MUTABLE_CTORS
         return False
 
@@ -3262,12 +3282,12 @@ class FileAnalysis:
         tops: dict[int, FunctionSummary] = {}
         for i, f in enumerate(funcs):
             if i and f.parent == 0 and f.name:
-                s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1,
-                                    generator=f.node.type in ("generator_function_declaration", "generator_function"))
-                tops[i] = s
-                self.functions.setdefault(f.name, s)
+                top_s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1,
+                                        generator=f.node.type in ("generator_function_declaration", "generator_function"))
+                tops[i] = top_s
+                self.functions.setdefault(f.name, top_s)
                 if i in self.col.default_exports:
-                    self.functions.setdefault("default", s)
+                    self.functions.setdefault("default", top_s)
         # functions that are orchestration code are reported where they are, not at their callers;
         # a function used as a step by name is still impure when called directly
         orchish = {i for i, f in enumerate(funcs) if i and f.parent == 0 and f.role in _ORCH_ROLES}
@@ -3313,9 +3333,9 @@ class FileAnalysis:
                     s.calls.append((self.path, funcs[target].name or eff[1]))
         for exported, mod, imported in self.col.reexports:
             if mod.startswith("."):
-                s = FunctionSummary(name=exported, line=1)
-                s.calls = [(p, imported) for p in self._candidates(mod)]
-                self.functions.setdefault(exported, s)
+                re_s = FunctionSummary(name=exported, line=1)
+                re_s.calls = [(p, imported) for p in self._candidates(mod)]
+                self.functions.setdefault(exported, re_s)
         self._star_exports()
 
     def _star_exports(self) -> None:
@@ -3468,7 +3488,7 @@ def _idents(node: Any, limit: int = 2000, skip: list[tuple[int, int]] | None = N
 def _assign_pattern_names(node: Any) -> list[tuple[str, str | None, Any]]:
     from lambda_durable_mcp.analyzer.typescript._collect import pattern_names
 
-    out = []
+    out: list[tuple[str, str | None, Any]] = []
     stack = [node]
     while stack:
         n = stack.pop()
@@ -3527,7 +3547,7 @@ def _word_positions(src: bytes, words: set[bytes]) -> set[int]:
     """Start offsets of the matches of `\b(?:w1|w2|...)\b`, found with bytes.find (a pattern that
     starts with \b makes the regex engine try every byte of the file)."""
     if not all(_ASCII_WORD.fullmatch(w) for w in words):
-        pat = re.compile(rb"\b(?:" + b"|".join(re.escape(n) for n in sorted(words)) + rb")\b")
+        pat = re.compile(rb"\b(?:" + b"|".join(re.escape(wd) for wd in sorted(words)) + rb")\b")
         return {m.start() for m in pat.finditer(src)}
     out: set[int] = set()
     n = len(src)
@@ -3541,9 +3561,11 @@ def _word_positions(src: bytes, words: set[bytes]) -> set[int]:
     return out
 
 
-def _number(node: Any) -> float | None:
+def _number(node: Any, depth: int = 0) -> float | None:
     if node is None:
         return None
+    if depth > sys.getrecursionlimit():
+        raise RecursionError("nesting too deep")  # compiled, the recursion has no limit of its own
     if node.type == "number":
         t = text(node).replace("_", "")
         try:
@@ -3552,7 +3574,7 @@ def _number(node: Any) -> float | None:
             return None
     if node.type == "unary_expression" and text(node).startswith("-"):
         inner = node.child_by_field_name("argument")
-        v = _number(unwrap(inner))
+        v = _number(unwrap(inner), depth + 1)
         return -v if v is not None else None
     return None
 

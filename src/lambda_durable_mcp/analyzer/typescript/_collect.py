@@ -527,13 +527,13 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                             continue
                         if pair.type != "pair":
                             continue
-                        key, value = pair.child_by_field_name("key"), unwrap(pair.child_by_field_name("value"))
-                        if key is None or key.type != "property_identifier" or value is None:
+                        kn, value = pair.child_by_field_name("key"), unwrap(pair.child_by_field_name("value"))
+                        if kn is None or kn.type != "property_identifier" or value is None:
                             continue
                         if value.type in FUNC_VALUE_TYPES:
-                            pending_name[value.start_byte] = text(key)
+                            pending_name[value.start_byte] = text(kn)
                         elif value.type == "identifier":
-                            col.export_locals.append((text(key), text(value)))
+                            col.export_locals.append((text(kn), text(value)))
                 elif right is not None and left.text == b"module.exports":
                     _export_whole(col, right)  # `module.exports = require("./ids")`
         elif t == "update_expression":
@@ -550,9 +550,9 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                     for sp in ch.named_children:
                         if sp.type != "export_specifier":
                             continue
-                        nm = sp.child_by_field_name("name")
+                        sn = sp.child_by_field_name("name")  # nm is a str in this function
                         al = sp.child_by_field_name("alias")
-                        col.reexports.append((text(al or nm), src, text(nm)))
+                        col.reexports.append((text(al or sn), src, text(sn)))
                 elif ch.type == "*" and not star:
                     star = "*"
                 elif ch.type == "namespace_export":
@@ -621,26 +621,24 @@ def member_spans(source: bytes) -> list[tuple[int, int, str]]:
 
 def _enclosing(funcs: list[Func], pos: int, starts: list[int] | None = None) -> int:
     """Innermost function containing byte offset pos (functions are in document order)."""
-    i = bisect.bisect_right(starts if starts is not None else _Starts(funcs), pos) - 1
+    if starts is not None:
+        i = bisect.bisect_right(starts, pos) - 1
+    else:  # bisect_right over the functions' starts without building their list (a compiled class
+        # with __getitem__ is no sequence to bisect)
+        lo, hi = 0, len(funcs)
+        while lo < hi:
+            mid = (lo + hi) // 2
+            if pos < funcs[mid].start:
+                hi = mid
+            else:
+                lo = mid + 1
+        i = lo - 1
     while i > 0:
         f = funcs[i]
         if f.start <= pos < f.end:
             return i
         i = f.parent
     return 0
-
-
-class _Starts:
-    __slots__ = ("funcs",)
-
-    def __init__(self, funcs: list[Func]) -> None:
-        self.funcs = funcs
-
-    def __len__(self) -> int:
-        return len(self.funcs)
-
-    def __getitem__(self, i: int) -> int:
-        return self.funcs[i].start
 
 
 def required_module(node: Any) -> str | None:
