@@ -43,8 +43,10 @@ $(COMPILED)/.installed: $(VENV)/.installed pyproject.toml $(shell find src refer
 	find build/wheel-src -name __pycache__ -prune -exec rm -rf {} +
 	HATCH_BUILD_HOOKS_ENABLE=1 $(PY) -m pip wheel -q --no-deps -w build/wheel build/wheel-src
 	$(PY) -m pip install -q --no-deps --target $(COMPILED) build/wheel/*.whl
-	PYTHONPATH=$(COMPILED) $(PY) -c 'import lambda_durable_mcp.analyzer.python.frontend as m, sys; \
-		sys.exit(0 if m.__file__.endswith(".so") else "not compiled: " + m.__file__)'
+	PYTHONPATH=$(COMPILED) $(PY) -c 'import importlib, sys; \
+		m = [importlib.import_module("lambda_durable_mcp.analyzer." + n) for n in \
+		     ("python.frontend", "typescript._analyze", "typescript._collect", "typescript._tables")]; \
+		py = [x.__file__ for x in m if not x.__file__.endswith(".so")]; sys.exit("not compiled: %s" % py if py else 0)'
 	@touch $@
 
 install: $(VENV)/.installed

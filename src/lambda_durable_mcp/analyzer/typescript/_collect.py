@@ -484,7 +484,7 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
             kind = km.group(1).decode() if km else "let"
             bs: list[Binding] = []
             if nn.type == "identifier":
-                b = Binding("var", fi, nn.text.decode(), nn.start_byte, value=val, decl=kind)
+                b = Binding("var", fi, nn.text.decode(), nn.start_byte, value=val, decl=kind)  # type: ignore[union-attr]
                 bs.append(b)
                 if val is not None:
                     vt = val.type
@@ -512,7 +512,7 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
             left = n.child_by_field_name("left")
             col.writes.append((n, fi, left, t))
             if fi == 0 and left is not None and left.type == "member_expression":
-                m = _EXPORTS_RE.match(left.text)
+                m = _EXPORTS_RE.match(left.text)  # type: ignore[arg-type]  # bytes: the tree keeps its source
                 right = n.child_by_field_name("right")
                 if m and right is not None and right.type in FUNC_VALUE_TYPES:
                     pending_name[right.start_byte] = m.group(1).decode()
