@@ -102,6 +102,21 @@ def test_deep_nesting_and_huge_inline_input_never_raise() -> None:
     assert "MB limit" in big.parse_errors[0]
 
 
+def test_a_long_chain_of_factories_is_a_note_not_a_crash() -> None:
+    # `def f2(): return f1()` 60,000 times: following the chain recurses once per function. Interpreted,
+    # Python's recursion limit stops it; compiled (the release wheel) nothing did, and a worker thread's
+    # C stack overflowed (a segfault, which would end this test run).
+    import threading
+
+    code = "import boto3\ndef f0():\n    return boto3.client('s3')\n" + "".join(
+        f"def f{i}():\n    return f{i - 1}()\n" for i in range(1, 60_000)) + "def h():\n    c = f59999()\n"
+    results = []
+    worker = threading.Thread(target=lambda: results.append(analyze_source(code, "python")))
+    worker.start()
+    worker.join()
+    assert "nested too deeply" in results[0].parse_errors[0]
+
+
 def test_language_detection() -> None:
     assert detect_language(BAD) == "python"
     assert detect_language("import { withDurableExecution } from '@aws/durable-execution-sdk-js';\n"

@@ -358,6 +358,7 @@ class ModuleAnalyzer:
         self.text = text
         self._receivers: set[str] | None = None
         self._returns: dict[str, str | None] = {}
+        self._factory_depth = 0
         # Lines that mention "lambda" (few): where a module-level table may keep one.
         self.lambda_lines: list[int] = []
         pos, line = text.find("lambda"), 1
@@ -938,6 +939,19 @@ class ModuleAnalyzer:
             return self._returns[name]
         fi = self.scope[name]
         self._returns[name] = None  # recursion guard (and the answer for most functions)
+        # kind_of -> returned_kind -> kind_of follows a chain of factories (`def f2(): return f1()`):
+        # compiled (mypyc), that recursion has no limit of its own; interpreted, Python's is hit first
+        self._factory_depth += 1
+        try:
+            if self._factory_depth > sys.getrecursionlimit():
+                raise RecursionError("nesting too deep")
+            kind = self._factory_kind(fi)
+        finally:
+            self._factory_depth -= 1
+        self._returns[name] = kind
+        return kind
+
+    def _factory_kind(self, fi: FuncInfo) -> str | None:
         node = fi.node
         if not isinstance(node, ast.Lambda):
             # A factory ends in `return <client>`: a cheap test before the walk over the body.
@@ -1008,7 +1022,6 @@ class ModuleAnalyzer:
             if kind not in C.FACTORY_KINDS:
                 kind = None
                 break
-        self._returns[name] = kind
         return kind
 
     def import_roots(self) -> dict[str, list[str]]:
