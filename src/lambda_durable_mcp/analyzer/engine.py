@@ -214,7 +214,8 @@ class ImpurityClosure:
         return found[2] if found is not None else None
 
     def with_hint(self, path: str, name: str, caller: str | None = None) -> tuple[str, str, str] | None:
-        """(chain text, what it ends at, its note), for ``fact="nonidempotent"`` or ``"module_write"``."""
+        """(chain text, what it ends at, its note), for ``fact="nonidempotent"``, ``"module_write"`` or
+        ``"sleep"``."""
         chain = self(path, name, caller)
         found = self._find(path, name)
         return (chain, found[1], found[2]) if chain is not None and found is not None else None
@@ -234,13 +235,15 @@ def impurity_closure(summaries: dict[str, ModuleSummary], display: Callable[[str
 
 
 def project_view(root: str, summaries: dict[str, ModuleSummary], display: Callable[[str], str]) -> ProjectView:
-    """What pass 2 sees: the summaries with the closures over them (DUR005, DUR035 across files)."""
+    """What pass 2 sees: the summaries with the closures over them (DUR005, DUR009, DUR012, DUR035
+    across files)."""
     impure = impurity_closure(summaries, display)
     nonidempotent = ImpurityClosure(summaries, display, fact="nonidempotent")
     module_write = ImpurityClosure(summaries, display, fact="module_write")
+    sleep = ImpurityClosure(summaries, display, fact="sleep")
     return ProjectView(root=root, summaries=summaries, impure=impure, impurity_rule=impure.rule,
                        nonidempotent=nonidempotent.with_hint, module_write=module_write.with_hint,
-                       display=display)
+                       sleep=sleep.with_hint, display=display)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -31,6 +31,9 @@ class FunctionSummary:
     # Module state it writes, which a step or child that calls it loses on replay (DUR012):
     # (the variable, "" or a frontend-specific note). Not set for caches that check before writing.
     module_write: tuple[str, str] | None = None
+    # An in-process sleep it does outside any step (DUR009 where orchestration code calls it):
+    # (the sleep as shown, e.g. "time.sleep(...)" or "setTimeout", "").
+    sleep: tuple[str, str] | None = None
     # A generator function: a step must collect what it yields, since a generator object cannot be
     # checkpointed (the DUR005 fix says so).
     generator: bool = False
@@ -105,6 +108,9 @@ class ProjectView:
     # module_write(path, function_name, caller_path) -> (chain text, the variable, note), the same for
     # FunctionSummary.module_write (DUR012 where step or child code calls that function)
     module_write: Callable[..., tuple[str, str, str] | None] = lambda path, name, caller=None: None
+    # sleep(path, function_name, caller_path) -> (chain text, the sleep, "") for FunctionSummary.sleep
+    # (DUR009 where orchestration code calls that function)
+    sleep: Callable[..., tuple[str, str, str] | None] = lambda path, name, caller=None: None
     _env_index: dict[str, list[tuple[str, EnvTarget]]] | None = field(default=None, repr=False)
 
     def env_target(self, path: str, var: str) -> tuple[str, EnvTarget] | None:
