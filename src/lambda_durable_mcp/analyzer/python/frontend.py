@@ -340,6 +340,7 @@ class ModuleAnalyzer:
         self.outer_writes: list[tuple[Diagnostic, str, ast.AST]] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
         self.module_writers: dict[str, str] = {}  # top-level function -> a module variable it writes (DUR012)
+        self.sleepers: dict[str, str] = {}  # plain function -> the in-process sleep it does (DUR009 via callers)
         # lambdas not read as code of the function around them: stored parallel branches (analyzed on
         # their own) and callbacks handed to a library together with the context (scope unknown)
         self.own_scope_lambdas: set[int] = set()
@@ -1298,10 +1299,12 @@ class ModuleAnalyzer:
         written = self.module_writers.get(fi.qualname) if role == "plain" else None
         module_write = (written, "") if written is not None and not _memoizes(
             ast.get_source_segment(self.text, fi.node) or "", written) else None
-        if role == "plain" and (v.impurity or v.calls or nonidempotent or module_write):
+        slept = self.sleepers.get(fi.qualname) if role == "plain" else None
+        sleep = (slept, "") if slept is not None else None
+        if role == "plain" and (v.impurity or v.calls or nonidempotent or module_write or sleep):
             self.functions[fi.qualname] = FunctionSummary(fi.qualname, getattr(fi.node, "lineno", 1),
                                                           v.impurity, v.calls, nonidempotent, module_write,
-                                                          generator=_is_generator(fi.node),
+                                                          sleep, generator=_is_generator(fi.node),
                                                           is_async=isinstance(fi.node, ast.AsyncFunctionDef))
 
     def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
@@ -3220,6 +3223,8 @@ class FunctionVisitor:
             elif rule in ("DUR009", "DUR020"):
                 if self.orch:
                     self.report_source(rule, node, label)
+                elif rule == "DUR009" and self.role == "plain":  # reported where orchestration calls it
+                    self.m.sleepers.setdefault(self.fi.qualname, str(label).strip("`"))
             else:
                 self.source_or_impure(rule, node, label)
                 if rule == "DUR021" and self.role in ("step", "submitter") and not self.fi.at_most_once:
@@ -3409,6 +3414,8 @@ class FunctionVisitor:
             d = Deferred("impure", _loc(node), cands, text, self.ctx, op="hands-ctx" if hands else "",
                           in_log=self.soft in ("log", "ctxlog"))
             self.m.deferred.append(d)
+            if not hands:  # a helper that sleeps (a helper given the context is orchestration code itself)
+                self.m.deferred.append(Deferred("sleep", _loc(node), cands, text, self.ctx))
             if hands:
                 self.mark_operation(node)
             elif self.tail is not None:  # dropped if it turns out to be after the last operation
@@ -3949,6 +3956,13 @@ class PythonFrontend:
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "
                                                    f"replay repeats it: {chain}"), fix))
                         break
+            elif d.kind == "sleep":
+                found = _reached(project.sleep, d, path)
+                if found is not None:
+                    out.append(_deferred_diagnostic(
+                        path, d, "DUR009", f"`{d.text}()` sleeps inside the invocation ({found[0]}): it is billed, "
+                                           "repeats on every replay and cannot outlive the Lambda timeout",
+                        _FIX["DUR009"].format(ctx=d.ctx)))
             elif d.kind == "module-write":
                 found = _reached(project.module_write, d, path)
                 if found is not None and d.op == ORCHESTRATION:
