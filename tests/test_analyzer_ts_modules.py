@@ -81,6 +81,30 @@ def test_pnpm_workspace_and_node_modules_never_resolved(tmp_path: Path) -> None:
     assert _dur005_lines(tmp_path) == [("svc/handler.ts", 5)]
 
 
+def test_dur009_follows_a_workspace_package_but_not_node_modules(tmp_path: Path) -> None:
+    """A helper that sleeps in a workspace package is project code (DUR009 at its call); a package of
+    node_modules that exports a function of the same name is not summarized."""
+    sleeper = "export const {name} = (ms: number) => new Promise((r) => setTimeout(r, ms));\n"
+    handler = ('import {{ withDurableExecution, DurableContext }} from "@aws/durable-execution-sdk-js";\n'
+               'import {{ {name} }} from "{spec}";\n'
+               "export const handler = withDurableExecution(async (e: unknown, context: DurableContext) => {{\n"
+               "  await {name}(10);\n"
+               '  await context.wait("pause", {{ seconds: 1 }});\n'
+               "}});\n")
+    _write(tmp_path, {
+        "package.json": {"name": "root", "private": True, "workspaces": ["packages/*"]},
+        "packages/timing/package.json": {"name": "@acme/timing", "main": "src/index.ts"},
+        "packages/timing/src/index.ts": sleeper.format(name="nap"),
+        "node_modules/sleep-lib/package.json": {"name": "sleep-lib", "main": "index.ts"},
+        "node_modules/sleep-lib/index.ts": sleeper.format(name="sleep"),
+        "svc/a.ts": handler.format(name="nap", spec="@acme/timing"),
+        "svc/b.ts": handler.format(name="sleep", spec="sleep-lib"),
+    })
+    result = analyze_paths([tmp_path / "svc"], root=tmp_path)
+    assert [(d.path, d.line, d.rule) for d in result.diagnostics] == [("svc/a.ts", 4, "DUR009")]
+    assert "packages/timing/src/index.ts:nap -> setTimeout" in result.diagnostics[0].message
+
+
 def test_tsconfig_paths_with_comments_extends_and_base_url(tmp_path: Path) -> None:
     _write(tmp_path, {
         "node_modules/@acme/tsconfig/base.json": '{ "compilerOptions": { "strict": true } }',

@@ -500,3 +500,34 @@ export const handler = withDurableExecution(async (event: any, context: DurableC
                    (10, "DUR001"): "error", (11, "DUR005"): "error"}
     messages = {d.line: d.message for d in result.diagnostics if d.rule == "DUR005"}
     assert "only feeds a context.logger line" in messages[9] and "only feeds" not in messages[11]
+
+
+def test_dur009_follows_an_imported_helper_that_sleeps(tmp_path: Path) -> None:
+    """DUR009 at the call of an imported helper that sleeps in-process, with the chain in the message and
+    the same severity and fix as the same-file rule; one diagnostic per call, none in a step."""
+    (tmp_path / "util.ts").write_text(
+        "export async function backoff(ms: number) {\n"
+        "  await new Promise((resolve) => setTimeout(resolve, ms));\n"
+        "}\n"
+        "export const retry = async (n: number) => { await backoff(n); return n; };\n")
+    (tmp_path / "handler.ts").write_text(
+        'import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";\n'
+        'import { backoff, retry } from "./util";\n'
+        "const nap = (ms: number) => new Promise((r) => setTimeout(r, ms));\n"
+        "export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {\n"
+        '  await context.step("a", async () => backoff(1));\n'
+        "  await backoff(5000);\n"
+        "  await retry(2);\n"
+        "  await nap(5);\n"
+        "  return {};\n"
+        "});\n")
+    result = analyze_paths([tmp_path], root=tmp_path)
+    by = {d.line: d for d in result.diagnostics if d.path == "handler.ts"}
+    assert sorted((d.line, d.rule) for d in result.diagnostics) == [
+        (6, "DUR009"), (7, "DUR009"), (8, "DUR009")]
+    d = by[6]
+    assert d.severity == RULES["DUR009"].severity == "warning" and d.column == 9
+    assert d.message.startswith("backoff() sleeps in-process (util.ts:backoff -> setTimeout): ")
+    assert d.fix == "use await context.wait({ seconds: N })"
+    assert "(util.ts:retry -> backoff -> setTimeout)" in by[7].message
+    assert by[8].message.startswith("nap() sleeps in-process (setTimeout): ")

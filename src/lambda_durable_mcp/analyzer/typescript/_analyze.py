@@ -136,6 +136,9 @@ class FileAnalysis:
         self._resolved: dict[str, list[str]] = {}  # import specifier -> candidate paths
         # calls from step or child code to imported helpers: call, candidate paths, name, "where" (DUR012)
         self.project_writes: list[tuple[Call, list[str], str, str]] = []
+        # calls from orchestration code to project helpers that do not sleep here themselves: call,
+        # candidate paths, name; pass 2 follows them for an in-process sleep (DUR009 across files)
+        self.project_sleeps: list[tuple[Call, list[str], str]] = []
         self._plain_writes: dict[int, tuple[str, Any]] = {}  # top-level plain function -> module write
         self.env_invokes: list[tuple[Any, str]] = []  # (invoke target node, env var) for DUR032 via templates
         # (invoke target node, candidate paths, "NAME" or "NAME.key"): an invoke target another file exports
@@ -149,7 +152,7 @@ class FileAnalysis:
         self._seen: set[tuple[str, int, int]] = set()
         self._op_starts: list[int] = []
         self._ops: list[Call] = []
-        self._sleepers: set[int] = set()
+        self._sleepers: dict[int, str] = {}  # top-level plain function -> the first sleep it does
         self._configure_serdes = False
         self._nondet_cache: dict[int, bool] = {}
         self._do_cache: dict[int, bool] = {}
@@ -987,7 +990,7 @@ class FileAnalysis:
         # module-level helpers that sleep (DUR009 at the call site)
         for f in facts:
             if f.rule == "DUR009" and self.funcs[f.fi].scope == "plain" and self.funcs[f.fi].top >= 0:
-                self._sleepers.add(self.funcs[f.fi].top)
+                self._sleepers.setdefault(self.funcs[f.fi].top, f.what.removesuffix("()"))
 
     def _env_text(self, node: Any) -> str:
         m = re.compile(rb"\s*(?:\??\.\s*[\w$]+|\[\s*['\"][^'\"]{1,60}['\"]\s*\])").match(self.src, node.end_byte)
@@ -2767,16 +2770,21 @@ class FileAnalysis:
                 if eff[2]:
                     # a helper that gets the context runs durable operations: it cannot go in a step
                     hands = self._hands_context(c)
-                    self.project_calls.append((c, self._candidates(eff[2]), eff[1], False, hands))
+                    cands = self._candidates(eff[2])
+                    self.project_calls.append((c, cands, eff[1], False, hands))
+                    self.project_sleeps.append((c, cands, eff[1]))
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
                         self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False,
                                                    self._hands_context(c)))
-                        if target in self._sleepers:
+                        slept = self._sleepers.get(target)
+                        if slept is not None:
                             self.report("DUR009", c.node,
-                                        f"{eff[1]}() sleeps in-process (setTimeout): the delay is lost on replay",
+                                        f"{eff[1]}() sleeps in-process ({slept}): the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
+                        else:  # it may reach a sleep through helpers (other files): pass 2
+                            self.project_sleeps.append((c, [self.path], funcs[target].name or eff[1]))
 
     def _ignored_here(self, pos: int) -> bool:
         """A `durable-lint: ignore` comment on the line of pos, or alone on the line before (the engine
@@ -3308,6 +3316,10 @@ class FileAnalysis:
             g = funcs[top]
             if s is not None and not _memoizes(self.src[g.start:g.end], nm.encode()):
                 s.module_write = (nm, "")
+        for top, slept in self._sleepers.items():  # DUR009 at callers in other files
+            s = tops.get(top)
+            if s is not None and top not in orchish:
+                s.sleep = (slept, "")
         for fact in self.facts:  # DUR035 at the callers: a retrying step that calls this function
             if fact.rule == "DUR021" and "nonidem" in fact.detail:
                 f = funcs[fact.fi]

@@ -94,7 +94,7 @@ class _Result:
     """What one file's analysis leaves for summarize and check: no tree, so many can be cached."""
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
-                 "project_writes", "exported_loggers", "exported_env", "env_invokes", "env_imports",
+                 "project_writes", "project_sleeps", "exported_loggers", "exported_env", "env_invokes", "env_imports",
                  "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers")
 
     def __init__(self, analysis: Any, parse_error: str | None) -> None:
@@ -118,6 +118,8 @@ class _Result:
         # (record, "where") of calls from step or child code to imported helpers, for DUR012
         self.project_writes: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                         str]] = []
+        # records of calls from orchestration code to project helpers, for DUR009 through other files
+        self.project_sleeps: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         self.exported_loggers: dict[str, str] = dict(analysis.exported_loggers) if analysis is not None else {}
         self.exported_env: dict[str, str] = dict(analysis.exported_env) if analysis is not None else {}
         # ((line, column), (end line, end column), expression text, candidate paths, "NAME" / "NAME.key")
@@ -156,6 +158,7 @@ class _Result:
                                     for call, candidates, name, submitter, where in analysis.project_nonidem]
             self.project_writes = [(record(call, candidates, name), where)
                                    for call, candidates, name, where in analysis.project_writes]
+            self.project_sleeps = [record(call, candidates, name) for call, candidates, name in analysis.project_sleeps]
             self.project_calls = [(*record(call, candidates, name), terminal, hands)
                                   for call, candidates, name, terminal, hands in analysis.project_calls]
 
@@ -355,6 +358,18 @@ class TypeScriptFrontend:
                                        "start resets it",
                                        f"return the new value from {label}() and from the {where}, and keep it in "
                                        "a local variable of the orchestration code instead of module state"))
+        # helpers that sleep in-process, in other files or through them (DUR009; a helper of this file
+        # that sleeps itself was reported in pass 1)
+        slept = {(d.line, d.column) for d in out if d.rule == "DUR009"}
+        for sp, ep, label, candidates, name, ctx in res.project_sleeps:
+            sleep = project.sleep(_known(candidates, known), name, path)
+            if sleep is None or (sp[0], sp[1]) in slept:
+                continue
+            chain = sleep[0]
+            slept.add((sp[0], sp[1]))
+            out.append(_diagnostic(path, sp, ep, "DUR009",
+                                   f"{label}() sleeps in-process ({chain}): the Lambda keeps running (and billing) "
+                                   "and the delay is lost on replay", f"use await {ctx}.wait({{ seconds: N }})"))
         for sp, ep, expr, var in res.env_invokes:
             found = project.env_target(path, var)
             if found is not None:
