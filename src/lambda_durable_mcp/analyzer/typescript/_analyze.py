@@ -2781,7 +2781,8 @@ class FileAnalysis:
                         slept = self._sleepers.get(target)
                         if slept is not None:
                             self.report("DUR009", c.node,
-                                        f"{eff[1]}() sleeps in-process ({slept}): the delay is lost on replay",
+                                        f"{eff[1]}() sleeps in-process ({slept}): the Lambda keeps running (and billing) "
+                                        "and the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
                         else:  # it may reach a sleep through helpers (other files): pass 2
                             self.project_sleeps.append((c, [self.path], funcs[target].name or eff[1]))
