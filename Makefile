@@ -33,8 +33,9 @@ conformance/node_modules/.installed: conformance/package.json conformance/packag
 	@touch $@
 
 # The release wheel, with the analyzer's hot modules compiled by mypyc (pyproject: hooks.mypyc), unpacked
-# into build/compiled for the tests and benchmarks (PYTHONPATH=build/compiled). Built from a copy, so
-# that an interrupted build never leaves a compiled module in src/ to shadow its source.
+# into build/compiled for the tests and benchmarks (PYTHONPATH=build/compiled), then checked: every module
+# the hook lists must load compiled. Built from a copy, so that an interrupted build never leaves a
+# compiled module in src/ to shadow its source.
 COMPILED := build/compiled
 $(COMPILED)/.installed: $(VENV)/.installed pyproject.toml $(shell find src references -type f -not -path '*/__pycache__/*')
 	rm -rf build/wheel-src build/wheel $(COMPILED)
@@ -43,10 +44,11 @@ $(COMPILED)/.installed: $(VENV)/.installed pyproject.toml $(shell find src refer
 	find build/wheel-src -name __pycache__ -prune -exec rm -rf {} +
 	HATCH_BUILD_HOOKS_ENABLE=1 $(PY) -m pip wheel -q --no-deps -w build/wheel build/wheel-src
 	$(PY) -m pip install -q --no-deps --target $(COMPILED) build/wheel/*.whl
-	PYTHONPATH=$(COMPILED) $(PY) -c 'import importlib, sys; \
-		m = [importlib.import_module("lambda_durable_mcp.analyzer." + n) for n in \
-		     ("python.frontend", "typescript._analyze", "typescript._collect", "typescript._tables")]; \
-		py = [x.__file__ for x in m if not x.__file__.endswith(".so")]; sys.exit("not compiled: %s" % py if py else 0)'
+	PYTHONPATH=$(COMPILED) $(PY) -c 'import importlib, sys, tomllib; \
+		hook = tomllib.load(open("pyproject.toml", "rb"))["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]; \
+		names = [f.removeprefix("src/").removesuffix(".py").replace("/", ".") for f in hook["mypyc"]["include"]]; \
+		py = [m.__file__ for m in map(importlib.import_module, names) if not m.__file__.endswith(".so")]; \
+		sys.exit("not compiled: %s" % py if py else 0)'
 	@touch $@
 
 install: $(VENV)/.installed
