@@ -3959,10 +3959,8 @@ class PythonFrontend:
             elif d.kind == "sleep":
                 found = _reached(project.sleep, d, path)
                 if found is not None:
-                    out.append(_deferred_diagnostic(
-                        path, d, "DUR009", f"`{d.text}()` sleeps inside the invocation ({found[0]}): it is billed, "
-                                           "repeats on every replay and cannot outlive the Lambda timeout",
-                        _FIX["DUR009"].format(ctx=d.ctx)))
+                    out.append(_deferred_diagnostic(path, d, "DUR009", f"`{d.text}()` {_WHY['DUR009']} ({found[0]})",
+                                                    _FIX["DUR009"].format(ctx=d.ctx)))
             elif d.kind == "module-write":
                 found = _reached(project.module_write, d, path)
                 if found is not None and d.op == ORCHESTRATION:
