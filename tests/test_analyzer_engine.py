@@ -117,6 +117,21 @@ def test_a_long_chain_of_factories_is_a_note_not_a_crash() -> None:
     assert "nested too deeply" in results[0].parse_errors[0]
 
 
+def test_typescript_nested_beyond_the_tree_limit_is_a_note_and_stays_fast() -> None:
+    # 20,000 nested function calls: tree-sitter's query took ~10 s on it (quadratic past ~13,000 levels,
+    # then it drops captures); 1,000 levels are still analyzed, down to the innermost call.
+    def nested(levels: int) -> str:
+        return ('import { withDurableExecution } from "@aws/durable-execution-sdk-js";\n'
+                "export const handler = withDurableExecution(async (event, context) => {\n"
+                + "(async () => {" * levels + "const t = Date.now(); await context.wait({ seconds: t });"
+                + "})()" * levels + "\n});\n")
+
+    deep = analyze_source(nested(20_000), "typescript")
+    assert deep.diagnostics == [] and "nesting too deep to analyze" in deep.parse_errors[0]
+    moderate = analyze_source(nested(1_000), "typescript")
+    assert moderate.parse_errors == [] and "DUR001" in {d.rule for d in moderate.diagnostics}
+
+
 def test_language_detection() -> None:
     assert detect_language(BAD) == "python"
     assert detect_language("import { withDurableExecution } from '@aws/durable-execution-sdk-js';\n"

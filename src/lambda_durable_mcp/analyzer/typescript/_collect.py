@@ -375,6 +375,25 @@ def _string_value(node: Any) -> str | None:
     return s[1:-1] if len(s) >= 2 else ""
 
 
+MAX_TREE_DEPTH = 20_000  # syntax tree levels; 500 levels of nested source code take about 3,000
+
+
+def too_deep(root: Any, size: int) -> bool:
+    """Whether the tree is deeper than MAX_TREE_DEPTH at one of 17 evenly spaced offsets (deep nesting
+    is a long stretch of the file, so a sample finds it): a descent costs one step per level."""
+    if size * 2 <= MAX_TREE_DEPTH:
+        return False  # a level of nesting takes at least half a byte of source (`!!!a`, `((a))`, `- - 1`)
+    for k in range(17):
+        offset = min(size * k // 16, max(size - 1, 0))
+        cursor = root.walk()
+        depth = 0
+        while cursor.goto_first_child_for_byte(offset) is not None:
+            depth += 1
+            if depth > MAX_TREE_DEPTH:
+                return True
+    return False
+
+
 def collect(tree: Any, source: bytes, language: Any) -> Collected:
     from tree_sitter import QueryCursor
 
@@ -391,7 +410,11 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
     last_call_start = -1
     last_call: tuple[Any, int, Call | None] | None = None
 
-    caps = QueryCursor(query_for(language)).captures(root)
+    cursor = QueryCursor(query_for(language))
+    # Past a few thousand levels tree-sitter's query slows down sharply (10 s at 100,000 levels of
+    # nested functions) and then drops captures: the frontend reports such files (see too_deep)
+    cursor.set_max_start_depth(MAX_TREE_DEPTH)
+    caps = cursor.captures(root)
     nodes = caps.get("n", [])
     # The binding groups captures per pattern; a stable sort by start keeps outer nodes first.
     nodes.sort(key=_START)

@@ -246,12 +246,14 @@ class TypeScriptFrontend:
         gc.disable()  # the analysis allocates many small objects and no cycles worth collecting
         try:
             from lambda_durable_mcp.analyzer.typescript._analyze import FileAnalysis
-            from lambda_durable_mcp.analyzer.typescript._collect import collect
+            from lambda_durable_mcp.analyzer.typescript._collect import collect, too_deep
 
             lang = _language(dialect)
             tree = _parser(dialect).parse(source)
             parse_error = None
             root = tree.root_node
+            if too_deep(root, len(source)):
+                return _Result(None, "1: nesting too deep to analyze")
             if root.has_error:
                 line, what = _first_error(root)
                 parse_error = f"{line}: {what} (analysis continued on the recoverable parts)"
