@@ -54,24 +54,19 @@ def ts_stack(n: int) -> str:
 
 
 def main() -> None:
+    cases = (("CDK Python", "py", stack, (100, 200, 400, 800), "in one method"),
+             ("CDK TypeScript", "ts", ts_stack, (50, 100, 200), "in one constructor"))
     with tempfile.TemporaryDirectory() as d:
         root = Path(d)
-        for n in (100, 200, 400, 800):
-            path = root / f"s{n}.py"
-            path.write_text(stack(n))
-            start = time.process_time()
-            found = analyze_paths([path], root=root)
-            took = time.process_time() - start
-            roles = sum(1 for x in found.diagnostics if x.rule == "DUR051")
-            print(f"CDK Python, {n:4d} functions in one method: {took * 1000:7.0f} ms ({roles} DUR051)")
-        for n in (50, 100, 200):
-            path = root / f"s{n}.ts"
-            path.write_text(ts_stack(n))
-            start = time.process_time()
-            found = analyze_paths([path], root=root)
-            took = time.process_time() - start
-            roles = sum(1 for x in found.diagnostics if x.rule == "DUR051")
-            print(f"CDK TypeScript, {n:4d} functions in one constructor: {took * 1000:7.0f} ms ({roles} DUR051)")
+        for label, suffix, make, sizes, where in cases:
+            for n in sizes:
+                path = root / f"s{n}.{suffix}"
+                path.write_text(make(n))
+                start = time.process_time()
+                found = analyze_paths([path], root=root)
+                took = time.process_time() - start
+                roles = sum(1 for x in found.diagnostics if x.rule == "DUR051")
+                print(f"{label}, {n:4d} functions {where}: {took * 1000:7.0f} ms ({roles} DUR051)")
 
 
 if __name__ == "__main__":
