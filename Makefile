@@ -34,21 +34,18 @@ conformance/node_modules/.installed: conformance/package.json conformance/packag
 
 # The release wheel, with the analyzer's hot modules compiled by mypyc (pyproject: hooks.mypyc), unpacked
 # into build/compiled for the tests and benchmarks (PYTHONPATH=build/compiled), then checked: every module
-# the hook lists must load compiled. Built from a copy, so that an interrupted build never leaves a
-# compiled module in src/ to shadow its source.
+# the hook lists must load compiled (scripts/check_compiled.py; the Dockerfile builds and checks the same
+# way). Built from a copy, so that an interrupted build never leaves a compiled module in src/ to shadow
+# its source.
 COMPILED := build/compiled
-$(COMPILED)/.installed: $(VENV)/.installed pyproject.toml $(shell find src references -type f -not -path '*/__pycache__/*')
+$(COMPILED)/.installed: $(VENV)/.installed pyproject.toml scripts/check_compiled.py $(shell find src references -type f -not -path '*/__pycache__/*')
 	rm -rf build/wheel-src build/wheel $(COMPILED)
 	mkdir -p build/wheel-src
 	cp -r pyproject.toml README.md src references build/wheel-src/
 	find build/wheel-src -name __pycache__ -prune -exec rm -rf {} +
 	HATCH_BUILD_HOOKS_ENABLE=1 $(PY) -m pip wheel -q --no-deps -w build/wheel build/wheel-src
 	$(PY) -m pip install -q --no-deps --target $(COMPILED) build/wheel/*.whl
-	PYTHONPATH=$(COMPILED) $(PY) -c 'import importlib, sys, tomllib; \
-		hook = tomllib.load(open("pyproject.toml", "rb"))["tool"]["hatch"]["build"]["targets"]["wheel"]["hooks"]; \
-		names = [f.removeprefix("src/").removesuffix(".py").replace("/", ".") for f in hook["mypyc"]["include"]]; \
-		py = [m.__file__ for m in map(importlib.import_module, names) if not m.__file__.endswith(".so")]; \
-		sys.exit("not compiled: %s" % py if py else 0)'
+	PYTHONPATH=$(COMPILED) $(PY) scripts/check_compiled.py
 	@touch $@
 
 install: $(VENV)/.installed
@@ -58,7 +55,7 @@ compiled: $(COMPILED)/.installed
 toolchain: $(TOOLCHAIN)/node_modules/.installed $(CDK_PY)/.installed
 
 lint: install
-	$(VENV)/bin/ruff check src tests bench demo
+	$(VENV)/bin/ruff check src tests bench demo scripts
 
 # The whole suite on the sources, then the analyzer's tests again on the compiled wheel: a compiled
 # module checks its declared types at run time, and its results must not differ.
