@@ -737,6 +737,69 @@ def test_cdk_dur052_fix_creates_an_alias_to_invoke_and_grant_on() -> None:
     assert "invoke and grant on the alias" in d.fix and "instead of workflow.latestVersion" in d.fix
 
 
+def test_cdk_dur052_and_dur054_fixes_applied_literally_compile_and_clear_the_findings(tmp_path: Path) -> None:
+    """A stack that imports Function and Runtime by name: the fixes say `Runtime.NODEJS_22_X` (not the
+    template id nodejs22.x) and `new Alias(...)` with Alias added to that import (no `lambda.` namespace
+    that the file lacks); applied as written they compile against aws-cdk-lib and leave nothing to report."""
+    tsc = TOOLCHAIN / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    stack = """import { Duration, Stack } from "aws-cdk-lib";
+import { Construct } from "constructs";
+import { Code, Function, Runtime } from "aws-cdk-lib/aws-lambda";
+
+export class OrderStack extends Stack {
+  constructor(scope: Construct, id: string) {
+    super(scope, id);
+    const orders = new Function(this, "Orders", {
+      runtime: Runtime.NODEJS_20_X,
+      handler: "index.handler",
+      code: Code.fromInline("exports.handler = async () => 1;"),
+      durableConfig: { executionTimeout: Duration.hours(1) },
+    });
+    void orders;
+  }
+}
+"""
+    diags = {d.rule: d for d in FRONTEND._check("stack.ts", stack.encode(), ProjectView(root=str(tmp_path)))}
+    assert set(diags) == {"DUR052", "DUR054"}
+    assert diags["DUR054"].fix == "Use Runtime.NODEJS_22_X or Runtime.NODEJS_24_X."
+    fix = diags["DUR052"].fix
+    assert '(add Alias to the import from "aws-cdk-lib/aws-lambda")' in fix
+    statement = re.search(r"const live = new Alias\(.*?\}\)", fix)
+    assert statement, fix
+    fixed = (stack.replace("Runtime.NODEJS_20_X", "Runtime.NODEJS_22_X")
+             .replace("import { Code, Function, Runtime }", "import { Alias, Code, Function, Runtime }")
+             .replace("    void orders;", f"    {statement.group(0)};\n    void live;"))
+    assert FRONTEND._check("stack.ts", fixed.encode(), ProjectView(root=str(tmp_path))) == []
+    (tmp_path / "stack.ts").write_text(fixed)
+    modules = TOOLCHAIN / "node_modules"
+    config = {"compilerOptions": {"target": "ES2022", "module": "commonjs", "strict": True, "skipLibCheck": True,
+                                  "noEmit": True, "types": [], "baseUrl": str(modules),
+                                  "paths": {"*": [str(modules / "*")]}},
+              "files": [str(tmp_path / "stack.ts")]}
+    (tmp_path / "tsconfig.json").write_text(json.dumps(config))
+    proc = subprocess.run([str(tsc), "-p", str(tmp_path / "tsconfig.json")], capture_output=True, text=True,
+                          timeout=180, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_cdk_dur052_fix_names_the_alias_class_as_the_file_imports_it() -> None:
+    def fix_for(imports: str, construct: str = "const fn = new lambda.Function") -> str:
+        src = (f"{imports}\nimport {{ Duration, Stack }} from 'aws-cdk-lib';\nclass S extends Stack {{ build() {{\n"
+               f"  {construct}(this, 'F', {{ runtime: lambda.Runtime.NODEJS_22_X, handler: 'index.handler', "
+               "durableConfig: { executionTimeout: Duration.hours(1) } });\n} }\n")
+        (d,) = FRONTEND._check("s.ts", src.encode(), ProjectView(root="."))
+        return d.fix
+
+    assert "new lambda.Alias(" in fix_for("import * as lambda from 'aws-cdk-lib/aws-lambda';")
+    assert "new lambda.Alias(" in fix_for("import { aws_lambda as lambda } from 'aws-cdk-lib';")
+    assert "new LambdaAlias(" in fix_for("import * as lambda from 'aws-cdk-lib/aws-lambda';".replace(
+        "* as lambda", "{ Alias as LambdaAlias }") + "\nimport * as lambda from 'aws-cdk-lib/aws-lambda-x';")
+    unassigned = fix_for("import * as lambda from 'aws-cdk-lib/aws-lambda';", "new lambda.Function")
+    assert unassigned.startswith("Assign the function to a const (const fn = new Function(...)), then create")
+
+
 # --- DUR032: the durability of an invoke target, and fixes for CloudFormation and literal targets -----------
 
 DUR032_TEMPLATE = """\

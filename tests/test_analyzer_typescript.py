@@ -163,6 +163,40 @@ export const handler = withDurableExecution(async (event, context) => {
     assert all(d.rule in RULES for d in diags)
 
 
+def test_a_syntax_error_elsewhere_keeps_the_files_findings_but_none_from_the_broken_part() -> None:
+    # what an agent mid-edit has: one unfinished function, the handler's bug above it
+    code = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  const started = Date.now();
+  await context.wait("pause", { seconds: 5 });
+  return started;
+});
+function unfinished(x: number {
+  return Math.random() + context.step(x);
+"""
+    result = analyze_source(code, "typescript", path="handler.ts")
+    assert [(d.line, d.rule) for d in result.diagnostics] == [(3, "DUR001")]
+    assert len(result.parse_errors) == 1 and "analysis continued" in result.parse_errors[0]
+
+
+def test_typed_tagged_templates_parse_without_a_note_and_keep_step_functions_whole() -> None:
+    # tree-sitter-typescript has no rule for `sql<Row[]>`...``: it reads `(await sql)<Row[]>!` and a
+    # call of the arrow `async () => sql<Row[]>` with the template
+    code = """import postgres from "postgres";
+import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+const sql = postgres(process.env.DATABASE_URL!);
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  const rows = await sql<{ id: string }[]>`SELECT id FROM t WHERE id = ${event.id}`;
+  const saved = await context.step("save", async () => sql<{ id: string }[]>`INSERT INTO t VALUES (${Date.now()})`);
+  await context.wait("pause", { seconds: 5 });
+  return { rows: rows.length, saved: saved.length };
+});
+"""
+    result = analyze_source(code, "typescript", path="handler.ts")
+    assert result.parse_errors == []
+    assert [(d.line, d.rule, d.message.split(" ")[0]) for d in result.diagnostics] == [(5, "DUR003", "sql`...`")]
+
+
 @pytest.mark.parametrize("src", [
     bytes(range(256)) * 40,
     b"\xff\xfe\x00garbage",

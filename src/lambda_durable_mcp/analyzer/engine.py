@@ -450,7 +450,8 @@ def _run_passes(units: list[_Unit], result: AnalysisResult, root: Path, select: 
                 continue
             if summary.parse_error:
                 result.parse_errors.append(f"{unit.display}:{summary.parse_error}")
-                continue
+                if not summary.partial:
+                    continue
             existing = summaries.get(unit.path)
             if existing is None:
                 summaries[unit.path] = summary
@@ -569,7 +570,7 @@ def _summarize_imports(summaries: dict[str, ModuleSummary], displays: dict[str, 
             except Exception:
                 log.debug("frontend %s failed on followed import %s", fe.name, cand, exc_info=True)
                 continue
-            if summary.parse_error:
+            if summary.parse_error and not summary.partial:
                 continue
             summaries[cand] = summary
             displays[cand] = _display_path(Path(cand), root)

@@ -76,6 +76,9 @@ class ModuleSummary:
     durations: list[DurationFact] = field(default_factory=list)
     env_targets: list[EnvTarget] = field(default_factory=list)  # templates only
     parse_error: str | None = None  # "line: message" when the file could not be parsed at all
+    # with a parse_error: the parser recovered and the rest of the file was analyzed (tree-sitter), so
+    # the file's diagnostics and summaries still count; without it the file is skipped
+    partial: bool = False
     # Project files this module imports (absolute paths; candidates, not all need exist): the engine
     # summarizes those it was not given, so that a check of one file still follows its helpers.
     imports: list[str] = field(default_factory=list)

@@ -283,6 +283,7 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     if "runtime" in props:
         pair, val = props["runtime"]
         fn.runtime, fn.runtime_pos = _runtime(f, val), _pos(pair)
+        fn.runtime_text = _text(val)
     if "functionName" in props and not re.search(r"PhysicalName\s*\.\s*GENERATE_IF_NEEDED|^undefined$",
                                                   _text(props["functionName"][1])):
         fn.function_name_pos = _pos(props["functionName"][0])
@@ -293,18 +294,50 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     fn.has_version = _has_version(f, n, var, cfn) or _exposed(n, var)
     # the alias is what callers invoke and what grants name: currentVersion alone publishes nothing to call
     shown_var = var or "fn"
-    alias = (f'const live = new lambda.Alias(this, "Live", {{ aliasName: "live", version: '
+    alias_class, import_note = _alias_class(f)
+    alias = (f'const live = new {alias_class}(this, "Live", {{ aliasName: "live", version: '
              f'{shown_var}.currentVersion }})')
-    fn.version_hint = f"Create an alias on a published version: {alias}; invoke and grant on the alias (live.functionArn)."
+    assign = "" if var else f"Assign the function to a const (const fn = new {cls}(...)), then c"
+    fn.version_hint = (f"{assign or 'C'}reate an alias on a published version: {alias}{import_note}; invoke and grant "
+                       "on the alias (live.functionArn).")
     if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.code):
         fn.version_note = ("has only latestVersion, which is $LATEST (an alias on it still runs whatever was "
                            "deployed last)")
-        fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
-                           f"(live.functionArn; in IAM `${{{var}.functionArn}}:*` covers every version) instead of "
-                           f"{var}.latestVersion.")
+        fn.version_hint = (f"Create an alias on a published version: {alias}{import_note}; invoke and grant on the "
+                           f"alias (live.functionArn; in IAM `${{{var}.functionArn}}:*` covers every version) instead "
+                           f"of {var}.latestVersion.")
     _code(f, fn, cls, ident, props)
     fn.env_targets = _env_targets(f, props, var, fn.code_dir)
     return fn
+
+
+_LAMBDA_NAMESPACE = re.compile(r"""import\s*\*\s*as\s+([\w$]+)\s+from\s*["']aws-cdk-lib/aws-lambda["']""")
+_LAMBDA_NAMED = re.compile(r"""import\s*(?:type\s+)?\{([^}]*)\}\s*from\s*["']aws-cdk-lib/aws-lambda["']""")
+_CDK_NAMED = re.compile(r"""import\s*\{([^}]*)\}\s*from\s*["']aws-cdk-lib["']""")
+_CDK_NAMESPACE = re.compile(r"""import\s*\*\s*as\s+([\w$]+)\s+from\s*["']aws-cdk-lib["']""")
+
+
+def _alias_class(f: _File) -> tuple[str, str]:
+    """How this file can name lambda.Alias in a fix, and what to add to its imports for that ("" when
+    nothing): `lambda.Alias` after `import * as lambda from "aws-cdk-lib/aws-lambda"` or `{ aws_lambda as
+    lambda }`, `Alias` after a named import, `cdk.aws_lambda.Alias` after `import * as cdk`."""
+    if m := _LAMBDA_NAMESPACE.search(f.code):
+        return f"{m.group(1)}.Alias", ""
+    for m in _CDK_NAMED.finditer(f.code):
+        for part in m.group(1).split(","):
+            names = part.split()
+            if names and names[0] == "aws_lambda":
+                return f"{names[-1]}.Alias", ""
+    named = _LAMBDA_NAMED.search(f.code)
+    if named:
+        for part in named.group(1).split(","):
+            names = part.split()
+            if names and names[0] == "Alias":
+                return names[-1], ""  # `Alias` or `Alias as LambdaAlias`
+        return "Alias", ' (add Alias to the import from "aws-cdk-lib/aws-lambda")'
+    if m := _CDK_NAMESPACE.search(f.code):
+        return f"{m.group(1)}.aws_lambda.Alias", ""
+    return "lambda.Alias", ' (with import * as lambda from "aws-cdk-lib/aws-lambda")'
 
 
 def _name_references(f: _File, value: Any) -> list[str]:

@@ -492,6 +492,7 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
     if "runtime" in props:
         at, val = props["runtime"]
         fn.runtime, fn.runtime_pos = _runtime(f, val), _pair_pos(at, val)
+        fn.runtime_text = ast.unparse(val)
     if "function_name" in props:
         at, val = props["function_name"]
         named = f.deref(val)

@@ -70,6 +70,7 @@ class DurableFn:
     retention_text: str = "RetentionPeriodInDays"
     runtime: Any = None                       # "nodejs22.x", UNKNOWN, or None when absent
     runtime_pos: Pos | None = None
+    runtime_text: str = ""                    # CDK: the runtime expression as written (Runtime.NODEJS_20_X)
     function_name_pos: Pos | None = None
     function_name_text: str = "FunctionName"
     name_refs: list[str] = field(default_factory=list)  # "line N (what)": other uses of the fixed name
@@ -222,6 +223,20 @@ def runtime_problem(runtime: str, python_sdk_bundled: bool | None) -> tuple[Seve
         return ("error", f"Runtime {runtime} has no durable execution SDK",
                 "Use nodejs22.x+ or python3.13+ (or java17+/dotnet8+ with their SDKs).")
     return None
+
+
+def _cdk_runtime_fix(fix: str, written: str) -> str:
+    """A DUR054 fix in CDK's terms when the runtime is one of its constants: `Runtime.NODEJS_20_X` gets
+    `Runtime.NODEJS_22_X or Runtime.NODEJS_24_X`, not the runtime identifiers of a template."""
+    m = re.fullmatch(r"([\w.]*?)(NODEJS|PYTHON)_[\dA-Z_]+", written.strip())
+    if m is None:
+        return fix
+    prefix = m.group(1)
+
+    def constant(runtime: str) -> str:
+        return prefix + runtime.upper().replace(".", "_").replace("NODEJS", "NODEJS_").replace("PYTHON", "PYTHON_")
+
+    return re.sub(r"\b(?:nodejs\d+\.x|python3\.\d+)", lambda r: constant(r.group(0)), fix)
 
 
 def _below(path: Path, root: str) -> bool:
@@ -398,6 +413,7 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
             problem = runtime_problem(fn.runtime, bundled)
             if problem:
                 sev, what, fix = problem
+                fix = _cdk_runtime_fix(fix, fn.runtime_text) if fn.syntax in ("cdk", "cdk-python") else fix
                 if fn.runtime_param:  # say which default to change
                     what += _param_note(fn.runtime_param, fn)
                     fix = f"In {_setting('Runtime', fn.runtime_param, fn)}: {fix[0].lower()}{fix[1:]}"

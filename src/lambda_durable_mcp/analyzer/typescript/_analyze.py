@@ -212,6 +212,8 @@ class FileAnalysis:
         n = unwrap(node)
         if n is None:
             return -1
+        if n.type == "call_expression":
+            n = _tagged_arrow(n)  # `async () => sql<Row[]>`...`` is an arrow, read as a call of one
         if n.type in _FUNCLIKE:
             return self.col.by_start.get(n.start_byte, -1)
         if n.type == "identifier":
@@ -1153,6 +1155,8 @@ class FileAnalysis:
             return self._local_call(c)
         if mod.startswith("@inst:"):
             return self._instance(mod[6:], dotted, c)
+        if mod in T.DB_MODULES:
+            return self._tagged_query(c)  # `import { sql } from "@vercel/postgres"`
         if key in T.CLOCK:
             return ("DUR001", T.CLOCK[key], "clock")
         if key in T.CLOCK_NOARGS and not c.args:
@@ -1259,12 +1263,29 @@ class FileAnalysis:
         if mod in T.HTTP_MODULES:
             return self._http(mod, dotted, c)
         if mod in T.DB_MODULES:
+            tagged = self._tagged_query(c)
+            if tagged is not None:
+                return tagged
             if method in ("on", "once", "off", "end", "release", "close", "disconnect", "quit", "$disconnect", ""):
                 return None
             if T.DB_WRITE.match(method):
                 return ("DUR021", f"{method}()", "database write")
+            if method in T.SQL_TEXT_METHODS and c.args:
+                sql = unwrap(c.args[0])
+                if sql is not None and sql.type in ("string", "template_string") and T.SQL_WRITE.match(sql.text or b"", 1):
+                    return ("DUR021", f"{method}()", "database write")
             return ("DUR003", f"{method}()", "database call")
         return None
+
+    def _tagged_query(self, c: Call) -> tuple[str, str, str] | None:
+        """A tagged-template query (postgres.js, Neon, Vercel Postgres: sql`SELECT ...`), by its first word."""
+        an = c.node.child_by_field_name("arguments")
+        if an is None or an.type != "template_string":
+            return None
+        label = ".".join(c.chain or ()) + "`...`"
+        if T.SQL_WRITE.match(an.text or b"", 1):
+            return ("DUR021", label, "database write")
+        return ("DUR003", label, "database query")
 
     def _http(self, mod: str, dotted: str, c: Call) -> tuple[str, str, str] | None:
         method = dotted.rsplit(".", 1)[-1].lower() if dotted else ""
@@ -1962,7 +1983,10 @@ class FileAnalysis:
         if n.type == "await_expression":
             pass
         elif n.type == "call_expression":
-            ch = chain_of(n.child_by_field_name("function"))
+            callee = n.child_by_field_name("function")
+            if _tagged_arrow(n) is not n:
+                return  # `async () => sql<Row[]>`...``, which the grammar reads as a call of the arrow
+            ch = chain_of(callee)
             if ch and ch[-1] == "bind":
                 return
             if ch and len(ch) == 1:
@@ -3000,15 +3024,21 @@ class FileAnalysis:
                             durable = True
                             break
         if durable:
+            fix = f"use {ctx}.promise.{which}([...])"
+            if self._chained_elements(arg):
+                # `.then()` on a DurablePromise gives a plain Promise, which context.promise.* does not take
+                fix = (f"use {ctx}.promise.{which}([...]) over the operations themselves, without .then/.catch "
+                       f"(those give plain Promises, which {ctx}.promise.{which} does not take), and map its result")
             if which in ("race", "any"):
                 self.report("DUR008", c.node,
                             f"Promise.{which} over durable operations: the losing operations keep running "
                             "untracked and the outcome is not checkpointed",
-                            f"use {ctx}.promise.{which}([...])", severity="error")
+                            fix, severity="error")
             else:
                 self.report("DUR008", c.node,
                             f"Promise.{which} over durable operations is not checkpointed as one operation",
-                            f"use {ctx}.promise.{which}([...]) or {ctx}.map/{ctx}.parallel", severity="warning")
+                            f"{fix}; or {ctx}.map/{ctx}.parallel" if fix.endswith("result")
+                            else f"{fix} or {ctx}.map/{ctx}.parallel", severity="warning")
         elif which in ("all", "allSettled"):
             self._dur036_spans.append((c.node.start_point, c.node.end_point))
             self.report("DUR036", c.node,
@@ -3016,6 +3046,19 @@ class FileAnalysis:
                         "nothing checkpointed, everything reruns on replay",
                         f"use {ctx}.map('name', items, async (child, item) => child.step(...), "
                         "{ maxConcurrency: N })")
+
+    def _chained_elements(self, arg: Any) -> bool:
+        """Whether an array literal given to a combinator has an element like `op(...).then(...)`."""
+        a = unwrap(arg)
+        if a is None or a.type != "array":
+            return False
+        for el in a.named_children:
+            e = unwrap(el)
+            if e is not None and e.type == "call_expression":
+                ch = chain_of(e.child_by_field_name("function"))
+                if ch and len(ch) > 1 and ch[-1] in ("then", "catch", "finally"):
+                    return True
+        return False
 
     def _drop_inside_dur036(self) -> None:
         """One diagnostic per problem, with one fix: a read or write inside a `Promise.all` over plain
@@ -3430,6 +3473,17 @@ def dur035_fix(what: str, detail: str, submitter: bool) -> str:
     if api in ("StartExecution", "StartSyncExecution"):
         return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
     return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"
+
+
+def _tagged_arrow(call: Any) -> Any:
+    """The arrow of `async () => sql<Row[]>`...``, which tree-sitter-typescript reads as a call of the
+    arrow with the template (it has no rule for a tagged template with type arguments); else the call."""
+    fn = call.child_by_field_name("function")
+    if fn is not None and fn.type in _FUNCLIKE:
+        args = call.child_by_field_name("arguments")
+        if args is not None and args.type == "template_string":
+            return fn
+    return call
 
 
 def _pair_value(obj: Any, key: str) -> Any:

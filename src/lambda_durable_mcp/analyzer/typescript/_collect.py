@@ -36,7 +36,7 @@ _EXTRA_PATTERNS = """
 
 _QUERIES: dict[int, Any] = {}
 _UNWRAP_TYPES = _TRANSPARENT | {"await_expression", "sequence_expression"}
-_FACTORY_RE = re.compile(rb"[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient)\s*\(")
+_FACTORY_RE = re.compile(rb"[\w$.]*(?:\.from|create\w*|pino|winston|bunyan|extend|connect|PrismaClient|postgres|neon)\s*\(")
 _KIND_RE = re.compile(rb"\b(const|let|var|using)\s+\Z")
 _MODULE_VALUE_RE = re.compile(rb"(?:require|import)\s*\(")
 _GLOBAL_ROOTS = frozenset({"console", "process", "Date", "Math", "crypto", "performance", "Promise", "Temporal",
@@ -246,6 +246,12 @@ def chain_of(node: Any) -> list[str] | None:
             continue
         if t in _TRANSPARENT:
             cur = unwrap(cur)
+            continue
+        if t == "instantiation_expression":
+            # `sql<Row[]>` of a typed tagged template, which the grammar reads as `(await sql)<Row[]>!`
+            cur = cur.named_children[0] if cur.named_children else None
+            if cur is not None and cur.type == "await_expression":
+                cur = _awaited_callee(cur)
             continue
         if not parts:
             return None
@@ -475,7 +481,14 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
             if fi == 0 and _DEFAULT_RE.search(source, max(0, s - 40), s):
                 col.default_exports.add(idx)
                 name = name or "default"
-            f = Func(n, s, n.end_byte, fi, name)
+            end = n.end_byte
+            if t == "arrow_function" and source.startswith(b"`", end):
+                # `async () => sql<Row[]>`...``: the grammar ends the arrow before the template and makes
+                # it a call of the arrow (see frontend._typed_tag_gap); the template is the arrow's body
+                parent = n.parent
+                if parent is not None and parent.type == "call_expression" and parent.start_byte == s:
+                    end = parent.end_byte
+            f = Func(n, s, end, fi, name)
             funcs.append(f)
             if name:
                 col.fn_names.add(name)
@@ -490,7 +503,7 @@ def collect(tree: Any, source: bytes, language: Any) -> Collected:
                     b = Binding("func", idx, text(nn), s)
                     b.func = idx
                     _bind(funcs, idx, b)
-            stack_ends.append(n.end_byte)
+            stack_ends.append(end)
             stack_idx.append(idx)
         elif t == "new_expression":
             ctor = n.child_by_field_name("constructor")

@@ -118,12 +118,19 @@ FS_WRITE = re.compile(
 DB_MODULES = frozenset({
     "pg", "mysql", "mysql2", "mongodb", "mongoose", "ioredis", "redis", "@prisma/client", "knex",
     "sequelize", "typeorm", "better-sqlite3", "sqlite3", "@planetscale/database", "postgres",
+    "@neondatabase/serverless", "@vercel/postgres",
 })
 DB_WRITE = re.compile(
     r"^(insert|insertOne|insertMany|update|updateOne|updateMany|delete|deleteOne|deleteMany|del|set|setex|"
     r"hset|hdel|lpush|rpush|sadd|srem|zadd|incr|incrby|decr|expire|publish|create|createMany|upsert|save|"
     r"replaceOne|findOneAndUpdate|findOneAndDelete|bulkWrite|exec|execute|run|destroy|remove|truncate)$"
 )
+
+# The first word of a SQL text that changes data (as the Python frontend's catalog.SQL_WRITE)
+SQL_WRITE = re.compile(rb"\s*\(*\s*(insert|update|delete|merge|replace|create|drop|alter|truncate|upsert|grant)\b",
+                       re.IGNORECASE)
+# Methods of a database client that take the SQL text first; `unsafe` is postgres.js's raw query
+SQL_TEXT_METHODS = frozenset({"query", "unsafe", "raw"})
 
 AWS_READ_PREFIX = re.compile(
     r"^(Get|List|Describe|Query|Scan|BatchGet|TransactGet|Head|Select|Lookup|Search|Check|Test|Validate|"

@@ -71,23 +71,53 @@ def dialect_of(path: str) -> str | None:
     return None
 
 
-def _first_error(root: Any) -> tuple[int, str]:
-    """Line and a short description of the first ERROR or MISSING node (iterative)."""
-    node = root
-    for _ in range(10_000):
+def _first_error(root: Any) -> tuple[int, str] | None:
+    """Line and a short description of the first ERROR or MISSING node, in document order; None when
+    the only ones are the grammar's gap for typed tagged templates (see _typed_tag_gap)."""
+    stack = [root]
+    for _ in range(100_000):
+        if not stack:
+            return None
+        node = stack.pop()
         if node.is_error:
             return node.start_point[0] + 1, "syntax error"
         if node.is_missing:
+            if _typed_tag_gap(node):
+                continue
             return node.start_point[0] + 1, f"missing {node.type}"
-        nxt = None
-        for ch in node.children:
-            if ch.has_error or ch.is_missing or ch.is_error:
-                nxt = ch
-                break
-        if nxt is None:
-            return node.start_point[0] + 1, "syntax error"
-        node = nxt
-    return node.start_point[0] + 1, "syntax error"
+        stack.extend(reversed([ch for ch in node.children if ch.has_error or ch.is_missing or ch.is_error]))
+    return root.start_point[0] + 1, "syntax error"
+
+
+def _error_lines(root: Any, limit: int = 200) -> list[tuple[int, int]]:
+    """(first, last) 1-based lines of the ERROR and MISSING nodes, but the typed-tag gap: the parts the
+    parser did not recover, where a finding may read code that is not there."""
+    out: list[tuple[int, int]] = []
+    stack = [root]
+    for _ in range(100_000):
+        if not stack or len(out) >= limit:
+            break
+        node = stack.pop()
+        if node.is_error or (node.is_missing and not _typed_tag_gap(node)):
+            out.append((node.start_point[0] + 1, node.end_point[0] + 1))
+            continue
+        stack.extend(ch for ch in node.children if ch.has_error or ch.is_missing or ch.is_error)
+    return out
+
+
+def _typed_tag_gap(missing: Any) -> bool:
+    """tree-sitter-typescript has no rule for a tagged template with type arguments (postgres.js's
+    sql<Row[]>`SELECT ...`): it inserts a missing `!` after `sql<Row[]>` and then reads the template as
+    the arguments of a call, which is what the code means."""
+    parent = missing.parent
+    if missing.type != "!" or parent is None or parent.type != "non_null_expression":
+        return False
+    inner = parent.named_children[0] if parent.named_children else None
+    call = parent.parent
+    if inner is None or inner.type != "instantiation_expression" or call is None or call.type != "call_expression":
+        return False
+    args = call.child_by_field_name("arguments")
+    return args is not None and args.type == "template_string" and call.start_byte == parent.start_byte
 
 
 class _Result:
@@ -95,10 +125,11 @@ class _Result:
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "project_sleeps", "exported_loggers", "exported_env", "env_invokes", "env_imports",
-                 "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers")
+                 "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers", "error_lines")
 
-    def __init__(self, analysis: Any, parse_error: str | None) -> None:
+    def __init__(self, analysis: Any, parse_error: str | None, error_lines: list[tuple[int, int]] | None = None) -> None:
         self.parse_error = parse_error
+        self.error_lines = error_lines or []  # check() reports nothing on these lines
         self.ok = analysis is not None
         # non-relative specifier -> the project file it named (or None) when analyzed: a cached result
         # is only good while the workspace and tsconfig files still say the same
@@ -254,13 +285,15 @@ class TypeScriptFrontend:
             root = tree.root_node
             if too_deep(root, len(source)):
                 return _Result(None, "1: nesting too deep to analyze")
-            if root.has_error:
-                line, what = _first_error(root)
-                parse_error = f"{line}: {what} (analysis continued on the recoverable parts)"
+            first_error = _first_error(root) if root.has_error else None
+            error_lines: list[tuple[int, int]] = []
+            if first_error is not None:
+                parse_error = f"{first_error[0]}: {first_error[1]} (analysis continued on the recoverable parts)"
+                error_lines = _error_lines(root)
             col = collect(tree, source, lang)
             fa = FileAnalysis(path, col, _fs_resolver, resolve_bare)
             fa.run()
-            return _Result(fa, parse_error)
+            return _Result(fa, parse_error, error_lines)
         except RecursionError:
             return _Result(None, "1: nesting too deep to analyze")
         except Exception as e:  # never crash the engine on one odd file
@@ -272,7 +305,7 @@ class TypeScriptFrontend:
 
     def summarize(self, path: str, source: bytes) -> ModuleSummary:
         res = self._analyze(path, source)
-        return TsModuleSummary(path=path, parse_error=res.parse_error, functions=dict(res.functions),
+        return TsModuleSummary(path=path, parse_error=res.parse_error, partial=res.ok, functions=dict(res.functions),
                                durations=list(res.durations), exported_loggers=dict(res.exported_loggers),
                                exported_env=dict(res.exported_env), imports=list(res.imports),
                                star_exports=list(res.star_exports), durable_handlers=list(res.durable_handlers))
@@ -383,6 +416,8 @@ class TypeScriptFrontend:
             found = project.env_target(path, var) if var is not None else None
             if found is not None:
                 out.append(env_invoke_diagnostic(path, sp, ep, f"{expr} (process.env.{var})", found[0], found[1]))
+        if res.error_lines:  # nothing from the parts the parser did not recover
+            out = [d for d in out if not any(lo <= d.end_line and d.line <= hi for lo, hi in res.error_lines)]
         out.sort(key=lambda d: (d.line, d.column, d.rule))
         return out
 
