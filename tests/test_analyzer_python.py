@@ -557,7 +557,7 @@ def handler(event: dict, context: DurableContext) -> None:
     found = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics if d.rule == "DUR035"}
     where = "where the step runs: context.step(notify(...), config=...)"
     assert where in found[15] and where in found[16]  # direct, and through the helper
-    assert "where the step runs" not in found[22] and "use StepConfig(" in found[22]  # an inline step
+    assert "where the step runs" not in found[22] and "use config=StepConfig(" in found[22]  # an inline step
 
 
 def test_dur034_fix_in_a_branch_whose_parameter_has_a_default_does_not_use_it_as_the_context() -> None:

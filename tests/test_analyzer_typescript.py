@@ -179,6 +179,24 @@ function unfinished(x: number {
     assert len(result.parse_errors) == 1 and "analysis continued" in result.parse_errors[0]
 
 
+def test_dur035_on_an_at_most_once_step_says_only_the_retries_are_left_and_names_missing_imports() -> None:
+    code = """import { withDurableExecution, DurableContext, StepSemantics } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  await context.step("pay", async () => fetch("https://pay.example.com", { method: "POST", body: event.id }), {
+    semantics: StepSemantics.AtMostOncePerRetry,
+  });
+  await context.step("ship", async () => fetch("https://ship.example.com", { method: "POST", body: event.id }));
+});
+"""
+    amo, default = [d for d in analyze_source(code, "typescript", path="h.ts").diagnostics if d.rule == "DUR035"]
+    assert "this step retries on failure: a retry" in amo.message  # not "(at least once per attempt)"
+    assert amo.fix.endswith('retryStrategy that does not retry (retryPresets.noRetry) '
+                            '(import { retryPresets } from "@aws/durable-execution-sdk-js")')
+    assert "(at least once per attempt)" in default.message
+    assert default.fix.endswith("semantics: StepSemantics.AtMostOncePerRetry } "
+                                '(import { retryPresets } from "@aws/durable-execution-sdk-js")')
+
+
 def test_typed_tagged_templates_parse_without_a_note_and_keep_step_functions_whole() -> None:
     # tree-sitter-typescript has no rule for `sql<Row[]>`...``: it reads `(await sql)<Row[]>!` and a
     # call of the arrow `async () => sql<Row[]>` with the template

@@ -189,7 +189,7 @@ class FuncInfo:
     ctx_params: set[str] = field(default_factory=set)
     inherited: frozenset[str] = frozenset()
     serdes: bool = False
-    at_most_once: bool = False
+    no_retry: bool = False
     done: bool = False
     is_method: bool = False
     owner: str | None = None              # the class a method belongs to
@@ -1308,7 +1308,7 @@ class ModuleAnalyzer:
                                                           is_async=isinstance(fi.node, ast.AsyncFunctionDef))
 
     def assign_role(self, fi: FuncInfo, role: str, inherited: frozenset[str], *, ctx_params: set[str] | None = None,
-                    serdes: bool = False, at_most_once: bool = False, defer: bool) -> None:
+                    serdes: bool = False, no_retry: bool = False, defer: bool) -> None:
         if fi.done:
             return
         if fi.role is None or (fi.decorator is None and fi.role == "orch" and role != "orch"):
@@ -1319,10 +1319,10 @@ class ModuleAnalyzer:
                 params = fi.positional()
                 fi.ctx_params = {params[0]} if params else set()
             fi.serdes = serdes
-            fi.at_most_once = at_most_once
+            fi.no_retry = no_retry
         elif fi.role == role:
             fi.serdes = fi.serdes and serdes
-            fi.at_most_once = fi.at_most_once and at_most_once
+            fi.no_retry = fi.no_retry and no_retry
         fi.inherited = inherited
         if not defer:
             self.worklist.append(fi)
@@ -1491,7 +1491,7 @@ class FunctionVisitor:
     @property
     def retrying(self) -> bool:
         """Step-wrapped code that the SDK retries (DUR035)."""
-        return self.role in ("step", "submitter") and not self.fi.at_most_once
+        return self.role in ("step", "submitter") and not self.fi.no_retry
 
     @property
     def ctx(self) -> str:
@@ -2400,11 +2400,11 @@ class FunctionVisitor:
             self.check_map_arity(fn_arg, receiver)
         if fn_arg is not None:
             handled.add(id(fn_arg))
-            serdes, at_most_once = self.config_flags(config_arg)
+            serdes, no_retry = self.config_flags(config_arg)
             if method == "parallel" and isinstance(fn_arg, (ast.List, ast.Tuple)):
                 for elt in fn_arg.elts:
                     self.check_branch_arity(elt, receiver)
-                    self.function_argument(elt, method, receiver, serdes, at_most_once)
+                    self.function_argument(elt, method, receiver, serdes, no_retry)
             elif method == "parallel" and isinstance(fn_arg, (ast.ListComp, ast.GeneratorExp)) \
                     and isinstance(fn_arg.elt, ast.Lambda):
                 # `parallel([lambda c, i=i: ... for i in items])`: one branch per item, each a child body;
@@ -2414,13 +2414,13 @@ class FunctionVisitor:
                     for cond in gen.ifs:
                         self.visit(cond)
                 self.check_branch_arity(fn_arg.elt, receiver)
-                self.function_argument(fn_arg.elt, method, receiver, serdes, at_most_once)
+                self.function_argument(fn_arg.elt, method, receiver, serdes, no_retry)
             elif spread:
                 for a in args:
                     handled.add(id(a))
-                    self.function_argument(a, method, receiver, serdes, at_most_once)
+                    self.function_argument(a, method, receiver, serdes, no_retry)
             else:
-                self.function_argument(fn_arg, method, receiver, serdes, at_most_once)
+                self.function_argument(fn_arg, method, receiver, serdes, no_retry)
         if not (spread and name_arg is None) and self.check_name(node, method, name_arg, fn_arg):
             # (branches given one by one with no name: DUR015's fix names the operation)
             handled.add(id(name_arg))  # DUR030 says it all: no DUR001/DUR002 for the same name (as in TypeScript)
@@ -2535,11 +2535,13 @@ class FunctionVisitor:
         if not isinstance(config, ast.Call):
             return (config is not None, False)  # an opaque config may carry a serdes
         serdes = any(k.arg in ("serdes", "item_serdes") for k in config.keywords)
-        amo = any(k.arg == "step_semantics" and "AT_MOST_ONCE" in _short(k.value, 200) for k in config.keywords)
-        retry_off = any(k.arg == "retry_strategy" for k in config.keywords)
-        return serdes, amo or retry_off
+        # DUR035 is for steps that retry: AT_MOST_ONCE_PER_RETRY alone still retries (an interrupted attempt
+        # fails with StepInterruptedError and goes to the retry strategy, the default one retries it)
+        retry = next((k.value for k in config.keywords if k.arg == "retry_strategy"), None)
+        no_retry = retry is not None and _NO_RETRY.search(_short(retry, 300)) is not None
+        return serdes, no_retry
 
-    def function_argument(self, expr: ast.expr, method: str, receiver: str, serdes: bool, at_most_once: bool) -> None:
+    def function_argument(self, expr: ast.expr, method: str, receiver: str, serdes: bool, no_retry: bool) -> None:
         role = C.ARG_ROLE[method]
         inherited = frozenset(self.ctxs)
         if isinstance(expr, ast.Lambda):
@@ -2548,7 +2550,7 @@ class FunctionVisitor:
             if role == "child":
                 fi.ctx_params = {params[0]} if params else set()
                 fi.result_body = True
-            fi.serdes, fi.at_most_once = serdes, at_most_once
+            fi.serdes, fi.no_retry = serdes, no_retry
             self.m._analyze(fi, role, inherited)
             return
         if isinstance(expr, ast.Name):
@@ -2557,7 +2559,7 @@ class FunctionVisitor:
                 nested = target.parent is not None and target in self.nested
                 if target.parent is self.fi and not target.done:
                     target.outer_kinds = dict(self.local_kinds)
-                self.m.assign_role(target, role, inherited, serdes=serdes, at_most_once=at_most_once,
+                self.m.assign_role(target, role, inherited, serdes=serdes, no_retry=no_retry,
                                    defer=nested)
                 if role == "child" and target.role == "child" and not target.done:
                     target.result_body = True
@@ -2567,7 +2569,7 @@ class FunctionVisitor:
             callee = expr.func
             q = self.m.qual(callee)
             if q == "functools.partial" and expr.args:
-                self.function_argument(expr.args[0], method, receiver, serdes, at_most_once)
+                self.function_argument(expr.args[0], method, receiver, serdes, no_retry)
                 for a in expr.args[1:]:
                     self.visit(a)
                 for k in expr.keywords:
@@ -2589,7 +2591,7 @@ class FunctionVisitor:
                     if target.decorator is not None and role in STEP_ROLES and \
                             target.role in STEP_ROLES and not target.done:
                         target.serdes = target.serdes and serdes
-                        target.at_most_once = target.at_most_once and at_most_once
+                        target.no_retry = target.no_retry and no_retry
                     self.binding_problem(expr, method, callee.id, kind, receiver, target)
                 elif q is not None:
                     cands = self.m.project_candidates(q)
@@ -3227,7 +3229,7 @@ class FunctionVisitor:
                     self.m.sleepers.setdefault(self.fi.qualname, str(label).strip("`"))
             else:
                 self.source_or_impure(rule, node, label)
-                if rule == "DUR021" and self.role in ("step", "submitter") and not self.fi.at_most_once:
+                if rule == "DUR021" and self.role in ("step", "submitter") and not self.fi.no_retry:
                     self.check_idempotent(node, label)
                 elif rule == "DUR021" and self.role == "plain" and self.fi.qualname not in self.m.nonidempotent:
                     how = self.idempotency_fix(node)
@@ -3461,8 +3463,8 @@ class FunctionVisitor:
         if verb == "update_item":
             # A counter update (ADD, or SET x = x + :v) repeats on retry; a condition makes it safe.
             expr = next((_const_str(k.value) for k in node.keywords if k.arg == "UpdateExpression"), None) or ""
-            if not re.search(r"\bADD\b|[+-]\s*:", expr, re.IGNORECASE) or \
-                    any(k.arg == "ConditionExpression" for k in node.keywords):
+            cond = next((k.value for k in node.keywords if k.arg == "ConditionExpression"), None)
+            if not re.search(r"\bADD\b|[+-]\s*:", expr, re.IGNORECASE) or (cond is not None and _guards_a_repeat(cond)):
                 return None
         elif verb not in C.NON_IDEMPOTENT:
             return None
@@ -3503,6 +3505,19 @@ class FunctionVisitor:
                     fix, "info")
 
 
+_EXISTS_ONLY = re.compile(r"(?:\s|\(|\)|\bAND\b|attribute_exists\s*\(\s*[#\w.]+\s*\))*", re.IGNORECASE)
+
+
+def _guards_a_repeat(cond: ast.expr) -> bool:
+    """Whether a ConditionExpression can make a second application of an update fail: any condition but
+    attribute_exists(...) alone, which holds again on a retry; one that is no literal is trusted."""
+    text = _const_str(cond)
+    return text is None or _EXISTS_ONLY.fullmatch(text) is None
+
+
+_NO_RETRY = re.compile(r"RetryPresets\.none\(\)|max_attempts\s*=\s*1\b|should_retry\s*=\s*False")
+
+
 def _retrying(role: str, step_fn: str = "") -> tuple[str, str]:
     """DUR035's "where" and its way out, for a step or a wait_for_callback submitter. In a @durable_step
     function the config goes where the step runs, not in the function: the fix says so."""
@@ -3510,11 +3525,14 @@ def _retrying(role: str, step_fn: str = "") -> tuple[str, str]:
         return ("this wait_for_callback submitter runs as a step with retries (at least once per attempt)",
                 "pass config=WaitForCallbackConfig(retry_strategy=RetryPresets.none(), ...) so a failed "
                 "submitter is not retried (a submitter has no step_semantics)")
-    config = "StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY)"
+    # at most once per attempt and no retry: an interrupted attempt is not run again, a failed one not retried
+    config = ("StepConfig(step_semantics=StepSemantics.AT_MOST_ONCE_PER_RETRY, retry_strategy=RetryPresets.none()) "
+              "(from aws_durable_execution_sdk_python.config import StepConfig, StepSemantics; from "
+              "aws_durable_execution_sdk_python.retries import RetryPresets)")
     if step_fn:
-        return ("this step runs at least once per attempt and retries",
+        return ("this step retries failed and interrupted attempts",
                 f"pass config={config} where the step runs: context.step({step_fn}(...), config=...)")
-    return ("this step runs at least once per attempt and retries", f"use {config}")
+    return ("this step retries failed and interrupted attempts", f"use config={config}")
 
 
 def _nested_idempotency_key(call: ast.Call) -> bool:

@@ -132,7 +132,7 @@ class FileAnalysis:
         self.project_logs: list[tuple[Call, list[str], str]] = []   # imported `x.info(...)` in orchestration
         # helper calls in a retrying step that pass 2 checks for writes (DUR035): call, candidate paths,
         # function name, whether the step is a waitForCallback submitter, the "where" of the message
-        self.project_nonidem: list[tuple[Call, list[str], str, bool, str]] = []
+        self.project_nonidem: list[tuple[Call, list[str], str, str, str]] = []  # (..., mode, where)
         self._resolved: dict[str, list[str]] = {}  # import specifier -> candidate paths
         # calls from step or child code to imported helpers: call, candidate paths, name, "where" (DUR012)
         self.project_writes: list[tuple[Call, list[str], str, str]] = []
@@ -1236,7 +1236,7 @@ class FileAnalysis:
         if T.AWS_WRITE_PREFIX.match(name):
             body = arg.text or b""
             if name in ("UpdateItem", "Update"):  # a DynamoDB counter (ADD, SET n = n + :v) repeats on retry
-                ni = "nonidem" if T.COUNTER_UPDATE.search(body) and b"ConditionExpression" not in body else ""
+                ni = "nonidem" if T.COUNTER_UPDATE.search(body) and not T.guards_a_repeat(body) else ""
             else:
                 ni = "nonidem" if T.AWS_NON_IDEMPOTENT.match(name) and not T.IDEMPOTENCY_HINT.search(body) else ""
             return ("DUR021", what, "aws write " + ni)
@@ -2359,13 +2359,18 @@ class FileAnalysis:
         if fi < 0:
             return
         f = self.funcs[fi]
-        where = "this waitForCallback submitter runs as a step that" if submitter else "this step"
+        _, sem = self._config_pair(cfg, "semantics")
+        # at most once per attempt: an interrupted attempt is not run again, but a failed one is retried
+        amo = sem is not None and b"AtMostOncePerRetry" in (sem.text or b"")
+        mode = "submitter" if submitter else "amo-step" if amo else "step"
+        where = ("this waitForCallback submitter runs as a step that retries on failure (at least once per attempt)"
+                 if submitter else "this step retries on failure" if amo
+                 else "this step retries on failure (at least once per attempt)")
         for fact in self._facts_in(f.start, f.end):
             if fact.rule == "DUR021" and "nonidem" in fact.detail and self.funcs[fact.fi].step_root == fi:
                 self.report("DUR035", fact.node,
-                            f"{fact.what} is not idempotent and {where} retries on failure (at least once per "
-                            "attempt): a retry after a timeout repeats the write",
-                            _dur035_fix(fact, submitter))
+                            f"{fact.what} is not idempotent and {where}: a retry after a timeout repeats the write",
+                            dur035_fix(fact.what, fact.detail, mode, self.retry_import_note(mode)))
         if not self._helper_writes_ready:
             self._helper_writes_ready = True
             self._helper_writes = self._nonidem_helpers()
@@ -2380,14 +2385,20 @@ class FileAnalysis:
                 cands = self._candidates(eff[2]) if eff[2] else [self.path]
                 name = eff[1] if eff[2] else (self.funcs[target].name if target > 0 else None)
                 if name:
-                    self.project_nonidem.append((hc, cands, name, submitter, where))
+                    self.project_nonidem.append((hc, cands, name, mode, where))
                 continue
             fact, chain = found
             via = " -> ".join(chain)
             self.report("DUR035", hc.node,
-                        f"{fact.what} (via {via}) is not idempotent and {where} retries on failure (at least "
-                        "once per attempt): a retry after a timeout repeats the write",
-                        _dur035_fix(fact, submitter))
+                        f"{fact.what} (via {via}) is not idempotent and {where}: a retry after a timeout repeats "
+                        "the write", dur035_fix(fact.what, fact.detail, mode, self.retry_import_note(mode)))
+
+    def retry_import_note(self, mode: str) -> str:
+        """What DUR035's fix for ``mode`` names from the SDK that this file does not import yet."""
+        wanted = ["retryPresets"] if mode != "step" else ["retryPresets", "StepSemantics"]
+        have = {b.imported for b in self.col.imports.values() if b.module == T.SDK_MODULE}
+        missing = [n for n in wanted if n not in have]
+        return f' (import {{ {", ".join(missing)} }} from "{T.SDK_MODULE}")' if missing else ""
 
     def _nonidem_helpers(self) -> dict[int, Any]:
         """Top-level plain functions -> (first non-idempotent write fact or None, same-file callees)."""
@@ -3446,18 +3457,21 @@ def _call_label(fact: Fact) -> str:
     return f"{'.'.join(ch)}(new {what}(...))"
 
 
-def _dur035_fix(fact: Fact, submitter: bool) -> str:
-    return dur035_fix(fact.what, fact.detail, submitter)
-
-
-def dur035_fix(what: str, detail: str, submitter: bool) -> str:
-    """A fix that fits the API: only name a deduplication parameter the API really has."""
+def dur035_fix(what: str, detail: str, mode: str, import_note: str = "") -> str:
+    """A fix that fits the API: only name a deduplication parameter the API really has. ``mode`` is
+    "step", "amo-step" (already AtMostOncePerRetry: only the retries are left) or "submitter"."""
     api = what.split(" ", 1)[0].removesuffix("()").removesuffix("Command")
     api = api[:1].upper() + api[1:]
-    no_retry = ("or pass a retryStrategy in the waitForCallback config that does not retry (e.g. "
-                "retryPresets.noRetry; a submitter has no semantics option)" if submitter else
-                "or make the step at-most-once: { retryStrategy: retryPresets.noRetry, semantics: "
-                "StepSemantics.AtMostOncePerRetry }")
+    if mode == "submitter":
+        no_retry = ("or pass a retryStrategy in the waitForCallback config that does not retry (e.g. "
+                    "retryPresets.noRetry; a submitter has no semantics option)")
+    elif mode == "amo-step":
+        no_retry = "or give the step a retryStrategy that does not retry (retryPresets.noRetry)"
+    else:
+        no_retry = ("or make the step at-most-once: { retryStrategy: retryPresets.noRetry, semantics: "
+                    "StepSemantics.AtMostOncePerRetry }")
+    no_retry += import_note
+    submitter = mode == "submitter"
     if detail.startswith("http"):
         return (f"send an idempotency key the service honours (e.g. an Idempotency-Key header derived from the "
                 f"input{' or the callbackId' if submitter else ''}), {no_retry}")

@@ -150,6 +150,20 @@ AWS_NON_IDEMPOTENT = re.compile(
     r"PutRecords|SendCommand|StartSyncExecution|PutMetricData|SendSMSMessage|SendMessages)$"
 )
 # A DynamoDB update that adds to a value (ADD, or SET n = n + :v) applies twice when retried.
+_CONDITION = re.compile(rb"ConditionExpression\s*:\s*(?:([`'\"])(.*?)\1)?", re.S)
+_EXISTS_ONLY = re.compile(rb"(?:\s|\(|\)|\bAND\b|attribute_exists\s*\(\s*[#\w.]+\s*\))*", re.I)
+
+
+def guards_a_repeat(body: bytes) -> bool:
+    """Whether an update's ConditionExpression can make a second application fail: any condition but
+    attribute_exists(...) alone, which holds again on a retry; a condition that is no literal is trusted."""
+    m = _CONDITION.search(body)
+    if m is None:
+        return False
+    cond = m.group(2)
+    return cond is None or _EXISTS_ONLY.fullmatch(cond) is None
+
+
 COUNTER_UPDATE = re.compile(rb"UpdateExpression\s*:\s*[`'\"][^`'\"]*(?:\bADD\b|[+-]\s*:)", re.IGNORECASE)
 IDEMPOTENCY_HINT = re.compile(
     rb"MessageDeduplicationId|ClientToken|IdempotencyToken|[Ii]dempotency[-_]?[Kk]ey|idempotency|"

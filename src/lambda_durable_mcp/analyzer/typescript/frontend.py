@@ -125,7 +125,8 @@ class _Result:
 
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "project_sleeps", "exported_loggers", "exported_env", "env_invokes", "env_imports",
-                 "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers", "error_lines")
+                 "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers", "error_lines",
+                 "retry_notes")
 
     def __init__(self, analysis: Any, parse_error: str | None, error_lines: list[tuple[int, int]] | None = None) -> None:
         self.parse_error = parse_error
@@ -145,7 +146,10 @@ class _Result:
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
         # (record, submitter, "where") of helper calls in retrying steps, for DUR035 through other files
         self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
-                                         bool, str]] = []
+                                         str, str]] = []
+        # DUR035 fix by mode ("step", "amo-step", "submitter"): the SDK names this file still has to import
+        self.retry_notes: dict[str, str] = ({m: analysis.retry_import_note(m) for m in ("step", "amo-step", "submitter")}
+                                            if analysis is not None else {})
         # (record, "where") of calls from step or child code to imported helpers, for DUR012
         self.project_writes: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                         str]] = []
@@ -185,8 +189,8 @@ class _Result:
                                          " ".join(node.text.decode("utf-8", "replace").split())[:60],
                                          candidates, key))
             self.project_logs = [record(call, candidates, name) for call, candidates, name in analysis.project_logs]
-            self.project_nonidem = [(record(call, candidates, name), submitter, where)
-                                    for call, candidates, name, submitter, where in analysis.project_nonidem]
+            self.project_nonidem = [(record(call, candidates, name), mode, where)
+                                    for call, candidates, name, mode, where in analysis.project_nonidem]
             self.project_writes = [(record(call, candidates, name), where)
                                    for call, candidates, name, where in analysis.project_writes]
             self.project_sleeps = [record(call, candidates, name) for call, candidates, name in analysis.project_sleeps]
@@ -367,16 +371,16 @@ class TypeScriptFrontend:
             ))
         # helpers in other files: a non-idempotent write a retrying step reaches (DUR035), module state
         # a step or child body writes through them (DUR012)
-        for (sp, ep, label, candidates, name, _ctx), submitter, where in res.project_nonidem:
+        for (sp, ep, label, candidates, name, _ctx), mode, where in res.project_nonidem:
             found = project.nonidempotent(_known(candidates, known), name, path)
             if found is not None:
                 from lambda_durable_mcp.analyzer.typescript._analyze import dur035_fix
 
                 chain, write, detail = found
                 out.append(_diagnostic(path, sp, ep, "DUR035",
-                                       f"{label}() does a write that is not idempotent ({chain}) and {where} "
-                                       "retries on failure (at least once per attempt): a retry after a timeout "
-                                       "repeats the write", dur035_fix(write, detail, submitter)))
+                                       f"{label}() does a write that is not idempotent ({chain}) and {where}: a "
+                                       "retry after a timeout repeats the write",
+                                       dur035_fix(write, detail, mode, res.retry_notes.get(mode, ""))))
         impure_calls = {(d.line, d.column) for d in out if d.rule == "DUR005"}  # one diagnostic per call: DUR005 first
         for (sp, ep, label, candidates, name, _ctx), where in res.project_writes:
             found = project.module_write(_known(candidates, known), name, path)
