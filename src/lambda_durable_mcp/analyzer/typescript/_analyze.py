@@ -153,6 +153,7 @@ class FileAnalysis:
         self._op_starts: list[int] = []
         self._ops: list[Call] = []
         self._sleepers: dict[int, str] = {}  # top-level plain function -> the first sleep it does
+        self._returned_memo: dict[int, bool] = {}  # function -> runs only in a closure its top returns
         self._configure_serdes = False
         self._nondet_cache: dict[int, bool] = {}
         self._do_cache: dict[int, bool] = {}
@@ -529,8 +530,13 @@ class FileAnalysis:
             c.chain[-1] in opnames or (len(c.chain) == 1 and (c.chain[0] in renamed or (
                 c.chain[0] in fn_names and self.func_of_name(c.chain[0], c.fi) >= 0))))]
         aliases = [d for d in self.col.decls if d[2] is not None and d[2].type == "identifier"]
+        wrappers = self._context_wrappers()
         for _round in range(6):
             changed = False
+            for fi, val, b in wrappers:
+                if not b.ctx and self.ctx_binding(val, fi) is not None:
+                    b.ctx = True
+                    changed = True
             for fi, nn, val, bs in aliases:
                 v = unwrap(val)
                 if v is None or v.type != "identifier":
@@ -562,6 +568,32 @@ class FileAnalysis:
                 if self._snippet_mode(cands):
                     continue
                 break
+
+    def _context_wrappers(self) -> list[tuple[int, Any, Binding]]:
+        """`const durable = lambda(context)`: a library's wrapper around the durable context whose methods
+        are used as operations (`durable.step("save", ...)`). (function, the argument, the wrapper's binding)
+        for each such declaration; the binding counts as a context once the argument is one."""
+        out: list[tuple[int, Any, Binding]] = []
+        src = self.src
+        for fi, nn, val, bs in self.col.decls:
+            if val is None or len(bs) != 1 or bs[0].key is not None or nn.type != "identifier":
+                continue
+            v = unwrap(val)
+            if v is None or v.type != "call_expression":
+                continue
+            an = v.child_by_field_name("arguments")
+            args = [a for a in an.named_children if a.type != "comment"] if an is not None else []
+            if len(args) != 1 or args[0].type != "identifier":
+                continue
+            ch = chain_of(v.child_by_field_name("function"))
+            imp = self.col.imports.get(ch[0]) if ch and ch[0] else None
+            if imp is None or not imp.module or imp.module.startswith((".", "/")) or imp.module == T.SDK_MODULE:
+                continue
+            name = re.escape(bs[0].name.encode())
+            if re.search(rb"(?<![\w$.])" + name + rb"\s*\.\s*(?:step|wait|waitForCallback|createCallback|map|parallel|"
+                         rb"runInChildContext|invoke|waitForCondition)\s*[<(]", src):
+                out.append((fi, args[0], bs[0]))
+        return out
 
     def _class_contexts(self, ctx_positions: list[int]) -> None:
         """A class that keeps the durable context in a field (`constructor(private readonly ctx:
@@ -667,10 +699,16 @@ class FileAnalysis:
             ch = c.chain or []
             b = imports.get(ch[0]) if ch else None
             if b is None or not b.module or b.module.startswith(".") or b.module == T.SDK_MODULE \
-                    or len(c.args) < 2 or self.lookup(ch[0], c.fi) is not b:
+                    or not c.args or self.lookup(ch[0], c.fi) is not b:
                 continue
-            if not any(self.ctx_binding(a, c.fi) is not None for a in c.args):
-                continue
+            if len(c.args) < 2 or not any(self.ctx_binding(a, c.fi) is not None for a in c.args):
+                # `const addNumbers = tool({ name, callback: (input) => ... })`: a definition the library
+                # builds and keeps (the call's result is stored, not awaited); its callbacks run when the
+                # library calls them later, e.g. in a step of a durable wrapper, not here
+                parent = c.node.parent
+                if parent is None or parent.type != "variable_declarator" or len(c.args) != 1 \
+                        or c.args[0].type != "object":
+                    continue
             for a in c.args:
                 n = unwrap(a)
                 if n is None or (n.type not in _FUNCLIKE and n.type != "object"):
@@ -991,7 +1029,8 @@ class FileAnalysis:
         self._fact_starts = [f.start for f in facts]
         # module-level helpers that sleep (DUR009 at the call site)
         for f in facts:
-            if f.rule == "DUR009" and self.funcs[f.fi].scope == "plain" and self.funcs[f.fi].top >= 0:
+            if f.rule == "DUR009" and self.funcs[f.fi].scope == "plain" and self.funcs[f.fi].top >= 0 \
+                    and not self._returned_closure(f.fi):
                 self._sleepers.setdefault(self.funcs[f.fi].top, f.what.removesuffix("()"))
 
     def _env_text(self, node: Any) -> str:
@@ -2846,6 +2885,13 @@ class FileAnalysis:
             u = unwrap(a)
             if u is None or u.type in ("string", "number", "template_string"):
                 continue
+            if u.type == "call_expression":
+                # a library's wrapper made on the spot: `loop(lambda(context), ...)`
+                an = u.child_by_field_name("arguments")
+                if an is not None and any(self.ctx_binding(x, c.fi) is not None for x in an.named_children):
+                    return True
+            if u.type in _FUNCLIKE and self._ops_in(u.start_byte, u.end_byte):
+                return True  # a function that runs durable operations: `() => context.wait(...)`
             if u.type == "member_expression" and self._this_ctx:
                 ch = chain_of(u)
                 if ch and len(ch) == 2 and ch[0] == "this" and self._this_binding(ch[1], c.fi) is not None:
@@ -3169,7 +3215,7 @@ class FileAnalysis:
                                 self._dur012_fix(node, fi, kind, nm, boundary, where, member))
                     break
                 if f.scope == "orch" and b.fi == 0 and fi != 0 and self._mutable(b, member) \
-                        and not self._lazy_client(node, kind):
+                        and not self._lazy_client(node, kind) and not (member and self._weak(b)):
                     self.report("DUR013", node,
                                 f"orchestration code writes module-level '{nm}': it survives across invocations "
                                 "of a warm Lambda and differs between replays",
@@ -3324,6 +3370,15 @@ class FileAnalysis:
         right = unwrap(node.child_by_field_name("right"))
         return right is not None and right.type == "new_expression"
 
+    def _weak(self, b: Binding) -> bool:
+        """A module-level WeakMap/WeakSet: keyed by objects (a context, an event) that die with their
+        invocation, so what orchestration code puts in it does not outlive the invocation that replays it."""
+        v = unwrap(b.value) if b.decl not in ("let", "var") and b.value is not None else None
+        if v is None or v.type != "new_expression":
+            return False
+        ch = chain_of(v.child_by_field_name("constructor")) or []
+        return bool(ch) and ch[-1] in ("WeakMap", "WeakSet")
+
     def _mutable(self, b: Binding, member: bool) -> bool:
         if b.decl in ("let", "var"):
             return True
@@ -3356,7 +3411,7 @@ class FileAnalysis:
         orchish = {i for i, f in enumerate(funcs) if i and f.parent == 0 and f.role in _ORCH_ROLES}
         for fact in self.facts:
             f = funcs[fact.fi]
-            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
+            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish or self._returned_closure(fact.fi):
                 continue
             rank = _IMPURITY_RANK.get(fact.rule)
             if rank is not None and fact.detail != "env":
@@ -3379,14 +3434,14 @@ class FileAnalysis:
             if fact.rule == "DUR021" and "nonidem" in fact.detail:
                 f = funcs[fact.fi]
                 s = tops.get(f.top) if f.scope == "plain" and f.top > 0 and funcs[f.top].role is None else None
-                if s is not None and s.nonidempotent is None:
+                if s is not None and s.nonidempotent is None and not self._returned_closure(fact.fi):
                     s.nonidempotent = (fact.what, fact.detail)
         for c in self.col.calls:
             eff = c.effect
             if eff is None or eff[0] != "project":
                 continue
             f = funcs[c.fi]
-            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish:
+            if f.scope not in ("plain", "step") or f.top < 0 or f.top in orchish or self._returned_closure(c.fi):
                 continue
             s = tops.get(f.top)
             if s is None:
@@ -3404,6 +3459,45 @@ class FileAnalysis:
                 re_s.calls = [(p, imported) for p in self._candidates(mod)]
                 self.functions.setdefault(exported, re_s)
         self._star_exports()
+
+    def _returned_closure(self, fi: int) -> bool:
+        """Whether function fi runs only in a closure its top-level function returns (`return { lookup: (id)
+        => slowLookup(id) }`, `() => () => fetch(u)`) rather than while that function runs: a factory's
+        caller gets the closure, and what the closure does happens where it is called."""
+        memo = self._returned_memo
+        hit = memo.get(fi)
+        if hit is not None:
+            return hit
+        funcs = self.funcs
+        out = False
+        i = fi
+        while i > 0 and funcs[i].parent > 0:
+            f = funcs[i]
+            if f.node.type in _FUNCLIKE and self._returned_value(f.node, funcs[f.parent].node):
+                out = True
+                break
+            i = f.parent
+        memo[fi] = out
+        return out
+
+    @staticmethod
+    def _returned_value(node: Any, owner: Any) -> bool:
+        """Whether a function literal is what ``owner`` returns, alone or in a returned object or array
+        (as an argument of a call it may run before the return: `return items.map((x) => f(x))`)."""
+        n = node.parent
+        body = owner.child_by_field_name("body")
+        for _ in range(64):
+            if n is None:
+                return False
+            t = n.type
+            if t == "return_statement" or (body is not None and n.start_byte == body.start_byte
+                                           and n.end_byte == body.end_byte and t != "statement_block"):
+                return True
+            if t not in ("object", "pair", "array", "parenthesized_expression", "as_expression",
+                         "satisfies_expression"):
+                return False
+            n = n.parent
+        return False
 
     def _star_exports(self) -> None:
         """`export * [as ns] from`, and imports exported again (`export { a as b }`, CommonJS
