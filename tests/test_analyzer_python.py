@@ -530,6 +530,27 @@ def handler(event: dict, context: DurableContext) -> dict:
     assert "import" not in d.fix
 
 
+def test_dur001_fix_inside_a_loop_names_one_step_per_iteration() -> None:
+    code = """from datetime import datetime, timezone
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> list:
+    out = []
+    for cid in event["ids"]:
+        record = {"id": cid, "at": datetime.now(timezone.utc).isoformat()}
+        context.step(lambda _: record["id"], name=f"store-{cid}")
+        out.append(cid)
+    stamp = datetime.now(timezone.utc).isoformat()
+    context.step(lambda _: stamp, name="last")
+    return out
+"""
+    fixes = {d.line: d.fix for d in analyze_source(code, "python").diagnostics if d.rule == "DUR001"}
+    assert fixes[9].endswith('name=f"record-now-{cid}")')
+    assert fixes[12].endswith('name="stamp")')
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

@@ -179,6 +179,27 @@ function unfinished(x: number {
     assert len(result.parse_errors) == 1 and "analysis continued" in result.parse_errors[0]
 
 
+def test_fixes_inside_a_loop_name_one_step_per_iteration() -> None:
+    code = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { ids: string[] }, context: DurableContext) => {
+  for (const id of event.ids) {
+    const at = Date.now();
+    await context.step(`save-${id}`, async () => ({ id, at }));
+  }
+  for (let i = 0; i < 3; i++) {
+    const token = crypto.randomUUID();
+    await context.step(`use-${i}`, async () => token);
+  }
+  const once = Date.now();
+  await context.step("last", async () => once);
+});
+"""
+    fixes = {d.line: d.fix for d in analyze_source(code, "typescript", path="h.ts").diagnostics}
+    assert "context.step(`now-${id}`, async () => Date.now())" in fixes[4]
+    assert "context.step(`id-${i}`, async () => crypto.randomUUID())" in fixes[8]
+    assert "context.step('now', async () => Date.now())" in fixes[11]
+
+
 def test_dur035_on_an_at_most_once_step_says_only_the_retries_are_left_and_names_missing_imports() -> None:
     code = """import { withDurableExecution, DurableContext, StepSemantics } from "@aws/durable-execution-sdk-js";
 export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {

@@ -1468,6 +1468,8 @@ class FunctionVisitor:
         self.in_test = 0
         self.set_loops: list[list[Any]] = []
         self.loop_names: set[str] = set()  # names bound by the loops visited so far (see _may_orchestrate)
+        self.loop_vars: list[str] = []  # the loops around the code being visited: their variable, or ""
+        self.loop_of: dict[int, str] = {}  # a DUR001/DUR002 node reported later -> its loop's variable
         self.ops = 0
         self.source_hit = False
         self.taint_hit = False
@@ -1886,7 +1888,9 @@ class FunctionVisitor:
             self.set_loops.append([node.iter, False])
         self.cond_taint += tainted
         self.cond_hidden += hidden
+        self.loop_vars.append(node.target.id if type(node.target) is ast.Name else "")  # type: ignore[attr-defined]
         self.body(node.body)
+        self.loop_vars.pop()
         self.cond_taint -= tainted
         self.cond_hidden -= hidden
         if is_set:
@@ -3099,6 +3103,8 @@ class FunctionVisitor:
                     assigned = self.assigned = {}
                 assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
         if self.pending is not None and rule in ("DUR001", "DUR002"):
+            if self.loop_vars:
+                self.loop_of[id(node)] = self.loop_vars[-1]
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
         expr = self.step_expr(node, rule) if rule in ("DUR003", "DUR021") else _code(node, 50)
@@ -3109,6 +3115,10 @@ class FunctionVisitor:
         elif rule in ("DUR001", "DUR002"):
             expr, var, name = self.value_fix(rule, node, expr)
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
+        loop_var = self.loop_of.get(id(node), self.loop_vars[-1] if self.loop_vars else "")
+        if name and loop_var:
+            # one step per iteration: a name per iteration, as loops name their steps (f"store-{cid}")
+            fix = fix.replace(f'name="{name}"', f'name=f"{name}-{{{loop_var}}}"')
         if rule == "DUR003" and (".read()" in expr or "open(" in expr):
             fix += _LARGE_RESULT  # an object or file read: its content may not fit in a checkpoint
         why = _WHY_ENV if env else _WHY[rule]

@@ -2768,7 +2768,7 @@ class FileAnalysis:
                 self._reported_src.add(fact.start)
             if r == "DUR001":
                 if fact.node.type == "new_expression":
-                    fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step('now', "
+                    fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now')}, "
                            f"async () => Date.now()); new Date(ms){tail}")
                 elif w.startswith(_PROCESS_CLOCKS):
                     # counts from a per-process origin: a checkpointed reading means nothing next invocation
@@ -2776,7 +2776,7 @@ class FileAnalysis:
                            "invocations; a duration only logged for this invocation can be suppressed with "
                            "// durable-lint: ignore[DUR001]")
                 else:
-                    fix = f"move it into a step: {aw}{ctx}.step('now', async () => {expr}){tail}"
+                    fix = f"move it into a step: {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now')}, async () => {expr}){tail}"
                 if self._in_durable_log(fact.node, fact.fi):
                     self.report(r, fact.node, f"{w} reads the clock outside a step, but only for a "
                                               f"{ctx}.logger line, which the SDK skips while replaying: the "
@@ -2788,20 +2788,20 @@ class FileAnalysis:
                 if self._in_durable_log(fact.node, fact.fi):
                     self.report(r, fact.node, f"{w} is random outside a step, but only for a {ctx}.logger line, "
                                               "which the SDK skips while replaying: the orchestration does not "
-                                              "change", f"move it into a step: {aw}{ctx}.step('id', async () => "
+                                              "change", f"move it into a step: {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'id')}, async () => "
                                                           f"{expr}){tail}", "warning")
                 else:
                     self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
-                                f"move it into a step: {aw}{ctx}.step('id', async () => {expr}){tail}")
+                                f"move it into a step: {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'id')}, async () => {expr}){tail}")
             elif r == "DUR003":
                 if fact.node.type == "call_expression" and self._is_fetch(self._chain_at(fact.node), fact.fi):
                     # a Response is no JSON value: the step must return the body, or replays get {} back
                     call = expr if expr != w else "fetch(...)"
                     fix = (f"do the read inside a step and return the body, not the Response (it does not survive the "
-                           f"checkpoint): const data = {aw}{ctx}.step('load', async () => (await {call}).json()) "
+                           f"checkpoint): const data = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'load')}, async () => (await {call}).json()) "
                            f"(.text() for a body that is not JSON){tail}")
                 else:
-                    fix = f"wrap it in {ctx}.step('load', async () => ...)"
+                    fix = f"wrap it in {ctx}.step({self._step_name(fact.node, fact.fi, 'load')}, async () => ...)"
                     if fact.detail == "file read" or "GetObject" in w or "getObject" in w:
                         fix += _LARGE_RESULT  # an object or file read: its content may not fit in a checkpoint
                 self.report(r, fact.node, f"{w} is an external read outside a step: replays repeat it and may "
@@ -2815,7 +2815,7 @@ class FileAnalysis:
                             f"'read-invocation', async () => {expr}){tail}")
             elif r == "DUR021":
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
-                                          "replay", f"wrap it in {ctx}.step('write', async () => ...)")
+                                          "replay", f"wrap it in {ctx}.step({self._step_name(fact.node, fact.fi, 'write')}, async () => ...)")
             elif r == "DUR020":
                 method = _DURABLE_LOG_METHOD.get(w.split("(")[0].rsplit(".", 1)[-1])
                 self.report(r, fact.node, f"{w} outside a step repeats on every replay",
@@ -2860,6 +2860,32 @@ class FileAnalysis:
                                         f"use await {ctx}.wait({{ seconds: N }})")
                         else:  # it may reach a sleep through helpers (other files): pass 2
                             self.project_sleeps.append((c, [self.path], funcs[target].name or eff[1]))
+
+    def _step_name(self, node: Any, fi: int, base: str) -> str:
+        """The name a fix gives its step: `'now'`, or `` `now-${id}` `` inside a loop over `id` (in this
+        function), so that each iteration's step has its own name, as loops name their steps."""
+        owner = self.funcs[fi].node
+        n = node.parent
+        for _ in range(200):
+            if n is None or n.start_byte == owner.start_byte and n.end_byte == owner.end_byte:
+                break
+            t = n.type
+            if t == "for_in_statement":
+                left = n.child_by_field_name("left")
+                if left is not None and left.type == "identifier":
+                    return f"`{base}-${{{text(left)}}}`"
+                break
+            if t == "for_statement":
+                init = n.child_by_field_name("initializer")
+                decl = init.named_children[0] if init is not None and init.named_children else None
+                name = decl.child_by_field_name("name") if decl is not None and decl.type == "variable_declarator" else None
+                if name is not None and name.type == "identifier":
+                    return f"`{base}-${{{text(name)}}}`"
+                break
+            if t in ("while_statement", "do_statement"):
+                break
+            n = n.parent
+        return f"'{base}'"
 
     def _ignored_here(self, pos: int) -> bool:
         """A `durable-lint: ignore` comment on the line of pos, or alone on the line before (the engine
