@@ -154,6 +154,8 @@ class FileAnalysis:
         self._ops: list[Call] = []
         self._sleepers: dict[int, str] = {}  # top-level plain function -> the first sleep it does
         self._returned_memo: dict[int, bool] = {}  # function -> runs only in a closure its top returns
+        self._class_name_set: set[str] | None = None
+        self._method_index: dict[str, int] | None = None
         self._configure_serdes = False
         self._nondet_cache: dict[int, bool] = {}
         self._do_cache: dict[int, bool] = {}
@@ -421,6 +423,8 @@ class FileAnalysis:
             if not ch or not ch[0]:
                 continue
             b0 = self.lookup(ch[0], fi)
+            if v.type == "new_expression":
+                bs[0].pclass = self._project_class(v, fi)
             if b0 is not None and b0.kind == "import":
                 mod = module_of(b0)
                 if (mod.startswith("@aws-sdk/") or mod == "aws-sdk" or mod in T.LOGGER_MODULES
@@ -568,6 +572,42 @@ class FileAnalysis:
                 if self._snippet_mode(cands):
                     continue
                 break
+
+    def _summary_name(self, fi: int) -> str | None:
+        """The name function fi's summary has: "Class.method" for a class's method, else its own name."""
+        f = self.funcs[fi]
+        return _method_key(f) or f.name
+
+    def _project_class(self, new: Any, fi: int) -> tuple[str, str] | None:
+        """(module as written, or "" for this file; class) of `new Notifier(...)` when Notifier is a class
+        of this file or one imported by name from a project file."""
+        ch = chain_of(new.child_by_field_name("constructor"))
+        if not ch or len(ch) != 1 or not ch[0]:
+            return None
+        b = self.lookup(ch[0], fi)
+        if b is None:
+            return ("", ch[0]) if ch[0] in self._class_names() else None
+        if b.kind == "import" and b.module.startswith(".") and b.imported not in ("*", "default"):
+            return (b.module, b.imported)
+        return None
+
+    def _class_names(self) -> set[str]:
+        """Names of the classes this file declares (`class Notifier {`)."""
+        names = self._class_name_set
+        if names is None:
+            names = self._class_name_set = {m.group(1).decode() for m in _CLASS_RE.finditer(self.src)}
+        return names
+
+    def _methods(self) -> dict[str, int]:
+        """"Class.method" -> function index, for the methods of this file's top-level classes."""
+        found = self._method_index
+        if found is None:
+            found = self._method_index = {}
+            for i, f in enumerate(self.funcs):
+                key = _method_key(f) if i and f.parent == 0 else None
+                if key is not None:
+                    found.setdefault(key, i)
+        return found
 
     def _context_wrappers(self) -> list[tuple[int, Any, Binding]]:
         """`const durable = lambda(context)`: a library's wrapper around the durable context whose methods
@@ -744,6 +784,8 @@ class FileAnalysis:
         return False
 
     def func_of_name(self, name: str, fi: int) -> int:
+        if "." in name:
+            return self._methods().get(name, -1)  # "Class.method" of a class in this file
         b = self.lookup(name, fi)
         if b is None:
             return -1
@@ -1255,6 +1297,21 @@ class FileAnalysis:
 
     def _local_call(self, c: Call) -> tuple[str, str, str] | None:
         ch = c.chain or []
+        if len(ch) == 2 and ch[1] not in T.MUTATING_METHODS:
+            # `const n = new Notifier(); n.publish(...)` or `new Notifier().publish(...)`: a method of a
+            # project class
+            pclass = None
+            if ch[0]:
+                b = self.lookup(ch[0], c.fi)
+                pclass = b.pclass if b is not None else None
+            else:
+                callee = c.callee
+                obj = unwrap(callee.child_by_field_name("object")) if callee is not None \
+                    and callee.type == "member_expression" else None
+                if obj is not None and obj.type == "new_expression":
+                    pclass = self._project_class(obj, c.fi)
+            if pclass is not None:
+                return ("project", f"{pclass[1]}.{ch[1]}", pclass[0])
         if len(ch) == 1:
             target = self.func_of_name(ch[0], c.fi)
             if target >= 0:
@@ -2422,7 +2479,7 @@ class FileAnalysis:
             if found is None:
                 # an imported helper, or a same-file one whose write is in another file: pass 2 decides
                 cands = self._candidates(eff[2]) if eff[2] else [self.path]
-                name = eff[1] if eff[2] else (self.funcs[target].name if target > 0 else None)
+                name = eff[1] if eff[2] else (self._summary_name(target) if target > 0 else None)
                 if name:
                     self.project_nonidem.append((hc, cands, name, mode, where))
                 continue
@@ -2475,7 +2532,7 @@ class FileAnalysis:
         if entry is None:
             return None
         seen.add(target)
-        chain = chain + [(self.funcs[target].name or "helper") + "()"]
+        chain = chain + [(self._summary_name(target) or "helper") + "()"]
         if entry[0] is not None:
             return entry[0], chain
         for callee, _name in entry[1]:
@@ -2850,7 +2907,7 @@ class FileAnalysis:
                 else:
                     target = self.func_of_name(eff[1], c.fi)
                     if target >= 0 and funcs[target].role not in _ORCH_ROLES and funcs[target].parent == 0:
-                        self.project_calls.append((c, [self.path], funcs[target].name or eff[1], False,
+                        self.project_calls.append((c, [self.path], self._summary_name(target) or eff[1], False,
                                                    self._hands_context(c)))
                         slept = self._sleepers.get(target)
                         if slept is not None:
@@ -2859,7 +2916,7 @@ class FileAnalysis:
                                         "and the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
                         else:  # it may reach a sleep through helpers (other files): pass 2
-                            self.project_sleeps.append((c, [self.path], funcs[target].name or eff[1]))
+                            self.project_sleeps.append((c, [self.path], self._summary_name(target) or eff[1]))
 
     def _step_name(self, node: Any, fi: int, base: str) -> str:
         """The name a fix gives its step: `'now'`, or `` `now-${id}` `` inside a loop over `id` (in this
@@ -3426,10 +3483,11 @@ class FileAnalysis:
         tops: dict[int, FunctionSummary] = {}
         for i, f in enumerate(funcs):
             if i and f.parent == 0 and f.name:
-                top_s = FunctionSummary(name=f.name, line=f.node.start_point[0] + 1,
+                key = _method_key(f) or f.name  # a class's method is looked up as "Class.method"
+                top_s = FunctionSummary(name=key, line=f.node.start_point[0] + 1,
                                         generator=f.node.type in ("generator_function_declaration", "generator_function"))
                 tops[i] = top_s
-                self.functions.setdefault(f.name, top_s)
+                self.functions.setdefault(key, top_s)
                 if i in self.col.default_exports:
                     self.functions.setdefault("default", top_s)
         # functions that are orchestration code are reported where they are, not at their callers;
@@ -3478,7 +3536,7 @@ class FileAnalysis:
             else:
                 target = self.func_of_name(eff[1], c.fi)
                 if target >= 0 and funcs[target].parent == 0 and funcs[target].name:
-                    s.calls.append((self.path, funcs[target].name or eff[1]))
+                    s.calls.append((self.path, self._summary_name(target) or eff[1]))
         for exported, mod, imported in self.col.reexports:
             if mod.startswith("."):
                 re_s = FunctionSummary(name=exported, line=1)
@@ -3607,6 +3665,21 @@ def dur035_fix(what: str, detail: str, mode: str, import_note: str = "") -> str:
     if api in ("StartExecution", "StartSyncExecution"):
         return f"pass an execution name derived from the input (a name is unique per state machine), {no_retry}"
     return f"make the write idempotent (a deduplication key derived from the input, if the API has one), {no_retry}"
+
+
+_CLASS_RE = re.compile(rb"(?<![\w$.])class\s+([A-Za-z_$][\w$]*)")
+
+
+def _method_key(f: Any) -> str | None:
+    """"Class.method" for a method of a class declaration, else None (object-literal methods keep their
+    own name: `module.exports = { save() {} }` exports save)."""
+    node = f.node
+    if node.type != "method_definition" or not f.name:
+        return None
+    body = node.parent
+    cls = body.parent if body is not None and body.type == "class_body" else None
+    name = cls.child_by_field_name("name") if cls is not None else None
+    return f"{text(name)}.{f.name}" if name is not None else None
 
 
 def _tagged_arrow(call: Any) -> Any:

@@ -70,7 +70,7 @@ def query_for(language: Any) -> Any:
 
 class Binding:
     __slots__ = ("kind", "fi", "name", "value", "decl", "module", "imported", "func", "ctx", "method",
-                 "key", "instance", "param_index", "start")
+                 "key", "instance", "param_index", "start", "pclass")
 
     def __init__(self, kind: str, fi: int, name: str, start: int, value: Any = None, decl: str = "") -> None:
         self.kind = kind            # param | var | func | import | catch | loop
@@ -87,6 +87,9 @@ class Binding:
         self.key: str | None = None  # property name when destructured from `value`
         self.instance: str | None = None  # normalized module of a client/logger instance
         self.param_index = -1
+        # (module as written, or "" for this file; class name) of `new ProjectClass(...)`: its method calls
+        # are followed like calls of project functions (DUR005 and the other rules through helpers)
+        self.pclass: tuple[str, str] | None = None
 
 
 class Func:

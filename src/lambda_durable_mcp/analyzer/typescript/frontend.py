@@ -173,9 +173,13 @@ class _Result:
                 """Where the call is, its label and context name: all check() needs once the tree is gone."""
                 node = call.node
                 sp, ep = node.start_point, node.end_point
+                chain = call.chain or [name]
+                # `new Notifier().publish(...)`: the chain has no root name; the label is the callee as written
+                label = ".".join(chain) if chain[0] or call.callee is None else \
+                    " ".join(call.callee.text.decode("utf-8", "replace").split())
                 return ((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
                         (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
-                        ".".join(call.chain or [name]), candidates, name, analysis.ctx_name(call.fi))
+                        label, candidates, name, analysis.ctx_name(call.fi))
 
             for node, var in analysis.env_invokes:
                 sp, ep = node.start_point, node.end_point
