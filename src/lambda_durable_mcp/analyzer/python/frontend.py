@@ -1470,6 +1470,7 @@ class FunctionVisitor:
         self.loop_names: set[str] = set()  # names bound by the loops visited so far (see _may_orchestrate)
         self.loop_vars: list[str] = []  # the loops around the code being visited: their variable, or ""
         self.loop_of: dict[int, str] = {}  # a DUR001/DUR002 node reported later -> its loop's variable
+        self.returned_lambdas: set[int] = set()  # lambdas a plain function returns: they run where called
         self.ops = 0
         self.source_hit = False
         self.taint_hit = False
@@ -1661,7 +1662,7 @@ class FunctionVisitor:
 
     def v_lambda(self, node: ast.Lambda) -> None:
         # A lambda not handed to a durable operation runs in this scope (sorted(key=...), map(...)).
-        if id(node) not in self.m.own_scope_lambdas:
+        if id(node) not in self.m.own_scope_lambdas and id(node) not in self.returned_lambdas:
             self.visit(node.body)
 
     def v_global(self, node: ast.Global | ast.Nonlocal) -> None:
@@ -2052,6 +2053,13 @@ class FunctionVisitor:
         if self.tail is not None:
             self.tail.exits.append((node.lineno, node.col_offset))
         if node.value is not None:
+            if self.role == "plain":
+                # `return {"lookup": lambda oid: slow_lookup(oid)}`: a factory's caller gets the lambda, and
+                # what it does happens where it is called, not in this function (its summary)
+                value = node.value
+                parts = value.values if type(value) is ast.Dict else \
+                    value.elts if type(value) in (ast.List, ast.Tuple, ast.Set) else [value]  # type: ignore[attr-defined]
+                self.returned_lambdas.update(id(p) for p in parts if type(p) is ast.Lambda)
             self.result_value(node.value)
             if self.role in ("step", "child") and not self.fi.serdes and self.fi.decorator != "durable_parallel_branch":
                 self.check_result(node.value)
