@@ -614,9 +614,13 @@ class FileAnalysis:
         are used as operations (`durable.step("save", ...)`). (function, the argument, the wrapper's binding)
         for each such declaration; the binding counts as a context once the argument is one."""
         out: list[tuple[int, Any, Binding]] = []
-        src = self.src
+        # receivers of operation-named methods, found in the source first: most files have no wrapper
+        receivers = _op_receivers(self.src)
+        if not receivers:
+            return out
         for fi, nn, val, bs in self.col.decls:
-            if val is None or len(bs) != 1 or bs[0].key is not None or nn.type != "identifier":
+            if val is None or len(bs) != 1 or bs[0].name not in receivers or bs[0].key is not None \
+                    or nn.type != "identifier":
                 continue
             v = unwrap(val)
             if v is None or v.type != "call_expression":
@@ -629,10 +633,7 @@ class FileAnalysis:
             imp = self.col.imports.get(ch[0]) if ch and ch[0] else None
             if imp is None or not imp.module or imp.module.startswith((".", "/")) or imp.module == T.SDK_MODULE:
                 continue
-            name = re.escape(bs[0].name.encode())
-            if re.search(rb"(?<![\w$.])" + name + rb"\s*\.\s*(?:step|wait|waitForCallback|createCallback|map|parallel|"
-                         rb"runInChildContext|invoke|waitForCondition)\s*[<(]", src):
-                out.append((fi, args[0], bs[0]))
+            out.append((fi, args[0], bs[0]))
         return out
 
     def _class_contexts(self, ctx_positions: list[int]) -> None:
@@ -3668,6 +3669,25 @@ def dur035_fix(what: str, detail: str, mode: str, import_note: str = "") -> str:
 
 
 _CLASS_RE = re.compile(rb"(?<![\w$.])class\s+([A-Za-z_$][\w$]*)")
+# `.step(`, `.wait<T>(`, ...: a literal first, which the regex engine searches for quickly
+_OP_CALL_RE = re.compile(rb"\.\s*(?:step|wait|waitForCallback|createCallback|map|parallel|runInChildContext|invoke|"
+                         rb"waitForCondition)\s*[<(]")
+_NAME_BYTES = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_$")
+
+
+def _op_receivers(src: bytes) -> set[str]:
+    """Names before an operation-named method call in the source (`durable` of `durable.step(`)."""
+    out: set[str] = set()
+    for m in _OP_CALL_RE.finditer(src):
+        end = m.start()
+        while end > 0 and src[end - 1] in b" \t\r\n":
+            end -= 1
+        start = end
+        while start > 0 and (src[start - 1] in _NAME_BYTES):
+            start -= 1
+        if start < end:
+            out.add(src[start:end].decode("utf-8", "replace"))
+    return out
 
 
 def _method_key(f: Any) -> str | None:

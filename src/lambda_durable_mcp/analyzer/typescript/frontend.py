@@ -149,7 +149,7 @@ class _Result:
                                          str, str]] = []
         # DUR035 fix by mode ("step", "amo-step", "submitter"): the SDK names this file still has to import
         self.retry_notes: dict[str, str] = ({m: analysis.retry_import_note(m) for m in ("step", "amo-step", "submitter")}
-                                            if analysis is not None else {})
+                                            if analysis is not None and analysis.project_nonidem else {})
         # (record, "where") of calls from step or child code to imported helpers, for DUR012
         self.project_writes: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                         str]] = []
