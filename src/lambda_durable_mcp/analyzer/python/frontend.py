@@ -325,6 +325,7 @@ class ModuleAnalyzer:
         self.kinds: dict[str, str] = {}
         self.attr_kinds: dict[str, str] = {}
         self.consts: dict[str, ast.expr] = {}
+        self._env_globals: frozenset[str] | None = None
         self.module_names: set[str] = set()
         self.mutable_globals: set[str] = set()
         self.classes: set[str] = set()
@@ -692,6 +693,23 @@ class ModuleAnalyzer:
             if fi is not None:
                 fi.decorator = "durable_execution"
         return True
+
+    def env_globals(self) -> frozenset[str]:
+        """Module constants whose value reads the environment (`MODE = os.environ.get("MODE", "")`,
+        `LIMIT = int(os.getenv("LIMIT", "5"))`)."""
+        found = self._env_globals
+        if found is None:
+            names: set[str] = set()
+            if "environ" in self.text or "getenv" in self.text:
+                for name, value in self.consts.items():
+                    for n in ast.walk(value):
+                        t = type(n)
+                        if (t is ast.Subscript and self.qual(n.value) == "os.environ") or (  # type: ignore[attr-defined]
+                                t is ast.Call and self.qual(n.func) in ("os.environ.get", "os.getenv")):  # type: ignore[attr-defined]
+                            names.add(name)
+                            break
+            found = self._env_globals = frozenset(names)
+        return found
 
     def _is_mutable(self, value: ast.expr) -> bool:
         if isinstance(value, (ast.List, ast.Dict, ast.Set, ast.ListComp, ast.DictComp, ast.SetComp)):
@@ -1458,7 +1476,9 @@ class FunctionVisitor:
         self.local_kinds: dict[str, str] = {k: v for k, v in fi.outer_kinds.items() if k not in fi.locals()} \
             if fi.outer_kinds else {}
         self.taint: set[str] = set()
-        self.env_taint: set[str] = set()
+        # names holding an environment value; module constants (`FAST_PATH = os.environ.get("X")`) too:
+        # a condition on one in orchestration code is DUR004 like a direct read
+        self.env_taint: set[str] = set(m.env_globals()) - set(fi.positional()) if self.orch else set()
         self.env_reported: set[str] = set()
         self.cond_taint = 0
         # conditions whose clock/random/read value is not reported where it is read (kept with a
@@ -1747,6 +1767,8 @@ class FunctionVisitor:
                 self.taint.discard(name)
             if env:
                 self.env_taint.add(name)
+            else:
+                self.env_taint.discard(name)  # rebound to something else (a module constant shadowed)
             if kind:
                 self.local_kinds[name] = kind
             if value is not None and self.orch and self.is_set(value):  # type: ignore[arg-type]

@@ -1109,18 +1109,13 @@ class FileAnalysis:
         member_starts = {n.start_byte for n in env_members}
         aliases: dict[str, list[tuple[Binding, str, int]]] = {}
         for fi, nn, val, bs in self.col.decls:
-            if val is None or funcs[fi].scope != "orch" or not fi:
+            # in orchestration code, or a module constant (`const PAUSE = Number(process.env.PAUSE ?? "6")`):
+            # read once per cold start, and a replay after a configuration change runs in a new one
+            if val is None or (fi and funcs[fi].scope != "orch"):
                 continue
-            v = unwrap(val)
+            v = _env_operand(unwrap(val), member_starts)
             if v is None:
                 continue
-            if v.type == "binary_expression":  # `process.env.X ?? "d"` / `process.env.X || "d"`
-                opn = v.child_by_field_name("operator")
-                if opn is None or opn.type not in ("??", "||"):
-                    continue
-                v = unwrap(v.child_by_field_name("left"))
-                if v is None:
-                    continue
             if v.start_byte not in member_starts and not (
                     v.type in ("member_expression", "subscript_expression")
                     and (v.child_by_field_name("object") or v).start_byte in member_starts):
@@ -3700,6 +3695,41 @@ def _method_key(f: Any) -> str | None:
     cls = body.parent if body is not None and body.type == "class_body" else None
     name = cls.child_by_field_name("name") if cls is not None else None
     return f"{text(name)}.{f.name}" if name is not None else None
+
+
+_ENV_CASTS = frozenset({"Number", "parseInt", "parseFloat", "Boolean", "String"})
+_COMPARISONS = frozenset({"===", "==", "!==", "!=", "<", ">", "<=", ">="})
+
+
+def _env_operand(v: Any, member_starts: set[int], depth: int = 0) -> Any:
+    """The environment read a value is derived from: `process.env.X ?? "d"`, `Number(process.env.X)`,
+    `process.env.X === "true"`, `!process.env.X`; the value itself otherwise (None for no value)."""
+    if v is None or depth > 4:
+        return v
+    t = v.type
+    if t == "binary_expression":
+        opn = v.child_by_field_name("operator")
+        op = opn.type if opn is not None else ""
+        left = unwrap(v.child_by_field_name("left"))
+        if op in ("??", "||"):
+            return _env_operand(left, member_starts, depth + 1)
+        if op in _COMPARISONS:
+            for side in (left, unwrap(v.child_by_field_name("right"))):
+                found = _env_operand(side, member_starts, depth + 1)
+                if found is not None and found.start_byte in member_starts or (
+                        found is not None and found.type in ("member_expression", "subscript_expression")
+                        and (found.child_by_field_name("object") or found).start_byte in member_starts):
+                    return found
+        return v
+    if t == "unary_expression" and v.child(0) is not None and v.child(0).type == "!":
+        return _env_operand(unwrap(v.child_by_field_name("argument")), member_starts, depth + 1)
+    if t == "call_expression":
+        fn = v.child_by_field_name("function")
+        an = v.child_by_field_name("arguments")
+        if fn is not None and fn.type == "identifier" and fn.text.decode() in _ENV_CASTS and an is not None \
+                and an.named_children:
+            return _env_operand(unwrap(an.named_children[0]), member_starts, depth + 1)
+    return v
 
 
 def _tagged_arrow(call: Any) -> Any:
