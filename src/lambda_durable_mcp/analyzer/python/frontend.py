@@ -703,9 +703,13 @@ class ModuleAnalyzer:
             if "environ" in self.text or "getenv" in self.text:
                 for name, value in self.consts.items():
                     for n in ast.walk(value):
-                        t = type(n)
-                        if (t is ast.Subscript and self.qual(n.value) == "os.environ") or (  # type: ignore[attr-defined]
-                                t is ast.Call and self.qual(n.func) in ("os.environ.get", "os.getenv")):  # type: ignore[attr-defined]
+                        if isinstance(n, ast.Subscript):
+                            hit = self.qual(n.value) == "os.environ"
+                        elif isinstance(n, ast.Call):
+                            hit = self.qual(n.func) in ("os.environ.get", "os.getenv")
+                        else:
+                            continue
+                        if hit:
                             names.add(name)
                             break
             found = self._env_globals = frozenset(names)
