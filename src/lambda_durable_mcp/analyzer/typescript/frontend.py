@@ -144,7 +144,7 @@ class _Result:
         # terminal: the call only feeds a handler's or child's result, see _analyze._terminal)
         self.project_calls: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str, Any, bool]] = []
         self.project_logs: list[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str]] = []
-        # (record, submitter, "where") of helper calls in retrying steps, for DUR035 through other files
+        # (record, mode, "where") of helper calls in retrying steps, for DUR035 through other files
         self.project_nonidem: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                          str, str]] = []
         # DUR035 fix by mode ("step", "amo-step", "submitter"): the SDK names this file still has to import
