@@ -158,8 +158,6 @@ DB_WRITE_METHODS = {"set", "setex", "setnx", "mset", "incr", "incrby", "decr", "
                     "publish", "expire", "insert_one", "insert_many", "update_one", "update_many",
                     "delete_one", "delete_many", "replace_one", "commit", "bulk_write", "xadd"}
 DB_NEUTRAL = {"cursor", "close", "rollback", "pipeline", "__enter__", "__exit__"}
-SQL_WRITE = ("insert", "update", "delete", "merge", "replace", "create", "drop", "alter", "truncate", "upsert",
-             "grant")
 PATH_READ = {"read_text", "read_bytes", "open", "exists", "iterdir", "glob", "rglob", "stat", "is_file",
              "is_dir"}
 PATH_WRITE = {"write_text", "write_bytes", "mkdir", "unlink", "touch", "rename", "replace", "rmdir",

@@ -46,6 +46,7 @@ from lambda_durable_mcp.analyzer.model import (
 from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
 from lambda_durable_mcp.analyzer.python.summary import Deferred, PyModuleSummary
+from lambda_durable_mcp.analyzer.writes import condition_guards_a_repeat, sql_writes
 
 _STDLIB = frozenset(getattr(sys, "stdlib_module_names", ()))
 _STORING = frozenset({"append", "appendleft", "insert", "extend", "add", "setdefault"})
@@ -3022,7 +3023,7 @@ class FunctionVisitor:
                     return None
                 if attr in ("execute", "executemany", "executescript"):
                     sql = (_const_str(node.args[0]) if node.args else None) or ""
-                    if sql.lstrip().lower().startswith(C.SQL_WRITE):
+                    if sql_writes(sql):
                         return ("DUR021", label, False)
                     return ("DUR003", label, False)
                 if attr in C.DB_WRITE_METHODS:
@@ -3549,14 +3550,9 @@ class FunctionVisitor:
                     fix, "info")
 
 
-_EXISTS_ONLY = re.compile(r"(?:\s|\(|\)|\bAND\b|attribute_exists\s*\(\s*[#\w.]+\s*\))*", re.IGNORECASE)
-
-
 def _guards_a_repeat(cond: ast.expr) -> bool:
-    """Whether a ConditionExpression can make a second application of an update fail: any condition but
-    attribute_exists(...) alone, which holds again on a retry; one that is no literal is trusted."""
-    text = _const_str(cond)
-    return text is None or _EXISTS_ONLY.fullmatch(text) is None
+    """Whether a ConditionExpression can make a second application of an update fail."""
+    return condition_guards_a_repeat(_const_str(cond))
 
 
 _NO_RETRY = re.compile(r"RetryPresets\.none\(\)|max_attempts\s*=\s*1\b|should_retry\s*=\s*False")

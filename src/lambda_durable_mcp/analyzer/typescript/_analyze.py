@@ -46,6 +46,7 @@ from lambda_durable_mcp.analyzer.typescript._collect import (
     text,
     unwrap,
 )
+from lambda_durable_mcp.analyzer.writes import sql_writes
 
 # `import("./x")`: a dynamic import with a literal specifier (a static import has no parenthesis); no
 # leading \b, which would defeat the regex engine's literal search (a false hit only costs a look)
@@ -1364,7 +1365,7 @@ class FileAnalysis:
                 return ("DUR021", f"{method}()", "database write")
             if method in T.SQL_TEXT_METHODS and c.args:
                 sql = unwrap(c.args[0])
-                if sql is not None and sql.type in ("string", "template_string") and T.SQL_WRITE.match(sql.text or b"", 1):
+                if sql is not None and sql.type in ("string", "template_string") and sql_writes(text(sql)[1:]):
                     return ("DUR021", f"{method}()", "database write")
             return ("DUR003", f"{method}()", "database call")
         return None
@@ -1375,7 +1376,7 @@ class FileAnalysis:
         if an is None or an.type != "template_string":
             return None
         label = ".".join(c.chain or ()) + "`...`"
-        if T.SQL_WRITE.match(an.text or b"", 1):
+        if sql_writes(text(an)[1:]):
             return ("DUR021", label, "database write")
         return ("DUR003", label, "database query")
 
@@ -2075,10 +2076,9 @@ class FileAnalysis:
         if n.type == "await_expression":
             pass
         elif n.type == "call_expression":
-            callee = n.child_by_field_name("function")
             if _tagged_arrow(n) is not n:
                 return  # `async () => sql<Row[]>`...``, which the grammar reads as a call of the arrow
-            ch = chain_of(callee)
+            ch = chain_of(n.child_by_field_name("function"))
             if ch and ch[-1] == "bind":
                 return
             if ch and len(ch) == 1:

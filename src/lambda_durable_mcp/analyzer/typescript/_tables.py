@@ -7,6 +7,8 @@ Node.js, AWS SDK v3 and common library APIs.
 
 import re
 
+from lambda_durable_mcp.analyzer.writes import condition_guards_a_repeat
+
 SDK_MODULE = "@aws/durable-execution-sdk-js"
 
 # Durable operations on a DurableContext -> the positional arguments after the optional name.
@@ -126,9 +128,6 @@ DB_WRITE = re.compile(
     r"replaceOne|findOneAndUpdate|findOneAndDelete|bulkWrite|exec|execute|run|destroy|remove|truncate)$"
 )
 
-# The first word of a SQL text that changes data (as the Python frontend's catalog.SQL_WRITE)
-SQL_WRITE = re.compile(rb"\s*\(*\s*(insert|update|delete|merge|replace|create|drop|alter|truncate|upsert|grant)\b",
-                       re.IGNORECASE)
 # Methods of a database client that take the SQL text first; `unsafe` is postgres.js's raw query
 SQL_TEXT_METHODS = frozenset({"query", "unsafe", "raw"})
 
@@ -151,17 +150,16 @@ AWS_NON_IDEMPOTENT = re.compile(
 )
 # A DynamoDB update that adds to a value (ADD, or SET n = n + :v) applies twice when retried.
 _CONDITION = re.compile(rb"ConditionExpression\s*:\s*(?:([`'\"])(.*?)\1)?", re.S)
-_EXISTS_ONLY = re.compile(rb"(?:\s|\(|\)|\bAND\b|attribute_exists\s*\(\s*[#\w.]+\s*\))*", re.I)
 
 
 def guards_a_repeat(body: bytes) -> bool:
-    """Whether an update's ConditionExpression can make a second application fail: any condition but
-    attribute_exists(...) alone, which holds again on a retry; a condition that is no literal is trusted."""
+    """Whether an update command's object text has a ConditionExpression that makes a second
+    application fail (lambda_durable_mcp.analyzer.writes.condition_guards_a_repeat)."""
     m = _CONDITION.search(body)
     if m is None:
         return False
     cond = m.group(2)
-    return cond is None or _EXISTS_ONLY.fullmatch(cond) is None
+    return condition_guards_a_repeat(cond.decode("utf-8", "replace") if cond is not None else None)
 
 
 COUNTER_UPDATE = re.compile(rb"UpdateExpression\s*:\s*[`'\"][^`'\"]*(?:\bADD\b|[+-]\s*:)", re.IGNORECASE)
