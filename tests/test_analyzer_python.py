@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from lambda_durable_mcp.analyzer import analyze_paths, analyze_source
@@ -623,3 +624,16 @@ def handler(event: dict, context: DurableContext) -> dict:
     assert found[(12, "DUR001")].severity == "warning" and "context.logger line" in found[(12, "DUR001")].message
     assert found[(13, "DUR005")].severity == "warning" and "only feeds a log line" in found[(13, "DUR005")].message
     assert found[(14, "DUR005")].severity == "error"
+
+
+def test_the_analyzed_codes_own_compile_warnings_stay_out_of_the_output() -> None:
+    # `"\p"` makes Python warn while compiling (SyntaxWarning on stderr from 3.12 on): that is the
+    # analyzed code's business; with warnings as errors it must not become a parse error either
+    code = 'import time\nfrom aws_durable_execution_sdk_python import durable_execution\n\n\n' \
+           '@durable_execution\ndef handler(event, context):\n    pattern = "\\p{L}+"\n' \
+           '    started = time.time()\n    return context.step(lambda _: (pattern, started), name="r")\n'
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        result = analyze_source(code, "python")
+    assert result.parse_errors == []
+    assert [(d.line, d.rule) for d in result.diagnostics] == [(8, "DUR001")]

@@ -17,6 +17,7 @@ from __future__ import annotations
 import ast
 import bisect
 import re
+import warnings
 
 _PREFIX_CHARS = set("rRbBuUfFtT")
 _STMT_DEF = re.compile(r"[ \t]*(?:async[ \t]+)?(?:def|class)[ \t]+\w+[ \t]*\[")
@@ -24,10 +25,19 @@ _STMT_TYPE = re.compile(r"[ \t]*type[ \t]+\w+[ \t]*(\[|=(?!=))")
 _STMT_EXCEPT = re.compile(r"[ \t]*except(?:[ \t]*\*)?[ \t]+")
 
 
+def _parse(text: str, path: str) -> ast.Module:
+    # Compiling the code under analysis warns about the code's own oddities (an invalid escape sequence,
+    # `is` with a literal; SyntaxWarning on stderr from Python 3.12): they would read as the linter's
+    # output, and under -W error they would fail the parse
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return ast.parse(text, filename=path)
+
+
 def parse_any(text: str, path: str = "<input>") -> tuple[ast.Module | None, str | None]:
     """(tree, None) or (None, "line: message")."""
     try:
-        return ast.parse(text, filename=path), None
+        return _parse(text, path), None
     except SyntaxError as exc:
         first: SyntaxError = exc
     except (RecursionError, MemoryError):
@@ -42,7 +52,7 @@ def parse_any(text: str, path: str = "<input>") -> tuple[ast.Module | None, str 
             lowered = None
     if lowered is not None and lowered != text:
         try:
-            return ast.parse(lowered, filename=path), None
+            return _parse(lowered, path), None
         except (SyntaxError, RecursionError, MemoryError, ValueError):
             pass
     return None, f"{first.lineno or 1}: syntax error: {first.msg}"
