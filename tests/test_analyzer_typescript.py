@@ -179,6 +179,29 @@ function unfinished(x: number {
     assert len(result.parse_errors) == 1 and "analysis continued" in result.parse_errors[0]
 
 
+def test_calls_of_class_methods_are_followed_and_named_as_written() -> None:
+    code = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+let seen = 0;
+class Tracker {
+  bump(): void { seen += 1; }
+  async pause(): Promise<void> { await new Promise((r) => setTimeout(r, 1000)); }
+  stamp(): number { return Date.now(); }
+}
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  const tracker = new Tracker();
+  await tracker.pause();
+  const at = new Tracker().stamp();
+  await context.step("count", async () => tracker.bump());
+  await context.wait("w", { seconds: 5 });
+  return { seen, at };
+});
+"""
+    found = {(d.line, d.rule): d.message for d in analyze_source(code, "typescript", path="h.ts").diagnostics}
+    assert found[(10, "DUR009")].startswith("tracker.pause() sleeps in-process")
+    assert found[(11, "DUR005")].startswith("new Tracker().stamp() is not replay-safe outside a step: Tracker.stamp -> ")
+    assert found[(12, "DUR012")].startswith("the step function calls tracker.bump(), which writes module-level 'seen'")
+
+
 def test_fixes_inside_a_loop_name_one_step_per_iteration() -> None:
     code = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 export const handler = withDurableExecution(async (event: { ids: string[] }, context: DurableContext) => {

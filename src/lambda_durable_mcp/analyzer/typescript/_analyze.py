@@ -574,6 +574,17 @@ class FileAnalysis:
                     continue
                 break
 
+    @staticmethod
+    def _called_as(c: Call, name: str) -> str:
+        """How a message names the called project function: a class method as the call is written
+        (`tracker.pause`, `new Tracker().pause`), anything else by its name."""
+        if "." not in name:
+            return name
+        if c.chain and c.chain[0]:
+            return ".".join(c.chain)
+        callee = c.callee
+        return " ".join(callee.text.decode("utf-8", "replace").split()) if callee is not None else name
+
     def _summary_name(self, fi: int) -> str | None:
         """The name function fi's summary has: "Class.method" for a class's method, else its own name."""
         f = self.funcs[fi]
@@ -2908,7 +2919,7 @@ class FileAnalysis:
                         slept = self._sleepers.get(target)
                         if slept is not None:
                             self.report("DUR009", c.node,
-                                        f"{eff[1]}() sleeps in-process ({slept}): the Lambda keeps running (and billing) "
+                                        f"{self._called_as(c, eff[1])}() sleeps in-process ({slept}): the Lambda keeps running (and billing) "
                                         "and the delay is lost on replay",
                                         f"use await {ctx}.wait({{ seconds: N }})")
                         else:  # it may reach a sleep through helpers (other files): pass 2
@@ -3358,9 +3369,10 @@ class FileAnalysis:
             if _memoizes(self.src[g.start:g.end], nm.encode()):
                 continue
             self.report("DUR012", c.node,
-                        f"the {where} calls {eff[1]}(), which writes module-level '{nm}': on replay the {where} "
-                        "is skipped and the write never happens, and a cold start resets it",
-                        f"return the new value from {eff[1]}() and from the {where}, and keep it in a local "
+                        f"the {where} calls {self._called_as(c, eff[1])}(), which writes module-level '{nm}': on "
+                        f"replay the {where} is skipped and the write never happens, and a cold start resets it",
+                        f"return the new value from {self._called_as(c, eff[1])}() and from the {where}, and keep it "
+                        "in a local "
                         "variable of the orchestration code instead of module state")
 
     def _dur012_fix(self, node: Any, fi: int, kind: str, nm: str, boundary: int, where: str,
