@@ -578,12 +578,7 @@ class FileAnalysis:
     def _called_as(c: Call, name: str) -> str:
         """How a message names the called project function: a class method as the call is written
         (`tracker.pause`, `new Tracker().pause`), anything else by its name."""
-        if "." not in name:
-            return name
-        if c.chain and c.chain[0]:
-            return ".".join(c.chain)
-        callee = c.callee
-        return " ".join(callee.text.decode("utf-8", "replace").split()) if callee is not None else name
+        return written_callee(c, name) if "." in name else name
 
     def _summary_name(self, fi: int) -> str | None:
         """The name function fi's summary has: "Class.method" for a class's method, else its own name."""
@@ -1128,9 +1123,7 @@ class FileAnalysis:
             v = _env_operand(unwrap(val), member_starts)
             if v is None:
                 continue
-            if v.start_byte not in member_starts and not (
-                    v.type in ("member_expression", "subscript_expression")
-                    and (v.child_by_field_name("object") or v).start_byte in member_starts):
+            if not _reads_env(v, member_starts):
                 continue
             if v.start_byte in member_starts and v.type == "member_expression" and text(v).replace(" ", "") \
                     == "process.env":
@@ -3713,6 +3706,13 @@ _ENV_CASTS = frozenset({"Number", "parseInt", "parseFloat", "Boolean", "String"}
 _COMPARISONS = frozenset({"===", "==", "!==", "!=", "<", ">", "<=", ">="})
 
 
+def _reads_env(v: Any, member_starts: set[int]) -> bool:
+    """Whether v is a `process.env` read: the member itself, or `process.env.X` / `process.env["X"]`."""
+    return v.start_byte in member_starts or (
+        v.type in ("member_expression", "subscript_expression")
+        and (v.child_by_field_name("object") or v).start_byte in member_starts)
+
+
 def _env_operand(v: Any, member_starts: set[int], depth: int = 0) -> Any:
     """The environment read a value is derived from: `process.env.X ?? "d"`, `Number(process.env.X)`,
     `process.env.X === "true"`, `!process.env.X`; the value itself otherwise (None for no value)."""
@@ -3728,9 +3728,7 @@ def _env_operand(v: Any, member_starts: set[int], depth: int = 0) -> Any:
         if op in _COMPARISONS:
             for side in (left, unwrap(v.child_by_field_name("right"))):
                 found = _env_operand(side, member_starts, depth + 1)
-                if found is not None and found.start_byte in member_starts or (
-                        found is not None and found.type in ("member_expression", "subscript_expression")
-                        and (found.child_by_field_name("object") or found).start_byte in member_starts):
+                if found is not None and _reads_env(found, member_starts):
                     return found
         return v
     if t == "unary_expression" and v.child(0) is not None and v.child(0).type == "!":
@@ -3742,6 +3740,15 @@ def _env_operand(v: Any, member_starts: set[int], depth: int = 0) -> Any:
                 and an.named_children:
             return _env_operand(unwrap(an.named_children[0]), member_starts, depth + 1)
     return v
+
+
+def written_callee(c: Call, fallback: str) -> str:
+    """The callee of a call as written: `a.b.c`, or its source text when the chain has no root name
+    (`new Notifier().publish`); ``fallback`` when there is neither."""
+    if c.chain and c.chain[0]:
+        return ".".join(c.chain)
+    callee = c.callee
+    return " ".join(callee.text.decode("utf-8", "replace").split()) if callee is not None else fallback
 
 
 def _tagged_arrow(call: Any) -> Any:

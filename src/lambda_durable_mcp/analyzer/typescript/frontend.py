@@ -71,37 +71,20 @@ def dialect_of(path: str) -> str | None:
     return None
 
 
-def _first_error(root: Any) -> tuple[int, str] | None:
-    """Line and a short description of the first ERROR or MISSING node, in document order; None when
-    the only ones are the grammar's gap for typed tagged templates (see _typed_tag_gap)."""
-    stack = [root]
-    for _ in range(100_000):
-        if not stack:
-            return None
-        node = stack.pop()
-        if node.is_error:
-            return node.start_point[0] + 1, "syntax error"
-        if node.is_missing:
-            if _typed_tag_gap(node):
-                continue
-            return node.start_point[0] + 1, f"missing {node.type}"
-        stack.extend(reversed([ch for ch in node.children if ch.has_error or ch.is_missing or ch.is_error]))
-    return root.start_point[0] + 1, "syntax error"
-
-
-def _error_lines(root: Any, limit: int = 200) -> list[tuple[int, int]]:
-    """(first, last) 1-based lines of the ERROR and MISSING nodes, but the typed-tag gap: the parts the
-    parser did not recover, where a finding may read code that is not there."""
-    out: list[tuple[int, int]] = []
+def _error_nodes(root: Any, limit: int = 200) -> list[Any]:
+    """The ERROR and MISSING nodes in document order, but the grammar's gap for typed tagged templates
+    (see _typed_tag_gap): the parts the parser did not recover, where a finding may read code that is
+    not there. Empty when the gap is all there is."""
+    out: list[Any] = []
     stack = [root]
     for _ in range(100_000):
         if not stack or len(out) >= limit:
             break
         node = stack.pop()
         if node.is_error or (node.is_missing and not _typed_tag_gap(node)):
-            out.append((node.start_point[0] + 1, node.end_point[0] + 1))
+            out.append(node)
             continue
-        stack.extend(ch for ch in node.children if ch.has_error or ch.is_missing or ch.is_error)
+        stack.extend(reversed([ch for ch in node.children if ch.has_error or ch.is_missing or ch.is_error]))
     return out
 
 
@@ -164,7 +147,7 @@ class _Result:
         # project files imported (relative specifiers) that exist, for the engine to summarize too
         self.imports: list[str] = _imported_files(analysis) if analysis is not None else []
         if analysis is not None:
-            from lambda_durable_mcp.analyzer.typescript._analyze import char_column
+            from lambda_durable_mcp.analyzer.typescript._analyze import char_column, written_callee
 
             src = analysis.src
 
@@ -173,13 +156,9 @@ class _Result:
                 """Where the call is, its label and context name: all check() needs once the tree is gone."""
                 node = call.node
                 sp, ep = node.start_point, node.end_point
-                chain = call.chain or [name]
-                # `new Notifier().publish(...)`: the chain has no root name; the label is the callee as written
-                label = ".".join(chain) if chain[0] or call.callee is None else \
-                    " ".join(call.callee.text.decode("utf-8", "replace").split())
                 return ((sp[0] + 1, char_column(src, node.start_byte, sp[1])),
                         (ep[0] + 1, char_column(src, node.end_byte, ep[1])),
-                        label, candidates, name, analysis.ctx_name(call.fi))
+                        written_callee(call, name), candidates, name, analysis.ctx_name(call.fi))
 
             for node, var in analysis.env_invokes:
                 sp, ep = node.start_point, node.end_point
@@ -293,11 +272,12 @@ class TypeScriptFrontend:
             root = tree.root_node
             if too_deep(root, len(source)):
                 return _Result(None, "1: nesting too deep to analyze")
-            first_error = _first_error(root) if root.has_error else None
-            error_lines: list[tuple[int, int]] = []
-            if first_error is not None:
-                parse_error = f"{first_error[0]}: {first_error[1]} (analysis continued on the recoverable parts)"
-                error_lines = _error_lines(root)
+            errors = _error_nodes(root) if root.has_error else []
+            if errors:
+                first = errors[0]
+                what = f"missing {first.type}" if first.is_missing else "syntax error"
+                parse_error = f"{first.start_point[0] + 1}: {what} (analysis continued on the recoverable parts)"
+            error_lines = [(n.start_point[0] + 1, n.end_point[0] + 1) for n in errors]
             col = collect(tree, source, lang)
             fa = FileAnalysis(path, col, _fs_resolver, resolve_bare)
             fa.run()
