@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import warnings
 from pathlib import Path
 
@@ -313,11 +314,14 @@ def h(event, context: DurableContext):
     for fix in (long, short, out, item):
         assert fix.count("(") == fix.count(")") and fix.count("[") == fix.count("]"), fix
         code = fix.split("; a step result is checkpointed")[0]  # (the note on large objects follows the code)
-        assert code.endswith('name="fetch")') or code.endswith('name="write")'), fix
+        assert re.search(r'name="(fetch|write)(-[0-9])?"\)$', code), fix
     assert 's3.get_object(...)["Body"].read().decode(), name="fetch")' in long
+    # one step name per fix, so that applying them all adds no DUR030
+    assert [re.findall(r'name="([^"]+)"', f)[0] for f in (long, short, out, item)] == \
+        ["fetch", "fetch-2", "write", "fetch-3"]
     assert "s3.get_object(Bucket='b', Key='k')[\"Body\"].read().decode()" in short
     assert "lam.invoke(FunctionName='f:live', Payload=b'{}')[\"Payload\"].read().decode()" in out
-    assert "ddb.get_item(...), name=\"fetch\")" in item and "Body" not in item
+    assert "ddb.get_item(...), name=\"fetch-3\")" in item and "Body" not in item
 
 
 def test_snippet_mode_only_for_an_unbound_context() -> None:
@@ -392,7 +396,7 @@ def h(event, context: DurableContext):
 """
     fixes = {d.line: d.fix for d in analyze_source(HEAD + code, "python").diagnostics}
     assert fixes[7].endswith('requests.get(\'http://127.0.0.1/u\', timeout=5).json(), name="fetch")')
-    assert fixes[8].endswith('requests.get(\'http://127.0.0.1/v\', timeout=5).json(), name="fetch")')
+    assert fixes[8].endswith('requests.get(\'http://127.0.0.1/v\', timeout=5).json(), name="fetch-2")')
     assert ".json().json()" not in fixes[8]
     assert fixes[9].endswith('.status_code, name="write")')
 
@@ -550,6 +554,26 @@ def handler(event: dict, context: DurableContext) -> list:
     fixes = {d.line: d.fix for d in analyze_source(code, "python").diagnostics if d.rule == "DUR001"}
     assert fixes[9].endswith('name=f"record-now-{cid}")')
     assert fixes[12].endswith('name="stamp")')
+
+
+def test_value_fixes_without_a_variable_get_distinct_step_names() -> None:
+    """Two clock reads in conditions, and one beside an operation already named "now": applied, the
+    fixes must not add a DUR030 for a shared name."""
+    code = """import time
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> str:
+    context.step(lambda _: 1, name="now")
+    if time.time() > event["a"]:
+        context.step(lambda _: 2, name="a")
+    if time.time() > event["b"]:
+        context.step(lambda _: 3, name="b")
+    return "done"
+"""
+    fixes = [d.fix for d in analyze_source(code, "python").diagnostics if d.rule == "DUR001"]
+    assert [f.rsplit("name=", 1)[1] for f in fixes] == ['"now-2")', '"now-3")']
 
 
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:

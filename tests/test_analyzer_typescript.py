@@ -218,9 +218,10 @@ export const handler = withDurableExecution(async (event: { ids: string[] }, con
 });
 """
     fixes = {d.line: d.fix for d in analyze_source(code, "typescript", path="h.ts").diagnostics}
-    assert "context.step(`now-${id}`, async () => Date.now())" in fixes[4]
-    assert "context.step(`id-${i}`, async () => crypto.randomUUID())" in fixes[8]
-    assert "context.step('now', async () => Date.now())" in fixes[11]
+    # named after the variable that takes the value, as Python's fixes are
+    assert "context.step(`at-${id}`, async () => Date.now())" in fixes[4]
+    assert "context.step(`token-${i}`, async () => crypto.randomUUID())" in fixes[8]
+    assert "context.step('once', async () => Date.now())" in fixes[11]
 
 
 def test_dur035_on_an_at_most_once_step_says_only_the_retries_are_left_and_names_missing_imports() -> None:
@@ -478,7 +479,7 @@ export const handler = withDurableExecution(async (event: { id: string }, contex
 """
     diags = analyze_source(src, "typescript").diagnostics
     (d,) = [d for d in diags if d.rule == "DUR003"]
-    step = "await context.step('load', async () => (await fetch(`https://users.example.com/${event.id}`)).json())"
+    step = "await context.step('load-res', async () => (await fetch(`https://users.example.com/${event.id}`)).json())"
     assert step in d.fix and "not the Response" in d.fix
     fixed = src.replace("const res = await fetch(`https://users.example.com/${event.id}`);", f"const data = {step};")
     fixed = fixed.replace("(await res.json()).name", "data.name")

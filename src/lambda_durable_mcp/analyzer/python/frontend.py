@@ -21,6 +21,7 @@ import re
 import sys
 import tokenize
 from collections.abc import Mapping, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -108,7 +109,7 @@ _FIX = {
                             "invocations; a duration only logged for this invocation can be suppressed with "
                             "# durable-lint: ignore[DUR001]",
     "DUR002": "generate it inside a step: {var} = {ctx}.step(lambda _: {expr}, name=\"{name}\")",
-    "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"fetch\")",
+    "DUR003": "do the read inside a step: data = {ctx}.step(lambda _: {expr}, name=\"{name}\")",
     "DUR004": "read it inside a step and branch on the step's checkpointed result",
     # Environment variables are fixed for a published version; on $LATEST a configuration change between
     # invocations can change them. Read only the one variable in a step, never all of os.environ.
@@ -119,7 +120,7 @@ _FIX = {
                        "variable in a step and branch on the result",
     "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\")",
     "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
-    "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"write\")",
+    "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"{name}\")",
 }
 
 
@@ -1442,6 +1443,7 @@ class FunctionVisitor:
     # an empty class-level value until a report needs one (most functions never do).
     assigning: ast.Assign | ast.AnnAssign | None = None
     assigned: Mapping[int, tuple[str, ast.expr]] = MappingProxyType({})
+    fix_names: AbstractSet[str] = frozenset()  # step names the fixes given so far proposed (no DUR030)
     # DUR001/DUR002 reported in `x = ...`, and how often a non-deterministic name (DUR030) reads x:
     # when names are x's only uses, DUR030 says it all (one cause, one diagnostic)
     source_diags: Sequence[tuple[str, Diagnostic]] = ()
@@ -3149,8 +3151,12 @@ class FunctionVisitor:
             key = "DUR001-process-clock"
         elif rule in ("DUR001", "DUR002"):
             expr, var, name = self.value_fix(rule, node, expr)
-        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
+        elif key in ("DUR003", "DUR021"):
+            name = "fetch" if rule == "DUR003" else "write"
         loop_var = self.loop_of.get(id(node), self.loop_vars[-1] if self.loop_vars else "")
+        if name and not loop_var:
+            name = self.unique_fix_name(name)
+        fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         if name and loop_var:
             # one step per iteration: a name per iteration, as loops name their steps (f"store-{cid}")
             fix = fix.replace(f'name="{name}"', f'name=f"{name}-{{{loop_var}}}"')
@@ -3201,6 +3207,18 @@ class FunctionVisitor:
                 else:
                     name = f"{stem}-{'now' if rule == 'DUR001' else 'random'}"
         return expr, var, name
+
+    def unique_fix_name(self, name: str) -> str:
+        """name, or name-2, name-3...: the first one that neither this function's operations seen so
+        far nor the fixes given before use, so that applying every fix adds no DUR030."""
+        taken = self.fix_names
+        if not isinstance(taken, set):
+            taken = self.fix_names = set()
+        unique, k = name, 2
+        while unique in taken or unique in self.names:
+            unique, k = f"{name}-{k}", k + 1
+        taken.add(unique)
+        return unique
 
     def step_expr(self, node: ast.AST, rule: str = "DUR003") -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3

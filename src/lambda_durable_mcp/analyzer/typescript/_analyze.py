@@ -82,6 +82,8 @@ _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
+_CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # startedAt -> started-At (then lower-cased)
+_NON_NAME = re.compile(r"[^a-z0-9]+")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 # a step body that may return a fetch() Response: an expression body or `return` of a fetch call, or
@@ -176,6 +178,7 @@ class FileAnalysis:
         self._reported_src: set[int] = set()  # starts of DUR001-DUR003 facts reported where they are
         self._awaited_cache: dict[int, bool] = {}
         self._call_index: tuple[list[int], list[Call], list[int], list[Any]] | None = None
+        self._fix_names: dict[int, set[str]] = {}  # orchestration root -> operation names taken (fixes)
 
     # ------------------------------------------------------------------ resolution
     def lookup(self, name: str, fi: int) -> Binding | None:
@@ -2823,9 +2826,12 @@ class FileAnalysis:
                 continue
             if r in ("DUR001", "DUR002", "DUR003") and not self._ignored_here(fact.start):
                 self._reported_src.add(fact.start)
+            value = _value_extent(fact.node) if r in ("DUR001", "DUR002") else fact.node
+            if value is not fact.node:  # `new Date().toISOString()`: the step returns the plain value
+                expr = _snippet(value, w)
             if r == "DUR001":
-                if fact.node.type == "new_expression":
-                    fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now')}, "
+                if fact.node.type == "new_expression" and value is fact.node:
+                    fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now', 'now')}, "
                            f"async () => Date.now()); new Date(ms){tail}")
                 elif w.startswith(_PROCESS_CLOCKS):
                     # counts from a per-process origin: a checkpointed reading means nothing next invocation
@@ -2833,7 +2839,7 @@ class FileAnalysis:
                            "invocations; a duration only logged for this invocation can be suppressed with "
                            "// durable-lint: ignore[DUR001]")
                 else:
-                    fix = f"move it into a step: {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now')}, async () => {expr}){tail}"
+                    fix = f"move it into a step: {aw}{ctx}.step({self._step_name(value, fact.fi, 'now', 'now')}, async () => {expr}){tail}"
                 if self._in_durable_log(fact.node, fact.fi):
                     self.report(r, fact.node, f"{w} reads the clock outside a step, but only for a "
                                               f"{ctx}.logger line, which the SDK skips while replaying: the "
@@ -2845,11 +2851,11 @@ class FileAnalysis:
                 if self._in_durable_log(fact.node, fact.fi):
                     self.report(r, fact.node, f"{w} is random outside a step, but only for a {ctx}.logger line, "
                                               "which the SDK skips while replaying: the orchestration does not "
-                                              "change", f"move it into a step: {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'id')}, async () => "
+                                              "change", f"move it into a step: {aw}{ctx}.step({self._step_name(value, fact.fi, 'random', 'random')}, async () => "
                                                           f"{expr}){tail}", "warning")
                 else:
                     self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
-                                f"move it into a step: {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'id')}, async () => {expr}){tail}")
+                                f"move it into a step: {aw}{ctx}.step({self._step_name(value, fact.fi, 'random', 'random')}, async () => {expr}){tail}")
             elif r == "DUR003":
                 if fact.node.type == "call_expression" and self._is_fetch(self._chain_at(fact.node), fact.fi):
                     # a Response is no JSON value: the step must return the body, or replays get {} back
@@ -2872,7 +2878,7 @@ class FileAnalysis:
                             f"'read-invocation', async () => {expr}){tail}")
             elif r == "DUR021":
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
-                                          "replay", f"wrap it in {ctx}.step({self._step_name(fact.node, fact.fi, 'write')}, async () => ...)")
+                                          "replay", f"wrap it in {ctx}.step({self._step_name(fact.node, fact.fi, 'write', named=False)}, async () => ...)")
             elif r == "DUR020":
                 method = _DURABLE_LOG_METHOD.get(w.split("(")[0].rsplit(".", 1)[-1])
                 self.report(r, fact.node, f"{w} outside a step repeats on every replay",
@@ -2918,9 +2924,20 @@ class FileAnalysis:
                         else:  # it may reach a sleep through helpers (other files): pass 2
                             self.project_sleeps.append((c, [self.path], self._summary_name(target) or eff[1]))
 
-    def _step_name(self, node: Any, fi: int, base: str) -> str:
-        """The name a fix gives its step: `'now'`, or `` `now-${id}` `` inside a loop over `id` (in this
-        function), so that each iteration's step has its own name, as loops name their steps."""
+    def _step_name(self, node: Any, fi: int, base: str, part: str = "", named: bool = True) -> str:
+        """The name a fix gives its step, as the code would be written by hand: after the variable,
+        property or field that takes the value (`const startedAt = Date.now()` -> 'started-at', a part
+        of it -> 'started-at-now'; a read: 'load-user'), else `base`. Inside a loop over `id` (in this
+        function) the name is `` `<name>-${id}` ``, one per iteration; otherwise a name another
+        operation or fix of the same orchestration already uses gets a number, so that applying every
+        fix of a handler adds no DUR030."""
+        stem, whole = self._assigned_stem(node) if named else ("", False)
+        if not stem:
+            name = base
+        elif part:
+            name = stem if whole else f"{stem}-{part}"
+        else:
+            name = f"{base}-{stem}"
         owner = self.funcs[fi].node
         n = node.parent
         for _ in range(200):
@@ -2930,19 +2947,78 @@ class FileAnalysis:
             if t == "for_in_statement":
                 left = n.child_by_field_name("left")
                 if left is not None and left.type == "identifier":
-                    return f"`{base}-${{{text(left)}}}`"
+                    return f"`{name}-${{{text(left)}}}`"
                 break
             if t == "for_statement":
                 init = n.child_by_field_name("initializer")
                 decl = init.named_children[0] if init is not None and init.named_children else None
-                name = decl.child_by_field_name("name") if decl is not None and decl.type == "variable_declarator" else None
-                if name is not None and name.type == "identifier":
-                    return f"`{base}-${{{text(name)}}}`"
+                var = decl.child_by_field_name("name") if decl is not None and decl.type == "variable_declarator" else None
+                if var is not None and var.type == "identifier":
+                    return f"`{name}-${{{text(var)}}}`"
                 break
             if t in ("while_statement", "do_statement"):
                 break
             n = n.parent
-        return f"'{base}'"
+        taken = self._names_taken(self.funcs[fi].orch_root)
+        unique, k = name, 2
+        while unique in taken:
+            unique, k = f"{name}-{k}", k + 1
+        taken.add(unique)
+        return f"'{unique}'"
+
+    def _assigned_stem(self, node: Any) -> tuple[str, bool]:
+        """The kebab-case name of what takes node's value (a variable, an assigned name or field, an
+        object key) and whether node is that whole value (through await, parentheses, casts)."""
+        whole = True
+        n = node
+        for _ in range(6):
+            p = n.parent
+            if p is None:
+                return "", False
+            t = p.type
+            target = None
+            if t == "variable_declarator" and p.child_by_field_name("value") == n:
+                target = p.child_by_field_name("name")
+            elif t == "assignment_expression" and p.child_by_field_name("right") == n:
+                target = p.child_by_field_name("left")
+                if target is not None and target.type == "member_expression":
+                    target = target.child_by_field_name("property")
+            elif t == "pair" and p.child_by_field_name("value") == n:
+                target = p.child_by_field_name("key")
+            elif t in ("await_expression", "parenthesized_expression", "as_expression",
+                       "non_null_expression", "satisfies_expression"):
+                n = p
+                continue
+            elif t in ("member_expression", "call_expression", "binary_expression", "template_substitution",
+                       "template_string", "arguments", "unary_expression"):
+                whole = False
+                n = p
+                continue
+            else:
+                return "", False
+            if target is None or target.type not in ("identifier", "property_identifier", "shorthand_property_identifier",
+                                                     "private_property_identifier", "string"):
+                return "", False
+            raw = text(target).strip("'\"#")
+            raw = _CAMEL_BREAK.sub("-", raw)
+            return _NON_NAME.sub("-", raw.lower()).strip("-"), whole
+        return "", False
+
+    def _names_taken(self, root: int) -> set[str]:
+        """The literal operation names of one orchestration function (and its nested code), plus those
+        the fixes given so far proposed there."""
+        taken = self._fix_names.get(root)
+        if taken is None:
+            taken = set()
+            funcs = self.funcs
+            for c in self.col.calls:
+                if c.op is None or c.name_arg is None or funcs[c.fi].orch_root != root:
+                    continue
+                na = unwrap(c.name_arg)
+                if na is not None and na.type == "string":
+                    taken.add(text(na)[1:-1])
+            self._fix_names[root] = taken
+        return taken
 
     def _ignored_here(self, pos: int) -> bool:
         """A `durable-lint: ignore` comment on the line of pos, or alone on the line before (the engine
@@ -3985,6 +4061,33 @@ def char_column(src: bytes, offset: int, byte_column: int) -> int:
     if before.isascii():
         return byte_column + 1
     return len(before.decode("utf-8", "replace")) + 1
+
+
+# methods that turn a clock reading or a random value into a plain value a step can return
+_VALUE_METHODS = frozenset({
+    "toISOString", "toJSON", "toString", "toUTCString", "toDateString", "toTimeString", "toLocaleString",
+    "toLocaleDateString", "toLocaleTimeString", "getTime", "valueOf", "getFullYear", "getMonth", "getDate",
+    "getDay", "getHours", "getMinutes", "getSeconds", "getMilliseconds", "getUTCFullYear", "getUTCMonth",
+    "getUTCDate", "getUTCDay", "getUTCHours", "getUTCMinutes", "getUTCSeconds", "getTimezoneOffset",
+    "toFixed", "toPrecision", "slice", "substring", "substr", "toUpperCase", "toLowerCase", "replace",
+    "replaceAll", "padStart", "padEnd", "trim", "split", "unix", "format", "toMillis", "toSeconds"})
+
+
+def _value_extent(node: Any) -> Any:
+    """node with the method calls chained on it that make a plain value (`new Date().toISOString()`,
+    `Math.random().toString(36).slice(2)`): a fix moves all of it into the step, as Python's does."""
+    n = node
+    for _ in range(8):
+        p = n.parent
+        if p is None or p.type != "member_expression" or p.child_by_field_name("object") != n:
+            break
+        prop = p.child_by_field_name("property")
+        gp = p.parent
+        if prop is None or text(prop) not in _VALUE_METHODS or gp is None or gp.type != "call_expression" \
+                or gp.child_by_field_name("function") != p:
+            break
+        n = gp
+    return n
 
 
 def _snippet(node: Any, fallback: str) -> str:
