@@ -313,9 +313,10 @@ def h(event, context: DurableContext):
     long, short, out, item = (fixes[n][1] for n in (10, 11, 12, 13))
     for fix in (long, short, out, item):
         assert fix.count("(") == fix.count(")") and fix.count("[") == fix.count("]"), fix
-        code = fix.split("; a step result is checkpointed")[0]  # (the note on large objects follows the code)
+        code = re.split("; (?:a step result is checkpointed|data is then)", fix)[0]  # (notes follow the code)
         assert re.search(r'name="(fetch|write)(-[0-9])?"\)$', code), fix
     assert 's3.get_object(...)["Body"].read().decode(), name="fetch")' in long
+    assert 'data is then the decoded text: use it where the code read ["Body"]' in long
     # one step name per fix, so that applying them all adds no DUR030
     assert [re.findall(r'name="([^"]+)"', f)[0] for f in (long, short, out, item)] == \
         ["fetch", "fetch-2", "write", "fetch-3"]
@@ -574,6 +575,61 @@ def handler(event: dict, context: DurableContext) -> str:
 """
     fixes = [d.fix for d in analyze_source(code, "python").diagnostics if d.rule == "DUR001"]
     assert [f.rsplit("name=", 1)[1] for f in fixes] == ['"now-2")', '"now-3")']
+
+
+def test_value_fix_range_covers_what_the_fix_moves_and_loop_names_tell_records_apart() -> None:
+    """An agent replaces the range with the variable the fix assigns: the range must hold the whole
+    value (`.isoformat()` included). In a loop over records the step name must not embed the record."""
+    code = """from datetime import datetime, timezone
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> list:
+    created = {"at": datetime.now(timezone.utc).isoformat()}
+    for record in event["records"]:
+        seen = datetime.now(timezone.utc).timestamp()
+        context.step(lambda _: (record["orderId"], seen), name="x")
+    for rec in event["records"]:
+        stamp = datetime.now(timezone.utc).isoformat()
+        context.step(lambda _: stamp, name=f"save-{rec['sku']}")
+    return [created]
+"""
+    found = [d for d in analyze_source(code, "python").diagnostics if d.rule == "DUR001"]
+    lines = code.splitlines()
+    assert [lines[d.line - 1][d.column - 1:d.end_column - 1] for d in found] == [
+        "datetime.now(timezone.utc).isoformat()", "datetime.now(timezone.utc).timestamp()",
+        "datetime.now(timezone.utc).isoformat()"]
+    assert found[1].fix.endswith("name=f\"seen-{record['orderId']}\")")
+    assert found[2].fix.endswith("name=f\"stamp-{rec['sku']}\")")
+
+
+def test_step_names_in_helper_and_unnamed_fixes_are_concrete_and_distinct() -> None:
+    """A placeholder (`name="..."`) taken literally, or one example name for every unnamed operation,
+    gives DUR030 once applied: the fixes name steps after the helper or the variable, each its own."""
+    code = """import time
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+def log_progress(stage):
+    print(stage, time.time())
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> str:
+    log_progress("start")
+    order = context.step(lambda _: 1)
+    context.wait(Duration.from_seconds(5))
+    context.wait(Duration.from_seconds(6))
+    context.step(lambda _: 2, name="log-progress")
+    log_progress("end")
+    return order
+"""
+    fixes = [(d.rule, d.fix.rsplit("name=", 1)[1]) for d in analyze_source(code, "python").diagnostics
+             if d.rule in ("DUR005", "DUR030")]
+    assert fixes == [("DUR005", '"log-progress-2")'), ("DUR030", '"order"'), ("DUR030", '"cool-down"'),
+                     ("DUR030", '"cool-down-2"')]
 
 
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:

@@ -131,8 +131,9 @@ VALUES = """
   if (Math.random() > 2) await context.step("never", async () => 0); // FIX
   if (Math.random() > 3) await context.step("never-either", async () => 0); // FIX
   const deadline = Date.now() + 60_000; // FIX
+  const day = new Date().getUTCDay(); // FIX
   await context.wait("pause", { seconds: 2 });
-  return saved.createdAt === createdAt && saved.orderId === orderId && deadline > 0;
+  return saved.createdAt === createdAt && saved.orderId === orderId && deadline > 0 && day < 7;
 """
 
 RUN_CASE = """
@@ -154,15 +155,16 @@ it("{module}", async () => {{
 
 
 def literal_fix(code: str, d: Diagnostic) -> str:
-    """Applies a `move it into a step: <code>` fix as an agent would: the expression the step's
-    function returns replaces itself, on the diagnostic's line, with the whole step call."""
+    """Applies a `move it into a step: <code>` fix as an agent would: the diagnostic's range, which
+    must be exactly the expression the step's function returns, becomes the step call."""
     assert d.fix and d.fix.startswith("move it into a step: "), d.fix
     step = d.fix.removeprefix("move it into a step: ")
     expr = re.fullmatch(r".*?async \(\) => (.*)\)", step)
-    assert expr, step
+    assert expr and d.line == d.end_line, (step, d)
     lines = code.splitlines()
-    assert expr.group(1) in lines[d.line - 1], (lines[d.line - 1], step)
-    lines[d.line - 1] = lines[d.line - 1].replace(expr.group(1), step, 1)
+    line = lines[d.line - 1]
+    assert line[d.column - 1:d.end_column - 1] == expr.group(1), (line, step)
+    lines[d.line - 1] = line[:d.column - 1] + step + line[d.end_column - 1:]
     return "\n".join(lines) + "\n"
 
 
@@ -245,7 +247,8 @@ def test_every_clock_and_random_fix_applied_literally_lints_clean_compiles_and_r
                  "context.step('order-id', async () => crypto.randomUUID())",
                  "context.step('random', async () => Math.random()) > 2",
                  "context.step('random-2', async () => Math.random()) > 3",
-                 "context.step('deadline-now', async () => Date.now()) + 60_000"):
+                 "context.step('deadline-now', async () => Date.now()) + 60_000",
+                 "const day = await context.step('day', async () => new Date().getUTCDay());"):
         assert step in good, good
     assert case["good_found"] == [], good
     assert case["good"] == {"status": "SUCCEEDED", "value": True}

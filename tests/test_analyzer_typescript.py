@@ -224,6 +224,44 @@ export const handler = withDurableExecution(async (event: { ids: string[] }, con
     assert "context.step('once', async () => Date.now())" in fixes[11]
 
 
+def test_value_fixes_in_loops_over_records_and_before_a_member_access() -> None:
+    """A for-of variable may be an object (`[object Object]` in every name): the name takes what the
+    loop's steps are named by, or an id-like field. `await` binds looser than `[0]`: parenthesized."""
+    code = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  for (const comp of event.comps) {
+    const timestamp = new Date().toISOString();
+    await comp.run(comp.name, timestamp);
+  }
+  for (const order of event.orders) {
+    const at = Date.now();
+    await context.step(`save-${order.id}`, async () => at);
+  }
+  const short = crypto.randomUUID().split("-")[0];
+  await context.step("use", async () => short);
+});
+"""
+    fixes = {d.line: d.fix for d in analyze_source(code, "typescript", path="h.ts").diagnostics}
+    assert fixes[4].endswith("context.step(`timestamp-${comp.name}`, async () => new Date().toISOString())")
+    assert fixes[8].endswith("context.step(`at-${order.id}`, async () => Date.now())")
+    assert fixes[11].endswith("(await context.step('short-random', async () => crypto.randomUUID().split(\"-\")))")
+
+
+def test_unnamed_operations_get_distinct_example_names() -> None:
+    code = """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: any, context: DurableContext) => {
+  const order = await context.step(async () => 1);
+  await context.wait({ seconds: 5 });
+  await context.wait("cool-down", { seconds: 6 });
+  await context.wait({ seconds: 7 });
+  return order;
+});
+"""
+    fixes = [d.fix.split("e.g. ")[1] for d in analyze_source(code, "typescript", path="h.ts").diagnostics
+             if d.rule == "DUR030"]
+    assert fixes == ["context.step('order', ...)", "context.wait('cool-down-2', ...)", "context.wait('cool-down-3', ...)"]
+
+
 def test_dur035_on_an_at_most_once_step_says_only_the_retries_are_left_and_names_missing_imports() -> None:
     code = """import { withDurableExecution, DurableContext, StepSemantics } from "@aws/durable-execution-sdk-js";
 export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {

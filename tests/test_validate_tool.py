@@ -32,7 +32,8 @@ async def test_inline_code_with_detected_language(client_for: Any) -> None:
     assert not result.is_error, tool_text(result)
     data = result.structured_content
     (d,) = data["diagnostics"]
-    assert (d["rule"], d["line"], d["column"], d["severity"]) == ("DUR002", 7, 20, "error")
+    # the range is what the fix replaces: str(uuid.uuid4()), not only the call inside
+    assert (d["rule"], d["line"], d["column"], d["end_column"], d["severity"]) == ("DUR002", 7, 16, 33, "error")
     assert "order_id = context.step(lambda _: str(uuid.uuid4()), name=\"order-id\")" in d["fix"]
     assert data["summary"]["error"] == 1 and data["next_cursor"] == ""
 

@@ -133,6 +133,16 @@ class AnalysisResult:
         return {"diagnostics": [d.to_dict() for d in self.diagnostics], "summary": self.summary()}
 
 
+def unique_name(name: str, taken: set[str]) -> str:
+    """name, else name-2, name-3...: the first that `taken` lacks, which then holds it. Fix texts name
+    their steps through it, so that applying every fix of a handler adds no duplicate name (DUR030)."""
+    unique, k = name, 2
+    while unique in taken:
+        unique, k = f"{name}-{k}", k + 1
+    taken.add(unique)
+    return unique
+
+
 def looks_binary(data: bytes) -> bool:
     """Binary content, judged like git by the first 8 KB, except that a stray NUL in otherwise valid
     UTF-8 text (a separator inside a string literal) still counts as text."""

@@ -43,6 +43,7 @@ from lambda_durable_mcp.analyzer.model import (
     Diagnostic,
     Severity,
     code_message,
+    unique_name,
 )
 from lambda_durable_mcp.analyzer.python import catalog as C
 from lambda_durable_mcp.analyzer.python.downlevel import parse_any
@@ -130,6 +131,9 @@ _VALUE_TAIL = re.compile(r"(?:\.(?:isoformat|strftime|timestamp|date|time|replac
                          r"toordinal|hex|int|urn|bytes|year|month|day|hour|minute|second|microsecond|upper|lower)"
                          r"(?![\w])(?:\([^()]*\))?|\[[^\[\]()]{1,40}\])+")
 _CONVERTER = re.compile(r"\b(str|int|float|repr)\($")
+# a key or field that names one record: id, order_id, orderId, key, name, sku
+_ID_KEY = re.compile(r"(?:^|_)(?:[iI][dD]|[kK]ey|[nN]ame|[sS]ku)$|[a-z0-9](?:Id|ID|Key|Name)$")
+_BODY_READ = re.compile(r'\["(\w+)"\]\.read\(\)\.decode\(\)$')  # what step_expr adds to a streaming read
 # What turns a response into its value (`.json()`, `.text`, `.fetchall()`...): kept in a step fix.
 _RESULT_TAIL = re.compile(r"(?:\.(?:json|read|decode|fetchall|fetchone|fetchmany|all|first|one|scalar|to_dict|"
                           r"model_dump|dict|get|items|result)\([^()]*\)|\.(?:text|content|status_code|body|data)\b|"
@@ -339,6 +343,7 @@ class ModuleAnalyzer:
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = []
+        self.op_names: set[str] = set()  # literal operation names and fix step names: pass 2's fixes avoid them
         # DUR012 for writes to outer state in step or child code: (diagnostic, name, writing function)
         self.outer_writes: list[tuple[Diagnostic, str, ast.AST]] = []
         self.nonidempotent: dict[str, tuple[str, str]] = {}  # plain function -> (write, fix): DUR035 via callers
@@ -1435,6 +1440,46 @@ class _Terminal:
         self.held: list[tuple[ast.expr, ast.AST, int, list[Any]]] = []  # (target, assignment, work, pending)
 
 
+_SUGGESTED_NAME = {"step": "load-order", "wait": "cool-down", "run_in_child_context": "phase",
+                   "map": "process-items", "parallel": "fan-out", "invoke": "call-service",
+                   "create_callback": "approval", "wait_for_callback": "approval", "wait_for_condition": "until-ready"}
+
+
+def _kebab(dotted: str) -> str:
+    """A step name after a function: `audit.log_progress` -> "log-progress"."""
+    return re.sub(r"[^a-z0-9]+", "-", dotted.rsplit(".", 1)[-1].lower()).strip("-") or "call"
+
+
+def loop_key(loop: ast.For | ast.AsyncFor) -> str:
+    """What tells one iteration of a for loop from another in a step name, as f-string fields: what the
+    loop's own operations already name their steps with (`{contact_id}`), else an id-like key or field of
+    the loop variable (`{record['id']}`: the variable itself may be a whole record), else the variable
+    (the first of a tuple: `for i, x in enumerate(...)`), else ""."""
+    target = loop.target
+    names = [target.id] if type(target) is ast.Name else [  # type: ignore[attr-defined]
+        e.id for e in getattr(target, "elts", ()) if type(e) is ast.Name]  # type: ignore[attr-defined]
+    if not names:
+        return ""
+    keyed = ""
+    for stmt in loop.body:
+        for n in ast.walk(stmt):
+            if type(n) is ast.Call:
+                for kw in n.keywords:  # type: ignore[attr-defined]
+                    if kw.arg == "name" and type(kw.value) is ast.JoinedStr:
+                        fields = [ast.unparse(v.value) for v in kw.value.values  # type: ignore[attr-defined]
+                                  if type(v) is ast.FormattedValue]
+                        if fields and all("\"" not in f for f in fields):
+                            return "-".join("{" + f + "}" for f in fields)
+            elif not keyed and type(n) is ast.Subscript and type(n.value) is ast.Name \
+                    and n.value.id in names and type(n.slice) is ast.Constant \
+                    and isinstance(n.slice.value, str) and _ID_KEY.search(n.slice.value):  # type: ignore[attr-defined]
+                keyed = "{" + f"{n.value.id}['{n.slice.value}']" + "}"  # type: ignore[attr-defined]
+            elif not keyed and type(n) is ast.Attribute and type(n.value) is ast.Name \
+                    and n.value.id in names and _ID_KEY.search(n.attr):  # type: ignore[attr-defined]
+                keyed = "{" + f"{n.value.id}.{n.attr}" + "}"  # type: ignore[attr-defined]
+    return keyed or "{" + names[0] + "}"
+
+
 class FunctionVisitor:
     """Walks one function body in one role; nested step/child functions get their own visitor."""
 
@@ -1495,8 +1540,8 @@ class FunctionVisitor:
         self.in_test = 0
         self.set_loops: list[list[Any]] = []
         self.loop_names: set[str] = set()  # names bound by the loops visited so far (see _may_orchestrate)
-        self.loop_vars: list[str] = []  # the loops around the code being visited: their variable, or ""
-        self.loop_of: dict[int, str] = {}  # a DUR001/DUR002 node reported later -> its loop's variable
+        self.loop_vars: list[ast.For | ast.AsyncFor] = []  # the for loops around the code being visited
+        self.loop_of: dict[int, str] = {}  # a DUR001/DUR002 node reported later -> its loop's loop_key
         self.returned_lambdas: set[int] = set()  # lambdas a plain function returns: they run where called
         self.ops = 0
         self.source_hit = False
@@ -1545,6 +1590,8 @@ class FunctionVisitor:
             self.release_held(self.term)
         self.finish_nested()
         self.report_duplicate_names()
+        if self.names or self.fix_names:
+            self.m.op_names.update(self.names, self.fix_names)
         if self.name_uses and self.source_diags:
             self.names_only()
         if len(self.clock_reads) > 1:
@@ -1918,7 +1965,7 @@ class FunctionVisitor:
             self.set_loops.append([node.iter, False])
         self.cond_taint += tainted
         self.cond_hidden += hidden
-        self.loop_vars.append(node.target.id if type(node.target) is ast.Name else "")  # type: ignore[attr-defined]
+        self.loop_vars.append(node)
         self.body(node.body)
         self.loop_vars.pop()
         self.cond_taint -= tainted
@@ -2719,10 +2766,16 @@ class FunctionVisitor:
                     return False
             if isinstance(fn_arg, ast.Call):
                 return False
+            # an example after what takes the result, unique in the function: applied, no DUR030 follows
+            a = self.assigning
+            targets = (a.targets if type(a) is ast.Assign else [a.target]) if a is not None and a.value is node \
+                else []  # type: ignore[union-attr]
+            stem = _kebab(targets[0].id) if len(targets) == 1 and type(targets[0]) is ast.Name else ""  # type: ignore[attr-defined]
+            example = self.unique_fix_name(stem or _SUGGESTED_NAME.get(method, method.replace("_", "-")))
             self.m.emit("DUR030", node,
                         f"this {method} has no name: history and tests refer to operations by name, and an "
                         "unnamed one is hard to find",
-                        "pass name=\"...\" (a fixed, descriptive string)", "info")
+                        f"pass a fixed, descriptive name, e.g. name=\"{example}\"", "info")
             return False
         saved = (self.source_hit, self.taint_hit)
         self.source_hit = self.taint_hit = False
@@ -3141,31 +3194,38 @@ class FunctionVisitor:
                 assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             if self.loop_vars:
-                self.loop_of[id(node)] = self.loop_vars[-1]
+                self.loop_of[id(node)] = loop_key(self.loop_vars[-1])
             self.pending.append((rule, node, label))  # maybe a terminal result: see result_value
             return
         expr = self.step_expr(node, rule) if rule in ("DUR003", "DUR021") else _code(node, 50)
         key = f"{rule}-env-{env}" if env else rule
         var = name = ""
+        span = None
         if rule == "DUR001" and isinstance(node, ast.Call) and self.m.qual(node.func) in C.PROCESS_CLOCKS:
             key = "DUR001-process-clock"
         elif rule in ("DUR001", "DUR002"):
-            expr, var, name = self.value_fix(rule, node, expr)
+            expr, var, name, span = self.value_fix(rule, node, expr)
         elif key in ("DUR003", "DUR021"):
             name = "fetch" if rule == "DUR003" else "write"
-        loop_var = self.loop_of.get(id(node), self.loop_vars[-1] if self.loop_vars else "")
+        loop_var = self.loop_of.get(id(node), loop_key(self.loop_vars[-1]) if self.loop_vars else "")
         if name and not loop_var:
             name = self.unique_fix_name(name)
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         if name and loop_var:
             # one step per iteration: a name per iteration, as loops name their steps (f"store-{cid}")
-            fix = fix.replace(f'name="{name}"', f'name=f"{name}-{{{loop_var}}}"')
+            fix = fix.replace(f'name="{name}"', f'name=f"{name}-{loop_var}"')
+        body = _BODY_READ.search(expr) if rule == "DUR003" else None
+        if body is not None:  # the step returns the text: code that read the response's stream must change
+            fix += f'; data is then the decoded text: use it where the code read ["{body.group(1)}"]'
         if rule == "DUR003" and (".read()" in expr or "open(" in expr):
             fix += _LARGE_RESULT  # an object or file read: its content may not fit in a checkpoint
         why = _WHY_ENV if env else _WHY[rule]
         soft = _SOFT_WHY.get((self.soft_of.get(id(node), ""), rule))
         self.m.emit(rule, node, f"{label} {soft or why}", fix, "warning" if soft else None,
                     short=SHORT_FIX["DUR004-env"] if env else None)
+        if span is not None:  # the range is what the fix replaces: `datetime.now().isoformat()`, `str(uuid4())`
+            d = self.m.diagnostics[-1]
+            self.m.diagnostics[-1] = dataclasses.replace(d, column=span[0] + 1, end_column=span[1] + 1)
         if self.tail is not None and rule in ONCE_AFTER_LAST_OPERATION:
             self.tail.reports.append(((getattr(node, "lineno", 0), getattr(node, "col_offset", 0)),
                                       self.m.diagnostics[-1]))
@@ -3174,16 +3234,17 @@ class FunctionVisitor:
         if key == "DUR001-process-clock":
             self.clock_reads = [*self.clock_reads, (node, self.m.diagnostics[-1])]
 
-    def value_fix(self, rule: str, node: ast.AST, expr: str) -> tuple[str, str, str]:
+    def value_fix(self, rule: str, node: ast.AST, expr: str) -> tuple[str, str, str, tuple[int, int] | None]:
         """DUR001/DUR002's fix: the expression to move into the step with what turns the reading into a
         value (``datetime.now(tz).isoformat()``, ``uuid4().hex``, ``str(uuid4())``), the variable and
         the step name. In ``x = <that expression>`` the step replaces the value and is named after x; in
-        a larger value it gets a variable of its own, its name still derived from x."""
+        a larger value it gets a variable of its own, its name still derived from x. Last, the columns
+        (UTF-8 offsets) of that expression when they are more than node's, else None."""
         var, name = ("now", "now") if rule == "DUR001" else ("value", "make-id")
         line, end_line = getattr(node, "lineno", 0), getattr(node, "end_lineno", 0)
         lines = self.m.source_lines()
         if line != end_line or not 0 < line <= len(lines) or expr.endswith("(...)"):
-            return expr, var, name
+            return expr, var, name, None
         raw = lines[line - 1].encode()
         start, end = node.col_offset, node.end_col_offset  # type: ignore[attr-defined]
         expr = raw[start:end].decode("utf-8", "replace")  # as written (ast.unparse changes quotes)
@@ -3206,7 +3267,8 @@ class FunctionVisitor:
                     var, name = target, stem
                 else:
                     name = f"{stem}-{'now' if rule == 'DUR001' else 'random'}"
-        return expr, var, name
+        span = (start, end) if (start, end) != (node.col_offset, node.end_col_offset) else None  # type: ignore[attr-defined]
+        return expr, var, name, span
 
     def unique_fix_name(self, name: str) -> str:
         """name, or name-2, name-3...: the first one that neither this function's operations seen so
@@ -3214,11 +3276,8 @@ class FunctionVisitor:
         taken = self.fix_names
         if not isinstance(taken, set):
             taken = self.fix_names = set()
-        unique, k = name, 2
-        while unique in taken or unique in self.names:
-            unique, k = f"{name}-{k}", k + 1
-        taken.add(unique)
-        return unique
+        taken.update(self.names)
+        return unique_name(name, taken)
 
     def step_expr(self, node: ast.AST, rule: str = "DUR003") -> str:
         """The expression a fix wraps in a step, ending in a value the step can checkpoint: a boto3
@@ -3987,7 +4046,8 @@ class PythonFrontend:
         return PyModuleSummary(path, functions=m.functions, durations=m.durations, diagnostics=m.diagnostics,
                                deferred=m.deferred, bindings=m.bindings, exported_env=_module_env(m),
                                reexports=reexports, star_files=star_files, imports=_imported_files(m),
-                               result_kinds=_result_kinds(m), durable_handlers=_durable_handlers(m))
+                               result_kinds=_result_kinds(m), durable_handlers=_durable_handlers(m),
+                               op_names=m.op_names)
 
     def check(self, path: str, source: bytes, project: ProjectView) -> list[Diagnostic]:
         summary = project.summaries.get(path)
@@ -3997,6 +4057,7 @@ class PythonFrontend:
             summary = s
         out = list(summary.diagnostics)
         state_writes: list[Diagnostic] = []
+        taken = set(summary.op_names)
         for d in summary.deferred:
             d = _through_reexports(d, project)
             if d.kind == "impure":
@@ -4014,19 +4075,21 @@ class PythonFrontend:
                             path, *d.node, "DUR005", "warning",
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, but only "
                                                    f"feeds a log line ({chain}): the orchestration does not change"),
-                            f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"))
+                            f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), "
+                            f"name=\"{unique_name(_kebab(d.text), taken)}\")"))
                         break
                     if chain:
                         r = RULES["DUR005"]
                         other = project.summaries.get(cand_path)
                         called = other.functions.get(name) if other is not None else None
+                        step = unique_name(_kebab(d.text), taken)
                         if called is not None and called.generator:  # a generator cannot be checkpointed
-                            fix = f"collect what it yields in a step: {d.ctx}.step(lambda _: list({d.text}(...)), name=\"...\")"
+                            fix = f"collect what it yields in a step: {d.ctx}.step(lambda _: list({d.text}(...)), name=\"{step}\")"
                         elif called is not None and called.is_async:  # nor can a coroutine: run it to its end
                             fix = (f"run it to completion inside a step: {d.ctx}.step(lambda _: "
-                                   f"asyncio.run({d.text}(...)), name=\"...\")")
+                                   f"asyncio.run({d.text}(...)), name=\"{step}\")")
                         else:
-                            fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"...\")"
+                            fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"{step}\")"
                         out.append(Diagnostic(
                             path, *d.node, "DUR005", r.severity,
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "

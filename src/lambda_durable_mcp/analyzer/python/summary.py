@@ -44,3 +44,5 @@ class PyModuleSummary(ModuleSummary):
     star_files: list[str] = field(default_factory=list)  # files of `from .x import *`, any name may come from
     # top-level class or function -> (what calling it makes that a step cannot checkpoint, the way out): DUR034
     result_kinds: dict[str, tuple[str, str]] = field(default_factory=dict)
+    # literal operation names and the step names of the fixes given: pass 2's fixes name steps apart
+    op_names: set[str] = field(default_factory=set)

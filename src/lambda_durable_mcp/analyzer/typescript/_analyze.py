@@ -30,6 +30,7 @@ from lambda_durable_mcp.analyzer.model import (
     RULES,
     SHORT_FIX,
     Diagnostic,
+    unique_name,
 )
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 from lambda_durable_mcp.analyzer.typescript._collect import (
@@ -84,6 +85,8 @@ _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([
 _DO_RE = re.compile(rb"\bdo\s*\{")
 _CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # startedAt -> started-At (then lower-cased)
 _NON_NAME = re.compile(r"[^a-z0-9]+")
+# a field that names one record: id, orderId, order_id, key, name, sku
+_ID_KEY = re.compile(r"(?:^|_)(?:[iI][dD]|[kK]ey|[nN]ame|[sS]ku)$|[a-z0-9](?:Id|ID|Key|Name)$")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 # a step body that may return a fetch() Response: an expression body or `return` of a fetch call, or
@@ -1852,9 +1855,12 @@ class FileAnalysis:
         if na is None or na.type in ("undefined", "null") or (na.type == "identifier" and text(na) == "undefined"):
             if "misplaced" in c.roles:
                 return  # DUR015's fix names it
+            # the example is named after what takes the result, and unique: applied, no DUR030 follows
+            ch = c.chain or []
+            example = f"{'.'.join(ch) if ch and ch[0] else op}({self._step_name(c.node, c.fi, _suggest(op), op)}, ...)"
             self.report("DUR030", c.node,
                         f"unnamed {op}: unnamed operations are hard to find in history, tests and logs",
-                        f"give it a stable name as the first argument, e.g. {_short(c, named=True)}",
+                        f"give it a stable name as the first argument, e.g. {example}",
                         severity="info")
             return
         bad = self._nondet_in(na)
@@ -2827,8 +2833,12 @@ class FileAnalysis:
             if r in ("DUR001", "DUR002", "DUR003") and not self._ignored_here(fact.start):
                 self._reported_src.add(fact.start)
             value = _value_extent(fact.node) if r in ("DUR001", "DUR002") else fact.node
-            if value is not fact.node:  # `new Date().toISOString()`: the step returns the plain value
-                expr = _snippet(value, w)
+            if value is not fact.node:  # `new Date().toISOString()`: the step returns the plain value, and
+                expr = _snippet(value, w)  # the range is all that the fix replaces
+            # `await` binds looser than `.x`/`[i]`: `(await context.step(...)).split("-")[0]`
+            vp = value.parent
+            op, cp = ("(", ")") if aw and vp is not None and vp.type in ("member_expression", "subscript_expression") \
+                and vp.child_by_field_name("object") == value else ("", "")
             if r == "DUR001":
                 if fact.node.type == "new_expression" and value is fact.node:
                     fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now', 'now')}, "
@@ -2839,23 +2849,23 @@ class FileAnalysis:
                            "invocations; a duration only logged for this invocation can be suppressed with "
                            "// durable-lint: ignore[DUR001]")
                 else:
-                    fix = f"move it into a step: {aw}{ctx}.step({self._step_name(value, fact.fi, 'now', 'now')}, async () => {expr}){tail}"
+                    fix = f"move it into a step: {op}{aw}{ctx}.step({self._step_name(value, fact.fi, 'now', 'now')}, async () => {expr}){cp}{tail}"
                 if self._in_durable_log(fact.node, fact.fi):
-                    self.report(r, fact.node, f"{w} reads the clock outside a step, but only for a "
+                    self.report(r, value, f"{w} reads the clock outside a step, but only for a "
                                               f"{ctx}.logger line, which the SDK skips while replaying: the "
                                               "orchestration does not change", fix, "warning")
                 else:
-                    self.report(r, fact.node, f"{w} reads the clock outside a step: every replay gets a different "
+                    self.report(r, value, f"{w} reads the clock outside a step: every replay gets a different "
                                               "time", fix)
             elif r == "DUR002":
                 if self._in_durable_log(fact.node, fact.fi):
-                    self.report(r, fact.node, f"{w} is random outside a step, but only for a {ctx}.logger line, "
+                    self.report(r, value, f"{w} is random outside a step, but only for a {ctx}.logger line, "
                                               "which the SDK skips while replaying: the orchestration does not "
-                                              "change", f"move it into a step: {aw}{ctx}.step({self._step_name(value, fact.fi, 'random', 'random')}, async () => "
-                                                          f"{expr}){tail}", "warning")
+                                              "change", f"move it into a step: {op}{aw}{ctx}.step({self._step_name(value, fact.fi, 'random', 'random')}, async () => "
+                                                          f"{expr}){cp}{tail}", "warning")
                 else:
-                    self.report(r, fact.node, f"{w} is random outside a step: every replay gets a different value",
-                                f"move it into a step: {aw}{ctx}.step({self._step_name(value, fact.fi, 'random', 'random')}, async () => {expr}){tail}")
+                    self.report(r, value, f"{w} is random outside a step: every replay gets a different value",
+                                f"move it into a step: {op}{aw}{ctx}.step({self._step_name(value, fact.fi, 'random', 'random')}, async () => {expr}){cp}{tail}")
             elif r == "DUR003":
                 if fact.node.type == "call_expression" and self._is_fetch(self._chain_at(fact.node), fact.fi):
                     # a Response is no JSON value: the step must return the body, or replays get {} back
@@ -2947,7 +2957,7 @@ class FileAnalysis:
             if t == "for_in_statement":
                 left = n.child_by_field_name("left")
                 if left is not None and left.type == "identifier":
-                    return f"`{name}-${{{text(left)}}}`"
+                    return f"`{name}-{self._loop_key(n, text(left))}`"
                 break
             if t == "for_statement":
                 init = n.child_by_field_name("initializer")
@@ -2959,12 +2969,28 @@ class FileAnalysis:
             if t in ("while_statement", "do_statement"):
                 break
             n = n.parent
-        taken = self._names_taken(self.funcs[fi].orch_root)
-        unique, k = name, 2
-        while unique in taken:
-            unique, k = f"{name}-{k}", k + 1
-        taken.add(unique)
-        return f"'{unique}'"
+        return f"'{unique_name(name, self._names_taken(self.funcs[fi].orch_root))}'"
+
+    def _loop_key(self, loop: Any, var: str) -> str:
+        """What tells one iteration of a for-of loop from another in a step name: the substitutions the
+        loop's own operations name their steps with (`${order.id}`), else an id-like field of the loop
+        variable (`${item.sku}`: the variable itself may be an object, `[object Object]` in a name), else
+        the variable."""
+        lo, hi = loop.start_byte, loop.end_byte
+        for c in self.col.calls:
+            if c.op is None or c.name_arg is None or not lo <= c.node.start_byte < hi:
+                continue
+            na = unwrap(c.name_arg)
+            if na is not None and na.type == "template_string":
+                subs = [text(x) for x in na.named_children if x.type == "template_substitution"]
+                if subs:
+                    return "-".join(subs)
+        body = self.src[lo:hi]
+        for m in re.finditer(rb"(?<![\w$.])" + re.escape(var.encode()) + rb"\??\.([A-Za-z_$][\w$]*)", body):
+            prop = m.group(1).decode()
+            if _ID_KEY.search(prop):
+                return f"${{{var}.{prop}}}"
+        return f"${{{var}}}"
 
     def _assigned_stem(self, node: Any) -> tuple[str, bool]:
         """The kebab-case name of what takes node's value (a variable, an assigned name or field, an
@@ -2989,7 +3015,7 @@ class FileAnalysis:
                        "non_null_expression", "satisfies_expression"):
                 n = p
                 continue
-            elif t in ("member_expression", "call_expression", "binary_expression", "template_substitution",
+            elif t in ("member_expression", "subscript_expression", "call_expression", "binary_expression", "template_substitution",
                        "template_string", "arguments", "unary_expression"):
                 whole = False
                 n = p
@@ -3003,6 +3029,17 @@ class FileAnalysis:
             raw = _CAMEL_BREAK.sub("-", raw)
             return _NON_NAME.sub("-", raw.lower()).strip("-"), whole
         return "", False
+
+    def names_taken_anywhere(self) -> set[str]:
+        """The literal operation names of the whole file, and those its fixes proposed."""
+        out: set[str] = set()
+        for c in self.col.calls:
+            na = unwrap(c.name_arg) if c.op is not None and c.name_arg is not None else None
+            if na is not None and na.type == "string":
+                out.add(text(na)[1:-1])
+        for taken in self._fix_names.values():
+            out |= taken
+        return out
 
     def _names_taken(self, root: int) -> set[str]:
         """The literal operation names of one orchestration function (and its nested code), plus those
@@ -3998,11 +4035,9 @@ def _number(node: Any, depth: int = 0) -> float | None:
     return None
 
 
-def _short(c: Call, named: bool = False) -> str:
+def _short(c: Call) -> str:
     ch = c.chain or []
     base = ".".join(ch) if ch and ch[0] else (c.op or "call")
-    if named:
-        return f"{base}('{_suggest(c.op or '')}', ...)"
     return f"{base}(...)"
 
 

@@ -17,7 +17,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     env_invoke_diagnostic,
     module_state_diagnostic,
 )
-from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, looks_binary
+from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, looks_binary, unique_name
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 log = logging.getLogger(__name__)
@@ -109,7 +109,7 @@ class _Result:
     __slots__ = ("diags", "functions", "durations", "project_calls", "project_logs", "project_nonidem",
                  "project_writes", "project_sleeps", "exported_loggers", "exported_env", "env_invokes", "env_imports",
                  "imports", "parse_error", "ok", "bare", "star_exports", "durable_handlers", "error_lines",
-                 "retry_notes")
+                 "retry_notes", "op_names")
 
     def __init__(self, analysis: Any, parse_error: str | None, error_lines: list[tuple[int, int]] | None = None) -> None:
         self.parse_error = parse_error
@@ -133,6 +133,10 @@ class _Result:
         # DUR035 fix by mode ("step", "amo-step", "submitter"): the SDK names this file still has to import
         self.retry_notes: dict[str, str] = ({m: analysis.retry_import_note(m) for m in ("step", "amo-step", "submitter")}
                                             if analysis is not None and analysis.project_nonidem else {})
+        # the step names the file's fixes so far proposed, and its operations' literal names: a DUR005
+        # fix's step name avoids them (applied, no DUR030)
+        self.op_names: set[str] = analysis.names_taken_anywhere() \
+            if analysis is not None and analysis.project_calls else set()
         # (record, "where") of calls from step or child code to imported helpers, for DUR012
         self.project_writes: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                         str]] = []
@@ -324,7 +328,8 @@ class TypeScriptFrontend:
             summary = known.get(target)
             called = summary.functions.get(name) if summary is not None else None
             # a default export's local name; of `ns.f` (through `export * as ns`) the function
-            step_name = _kebab(label.rsplit(".", 1)[-1] if name == "default" else name.rsplit(".", 1)[-1])
+            step_name = unique_name(_kebab(label.rsplit(".", 1)[-1] if name == "default" else name.rsplit(".", 1)[-1]),
+                                    res.op_names)
             if called is not None and called.generator:  # a generator object cannot be checkpointed
                 fix = (f"collect what it yields inside a step: await {ctx}.step('{step_name}', async () => "
                        f"{{ const out = []; for await (const x of {label}(...)) out.push(x); return out; }})")
