@@ -729,8 +729,10 @@ def test_cdk_dur053_fix_names_the_lines_that_use_the_name(tmp_path: Path) -> Non
 def test_cdk_dur052_fix_creates_an_alias_to_invoke_and_grant_on() -> None:
     src = (FIXTURES / "cdk-dur052-comment.ts").read_bytes()
     (d,) = FRONTEND._check("cdk-dur052-comment.ts", src, ProjectView(root=str(FIXTURES)))
-    assert 'new lambda.Alias(this, "Live", { aliasName: "live", version: workflow.currentVersion })' in d.fix
-    assert "invoke and grant on the alias (live.functionArn)" in d.fix
+    # one alias per function, named after it: two fixes in one stack declare no const or construct id twice
+    assert ('const workflowLive = new lambda.Alias(this, "WorkflowLive", { aliasName: "live", '
+            'version: workflow.currentVersion })') in d.fix
+    assert "invoke and grant on the alias (workflowLive.functionArn)" in d.fix
     latest = src.replace(b"    void workflow;", b"    void workflow.latestVersion.functionArn;")
     (d,) = FRONTEND._check("cdk-dur052-comment.ts", latest, ProjectView(root=str(FIXTURES)))
     assert "has only latestVersion" in d.message
@@ -766,11 +768,11 @@ export class OrderStack extends Stack {
     assert diags["DUR054"].fix == "Use Runtime.NODEJS_22_X or Runtime.NODEJS_24_X."
     fix = diags["DUR052"].fix
     assert '(add Alias to the import from "aws-cdk-lib/aws-lambda")' in fix
-    statement = re.search(r"const live = new Alias\(.*?\}\)", fix)
+    statement = re.search(r"const ordersLive = new Alias\(this, \"OrdersLive\", .*?\}\)", fix)
     assert statement, fix
     fixed = (stack.replace("Runtime.NODEJS_20_X", "Runtime.NODEJS_22_X")
              .replace("import { Code, Function, Runtime }", "import { Alias, Code, Function, Runtime }")
-             .replace("    void orders;", f"    {statement.group(0)};\n    void live;"))
+             .replace("    void orders;", f"    {statement.group(0)};\n    void ordersLive;"))
     assert FRONTEND._check("stack.ts", fixed.encode(), ProjectView(root=str(tmp_path))) == []
     (tmp_path / "stack.ts").write_text(fixed)
     modules = TOOLCHAIN / "node_modules"
@@ -941,8 +943,9 @@ def test_cdk_python_fixes_use_the_files_own_imports(tmp_path: Path) -> None:
     diags = run(FIXTURES / "cdk-py-invalid.py", FIXTURES)
     (d052,) = [d for d in diags if d.rule == "DUR052"]
     assert d052.fix == ("Assign the function to a variable (workflow = lambda_.Function(self, ...)), then create an "
-                        'alias on a published version: live = lambda_.Alias(self, "Live", alias_name="live", '
-                        "version=workflow.current_version); invoke and grant on the alias (live.function_arn).")
+                        'alias on a published version: workflow_live = lambda_.Alias(self, "WorkflowLive", '
+                        'alias_name="live", version=workflow.current_version); invoke and grant on the alias '
+                        "(workflow_live.function_arn).")
     d051 = [d for d in diags if d.rule == "DUR051"]
     assert len(d051) == 2 and all(d.fix.startswith(
         'Add iam.ManagedPolicy.from_aws_managed_policy_name("service-role/AWSLambdaBasicDurableExecutionRolePolicy") '
@@ -1337,9 +1340,10 @@ def test_cdk_python_dur050_fix_names_missing_imports_and_durable_config_none_is_
     ("live = _lambda.Alias(self, 'Live', alias_name='live', version=worker.current_version)",
      "set WORKER_ARN to the existing alias's ARN: live.function_arn"),
     ("worker.add_alias('live')", "set WORKER_ARN to the ARN of the existing alias on line 12: assign it "
-     "(live = worker.add_alias('live')) and use live.function_arn"),
-    ("", 'set WORKER_ARN to a version or alias ARN, e.g. _lambda.Alias(self, "Live", alias_name="live", '
-     "version=worker.current_version).function_arn"),
+     "(worker_live = worker.add_alias('live')) and use worker_live.function_arn"),
+    ("", "set WORKER_ARN to a version or alias ARN, e.g. worker_live.function_arn, with one alias per function "
+     '(the one the DUR052 fix adds, if any): worker_live = _lambda.Alias(self, "WorkerLive", alias_name="live", '
+     "version=worker.current_version)"),
 ])
 def test_cdk_python_dur032_fix_uses_the_existing_alias(alias: str, fix: str) -> None:
     """A second alias named live on the same function fails to synthesize or deploy: name the one there is."""
@@ -1367,7 +1371,7 @@ def test_cdk_python_dur052_fix_for_an_unassigned_function_names_a_variable_to_as
     assert d.rule == "DUR052"
     assert d.fix.startswith("Assign the function to a variable (orders = _lambda.Function(self, ...)), then ")
     alias = d.fix.split("published version: ")[1].split("; invoke")[0]
-    assert alias == 'live = _lambda.Alias(self, "Live", alias_name="live", version=orders.current_version)'
+    assert alias == 'orders_live = _lambda.Alias(self, "OrdersLive", alias_name="live", version=orders.current_version)'
     src = head + body.replace(b"        _lambda.Function(", b"        orders = _lambda.Function(") + \
         f"        {alias}\n".encode()
     stack.write_bytes(src)

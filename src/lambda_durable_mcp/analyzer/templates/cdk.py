@@ -295,16 +295,17 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     # the alias is what callers invoke and what grants name: currentVersion alone publishes nothing to call
     shown_var = var or "fn"
     alias_class, import_note = _alias_class(f)
-    alias = (f'const live = new {alias_class}(this, "Live", {{ aliasName: "live", version: '
+    live, live_id = _alias_names(shown_var)
+    alias = (f'const {live} = new {alias_class}(this, "{live_id}", {{ aliasName: "live", version: '
              f'{shown_var}.currentVersion }})')
     assign = "" if var else f"Assign the function to a const (const fn = new {cls}(...)), then c"
     fn.version_hint = (f"{assign or 'C'}reate an alias on a published version: {alias}{import_note}; invoke and grant "
-                       "on the alias (live.functionArn).")
+                       f"on the alias ({live}.functionArn).")
     if not fn.has_version and var and re.search(rf"(?<![\w$.]){re.escape(var)}\s*\??\.\s*latestVersion\b", f.code):
         fn.version_note = ("has only latestVersion, which is $LATEST (an alias on it still runs whatever was "
                            "deployed last)")
         fn.version_hint = (f"Create an alias on a published version: {alias}{import_note}; invoke and grant on the "
-                           f"alias (live.functionArn; in IAM `${{{var}.functionArn}}:*` covers every version) instead "
+                           f"alias ({live}.functionArn; in IAM `${{{var}.functionArn}}:*` covers every version) instead "
                            f"of {var}.latestVersion.")
     _code(f, fn, cls, ident, props)
     fn.env_targets = _env_targets(f, props, var, fn.code_dir)
@@ -315,6 +316,12 @@ _LAMBDA_NAMESPACE = re.compile(r"""import\s*\*\s*as\s+([\w$]+)\s+from\s*["']aws-
 _LAMBDA_NAMED = re.compile(r"""import\s*(?:type\s+)?\{([^}]*)\}\s*from\s*["']aws-cdk-lib/aws-lambda["']""")
 _CDK_NAMED = re.compile(r"""import\s*\{([^}]*)\}\s*from\s*["']aws-cdk-lib["']""")
 _CDK_NAMESPACE = re.compile(r"""import\s*\*\s*as\s+([\w$]+)\s+from\s*["']aws-cdk-lib["']""")
+
+
+def _alias_names(var: str) -> tuple[str, str]:
+    """The alias's const and construct id for the function in `var`: one alias per function, so that
+    two fixes in one stack declare neither the same const nor the same construct id."""
+    return f"{var}Live", f"{var[:1].upper()}{var[1:]}Live"
 
 
 def _alias_class(f: _File) -> tuple[str, str]:
@@ -447,8 +454,10 @@ def _env_targets(f: _File, props: dict[str, tuple[Any, Any]], var: str | None,
         if state == "unknown":
             continue
         name = target or "fn"
-        fix = (f"set {key} to a version or alias ARN, e.g. new lambda.Alias(this, 'Live', {{ aliasName: 'live', "
-               f"version: {name}.currentVersion }}).functionArn")
+        live, live_id = _alias_names(name)
+        fix = (f"set {key} to a version or alias ARN, e.g. {live}.functionArn, with one alias per function (the "
+               f"one the DUR052 fix adds, if any): const {live} = new lambda.Alias(this, '{live_id}', {{ aliasName: "
+               f"'live', version: {name}.currentVersion }})")
         shown = " ".join(_text(value).split())
         out.append(EnvTarget(var=key, state=state, value=shown if len(shown) <= 80 else shown[:77] + "...",
                              line=at.start_point[0] + 1, fix=fix,

@@ -506,24 +506,31 @@ def _function(f: _File, call: ast.Call, cls: str, ident_node: ast.AST, props: Pr
     fn.has_version = _has_version(f, call, var)
     shown_var = var or _var_name(f, ident_node)
     alias_cls = f.spell(f"{_LAMBDA}.Alias", "_lambda.Alias")
-    alias = f'live = {alias_cls}(self, "Live", alias_name="live", version={shown_var}.current_version)'
+    live, live_id = _alias_names(shown_var)
+    alias = f'{live} = {alias_cls}(self, "{live_id}", alias_name="live", version={shown_var}.current_version)'
     fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
-                       "(live.function_arn).")
+                       f"({live}.function_arn).")
     if not var:  # the function is not in a variable yet: the alias needs one
         written = " ".join(ast.unparse(call.func).split())
         fn.version_hint = (f"Assign the function to a variable ({shown_var} = {written}(self, ...)), then create "
                            f"an alias on a published version: {alias}; invoke and grant on the alias "
-                           "(live.function_arn).")
+                           f"({live}.function_arn).")
     if not fn.has_version and var and any(isinstance(f.parent.get(n), ast.Attribute)
                                            and f.parent[n].attr == "latest_version" for n in f.uses(var, call)):
         fn.version_note = ("has only latest_version, which is $LATEST (an alias on it still runs whatever was "
                            "deployed last)")
         fn.version_hint = (f"Create an alias on a published version: {alias}; invoke and grant on the alias "
-                           f"(live.function_arn; in IAM f\"{{{var}.function_arn}}:*\" covers every version) "
+                           f"({live}.function_arn; in IAM f\"{{{var}.function_arn}}:*\" covers every version) "
                            f"instead of {var}.latest_version.")
     _code(f, fn, cls, props)
     fn.env_targets = _env_targets(f, props, var, call, fn.code_dir)
     return fn
+
+
+def _alias_names(var: str) -> tuple[str, str]:
+    """The alias's variable and construct id for the function in `var` (orders_fn -> orders_fn_live,
+    "OrdersFnLive"): one alias per function, so that two fixes in one stack do not collide."""
+    return f"{var}_live", "".join(p[:1].upper() + p[1:] for p in var.split("_") if p) + "Live"
 
 
 def _var_name(f: _File, ident_node: ast.AST) -> str:
@@ -797,15 +804,18 @@ def _env_targets(f: _File, props: Props, var: str | None, call: ast.Call, code_d
         name = _ref(target) if target is not None else None
         existing = _existing_alias(f, target, name) if target is not None and name else None
         if existing is None:
-            fix = (f'set {key} to a version or alias ARN, e.g. {alias_cls}(self, "Live", alias_name="live", '
-                   f"version={name or 'fn'}.current_version).function_arn")
+            live, live_id = _alias_names(name or "fn")
+            fix = (f"set {key} to a version or alias ARN, e.g. {live}.function_arn, with one alias per function "
+                   f'(the one the DUR052 fix adds, if any): {live} = {alias_cls}(self, "{live_id}", '
+                   f"alias_name=\"live\", version={name or 'fn'}.current_version)")
         elif _binding(f, existing):  # a second alias of the same name would fail to deploy
             fix = f"set {key} to the existing alias's ARN: {_binding(f, existing)}.function_arn"
             if existing.lineno > getattr(at, "lineno", call.lineno):
                 fix += f" (move that alias, line {existing.lineno}, above this line)"
         else:
             fix = (f"set {key} to the ARN of the existing alias on line {existing.lineno}: assign it "
-                   f"(live = {' '.join(ast.unparse(existing).split())}) and use live.function_arn")
+                   f"({_alias_names(name)[0]} = {' '.join(ast.unparse(existing).split())}) and use "
+                   f"{_alias_names(name)[0]}.function_arn")
         shown = " ".join(ast.unparse(value).split())
         out.append(EnvTarget(var=key, state=state, value=shown if len(shown) <= 80 else shown[:77] + "...",
                              line=getattr(at, "lineno", call.lineno), fix=fix,

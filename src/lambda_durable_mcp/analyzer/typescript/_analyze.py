@@ -69,10 +69,6 @@ _STATEMENT_STOP = frozenset({
 })
 _ORCH_ROLES = frozenset({"handler", "orch", "child"})
 _LOOPS = frozenset({"for_statement", "for_in_statement", "while_statement", "do_statement"})
-# A logger method -> the durable logger's (error, warn, info, debug; its `log` takes a level first)
-_DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning": "warn", "error": "error",
-                       "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
-                       "critical": "error", "table": "info", "dir": "info"}
 _HOLDS_FUNCTION_RE = re.compile(rb"=>|\bfunction\b")
 # values whose methods are not functions a handler stored: built objects, literals
 _BUILT_VALUES = frozenset({"new_expression", "call_expression", "string", "number", "template_string", "array",
@@ -1487,7 +1483,10 @@ class FileAnalysis:
                     fix = ("move it before or after the waitForCallback, into orchestration code; the submitter "
                            "should only hand the callback id to the other system, with plain calls")
                 else:
-                    fix = (f"move it out of the {kind}, or group the work with "
+                    # out of the step, the operation runs in the body that holds the step: with its context
+                    used = c.ctxb.name if c.ctxb is not None else ctx
+                    moved = f" as {ctx}.{op}(...)" if used != ctx else ""
+                    fix = (f"move it out of the {kind}{moved}, or group the work with "
                            f"{ctx}.runInChildContext('name', async (child) => ...) and use child.{op.split('.')[0]}")
                 self.report("DUR010", c.node,
                             f"{_short(c)} inside a {kind}: durable operations cannot nest in step-wrapped code", fix)
@@ -2890,7 +2889,7 @@ class FileAnalysis:
                 self.report(r, fact.node, f"{w} is an external write outside a step: it repeats on every "
                                           "replay", f"wrap it in {ctx}.step({self._step_name(fact.node, fact.fi, 'write', named=False)}, async () => ...)")
             elif r == "DUR020":
-                method = _DURABLE_LOG_METHOD.get(w.split("(")[0].rsplit(".", 1)[-1])
+                method = T.DURABLE_LOG_METHOD.get(w.split("(")[0].rsplit(".", 1)[-1])
                 self.report(r, fact.node, f"{w} outside a step repeats on every replay",
                             f"use {ctx}.logger.{method}(...) (replay-aware) instead" if method
                             else f"use {ctx}.logger (replay-aware) instead")
@@ -3533,7 +3532,7 @@ class FileAnalysis:
             if parent.type == "call_expression" and cur.type == "arguments":
                 callee = parent.child_by_field_name("function")
                 chain = chain_of(callee) if callee is not None else None
-                if chain and len(chain) == 3 and chain[1] == "logger" and chain[2] in _DURABLE_LOG_METHOD:
+                if chain and len(chain) == 3 and chain[1] == "logger" and chain[2] in T.DURABLE_LOG_METHOD:
                     b = self.lookup(chain[0], fi)
                     if b is not None and b.ctx:
                         return True

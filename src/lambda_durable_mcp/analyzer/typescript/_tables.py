@@ -215,3 +215,8 @@ ORCHESTRATION = "orchestration code"
 # SDK, CDK and type packages (the monorepo resolver is not asked about them).
 NOT_PROJECT_SPEC = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@aws-lambda-powertools/|aws-sdk$|"
                               r"aws-cdk-lib|constructs$|@types/)")
+
+# A logger method -> the durable logger's (error, warn, info, debug; its `log` takes a level first)
+DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning": "warn", "error": "error",
+                      "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
+                      "critical": "error", "table": "info", "dir": "info"}

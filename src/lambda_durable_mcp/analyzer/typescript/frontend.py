@@ -351,12 +351,14 @@ class TypeScriptFrontend:
             exported = summary.exported_loggers if isinstance(summary, TsModuleSummary) else None
             if not exported or name not in exported:
                 continue
+            method = T.DURABLE_LOG_METHOD.get(label.rsplit(".", 1)[-1])  # the durable logger has no trace()
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
                 rule="DUR020", severity=RULES["DUR020"].severity,
                 message=f"{label}() outside a step repeats on every replay (the {exported[name]} logger "
                         f"{os.path.basename(target)} exports); use {ctx}.logger (guide: {RULES['DUR020'].guide})",
-                fix=f"use {ctx}.logger (replay-aware) instead",
+                fix=(f"use {ctx}.logger.{method}(...) (replay-aware) instead" if method
+                     else f"use {ctx}.logger (replay-aware) instead"),
             ))
         # helpers in other files: a non-idempotent write a retrying step reaches (DUR035), module state
         # a step or child body writes through them (DUR012)
