@@ -977,7 +977,7 @@ def test_cdk_python_missing_config_fix_is_python_and_applies(tmp_path: Path) -> 
 
     project = FIXTURES.parent / "cross" / "project-cdk-python-missing-durableconfig"
     diags = [d for d in analyze_paths([project], root=project).diagnostics if d.rule == "DUR050"]
-    assert diags and all("durable_config=_lambda.DurableConfig(execution_timeout=Duration.minutes(15))" in d.fix
+    assert diags and all("durable_config=_lambda.DurableConfig(execution_timeout=Duration.days(1))" in d.fix
                          for d in diags)
     assert "Orders has no durable_config, but its handler lambda/orders/app.py:handler is a durable function" \
         in diags[0].message
@@ -1322,7 +1322,7 @@ def test_cdk_python_dur050_fix_names_missing_imports_and_durable_config_none_is_
     stack.write_text(CDK_PY_NO_DURATION.format(config=config))
     (d,) = [d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.path == "stack.py"]
     assert d.rule == "DUR050" and d.line == 8, d.message
-    added = "durable_config=_lambda.DurableConfig(execution_timeout=Duration.minutes(15))"
+    added = "durable_config=_lambda.DurableConfig(execution_timeout=Duration.days(1))"
     assert f"{added} (from aws_cdk import Duration)" in d.fix
     if config:
         assert d.fix.startswith("Replace durable_config=None of Orders with ")
@@ -1404,3 +1404,31 @@ def test_cdk_python_reads_a_dict_copy_with_overrides_as_keywords(tmp_path: Path)
         b"        pairs = dict([('durable_config', None)], runtime=_lambda.Runtime.NODEJS_22_X)\n"
         b"        _lambda.Function(self, 'G', handler='index.handler', **pairs)\n")
     assert [(d.line, d.rule) for d in run(stack, tmp_path)] == [(10, "DUR050")]
+
+
+def test_missing_durable_config_fix_outlasts_the_handlers_waits_and_the_callback_fix(tmp_path: Path) -> None:
+    """DUR050's ExecutionTimeout and DUR033's callback timeout, both applied as written, must not make a
+    DUR055: the timeout outlasts the longest wait in the handler and the hour the callback fix proposes."""
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    (tmp_path / "src").mkdir()
+    handler = tmp_path / "src" / "app.py"
+    handler.write_text(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n"
+        "from aws_durable_execution_sdk_python.config import Duration\n\n\n"
+        "@durable_execution\n"
+        "def handler(event: dict, context: DurableContext):\n"
+        "    context.wait(Duration.from_days(2), name=\"cool-down\")\n"
+        "    return context.wait_for_callback(lambda callback_id, _ctx: None, name=\"approval\")\n")
+    template = tmp_path / "template.yaml"
+    template.write_text("Transform: AWS::Serverless-2016-10-31\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+                        "    Properties:\n      Handler: app.handler\n      Runtime: python3.13\n      CodeUri: src/\n"
+                        "      AutoPublishAlias: live\n")
+    diags = {d.rule: d for d in analyze_paths([tmp_path], root=tmp_path).diagnostics}
+    assert diags["DUR050"].fix.startswith("Add DurableConfig: {ExecutionTimeout: 604800} to Fn")
+    assert "timeout=Duration.from_hours(1)" in diags["DUR033"].fix
+    template.write_text(template.read_text() + "      DurableConfig:\n        ExecutionTimeout: 604800\n")
+    handler.write_text(handler.read_text().replace(
+        'name="approval")', 'name="approval", config=WaitForCallbackConfig(timeout=Duration.from_hours(1)))').replace(
+        "import Duration", "import Duration, WaitForCallbackConfig"))
+    assert [d.rule for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.severity != "info"] == []

@@ -82,7 +82,7 @@ def test_fixes_are_written_in_hcl() -> None:
     assert "publish comes from the default of variable never_publish" in dur052[1].fix
     cross = FIXTURES.parent / "cross" / "project-terraform-missing-durableconfig"
     missing = analyze_paths([cross], root=cross).diagnostics
-    assert missing and all(d.fix.startswith("Add durable_config { execution_timeout = 900 } to aws_lambda_function.")
+    assert missing and all(d.fix.startswith("Add durable_config { execution_timeout = 86400 } to aws_lambda_function.")
                            for d in missing)
 
 

@@ -350,7 +350,8 @@ def check_functions(path: str, fns: list[DurableFn], project: ProjectView) -> li
         if not fn.durable:
             found = _durable_handler_of(fn, project, index) if index else None
             if found is not None:
-                out.append(_diag(path, "DUR050", fn.pos, *_missing_config(fn, found)))
+                longest = max((w[0] for w in _code_waits(fn, project, index)), default=0.0)
+                out.append(_diag(path, "DUR050", fn.pos, *_missing_config(fn, found, longest)))
             continue
         where = f"durable function {fn.name}" + (" (DurableConfig from Globals)" if fn.config_from else "")
         # DUR050
@@ -458,21 +459,26 @@ def _durable_handler_of(fn: DurableFn, project: ProjectView, index: dict[str, st
     return None
 
 
-def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
+def _missing_config(fn: DurableFn, handler: str, longest: float = 0.0) -> tuple[str, str]:
+    """DUR050 for a durable handler without DurableConfig. The timeout the fix proposes outlasts the
+    longest wait or callback timeout in the handler's code, and is a day at least: a callback timeout
+    of an hour (DUR033's fix) then fits, and applying both fixes gives no DUR055."""
     what = (f"{fn.name} has no {fn.durable_text}, but its handler {handler} is a durable function: Lambda "
             "invokes it as a plain function and the SDK rejects the event (\"Unexpected payload provided to start "
             "the durable execution\")")
+    secs = next((d for d in (86_400, 604_800, 2_592_000) if d > longest), MAX_EXECUTION_TIMEOUT)
+    days = f"days({secs // 86_400})" if secs % 86_400 == 0 else f"seconds({secs})"
     if fn.syntax == "json":
-        config, unit = '"DurableConfig": {"ExecutionTimeout": 900}', "ExecutionTimeout in seconds, up to 31,622,400"
+        config, unit = f'"DurableConfig": {{"ExecutionTimeout": {secs}}}', "ExecutionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "cdk":
-        config, unit = "durableConfig: { executionTimeout: Duration.minutes(15) }", "executionTimeout up to 366 days"
+        config, unit = f"durableConfig: {{ executionTimeout: Duration.{days} }}", "executionTimeout up to 366 days"
     elif fn.syntax == "serverless":
-        config, unit = "durableConfig: {executionTimeout: 900}", "executionTimeout in seconds, up to 31,622,400"
+        config, unit = f"durableConfig: {{executionTimeout: {secs}}}", "executionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "terraform":
-        config, unit = "durable_config { execution_timeout = 900 }", "execution_timeout in seconds, up to 31,622,400"
+        config, unit = f"durable_config {{ execution_timeout = {secs} }}", "execution_timeout in seconds, up to 31,622,400"
     elif fn.syntax == "cdk-python":
         config = (f"durable_config={fn.py_names.get('DurableConfig', '_lambda.DurableConfig')}(execution_timeout="
-                  f"{fn.py_names.get('Duration', 'Duration')}.minutes(15))")
+                  f"{fn.py_names.get('Duration', 'Duration')}.{days})")
         unit = "execution_timeout up to 366 days"
         if fn.py_names.get("config_imports"):  # the fix's names, when the file does not import them yet
             config += f" ({fn.py_names['config_imports']})"
@@ -480,7 +486,7 @@ def _missing_config(fn: DurableFn, handler: str) -> tuple[str, str]:
             return what, (f"Replace durable_config=None of {fn.name} with {config} ({unit}); adding it to a "
                           "deployed function replaces the function.")
     else:
-        config, unit = "DurableConfig: {ExecutionTimeout: 900}", "ExecutionTimeout in seconds, up to 31,622,400"
+        config, unit = f"DurableConfig: {{ExecutionTimeout: {secs}}}", "ExecutionTimeout in seconds, up to 31,622,400"
     return what, f"Add {config} to {fn.name} ({unit}); adding it to a deployed function replaces the function."
 
 

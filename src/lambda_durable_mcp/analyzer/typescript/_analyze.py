@@ -2200,7 +2200,7 @@ class FileAnalysis:
                 self.report("DUR033", c.node,
                             f"{op} without a timeout waits until the whole execution times out if the callback "
                             "never arrives",
-                            "add a timeout to its config, e.g. { timeout: { hours: 24 } }, and handle "
+                            "add a timeout to its config, e.g. { timeout: { hours: 1 } }, and handle "
                             "CallbackTimeoutError")
                 return
             for field in ("timeout", "heartbeatTimeout"):
