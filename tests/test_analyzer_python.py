@@ -632,6 +632,22 @@ def handler(event: dict, context: DurableContext) -> str:
                      ("DUR030", '"cool-down-2"')]
 
 
+def test_dur020_fix_for_print_gives_the_logger_one_message() -> None:
+    """`context.logger.info(a, b)` treats b as a %-style value: the line fails to format and is lost."""
+    code = HEAD + """
+@durable_execution
+def handler(event: dict, context: DurableContext) -> str:
+    token = context.step(lambda _: "abc", name="make-token")
+    print("token:", token, event["id"])
+    print(token)
+    context.wait(Duration.from_seconds(1), name="pause")
+    return token
+"""
+    fixes = [d.fix for d in analyze_source(code, "python").diagnostics if d.rule == "DUR020"]
+    assert [f.split(", which")[0] for f in fixes] == [
+        'use context.logger.info(f"token: {token} {event[\'id\']}")', "use context.logger.info(token)"]
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

@@ -607,3 +607,27 @@ def test_awaited_dynamic_imports_with_a_literal_are_followed(tmp_path: Path) -> 
     assert "index.ts:makeId -> Date.now()" in found[("src/e.ts", 5)]
     alone = analyze_paths([tmp_path / "src/a.ts"], root=tmp_path)
     assert [(d.path, d.line) for d in alone.diagnostics if d.rule == "DUR005"] == [("src/a.ts", 5)]
+
+
+def test_imported_logger_and_parent_context_fixes_name_what_exists(tmp_path: Path) -> None:
+    """The durable logger has no trace(): its fix names debug(). DUR010 with the parent context inside
+    a child: moved out of the step, the operation must run on the child's context (else DUR011)."""
+    _write(tmp_path, {
+        "logger.ts": 'import { Logger } from "@aws-lambda-powertools/logger";\nexport const logger = new Logger();\n',
+        "handler.ts": """import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+import { logger } from "./logger";
+
+export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {
+  logger.trace("starting", { event });
+  return context.runInChildContext("child", async (childContext: DurableContext) => {
+    return childContext.step("outer", async () => {
+      await context.step("inner", async () => 1);
+      return 2;
+    });
+  });
+});
+""",
+    })
+    fixes = {d.rule: d.fix for d in analyze_paths([tmp_path], root=tmp_path).diagnostics}
+    assert fixes["DUR020"] == "use context.logger.debug(...) (replay-aware) instead"
+    assert fixes["DUR010"].startswith("move it out of the step function as childContext.step(...), or group")

@@ -663,6 +663,6 @@ def test_dur009_follows_an_imported_helper_that_sleeps(tmp_path: Path) -> None:
     d = by[6]
     assert d.severity == RULES["DUR009"].severity == "warning" and d.column == 9
     assert d.message.startswith("backoff() sleeps in-process (util.ts:backoff -> setTimeout): ")
-    assert d.fix == "use await context.wait({ seconds: N })"
+    assert d.fix.startswith("use await context.wait('pause', { seconds: N }) (N >= 1: a durable wait lasts a second")
     assert "(util.ts:retry -> backoff -> setTimeout)" in by[7].message
     assert by[8].message.startswith("nap() sleeps in-process (setTimeout): ")

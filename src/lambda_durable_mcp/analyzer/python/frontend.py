@@ -119,7 +119,9 @@ _FIX = {
                        "name=\"read-config\")",
     "DUR004-env-name": "invoke a published version or alias (its environment cannot change), or read only the "
                        "variable in a step and branch on the result",
-    "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\")",
+    "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\") (N >= 1: a durable wait "
+               "lasts a second at least; a shorter pause, such as a rate limit, belongs in the step with the work "
+               "it paces)",
     "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
     "DUR021": "do the write inside a step: {ctx}.step(lambda _: {expr}, name=\"{name}\")",
 }
@@ -1443,6 +1445,29 @@ class _Terminal:
 _SUGGESTED_NAME = {"step": "load-order", "wait": "cool-down", "run_in_child_context": "phase",
                    "map": "process-items", "parallel": "fan-out", "invoke": "call-service",
                    "create_callback": "approval", "wait_for_callback": "approval", "wait_for_condition": "until-ready"}
+
+
+def _print_fix(call: ast.Call, ctx: str) -> str | None:
+    """DUR020's fix for print(...) as code: the durable logger takes one message (more arguments are
+    %-style values for it, so `logger.info(a, b)` fails to format and loses the line)."""
+    if call.keywords or not call.args or any(type(a) is ast.Starred for a in call.args):
+        return None
+    if len(call.args) == 1:
+        message = ast.unparse(call.args[0])
+    else:
+        parts = []
+        for a in call.args:
+            if type(a) is ast.Constant and isinstance(a.value, str):  # type: ignore[attr-defined]
+                parts.append(a.value.replace("{", "{{").replace("}", "}}"))  # type: ignore[attr-defined]
+            else:
+                parts.append("{" + ast.unparse(a) + "}")
+        joined = " ".join(parts)
+        if '"' in joined or "\\" in joined or "\n" in joined:
+            return None
+        message = f'f"{joined}"'
+    if len(message) > 80:
+        return None
+    return f"use {ctx}.logger.info({message}), which is replay-aware (one message: it takes no print-style arguments)"
 
 
 def _kebab(dotted: str) -> str:
@@ -3211,6 +3236,8 @@ class FunctionVisitor:
         if name and not loop_var:
             name = self.unique_fix_name(name)
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
+        if rule == "DUR020" and type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "print":
+            fix = _print_fix(node, self.ctx) or fix
         if name and loop_var:
             # one step per iteration: a name per iteration, as loops name their steps (f"store-{cid}")
             fix = fix.replace(f'name="{name}"', f'name=f"{name}-{loop_var}"')

@@ -2895,7 +2895,7 @@ class FileAnalysis:
                             else f"use {ctx}.logger (replay-aware) instead")
             elif r == "DUR009":
                 self.report(r, fact.node, f"{w} sleeps in-process: the Lambda keeps running (and billing) and "
-                                          "the delay is lost on replay", f"use await {ctx}.wait({{ seconds: N }})")
+                                          "the delay is lost on replay", f"use await {ctx}.wait('pause', {{ seconds: N }}){T.SHORT_PAUSE}")
         for c in self.col.calls:
             eff = c.effect
             if eff is None:
@@ -2929,7 +2929,7 @@ class FileAnalysis:
                             self.report("DUR009", c.node,
                                         f"{self._called_as(c, eff[1])}() sleeps in-process ({slept}): the Lambda keeps running (and billing) "
                                         "and the delay is lost on replay",
-                                        f"use await {ctx}.wait({{ seconds: N }})")
+                                        f"use await {ctx}.wait('pause', {{ seconds: N }}){T.SHORT_PAUSE}")
                         else:  # it may reach a sleep through helpers (other files): pass 2
                             self.project_sleeps.append((c, [self.path], self._summary_name(target) or eff[1]))
 

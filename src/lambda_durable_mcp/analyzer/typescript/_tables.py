@@ -220,3 +220,7 @@ NOT_PROJECT_SPEC = re.compile(r"^(?:node:|@aws-sdk/|@aws/durable-execution-sdk|@
 DURABLE_LOG_METHOD = {"log": "info", "info": "info", "warn": "warn", "warning": "warn", "error": "error",
                       "debug": "debug", "trace": "debug", "verbose": "debug", "silly": "debug", "fatal": "error",
                       "critical": "error", "table": "info", "dir": "info"}
+
+# A durable wait lasts a second at least (DUR031): what a DUR009 fix says about shorter pauses
+SHORT_PAUSE = (" (N >= 1: a durable wait lasts a second at least; a shorter pause, such as a rate limit, belongs "
+               "in the step with the work it paces)")

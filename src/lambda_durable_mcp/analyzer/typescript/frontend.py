@@ -399,7 +399,7 @@ class TypeScriptFrontend:
             slept.add((sp[0], sp[1]))
             out.append(_diagnostic(path, sp, ep, "DUR009",
                                    f"{label}() sleeps in-process ({chain}): the Lambda keeps running (and billing) "
-                                   "and the delay is lost on replay", f"use await {ctx}.wait({{ seconds: N }})"))
+                                   "and the delay is lost on replay", f"use await {ctx}.wait('pause', {{ seconds: N }}){T.SHORT_PAUSE}"))
         for sp, ep, expr, var in res.env_invokes:
             found = project.env_target(path, var)
             if found is not None:
