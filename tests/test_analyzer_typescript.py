@@ -585,11 +585,49 @@ export const handler = withDurableExecution(async (event: { fail: number }, cont
 """
     _ms, diags = _check("retry.ts", src)
     fixes = {d.line: d.fix for d in diags if d.rule == "DUR012"}
-    assert "stepCtx.attempt" in fixes[6] and "const { value, callCount: next } = await context.step(" in fixes[6]
-    assert "callCount = await context.step(" not in fixes[6]
+    # module-level counters: the fix keeps the value in a const (assigning them from orchestration is DUR013)
+    assert "stepCtx.attempt" in fixes[6] and \
+        'const { value, callCount: latest } = await context.step("flaky", async () => ({ value: ' in fixes[6]
+    assert "callCount = " not in fixes[6]
     # a bare statement: the result is free to carry the value; no attempt counter either
-    assert fixes[11].endswith("total = await context.step('name', async () => ...)")
+    assert fixes[11].endswith('const latest = await context.step("sum", async () => ...)')
     assert "attempt" not in fixes[11]
+    local = src.replace(b"let callCount = 0;\nlet total = 0;\n", b"").replace(
+        b"DurableContext) => {\n", b"DurableContext) => {\n  let callCount = 0;\n  let total = 0;\n")
+    _ms, diags = _check("retry.ts", local)
+    fixes = {d.line: d.fix for d in diags if d.rule == "DUR012"}
+    assert "const { value, callCount: next } = await context.step(\"flaky\"" in fixes[6] and "callCount = next" in fixes[6]
+    assert fixes[11].endswith('total = await context.step("sum", async () => ...)')
+
+
+def test_dur012_fix_for_a_push_and_for_a_condition_check_counter() -> None:
+    """A push in a step: push the step's result in orchestration code (the operation keeps its name).
+    A counter a waitForCondition check keeps: only the check's state outlives the poll's invocation."""
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+let attempts = 0;
+async function checkReadiness() {
+  attempts++;
+  return { ready: attempts >= 3 };
+}
+export const handler = withDurableExecution(async (event: { ids: string[] }, context: DurableContext) => {
+  const receipts: string[] = [];
+  for (const id of event.ids) {
+    await context.step(`save-${id}`, async () => {
+      receipts.push(`r-${id}`);
+    });
+  }
+  await context.waitForCondition("ready", async (state: { ready: boolean }) => {
+    return checkReadiness();
+  }, { initialState: { ready: false }, waitStrategy: () => ({ shouldContinue: true, delay: { seconds: 5 } }) });
+  return receipts;
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    fixes = {d.line: d.fix for d in diags if d.rule == "DUR012"}
+    assert fixes[11].startswith("return the pushed value from the step function and push it in the orchestration "
+                                "code: receipts.push(await context.step(`save-${id}`, async () => ...))")
+    assert fixes[15].startswith("carry the value in the check's state instead: pass it to checkReadiness() and "
+                                "return { ...state, value } from the check")
 
 
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:

@@ -3476,9 +3476,11 @@ class FileAnalysis:
             self.report("DUR012", c.node,
                         f"the {where} calls {self._called_as(c, eff[1])}(), which writes module-level '{nm}': on "
                         f"replay the {where} is skipped and the write never happens, and a cold start resets it",
-                        f"return the new value from {self._called_as(c, eff[1])}() and from the {where}, and keep it "
-                        "in a local "
-                        "variable of the orchestration code instead of module state")
+                        f"carry the value in the check's state instead: pass it to {self._called_as(c, eff[1])}() and "
+                        "return { ...state, value } from the check, starting from initialState (every poll after a "
+                        "wait is a new invocation, which resets any variable)" if where == "waitForCondition check"
+                        else f"return the new value from {self._called_as(c, eff[1])}() and from the {where}, and "
+                        "keep it in a local variable of the orchestration code instead of module state")
 
     def _dur012_fix(self, node: Any, fi: int, kind: str, nm: str, boundary: int, where: str,
                     member: bool = False) -> str:
@@ -3495,18 +3497,39 @@ class FileAnalysis:
         op = self.funcs[boundary].op
         ctx = op.ctxb.name if op is not None and op.ctxb is not None else self.ctx_name(self.funcs[boundary].parent)
         opname = op.op if op is not None and op.op else ("step" if where == "step function" else "runInChildContext")
+        if where == "waitForCondition check":
+            # every poll after a wait is a new invocation: only the check's state carries a value across
+            return (f"carry '{nm}' in the check's state instead: return {{ ...state, {nm}: ... }} from the check "
+                    "and start it in initialState (every poll after a wait is a new invocation, which resets any "
+                    "variable)")
+        # the fixed call keeps the operation's own name
+        na = unwrap(op.name_arg) if op is not None and op.name_arg is not None else None
+        name = text(na) if na is not None and na.type in ("string", "template_string") else "'name'"
         if member and kind == "push" and _HOLDS_FUNCTION_RE.search(node.text or b""):
             # `done.push({ undo: () => ... })`: a function does not survive the checkpoint (JSON), so the
             # step cannot return it; the record belongs in orchestration code, after the awaited step
             return (f"leave the {where} alone and push in the orchestration code after it: await {ctx}.{opname}"
-                    f"('name', async () => ...); {nm}.push(...) (a function in a {opname} result does not "
+                    f"({name}, async () => ...); {nm}.push(...) (a function in a {opname} result does not "
                     "survive the checkpoint)")
+        if member and kind == "push":
+            return (f"return the pushed value from the {where} and push it in the orchestration code: "
+                    f"{nm}.push(await {ctx}.{opname}({name}, async () => ...)); a push inside the {where} is lost "
+                    "on replay")
+        b = self.lookup(nm, fi)
+        if b is not None and b.fi == 0:  # module state: orchestration code writing it would be DUR013
+            counts = opname == "step" and _counts(node, kind)
+            attempt = ("to count the step's attempts, read the attempt number the SDK passes in: async (stepCtx) "
+                       "=> ... stepCtx.attempt (1 on the first run); else ") if counts else ""
+            keep = (f"const {{ value, {nm}: latest }} = await {ctx}.{opname}({name}, async () => ({{ value: ..., "
+                    f"{nm}: ... }}))" if op is not None and self._result_used(op)
+                    else f"const latest = await {ctx}.{opname}({name}, async () => ...)")
+            return (f"{attempt}return the value from the {where} and keep it in a const of the orchestration code, "
+                    f"not in module-level '{nm}' (a warm Lambda shares it between invocations): {keep}")
         if member and kind not in ("reverse", "sort"):  # `counter.value++`: reassigning would replace the object
             return (f"return the new value from the {where} and keep it in a local variable of the orchestration "
-                    f"code: const value = await {ctx}.{opname}('name', async () => ...); writes to '{nm}' are "
+                    f"code: const value = await {ctx}.{opname}({name}, async () => ...); writes to '{nm}' are "
                     "lost on replay")
         if opname in ("step", "runInChildContext"):
-            b = self.lookup(nm, fi)
             let = f", declare '{nm}' with let" if b is not None and b.decl == "const" else ""
             counts = opname == "step" and _counts(node, kind)
             attempt = ("to count the step's attempts, read the attempt number the SDK passes in: async (stepCtx) "
@@ -3514,10 +3537,10 @@ class FileAnalysis:
             if op is not None and self._result_used(op):
                 # the step already returns its own value: assigning it to the variable would replace that
                 return (f"{attempt}return '{nm}' with the {where}'s value and take both from the result{let}: "
-                        f"const {{ value, {nm}: next }} = await {ctx}.{opname}('name', async () => ({{ value: ..., "
+                        f"const {{ value, {nm}: next }} = await {ctx}.{opname}({name}, async () => ({{ value: ..., "
                         f"{nm}: ... }})); {nm} = next")
             return (f"{attempt}return the value from the {where}{let} and assign the result: "
-                    f"{nm} = await {ctx}.{opname}('name', async () => ...)")
+                    f"{nm} = await {ctx}.{opname}({name}, async () => ...)")
         return (f"return the value from the {where} and use the {opname} result (await {ctx}.{opname}(...)) "
                 "instead of writing outer state")
 
