@@ -257,3 +257,29 @@ def test_every_clock_and_random_fix_applied_literally_lints_clean_compiles_and_r
 @pytest.mark.slow
 def test_the_fixed_handlers_type_check_against_the_sdk(outcomes: dict[str, Any]) -> None:
     assert outcomes["tsc"] == ""
+
+
+@pytest.mark.slow
+def test_dur008_fix_for_a_wait_beside_a_step_type_checks(tmp_path: Path) -> None:
+    """context.promise.all takes one type parameter for all its promises: over a wait (void) and a step
+    the fix's `<unknown>` form is the one that compiles."""
+    if not TSC.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    (tmp_path / "node_modules").symlink_to(TOOLCHAIN / "node_modules")
+    code = HEAD + """
+  const waited = context.wait("min-delay", { seconds: 5 });
+  const doubled = context.step("double", async () => ({ n: 2 }));
+  const [, result] = await Promise.all([waited, doubled]);
+  return result;
+});
+"""
+    (tmp_path / "h.ts").write_text(code)
+    (d,) = [d for d in lint(tmp_path / "h.ts") if d.rule == "DUR008"]
+    typed = re.search(r"\((context\.promise\.all<unknown>)\(\[\.\.\.\]\) when their result types differ\)", d.fix or "")
+    assert typed, d.fix
+    (tmp_path / "h.ts").write_text(code.replace("await Promise.all(", f"await {typed.group(1)}("))
+    assert [x.rule for x in lint(tmp_path / "h.ts")] == []
+    proc = subprocess.run([str(TSC), "--noEmit", "--strict", "--target", "ES2022", "--module", "commonjs",
+                           "--skipLibCheck", "--types", "node", "h.ts"], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -3276,7 +3276,8 @@ class FileAnalysis:
                             durable = True
                             break
         if durable:
-            fix = f"use {ctx}.promise.{which}([...])"
+            # its promises share one type parameter: a wait (void) beside a step does not compile without one
+            fix = f"use {ctx}.promise.{which}([...]) ({ctx}.promise.{which}<unknown>([...]) when their result types differ)"
             if self._chained_elements(arg):
                 # `.then()` on a DurablePromise gives a plain Promise, which context.promise.* does not take
                 fix = (f"use {ctx}.promise.{which}([...]) over the operations themselves, without .then/.catch "
