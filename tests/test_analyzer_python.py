@@ -648,6 +648,31 @@ def handler(event: dict, context: DurableContext) -> str:
         'use context.logger.info(f"token: {token} {event[\'id\']}")', "use context.logger.info(token)"]
 
 
+def test_dur004_in_a_helper_handed_the_context_reads_the_variable_once_in_the_handler() -> None:
+    code = """import os
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+def pause(ctx: DurableContext, name: str) -> None:
+    if os.environ.get("PAUSE") == "1":
+        ctx.wait(Duration.from_seconds(5), name=name)
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> int:
+    context.step(lambda _: 1, name="a")
+    pause(context, "after-a")
+    if os.environ.get("MODE") == "x":
+        context.step(lambda _: 2, name="b")
+    pause(context, "after-b")
+    return 1
+"""
+    fixes = {d.line: d.fix for d in analyze_source(code, "python").diagnostics if d.rule == "DUR004"}
+    assert "in a step once, in the handler before it calls pause(), and pass the result in" in fixes[7]
+    assert "read only this variable in a step and branch on the result" in fixes[15]
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

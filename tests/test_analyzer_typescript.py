@@ -630,6 +630,25 @@ export const handler = withDurableExecution(async (event: { ids: string[] }, con
                                 "return { ...state, value } from the check")
 
 
+def test_dur004_in_a_helper_handed_the_context_reads_the_variable_once_in_the_handler() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+const PAUSE = Number(process.env.PAUSE_SECONDS ?? "6");
+async function pause(ctx: DurableContext, name: string) {
+  if (PAUSE > 0) await ctx.wait(name, { seconds: PAUSE });
+}
+export const handler = withDurableExecution(async (event: unknown, ctx: DurableContext) => {
+  await ctx.step("a", async () => 1);
+  await pause(ctx, "after-a");
+  await ctx.step("b", async () => 2);
+  await pause(ctx, "after-b");
+  return "ok";
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    (d,) = [d for d in diags if d.rule == "DUR004"]
+    assert "in a step once, in the handler before it calls pause(), and pass the result in" in d.fix
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

@@ -3238,6 +3238,12 @@ class FunctionVisitor:
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         if rule == "DUR020" and type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "print":
             fix = _print_fix(node, self.ctx) or fix
+        elif key == "DUR004-env-read" and self.role == "orch" and not self.fi.result_body:
+            # a helper handed the context: a step in it runs once per call, each with the same name
+            called = self.fi.qualname.rsplit(".", 1)[-1]
+            fix = fix.replace("read only this variable in a step and branch on the result",
+                              f"read only this variable in a step once, in the handler before it calls {called}(), "
+                              "and pass the result in (a step here runs once per call)")
         if name and loop_var:
             # one step per iteration: a name per iteration, as loops name their steps (f"store-{cid}")
             fix = fix.replace(f'name="{name}"', f'name=f"{name}-{loop_var}"')

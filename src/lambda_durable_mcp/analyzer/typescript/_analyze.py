@@ -2561,13 +2561,20 @@ class FileAnalysis:
             read = "({ " + ", ".join(f"{n.rsplit('.', 1)[-1]}: {n} ?? null" for n in known) + " })"
         else:
             read = "process.env.NAME ?? null"
+        which = "these variables" if len(known) > 1 else "the variable"
+        step = f"const cfg = await {ctx}.step('read-config', async () => {read})"
+        root = self.funcs[fact.fi].orch_root
+        if root > 0 and self.funcs[root].role == "orch":  # a helper handed the context: maybe called often
+            called = f"{self.funcs[root].name}()" if self.funcs[root].name else "this helper"
+            how = (f"read only {which} in a step once, in the handler before it calls {called}, and pass the "
+                   f"result in (a step here runs once per call): {step}")
+        else:
+            how = f"read only {which} in a step and branch on the result: {step}"
         self.report("DUR004", fact.node,
                     f"{fact.what} {verb} orchestration logic: environment variables are fixed for a published "
                     "version, but on $LATEST a configuration change between invocations makes a replay take "
                     "another path",
-                    f"invoke a published version or alias (its environment cannot change), or read only "
-                    f"{'these variables' if len(known) > 1 else 'the variable'} in a step and branch on the result: "
-                    f"const cfg = await {ctx}.step('read-config', async () => {read})",
+                    f"invoke a published version or alias (its environment cannot change), or {how}",
                     short=SHORT_FIX["DUR004-env"])
 
     # ------------------------------------------------------------------ stored closures
