@@ -673,6 +673,24 @@ def handler(event: dict, context: DurableContext) -> int:
     assert "read only this variable in a step and branch on the result" in fixes[15]
 
 
+def test_dur004_for_a_loop_count_from_the_environment() -> None:
+    """`for i in range(MAX)`: the environment decides how many operations run, as in a condition."""
+    code = """import os
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+
+MAX_ITERATIONS = int(os.environ.get("MAX_ITERATIONS", "3"))
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> int:
+    total = 0
+    for i in range(MAX_ITERATIONS):
+        total += context.step(lambda _: 1, name=f"work-{i}")
+    return total
+"""
+    assert [(d.line, d.rule) for d in analyze_source(code, "python").diagnostics] == [(10, "DUR004")]
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

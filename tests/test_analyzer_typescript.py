@@ -649,6 +649,22 @@ export const handler = withDurableExecution(async (event: unknown, ctx: DurableC
     assert "in a step once, in the handler before it calls pause(), and pass the result in" in d.fix
 
 
+def test_dur004_for_a_list_from_the_environment_a_loop_iterates() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+const REGIONS = (process.env.REGIONS ?? "a,b").split(",");
+const LIMITS = JSON.parse(process.env.LIMITS ?? "{}");
+export const handler = withDurableExecution(async (event: unknown, ctx: DurableContext) => {
+  for (const r of REGIONS) {
+    await ctx.step(`region-${r}`, async () => r);
+  }
+  if (LIMITS.strict) await ctx.step("strict", async () => 1);
+  return "ok";
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    assert [(d.line, d.rule) for d in diags] == [(5, "DUR004"), (8, "DUR004")]
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

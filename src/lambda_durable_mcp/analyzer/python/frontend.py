@@ -1977,7 +1977,9 @@ class FunctionVisitor:
     def v_for(self, node: ast.For | ast.AsyncFor) -> None:
         saved = (self.source_hit, self.taint_hit)
         self.source_hit = self.taint_hit = False
+        self.in_test += 1  # what a loop iterates over decides how often its body runs, as a condition does
         self.visit(node.iter)
+        self.in_test -= 1
         tainted = 1 if (self.source_hit or self.taint_hit) and self.orch else 0
         self.source_hit, self.taint_hit = saved[0] or self.source_hit, saved[1] or self.taint_hit
         self.bind_target(node.target, None, bool(tainted), False, None)

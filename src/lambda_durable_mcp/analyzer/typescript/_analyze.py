@@ -3849,6 +3849,10 @@ _ENV_CASTS = frozenset({"Number", "parseInt", "parseFloat", "Boolean", "String"}
 _COMPARISONS = frozenset({"===", "==", "!==", "!=", "<", ">", "<=", ">="})
 
 
+# methods that keep a value derived from the environment (`.split(",")`: the list an orchestration iterates)
+_ENV_VALUE_METHODS = frozenset({b"split", b"trim", b"toLowerCase", b"toUpperCase", b"toString", b"slice"})
+
+
 def _reads_env(v: Any, member_starts: set[int]) -> bool:
     """Whether v is a `process.env` read: the member itself, or `process.env.X` / `process.env["X"]`."""
     return v.start_byte in member_starts or (
@@ -3882,6 +3886,14 @@ def _env_operand(v: Any, member_starts: set[int], depth: int = 0) -> Any:
         if fn is not None and fn.type == "identifier" and fn.text.decode() in _ENV_CASTS and an is not None \
                 and an.named_children:
             return _env_operand(unwrap(an.named_children[0]), member_starts, depth + 1)
+        if fn is not None and fn.type == "member_expression" and an is not None:
+            prop = fn.child_by_field_name("property")
+            if fn.text == b"JSON.parse" and an.named_children:
+                return _env_operand(unwrap(an.named_children[0]), member_starts, depth + 1)
+            if prop is not None and prop.text in _ENV_VALUE_METHODS:  # `(process.env.REGIONS ?? "").split(",")`
+                found = _env_operand(unwrap(fn.child_by_field_name("object")), member_starts, depth + 1)
+                if found is not None and _reads_env(found, member_starts):
+                    return found
     return v
 
 
