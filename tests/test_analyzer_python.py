@@ -691,6 +691,33 @@ def handler(event: dict, context: DurableContext) -> int:
     assert [(d.line, d.rule) for d in analyze_source(code, "python").diagnostics] == [(10, "DUR004")]
 
 
+def test_helper_that_also_writes_module_state_fixes_do_not_move_the_write_into_a_step() -> None:
+    """Moved into a step, the helper's module write is lost on replay (DUR012): both fixes say to return it."""
+    code = """import time
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+_timeline: list = []
+
+
+def _record(msg: str) -> None:
+    _timeline.append((time.time(), msg))
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> int:
+    _record("start")
+    context.wait(Duration.from_seconds(1), name="pause")
+    _record("end")
+    return len(_timeline)
+"""
+    fixes = {d.rule: d.fix for d in analyze_source(code, "python").diagnostics}
+    assert fixes["DUR005"].startswith("have `_record()` return its value instead of writing module-level "
+                                      "`_timeline`, then call it inside a step: context.step(")
+    assert fixes["DUR013"] == ("have `_record()` return the new value instead of writing `_timeline`, and keep it in "
+                               "a local variable of the handler")
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

@@ -189,8 +189,9 @@ def module_state_diagnostic(path: str, start: tuple[int, int], end: tuple[int, i
         message=code_message("DUR013", f"orchestration code calls {call}, which writes module-level {var} "
                                        f"({chain}): every replay calls it again, and the state survives across "
                                        "invocations of a warm Lambda"),
-        fix=f"have {call} return the new value and keep it in a local variable of the handler, or do the "
-            "work in a step",
+        # not "or call it in a step": the module write inside a step is lost on replay (DUR012)
+        fix=f"have {call} return the new value instead of writing {var}, and keep it in a local variable of the "
+            "handler",
     )
 
 

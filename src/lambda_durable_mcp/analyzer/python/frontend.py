@@ -4125,6 +4125,10 @@ class PythonFrontend:
                                    f"asyncio.run({d.text}(...)), name=\"{step}\")")
                         else:
                             fix = f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), name=\"{step}\")"
+                        wrote = _reached(project.module_write, d, path)
+                        if wrote is not None:  # in a step, that write would be lost on replay (DUR012)
+                            fix = (f"have `{d.text}()` return its value instead of writing module-level `{wrote[1]}`, "
+                                   f"then {fix[0].lower()}{fix[1:]}, and keep the result in a local variable")
                         out.append(Diagnostic(
                             path, *d.node, "DUR005", r.severity,
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, and every "

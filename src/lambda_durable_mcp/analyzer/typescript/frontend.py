@@ -335,6 +335,10 @@ class TypeScriptFrontend:
                        f"{{ const out = []; for await (const x of {label}(...)) out.push(x); return out; }})")
             else:
                 fix = f"call it inside a step: await {ctx}.step('{step_name}', async () => {label}(...))"
+            wrote = project.module_write(target, name, path)
+            if wrote is not None:  # in a step, that write would be lost on replay (DUR012)
+                fix = (f"have {label}() return its value instead of writing module-level '{wrote[1]}', then "
+                       f"{fix[0].lower()}{fix[1:]} and keep the result in a const")
             logged = terminal == "log" and soft  # as for the same read inline in the logger call: a warning
             out.append(Diagnostic(
                 path=path, line=sp[0], column=sp[1], end_line=ep[0], end_column=ep[1],
