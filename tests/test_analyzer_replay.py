@@ -383,3 +383,39 @@ def test_clock_or_random_only_in_a_log_or_wait_duration_is_a_warning_and_runs(tm
     line = next(i for i, text in enumerate(clock.read_text().splitlines(), 1) if "DEADLINE - time.time()" in text)
     found = [(d.rule, d.severity) for d in analyze_paths([clock], root=tmp_path).diagnostics if d.line == line]
     assert found == [("DUR001", "error")]
+
+
+MAP_ITEM_MODULE = """\
+from aws_durable_execution_sdk_python import DurableContext, StepContext, durable_execution, durable_step
+
+
+@durable_step
+def encode_chunk(step_context: StepContext, payload: dict) -> dict:
+    return {"chunk": payload["i"], "ok": True}
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    chunk_payloads = [{"i": i} for i in range(3)]
+    batch = context.map(lambda p: encode_chunk(p), chunk_payloads)
+    return [r["chunk"] for r in batch.get_results()]
+"""
+
+
+def test_map_item_function_of_one_parameter_fixes_agree_and_run(tmp_path: Path) -> None:
+    """`map(lambda p: encode(p), items)`: swapped, one parameter, and a @durable_step callable returned.
+    The three fixes must agree on the parameters (p is the item, the context comes first) and, applied
+    together, give a handler whose items all run; before, one reading gave SUCCEEDED with no results."""
+    bad = tmp_path / "map_bad.py"
+    bad.write_text(MAP_ITEM_MODULE)
+    fixes = {(d.rule, d.column): d.fix or "" for d in analyze_paths([bad], root=tmp_path).diagnostics}
+    swapped, arity, result = fixes[("DUR015", 13)], fixes[("DUR015", 25)], fixes[("DUR034", 35)]
+    assert swapped == 'context.map(chunk_payloads, lambda ..., name="batch")'
+    assert arity.startswith("add the context before the item: (lambda ctx, p, *_)")
+    assert result.endswith("run it and return its result: ctx.step(encode_chunk(p))")
+    good = tmp_path / "map_good.py"
+    good.write_text(MAP_ITEM_MODULE.replace(
+        "context.map(lambda p: encode_chunk(p), chunk_payloads)",
+        'context.map(chunk_payloads, lambda ctx, p, *_: ctx.step(encode_chunk(p)), name="batch")'))
+    assert [d for d in analyze_paths([good], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(good)) == ("SUCCEEDED", None, [0, 1, 2])

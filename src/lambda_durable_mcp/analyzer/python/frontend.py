@@ -345,6 +345,8 @@ class ModuleAnalyzer:
         self.funcs: list[FuncInfo] = []
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = []
+        self.item_only_fns: set[int] = set()  # map item functions of one parameter (the item; DUR015)
+        self.example_names: dict[int, str] = {}  # unnamed operation call -> the name its fixes give it
         self.op_names: set[str] = set()  # literal operation names and fix step names: pass 2's fixes avoid them
         # DUR012 for writes to outer state in step or child code: (diagnostic, name, writing function)
         self.outer_writes: list[tuple[Diagnostic, str, ast.AST]] = []
@@ -2249,6 +2251,9 @@ class FunctionVisitor:
                         len(node.args.defaults) == len(node.args.posonlyargs) + len(node.args.args):
                     # `lambda p=item: encode(p)`: the child context lands in p (DUR015), so p is no context
                     ctx, first = "ctx", "take the child context first (lambda ctx, ...: ...), then "
+                elif id(node) in self.m.item_only_fns:
+                    # `map(items, lambda p: encode(p))`: p is meant as the item; DUR015 adds the context
+                    ctx, first = "ctx", f"with the context DUR015's fix adds (lambda ctx, {self.fi.params[0]}, *_: ...), "
                 self.m.emit("DUR034", value,
                             f"this child context returns `{name}(...)`, "
                             f"which is not the {op}'s result but the callable @{target.decorator} builds: "
@@ -2581,7 +2586,8 @@ class FunctionVisitor:
                 return None
             if spread:
                 names = [_short(a, 30) if not isinstance(a, ast.Lambda) else "lambda" for a in args]
-                rest = ", ".join(f"{k}={_short(v, 30)}" for k, v in kw.items()) or 'name="..."'
+                rest = ", ".join(f"{k}={_short(v, 30)}" for k, v in kw.items()) or \
+                    f'name="{self.example_name(node, method)}"'
                 self.m.emit("DUR015", node,
                             f"`{call}(...)` is given its {len(args)} branches one by one, but parallel takes "
                             f"one list of branches: the first is read as that list and the second as the "
@@ -2593,8 +2599,8 @@ class FunctionVisitor:
                 self.m.emit("DUR015", first,
                             f"`{call}` is given one function where it expects a list of branches, so the "
                             "call fails at run time",
-                            f"pass a list: {call}([{name}], name=\"...\"), or run one body with "
-                            f"{receiver}.run_in_child_context({name}, name=\"...\")",
+                            f"pass a list: {call}([{name}], name=\"{self.example_name(node, method)}\"), or run one "
+                            f"body with {receiver}.run_in_child_context({name}, name=\"{self.example_name(node, method)}\")",
                             short="pass the branches as one list", guide="concurrent-operations#parallel")
             return None
         inputs = kw.get("inputs", args[0] if args else None)
@@ -2606,7 +2612,8 @@ class FunctionVisitor:
         self.m.emit("DUR015", node,
                     f"`{call}(...)` has its arguments swapped: map takes the inputs first and the item "
                     "function second, so the call fails at run time",
-                    f"{call}({items}, {fn}, name=\"...\")",
+                    f"{call}({items}, {fn}, name="
+                    + (_short(kw["name"], 30) if "name" in kw else f"\"{self.example_name(node, method)}\"") + ")",
                     short="pass the inputs, then the function", guide="concurrent-operations#map")
         return inputs
 
@@ -2634,10 +2641,19 @@ class FunctionVisitor:
         params = ", ".join(positional) or "no parameters"
         took = f"`{params}`" if positional else params
         label = "the lambda" if isinstance(target, ast.Lambda) else f"`{target.name}`"
+        if len(positional) == 1 and not a.defaults:
+            # one parameter is meant as the item: the context goes before it, and operations run on it
+            self.m.item_only_fns.add(id(target))
+            fix = (f"add the context before the item: ({'lambda ' if isinstance(target, ast.Lambda) else ''}ctx, "
+                   f"{positional[0]}, *_) (map passes context, item, index, items), and run operations on ctx")
+        elif len(positional) in (2, 3):
+            fix = f"end the parameters with *_: ({', '.join(positional)}, *_), or take (ctx, item, index, items)"
+        else:
+            fix = "take all four: (ctx, item, index, items), or end the parameters with *_"
         self.m.emit("DUR015", fn,
                     f"`{receiver}.map` calls its item function with four arguments (context, item, index, "
                     f"items), but {label} takes {took}, so every item fails with a TypeError",
-                    "take all four: (ctx, item, index, items), or end the parameters with *_",
+                    fix,
                     short="take (ctx, item, index, items)", guide="concurrent-operations#map")
 
     def generic_args(self, node: ast.Call) -> None:
@@ -2793,12 +2809,7 @@ class FunctionVisitor:
                     return False
             if isinstance(fn_arg, ast.Call):
                 return False
-            # an example after what takes the result, unique in the function: applied, no DUR030 follows
-            a = self.assigning
-            targets = (a.targets if type(a) is ast.Assign else [a.target]) if a is not None and a.value is node \
-                else []  # type: ignore[union-attr]
-            stem = _kebab(targets[0].id) if len(targets) == 1 and type(targets[0]) is ast.Name else ""  # type: ignore[attr-defined]
-            example = self.unique_fix_name(stem or _SUGGESTED_NAME.get(method, method.replace("_", "-")))
+            example = self.example_name(node, method)
             self.m.emit("DUR030", node,
                         f"this {method} has no name: history and tests refer to operations by name, and an "
                         "unnamed one is hard to find",
@@ -3305,6 +3316,20 @@ class FunctionVisitor:
         span = (start, end) if (start, end) != (node.col_offset, node.end_col_offset) else None  # type: ignore[attr-defined]
         return expr, var, name, span
 
+    def example_name(self, node: ast.Call, method: str) -> str:
+        """A name a fix gives an unnamed operation: after what takes its result (`batch = context.map(...)`
+        -> "batch"), else one for its kind; unique in the function, and the same for every fix of node."""
+        known = self.m.example_names.get(id(node))
+        if known is not None:
+            return known
+        a = self.assigning
+        targets = (a.targets if type(a) is ast.Assign else [a.target]) if a is not None and a.value is node \
+            else []  # type: ignore[union-attr]
+        stem = _kebab(targets[0].id) if len(targets) == 1 and type(targets[0]) is ast.Name else ""  # type: ignore[attr-defined]
+        name = self.m.example_names[id(node)] = self.unique_fix_name(
+            stem or _SUGGESTED_NAME.get(method, method.replace("_", "-")))
+        return name
+
     def unique_fix_name(self, name: str) -> str:
         """name, or name-2, name-3...: the first one that neither this function's operations seen so
         far nor the fixes given before use, so that applying every fix adds no DUR030."""
@@ -3753,7 +3778,7 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
     r = RULES["DUR015"]
     msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
            f"and hands over its result, and `{name}` is not decorated with @{need}")
-    lam = f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"...\")"
+    lam = f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"{_kebab(name)}\")"
     # @durable_step and @durable_with_child_context pass the context as the first argument themselves
     # (func(context, *args)); other decorators have other shapes: name the decorator only
     kind = {"step": "step", "run_in_child_context": "child"}.get(method)
