@@ -718,7 +718,7 @@ def test_cdk_dur053_fix_names_the_lines_that_use_the_name(tmp_path: Path) -> Non
     (d,) = FRONTEND._check("stack.ts", CDK_NAMED, ProjectView(root=str(tmp_path)))
     assert d.rule == "DUR053" and d.line == 11
     # the environment value and both ARNs; not the construct id, fn.functionName or an unrelated "orders"
-    assert "change what uses the name: line 22, line 26, line 27;" in d.fix
+    assert "change what uses the name: line 22, line 26, line 27." in d.fix
     assert "replaces a deployed function" in d.fix
     alone = CDK_NAMED.replace(b"TARGET: NAME, ", b"").replace(b"${NAME}", b"other").replace(
         b"function:orders-workflow", b"function:other")
@@ -1034,7 +1034,7 @@ def test_cdk_python_dur053_fix_names_the_lines_that_use_the_name(tmp_path: Path)
     (d,) = FRONTEND._check("stack.py", CDK_PY_NAMED, ProjectView(root=str(tmp_path)))
     assert d.rule == "DUR053" and d.line == 13 and d.column == 13
     # the environment value and both ARNs; not the construct id, fn.function_name or an unrelated "orders"
-    assert "change what uses the name: line 25, line 29, line 30;" in d.fix
+    assert "change what uses the name: line 25, line 29, line 30." in d.fix
     alone = CDK_PY_NAMED.replace(b'"TARGET": NAME, ', b"").replace(b"{NAME}", b"other").replace(
         b"function:orders-workflow", b"function:other")
     (d,) = FRONTEND._check("stack.py", alone, ProjectView(root=str(tmp_path)))
@@ -1432,3 +1432,39 @@ def test_missing_durable_config_fix_outlasts_the_handlers_waits_and_the_callback
         'name="approval")', 'name="approval", config=WaitForCallbackConfig(timeout=Duration.from_hours(1)))').replace(
         "import Duration", "import Duration, WaitForCallbackConfig"))
     assert [d.rule for d in analyze_paths([tmp_path], root=tmp_path).diagnostics if d.severity != "info"] == []
+
+
+def test_dur053_lists_a_qualified_name_and_tells_own_checkpoints_from_another_functions_grant(tmp_path: Path) -> None:
+    """`Name:live` in another function's environment uses the name too; the managed policy has no callback
+    actions, so another function's grant needs a pattern without the name (its ARN there can make a cycle)."""
+    template = tmp_path / "template.yaml"
+    template.write_text("""Transform: AWS::Serverless-2016-10-31
+Resources:
+  Workflow:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: workflow-fn
+      Handler: app.handler
+      Runtime: python3.13
+      CodeUri: src/
+      AutoPublishAlias: live
+      DurableConfig:
+        ExecutionTimeout: 3600
+  Checker:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: checker.handler
+      Runtime: python3.13
+      CodeUri: src/
+      Environment:
+        Variables:
+          WORKFLOW: workflow-fn:live
+      Policies:
+        - Statement:
+            - Effect: Allow
+              Action: lambda:SendDurableExecutionCallbackSuccess
+              Resource: !Sub arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:function:workflow-fn*
+""")
+    (d,) = [d for d in run(template, tmp_path) if d.rule == "DUR053"]
+    assert "line 21 (environment of Checker), line 26 (policy of Checker)." in d.fix
+    assert "function:${AWS::StackName}-*" in d.fix and "circular dependency" in d.fix

@@ -742,6 +742,9 @@ def _covers_one(t: _Template, res: Any, fn_id: str) -> str:
     return "no"
 
 
+_QUALIFIER = re.compile(r"[A-Za-z0-9$_-]{1,128}")  # a version or alias after the name: `orders:live`
+
+
 def _name_references(t: _Template, fn_id: str, value: Any, roles: set[str]) -> list[str]:
     """Where else the template uses a function's fixed name as its name: "line N (what)" for DUR053's fix.
     The name (its literal text, or ${P} of the parameter it comes from) counts where a function name is
@@ -761,7 +764,8 @@ def _name_references(t: _Template, fn_id: str, value: Any, roles: set[str]) -> l
     own = False  # walking a policy of the function's own role (set in the loop below)
 
     def hit(s: str, whole: bool) -> bool:
-        if whole and s in names:
+        if whole and (s in names or any(s.startswith(n + ":") and _QUALIFIER.fullmatch(s[len(n) + 1:])
+                                        for n in names)):  # `orders:live`: the name with a qualifier
             return True
         if any(f.search(s) for f in forms):
             return True

@@ -509,8 +509,13 @@ def _name_fix(fn: DurableFn) -> str:
     if not fn.name_refs:
         return f"Remove {key} and let the tool generate the name. {replaced}"
     refs = fn.name_refs[:5] + ([f"{len(fn.name_refs) - 5} more"] if len(fn.name_refs) > 5 else [])
-    return (f"Remove {key}, and change what uses the name: {', '.join(refs)}; grant the durable actions with "
-            f"{DURABLE_POLICY} (or a Resource that does not name the function). {replaced}")
+    # the managed policy covers only the function's own checkpoints; another function's grant on its callback
+    # or execution APIs needs a Resource without the name, and naming its ARN there can make a dependency cycle
+    other = ("a generated-name pattern such as !Sub arn:${AWS::Partition}:lambda:${AWS::Region}:${AWS::AccountId}:"
+             "function:${AWS::StackName}-*" if fn.syntax in ("yaml", "json") else "a pattern that does not name it")
+    return (f"Remove {key}, and change what uses the name: {', '.join(refs)}. The function's own role gets its "
+            f"checkpoint actions from {DURABLE_POLICY}; another function's grant on its callback or execution APIs "
+            f"needs {other} (its ARN there can make a circular dependency). {replaced}")
 
 
 def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]:
