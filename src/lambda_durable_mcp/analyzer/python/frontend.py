@@ -3323,9 +3323,13 @@ class FunctionVisitor:
         if known is not None:
             return known
         a = self.assigning
-        targets = (a.targets if type(a) is ast.Assign else [a.target]) if a is not None and a.value is node \
-            else []  # type: ignore[union-attr]
-        stem = _kebab(targets[0].id) if len(targets) == 1 and type(targets[0]) is ast.Name else ""  # type: ignore[attr-defined]
+        targets: list[ast.expr] = []
+        if isinstance(a, ast.Assign) and a.value is node:
+            targets = a.targets
+        elif isinstance(a, ast.AnnAssign) and a.value is node:
+            targets = [a.target]
+        first = targets[0] if len(targets) == 1 else None
+        stem = _kebab(first.id) if isinstance(first, ast.Name) else ""
         name = self.m.example_names[id(node)] = self.unique_fix_name(
             stem or _SUGGESTED_NAME.get(method, method.replace("_", "-")))
         return name
