@@ -665,6 +665,22 @@ export const handler = withDurableExecution(async (event: unknown, ctx: DurableC
     assert [(d.line, d.rule) for d in diags] == [(5, "DUR004"), (8, "DUR004")]
 
 
+def test_promise_all_over_work_handed_the_context_is_no_plain_async_work() -> None:
+    """`Promise.all(uses.map((u) => tool.open({ context, ... })))` runs durable operations (DUR036's fix,
+    a step per element, would nest them); plain fetches in Promise.all stay DUR036."""
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { names: string[] }, context: DurableContext) => {
+  const tools = new Map<string, { open(a: { context: DurableContext; name: string }): Promise<number> }>();
+  const opened = await Promise.all(event.names.map((name, i) => tools.get(name)!.open({ context, name: `t-${i}` })));
+  const texts = await context.step("texts", async () => "x");
+  const sizes = await Promise.all(event.names.map(async (n) => n.length + texts.length));
+  return { opened, sizes };
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    assert [(d.line, d.rule) for d in diags if d.rule == "DUR036"] == [(6, "DUR036")]
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

@@ -3077,6 +3077,34 @@ class FileAnalysis:
         prev = src[plo:lo].strip()
         return prev.startswith((b"//", b"/*")) and b"durable-lint" in prev
 
+    def _hands_context_within(self, arg: Any) -> bool:
+        """Whether a call inside arg gives the durable context to what it calls (`found.open({ context })`):
+        that work runs durable operations, so it is no plain async work (DUR036) to put in steps."""
+        if arg is None:
+            return False
+        lo, hi = arg.start_byte, arg.end_byte
+        if any(lo <= c.node.start_byte < hi and c.op is None and self._hands_context(c) for c in self.col.calls):
+            return True
+        # calls the collection does not keep (`found.open({ context, ... })` on an object of unknown type):
+        # the context among the arguments of any call in arg, directly or in an object literal
+        stack = [arg]
+        seen = 0
+        while stack and seen < 2000:
+            n = stack.pop()
+            seen += 1
+            if n.type == "arguments":
+                for a in n.named_children:
+                    items = [a] if a.type == "identifier" else \
+                        [x if x.type == "shorthand_property_identifier" else x.child_by_field_name("value")
+                         for x in a.named_children] if a.type == "object" else []
+                    for x in items:
+                        if x is not None and x.type in ("identifier", "shorthand_property_identifier"):
+                            b = self.lookup(text(x), _enclosing(self.funcs, x.start_byte))
+                            if b is not None and b.ctx:
+                                return True
+            stack.extend(n.named_children)
+        return False
+
     def _hands_context(self, c: Call) -> bool:
         """Whether a call gives a durable context to the function it calls: as an argument, inside an
         object or array argument (`reserve({ ctx: context }, id)`), or as a class's context field
@@ -3299,7 +3327,7 @@ class FileAnalysis:
                             f"Promise.{which} over durable operations is not checkpointed as one operation",
                             f"{fix}; or {ctx}.map/{ctx}.parallel" if fix.endswith("result")
                             else f"{fix} or {ctx}.map/{ctx}.parallel", severity="warning")
-        elif which in ("all", "allSettled"):
+        elif which in ("all", "allSettled") and not self._hands_context_within(arg):
             self._dur036_spans.append((c.node.start_point, c.node.end_point))
             self.report("DUR036", c.node,
                         f"Promise.{which} over plain async work in orchestration code: unbounded concurrency, "
