@@ -681,6 +681,25 @@ export const handler = withDurableExecution(async (event: { names: string[] }, c
     assert [(d.line, d.rule) for d in diags if d.rule == "DUR036"] == [(6, "DUR036")]
 
 
+def test_dur012_push_onto_a_field_in_a_map_and_dur008_over_an_async_mapper() -> None:
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { ids: string[] }, context: DurableContext) => {
+  const summary = { ids: [] as string[] };
+  await context.map("process", event.ids, async (itemCtx, id) => {
+    const out = await itemCtx.step(`load-${id}`, async () => id.toUpperCase());
+    summary.ids.push(out);
+    return out;
+  });
+  const all = await Promise.all(event.ids.map(async (id) => context.step(`again-${id}`, async () => id)));
+  return { summary, all };
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    fixes = {d.rule: d.fix for d in diags}
+    assert 'summary.ids.push(...(await context.map("process", ...)).getResults())' in fixes["DUR012"]
+    assert "with the map callback not async: items.map((x) => context.step(...))" in fixes["DUR008"]
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

@@ -3317,6 +3317,11 @@ class FileAnalysis:
                 # `.then()` on a DurablePromise gives a plain Promise, which context.promise.* does not take
                 fix = (f"use {ctx}.promise.{which}([...]) over the operations themselves, without .then/.catch "
                        f"(those give plain Promises, which {ctx}.promise.{which} does not take), and map its result")
+            elif self._async_mapper(arg):
+                # `ids.map(async (id) => context.step(...))`: an async callback wraps each DurablePromise
+                fix = (f"use {ctx}.promise.{which}(...) over the array, with the map callback not async: "
+                       f"items.map((x) => {ctx}.step(...)) (an async function returns a plain Promise, which "
+                       f"{ctx}.promise.{which} does not take)")
             if which in ("race", "any"):
                 self.report("DUR008", c.node,
                             f"Promise.{which} over durable operations: the losing operations keep running "
@@ -3334,6 +3339,19 @@ class FileAnalysis:
                         "nothing checkpointed, everything reruns on replay",
                         f"use {ctx}.map('name', items, async (child, item) => child.step(...), "
                         "{ maxConcurrency: N })")
+
+    @staticmethod
+    def _async_mapper(arg: Any) -> bool:
+        """Whether a combinator's argument is `xs.map(async (x) => ...)`."""
+        a = unwrap(arg)
+        if a is None or a.type != "call_expression":
+            return False
+        fn = a.child_by_field_name("function")
+        prop = fn.child_by_field_name("property") if fn is not None and fn.type == "member_expression" else None
+        an = a.child_by_field_name("arguments")
+        first = an.named_children[0] if an is not None and an.named_children else None
+        return prop is not None and prop.text == b"map" and first is not None and first.type in _FUNCLIKE \
+            and first.child(0) is not None and first.child(0).type == "async"
 
     def _chained_elements(self, arg: Any) -> bool:
         """Whether an array literal given to a combinator has an element like `op(...).then(...)`."""
@@ -3548,8 +3566,16 @@ class FileAnalysis:
                     f"({name}, async () => ...); {nm}.push(...) (a function in a {opname} result does not "
                     "survive the checkpoint)")
         if member and kind == "push":
+            # onto what was pushed to as written (`summary.ids`), and a map's results, not one value
+            fn = node.child_by_field_name("function") if node.type == "call_expression" else None
+            obj = fn.child_by_field_name("object") if fn is not None and fn.type == "member_expression" else None
+            onto = " ".join(text(obj).split()) if obj is not None and obj.end_byte - obj.start_byte <= 60 else nm
+            if opname == "map":
+                return (f"return the value from the item function and push the map's results in the orchestration "
+                        f"code: {onto}.push(...(await {ctx}.map({name}, ...)).getResults()); a push inside the "
+                        f"{where} is lost on replay")
             return (f"return the pushed value from the {where} and push it in the orchestration code: "
-                    f"{nm}.push(await {ctx}.{opname}({name}, async () => ...)); a push inside the {where} is lost "
+                    f"{onto}.push(await {ctx}.{opname}({name}, async () => ...)); a push inside the {where} is lost "
                     "on replay")
         b = self.lookup(nm, fi)
         if b is not None and b.fi == 0:  # module state: orchestration code writing it would be DUR013
