@@ -718,6 +718,27 @@ def handler(event: dict, context: DurableContext) -> int:
                                "a local variable of the handler")
 
 
+def test_wait_and_config_fixes_take_names_the_function_does_not_use_yet() -> None:
+    """DUR009's "pause" and DUR004's "read-config" avoid names of operations later in the function too."""
+    code = HEAD + """import os
+import time
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext) -> str:
+    time.sleep(1)
+    if os.environ.get("EXPRESS"):
+        context.step(lambda _: 1, name="express")
+    if os.environ.get("GIFT"):
+        context.step(lambda _: 2, name="gift")
+    context.wait(Duration.from_seconds(2), name="pause")
+    return "ok"
+"""
+    fixes = [d.fix.split("name=")[1].split(")")[0] for d in analyze_source(code, "python").diagnostics
+             if d.rule in ("DUR009", "DUR004")]
+    assert fixes == ['"pause-2"', '"read-config"', '"read-config-2"']
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

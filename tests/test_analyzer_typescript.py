@@ -771,6 +771,6 @@ def test_dur009_follows_an_imported_helper_that_sleeps(tmp_path: Path) -> None:
     d = by[6]
     assert d.severity == RULES["DUR009"].severity == "warning" and d.column == 9
     assert d.message.startswith("backoff() sleeps in-process (util.ts:backoff -> setTimeout): ")
-    assert d.fix.startswith("use await context.wait('pause', { seconds: N }) (N >= 1: a durable wait lasts a second")
+    assert d.fix.startswith("use await context.wait('pause-2', { seconds: N }) (N >= 1: a durable wait lasts a second")  # 'pause' is taken
     assert "(util.ts:retry -> backoff -> setTimeout)" in by[7].message
     assert by[8].message.startswith("nap() sleeps in-process (setTimeout): ")

@@ -116,10 +116,10 @@ _FIX = {
     # invocations can change them. Read only the one variable in a step, never all of os.environ.
     "DUR004-env-read": "invoke a published version or alias (its environment cannot change), or read only this "
                        "variable in a step and branch on the result: cfg = {ctx}.step(lambda _: {expr}, "
-                       "name=\"read-config\")",
+                       "name=\"{name}\")",
     "DUR004-env-name": "invoke a published version or alias (its environment cannot change), or read only the "
                        "variable in a step and branch on the result",
-    "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"pause\") (N >= 1: a durable wait "
+    "DUR009": "use a durable wait: {ctx}.wait(Duration.from_seconds(N), name=\"{name}\") (N >= 1: a durable wait "
                "lasts a second at least; a shorter pause, such as a rate limit, belongs in the step with the work "
                "it paces)",
     "DUR020": "use {ctx}.logger, which is replay-aware, or log inside a step",
@@ -3243,8 +3243,8 @@ class FunctionVisitor:
             key = "DUR001-process-clock"
         elif rule in ("DUR001", "DUR002"):
             expr, var, name, span = self.value_fix(rule, node, expr)
-        elif key in ("DUR003", "DUR021"):
-            name = "fetch" if rule == "DUR003" else "write"
+        elif key in ("DUR003", "DUR021", "DUR009", "DUR004-env-read"):
+            name = {"DUR003": "fetch", "DUR021": "write", "DUR009": "pause"}.get(key, "read-config")
         loop_var = self.loop_of.get(id(node), loop_key(self.loop_vars[-1]) if self.loop_vars else "")
         if name and not loop_var:
             name = self.unique_fix_name(name)
@@ -3339,7 +3339,10 @@ class FunctionVisitor:
         far nor the fixes given before use, so that applying every fix adds no DUR030."""
         taken = self.fix_names
         if not isinstance(taken, set):
-            taken = self.fix_names = set()
+            # the function's literal operation names, also those after this point (visited later)
+            taken = self.fix_names = {kw.value.value for n in ast.walk(self.fi.node) if type(n) is ast.Call
+                                      for kw in n.keywords if kw.arg == "name" and type(kw.value) is ast.Constant
+                                      and isinstance(kw.value.value, str)}  # type: ignore[attr-defined]
         taken.update(self.names)
         return unique_name(name, taken)
 
@@ -4167,7 +4170,7 @@ class PythonFrontend:
                 found = _reached(project.sleep, d, path)
                 if found is not None:
                     out.append(_deferred_diagnostic(path, d, "DUR009", f"`{d.text}()` {_WHY['DUR009']} ({found[0]})",
-                                                    _FIX["DUR009"].format(ctx=d.ctx)))
+                                                    _FIX["DUR009"].format(ctx=d.ctx, name=unique_name("pause", taken))))
             elif d.kind == "module-write":
                 found = _reached(project.module_write, d, path)
                 if found is not None and d.op == ORCHESTRATION:

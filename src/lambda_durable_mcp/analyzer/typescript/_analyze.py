@@ -2562,8 +2562,8 @@ class FileAnalysis:
         else:
             read = "process.env.NAME ?? null"
         which = "these variables" if len(known) > 1 else "the variable"
-        step = f"const cfg = await {ctx}.step('read-config', async () => {read})"
         root = self.funcs[fact.fi].orch_root
+        step = f"const cfg = await {ctx}.step('{unique_name('read-config', self._names_taken(root))}', async () => {read})"
         if root > 0 and self.funcs[root].role == "orch":  # a helper handed the context: maybe called often
             called = f"{self.funcs[root].name}()" if self.funcs[root].name else "this helper"
             how = (f"read only {which} in a step once, in the handler before it calls {called}, and pass the "
@@ -2902,7 +2902,9 @@ class FileAnalysis:
                             else f"use {ctx}.logger (replay-aware) instead")
             elif r == "DUR009":
                 self.report(r, fact.node, f"{w} sleeps in-process: the Lambda keeps running (and billing) and "
-                                          "the delay is lost on replay", f"use await {ctx}.wait('pause', {{ seconds: N }}){T.SHORT_PAUSE}")
+                                          "the delay is lost on replay",
+                            f"use await {ctx}.wait('{unique_name('pause', self._names_taken(f.orch_root))}', "
+                            f"{{ seconds: N }}){T.SHORT_PAUSE}")
         for c in self.col.calls:
             eff = c.effect
             if eff is None:
@@ -2936,7 +2938,8 @@ class FileAnalysis:
                             self.report("DUR009", c.node,
                                         f"{self._called_as(c, eff[1])}() sleeps in-process ({slept}): the Lambda keeps running (and billing) "
                                         "and the delay is lost on replay",
-                                        f"use await {ctx}.wait('pause', {{ seconds: N }}){T.SHORT_PAUSE}")
+                                        f"use await {ctx}.wait('{unique_name('pause', self._names_taken(f.orch_root))}', "
+                                        f"{{ seconds: N }}){T.SHORT_PAUSE}")
                         else:  # it may reach a sleep through helpers (other files): pass 2
                             self.project_sleeps.append((c, [self.path], self._summary_name(target) or eff[1]))
 

@@ -136,7 +136,7 @@ class _Result:
         # the step names the file's fixes so far proposed, and its operations' literal names: a DUR005
         # fix's step name avoids them (applied, no DUR030)
         self.op_names: set[str] = analysis.names_taken_anywhere() \
-            if analysis is not None and analysis.project_calls else set()
+            if analysis is not None and (analysis.project_calls or analysis.project_sleeps) else set()
         # (record, "where") of calls from step or child code to imported helpers, for DUR012
         self.project_writes: list[tuple[tuple[tuple[int, int], tuple[int, int], str, list[str], str, str],
                                         str]] = []
@@ -403,7 +403,7 @@ class TypeScriptFrontend:
             slept.add((sp[0], sp[1]))
             out.append(_diagnostic(path, sp, ep, "DUR009",
                                    f"{label}() sleeps in-process ({chain}): the Lambda keeps running (and billing) "
-                                   "and the delay is lost on replay", f"use await {ctx}.wait('pause', {{ seconds: N }}){T.SHORT_PAUSE}"))
+                                   "and the delay is lost on replay", f"use await {ctx}.wait('{unique_name('pause', res.op_names)}', {{ seconds: N }}){T.SHORT_PAUSE}"))
         for sp, ep, expr, var in res.env_invokes:
             found = project.env_target(path, var)
             if found is not None:
