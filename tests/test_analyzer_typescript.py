@@ -700,6 +700,25 @@ export const handler = withDurableExecution(async (event: { ids: string[] }, con
     assert "with the map callback not async: items.map((x) => context.step(...))" in fixes["DUR008"]
 
 
+def test_global_this_clock_and_random_and_a_request_id_only_logged() -> None:
+    """`globalThis.crypto.randomUUID()` is the global; `+new Date()` moves whole into the step (a temp
+    named ms would clash); a request id inside a durable logger call only changes a skipped log line."""
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  const token = globalThis.crypto.randomUUID();
+  const ms = +new Date();
+  context.logger.info("start", { requestId: context.lambdaContext.awsRequestId });
+  const saved = await context.step("save", async () => ({ token, ms }));
+  await context.wait("pause", { seconds: 2 });
+  return saved;
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    fixes = {(d.line, d.rule): d.fix for d in diags}
+    assert set(fixes) == {(3, "DUR002"), (4, "DUR001")}
+    assert fixes[(4, "DUR001")] == "move it into a step: await context.step('ms', async () => +new Date())"
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

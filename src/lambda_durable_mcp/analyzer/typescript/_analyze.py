@@ -202,6 +202,8 @@ class FileAnalysis:
         b = self.lookup(root, fi)
         rest = chain[1:]
         if b is None:
+            if root in ("globalThis", "global") and rest:  # `globalThis.crypto.randomUUID()` is the global
+                return ("", ".".join(rest))
             return ("", ".".join(chain))
         if b.kind == "import":
             mod = module_of(b)
@@ -2847,8 +2849,9 @@ class FileAnalysis:
                 and vp.child_by_field_name("object") == value else ("", "")
             if r == "DUR001":
                 if fact.node.type == "new_expression" and value is fact.node:
-                    fix = (f"take the time in a step and rebuild the Date: const ms = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now', 'now')}, "
-                           f"async () => Date.now()); new Date(ms){tail}")
+                    ms = next((v for v in ("ms", "nowMs", "stepMs", "stepNowMs") if self.lookup(v, fact.fi) is None), "ms")
+                    fix = (f"take the time in a step and rebuild the Date: const {ms} = {aw}{ctx}.step({self._step_name(fact.node, fact.fi, 'now', 'now')}, "
+                           f"async () => Date.now()); new Date({ms}){tail}")
                 elif w.startswith(_PROCESS_CLOCKS):
                     # counts from a per-process origin: a checkpointed reading means nothing next invocation
                     fix = ("time the work inside one step, or take Date.now() in a step for durations that span "
@@ -2889,6 +2892,8 @@ class FileAnalysis:
                 if fact.detail == "env":
                     self._report_env(fact, ctx)
                     continue
+                if self._in_durable_log(fact.node, fact.fi):
+                    continue  # the durable logger skips its lines while replaying: nothing branches on it
                 self.report(r, fact.node, f"{w} is specific to one invocation and differs on replay",
                             f"read it inside a step and branch on the step's result: {aw}{ctx}.step("
                             f"'read-invocation', async () => {expr}){tail}")
@@ -4211,6 +4216,9 @@ def _value_extent(node: Any) -> Any:
     """node with the method calls chained on it that make a plain value (`new Date().toISOString()`,
     `Math.random().toString(36).slice(2)`): a fix moves all of it into the step, as Python's does."""
     n = node
+    p = n.parent
+    if p is not None and p.type == "unary_expression" and p.child(0) is not None and p.child(0).type == "+":
+        return p  # `+new Date()`: the number of milliseconds
     for _ in range(8):
         p = n.parent
         if p is None or p.type != "member_expression" or p.child_by_field_name("object") != n:
