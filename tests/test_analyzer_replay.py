@@ -419,3 +419,44 @@ def test_map_item_function_of_one_parameter_fixes_agree_and_run(tmp_path: Path) 
         'context.map(chunk_payloads, lambda ctx, p, *_: ctx.step(encode_chunk(p)), name="batch")'))
     assert [d for d in analyze_paths([good], root=tmp_path).diagnostics if d.severity != "info"] == []
     assert run(load(good)) == ("SUCCEEDED", None, [0, 1, 2])
+
+
+CONVERTED_MODULE = """\
+import time
+from dataclasses import dataclass
+
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+
+
+@dataclass
+class Shipment:
+    carrier: str
+    tracking: str
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    stamp = time.localtime()
+    shipment = context.step(lambda _: Shipment("dhl", "TRK-1"), name="ship")
+    context.wait(Duration.from_seconds(2), name="settle")
+    return [shipment.tracking, stamp.tm_hour >= 0]
+"""
+
+
+def test_fixes_for_values_that_come_back_as_other_types_keep_the_code_working(tmp_path: Path) -> None:
+    """A struct_time comes back from a checkpoint as a list and a dataclass as a dict: the fixes
+    checkpoint the seconds and convert after the step, and rebuild the object after the step."""
+    bad = tmp_path / "converted_bad.py"
+    bad.write_text(CONVERTED_MODULE)
+    fixes = {d.rule: d.fix or "" for d in analyze_paths([bad], root=tmp_path).diagnostics}
+    clock = fixes["DUR001"].split(": ", 1)[1].split(" (a struct_time")[0]
+    assert clock == 'stamp = time.localtime(context.step(lambda _: time.time(), name="stamp"))'
+    assert "rebuild it after the step: Shipment(**x)" in fixes["DUR034"]
+    good = tmp_path / "converted_good.py"
+    good.write_text(CONVERTED_MODULE.replace("    stamp = time.localtime()", "    " + clock).replace(
+        'shipment = context.step(lambda _: Shipment("dhl", "TRK-1"), name="ship")',
+        'shipment = Shipment(**context.step(lambda _: dataclasses.asdict(Shipment("dhl", "TRK-1")), name="ship"))')
+        .replace("import time\n", "import dataclasses\nimport time\n"))
+    assert [d for d in analyze_paths([good], root=tmp_path).diagnostics if d.severity != "info"] == []
+    assert run(load(good)) == ("SUCCEEDED", None, ["TRK-1", True])

@@ -130,7 +130,8 @@ _FIX = {
 # What turns a clock reading or random id into the value the code uses (`.isoformat()`, `.hex[:8]`,
 # `.strftime("%Y")`, `.timestamp()`): kept in a DUR001/DUR002 step fix, with a str()/int() around it.
 _VALUE_TAIL = re.compile(r"(?:\.(?:isoformat|strftime|timestamp|date|time|replace|astimezone|isoweekday|weekday|"
-                         r"toordinal|hex|int|urn|bytes|year|month|day|hour|minute|second|microsecond|upper|lower)"
+                         r"toordinal|hex|int|urn|bytes|year|month|day|hour|minute|second|microsecond|upper|lower|"
+                         r"tm_year|tm_mon|tm_mday|tm_hour|tm_min|tm_sec|tm_wday|tm_yday)"
                          r"(?![\w])(?:\([^()]*\))?|\[[^\[\]()]{1,40}\])+")
 _CONVERTER = re.compile(r"\b(str|int|float|repr)\($")
 # a key or field that names one record: id, order_id, orderId, key, name, sku
@@ -1140,7 +1141,10 @@ class ModuleAnalyzer:
     def _instance(self, name: str) -> tuple[str, str]:
         node = self.class_nodes[name]
         dc = any(_short(d, 80).split("(")[0].endswith("dataclass") for d in node.decorator_list)
-        return f"a {name} instance", "dataclasses.asdict(...)" if dc else "a dict of its fields"
+        # the result is then a dict: code that read its attributes reads keys, or rebuilds the object
+        return f"a {name} instance", (f"dataclasses.asdict(...), then read it as a dict (x[\"field\"]) or rebuild "
+                                      f"it after the step: {name}(**x)" if dc else
+                                      f"a dict of its fields, then read it as a dict or rebuild it after the step")
 
     def unserializable(self, value: ast.expr, fi: FuncInfo | None, local_kinds: dict[str, str] | None,
                        later: list[tuple[ast.Call, str]] | None = None, depth: int = 0,
@@ -3251,6 +3255,10 @@ class FunctionVisitor:
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         if rule == "DUR020" and type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "print":
             fix = _print_fix(node, self.ctx) or fix
+        elif rule == "DUR001" and expr in ("time.localtime()", "time.gmtime()"):
+            # a struct_time comes back from the checkpoint as a plain list: checkpoint the seconds instead
+            fix = (f"read the time inside a step and convert it after: {var} = {expr[:-1]}{self.ctx}.step(lambda _: "
+                   f"time.time(), name=\"{name}\")) (a struct_time comes back from the checkpoint as a plain list)")
         elif key == "DUR004-env-read" and self.role == "orch" and not self.fi.result_body:
             # a helper handed the context: a step in it runs once per call, each with the same name
             called = self.fi.qualname.rsplit(".", 1)[-1]
