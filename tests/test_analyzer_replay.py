@@ -174,6 +174,10 @@ class Status(str, Enum):
     OPEN = "open"
 
 
+class Color(Enum):
+    RED = "red"
+
+
 def fetch_quotes(kg):
     return [Quote("dhl", 1.9 * kg)]
 
@@ -207,6 +211,9 @@ DUR034_CASES = [
     ('[Rate("dhl"), Status("open")]', False),
     ('s3.get_object(Bucket="reports", Key="k")["Body"].read().decode()', False),
     ("(sorted({1, 2}), 2)", False),
+    ("Color.RED", True),  # a plain Enum (no str or int mixin)
+    ('Color("red")', True),
+    ("Color.RED.value", False),
 ]
 
 

@@ -1138,6 +1138,17 @@ class ModuleAnalyzer:
             self._plain = plain
         return self._plain
 
+    def class_kind(self, name: str) -> str:
+        """"enum" for a plain Enum class (the serializer rejects its members; a str or int mixin, StrEnum
+        and IntEnum serialize), else ""."""
+        node = self.class_nodes.get(name)
+        if node is None:
+            return ""
+        bases = [self.qual(b) or _short(b, 40) for b in node.bases]
+        if len(bases) == 1 and bases[0] in ("enum.Enum", "Enum"):
+            return "enum"
+        return ""
+
     def _instance(self, name: str) -> tuple[str, str]:
         node = self.class_nodes[name]
         dc = any(_short(d, 80).split("(")[0].endswith("dataclass") for d in node.decorator_list)
@@ -1158,6 +1169,11 @@ class ModuleAnalyzer:
             return wrap.format("a set"), "sorted(...) or list(...)"
         if t is ast.GeneratorExp:
             return wrap.format("a generator"), "list(...) around it"
+        if t is ast.Attribute and type(value.value) is ast.Name and self.class_kind(value.value.id) == "enum" \
+                and (fi is None or value.value.id not in fi.locals()):  # type: ignore[attr-defined]
+            member = f"{value.value.id}.{value.attr}"  # type: ignore[attr-defined]
+            return (wrap.format(f"{member}, a member of a plain Enum"),
+                    f"{member}.value, and {value.value.id}(x) after the step")  # type: ignore[attr-defined]
         if t is ast.Lambda and depth == 0:  # a list of functions may be branches built for later: silent
             return "a function", "its result, not the function"
         if depth > 3:
@@ -1220,6 +1236,10 @@ class ModuleAnalyzer:
             if name in self.plain_classes() and self.lookup(fi, name) is None:
                 what, way = self._instance(name)
                 return wrap.format(what), way
+            # (a NamedTuple comes back as a plain tuple: fine for code that indexes or unpacks it, not for
+            # code that reads its fields by name, which this check cannot tell apart)
+            if self.class_kind(name) == "enum" and self.lookup(fi, name) is None:
+                return wrap.format(f"a {name} member (a plain Enum)"), f".value, and {name}(x) after the step"
             return None
         target = self.lookup(fi, name)
         if target is not None:
