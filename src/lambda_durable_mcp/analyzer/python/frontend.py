@@ -1155,7 +1155,7 @@ class ModuleAnalyzer:
         # the result is then a dict: code that read its attributes reads keys, or rebuilds the object
         return f"a {name} instance", (f"dataclasses.asdict(...), then read it as a dict (x[\"field\"]) or rebuild "
                                       f"it after the step: {name}(**x)" if dc else
-                                      f"a dict of its fields, then read it as a dict or rebuild it after the step")
+                                      "a dict of its fields, then read it as a dict or rebuild it after the step")
 
     def unserializable(self, value: ast.expr, fi: FuncInfo | None, local_kinds: dict[str, str] | None,
                        later: list[tuple[ast.Call, str]] | None = None, depth: int = 0,
