@@ -1496,6 +1496,14 @@ def _print_fix(call: ast.Call, ctx: str) -> str | None:
     return f"use {ctx}.logger.info({message}), which is replay-aware (one message: it takes no print-style arguments)"
 
 
+def _set_inside(expr: ast.expr) -> ast.expr:
+    """The set in `list(s)` / `tuple(s)`, else expr."""
+    while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("list", "tuple") \
+            and len(expr.args) == 1:
+        expr = expr.args[0]
+    return expr
+
+
 def _kebab(dotted: str) -> str:
     """A step name after a function: `audit.log_progress` -> "log-progress"."""
     return re.sub(r"[^a-z0-9]+", "-", dotted.rsplit(".", 1)[-1].lower()).strip("-") or "call"
@@ -2032,6 +2040,9 @@ class FunctionVisitor:
             return True
         if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in C.SET_FACTORIES:
             return True
+        if isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("list", "tuple") \
+                and len(expr.args) == 1 and not expr.keywords:
+            return self.is_set(expr.args[0])  # `list(a_set)` keeps the set's order
         if isinstance(expr, ast.Name):
             v = self.m.consts.get(expr.id)
             if expr.id in self.set_names:
@@ -2074,7 +2085,21 @@ class FunctionVisitor:
             if item.optional_vars is not None:
                 kind = self.m.kind_of(item.context_expr, self.local_kinds)
                 self.bind_target(item.optional_vars, None, False, False, kind)
+        before = self.ops
         self.body(node.body)
+        if self.orch and self.ops > before:
+            # `with suppress(BaseException):` swallows the SDK's suspension like a bare except does
+            for item in node.items:
+                ce = item.context_expr
+                if type(ce) is ast.Call and (self.m.qual(ce.func) or "") in ("contextlib.suppress", "suppress") \
+                        and any((type(a) is ast.Name and a.id == "BaseException")  # type: ignore[attr-defined]
+                                or self.m.qual(a) == "builtins.BaseException" for a in ce.args):  # type: ignore[attr-defined]
+                    self.m.emit("DUR016", ce,
+                                "`suppress(BaseException)` around durable operations swallows the SDK's "
+                                "SuspendExecution signal (a BaseException), so the function cannot suspend and "
+                                "replays go wrong",
+                                "suppress Exception (or the specific errors) instead")
+                    break
 
     def v_try(self, node: ast.Try) -> None:
         before = self.ops
@@ -2266,6 +2291,16 @@ class FunctionVisitor:
         if isinstance(value, ast.Call) and isinstance(value.func, ast.Name):
             name = value.func.id
             target = self.m.lookup(self.fi, name)
+            if target is not None and target.decorator == "durable_step" and self.role == "step" \
+                    and isinstance(self.fi.node, ast.Lambda):
+                # `context.step(lambda _: charge(x))`: the step returns the callable, and charge never runs
+                outer = min(self.parent_ctx) if self.parent_ctx else "context"
+                self.m.emit("DUR034", value,
+                            f"this step returns `{name}(...)`, which is not the step's result but the callable "
+                            "@durable_step builds: it never runs and a function cannot be checkpointed",
+                            f"pass the decorated call to the step itself: {outer}.step({_short(value, 40)})",
+                            short=f"pass it to {outer}.step(...)")
+                return
             if target is not None and target.decorator in _OPERATION_DECORATORS and self.role == "child":
                 # calling a decorated function only builds the operation's callable; nothing runs it
                 op = _OPERATION_DECORATORS[target.decorator]
@@ -2514,7 +2549,8 @@ class FunctionVisitor:
             self.m.emit("DUR007", it,
                         f"durable operations are issued while iterating the set `{_short(it, 40)}`: set order "
                         "changes between processes (hash seeds), so a replay issues them in another order",
-                        "iterate over sorted(...) or a list")
+                        f"iterate in a fixed order: sorted({_short(_set_inside(it), 40)}) (list(...) of a set keeps "
+                        "its order)")
         func_idx, name_idx, config_idx = C.OPERATIONS[method]
         args = node.args
         kw = {k.arg: k.value for k in node.keywords if k.arg}
@@ -3080,6 +3116,9 @@ class FunctionVisitor:
                     return self.open_call(node)
                 if name == "print":
                     return ("DUR020", "`print(...)`", False)
+                if name == "hash" and node.args and not (type(node.args[0]) is ast.Constant
+                                                         and isinstance(node.args[0].value, int | float)):  # type: ignore[attr-defined]
+                    return ("DUR002", "`hash(...)`", False)  # a str's hash is salted per process (PYTHONHASHSEED)
         if q is not None:
             if q in C.CLOCK or (q in C.CLOCK_NOARG and len(node.args) < (2 if q == "time.strftime" else 1)):
                 return ("DUR001", _Label(func, "()"), False)
@@ -3275,6 +3314,9 @@ class FunctionVisitor:
         fix = _FIX.get(key, "").format(ctx=self.ctx, expr=expr, var=var, name=name)
         if rule == "DUR020" and type(node) is ast.Call and type(node.func) is ast.Name and node.func.id == "print":
             fix = _print_fix(node, self.ctx) or fix
+        elif rule == "DUR002" and expr.startswith("hash("):
+            fix = (f"use a hash that is the same in every process: int(hashlib.sha256(str(...).encode()).hexdigest(), "
+                   f"16) instead of hash() (a str's hash is salted per process), or {fix[0].lower()}{fix[1:]}")
         elif rule == "DUR001" and expr in ("time.localtime()", "time.gmtime()"):
             # a struct_time comes back from the checkpoint as a plain list: checkpoint the seconds instead
             fix = (f"read the time inside a step and convert it after: {var} = {expr[:-1]}{self.ctx}.step(lambda _: "
@@ -3458,6 +3500,14 @@ class FunctionVisitor:
         callee: FuncInfo | None = None
         if func_type is ast.Name:
             callee = self.m.lookup(self.fi, func.id)
+            if callee is not None and callee.decorator in _OPERATION_DECORATORS and self.orch \
+                    and self.assigning is not None and self.assigning.value is node:
+                # `receipt = charge(order)`: a decorated function called directly only builds the operation
+                op = _OPERATION_DECORATORS[callee.decorator]
+                self.m.emit("DUR015", node,
+                            f"`{func.id}(...)` only builds the {op.replace('_', ' ')} that @{callee.decorator} makes: "
+                            f"nothing runs it, and the variable holds a function, not the result",
+                            f"run it: {self.ctx}.{op}({_short(node, 40)})", short=f"run it with {self.ctx}.{op}(...)")
             if callee is None and r is None:
                 q = self.m.imports.get(func.id)
                 if q is not None:
