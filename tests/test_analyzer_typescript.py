@@ -719,6 +719,23 @@ export const handler = withDurableExecution(async (event: { id: string }, contex
     assert fixes[(4, "DUR001")] == "move it into a step: await context.step('ms', async () => +new Date())"
 
 
+def test_with_retry_without_a_child_context_runs_on_the_callers_context() -> None:
+    src = b"""import { withDurableExecution, DurableContext, withRetry } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event: { id: string }, context: DurableContext) => {
+  let attempts = 0;
+  const r = await withRetry(context, "charge", async (ctx, attempt) => {
+    attempts = attempt;
+    return context.step(`charge-${attempt}`, async () => 42);
+  }, { retryStrategy: () => ({ shouldRetry: false }), wrapWithRunInChildContext: false });
+  return { r, attempts };
+});
+"""
+    _ms, diags = _check("h.ts", src)
+    assert diags == []
+    _ms, diags = _check("h.ts", src.replace(b", wrapWithRunInChildContext: false", b""))
+    assert [(d.line, d.rule) for d in diags] == [(5, "DUR012"), (6, "DUR011")]
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

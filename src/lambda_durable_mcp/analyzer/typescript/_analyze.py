@@ -528,7 +528,12 @@ class FileAnalysis:
                 func = c.args[2] if a1 is not None and a1.type in _STRINGISH and len(c.args) >= 3 else c.args[1]
                 target = self.func_of(func, c.fi)
                 if target >= 0:
-                    self._mark_ctx(target, 0, "child")
+                    # `wrapWithRunInChildContext: false`: the attempts run on the caller's own context
+                    cfg = unwrap(c.args[-1])
+                    direct = cfg is not None and cfg.type == "object" and any(
+                        p.type == "pair" and text(p.child_by_field_name("key") or p) == "wrapWithRunInChildContext"
+                        and text(p.child_by_field_name("value") or p) == "false" for p in cfg.named_children)
+                    self._mark_ctx(target, 0, "orch" if direct else "child")
         # only calls that can be durable operations or hand a context to a same-file function matter here
         opnames = T.DURABLE_OPS.keys() | T.PROMISE_COMBINATORS
         fn_names = self.col.fn_names
