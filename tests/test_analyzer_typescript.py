@@ -736,6 +736,28 @@ export const handler = withDurableExecution(async (event: { id: string }, contex
     assert [(d.line, d.rule) for d in diags] == [(5, "DUR012"), (6, "DUR011")]
 
 
+def test_a_table_of_project_functions_called_through_its_key() -> None:
+    """An LLM tool loop's table (`TOOLS.create_ticket(...)`): the function behind the key is followed."""
+    src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
+async function createTicket(input: { title: string }): Promise<number> {
+  const res = await fetch("https://tickets.example.com/tickets", { method: "POST", body: JSON.stringify(input) });
+  return res.status;
+}
+function title(): string {
+  return "t";
+}
+const TOOLS = { create_ticket: createTicket, title };
+export const handler = withDurableExecution(async (event: unknown, context: DurableContext) => {
+  const a = await TOOLS.create_ticket({ title: TOOLS.title() });
+  await context.wait("pause", { seconds: 2 });
+  return a;
+});
+"""
+    diags = analyze_source(src.decode(), "typescript", path="h.ts").diagnostics
+    assert [(d.line, d.rule) for d in diags] == [(11, "DUR005")]
+    assert diags[0].message.startswith("TOOLS.create_ticket() is not replay-safe outside a step: createTicket -> ")
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

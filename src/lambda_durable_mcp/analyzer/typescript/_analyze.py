@@ -1322,6 +1322,12 @@ class FileAnalysis:
                     pclass = self._project_class(obj, c.fi)
             if pclass is not None:
                 return ("project", f"{pclass[1]}.{ch[1]}", pclass[0])
+            if ch[0]:
+                # `const TOOLS = { create_ticket: createTicket }; TOOLS.create_ticket(...)`: a table of
+                # project functions (an agent's tools), called through its key
+                tabled = self._table_function(ch[0], ch[1], c.fi)
+                if tabled is not None:
+                    return tabled
         if len(ch) == 1:
             target = self.func_of_name(ch[0], c.fi)
             if target >= 0:
@@ -1333,6 +1339,34 @@ class FileAnalysis:
             return ("mutate", ch[-1], "")
         if len(ch) >= 2 and ch[0] and ch[-1] == "assign" and ch[:2] == ["Object", "assign"] and c.args:
             return ("mutate", "Object.assign", "")
+        return None
+
+    def _table_function(self, table: str, key: str, fi: int) -> tuple[str, str, str] | None:
+        """The project function `table.key` names when table is a module-level const object literal
+        whose key holds a function of this file or an imported one."""
+        b = self.lookup(table, fi)
+        if b is None or b.fi != 0 or b.decl != "const" or b.kind != "var":
+            return None
+        obj = unwrap(b.value) if b.value is not None else None
+        if obj is None or obj.type != "object":
+            return None
+        for p in obj.named_children:
+            if p.type == "pair":
+                k = p.child_by_field_name("key")
+                v = unwrap(p.child_by_field_name("value"))
+                if k is None or text(k).strip("'\"") != key or v is None or v.type != "identifier":
+                    continue
+            elif p.type == "shorthand_property_identifier" and text(p) == key:
+                v = p
+            else:
+                continue
+            name = text(v)
+            if self.func_of_name(name, 0) >= 0:
+                return ("project", name, "")
+            vb = self.lookup(name, 0)
+            if vb is not None and vb.kind == "import" and vb.imported not in ("*", "default"):
+                return ("project", vb.imported, module_of(vb))
+            return None
         return None
 
     def _aws(self, name: str, c: Call, arg: Any) -> tuple[str, str, str]:
