@@ -739,6 +739,25 @@ def handler(event: dict, context: DurableContext) -> str:
     assert fixes == ['"pause-2"', '"read-config"', '"read-config-2"']
 
 
+def test_dur012_in_a_map_item_function_derives_the_value_from_the_batch() -> None:
+    code = HEAD + """
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    processed = 0
+
+    def work(ctx, item, index, items):
+        nonlocal processed
+        processed += 1
+        return ctx.step(lambda _: item * 2, name=f"double-{index}")
+
+    batch = context.map(event["items"], work, name="work")
+    return {"processed": processed, "results": batch.get_results()}
+"""
+    (d,) = [d for d in analyze_source(code, "python").diagnostics if d.rule == "DUR012"]
+    assert "batch.success_count (a count)" in d.fix
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

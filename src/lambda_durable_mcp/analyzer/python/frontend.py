@@ -347,6 +347,7 @@ class ModuleAnalyzer:
         self.diagnostics: list[Diagnostic] = []
         self.deferred: list[Deferred] = []
         self.item_only_fns: set[int] = set()  # map item functions of one parameter (the item; DUR015)
+        self.map_items: set[int] = set()  # map item functions (lambdas and this module's functions), by node
         self.example_names: dict[int, str] = {}  # unnamed operation call -> the name its fixes give it
         self.op_names: set[str] = set()  # literal operation names and fix step names: pass 2's fixes avoid them
         # DUR012 for writes to outer state in step or child code: (diagnostic, name, writing function)
@@ -1947,6 +1948,11 @@ class FunctionVisitor:
                 return
             written = f"this assigns `{name}`" if isinstance(node, ast.Name) else f"`{_short(node, 40)}` writes `{name}`"
             fix = "return the value from the step or child and assign its result in orchestration code"
+            if self.role == "child" and id(self.fi.node) in self.m.map_items:
+                # one item's body: the map's BatchResult has every item's value, and counts
+                fix = ("return the item's value from the item function and derive it from the map's result in "
+                       "orchestration code: batch = context.map(...), then batch.get_results() (values), "
+                       "batch.success_count (a count)")
             if counter and self.role == "step":  # `attempts += 1`: the SDK counts a step's attempts itself
                 fix = ("to count the step's attempts, read the attempt number the SDK passes in (the step "
                        "context's `attempt`, 1 on the first run); else " + fix)
@@ -2697,10 +2703,12 @@ class FunctionVisitor:
         required = len(positional) - len(a.defaults)
         kw_required = [k.arg for k, d in zip(a.kwonlyargs, a.kw_defaults, strict=True) if d is None]
         if required <= 4 <= len(positional) and not kw_required:
+            self.m.map_items.add(id(target))
             return
         params = ", ".join(positional) or "no parameters"
         took = f"`{params}`" if positional else params
         label = "the lambda" if isinstance(target, ast.Lambda) else f"`{target.name}`"
+        self.m.map_items.add(id(target))
         if len(positional) == 1 and not a.defaults:
             # one parameter is meant as the item: the context goes before it, and operations run on it
             self.m.item_only_fns.add(id(target))
