@@ -335,6 +335,7 @@ class ModuleAnalyzer:
         self.attr_kinds: dict[str, str] = {}
         self.consts: dict[str, ast.expr] = {}
         self._env_globals: frozenset[str] | None = None
+        self._clock_globals: frozenset[str] | None = None
         self.module_names: set[str] = set()
         self.mutable_globals: set[str] = set()
         self.classes: set[str] = set()
@@ -726,6 +727,30 @@ class ModuleAnalyzer:
                             names.add(name)
                             break
             found = self._env_globals = frozenset(names)
+        return found
+
+    def clock_globals(self) -> frozenset[str]:
+        """Module constants computed from the clock or randomness (`BOOT = time.time()`): set once per
+        process, so another container replays with another value."""
+        found = self._clock_globals
+        if found is None:
+            names: set[str] = set()
+            for name, value in self.consts.items():
+                stack: list[ast.AST] = [value]
+                while stack:
+                    n = stack.pop()
+                    if type(n) is ast.Lambda:
+                        continue  # runs when called, not when the module loads
+                    stack.extend(ast.iter_child_nodes(n))
+                    if type(n) is not ast.Call:
+                        continue
+                    q = self.qual(n.func) or ""  # type: ignore[attr-defined]
+                    if q in C.CLOCK or (q in C.CLOCK_NOARG and not n.args) or q in C.RANDOM_EXACT or (  # type: ignore[attr-defined]
+                            q.startswith(C.RANDOM_PREFIXES) and q not in C.RANDOM_DETERMINISTIC
+                            and q not in C.RANDOM_SEEDED):
+                        names.add(name)
+                        stack.clear()
+            found = self._clock_globals = frozenset(names)
         return found
 
     def _is_mutable(self, value: ast.expr) -> bool:
@@ -1587,7 +1612,8 @@ class FunctionVisitor:
         # a closure sees the enclosing function's clients (`events = boto3.client(...)` in the handler)
         self.local_kinds: dict[str, str] = {k: v for k, v in fi.outer_kinds.items() if k not in fi.locals()} \
             if fi.outer_kinds else {}
-        self.taint: set[str] = set()
+        # names holding a non-deterministic value; module constants from the clock or randomness too
+        self.taint: set[str] = set(m.clock_globals()) - set(fi.positional()) if self.orch and m.consts else set()
         # names holding an environment value; module constants (`FAST_PATH = os.environ.get("X")`) too:
         # a condition on one in orchestration code is DUR004 like a direct read
         self.env_taint: set[str] = set(m.env_globals()) - set(fi.positional()) if self.orch else set()
