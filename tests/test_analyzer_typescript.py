@@ -666,8 +666,9 @@ export const handler = withDurableExecution(async (event: unknown, ctx: DurableC
 
 
 def test_promise_all_over_work_handed_the_context_is_no_plain_async_work() -> None:
-    """`Promise.all(uses.map((u) => tool.open({ context, ... })))` runs durable operations (DUR036's fix,
-    a step per element, would nest them); plain fetches in Promise.all stay DUR036."""
+    """`Promise.all(uses.map((u) => tool.open({ context, ... })))` runs durable operations concurrently on
+    one context (DUR008: their order follows timing; DUR036's fix, a step per element, would nest them);
+    plain async work in Promise.all stays DUR036."""
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 export const handler = withDurableExecution(async (event: { names: string[] }, context: DurableContext) => {
   const tools = new Map<string, { open(a: { context: DurableContext; name: string }): Promise<number> }>();
@@ -678,7 +679,9 @@ export const handler = withDurableExecution(async (event: { names: string[] }, c
 });
 """
     _ms, diags = _check("h.ts", src)
-    assert [(d.line, d.rule) for d in diags if d.rule == "DUR036"] == [(6, "DUR036")]
+    assert [(d.line, d.rule) for d in diags if d.rule in ("DUR008", "DUR036")] == [(4, "DUR008"), (6, "DUR036")]
+    (d,) = [d for d in diags if d.rule == "DUR008"]
+    assert d.fix.startswith("give each its own child context: context.map('name', items, async (child, item) =>")
 
 
 def test_dur012_push_onto_a_field_in_a_map_and_dur008_over_an_async_mapper() -> None:

@@ -3379,7 +3379,17 @@ class FileAnalysis:
                             f"Promise.{which} over durable operations is not checkpointed as one operation",
                             f"{fix}; or {ctx}.map/{ctx}.parallel" if fix.endswith("result")
                             else f"{fix} or {ctx}.map/{ctx}.parallel", severity="warning")
-        elif which in ("all", "allSettled") and not self._hands_context_within(arg):
+        elif self._hands_context_within(arg):
+            # helpers that run operations on one shared context, concurrently: each one's second operation
+            # is issued when its first finishes, so their order follows timing and differs on replay
+            self.report("DUR008", c.node,
+                        f"Promise.{which} over helpers that run durable operations on the same context: once one "
+                        "awaits, their later operations start in the order the earlier ones finish, which differs "
+                        "on replay",
+                        f"give each its own child context: {ctx}.map('name', items, async (child, item) => "
+                        f"helper(child, item)) or {ctx}.parallel('name', [...]) with child contexts",
+                        severity="warning")
+        elif which in ("all", "allSettled"):
             self._dur036_spans.append((c.node.start_point, c.node.end_point))
             self.report("DUR036", c.node,
                         f"Promise.{which} over plain async work in orchestration code: unbounded concurrency, "
