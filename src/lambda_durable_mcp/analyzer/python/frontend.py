@@ -1522,6 +1522,20 @@ def _print_fix(call: ast.Call, ctx: str) -> str | None:
     return f"use {ctx}.logger.info({message}), which is replay-aware (one message: it takes no print-style arguments)"
 
 
+def _returns_sequence(fn: ast.AST) -> bool:
+    """Whether a function returns a list or tuple literal or comprehension (its own returns only)."""
+    if isinstance(fn, ast.Lambda):
+        return isinstance(fn.body, (ast.List, ast.ListComp, ast.Tuple))
+    stack: list[ast.AST] = list(getattr(fn, "body", []))
+    while stack:
+        n = stack.pop()
+        if isinstance(n, ast.Return) and isinstance(n.value, (ast.List, ast.ListComp, ast.Tuple)):
+            return True
+        if not isinstance(n, (*_FUNC_TYPES, ast.Lambda, ast.ClassDef)):
+            stack.extend(ast.iter_child_nodes(n))
+    return False
+
+
 def _set_inside(expr: ast.expr) -> ast.expr:
     """The set in `list(s)` / `tuple(s)`, else expr."""
     while isinstance(expr, ast.Call) and isinstance(expr.func, ast.Name) and expr.func.id in ("list", "tuple") \
@@ -2889,6 +2903,8 @@ class FunctionVisitor:
         need = C.BINDING_DECORATOR.get(method)
         if need is None:
             return
+        if method == "parallel" and target is not None and _returns_sequence(target.node):
+            return  # `parallel(make_branches(...))`: a helper that builds the list of branches
         emit_binding(self.m, expr, method, name, need, receiver, target=target, ctxs=self.ctxs)
 
     def check_name(self, node: ast.Call, method: str, name_arg: ast.expr | None, fn_arg: ast.expr | None) -> bool:
