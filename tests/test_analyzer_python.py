@@ -758,6 +758,36 @@ def handler(event: dict, context: DurableContext):
     assert "batch.success_count (a count)" in d.fix
 
 
+def test_wait_for_condition_state_the_serializer_rejects_and_an_attribute_target() -> None:
+    code = """import time
+from aws_durable_execution_sdk_python import DurableContext, durable_execution
+from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.waits import WaitForConditionConfig, WaitForConditionDecision
+
+
+class Flow:
+    def __init__(self, context: DurableContext) -> None:
+        self.ctx = context
+        self.started = time.time()
+
+
+@durable_execution
+def handler(event: dict, context: DurableContext):
+    flow = Flow(context)
+    seen = context.wait_for_condition(
+        lambda state, _ctx: state | {"x"},
+        config=WaitForConditionConfig(
+            wait_strategy=lambda s, attempt: WaitForConditionDecision.stop_polling(), initial_state=set()),
+        name="seen",
+    )
+    context.wait(Duration.from_seconds(1), name="pause")
+    return [sorted(seen), flow.started > 0]
+"""
+    fixes = {(d.line, d.rule): d.fix for d in analyze_source(code, "python").diagnostics}
+    assert fixes[(10, "DUR001")].endswith('self.started = context.step(lambda _: time.time(), name="started")')
+    assert fixes[(19, "DUR034")].startswith("start from a value it can checkpoint: sorted(...) or list(...)")
+
+
 def test_dur035_fix_in_a_durable_step_function_points_at_where_the_step_runs() -> None:
     """The step's config is given where it runs (`context.step(notify(...), config=...)`), not in the
     @durable_step function the write is in."""

@@ -2624,6 +2624,17 @@ class FunctionVisitor:
                 fn_arg = swapped
         if method == "map" and fn_arg is not None:
             self.check_map_arity(fn_arg, receiver)
+        if method == "wait_for_condition" and isinstance(config_arg, ast.Call):
+            # the state is checkpointed at every poll: the same serializer as a step's result
+            state = next((k.value for k in config_arg.keywords if k.arg == "initial_state"), None)
+            found = self.m.unserializable(state, self.fi, self.local_kinds) if state is not None else None
+            if found is not None and state is not None and not self.config_flags(config_arg)[0]:
+                self.m.emit("DUR034", state,
+                            f"the initial state of this wait_for_condition is {found[0]}, which the default "
+                            "serializer cannot checkpoint (it handles JSON types, datetime, Decimal, UUID, bytes and "
+                            "tuples), so the wait fails when it checkpoints the state",
+                            f"start from a value it can checkpoint: {found[1]}, and return the same kind from the "
+                            "check; or pass a serdes in the config")
         if fn_arg is not None:
             handled.add(id(fn_arg))
             serdes, no_retry = self.config_flags(config_arg)
@@ -3338,11 +3349,15 @@ class FunctionVisitor:
         a = self.assigning
         if a is not None and rule in ("DUR001", "DUR002") and id(node) not in self.assigned:
             targets = a.targets if type(a) is ast.Assign else [a.target]  # type: ignore[union-attr]
-            if len(targets) == 1 and type(targets[0]) is ast.Name and a.value is not None:
+            t0 = targets[0] if len(targets) == 1 else None
+            # `x = ...` or `self.started = ...`: the fix assigns the same target
+            shown = t0.id if type(t0) is ast.Name else (  # type: ignore[attr-defined]
+                ast.unparse(t0) if type(t0) is ast.Attribute and type(t0.value) is ast.Name else "")  # type: ignore[attr-defined]
+            if shown and a.value is not None:
                 assigned = self.assigned
                 if not isinstance(assigned, dict):
                     assigned = self.assigned = {}
-                assigned[id(node)] = (targets[0].id, a.value)  # type: ignore[attr-defined]
+                assigned[id(node)] = (shown, a.value)
         if self.pending is not None and rule in ("DUR001", "DUR002"):
             if self.loop_vars:
                 self.loop_of[id(node)] = loop_key(self.loop_vars[-1])
@@ -3426,7 +3441,7 @@ class FunctionVisitor:
         assigned = self.assigned.get(id(node))
         if assigned is not None:
             target, value = assigned
-            stem = re.sub(r"[^a-z0-9]+", "-", target.lower()).strip("-")
+            stem = re.sub(r"[^a-z0-9]+", "-", target.rsplit(".", 1)[-1].lower()).strip("-")
             if stem:
                 whole = (value.lineno, value.col_offset, value.end_lineno, value.end_col_offset) == (line, start, line, end)
                 if whole:
