@@ -1468,3 +1468,65 @@ Resources:
     (d,) = [d for d in run(template, tmp_path) if d.rule == "DUR053"]
     assert "line 21 (environment of Checker), line 26 (policy of Checker)." in d.fix
     assert "function:${AWS::StackName}-*" in d.fix and "circular dependency" in d.fix
+
+
+def test_cdk_fixes_spell_duration_and_managed_policy_as_the_file_imports_them(tmp_path: Path) -> None:
+    """`import * as cdk` and named imports from aws-lambda/aws-iam: DUR050's timeout is cdk.Duration and
+    DUR051's policy ManagedPolicy added to the iam import; applied as written, the stack compiles."""
+    tsc = TOOLCHAIN / "node_modules" / ".bin" / "tsc"
+    if not tsc.exists():
+        pytest.skip("toolchain not installed: run make toolchain")
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "worker.ts").write_text(
+        'import { withDurableExecution } from "@aws/durable-execution-sdk-js";\n'
+        "export const handler = withDurableExecution(async (event: unknown, context: any) => "
+        'context.step("work", async () => 1));\n')
+    stack = """import * as cdk from "aws-cdk-lib";
+import { Code, Function, Runtime } from "aws-cdk-lib/aws-lambda";
+import { Role, ServicePrincipal } from "aws-cdk-lib/aws-iam";
+
+export class WorkerStack extends cdk.Stack {
+  constructor(scope: cdk.App, id: string) {
+    super(scope, id);
+    const role = new Role(this, "Role", { assumedBy: new ServicePrincipal("lambda.amazonaws.com") });
+    const worker = new Function(this, "Worker", {
+      runtime: Runtime.NODEJS_22_X,
+      handler: "worker.handler",
+      code: Code.fromAsset("src"),
+      role,
+    });
+    void worker;
+  }
+}
+"""
+    (tmp_path / "stack.ts").write_text(stack)
+
+    def fixes() -> dict[str, str]:
+        return {d.rule: d.fix or "" for d in analyze_paths([tmp_path], root=tmp_path).diagnostics
+                if d.path.endswith("stack.ts")}
+
+    first = fixes()
+    assert first["DUR050"].startswith("Add durableConfig: { executionTimeout: cdk.Duration.days(1) } to Worker")
+    stack = stack.replace("      role,\n", "      role,\n      durableConfig: { executionTimeout: cdk.Duration.days(1) },\n")
+    (tmp_path / "stack.ts").write_text(stack)
+    second = fixes()
+    assert second["DUR051"].startswith('Add ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaBasicDurable'
+                                       'ExecutionRolePolicy") (add ManagedPolicy to the import from "aws-cdk-lib/aws-iam")')
+    alias = re.search(r"const workerLive = new (\S+)\(this, \"WorkerLive\", .*?\}\)", second["DUR052"])
+    assert alias, second["DUR052"]
+    stack = (stack.replace("import { Role, ServicePrincipal }", "import { ManagedPolicy, Role, ServicePrincipal }")
+             .replace('assumedBy: new ServicePrincipal("lambda.amazonaws.com") }',
+                      'assumedBy: new ServicePrincipal("lambda.amazonaws.com"), managedPolicies: '
+                      '[ManagedPolicy.fromAwsManagedPolicyName("service-role/AWSLambdaBasicDurableExecutionRolePolicy")] }')
+             .replace("    void worker;", f"    {alias.group(0)};\n    void workerLive;"))
+    if alias.group(1) == "Alias":
+        stack = stack.replace("import { Code, Function, Runtime }", "import { Alias, Code, Function, Runtime }")
+    (tmp_path / "stack.ts").write_text(stack)
+    assert fixes() == {}
+    (tmp_path / "node_modules").symlink_to(TOOLCHAIN / "node_modules")
+    proc = subprocess.run([str(tsc), "--noEmit", "--strict", "--target", "ES2022", "--module", "commonjs",
+                           "--skipLibCheck", "--types", "node", "stack.ts"], cwd=tmp_path, capture_output=True,
+                          text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

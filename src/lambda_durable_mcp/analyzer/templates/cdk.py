@@ -226,7 +226,7 @@ def _without_config(f: _File, n: Any, cls: str, args: Any, props: dict[str, tupl
     ident = literal or _text(args.named_children[1])
     shown = ident if literal is not None or not var else f"{var} (id {' '.join(ident.split())})"
     fn = DurableFn(name=shown, pos=_pos(n), durable_pos=_pos(n), syntax="cdk", durable=False,
-                   durable_text="durableConfig")
+                   durable_text="durableConfig", py_names=_ts_names(f))
     handler = f.string(props["handler"][1]) if "handler" in props else None
     if handler is None and "handler" in props:
         return None  # computed: unknown
@@ -294,6 +294,7 @@ def _function(f: _File, n: Any, cls: str, args: Any, props: dict[str, tuple[Any,
     fn.has_version = _has_version(f, n, var, cfn) or _exposed(n, var)
     # the alias is what callers invoke and what grants name: currentVersion alone publishes nothing to call
     shown_var = var or "fn"
+    fn.py_names = _ts_names(f)
     alias_class, import_note = _alias_class(f)
     live, live_id = _alias_names(shown_var)
     alias = (f'const {live} = new {alias_class}(this, "{live_id}", {{ aliasName: "live", version: '
@@ -322,6 +323,41 @@ def _alias_names(var: str) -> tuple[str, str]:
     """The alias's const and construct id for the function in `var`: one alias per function, so that
     two fixes in one stack declare neither the same const nor the same construct id."""
     return f"{var}Live", f"{var[:1].upper()}{var[1:]}Live"
+
+
+_IAM_NAMESPACE = re.compile(r"""import\s*\*\s*as\s+([\w$]+)\s+from\s*["']aws-cdk-lib/aws-iam["']""")
+_IAM_NAMED = re.compile(r"""import\s*(?:type\s+)?\{([^}]*)\}\s*from\s*["']aws-cdk-lib/aws-iam["']""")
+
+
+def _ts_names(f: _File) -> dict[str, str]:
+    """How fixes spell Duration and ManagedPolicy in this file, as its imports name them, and what to add
+    to the imports when it has neither (keys "Duration_import", "ManagedPolicy_import")."""
+    out: dict[str, str] = {}
+    core = [p.split() for m in _CDK_NAMED.finditer(f.code) for p in m.group(1).split(",")]
+    ns = _CDK_NAMESPACE.search(f.code)
+    duration = next((p[-1] for p in core if p and p[0] == "Duration"), None)
+    if duration is None and ns:
+        duration = f"{ns.group(1)}.Duration"
+    out["Duration"] = duration or "Duration"
+    if duration is None:
+        out["Duration_import"] = ' (with import { Duration } from "aws-cdk-lib")'
+    policy = None
+    if m := _IAM_NAMESPACE.search(f.code):
+        policy = f"{m.group(1)}.ManagedPolicy"
+    elif iam := next((p[-1] for p in core if p and p[0] == "aws_iam"), None):
+        policy = f"{iam}.ManagedPolicy"
+    elif named := _IAM_NAMED.search(f.code):
+        parts = [p.split() for p in named.group(1).split(",")]
+        policy = next((p[-1] for p in parts if p and p[0] == "ManagedPolicy"), None)
+        if policy is None:
+            out["ManagedPolicy_import"] = ' (add ManagedPolicy to the import from "aws-cdk-lib/aws-iam")'
+            policy = "ManagedPolicy"
+    elif ns:
+        policy = f"{ns.group(1)}.aws_iam.ManagedPolicy"
+    out["ManagedPolicy"] = policy or "iam.ManagedPolicy"
+    if policy is None:
+        out["ManagedPolicy_import"] = ' (with import * as iam from "aws-cdk-lib/aws-iam")'
+    return out
 
 
 def _alias_class(f: _File) -> tuple[str, str]:

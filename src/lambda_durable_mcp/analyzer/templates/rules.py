@@ -79,7 +79,8 @@ class DurableFn:
     version_hint: str = ""
     version_note: str = ""                    # why it has no usable version, when more is known (CDK latestVersion)
     sam: bool = False  # an AWS::Serverless::Function (Globals and AutoPublishAlias apply)
-    # syntax "cdk-python": how the file's imports spell DurableConfig, Duration and ManagedPolicy in a fix
+    # syntax "cdk-python" and "cdk": how the file's imports spell DurableConfig, Duration and ManagedPolicy in
+    # a fix (with "<Name>_import": what to add to the imports for it, TypeScript)
     py_names: dict[str, str] = field(default_factory=dict)
     code_files: list[Path] = field(default_factory=list)   # files that may hold the handler
     code_dir: Path | None = None
@@ -471,7 +472,9 @@ def _missing_config(fn: DurableFn, handler: str, longest: float = 0.0) -> tuple[
     if fn.syntax == "json":
         config, unit = f'"DurableConfig": {{"ExecutionTimeout": {secs}}}', "ExecutionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "cdk":
-        config, unit = f"durableConfig: {{ executionTimeout: Duration.{days} }}", "executionTimeout up to 366 days"
+        config = (f"durableConfig: {{ executionTimeout: {fn.py_names.get('Duration', 'Duration')}.{days} }}"
+                  f"{fn.py_names.get('Duration_import', '')}")
+        unit = "executionTimeout up to 366 days"
     elif fn.syntax == "serverless":
         config, unit = f"durableConfig: {{executionTimeout: {secs}}}", "executionTimeout in seconds, up to 31,622,400"
     elif fn.syntax == "terraform":
@@ -522,6 +525,9 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
     """(message, fix) of DUR051 for the syntax the function is written in."""
     cdk = fn.syntax in ("cdk", "cdk-python")
     cdk_policy = CDK_POLICY
+    if fn.syntax == "cdk" and fn.py_names.get("ManagedPolicy"):  # spelled as the file imports it
+        cdk_policy = (f'{fn.py_names["ManagedPolicy"]}.fromAwsManagedPolicyName("service-role/{DURABLE_POLICY}")'
+                      f'{fn.py_names.get("ManagedPolicy_import", "")}')
     if fn.syntax == "cdk-python":
         cdk_policy = (f"{fn.py_names.get('ManagedPolicy', 'iam.ManagedPolicy')}.from_aws_managed_policy_name("
                       f'"service-role/{DURABLE_POLICY}")')
@@ -553,7 +559,7 @@ def _role_problem(fn: DurableFn, role: RoleCheck, where: str) -> tuple[str, str]
         fix = (f"Add {cdk_policy} to the role's managed_policies (or role.add_managed_policy(...)), or a "
                "PolicyStatement allowing both actions.")
     elif cdk:
-        fix = (f"Add {CDK_POLICY} to the role's managedPolicies (or role.addManagedPolicy(...)), or a "
+        fix = (f"Add {cdk_policy} to the role's managedPolicies (or role.addManagedPolicy(...)), or a "
                "PolicyStatement allowing both actions.")
     else:
         fix = (f"Add {policy_arn(fn.syntax)} to the role's ManagedPolicyArns (or an Allow statement for both "
