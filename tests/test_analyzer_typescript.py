@@ -761,6 +761,18 @@ export const handler = withDurableExecution(async (event: unknown, context: Dura
     assert diags[0].message.startswith("TOOLS.create_ticket() is not replay-safe outside a step: createTicket -> ")
 
 
+def test_commonjs_file_gets_require_in_the_fix_for_missing_sdk_names() -> None:
+    code = """const { withDurableExecution } = require("@aws/durable-execution-sdk-js");
+exports.handler = withDurableExecution(async (event, context) => {
+  return context.waitForCallback("approve", async (callbackId) => {
+    await fetch("https://approvals.example.com", { method: "POST", body: callbackId });
+  }, { timeout: { hours: 1 } });
+});
+"""
+    (d,) = [d for d in analyze_source(code, "javascript", path="h.js").diagnostics if d.rule == "DUR035"]
+    assert d.fix.endswith('(const { retryPresets } = require("@aws/durable-execution-sdk-js"))')
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

@@ -2543,7 +2543,12 @@ class FileAnalysis:
         wanted = ["retryPresets"] if mode != "step" else ["retryPresets", "StepSemantics"]
         have = {b.imported for b in self.col.imports.values() if b.module == T.SDK_MODULE}
         missing = [n for n in wanted if n not in have]
-        return f' (import {{ {", ".join(missing)} }} from "{T.SDK_MODULE}")' if missing else ""
+        if not missing:
+            return ""
+        # a CommonJS file takes the SDK with require(): an import statement there is a SyntaxError
+        if self.path.endswith(".cjs") or any(b.module == T.SDK_MODULE for b in self._required):
+            return f' (const {{ {", ".join(missing)} }} = require("{T.SDK_MODULE}"))'
+        return f' (import {{ {", ".join(missing)} }} from "{T.SDK_MODULE}")'
 
     def _nonidem_helpers(self) -> dict[int, Any]:
         """Top-level plain functions -> (first non-idempotent write fact or None, same-file callees)."""
