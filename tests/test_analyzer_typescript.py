@@ -773,6 +773,18 @@ exports.handler = withDurableExecution(async (event, context) => {
     assert d.fix.endswith('(const { retryPresets } = require("@aws/durable-execution-sdk-js"))')
 
 
+def test_detached_method_destructured_in_the_parameters_has_no_context_to_call_it_on() -> None:
+    code = """import { withDurableExecution } from "@aws/durable-execution-sdk-js";
+export const handler = withDurableExecution(async (event, { step, logger }) => {
+  logger.info("start");
+  return step("one", async () => 1);
+});
+"""
+    (d,) = [d for d in analyze_source(code, "javascript", path="h.mjs").diagnostics if d.rule == "DUR015"]
+    assert d.fix == ("take the context whole instead of destructuring it in the parameters, "
+                     "`async (event, context) => ...`, and call context.step(...)")
+
+
 def test_dur003_fix_for_an_object_or_file_read_warns_of_the_checkpoint_limit() -> None:
     src = b"""import { withDurableExecution, DurableContext } from "@aws/durable-execution-sdk-js";
 import { S3Client, GetObjectCommand, ListBucketsCommand } from "@aws-sdk/client-s3";

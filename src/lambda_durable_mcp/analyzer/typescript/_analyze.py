@@ -2071,10 +2071,15 @@ class FileAnalysis:
             # throws a TypeError at run time
             source = unwrap(b.value)
             owner = text(source) if source is not None and source.type in ("identifier", "member_expression") else ctx
+            if b.kind == "param" and source is None:
+                # `async (event, { step }) => ...`: there is no context variable to call it on yet
+                fix = (f"take the context whole instead of destructuring it in the parameters, "
+                       f"`async (event, context) => ...`, and call context.{c.op}(...)")
+            else:
+                fix = f"call it on the context: {owner}.{c.op}(...) (or bind it: {owner}.{c.op}.bind({owner}))"
             self.report("DUR015", c.node,
                         f"{c.chain[0]}() is the durable context's {c.op} method called on its own: it has no "
-                        "`this`, so it throws a TypeError at run time",
-                        f"call it on the context: {owner}.{c.op}(...) (or bind it: {owner}.{c.op}.bind({owner}))",
+                        "`this`, so it throws a TypeError at run time", fix,
                         short="call it on the context")
         misplaced = c.roles.get("misplaced")
         if misplaced is not None:
