@@ -1530,3 +1530,52 @@ export class WorkerStack extends cdk.Stack {
                            "--skipLibCheck", "--types", "node", "stack.ts"], cwd=tmp_path, capture_output=True,
                           text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_dur032_and_dur053_agree_on_a_fixed_name_used_elsewhere(tmp_path: Path) -> None:
+    """Another function's environment holds the fixed name: DUR032 refers to the function's alias (a name
+    with `:live` would break when DUR053's fix removes FunctionName), and DUR053 lists every use, the
+    policy template's FunctionName and an output's ARN included."""
+    from lambda_durable_mcp.analyzer import analyze_paths
+
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "fulfil.py").write_text(
+        "from aws_durable_execution_sdk_python import DurableContext, durable_execution\n\n\n@durable_execution\n"
+        "def handler(event: dict, context: DurableContext):\n    return context.step(lambda _: 1, name=\"one\")\n")
+    (tmp_path / "src" / "dispatch.py").write_text(
+        "import os\n\nfrom aws_durable_execution_sdk_python import DurableContext, durable_execution\n\n"
+        "FULFIL = os.environ[\"FULFIL_FUNCTION\"]\n\n\n@durable_execution\n"
+        "def handler(event: dict, context: DurableContext):\n"
+        "    return context.invoke(FULFIL, {\"job\": 1}, name=\"fulfil\")\n")
+    (tmp_path / "template.yaml").write_text("""Transform: AWS::Serverless-2016-10-31
+Globals:
+  Function:
+    Runtime: python3.13
+    CodeUri: src/
+    AutoPublishAlias: live
+    DurableConfig:
+      ExecutionTimeout: 3600
+Resources:
+  FulfilFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: fulfil-orders
+      Handler: fulfil.handler
+  DispatchFunction:
+    Type: AWS::Serverless::Function
+    Properties:
+      Handler: dispatch.handler
+      Environment:
+        Variables:
+          FULFIL_FUNCTION: fulfil-orders
+      Policies:
+        - LambdaInvokePolicy:
+            FunctionName: fulfil-orders
+Outputs:
+  FulfilArn:
+    Value: !Sub arn:aws:lambda:${AWS::Region}:${AWS::AccountId}:function:fulfil-orders
+""")
+    fixes = {d.rule: d.fix or "" for d in analyze_paths([tmp_path], root=tmp_path).diagnostics}
+    assert fixes["DUR032"].endswith("use !Ref FulfilFunction.Alias")
+    assert ("change what uses the name: line 21 (environment of DispatchFunction), line 24 (policy of "
+            "DispatchFunction), line 27 (output FulfilArn).") in fixes["DUR053"]

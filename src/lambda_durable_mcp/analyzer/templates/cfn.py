@@ -267,6 +267,14 @@ def _env_targets(t: _Template, props: dict[str, Any], fn: DurableFn, gl: dict[st
         state, shown, target = _env_value(t, value)
         if state == "unknown":
             continue
+        if not target:
+            # the fixed FunctionName of a function of this template, written out: refer to that function
+            # (its name goes when DUR053's fix removes FunctionName)
+            literal = t.resolve(value)
+            target = next((rid for rid in t.resources if t.rtype(rid) in ("AWS::Serverless::Function",
+                                                                          "AWS::Lambda::Function")
+                           and isinstance(literal, str) and t.resolve(t.props(rid).get("FunctionName")) == literal),
+                          "") if isinstance(literal, str) else ""
         if target and t.rtype(target) == "AWS::Serverless::Function":
             target_res = t.resources.get(target)
             target_gl = function_globals(t.globals, target_res.get("IgnoreGlobals")
@@ -789,7 +797,9 @@ def _name_references(t: _Template, fn_id: str, value: Any, roles: set[str]) -> l
                 found[line] = where
         elif isinstance(v, dict):
             for k, x in v.items():
-                walk(x, v.pos(k)[0] if isinstance(v, LDict) else line, where, whole, depth + 1)
+                # a SAM policy template's FunctionName (LambdaInvokePolicy) is a whole function name too
+                walk(x, v.pos(k)[0] if isinstance(v, LDict) else line, where, whole or k == "FunctionName",
+                     depth + 1)
         elif isinstance(v, list):
             for i, x in enumerate(v):
                 at = v.pos[i][0] if isinstance(v, LList) and i < len(v.pos) else line
@@ -815,6 +825,11 @@ def _name_references(t: _Template, fn_id: str, value: Any, roles: set[str]) -> l
             walk(v, line, where, key in ("Environment", "FunctionName"), 0)
     if t.globals is not None:
         walk(t.globals.get("Environment"), t.globals.pos("Environment")[0], "Globals environment", True, 0)
+    outputs = t.doc.get("Outputs") if isinstance(t.doc, dict) else None
+    if isinstance(outputs, LDict):
+        own = False
+        for key, v in outputs.items():
+            walk(v, outputs.pos(key)[0], f"output {key}", False, 0)
     return [f"line {line} ({where})" for line, where in sorted(found.items())]
 
 
