@@ -133,6 +133,23 @@ class AnalysisResult:
         return {"diagnostics": [d.to_dict() for d in self.diagnostics], "summary": self.summary()}
 
 
+_CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
+_NON_NAME = re.compile(r"[^a-z0-9]+")
+
+
+def kebab(name: str) -> str:
+    """An operation name after a code name: `audit.logProgress` / `log_progress` -> "log-progress"."""
+    return _NON_NAME.sub("-", _CAMEL_BREAK.sub("-", name.rsplit(".", 1)[-1]).lower()).strip("-")
+
+
+# a name the fixes give an unnamed operation when nothing takes its result, by method (both spellings)
+SUGGESTED_NAME = {"step": "load-order", "wait": "cool-down", "runInChildContext": "phase",
+                  "run_in_child_context": "phase", "map": "process-items", "parallel": "fan-out",
+                  "invoke": "call-service", "createCallback": "approval", "create_callback": "approval",
+                  "waitForCallback": "approval", "wait_for_callback": "approval",
+                  "waitForCondition": "until-ready", "wait_for_condition": "until-ready"}
+
+
 def unique_name(name: str, taken: set[str]) -> str:
     """name, else name-2, name-3...: the first that `taken` lacks, which then holds it. Fix texts name
     their steps through it, so that applying every fix of a handler adds no duplicate name (DUR030)."""

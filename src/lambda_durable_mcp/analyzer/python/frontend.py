@@ -40,9 +40,11 @@ from lambda_durable_mcp.analyzer.model import (
     ONCE_AFTER_LAST_OPERATION,
     RULES,
     SHORT_FIX,
+    SUGGESTED_NAME,
     Diagnostic,
     Severity,
     code_message,
+    kebab,
     unique_name,
 )
 from lambda_durable_mcp.analyzer.python import catalog as C
@@ -1494,11 +1496,6 @@ class _Terminal:
         self.held: list[tuple[ast.expr, ast.AST, int, list[Any]]] = []  # (target, assignment, work, pending)
 
 
-_SUGGESTED_NAME = {"step": "load-order", "wait": "cool-down", "run_in_child_context": "phase",
-                   "map": "process-items", "parallel": "fan-out", "invoke": "call-service",
-                   "create_callback": "approval", "wait_for_callback": "approval", "wait_for_condition": "until-ready"}
-
-
 def _print_fix(call: ast.Call, ctx: str) -> str | None:
     """DUR020's fix for print(...) as code: the durable logger takes one message (more arguments are
     %-style values for it, so `logger.info(a, b)` fails to format and loses the line)."""
@@ -1542,11 +1539,6 @@ def _set_inside(expr: ast.expr) -> ast.expr:
             and len(expr.args) == 1:
         expr = expr.args[0]
     return expr
-
-
-def _kebab(dotted: str) -> str:
-    """A step name after a function: `audit.log_progress` -> "log-progress"."""
-    return re.sub(r"[^a-z0-9]+", "-", dotted.rsplit(".", 1)[-1].lower()).strip("-") or "call"
 
 
 def loop_key(loop: ast.For | ast.AsyncFor) -> str:
@@ -3466,9 +3458,9 @@ class FunctionVisitor:
         elif isinstance(a, ast.AnnAssign) and a.value is node:
             targets = [a.target]
         first = targets[0] if len(targets) == 1 else None
-        stem = _kebab(first.id) if isinstance(first, ast.Name) else ""
+        stem = kebab(first.id) if isinstance(first, ast.Name) else ""
         name = self.m.example_names[id(node)] = self.unique_fix_name(
-            stem or _SUGGESTED_NAME.get(method, method.replace("_", "-")))
+            stem or SUGGESTED_NAME.get(method, kebab(method)))
         return name
 
     def unique_fix_name(self, name: str) -> str:
@@ -3930,7 +3922,7 @@ def emit_binding(m: ModuleAnalyzer | None, expr: Any, method: str, name: str, ne
     r = RULES["DUR015"]
     msg = (f"`{receiver}.{method}({name}(...))` calls `{name}` now, outside the {method.replace('_', ' ')}, "
            f"and hands over its result, and `{name}` is not decorated with @{need}")
-    lam = f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"{_kebab(name)}\")"
+    lam = f"{receiver}.{method}(lambda {'_' if method == 'step' else 'c'}: {name}(...), name=\"{kebab(name)}\")"
     # @durable_step and @durable_with_child_context pass the context as the first argument themselves
     # (func(context, *args)); other decorators have other shapes: name the decorator only
     kind = {"step": "step", "run_in_child_context": "child"}.get(method)
@@ -4288,13 +4280,13 @@ class PythonFrontend:
                             code_message("DUR005", f"`{d.text}(...)` is not replay-safe outside a step, but only "
                                                    f"feeds a log line ({chain}): the orchestration does not change"),
                             f"call it inside a step: {d.ctx}.step(lambda _: {d.text}(...), "
-                            f"name=\"{unique_name(_kebab(d.text), taken)}\")"))
+                            f"name=\"{unique_name(kebab(d.text), taken)}\")"))
                         break
                     if chain:
                         r = RULES["DUR005"]
                         other = project.summaries.get(cand_path)
                         called = other.functions.get(name) if other is not None else None
-                        step = unique_name(_kebab(d.text), taken)
+                        step = unique_name(kebab(d.text), taken)
                         if called is not None and called.generator:  # a generator cannot be checkpointed
                             fix = f"collect what it yields in a step: {d.ctx}.step(lambda _: list({d.text}(...)), name=\"{step}\")"
                         elif called is not None and called.is_async:  # nor can a coroutine: run it to its end

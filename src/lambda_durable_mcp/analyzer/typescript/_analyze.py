@@ -29,7 +29,9 @@ from lambda_durable_mcp.analyzer.model import (
     ONCE_AFTER_LAST_OPERATION,
     RULES,
     SHORT_FIX,
+    SUGGESTED_NAME,
     Diagnostic,
+    kebab,
     unique_name,
 )
 from lambda_durable_mcp.analyzer.typescript import _tables as T
@@ -79,8 +81,6 @@ _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
-_CAMEL_BREAK = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")  # startedAt -> started-At (then lower-cased)
-_NON_NAME = re.compile(r"[^a-z0-9]+")
 # a field that names one record: id, orderId, order_id, key, name, sku
 _ID_KEY = re.compile(r"(?:^|_)(?:[iI][dD]|[kK]ey|[nN]ame|[sS]ku)$|[a-z0-9](?:Id|ID|Key|Name)$")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
@@ -1897,7 +1897,8 @@ class FileAnalysis:
                 return  # DUR015's fix names it
             # the example is named after what takes the result, and unique: applied, no DUR030 follows
             ch = c.chain or []
-            example = f"{'.'.join(ch) if ch and ch[0] else op}({self._step_name(c.node, c.fi, _suggest(op), op)}, ...)"
+            named = self._step_name(c.node, c.fi, SUGGESTED_NAME.get(op, "name"), op)
+            example = f"{'.'.join(ch) if ch and ch[0] else op}({named}, ...)"
             self.report("DUR030", c.node,
                         f"unnamed {op}: unnamed operations are hard to find in history, tests and logs",
                         f"give it a stable name as the first argument, e.g. {example}",
@@ -3088,18 +3089,12 @@ class FileAnalysis:
             if target is None or target.type not in ("identifier", "property_identifier", "shorthand_property_identifier",
                                                      "private_property_identifier", "string"):
                 return "", False
-            raw = text(target).strip("'\"#")
-            raw = _CAMEL_BREAK.sub("-", raw)
-            return _NON_NAME.sub("-", raw.lower()).strip("-"), whole
+            return kebab(text(target).strip("'\"#")), whole
         return "", False
 
     def names_taken_anywhere(self) -> set[str]:
         """The literal operation names of the whole file, and those its fixes proposed."""
-        out: set[str] = set()
-        for c in self.col.calls:
-            na = unwrap(c.name_arg) if c.op is not None and c.name_arg is not None else None
-            if na is not None and na.type == "string":
-                out.add(text(na)[1:-1])
+        out = self._literal_op_names(None)
         for taken in self._fix_names.values():
             out |= taken
         return out
@@ -3109,16 +3104,20 @@ class FileAnalysis:
         the fixes given so far proposed there."""
         taken = self._fix_names.get(root)
         if taken is None:
-            taken = set()
-            funcs = self.funcs
-            for c in self.col.calls:
-                if c.op is None or c.name_arg is None or funcs[c.fi].orch_root != root:
-                    continue
-                na = unwrap(c.name_arg)
-                if na is not None and na.type == "string":
-                    taken.add(text(na)[1:-1])
-            self._fix_names[root] = taken
+            taken = self._fix_names[root] = self._literal_op_names(root)
         return taken
+
+    def _literal_op_names(self, root: int | None) -> set[str]:
+        """The string-literal names of the operations of orchestration root `root` (None: of the file)."""
+        out: set[str] = set()
+        funcs = self.funcs
+        for c in self.col.calls:
+            if c.op is None or c.name_arg is None or (root is not None and funcs[c.fi].orch_root != root):
+                continue
+            na = unwrap(c.name_arg)
+            if na is not None and na.type == "string":
+                out.add(text(na)[1:-1])
+        return out
 
     def _ignored_here(self, pos: int) -> bool:
         """A `durable-lint: ignore` comment on the line of pos, or alone on the line before (the engine
@@ -4202,12 +4201,6 @@ def _short(c: Call) -> str:
     ch = c.chain or []
     base = ".".join(ch) if ch and ch[0] else (c.op or "call")
     return f"{base}(...)"
-
-
-def _suggest(op: str) -> str:
-    return {"step": "load-order", "wait": "cool-down", "runInChildContext": "phase", "map": "process-items",
-            "parallel": "fan-out", "invoke": "call-service", "createCallback": "approval",
-            "waitForCallback": "approval", "waitForCondition": "until-ready"}.get(op, "name")
 
 
 _EXPORT_ROOTS = (["exports"], ["module", "exports"])

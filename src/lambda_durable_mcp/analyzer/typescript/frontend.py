@@ -17,7 +17,7 @@ from lambda_durable_mcp.analyzer.frontend import (
     env_invoke_diagnostic,
     module_state_diagnostic,
 )
-from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, looks_binary, unique_name
+from lambda_durable_mcp.analyzer.model import RULES, SHORT_FIX, Diagnostic, kebab, looks_binary, unique_name
 from lambda_durable_mcp.analyzer.typescript import _tables as T
 
 log = logging.getLogger(__name__)
@@ -328,7 +328,7 @@ class TypeScriptFrontend:
             summary = known.get(target)
             called = summary.functions.get(name) if summary is not None else None
             # a default export's local name; of `ns.f` (through `export * as ns`) the function
-            step_name = unique_name(_kebab(label.rsplit(".", 1)[-1] if name == "default" else name.rsplit(".", 1)[-1]),
+            step_name = unique_name(kebab(label.rsplit(".", 1)[-1] if name == "default" else name.rsplit(".", 1)[-1]),
                                     res.op_names)
             if called is not None and called.generator:  # a generator object cannot be checkpointed
                 fix = (f"collect what it yields inside a step: await {ctx}.step('{step_name}', async () => "
@@ -433,13 +433,6 @@ def _diagnostic(path: str, sp: tuple[int, int], ep: tuple[int, int], rule: str, 
                       severity=r.severity, message=f"{what}; {SHORT_FIX[rule]} (guide: {r.guide})", fix=fix)
 
 
-def _kebab(name: str) -> str:
-    out = []
-    for ch in name:
-        if ch.isupper() and out:
-            out.append("-")
-        out.append(ch.lower())
-    return "".join(out) or "call"
 
 
 FRONTEND = TypeScriptFrontend()
