@@ -142,6 +142,9 @@ def kebab(name: str) -> str:
     return _NON_NAME.sub("-", _CAMEL_BREAK.sub("-", name.rsplit(".", 1)[-1]).lower()).strip("-")
 
 
+# a key or field that names one record (id, orderId, order_id, key, name, sku): loop step names use it
+ID_KEY = re.compile(r"(?:^|_)(?:[iI][dD]|[kK]ey|[nN]ame|[sS]ku)$|[a-z0-9](?:Id|ID|Key|Name)$")
+
 # a name the fixes give an unnamed operation when nothing takes its result, by method (both spellings)
 SUGGESTED_NAME = {"step": "load-order", "wait": "cool-down", "runInChildContext": "phase",
                   "run_in_child_context": "phase", "map": "process-items", "parallel": "fan-out",

@@ -176,3 +176,14 @@ THIRD_PARTY_ROOTS = {"boto3", "botocore", "requests", "httpx", "aiohttp", "urlli
                      "loguru", "arrow", "pendulum", "ulid", "nanoid", "shortuuid", "typing_extensions", "attrs"}
 
 MAX_WAIT_SECONDS = 31_622_400
+
+
+def clock_or_random(q: str, nargs: int) -> str | None:
+    """DUR001 for a call that reads the clock, DUR002 for one that is random, by its qualified name and
+    number of positional arguments (`random.Random(seed)` and `datetime.now` with an argument are not)."""
+    if q in CLOCK or (q in CLOCK_NOARG and nargs < (2 if q == "time.strftime" else 1)):
+        return "DUR001"
+    if (q in RANDOM_EXACT or q.startswith(RANDOM_PREFIXES)) and q not in RANDOM_DETERMINISTIC \
+            and not (q in RANDOM_SEEDED and nargs):
+        return "DUR002"
+    return None

@@ -37,6 +37,7 @@ from lambda_durable_mcp.analyzer.frontend import (
 )
 from lambda_durable_mcp.analyzer.model import (
     FUNCTION_ID,
+    ID_KEY,
     ONCE_AFTER_LAST_OPERATION,
     RULES,
     SHORT_FIX,
@@ -136,8 +137,6 @@ _VALUE_TAIL = re.compile(r"(?:\.(?:isoformat|strftime|timestamp|date|time|replac
                          r"tm_year|tm_mon|tm_mday|tm_hour|tm_min|tm_sec|tm_wday|tm_yday)"
                          r"(?![\w])(?:\([^()]*\))?|\[[^\[\]()]{1,40}\])+")
 _CONVERTER = re.compile(r"\b(str|int|float|repr)\($")
-# a key or field that names one record: id, order_id, orderId, key, name, sku
-_ID_KEY = re.compile(r"(?:^|_)(?:[iI][dD]|[kK]ey|[nN]ame|[sS]ku)$|[a-z0-9](?:Id|ID|Key|Name)$")
 _BODY_READ = re.compile(r'\["(\w+)"\]\.read\(\)\.decode\(\)$')  # what step_expr adds to a streaming read
 # What turns a response into its value (`.json()`, `.text`, `.fetchall()`...): kept in a step fix.
 _RESULT_TAIL = re.compile(r"(?:\.(?:json|read|decode|fetchall|fetchone|fetchmany|all|first|one|scalar|to_dict|"
@@ -746,10 +745,7 @@ class ModuleAnalyzer:
                     stack.extend(ast.iter_child_nodes(n))
                     if type(n) is not ast.Call:
                         continue
-                    q = self.qual(n.func) or ""  # type: ignore[attr-defined]
-                    if q in C.CLOCK or (q in C.CLOCK_NOARG and not n.args) or q in C.RANDOM_EXACT or (  # type: ignore[attr-defined]
-                            q.startswith(C.RANDOM_PREFIXES) and q not in C.RANDOM_DETERMINISTIC
-                            and q not in C.RANDOM_SEEDED):
+                    if C.clock_or_random(self.qual(n.func) or "", len(n.args)) is not None:  # type: ignore[attr-defined]
                         names.add(name)
                         stack.clear()
             found = self._clock_globals = frozenset(names)
@@ -1563,10 +1559,10 @@ def loop_key(loop: ast.For | ast.AsyncFor) -> str:
                             return "-".join("{" + f + "}" for f in fields)
             elif not keyed and type(n) is ast.Subscript and type(n.value) is ast.Name \
                     and n.value.id in names and type(n.slice) is ast.Constant \
-                    and isinstance(n.slice.value, str) and _ID_KEY.search(n.slice.value):  # type: ignore[attr-defined]
+                    and isinstance(n.slice.value, str) and ID_KEY.search(n.slice.value):  # type: ignore[attr-defined]
                 keyed = "{" + f"{n.value.id}['{n.slice.value}']" + "}"  # type: ignore[attr-defined]
             elif not keyed and type(n) is ast.Attribute and type(n.value) is ast.Name \
-                    and n.value.id in names and _ID_KEY.search(n.attr):  # type: ignore[attr-defined]
+                    and n.value.id in names and ID_KEY.search(n.attr):  # type: ignore[attr-defined]
                 keyed = "{" + f"{n.value.id}.{n.attr}" + "}"  # type: ignore[attr-defined]
     return keyed or "{" + names[0] + "}"
 
@@ -3173,14 +3169,11 @@ class FunctionVisitor:
                                                          and isinstance(node.args[0].value, int | float)):  # type: ignore[attr-defined]
                     return ("DUR002", "`hash(...)`", False)  # a str's hash is salted per process (PYTHONHASHSEED)
         if q is not None:
-            if q in C.CLOCK or (q in C.CLOCK_NOARG and len(node.args) < (2 if q == "time.strftime" else 1)):
-                return ("DUR001", _Label(func, "()"), False)
-            if (q in C.RANDOM_EXACT or q.startswith(C.RANDOM_PREFIXES)) and q not in C.RANDOM_DETERMINISTIC:
-                if q in C.RANDOM_SEEDED and node.args:
-                    return None
-                if q in ("random.Random", "random.SystemRandom") and not node.args:
-                    return ("DUR002", _Label(func, "()"), False)
-                return ("DUR002", _Label(func, "()"), False)
+            kind = C.clock_or_random(q, len(node.args))
+            if kind is not None:
+                return (kind, _Label(func, "()"), False)
+            if q in C.RANDOM_SEEDED and node.args:
+                return None  # seeded: deterministic
             if q in C.ENV_CALLS:
                 return ("DUR004", _Label(func, "(...)"), True)
             if q in C.INVOCATION_CALLS:

@@ -26,6 +26,7 @@ from typing import Any
 from lambda_durable_mcp.analyzer.frontend import DurationFact, FunctionSummary
 from lambda_durable_mcp.analyzer.model import (
     FUNCTION_ID,
+    ID_KEY,
     ONCE_AFTER_LAST_OPERATION,
     RULES,
     SHORT_FIX,
@@ -81,8 +82,6 @@ _JUMP_RE = re.compile(rb"\b(?:continue|break)\b")
 _WRITE_AFTER_RE = re.compile(rb"\s*(?:=(?!=)|\+\+|--|(?:[-+*/%&|^]|\*\*|<<|>>>?|\?\?|&&|\|\|)=)")
 _JSDOC_CTX = re.compile(rb"@param\s*\{[^}\n]*\bDurableContext\b[^}\n]*\}\s*\[?([A-Za-z_$][\w$]*)")
 _DO_RE = re.compile(rb"\bdo\s*\{")
-# a field that names one record: id, orderId, order_id, key, name, sku
-_ID_KEY = re.compile(r"(?:^|_)(?:[iI][dD]|[kK]ey|[nN]ame|[sS]ku)$|[a-z0-9](?:Id|ID|Key|Name)$")
 _AWAITED_BEFORE = re.compile(rb"(?:\bawait|\breturn|=>)\s*\Z")
 _NON_JSON_HINT = re.compile(rb"\bnew\s|=>|\bfunction\b|\bBigInt\b|\d+n\b|\bget\s|\bset\s")
 # a step body that may return a fetch() Response: an expression body or `return` of a fetch call, or
@@ -3052,7 +3051,7 @@ class FileAnalysis:
         body = self.src[lo:hi]
         for m in re.finditer(rb"(?<![\w$.])" + re.escape(var.encode()) + rb"\??\.([A-Za-z_$][\w$]*)", body):
             prop = m.group(1).decode()
-            if _ID_KEY.search(prop):
+            if ID_KEY.search(prop):
                 return f"${{{var}.{prop}}}"
         return f"${{{var}}}"
 
