@@ -83,6 +83,7 @@ class _File:
         # calls by the root of their callee (`role.addToPolicy` under "role") and `new iam.Policy(...)`
         # / `new iam.ManagedPolicy(...)` nodes, indexed once: each function's role check reads them
         self._grants: tuple[dict[str, list[tuple[str, Any]]], list[Any]] | None = None
+        self.ts_names: dict[str, str] | None = None  # see _ts_names, read once per file
         for n in _walk(self.tree.root_node):
             if n.type == "variable_declarator":
                 name, value = n.child_by_field_name("name"), n.child_by_field_name("value")
@@ -332,6 +333,8 @@ _IAM_NAMED = re.compile(r"""import\s*(?:type\s+)?\{([^}]*)\}\s*from\s*["']aws-cd
 def _ts_names(f: _File) -> dict[str, str]:
     """How fixes spell Duration and ManagedPolicy in this file, as its imports name them, and what to add
     to the imports when it has neither (keys "Duration_import", "ManagedPolicy_import")."""
+    if f.ts_names is not None:
+        return dict(f.ts_names)
     out: dict[str, str] = {}
     core = [p.split() for m in _CDK_NAMED.finditer(f.code) for p in m.group(1).split(",")]
     ns = _CDK_NAMESPACE.search(f.code)
@@ -357,7 +360,8 @@ def _ts_names(f: _File) -> dict[str, str]:
     out["ManagedPolicy"] = policy or "iam.ManagedPolicy"
     if policy is None:
         out["ManagedPolicy_import"] = ' (with import * as iam from "aws-cdk-lib/aws-iam")'
-    return out
+    f.ts_names = out
+    return dict(out)
 
 
 def _alias_class(f: _File) -> tuple[str, str]:
