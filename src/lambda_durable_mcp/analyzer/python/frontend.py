@@ -137,6 +137,10 @@ _VALUE_TAIL = re.compile(r"(?:\.(?:isoformat|strftime|timestamp|date|time|replac
                          r"tm_year|tm_mon|tm_mday|tm_hour|tm_min|tm_sec|tm_wday|tm_yday)"
                          r"(?![\w])(?:\([^()]*\))?|\[[^\[\]()]{1,40}\])+")
 _CONVERTER = re.compile(r"\b(str|int|float|repr)\($")
+# a word of a clock or random call (`BOOT = time.time()`, `X = uuid4()`): a module constant without one is
+# not computed from them (an alias such as `from time import time as t` is missed)
+_CLOCK_WORD = re.compile(r"\b(?:time|datetime|date|random|uuid\d?|secrets|urandom|ulid|nanoid|shortuuid|ksuid|"
+                         r"numpy|np|monotonic|perf_counter|now|utcnow|today|token_\w+|randint|choice|shuffle|sample)\b")
 _BODY_READ = re.compile(r'\["(\w+)"\]\.read\(\)\.decode\(\)$')  # what step_expr adds to a streaming read
 # What turns a response into its value (`.json()`, `.text`, `.fetchall()`...): kept in a step fix.
 _RESULT_TAIL = re.compile(r"(?:\.(?:json|read|decode|fetchall|fetchone|fetchmany|all|first|one|scalar|to_dict|"
@@ -736,7 +740,12 @@ class ModuleAnalyzer:
         found = self._clock_globals
         if found is None:
             names: set[str] = set()
+            lines = self.source_lines()
             for name, value in self.consts.items():
+                first, last = getattr(value, "lineno", 0), getattr(value, "end_lineno", 0) or 0
+                # most constants name no clock or random function: a look at their lines spares the walk
+                if not any(_CLOCK_WORD.search(lines[i]) for i in range(max(first - 1, 0), min(last, len(lines)))):
+                    continue
                 stack: list[ast.AST] = [value]
                 while stack:
                     n = stack.pop()
